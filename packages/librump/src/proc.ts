@@ -1,0 +1,379 @@
+/**
+ * A process of the rump kernel (struct proc + its lwp): credentials, umask, descriptor table and the
+ * rump_sys calls as synchronous methods. Descriptor calls are served here (kern_descrip.c,
+ * sys_generic.c); path and vnode calls go through the kernel's sysent, filled by the vfs faction.
+ */
+import { errno, isRumpError } from './errno.js';
+import { F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC, O_CLOEXEC, RUMP_RFCFDG, RUMP_RFFDG, SEEK_CUR, SEEK_END, SEEK_SET, FREAD, FWRITE } from './constants.js';
+import { FCNTLFLAGS, type RumpFile } from './file.js';
+import { Filedesc } from './filedesc.js';
+import type { Kernel } from './kernel.js';
+import type { VfsSyscalls } from './sysent.js';
+import type { Cred, Dirent, MountData, Stat, Statvfs, Timespec } from './types.js';
+
+export class Proc {
+  readonly pid: number;
+  readonly kernel: Kernel;
+  cred: Cred;
+  #umask: number;
+  fd: Filedesc;
+  /**
+   * The vfs faction's per-process state (cwd and root vnodes: NetBSD's cwdinfo). librump does not
+   * look inside; the vfs sets it in its fork hook and clears it in its exit hook.
+   */
+  cwdi: unknown = undefined;
+  #exited = false;
+
+  /** @internal use Kernel.newproc() or Proc.rfork(). */
+  constructor(kernel: Kernel, pid: number, cred: Cred, umask: number, fd: Filedesc) {
+    this.kernel = kernel;
+    this.pid = pid;
+    this.cred = cred;
+    this.#umask = umask;
+    this.fd = fd;
+  }
+
+  get exited(): boolean {
+    return this.#exited;
+  }
+
+  /** Enter the kernel: refuse calls on a halted kernel or an exited process. */
+  #enter(syscall: string): VfsSyscalls {
+    if (this.#exited) throw errno('ESRCH', `process ${this.pid} has exited`, { syscall });
+    this.kernel.assertRunning(syscall);
+    return this.kernel.sysent;
+  }
+
+  /** Run a call, annotating any RumpError with the syscall name and path (like Node's SystemError). */
+  #run<T>(syscall: string, path: string | undefined, fn: (s: VfsSyscalls) => T): T {
+    const s = this.#enter(syscall);
+    try {
+      return fn(s);
+    } catch (e) {
+      if (isRumpError(e)) e.annotate(syscall, path);
+      throw e;
+    }
+  }
+
+  // --- processes and credentials ---
+
+  getpid(): number {
+    return this.pid;
+  }
+
+  getuid(): number {
+    return this.cred.uid;
+  }
+
+  getgid(): number {
+    return this.cred.gid;
+  }
+
+  /** Set all credentials at once (the rump_pub_lwproc + kauth way tests switch users). */
+  setcred(cred: Partial<Cred>): void {
+    this.#enter('setcred');
+    if (this.cred.uid !== 0) throw errno('EPERM', 'only root may change credentials', { syscall: 'setcred' });
+    this.cred = { uid: cred.uid ?? this.cred.uid, gid: cred.gid ?? this.cred.gid, groups: [...(cred.groups ?? this.cred.groups)] };
+  }
+
+  /** umask(2): set the mask, return the old one. */
+  umask(mask: number): number {
+    this.#enter('umask');
+    const old = this.#umask;
+    this.#umask = mask & 0o777;
+    return old;
+  }
+
+  /** The current umask without changing it. */
+  get cmask(): number {
+    return this.#umask;
+  }
+
+  /**
+   * rump_lwproc_rfork(3): a new process inheriting credentials, umask and cwd; RUMP_RFFDG copies
+   * the descriptor table, RUMP_RFCFDG (the default) starts it empty.
+   */
+  rfork(flags: number = RUMP_RFCFDG): Proc {
+    this.#enter('rfork');
+    if ((flags & ~(RUMP_RFFDG | RUMP_RFCFDG)) !== 0 || flags === (RUMP_RFFDG | RUMP_RFCFDG)) {
+      throw errno('EINVAL', `bad rfork flags ${flags}`, { syscall: 'rfork' });
+    }
+    return this.kernel.forkProc(this, (flags & RUMP_RFFDG) !== 0 ? this.fd.copy() : new Filedesc(this.fd.maxfiles));
+  }
+
+  /** exit(2): close every descriptor and release the cwd. Idempotent. */
+  exit(): void {
+    if (this.#exited) return;
+    this.#exited = true;
+    this.fd.closeAll();
+    this.kernel.exitProc(this);
+  }
+
+  // --- descriptors (kern_descrip.c, sys_generic.c) ---
+
+  /** Install a file in the lowest free descriptor; for use by the faction that made the file. */
+  falloc(fp: RumpFile, oflags = 0): number {
+    return this.fd.alloc(fp, (oflags & O_CLOEXEC) !== 0);
+  }
+
+  /** The file behind a descriptor (EBADF if none). */
+  getfile(fd: number): RumpFile {
+    return this.fd.get(fd);
+  }
+
+  close(fd: number): void {
+    this.#run('close', undefined, () => this.fd.close(fd));
+  }
+
+  read(fd: number, buf: Uint8Array): number {
+    return this.#run('read', undefined, () => {
+      const fp = this.fd.get(fd);
+      if (!fp.readable) throw errno('EBADF', `descriptor ${fd} not open for reading`);
+      return fp.ops.read(fp, buf, undefined);
+    });
+  }
+
+  write(fd: number, buf: Uint8Array): number {
+    return this.#run('write', undefined, () => {
+      const fp = this.fd.get(fd);
+      if (!fp.writable) throw errno('EBADF', `descriptor ${fd} not open for writing`);
+      return fp.ops.write(fp, buf, undefined);
+    });
+  }
+
+  pread(fd: number, buf: Uint8Array, offset: number): number {
+    return this.#run('pread', undefined, () => {
+      const fp = this.fd.get(fd);
+      if (!fp.readable) throw errno('EBADF', `descriptor ${fd} not open for reading`);
+      if (!fp.ops.seek) throw errno('ESPIPE', 'pread on a descriptor that cannot seek');
+      if (!Number.isSafeInteger(offset) || offset < 0) throw errno('EINVAL', `bad offset ${offset}`);
+      return fp.ops.read(fp, buf, offset);
+    });
+  }
+
+  pwrite(fd: number, buf: Uint8Array, offset: number): number {
+    return this.#run('pwrite', undefined, () => {
+      const fp = this.fd.get(fd);
+      if (!fp.writable) throw errno('EBADF', `descriptor ${fd} not open for writing`);
+      if (!fp.ops.seek) throw errno('ESPIPE', 'pwrite on a descriptor that cannot seek');
+      if (!Number.isSafeInteger(offset) || offset < 0) throw errno('EINVAL', `bad offset ${offset}`);
+      return fp.ops.write(fp, buf, offset);
+    });
+  }
+
+  /** readv(2): fills the buffers in order; stops early at end of file. */
+  readv(fd: number, iov: readonly Uint8Array[]): number {
+    return this.#run('readv', undefined, () => {
+      const fp = this.fd.get(fd);
+      if (!fp.readable) throw errno('EBADF', `descriptor ${fd} not open for reading`);
+      let total = 0;
+      for (const b of iov) {
+        const n = fp.ops.read(fp, b, undefined);
+        total += n;
+        if (n < b.length) break;
+      }
+      return total;
+    });
+  }
+
+  writev(fd: number, iov: readonly Uint8Array[]): number {
+    return this.#run('writev', undefined, () => {
+      const fp = this.fd.get(fd);
+      if (!fp.writable) throw errno('EBADF', `descriptor ${fd} not open for writing`);
+      let total = 0;
+      for (const b of iov) {
+        const n = fp.ops.write(fp, b, undefined);
+        total += n;
+        if (n < b.length) break;
+      }
+      return total;
+    });
+  }
+
+  lseek(fd: number, offset: number, whence: number): number {
+    return this.#run('lseek', undefined, () => {
+      const fp = this.fd.get(fd);
+      if (!fp.ops.seek) throw errno('ESPIPE', 'descriptor cannot seek');
+      if (whence !== SEEK_SET && whence !== SEEK_CUR && whence !== SEEK_END) throw errno('EINVAL', `bad whence ${whence}`);
+      if (!Number.isSafeInteger(offset)) throw errno('EINVAL', `bad offset ${offset}`);
+      const n = fp.ops.seek(fp, offset, whence);
+      if (n < 0) throw errno('EINVAL', 'resulting offset is negative');
+      fp.offset = n;
+      return n;
+    });
+  }
+
+  fstat(fd: number): Stat {
+    return this.#run('fstat', undefined, () => {
+      const fp = this.fd.get(fd);
+      return fp.ops.stat(fp);
+    });
+  }
+
+  ioctl(fd: number, cmd: number, arg?: unknown): unknown {
+    return this.#run('ioctl', undefined, () => {
+      const fp = this.fd.get(fd);
+      if ((fp.flag & (FREAD | FWRITE)) === 0) throw errno('EBADF');
+      if (!fp.ops.ioctl) throw errno('ENOTTY', 'descriptor has no ioctls');
+      return fp.ops.ioctl(fp, cmd, arg);
+    });
+  }
+
+  dup(fd: number): number {
+    return this.#run('dup', undefined, () => this.fd.dup(fd));
+  }
+
+  dup2(fd: number, newfd: number): number {
+    return this.#run('dup2', undefined, () => this.fd.dup2(fd, newfd));
+  }
+
+  /** fcntl(2): F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL. */
+  fcntl(fd: number, cmd: number, arg = 0): number {
+    return this.#run('fcntl', undefined, () => {
+      const fp = this.fd.get(fd);
+      switch (cmd) {
+        case F_DUPFD:
+          return this.fd.dup(fd, arg, false);
+        case F_DUPFD_CLOEXEC:
+          return this.fd.dup(fd, arg, true);
+        case F_GETFD:
+          return this.fd.getCloexec(fd) ? FD_CLOEXEC : 0;
+        case F_SETFD:
+          this.fd.setCloexec(fd, (arg & FD_CLOEXEC) !== 0);
+          return 0;
+        case F_GETFL:
+          return fp.oflags;
+        case F_SETFL: {
+          const nflag = (fp.flag & ~FCNTLFLAGS) | (arg & FCNTLFLAGS);
+          fp.ops.setfl?.(fp, nflag);
+          fp.flag = nflag;
+          return 0;
+        }
+        default:
+          throw errno('EINVAL', `unsupported fcntl command ${cmd}`);
+      }
+    });
+  }
+
+  // --- the vfs faction's calls (sysent) ---
+
+  open(path: string, flags: number, mode = 0o666): number {
+    return this.#run('open', path, (s) => s.open(this, path, flags, mode));
+  }
+  stat(path: string): Stat {
+    return this.#run('stat', path, (s) => s.stat(this, path));
+  }
+  lstat(path: string): Stat {
+    return this.#run('lstat', path, (s) => s.lstat(this, path));
+  }
+  access(path: string, mode: number): void {
+    this.#run('access', path, (s) => s.access(this, path, mode));
+  }
+  mkdir(path: string, mode = 0o777): void {
+    this.#run('mkdir', path, (s) => s.mkdir(this, path, mode));
+  }
+  rmdir(path: string): void {
+    this.#run('rmdir', path, (s) => s.rmdir(this, path));
+  }
+  unlink(path: string): void {
+    this.#run('unlink', path, (s) => s.unlink(this, path));
+  }
+  rename(from: string, to: string): void {
+    this.#run('rename', from, (s) => s.rename(this, from, to));
+  }
+  link(existing: string, path: string): void {
+    this.#run('link', existing, (s) => s.link(this, existing, path));
+  }
+  symlink(target: string, path: string): void {
+    this.#run('symlink', path, (s) => s.symlink(this, target, path));
+  }
+  readlink(path: string): string {
+    return this.#run('readlink', path, (s) => s.readlink(this, path));
+  }
+  /** getdents(2): the next batch of entries (about `count` bytes of NetBSD dirents); [] at the end. */
+  getdents(fd: number, count = 4096): Dirent[] {
+    return this.#run('getdents', undefined, (s) => s.getdents(this, fd, count));
+  }
+  chmod(path: string, mode: number): void {
+    this.#run('chmod', path, (s) => s.chmod(this, path, mode));
+  }
+  lchmod(path: string, mode: number): void {
+    this.#run('lchmod', path, (s) => s.lchmod(this, path, mode));
+  }
+  fchmod(fd: number, mode: number): void {
+    this.#run('fchmod', undefined, (s) => s.fchmod(this, fd, mode));
+  }
+  chown(path: string, uid: number, gid: number): void {
+    this.#run('chown', path, (s) => s.chown(this, path, uid, gid));
+  }
+  lchown(path: string, uid: number, gid: number): void {
+    this.#run('lchown', path, (s) => s.lchown(this, path, uid, gid));
+  }
+  fchown(fd: number, uid: number, gid: number): void {
+    this.#run('fchown', undefined, (s) => s.fchown(this, fd, uid, gid));
+  }
+  chflags(path: string, flags: number): void {
+    this.#run('chflags', path, (s) => s.chflags(this, path, flags));
+  }
+  lchflags(path: string, flags: number): void {
+    this.#run('lchflags', path, (s) => s.lchflags(this, path, flags));
+  }
+  fchflags(fd: number, flags: number): void {
+    this.#run('fchflags', undefined, (s) => s.fchflags(this, fd, flags));
+  }
+  /** utimes(2) with nanoseconds kept; null means "now" for that time. */
+  utimes(path: string, atime: Timespec | null, mtime: Timespec | null): void {
+    this.#run('utimes', path, (s) => s.utimes(this, path, atime, mtime));
+  }
+  lutimes(path: string, atime: Timespec | null, mtime: Timespec | null): void {
+    this.#run('lutimes', path, (s) => s.lutimes(this, path, atime, mtime));
+  }
+  futimes(fd: number, atime: Timespec | null, mtime: Timespec | null): void {
+    this.#run('futimes', undefined, (s) => s.futimes(this, fd, atime, mtime));
+  }
+  truncate(path: string, length: number): void {
+    this.#run('truncate', path, (s) => s.truncate(this, path, length));
+  }
+  ftruncate(fd: number, length: number): void {
+    this.#run('ftruncate', undefined, (s) => s.ftruncate(this, fd, length));
+  }
+  fsync(fd: number): void {
+    this.#run('fsync', undefined, (s) => s.fsync(this, fd));
+  }
+  sync(): void {
+    this.#run('sync', undefined, (s) => s.sync(this));
+  }
+  mknod(path: string, mode: number, dev = 0): void {
+    this.#run('mknod', path, (s) => s.mknod(this, path, mode, dev));
+  }
+  mkfifo(path: string, mode = 0o666): void {
+    this.#run('mkfifo', path, (s) => s.mkfifo(this, path, mode));
+  }
+  chdir(path: string): void {
+    this.#run('chdir', path, (s) => s.chdir(this, path));
+  }
+  fchdir(fd: number): void {
+    this.#run('fchdir', undefined, (s) => s.fchdir(this, fd));
+  }
+  chroot(path: string): void {
+    this.#run('chroot', path, (s) => s.chroot(this, path));
+  }
+  getcwd(): string {
+    return this.#run('getcwd', undefined, (s) => s.getcwd(this));
+  }
+  statvfs(path: string): Statvfs {
+    return this.#run('statvfs', path, (s) => s.statvfs(this, path));
+  }
+  fstatvfs(fd: number): Statvfs {
+    return this.#run('fstatvfs', undefined, (s) => s.fstatvfs(this, fd));
+  }
+  getvfsstat(): Statvfs[] {
+    return this.#run('getvfsstat', undefined, (s) => s.getvfsstat(this));
+  }
+  mount(type: string, dir: string, flags = 0, data?: MountData): void {
+    this.#run('mount', dir, (s) => s.mount(this, type, dir, flags, data));
+  }
+  unmount(dir: string, flags = 0): void {
+    this.#run('unmount', dir, (s) => s.unmount(this, dir, flags));
+  }
+}
