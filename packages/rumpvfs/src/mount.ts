@@ -1,0 +1,167 @@
+/**
+ * A mounted file system (struct mount) and its vnode cache (vfs_vnode.c vcache): vnodes keyed by
+ * file id, reference counted, kept after their last release until recycled or unmounted.
+ */
+import { errno, type Kernel } from '@rumpts/librump';
+import type { VfsOps } from './vfsops.js';
+import type { VnodeOps } from './vnodeops.js';
+import { Vnode, VV_ROOT } from './vnode.js';
+import type { VType } from './vattr.js';
+import type { BlockDevice } from './devsw.js';
+
+/** How many unreferenced vnodes a mount keeps cached (desiredvnodes, RUMP_NVNODES default 1024). */
+export const DESIRED_VNODES = 1024;
+
+export class Mount<D = unknown> {
+  /** MNT_* flags (MNT_RDONLY, MNT_LOCAL, …). */
+  flag: number;
+  /** The fs's private mount data (mnt_data). */
+  data: D = undefined as D;
+  /** The directory this mount covers (null for the root file system). */
+  vnodecovered: Vnode | null;
+  mntonname: string;
+  mntfromname: string;
+  /** f_namemax: longest component the fs stores. */
+  maxnamlen = 255;
+  readonly fsid: number;
+  /** The block device this mount opened through MountContext, closed after unmount. */
+  device: { dev: number; bdev: BlockDevice } | null = null;
+  /** Set while unmounting or after: new vnodes refused. */
+  unmounting = false;
+  readonly #vcache = new Map<number, Vnode>();
+  /** Unreferenced cached vnodes in least-recently-released order. */
+  readonly #free = new Set<Vnode>();
+  #root: Vnode | null = null;
+
+  constructor(
+    readonly kernel: Kernel,
+    readonly ops: VfsOps,
+    flag: number,
+    vnodecovered: Vnode | null,
+    mntonname: string,
+    fsid: number,
+  ) {
+    this.flag = flag;
+    this.vnodecovered = vnodecovered;
+    this.mntonname = mntonname;
+    this.mntfromname = ops.name;
+    this.fsid = fsid;
+  }
+
+  get vnodeops(): VnodeOps {
+    return this.ops.vnodeops;
+  }
+
+  get fstypename(): string {
+    return this.ops.name;
+  }
+
+  /**
+   * The root vnode, referenced (VFS_ROOT). The mount itself holds one reference on its root from
+   * the first call until `releaseRoot` at unmount, so a root with usecount > 1 is in use.
+   */
+  root(): Vnode {
+    if (!this.#root || this.#root.dead) {
+      const vp = this.vcacheGet(this.ops.rootKey(this));
+      vp.vflag |= VV_ROOT;
+      this.#root = vp;
+    }
+    vref(this.#root);
+    return this.#root;
+  }
+
+  /** @internal unmount: drop the mount's own reference on the root. */
+  releaseRoot(): void {
+    const r = this.#root;
+    this.#root = null;
+    if (r && !r.dead) vrele(r);
+  }
+
+  /**
+   * vcache_get: the vnode for `key`, referenced. A miss asks the fs to load it (loadvnode).
+   * File systems call this from lookup to return a child.
+   */
+  vcacheGet(key: number): Vnode {
+    const vp = this.#vcache.get(key);
+    if (vp) {
+      vref(vp);
+      return vp;
+    }
+    if (this.unmounting) throw errno('ENOENT', 'file system is being unmounted');
+    const lv = this.ops.loadvnode(this, key);
+    return this.#insert(key, lv.type, lv.data);
+  }
+
+  /** vcache_new: enter a node the fs just created; returns it referenced. */
+  vcacheNew<T>(key: number, type: VType, data: T): Vnode<T> {
+    if (this.#vcache.has(key)) throw errno('EEXIST', `vcache: file id ${key} already has a vnode`);
+    return this.#insert(key, type, data) as Vnode<T>;
+  }
+
+  /** The cached vnode for key, if any, without taking a reference. */
+  vcachePeek(key: number): Vnode | undefined {
+    return this.#vcache.get(key);
+  }
+
+  #insert(key: number, type: VType, data: unknown): Vnode {
+    const vp = new Vnode(this, key, type, data);
+    vp.usecount = 1;
+    this.#vcache.set(key, vp);
+    this.#trim();
+    return vp;
+  }
+
+  /** Every cached vnode (for vflush, sync). */
+  vnodes(): Vnode[] {
+    return [...this.#vcache.values()];
+  }
+
+  /** @internal vrele bookkeeping */
+  onFree(vp: Vnode): void {
+    this.#free.add(vp);
+    this.#trim();
+  }
+
+  /** @internal vref bookkeeping */
+  onUse(vp: Vnode): void {
+    this.#free.delete(vp);
+  }
+
+  /** Reclaim one vnode: the fs lets go, the cache forgets it. */
+  reclaim(vp: Vnode): void {
+    if (vp.dead) return;
+    this.#free.delete(vp);
+    this.#vcache.delete(vp.key);
+    if (this.#root === vp) this.#root = null;
+    try {
+      vp.ops.reclaim?.(vp);
+    } finally {
+      vp.dead = true;
+    }
+  }
+
+  #trim(): void {
+    while (this.#free.size > DESIRED_VNODES) {
+      const victim = this.#free.values().next().value as Vnode;
+      this.reclaim(victim);
+    }
+  }
+}
+
+/** Take a reference. */
+export function vref(vp: Vnode): void {
+  if (vp.usecount++ === 0) vp.mount.onUse(vp);
+}
+
+/**
+ * Drop a reference. On the last one the fs's inactive decides: reclaim now (an unlinked file) or
+ * keep it cached for the next lookup.
+ */
+export function vrele(vp: Vnode): void {
+  if (vp.usecount <= 0) throw errno('EINVAL', `vrele: vnode ${vp.key} has no references`);
+  if (--vp.usecount > 0 || vp.dead) return;
+  const recycle = vp.ops.inactive?.(vp) ?? false;
+  if (vp.usecount > 0) return;
+  if (recycle) vp.mount.reclaim(vp);
+  else vp.mount.onFree(vp);
+}

@@ -1,0 +1,70 @@
+/**
+ * The per-kernel VFS state (vfs_init.c, vfs_mount.c): registered file system types, the mount
+ * list, the root vnode and the device switch. Found on a kernel with `vfsOf(kernel)`.
+ */
+import { errno, type Kernel } from '@rumpts/librump';
+import { Devsw } from './devsw.js';
+import type { Mount } from './mount.js';
+import type { Vnode } from './vnode.js';
+import type { VfsOps } from './vfsops.js';
+
+export const VFS_SUBSYSTEM = 'vfs';
+
+export class Vfs {
+  readonly devsw = new Devsw();
+  /** Registered types by name, with the number of live mounts of each (vfs_refcount). */
+  readonly types = new Map<string, { ops: VfsOps; refcount: number }>();
+  /** Mounted file systems, in mount order; [0] is the root. */
+  readonly mounts: Mount[] = [];
+  /** The root directory of the whole namespace (rootvnode); set when the root is mounted. */
+  rootvnode: Vnode | null = null;
+  #nextFsid = 1;
+
+  constructor(readonly kernel: Kernel) {}
+
+  allocFsid(): number {
+    return this.#nextFsid++;
+  }
+
+  /** vfs_attach: register a file system type. EEXIST if the name is taken. */
+  attach(ops: VfsOps): void {
+    if (!/^[a-z0-9_]+$/.test(ops.name)) throw errno('EINVAL', `bad file system type name '${ops.name}'`);
+    if (this.types.has(ops.name)) throw errno('EEXIST', `file system type '${ops.name}' is already attached`);
+    this.types.set(ops.name, { ops, refcount: 0 });
+  }
+
+  /** vfs_detach: unregister; EBUSY while any mount of the type exists. */
+  detach(name: string): void {
+    const t = this.types.get(name);
+    if (!t) throw errno('ENOENT', `file system type '${name}' is not attached`);
+    if (t.refcount > 0) throw errno('EBUSY', `file system type '${name}' has ${t.refcount} mount(s)`);
+    this.types.delete(name);
+  }
+
+  /** The space-separated type list of vfs.generic.fstypes, in registration order. */
+  fstypes(): string {
+    return [...this.types.keys()].join(' ');
+  }
+}
+
+/** The VFS of a kernel; ENOSYS if rumpvfs is not linked into it. */
+export function vfsOf(kernel: Kernel): Vfs {
+  const v = kernel.getSubsystem<Vfs>(VFS_SUBSYSTEM);
+  if (!v) throw errno('ENOSYS', 'rumpvfs is not linked into this kernel (rump_init({ libraries: [\'rumpvfs\'] }))');
+  return v;
+}
+
+/** Register a file system type in a kernel (call from a module's init). */
+export function vfs_attach(kernel: Kernel, ops: VfsOps): void {
+  vfsOf(kernel).attach(ops);
+}
+
+/** Unregister a file system type (call from a module's fini); EBUSY while mounted. */
+export function vfs_detach(kernel: Kernel, name: string): void {
+  vfsOf(kernel).detach(name);
+}
+
+/** The kernel's device switch, for drivers to attach to. */
+export function devswOf(kernel: Kernel): Devsw {
+  return vfsOf(kernel).devsw;
+}

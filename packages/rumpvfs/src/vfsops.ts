@@ -1,0 +1,67 @@
+/**
+ * What a file system implements at mount level (struct vfsops), and how it registers: a module's
+ * init calls `vfs_attach(kernel, ops)`, its fini `vfs_detach(kernel, name)` (EBUSY while mounted).
+ */
+import type { Kernel, MountData, Proc } from '@rumpts/librump';
+import type { Mount } from './mount.js';
+import type { Vnode } from './vnode.js';
+import type { VnodeOps } from './vnodeops.js';
+import type { VType } from './vattr.js';
+import type { BlockDevice } from './devsw.js';
+
+/** The fs-specific part of statvfs; the VFS fills in names, flags and fsid. */
+export interface FsStat {
+  bsize: number;
+  frsize: number;
+  iosize: number;
+  blocks: number;
+  bfree: number;
+  bavail: number;
+  bresvd: number;
+  files: number;
+  ffree: number;
+  favail: number;
+  fresvd: number;
+  namemax: number;
+}
+
+/** What a mount op may use besides its arguments. */
+export interface MountContext {
+  kernel: Kernel;
+  proc: Proc;
+  /**
+   * Open the block device at `path` (the mount's fspec) for this mount: namei, must be VBLK
+   * (ENOTBLK), driver present (ENXIO), not mounted elsewhere (EBUSY); mode FREAD, plus FWRITE
+   * unless the mount is read-only. Closed by the VFS after unmount.
+   */
+  openBlockDevice(path: string): BlockDevice;
+}
+
+/** Result of loadvnode: the type and private node for a file id read from the fs. */
+export interface LoadedVnode<D = unknown> {
+  type: VType;
+  data: D;
+}
+
+export interface VfsOps {
+  /** The type name: 'tmpfs', 'ffs'. Appears in vfs.generic.fstypes and statvfs.fstypename. */
+  readonly name: string;
+  /** The vnode operations of this file system's vnodes. */
+  readonly vnodeops: VnodeOps;
+  /**
+   * Mount (or, with MNT_UPDATE in mp.flag, update). Set mp.data, mp.mntfromname if meaningful, and
+   * mp.maxnamlen. Validate `data` (EINVAL with a message naming the bad field).
+   */
+  mount(mp: Mount, data: MountData, ctx: MountContext): void;
+  /** Write back everything and let go. VFS did: no vnode busy (unless MNT_FORCE), all reclaimed. */
+  unmount(mp: Mount, flags: number): void;
+  /** The root file id (the VFS gets the root vnode through the vcache). */
+  rootKey(mp: Mount): number;
+  statvfs(mp: Mount): FsStat;
+  /** Write back dirty data (MNT_WAIT waits for it). */
+  sync(mp: Mount, waitfor: number): void;
+  /** Build the vnode for file id `key` (vcache miss): ENOENT/ESTALE if there is none. */
+  loadvnode(mp: Mount, key: number): LoadedVnode;
+  /** Optional: vget by inode number (NFS/fh); default uses the vcache. */
+  vget?(mp: Mount, key: number): Vnode;
+}
