@@ -7,6 +7,7 @@ import { Devsw } from './devsw.js';
 import type { Mount } from './mount.js';
 import type { Vnode } from './vnode.js';
 import type { VfsOps } from './vfsops.js';
+import type { RootLookupHook } from './vfs_lookup.js';
 
 export const VFS_SUBSYSTEM = 'vfs';
 
@@ -18,6 +19,8 @@ export class Vfs {
   readonly mounts: Mount[] = [];
   /** The root directory of the whole namespace (rootvnode); set when the root is mounted. */
   rootvnode: Vnode | null = null;
+  /** Consulted by namei at the root directory (etfs keys). */
+  readonly rootLookupHooks: RootLookupHook[] = [];
   #nextFsid = 1;
 
   constructor(readonly kernel: Kernel) {}

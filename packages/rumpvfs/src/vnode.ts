@@ -5,6 +5,7 @@
  */
 import type { Mount } from './mount.js';
 import type { VnodeOps } from './vnodeops.js';
+import { deadfs_vnodeops } from './deadfs.js';
 import { VDIR, type VType } from './vattr.js';
 
 /** v_vflag bits. */
@@ -31,7 +32,7 @@ export class Vnode<D = unknown> {
   ) {}
 
   get ops(): VnodeOps {
-    return this.mount.vnodeops;
+    return this.dead ? deadfs_vnodeops : this.mount.vnodeops;
   }
 
   get isDir(): boolean {

@@ -1,0 +1,60 @@
+/**
+ * Generic permission checks shared by every file system (genfs_access / kauth's vaccess), and the
+ * access-mode bits VOP_ACCESS takes.
+ */
+import { errno, type Cred, MNT_RDONLY, SF_APPEND, SF_IMMUTABLE, UF_APPEND, UF_IMMUTABLE } from '@rumpts/librump';
+import type { Vnode } from './vnode.js';
+import { VBLK, VCHR, VDIR, VFIFO, VLNK, VREG, VSOCK, type Vattr } from './vattr.js';
+
+export const VEXEC = 0o100;
+export const VWRITE = 0o200;
+export const VREAD = 0o400;
+/** Append-only write (VAPPEND): allowed on SF/UF_APPEND files. */
+export const VAPPEND = 0o40000;
+
+export const IMMUTABLE = SF_IMMUTABLE | UF_IMMUTABLE;
+export const APPEND = SF_APPEND | UF_APPEND;
+
+export function groupmember(gid: number, cred: Cred): boolean {
+  return cred.gid === gid || cred.groups.includes(gid);
+}
+
+/** vaccess(): the classic owner/group/other check against a vattr. Root passes, except exec of a file with no x bit. */
+export function vaccess(va: Vattr, mode: number, cred: Cred): void {
+  if (cred.uid === 0) {
+    if ((mode & VEXEC) !== 0 && va.type !== VDIR && (va.mode & 0o111) === 0) throw errno('EACCES', 'no execute bit for anyone');
+    return;
+  }
+  let bits: number;
+  if (cred.uid === va.uid) bits = (va.mode >> 6) & 7;
+  else if (groupmember(va.gid, cred)) bits = (va.mode >> 3) & 7;
+  else bits = va.mode & 7;
+  const want = ((mode & VREAD) !== 0 ? 4 : 0) | ((mode & VWRITE) !== 0 ? 2 : 0) | ((mode & VEXEC) !== 0 ? 1 : 0);
+  if ((want & ~bits) !== 0) throw errno('EACCES');
+}
+
+/**
+ * VOP_ACCESS as the VFS runs it: read-only mounts refuse writes to files, directories and links
+ * (EROFS); immutable files refuse writes (EPERM); then the fs's own access op or vaccess.
+ */
+export function vn_access(vp: Vnode, mode: number, cred: Cred): void {
+  const va = vp.ops.getattr(vp);
+  if ((mode & VWRITE) !== 0) {
+    if ((vp.mount.flag & MNT_RDONLY) !== 0 && (va.type === VREG || va.type === VDIR || va.type === VLNK)) {
+      throw errno('EROFS', 'file system is mounted read-only');
+    }
+    if ((va.flags & IMMUTABLE) !== 0) throw errno('EPERM', 'file is immutable');
+    if ((va.flags & APPEND) !== 0 && (mode & VAPPEND) === 0 && va.type !== VDIR) throw errno('EPERM', 'file is append-only');
+  }
+  if (vp.ops.access) vp.ops.access(vp, mode & ~VAPPEND, { cred });
+  else vaccess(va, mode & ~VAPPEND, cred);
+}
+
+/** Is this a type whose data lives on the file system (so EROFS applies)? */
+export function isFsData(t: number): boolean {
+  return t === VREG || t === VDIR || t === VLNK;
+}
+
+export function isSpecial(t: number): boolean {
+  return t === VBLK || t === VCHR || t === VFIFO || t === VSOCK;
+}

@@ -1,0 +1,204 @@
+/**
+ * namei (vfs_lookup.c): path name → vnode. Absolute and cwd-relative paths, '.' and '..' (crossing
+ * mount points both ways, stopping at the process root), symlinks (at most MAXSYMLINKS = 32 →
+ * ELOOP), trailing slashes (the result must be a directory), ENAMETOOLONG for a component over
+ * NAME_MAX or a path of MAXPATHLEN bytes or more, ENOENT for an empty path, and search permission
+ * on every directory passed through.
+ */
+import { errno, MAXPATHLEN, NAME_MAX, type Proc } from '@rumpts/librump';
+import { cwdinfo } from './cwd.js';
+import { VEXEC, vn_access } from './genfs.js';
+import { vref, vrele } from './mount.js';
+import type { Vfs } from './vfs.js';
+import type { Vnode } from './vnode.js';
+import { VDIR, VLNK } from './vattr.js';
+
+export const MAXSYMLINKS = 32;
+
+/** nameiop: what the caller will do with the last component. */
+export const LOOKUP = 0;
+export const CREATE = 1;
+export const DELETE = 2;
+export const RENAME = 3;
+export type NameiOp = 0 | 1 | 2 | 3;
+
+export interface NameiOptions {
+  op: NameiOp;
+  /** Follow a symlink in the last component (FOLLOW vs NOFOLLOW). */
+  follow: boolean;
+  /** Return the parent directory too (LOCKPARENT/WANTPARENT). */
+  wantParent?: boolean;
+}
+
+export interface NameiResult {
+  /** The parent directory (referenced) when wantParent, else null. Null too for "/" itself. */
+  dvp: Vnode | null;
+  /** The result (referenced), or null when the last component does not exist (CREATE/RENAME only). */
+  vp: Vnode | null;
+  /** The last component's name ('' for "/"). */
+  name: string;
+  /** The path ended in '/'. */
+  trailingSlash: boolean;
+}
+
+/**
+ * A hook consulted at the root directory for LOOKUP and CREATE (rumpfs's etfs keys): given the rest
+ * of the path from the current component, verbatim, return the node and how many characters it
+ * consumed, or null.
+ */
+export type RootLookupHook = (rest: string) => { vp: Vnode; consumed: number } | null;
+
+const utf8 = new TextEncoder();
+function bytelen(s: string): number {
+  // Fast path for ASCII.
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return utf8.encode(s).length;
+  return s.length;
+}
+
+export function namei(vfs: Vfs, p: Proc, path: string, opts: NameiOptions): NameiResult {
+  if (typeof path !== 'string') throw errno('EFAULT', 'path is not a string');
+  if (path.length === 0) throw errno('ENOENT', 'empty path');
+  if (path.length >= MAXPATHLEN && bytelen(path) >= MAXPATHLEN) throw errno('ENAMETOOLONG', `path is ${bytelen(path)} bytes (limit ${MAXPATHLEN - 1})`);
+  if (path.includes('\0')) throw errno('EINVAL', 'path contains a NUL byte');
+  const ci = cwdinfo(p);
+  const root = vfs.rootvnode;
+  if (!root) throw errno('ENXIO', 'no root file system');
+  const rdir = ci.rdir ?? root;
+  const cred = p.cred;
+  const ctx = { cred };
+  const isRoot = cred.uid === 0;
+
+  let rest = path;
+  let dp: Vnode = rest.startsWith('/') ? rdir : ci.cdir;
+  vref(dp);
+  let nlinks = 0;
+
+  try {
+    for (;;) {
+      // Skip slashes before the component.
+      let s = 0;
+      while (s < rest.length && rest.charCodeAt(s) === 0x2f) s++;
+      rest = rest.slice(s);
+      if (rest.length === 0) {
+        // Nothing left: the path named dp itself ("/", or "." reached through a symlink).
+        const res: NameiResult = { dvp: null, vp: dp, name: '', trailingSlash: s > 0 };
+        dp = null as unknown as Vnode;
+        return res;
+      }
+      if (dp.type !== VDIR) throw errno('ENOTDIR', 'a path component is not a directory');
+      if (!isRoot || dp.ops.access) vn_access(dp, VEXEC, cred);
+
+      const slash = rest.indexOf('/');
+      const name = slash < 0 ? rest : rest.slice(0, slash);
+      let after = slash < 0 ? '' : rest.slice(slash);
+      let last = isOnlySlashes(after);
+      if (name.length > NAME_MAX && bytelen(name) > NAME_MAX) throw errno('ENAMETOOLONG', `component '${name.slice(0, 32)}…' is ${bytelen(name)} bytes (limit ${NAME_MAX})`);
+
+      let vp: Vnode | null = null;
+      let cname = name;
+      if (name === '.') {
+        vref(dp);
+        vp = dp;
+      } else if (name === '..') {
+        if (dp === rdir || dp === root) {
+          vref(dp);
+          vp = dp;
+        } else {
+          // At the root of a mounted fs, '..' is looked up in the directory it covers.
+          while (dp.isRoot && dp.mount.vnodecovered) {
+            const covered: Vnode = dp.mount.vnodecovered;
+            vref(covered);
+            vrele(dp);
+            dp = covered;
+          }
+          vp = dp.ops.lookup(dp, '..', ctx);
+          if (!vp) throw errno('ENOENT', "directory has no '..' (removed?)");
+        }
+      } else {
+        if (dp === root && (opts.op === LOOKUP || opts.op === CREATE) && vfs.rootLookupHooks.length > 0) {
+          for (const hook of vfs.rootLookupHooks) {
+            const hit = hook(rest);
+            if (hit) {
+              vp = hit.vp;
+              after = rest.slice(hit.consumed);
+              last = isOnlySlashes(after);
+              cname = rest.slice(0, hit.consumed);
+              break;
+            }
+          }
+        }
+        vp ??= dp.ops.lookup(dp, name, ctx);
+        if (!vp) {
+          if (!last) throw errno('ENOENT', `no such directory '${name}'`);
+          if (opts.op === LOOKUP || opts.op === DELETE) throw errno('ENOENT');
+          const res: NameiResult = { dvp: null, vp: null, name, trailingSlash: after.length > 0 };
+          if (opts.wantParent) {
+            res.dvp = dp;
+            dp = null as unknown as Vnode;
+          }
+          return res;
+        }
+      }
+
+      // Cross mount points downwards.
+      while (vp.type === VDIR && vp.mountedhere) {
+        const mroot: Vnode = vp.mountedhere.root();
+        vrele(vp);
+        vp = mroot;
+      }
+
+      const trailing = last && after.length > 0;
+      if (vp.type === VLNK && (!last || opts.follow || trailing)) {
+        if (++nlinks > MAXSYMLINKS) {
+          vrele(vp);
+          throw errno('ELOOP', `more than ${MAXSYMLINKS} symbolic links`);
+        }
+        let target: string;
+        try {
+          target = vp.ops.readlink(vp);
+        } finally {
+          vrele(vp);
+        }
+        if (target.length === 0) throw errno('ENOENT', 'symbolic link with an empty target');
+        const next = target + after;
+        if (bytelen(next) >= MAXPATHLEN) throw errno('ENAMETOOLONG', 'symbolic link expansion too long');
+        if (target.startsWith('/')) {
+          vref(rdir);
+          vrele(dp);
+          dp = rdir;
+        }
+        rest = next;
+        continue;
+      }
+
+      if (last) {
+        if (trailing && vp.type !== VDIR) {
+          vrele(vp);
+          throw errno('ENOTDIR', 'trailing slash on a non-directory');
+        }
+        const res: NameiResult = { dvp: null, vp, name: cname, trailingSlash: trailing };
+        if (opts.wantParent) {
+          res.dvp = dp;
+          dp = null as unknown as Vnode;
+        }
+        return res;
+      }
+      vrele(dp);
+      dp = vp;
+      rest = after;
+    }
+  } finally {
+    if (dp) vrele(dp);
+  }
+}
+
+function isOnlySlashes(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== 0x2f) return false;
+  return true;
+}
+
+/** Release a namei result's references. */
+export function nameiDone(r: NameiResult): void {
+  if (r.vp) vrele(r.vp);
+  if (r.dvp) vrele(r.dvp);
+}

@@ -1,0 +1,10 @@
+import { rump_init, type Kernel } from '@rumpts/librump';
+import * as rumpvfs from '../src/index.js';
+
+/** A kernel with the vfs faction linked (from this package's source). */
+export async function vfsKernel(opts: Parameters<typeof rump_init>[0] = {}): Promise<Kernel> {
+  return rump_init({ ...opts, libraries: [rumpvfs, ...(opts.libraries ?? [])] });
+}
+
+export const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+export const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
