@@ -1,1 +1,32 @@
-export {};
+/**
+ * @rumpts/rumpfs-ffs — the Berkeley Fast File System (UFS1/UFS2), as the kernel module
+ * `rumpfs_ffs` registering file system type `ffs`. Read-only for now.
+ */
+import type { Kernel, ModInfo } from '@rumpts/librump';
+import { vfs_attach, vfs_detach } from '@rumpts/rumpvfs';
+import { ffs_vfsops } from './vfsops.js';
+
+export const modinfo: ModInfo = {
+  name: 'ffs',
+  class: 'vfs',
+  requires: [],
+  init(k: Kernel): void {
+    vfs_attach(k, ffs_vfsops);
+  },
+  fini(k: Kernel): void {
+    vfs_detach(k, 'ffs');
+  },
+};
+
+export { ffs_vfsops } from './vfsops.js';
+export { ffs_vnodeops } from './vnops.js';
+/** The read core, usable without a kernel (tools, fsck-like readers). */
+export { Ufsmount } from './ufsmount.js';
+export { Inode, ffs_iget } from './inode.js';
+export { ffs_read } from './read.js';
+export { ffs_dirwalk, ffs_dirlookup, type DirSlot } from './dir.js';
+export { ffs_readlink } from './readlink.js';
+export { ffs_getattr } from './attr.js';
+export { ffs_statvfs } from './statvfs.js';
+export { ffs_sbread, superblockInvalid, geometryInvalid, type FoundSuperblock } from './sbread.js';
+export * as ondisk from './ondisk/index.js';

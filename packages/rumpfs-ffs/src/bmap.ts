@@ -1,0 +1,65 @@
+/**
+ * ufs_bmaparray: logical block → fragment address through the direct pointers and the single,
+ * double and triple indirect blocks. 0 is a hole. Every pointer is range-checked against fs_size
+ * before it is followed, so a corrupt pointer is EIO and the walk is bounded by the three levels.
+ */
+import { errno } from '@rumpts/librump';
+import { breadInto } from './bio.js';
+import { i64At } from './ondisk/bswap.js';
+import { UFS_NDADDR, fsbtob, indirectSpans } from './ondisk/geometry.js';
+import type { Inode } from './inode.js';
+
+/** Throw EIO unless fragments [addr, addr+nfrags) lie inside the file system. */
+export function chkaddr(ip: Inode, addr: number, nfrags: number, what: string): void {
+  const fs = ip.ump.fs;
+  if (!Number.isSafeInteger(addr) || addr < 0 || addr + nfrags > fs.size) {
+    throw errno('EIO', `ffs: inode ${ip.ino}: ${what} ${addr} lies outside the file system (fs_size ${fs.size})`);
+  }
+}
+
+/** Pointer `i` of an indirect block. */
+function indirPtr(ip: Inode, dv: DataView, i: number): number {
+  const le = ip.ump.le;
+  return ip.ump.ufs2 ? i64At(dv, i * 8, le) : dv.getInt32(i * 4, le);
+}
+
+/** The indirect block at `addr` for `level`, through the inode's one-slot-per-level cache. */
+function indirBlock(ip: Inode, level: number, addr: number): DataView {
+  const fs = ip.ump.fs;
+  if (ip.indirAddr[level] === addr) {
+    const dv = ip.indirBuf[level];
+    if (dv) return dv;
+  }
+  chkaddr(ip, addr, fs.frag, 'indirect block');
+  const b = new Uint8Array(fs.bsize);
+  breadInto(ip.ump.dev, b, fsbtob(fs, addr));
+  const dv = new DataView(b.buffer);
+  ip.indirAddr[level] = addr;
+  ip.indirBuf[level] = dv;
+  return dv;
+}
+
+/** The fragment address of logical block `lbn` of `ip`, or 0 for a hole. */
+export function ffs_bmap(ip: Inode, lbn: number): number {
+  const din = ip.din;
+  if (lbn < UFS_NDADDR) return din.db[lbn] ?? 0;
+  const fs = ip.ump.fs;
+  const spans = indirectSpans(fs);
+  let rel = lbn - UFS_NDADDR;
+  let level = 0;
+  while (level < 3 && rel >= spans[level]!) {
+    rel -= spans[level]!;
+    level++;
+  }
+  if (level === 3) throw errno('EFBIG', `ffs: inode ${ip.ino}: logical block ${lbn} is beyond triple indirect`);
+  let addr = din.ib[level] ?? 0;
+  // Walk down: at depth d the index is the digit of `rel` in base nindir.
+  for (let d = level; d >= 0; d--) {
+    if (addr === 0) return 0;
+    const dv = indirBlock(ip, level - d, addr);
+    const span = d === 0 ? 1 : spans[d - 1]!;
+    const idx = Math.floor(rel / span) % fs.nindir;
+    addr = indirPtr(ip, dv, idx);
+  }
+  return addr;
+}

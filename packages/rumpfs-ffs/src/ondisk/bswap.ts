@@ -1,0 +1,65 @@
+/**
+ * Byte order of an FFS volume (FFS_EI): a volume is written in either order, and the kernel decides
+ * once per mount from which form of the superblock magic matched (fs.h FS_UFS*_MAGIC[_SWAPPED]).
+ * Every codec takes the resulting `le` flag; nothing else in the package touches byte order.
+ */
+import { errno } from '@rumpts/librump';
+
+/** The largest integer a JS number holds exactly; 64-bit on-disk values above it are refused. */
+const SAFE_HI = 0x200000; // 2^53 / 2^32
+
+/** A view over on-disk bytes in the volume's byte order. */
+export class DiskView {
+  readonly dv: DataView;
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly le: boolean,
+  ) {
+    this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+  u8(off: number): number {
+    return this.dv.getUint8(off);
+  }
+  i8(off: number): number {
+    return this.dv.getInt8(off);
+  }
+  u16(off: number): number {
+    return this.dv.getUint16(off, this.le);
+  }
+  i16(off: number): number {
+    return this.dv.getInt16(off, this.le);
+  }
+  u32(off: number): number {
+    return this.dv.getUint32(off, this.le);
+  }
+  i32(off: number): number {
+    return this.dv.getInt32(off, this.le);
+  }
+  /** An unsigned 64-bit field as a number; values past 2^53 become NaN so validation rejects them. */
+  u64(off: number): number {
+    return u64At(this.dv, off, this.le);
+  }
+  /** A signed 64-bit field as a number; magnitudes past 2^53 become NaN. */
+  i64(off: number): number {
+    return i64At(this.dv, off, this.le);
+  }
+}
+
+export function u64At(dv: DataView, off: number, le: boolean): number {
+  const lo = dv.getUint32(off + (le ? 0 : 4), le);
+  const hi = dv.getUint32(off + (le ? 4 : 0), le);
+  return hi >= SAFE_HI ? NaN : hi * 0x1_0000_0000 + lo;
+}
+
+export function i64At(dv: DataView, off: number, le: boolean): number {
+  const lo = dv.getUint32(off + (le ? 0 : 4), le);
+  const hi = dv.getInt32(off + (le ? 4 : 0), le);
+  if (hi >= SAFE_HI || hi < -SAFE_HI) return NaN;
+  return hi * 0x1_0000_0000 + lo;
+}
+
+/** A number that must be an exact, non-negative integer (a size or address read from disk). */
+export function checkSafe(v: number, what: string): number {
+  if (!Number.isSafeInteger(v) || v < 0) throw errno('EFTYPE', `ffs: ${what} is out of range (${v})`);
+  return v;
+}

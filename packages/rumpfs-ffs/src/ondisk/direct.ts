@@ -1,0 +1,49 @@
+/**
+ * struct direct (sys/ufs/ufs/dir.h): `0 d_ino(u32) 4 d_reclen(u16) 6 d_type(u8) 7 d_namlen(u8)
+ * 8 d_name`. The old (4.2, fs_maxsymlinklen == 0) format has no d_type: a 16-bit d_namlen at 6.
+ */
+import { DIRBLKSIZ, FFS_MAXNAMLEN, dirsiz } from './geometry.js';
+
+export const DIRECT_FIELDS = { ino: 0, reclen: 4, type: 6, namlen: 7, name: 8 } as const;
+/** The smallest possible record (an empty name): DIRSIZ(0). */
+export const DIRECT_MIN = 12;
+
+export interface Direct {
+  ino: number;
+  reclen: number;
+  /** DT_* (0 = DT_UNKNOWN in the old format). */
+  type: number;
+  namlen: number;
+  /** Offset of the name within the buffer the entry was decoded from. */
+  nameOff: number;
+}
+
+/** What is wrong with the entry at `off` (ufs_dirbadentry), or null if it is sound. */
+export function direntBad(d: Direct, off: number): string | null {
+  const room = DIRBLKSIZ - (off % DIRBLKSIZ);
+  if (d.reclen === 0) return 'd_reclen is 0';
+  if ((d.reclen & 3) !== 0) return `d_reclen ${d.reclen} is not a multiple of 4`;
+  if (d.reclen > room) return `d_reclen ${d.reclen} crosses the ${DIRBLKSIZ}-byte chunk (room ${room})`;
+  if (d.namlen > FFS_MAXNAMLEN) return `d_namlen ${d.namlen} exceeds ${FFS_MAXNAMLEN}`;
+  if (d.reclen < dirsiz(d.namlen)) return `d_reclen ${d.reclen} is too small for d_namlen ${d.namlen}`;
+  return null;
+}
+
+/**
+ * Decode the entry at `off` of a directory buffer. `needs` at least 8 bytes at off; the caller
+ * checks the name fits via direntBad before using it.
+ */
+export function decodeDirect(b: Uint8Array, dv: DataView, off: number, le: boolean, newfmt: boolean): Direct {
+  const ino = dv.getUint32(off, le);
+  const reclen = dv.getUint16(off + 4, le);
+  let type: number;
+  let namlen: number;
+  if (newfmt) {
+    type = b[off + 6] ?? 0;
+    namlen = b[off + 7] ?? 0;
+  } else {
+    type = 0;
+    namlen = dv.getUint16(off + 6, le);
+  }
+  return { ino, reclen, type, namlen, nameOff: off + 8 };
+}
