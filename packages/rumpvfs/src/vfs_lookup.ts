@@ -50,7 +50,7 @@ export type RootLookupHook = (rest: string) => { vp: Vnode; consumed: number } |
 
 const utf8 = new TextEncoder();
 function bytelen(s: string): number {
-  // Fast path for ASCII.
+  // A UTF-16 code unit is at most 3 UTF-8 bytes; callers skip this when that cannot pass the limit.
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return utf8.encode(s).length;
   return s.length;
 }
@@ -58,7 +58,7 @@ function bytelen(s: string): number {
 export function namei(vfs: Vfs, p: Proc, path: string, opts: NameiOptions): NameiResult {
   if (typeof path !== 'string') throw errno('EFAULT', 'path is not a string');
   if (path.length === 0) throw errno('ENOENT', 'empty path');
-  if (path.length >= MAXPATHLEN && bytelen(path) >= MAXPATHLEN) throw errno('ENAMETOOLONG', `path is ${bytelen(path)} bytes (limit ${MAXPATHLEN - 1})`);
+  if (path.length * 3 >= MAXPATHLEN && bytelen(path) >= MAXPATHLEN) throw errno('ENAMETOOLONG', `path is ${bytelen(path)} bytes (limit ${MAXPATHLEN - 1})`);
   if (path.includes('\0')) throw errno('EINVAL', 'path contains a NUL byte');
   const ci = cwdinfo(p);
   const root = vfs.rootvnode;
@@ -92,7 +92,7 @@ export function namei(vfs: Vfs, p: Proc, path: string, opts: NameiOptions): Name
       const name = slash < 0 ? rest : rest.slice(0, slash);
       let after = slash < 0 ? '' : rest.slice(slash);
       let last = isOnlySlashes(after);
-      if (name.length > NAME_MAX && bytelen(name) > NAME_MAX) throw errno('ENAMETOOLONG', `component '${name.slice(0, 32)}…' is ${bytelen(name)} bytes (limit ${NAME_MAX})`);
+      if (name.length * 3 > NAME_MAX && bytelen(name) > NAME_MAX) throw errno('ENAMETOOLONG', `component '${name.slice(0, 32)}…' is ${bytelen(name)} bytes (limit ${NAME_MAX})`);
 
       let vp: Vnode | null = null;
       let cname = name;

@@ -193,7 +193,8 @@ export function sys_rename(vfs: Vfs, p: Proc, from: string, to: string): void {
   try {
     const fvp = fnd.vp as Vnode;
     const fdvp = fnd.dvp;
-    if (!fdvp || fnd.name === '.' || fnd.name === '..' || fvp.isRoot) throw errno(fvp.isRoot && fdvp ? 'EBUSY' : 'EINVAL', 'cannot rename this entry');
+    if (!fdvp || fnd.name === '.' || fnd.name === '..') throw errno('EINVAL', "cannot rename '.', '..' or '/'");
+    if (fvp.isRoot) throw errno('EBUSY', 'cannot rename a mount point');
     const tnd = namei(vfs, p, to, { op: RENAME, follow: false, wantParent: true });
     try {
       const tvp = tnd.vp;
