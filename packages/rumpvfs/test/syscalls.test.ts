@@ -85,6 +85,7 @@ describe('open', () => {
 
 describe('directories', () => {
   it('mkdir/rmdir errors and link counts', () => {
+    expect(names('/')).toEqual(['dev', 'tmp']);
     const n0 = p.stat('/').nlink;
     p.mkdir('/d', 0o755);
     expect(p.stat('/d').nlink).toBe(2);
