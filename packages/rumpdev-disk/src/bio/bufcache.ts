@@ -1,0 +1,506 @@
+/**
+ * The buffer cache (vfs_bio.c): getblk/bread/breadn/bwrite/bdwrite/bawrite/brelse over BlockDevices,
+ * LRU, delayed writes flushed on fsync/sync/close/halt, cluster reads of sequential runs with one host
+ * request. Every cached byte is charged to the kernel memory account, and a reclaimer gives memory back
+ * under pressure, so the cache never holds more than the limit.
+ *
+ * Invariant: cached buffers of one device never overlap. A request that overlaps cached buffers of a
+ * different shape writes them back (if delayed) and drops them first, so a byte has one home.
+ */
+import { DEV_BSHIFT, type Kmem, errno, isRumpError } from '@rumpts/librump';
+import type { BlockDevice } from '@rumpts/rumpvfs';
+import { checkTransfer } from '../blkdev/bounds.js';
+import { devReadv, devWritev } from '../blkdev/vectored.js';
+import { BC_INVAL, B_BUSY, B_DELWRI, B_DONE, B_INVAL, Buf } from './buf.js';
+
+/** Largest single buffer (MAXPHYS is 64 KiB; FFS's MAXBSIZE is 64 KiB). Larger requests are refused. */
+export const MAXBUFSIZE = 1 << 20;
+/** Largest cluster read (read-ahead) or write-back run sent to the device in one request. */
+export const MAXCLUSTER = 512 * 1024;
+
+export interface BufCacheStats {
+  /** bread found valid data cached. */
+  hits: number;
+  /** bread had to read the device. */
+  misses: number;
+  /** Device read requests (one per cluster). */
+  reads: number;
+  /** Device write requests (one per cluster). */
+  writes: number;
+  bytesread: number;
+  byteswritten: number;
+}
+
+export interface BufCacheOptions {
+  /** The kernel memory account buffers are charged to; default: an unlimited private one. */
+  kmem?: Kmem;
+  /** Soft cap on cached bytes (buffers held by callers may exceed it until released). */
+  maxbytes?: number;
+  /** Where write-back failures that cannot be returned to a caller are reported (kernel printf). */
+  printf?: (line: string) => void;
+}
+
+interface DevBufs {
+  /** Cached buffers by start block. */
+  readonly bufs: Map<number, Buf>;
+  /** Largest buffer ever cached for this device, in DEV_BSIZE units (bounds the overlap scan). */
+  maxblks: number;
+  /** Where the last device read ended, to detect sequential reading. */
+  seqnext: number;
+  /** Current read-ahead window in bytes (grows while reading stays sequential). */
+  rawindow: number;
+}
+
+const BSIZE = 1 << DEV_BSHIFT;
+
+function asError(e: unknown): Error {
+  return e instanceof Error ? e : new Error(String(e));
+}
+
+export class BufCache {
+  readonly #kmem: Kmem | undefined;
+  readonly #printf: (line: string) => void;
+  #maxbytes: number;
+  readonly #devs = new Map<BlockDevice, DevBufs>();
+  /** Buffers not held by anyone, least recently used first (Set keeps insertion order). */
+  readonly #lru = new Set<Buf>();
+  #bytes = 0;
+  #nbufs = 0;
+  #ndirty = 0;
+  readonly #stats: BufCacheStats = { hits: 0, misses: 0, reads: 0, writes: 0, bytesread: 0, byteswritten: 0 };
+
+  constructor(opts: BufCacheOptions = {}) {
+    this.#kmem = opts.kmem;
+    this.#printf = opts.printf ?? ((line) => process.stderr.write(`${line}\n`));
+    this.#maxbytes = 0;
+    this.maxbytes = opts.maxbytes ?? 64 * 1024 * 1024;
+  }
+
+  // --- accounting ---
+
+  /** Bytes currently cached (held and free buffers). */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  get nbufs(): number {
+    return this.#nbufs;
+  }
+
+  /** Buffers holding delayed writes. */
+  get ndirty(): number {
+    return this.#ndirty;
+  }
+
+  get stats(): Readonly<BufCacheStats> {
+    return { ...this.#stats };
+  }
+
+  get maxbytes(): number {
+    return this.#maxbytes;
+  }
+
+  /** Set the soft cap; shrinking evicts least recently used buffers at once. */
+  set maxbytes(n: number) {
+    if (!Number.isFinite(n) || n < 0) throw errno('EINVAL', `bufcache maxbytes must be a non-negative number of bytes, got ${n}`);
+    this.#maxbytes = n;
+    this.#shrinkTo(n);
+  }
+
+  // --- the bio(9) calls ---
+
+  /**
+   * getblk: the buffer for [blkno, blkno + size/DEV_BSIZE) on dev, held (B_BUSY) by the caller. If it
+   * was cached its data is valid (B_DONE set); otherwise data is zeroed and B_DONE is clear — fill it
+   * and bwrite/bdwrite it, or brelse it. Release it before asking for an overlapping block again
+   * (EDEADLK otherwise: in C that would sleep forever).
+   */
+  getblk(dev: BlockDevice, blkno: number, size: number): Buf {
+    this.#checkRequest(dev, blkno, size);
+    const d = this.#devState(dev);
+    const bp = d.bufs.get(blkno);
+    if (bp) {
+      if (bp.busy) throw errno('EDEADLK', `buffer at block ${blkno} is already held; brelse it first`);
+      if (bp.bcount === size && (bp.flags & B_DONE) !== 0) {
+        this.#lru.delete(bp);
+        bp.flags |= B_BUSY;
+        return bp;
+      }
+    }
+    this.#clearOverlaps(d, blkno, size >>> DEV_BSHIFT);
+    const data = this.#alloc(size, false, true) as Uint8Array;
+    return this.#insert(dev, d, blkno, data, B_BUSY);
+  }
+
+  /** bread: getblk, reading the device on a miss. Sequential misses read ahead in one request. */
+  bread(dev: BlockDevice, blkno: number, size: number): Buf {
+    return this.breadn(dev, blkno, size, null);
+  }
+
+  /**
+   * breadn: bread, plus read-ahead of the given blocks (DEV_BSIZE units, each `size` bytes) when they
+   * directly follow. `null` lets the cache choose (sequential detection); `[]` disables read-ahead.
+   */
+  breadn(dev: BlockDevice, blkno: number, size: number, rablks: readonly number[] | null): Buf {
+    const bp = this.getblk(dev, blkno, size);
+    if ((bp.flags & B_DONE) !== 0) {
+      this.#stats.hits++;
+      return bp;
+    }
+    this.#stats.misses++;
+    const d = this.#devState(dev);
+    const ra = this.#readahead(dev, d, blkno, size, rablks);
+    const bufs = [bp, ...ra];
+    try {
+      devReadv(dev, bufs.map((b) => b.data), bp.offset);
+    } catch (e) {
+      for (const b of bufs) this.#remove(b, false);
+      d.rawindow = 0;
+      throw e;
+    }
+    const total = size * bufs.length;
+    this.#stats.reads++;
+    this.#stats.bytesread += total;
+    d.seqnext = blkno + (total >>> DEV_BSHIFT);
+    bp.flags |= B_DONE;
+    for (const b of ra) {
+      b.flags = B_DONE;
+      this.#lru.add(b);
+    }
+    return bp;
+  }
+
+  /** bwrite: write the held buffer now and release it. On error the buffer is discarded and the error thrown. */
+  bwrite(bp: Buf): void {
+    this.#checkHeld(bp, 'bwrite');
+    if (bp.dev.readonly) {
+      this.#remove(bp, false);
+      throw errno('EROFS', 'bwrite: device is read-only');
+    }
+    try {
+      bp.dev.write(bp.data, bp.offset);
+    } catch (e) {
+      this.#remove(bp, false);
+      throw e;
+    }
+    this.#stats.writes++;
+    this.#stats.byteswritten += bp.bcount;
+    this.#setClean(bp);
+    bp.flags |= B_DONE;
+    this.#release(bp);
+  }
+
+  /** bawrite: start the write and release (synchronous here: the kernel has no I/O threads). */
+  bawrite(bp: Buf): void {
+    this.bwrite(bp);
+  }
+
+  /** bdwrite: mark the held buffer modified and release it; it is written back later. */
+  bdwrite(bp: Buf): void {
+    this.#checkHeld(bp, 'bdwrite');
+    if (bp.dev.readonly) {
+      this.#remove(bp, false);
+      throw errno('EROFS', 'bdwrite: device is read-only');
+    }
+    if (!bp.dirty) {
+      bp.flags |= B_DELWRI;
+      this.#ndirty++;
+    }
+    bp.flags |= B_DONE;
+    this.#release(bp);
+  }
+
+  /**
+   * brelse: give the held buffer back. With BC_INVAL (or B_INVAL set on it) it is discarded, delayed
+   * write included; a buffer whose data was never filled (getblk without write) is discarded too.
+   */
+  brelse(bp: Buf, set = 0): void {
+    this.#checkHeld(bp, 'brelse');
+    if ((set & BC_INVAL) !== 0 || (bp.flags & B_INVAL) !== 0 || (bp.flags & (B_DONE | B_DELWRI)) === 0) {
+      this.#remove(bp, false);
+      return;
+    }
+    this.#release(bp);
+  }
+
+  /** incore: the cached buffer starting at blkno, if any (not held by this call). */
+  incore(dev: BlockDevice, blkno: number): Buf | undefined {
+    return this.#devs.get(dev)?.bufs.get(blkno);
+  }
+
+  // --- write-back and invalidation ---
+
+  /**
+   * Write back dev's delayed writes (VOP_FSYNC of the device vnode), adjacent buffers in one request,
+   * then flush the device's own cache. Buffers held by a caller are skipped (their holder writes them).
+   * Every buffer is attempted; the first error is thrown afterwards, the failed buffers stay dirty.
+   */
+  flush(dev: BlockDevice): void {
+    let first: Error | undefined;
+    try {
+      this.writeback(dev);
+    } catch (e) {
+      first = asError(e);
+    }
+    if (!dev.readonly) {
+      try {
+        dev.flush();
+      } catch (e) {
+        first ??= asError(e);
+      }
+    }
+    if (first !== undefined) throw first;
+  }
+
+  /**
+   * The write-back half of flush, without the device's own flush: for a device whose flush() calls
+   * back into the cache (the disk driver's partitions do, so the VFS's bdev.flush() on sync and
+   * unmount reaches delayed writes).
+   */
+  writeback(dev: BlockDevice): void {
+    const d = this.#devs.get(dev);
+    let first: Error | undefined;
+    if (d) {
+      const dirty = [...d.bufs.values()].filter((b) => b.dirty && !b.busy).sort((a, b) => a.blkno - b.blkno);
+      let i = 0;
+      while (i < dirty.length) {
+        const run = [dirty[i] as Buf];
+        let bytes = run[0]?.bcount ?? 0;
+        let j = i + 1;
+        for (; j < dirty.length; j++) {
+          const prev = run[run.length - 1] as Buf;
+          const next = dirty[j] as Buf;
+          if (prev.blkno + prev.nblks !== next.blkno || bytes + next.bcount > MAXCLUSTER) break;
+          run.push(next);
+          bytes += next.bcount;
+        }
+        try {
+          this.#writeRun(run);
+        } catch (e) {
+          first ??= asError(e);
+        }
+        i = j;
+      }
+    }
+    if (first !== undefined) throw first;
+  }
+
+  /** sync(2) for the cache: flush every device. */
+  sync(): void {
+    let first: Error | undefined;
+    for (const dev of [...this.#devs.keys()]) {
+      try {
+        this.flush(dev);
+      } catch (e) {
+        first ??= asError(e);
+        this.#printf(`bufcache: sync: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    if (first !== undefined) throw first;
+  }
+
+  /**
+   * vinvalbuf: drop every buffer of dev (on close, unmount, detach). With save (default) delayed
+   * writes are written back first; without, they are discarded. EBUSY if a caller still holds one.
+   */
+  invalidate(dev: BlockDevice, opts: { save?: boolean } = {}): void {
+    const save = opts.save ?? true;
+    if (save) this.flush(dev);
+    const d = this.#devs.get(dev);
+    if (!d) return;
+    let held = 0;
+    for (const bp of [...d.bufs.values()]) {
+      if (bp.busy) held++;
+      else this.#remove(bp, false);
+    }
+    if (held > 0) throw errno('EBUSY', `bufcache: ${held} buffer(s) of the device are still held`);
+    this.#devs.delete(dev);
+  }
+
+  /** Kernel memory pressure: evict least recently used buffers (writing delayed ones back) until `bytes` are freed. */
+  reclaim(bytes: number): number {
+    return this.#evictLru(bytes);
+  }
+
+  // --- internals ---
+
+  #checkRequest(dev: BlockDevice, blkno: number, size: number): void {
+    if (!Number.isSafeInteger(blkno) || blkno < 0) throw errno('EINVAL', `bufcache: bad block number ${blkno}`);
+    if (!Number.isSafeInteger(size) || size <= 0 || size > MAXBUFSIZE) throw errno('EINVAL', `bufcache: bad buffer size ${size} (1 … ${MAXBUFSIZE} bytes)`);
+    if (size % BSIZE !== 0) throw errno('EINVAL', `bufcache: buffer size ${size} is not a multiple of DEV_BSIZE`);
+    checkTransfer('bufcache', blkno * BSIZE, size, dev.size, dev.secsize);
+  }
+
+  #checkHeld(bp: Buf, what: string): void {
+    if (!bp._cached) throw errno('EINVAL', `${what}: buffer was already discarded`);
+    if (!bp.busy) throw errno('EINVAL', `${what}: buffer is not held (already released?)`);
+  }
+
+  #devState(dev: BlockDevice): DevBufs {
+    let d = this.#devs.get(dev);
+    if (!d) {
+      d = { bufs: new Map(), maxblks: 0, seqnext: -1, rawindow: 0 };
+      this.#devs.set(dev, d);
+    }
+    return d;
+  }
+
+  /** Cached buffers overlapping [blkno, blkno+nblks): delayed ones are written back, all are dropped. */
+  #clearOverlaps(d: DevBufs, blkno: number, nblks: number): void {
+    const from = Math.max(0, blkno - d.maxblks + 1);
+    for (let s = from; s < blkno + nblks; s++) {
+      const o = d.bufs.get(s);
+      if (!o || s + o.nblks <= blkno) continue;
+      if (o.busy) throw errno('EDEADLK', `buffer at block ${s} overlaps block ${blkno} and is held; brelse it first`);
+      this.#remove(o, true);
+    }
+  }
+
+  /** True if no cached buffer overlaps [blkno, blkno+nblks). */
+  #free(d: DevBufs, blkno: number, nblks: number): boolean {
+    const from = Math.max(0, blkno - d.maxblks + 1);
+    for (let s = from; s < blkno + nblks; s++) {
+      const o = d.bufs.get(s);
+      if (o && s + o.nblks > blkno) return false;
+    }
+    return true;
+  }
+
+  /** Buffers to read together with a miss at blkno: explicit ones, or a growing window while sequential. */
+  #readahead(dev: BlockDevice, d: DevBufs, blkno: number, size: number, rablks: readonly number[] | null): Buf[] {
+    const nblks = size >>> DEV_BSHIFT;
+    let want: number;
+    if (rablks !== null) {
+      // Only the explicit blocks that directly follow, in order.
+      want = 0;
+      for (const b of rablks) {
+        if (b !== blkno + (want + 1) * nblks) break;
+        want++;
+      }
+    } else {
+      const limit = Math.min(MAXCLUSTER, Math.floor(this.#maxbytes / 4));
+      d.rawindow = blkno === d.seqnext ? Math.min(Math.max(d.rawindow * 2, size * 2), limit) : 0;
+      want = Math.floor(d.rawindow / size);
+    }
+    const out: Buf[] = [];
+    for (let i = 1; i <= want; i++) {
+      const b = blkno + i * nblks;
+      if ((b + nblks) * BSIZE > dev.size || !this.#free(d, b, nblks)) break;
+      const data = this.#alloc(size, true, false);
+      if (!data) break;
+      out.push(this.#insert(dev, d, b, data, B_BUSY));
+    }
+    return out;
+  }
+
+  #insert(dev: BlockDevice, d: DevBufs, blkno: number, data: Uint8Array, flags: number): Buf {
+    const bp = new Buf(dev, blkno, data, flags);
+    d.bufs.set(blkno, bp);
+    if (bp.nblks > d.maxblks) d.maxblks = bp.nblks;
+    this.#bytes += data.length;
+    this.#nbufs++;
+    return bp;
+  }
+
+  /**
+   * Memory for a new buffer: evict down to the soft cap (reusing an evicted buffer of the same size
+   * keeps its charge), then charge the kernel account. Optional allocations (read-ahead) give up
+   * instead of failing with ENOMEM.
+   */
+  #alloc(size: number, optional: boolean, zero: boolean): Uint8Array | null {
+    let reuse: Uint8Array | null = null;
+    let budget = this.#lru.size;
+    while (this.#bytes + size > this.#maxbytes && budget-- > 0) {
+      const victim = this.#lru.values().next().value;
+      if (!victim) break;
+      const keep = reuse === null && victim.bcount === size;
+      if (!this.#tryEvict(victim, !keep)) continue;
+      if (keep) reuse = victim.data;
+    }
+    if (reuse) {
+      if (zero) reuse.fill(0);
+      return reuse;
+    }
+    if (optional && this.#bytes + size > this.#maxbytes) return null;
+    if (this.#kmem) {
+      try {
+        this.#kmem.charge(size, 'buffer cache');
+      } catch (e) {
+        if (optional && isRumpError(e) && e.code === 'ENOMEM') return null;
+        throw e;
+      }
+    }
+    return new Uint8Array(size);
+  }
+
+  /** Evict one free buffer, writing it back first if delayed; false (and kept, as most recent) if that write failed. */
+  #tryEvict(bp: Buf, uncharge: boolean): boolean {
+    try {
+      this.#remove(bp, true, uncharge);
+      return true;
+    } catch (e) {
+      this.#printf(`bufcache: write-back of block ${bp.blkno} failed, kept dirty: ${e instanceof Error ? e.message : String(e)}`);
+      this.#lru.delete(bp);
+      this.#lru.add(bp);
+      return false;
+    }
+  }
+
+  #evictLru(bytes: number): number {
+    let freed = 0;
+    let budget = this.#lru.size;
+    while (freed < bytes && budget-- > 0) {
+      const victim = this.#lru.values().next().value;
+      if (!victim) break;
+      const n = victim.bcount;
+      if (this.#tryEvict(victim, true)) freed += n;
+    }
+    return freed;
+  }
+
+  #shrinkTo(limit: number): void {
+    if (this.#bytes > limit) this.#evictLru(this.#bytes - limit);
+  }
+
+  /** Take a buffer out of the cache; delayed writes are written back first if `writeback`. */
+  #remove(bp: Buf, writeback: boolean, uncharge = true): void {
+    if (!bp._cached) return;
+    if (bp.dirty && writeback) this.#writeRun([bp]);
+    const d = this.#devs.get(bp.dev);
+    d?.bufs.delete(bp.blkno);
+    this.#lru.delete(bp);
+    if (bp.dirty) this.#ndirty--;
+    bp.flags = (bp.flags & ~(B_BUSY | B_DELWRI)) | B_INVAL;
+    bp._cached = false;
+    this.#bytes -= bp.bcount;
+    this.#nbufs--;
+    if (uncharge) this.#kmem?.uncharge(bp.bcount);
+  }
+
+  /** Write adjacent delayed buffers in one request; they become clean. */
+  #writeRun(run: readonly Buf[]): void {
+    const first = run[0];
+    if (!first) return;
+    devWritev(first.dev, run.map((b) => b.data), first.offset);
+    let n = 0;
+    for (const b of run) {
+      this.#setClean(b);
+      n += b.bcount;
+    }
+    this.#stats.writes++;
+    this.#stats.byteswritten += n;
+  }
+
+  #setClean(bp: Buf): void {
+    if (bp.dirty) {
+      bp.flags &= ~B_DELWRI;
+      this.#ndirty--;
+    }
+  }
+
+  #release(bp: Buf): void {
+    bp.flags &= ~B_BUSY;
+    this.#lru.add(bp);
+    if (this.#bytes > this.#maxbytes) this.#shrinkTo(this.#maxbytes);
+  }
+}
