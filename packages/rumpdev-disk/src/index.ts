@@ -1,1 +1,67 @@
-export {};
+/**
+ * @rumpts/rumpdev-disk — block devices (memory and host-file backings), the buffer cache (bio), NetBSD
+ * disklabel and MBR codecs, and the disk driver whose minors select disklabel partitions.
+ */
+export { checkSecsize, checkTransfer, isPowerOfTwo } from './blkdev/bounds.js';
+export { type VectoredBlockDevice, isVectored } from './blkdev/vectored.js';
+export { MemoryBlockDevice, type MemoryDiskOptions } from './blkdev/memdisk.js';
+export { HostFileBlockDevice, type HostDiskOptions } from './blkdev/hostdisk.js';
+export { WindowBlockDevice } from './blkdev/window.js';
+
+export { BC_INVAL, B_BUSY, B_DELWRI, B_DONE, B_INVAL, Buf, btodb, dbtob } from './bio/buf.js';
+export { BufCache, type BufCacheOptions, type BufCacheStats, MAXBUFSIZE, MAXCLUSTER } from './bio/bufcache.js';
+export { BUFCACHE_DEFAULT_MAX, BUFCACHE_SUBSYSTEM, bufcacheOf, defaultBufcacheMax } from './bio/kernel.js';
+
+export * from './label/constants.js';
+export {
+  type ByteOrder,
+  type CheckOptions,
+  type DecodeOptions,
+  type DiskLabel,
+  type DiskPartition,
+  type FoundLabel,
+  type ScanOptions,
+  checkDiskLabel,
+  decodeDiskLabel,
+  disklabelSize,
+  dkcksum,
+  encodeDiskLabel,
+  findDiskLabel,
+  labelByteOrder,
+} from './label/disklabel.js';
+export * from './label/mbr.js';
+export {
+  type LabelLocation,
+  type MakeLabelOptions,
+  type PartitionSpec,
+  type ReadLabel,
+  type ReadLabelOptions,
+  locateDiskLabel,
+  makeDiskLabel,
+  readDiskLabel,
+  readMbr,
+  writeDiskLabel,
+  writeMbr,
+} from './label/labelio.js';
+
+export * from './disk/dioctl.js';
+export {
+  DISK_DRIVER_NAME,
+  DISK_SUBSYSTEM,
+  DiskDriver,
+  type DiskAttachOptions,
+  DiskUnit,
+  LD_BMAJOR,
+  LD_CMAJOR,
+  MAXUNITS,
+  PartitionDevice,
+  RawPartitionDevice,
+  diskDriverOf,
+  disk_attach,
+  disk_detach,
+} from './disk/disk.js';
+
+import { rumpdev_disk_component } from './component.js';
+export { rumpdev_disk_component };
+/** The components this library links into a kernel (rump_init({ libraries: ['rumpvfs', 'rumpdev_disk'] })). */
+export const components = [rumpdev_disk_component];

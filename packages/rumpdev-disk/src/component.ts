@@ -1,0 +1,21 @@
+/**
+ * RUMP_COMPONENT for rumpdev_disk: the disk driver on the device switch and the buffer cache, made at
+ * boot; at halt (fini) every delayed write still cached is written back.
+ */
+import type { Kernel, RumpComponent } from '@rumpts/librump';
+import { BUFCACHE_SUBSYSTEM, bufcacheOf } from './bio/kernel.js';
+import type { BufCache } from './bio/bufcache.js';
+import { diskDriverOf } from './disk/disk.js';
+
+export const rumpdev_disk_component: RumpComponent = {
+  name: 'rumpdev_disk',
+  faction: 'dev',
+  requires: ['rumpvfs'],
+  init(kernel: Kernel): void {
+    bufcacheOf(kernel);
+    diskDriverOf(kernel);
+  },
+  fini(kernel: Kernel): void {
+    kernel.getSubsystem<BufCache>(BUFCACHE_SUBSYSTEM)?.sync();
+  },
+};
