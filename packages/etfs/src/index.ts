@@ -1,1 +1,30 @@
-export {};
+/**
+ * @rumpts/etfs — rump_etfs(3): host files and directories inside the kernel namespace.
+ * Link it with `rump_init({ libraries: ['rumpvfs', 'etfs'] })`, then use the kernel's
+ * etfsRegister / etfsRegisterWithSize / etfsRemove, or the C-named functions below.
+ */
+import type { Kernel, RumpEtfsType } from '@rumpts/librump';
+import { etfs_component } from './etfs.js';
+
+export { ETFS_SUBSYSTEM, EtfsMount, etfs_component, etfsOf } from './etfs.js';
+export { HostBlockDevice, RUMPBLK_DEVMAJOR, RUMPBLK_SIZE, Rumpblk, rawDevice } from './hostblk.js';
+export { hostError } from './hosterr.js';
+export type { EtNode } from './etnode.js';
+
+/** The components this library links into a kernel. */
+export const components = [etfs_component];
+
+/** rump_pub_etfs_register: map `key` to `hostpath` as `type` (throws RumpError where C returns an errno). */
+export function rump_pub_etfs_register(kernel: Kernel, key: string, hostpath: string, type: RumpEtfsType): void {
+  kernel.etfsRegister(key, hostpath, type);
+}
+
+/** rump_pub_etfs_register_withsize: only [begin, begin + size) of the host file; size may be RUMP_ETFS_SIZE_ENDOFF. */
+export function rump_pub_etfs_register_withsize(kernel: Kernel, key: string, hostpath: string, type: RumpEtfsType, begin: number, size: number): void {
+  kernel.etfsRegisterWithSize(key, hostpath, type, begin, size);
+}
+
+/** rump_pub_etfs_remove. */
+export function rump_pub_etfs_remove(kernel: Kernel, key: string): void {
+  kernel.etfsRemove(key);
+}

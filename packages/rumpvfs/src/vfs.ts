@@ -21,6 +21,8 @@ export class Vfs {
   rootvnode: Vnode | null = null;
   /** Consulted by namei at the root directory (etfs keys). */
   readonly rootLookupHooks: RootLookupHook[] = [];
+  /** The inverse, for getcwd: the path below "/" under which a hooked vnode is found, or null. */
+  readonly rootNameHooks: ((vp: Vnode) => string | null)[] = [];
   #nextFsid = 1;
 
   constructor(readonly kernel: Kernel) {}

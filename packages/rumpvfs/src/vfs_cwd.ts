@@ -86,6 +86,12 @@ export function sys_getcwd(vfs: Vfs, p: Proc): string {
       }
       if (vp === stop || vp === vfs.rootvnode) return `/${parts.join('/')}`;
       if (vp.dead) throw errno('ENOENT', 'working directory was unmounted');
+      const keyed = vfs.rootNameHooks.map((h) => h(vp)).find((n) => n !== null);
+      if (keyed) {
+        // A node reached through a root hook (an etfs key): its name is the key, its parent "/".
+        parts.unshift(keyed);
+        return `/${parts.join('/')}`;
+      }
       const parent = vp.ops.lookup(vp, '..', { cred: p.cred });
       if (!parent) throw errno('ENOENT', 'working directory was removed');
       const name = nameOf(parent, vp.ops.getattr(vp).fileid);

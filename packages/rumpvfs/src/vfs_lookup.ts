@@ -115,9 +115,15 @@ export function namei(vfs: Vfs, p: Proc, path: string, opts: NameiOptions): Name
           if (!vp) throw errno('ENOENT', "directory has no '..' (removed?)");
         }
       } else {
-        if (dp === root && (opts.op === LOOKUP || opts.op === CREATE) && vfs.rootLookupHooks.length > 0) {
+        if (dp === root && vfs.rootLookupHooks.length > 0) {
           for (const hook of vfs.rootLookupHooks) {
             const hit = hook(rest);
+            // A key as the last component is found by LOOKUP and CREATE only (rumpfs.c): unlink or
+            // rename of a key path concerns the real directory entry, if any.
+            if (hit && isOnlySlashes(rest.slice(hit.consumed)) && opts.op !== LOOKUP && opts.op !== CREATE) {
+              vrele(hit.vp);
+              continue;
+            }
             if (hit) {
               vp = hit.vp;
               after = rest.slice(hit.consumed);

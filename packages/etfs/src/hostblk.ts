@@ -1,0 +1,183 @@
+/**
+ * rumpblk: block and character devices over a window of a host file (rumpblk.c). Minors are shared
+ * by host path, 16 at most (RUMPBLK_SIZE), major 197 (RUMPBLK_DEVMAJOR). The window
+ * [begin, begin + size) is all the device ever reads or writes.
+ */
+import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
+import { DEV_BSIZE, errno, FWRITE } from '@rumpts/librump';
+import type { BlockDevice, CharDevice, Bdevsw, Cdevsw } from '@rumpts/rumpvfs';
+import { host } from './hosterr.js';
+
+export const RUMPBLK_DEVMAJOR = 197;
+export const RUMPBLK_SIZE = 16;
+
+/** A block device over a window of a host file, opened read-write if possible, else read-only. */
+export class HostBlockDevice implements BlockDevice {
+  readonly secsize = DEV_BSIZE;
+  readonly readonly: boolean;
+  #fd: number;
+
+  constructor(
+    readonly hostpath: string,
+    readonly begin: number,
+    readonly size: number,
+  ) {
+    let ro = false;
+    let fd: number;
+    try {
+      fd = openSync(hostpath, 'r+');
+    } catch {
+      fd = host(`open ${hostpath}`, () => openSync(hostpath, 'r'));
+      ro = true;
+    }
+    this.#fd = fd;
+    this.readonly = ro;
+  }
+
+  /** Sector-aligned I/O inside the device; a window whose size is not a sector multiple ends in a partial sector. */
+  #check(len: number, offset: number): void {
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset % this.secsize !== 0 || len % this.secsize !== 0) {
+      throw errno('EINVAL', `unaligned block I/O (offset ${offset}, length ${len}, sector ${this.secsize})`);
+    }
+    const end = Math.ceil(this.size / this.secsize) * this.secsize;
+    if (offset + len > end) throw errno('ENXIO', `block I/O past the end of the device (${offset}+${len} > ${this.size})`);
+  }
+
+  read(buf: Uint8Array, offset: number): void {
+    this.#check(buf.length, offset);
+    // Bytes past the window (the tail of a partial last sector) read as zeros, never from the host.
+    const want = Math.min(buf.length, this.size - offset);
+    buf.fill(0, Math.max(0, want));
+    let done = 0;
+    while (done < want) {
+      const n = host('read', () => readSync(this.#fd, buf, done, want - done, this.begin + offset + done));
+      if (n === 0) return; // a short host file reads as zeros up to the window's end
+      done += n;
+    }
+  }
+
+  write(buf: Uint8Array, offset: number): void {
+    if (this.readonly) throw errno('EROFS', `${this.hostpath} is open read-only`);
+    this.#check(buf.length, offset);
+    if (offset + buf.length > this.size) throw errno('ENXIO', 'write past the end of the window');
+    let done = 0;
+    while (done < buf.length) done += host('write', () => writeSync(this.#fd, buf, done, buf.length - done, this.begin + offset + done));
+  }
+
+  flush(): void {
+    if (!this.readonly) host('fsync', () => fsyncSync(this.#fd));
+  }
+
+  close(): void {
+    if (this.#fd >= 0) {
+      closeSync(this.#fd);
+      this.#fd = -1;
+    }
+  }
+}
+
+/** The byte-granular raw view of a block device (character device, no cache). */
+export function rawDevice(dev: BlockDevice): CharDevice {
+  const ss = dev.secsize;
+  return {
+    size: dev.size,
+    read(buf, offset) {
+      if (offset % ss !== 0 || buf.length % ss !== 0) throw errno('EINVAL', `raw I/O must be in whole ${ss}-byte sectors`);
+      if (offset > dev.size) throw errno('EINVAL', 'raw read starts past the end');
+      const len = Math.min(buf.length, dev.size - offset);
+      if (len > 0) dev.read(buf.subarray(0, len), offset);
+      return len;
+    },
+    write(buf, offset) {
+      if (offset % ss !== 0 || buf.length % ss !== 0) throw errno('EINVAL', `raw I/O must be in whole ${ss}-byte sectors`);
+      if (offset >= dev.size) throw errno('ENOSPC', 'raw write past the end');
+      const len = Math.min(buf.length, dev.size - offset);
+      dev.write(buf.subarray(0, len), offset);
+      return len;
+    },
+    ioctl: dev.ioctl?.bind(dev),
+  };
+}
+
+interface Unit {
+  hostpath: string;
+  dev: HostBlockDevice;
+  opens: number;
+  users: number;
+}
+
+/** The rumpblk driver of one kernel: minors over host files. */
+export class Rumpblk {
+  readonly units: (Unit | undefined)[] = new Array<Unit | undefined>(RUMPBLK_SIZE);
+
+  /** rumpblk_register: the minor for this host path (shared if already registered). */
+  register(hostpath: string, begin: number, size: number): number {
+    for (let i = 0; i < RUMPBLK_SIZE; i++) {
+      const u = this.units[i];
+      if (u && u.hostpath === hostpath) {
+        u.users++;
+        return i;
+      }
+    }
+    let slot = -1;
+    for (let i = 0; i < RUMPBLK_SIZE && slot < 0; i++) if (this.units[i] === undefined) slot = i;
+    if (slot < 0) throw errno('EBUSY', `all ${RUMPBLK_SIZE} rumpblk minors are in use`);
+    this.units[slot] = { hostpath, dev: new HostBlockDevice(hostpath, begin, size), opens: 0, users: 1 };
+    return slot;
+  }
+
+  unit(minor: number): Unit {
+    const u = this.units[minor];
+    if (!u) throw errno('ENXIO', `rumpblk minor ${minor} is not registered`);
+    return u;
+  }
+
+  busy(minor: number): boolean {
+    return (this.units[minor]?.opens ?? 0) > 0;
+  }
+
+  deregister(minor: number): void {
+    const u = this.units[minor];
+    if (!u) return;
+    if (--u.users > 0) return;
+    u.dev.close();
+    this.units[minor] = undefined;
+  }
+
+  bdevsw(): Bdevsw {
+    return {
+      name: 'rumpblk',
+      open: (minor, mode) => {
+        const u = this.unit(minor);
+        if ((mode & FWRITE) !== 0 && u.dev.readonly) throw errno('EACCES', `${u.hostpath} is read-only on the host`);
+        u.opens++;
+        return u.dev;
+      },
+      close: (minor) => {
+        const u = this.units[minor];
+        if (u && u.opens > 0) u.opens--;
+      },
+    };
+  }
+
+  cdevsw(): Cdevsw {
+    return {
+      name: 'rumpblk',
+      open: (minor, mode) => {
+        const u = this.unit(minor);
+        if ((mode & FWRITE) !== 0 && u.dev.readonly) throw errno('EACCES', `${u.hostpath} is read-only on the host`);
+        u.opens++;
+        return rawDevice(u.dev);
+      },
+      close: (minor) => {
+        const u = this.units[minor];
+        if (u && u.opens > 0) u.opens--;
+      },
+    };
+  }
+}
+
+/** Host size of a regular file or block device behind a descriptor. */
+export function hostSize(fd: number): number {
+  return fstatSync(fd).size;
+}
