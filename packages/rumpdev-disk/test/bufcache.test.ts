@@ -181,6 +181,20 @@ describe('buffer cache: bio calls', () => {
     expect(c.stats.bytesread).toBe(bytes.length);
   });
 
+  it('a long sequential scan does not push other cached blocks out (AGE queue)', () => {
+    const dev = new CountingDevice(pattern(16 * 1024 * 1024, 12));
+    const c = new BufCache({ maxbytes: 1024 * 1024 });
+    // "Metadata": four 4 KiB blocks near the end of the disk, read once.
+    const meta = [30000, 30008, 30016, 30024];
+    for (const b of meta) c.brelse(c.bread(dev, b, 4096));
+    // A 8 MiB scan, eight times the cache.
+    for (let blk = 0; blk < 16384; blk += 128) c.brelse(c.bread(dev, blk, 65536));
+    const reads = dev.reads;
+    for (const b of meta) c.brelse(c.bread(dev, b, 4096));
+    expect(dev.reads).toBe(reads);
+    expect(c.bytes).toBeLessThanOrEqual(1024 * 1024);
+  });
+
   it('invalidate drops a device, writing back first unless told not to', () => {
     const bytes = new Uint8Array(8192);
     const dev = new MemoryBlockDevice(bytes);

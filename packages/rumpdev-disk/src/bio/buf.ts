@@ -22,6 +22,8 @@ export class Buf {
   flags: number;
   /** @internal set by the cache: the buffer is in the cache's tables. */
   _cached = true;
+  /** @internal read by a long sequential scan: released to the AGE queue, reused first. */
+  _age = false;
 
   /** @internal made by BufCache.getblk. */
   constructor(

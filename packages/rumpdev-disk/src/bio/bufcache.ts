@@ -43,15 +43,35 @@ export interface BufCacheOptions {
 interface DevBufs {
   /** Cached buffers by start block. */
   readonly bufs: Map<number, Buf>;
-  /** Largest buffer ever cached for this device, in DEV_BSIZE units (bounds the overlap scan). */
-  maxblks: number;
+  /** Overlap index: buffers by the 64 KiB chunks (CHUNK_SHIFT) they touch. */
+  readonly chunks: Map<number, Buf[]>;
   /** Where the last device read ended, to detect sequential reading. */
   seqnext: number;
   /** Current read-ahead window in bytes (grows while reading stays sequential). */
   rawindow: number;
+  /** Bytes read in the current sequential run. */
+  seqrun: number;
 }
 
 const BSIZE = 1 << DEV_BSHIFT;
+/** Overlap-index granularity: 2^7 DEV_BSIZE blocks = 64 KiB, FFS's largest block. */
+const CHUNK_SHIFT = 7;
+
+/** Every cached buffer of d overlapping [blkno, blkno+nblks) (each once, ascending chunks). */
+function overlapping(d: DevBufs, blkno: number, nblks: number): Buf[] {
+  const out: Buf[] = [];
+  const last = Math.floor((blkno + nblks - 1) / (1 << CHUNK_SHIFT));
+  for (let c = Math.floor(blkno / (1 << CHUNK_SHIFT)); c <= last; c++) {
+    for (const o of d.chunks.get(c) ?? []) {
+      if (o.blkno < blkno + nblks && o.blkno + o.nblks > blkno && !out.includes(o)) out.push(o);
+    }
+  }
+  return out;
+}
+
+function chunkRange(bp: Buf): [number, number] {
+  return [Math.floor(bp.blkno / (1 << CHUNK_SHIFT)), Math.floor((bp.blkno + bp.nblks - 1) / (1 << CHUNK_SHIFT))];
+}
 
 function asError(e: unknown): Error {
   return e instanceof Error ? e : new Error(String(e));
@@ -64,6 +84,11 @@ export class BufCache {
   readonly #devs = new Map<BlockDevice, DevBufs>();
   /** Buffers not held by anyone, least recently used first (Set keeps insertion order). */
   readonly #lru = new Set<Buf>();
+  /**
+   * The AGE queue (4.4BSD's BQ_AGE): free buffers of a long sequential scan, reused before the LRU, so a
+   * scan larger than the cache recycles a few hot buffers instead of flushing everything else out.
+   */
+  readonly #age = new Set<Buf>();
   #bytes = 0;
   #nbufs = 0;
   #ndirty = 0;
@@ -122,7 +147,7 @@ export class BufCache {
     if (bp) {
       if (bp.busy) throw errno('EDEADLK', `buffer at block ${blkno} is already held; brelse it first`);
       if (bp.bcount === size && (bp.flags & B_DONE) !== 0) {
-        this.#lru.delete(bp);
+        this.#unfree(bp);
         bp.flags |= B_BUSY;
         return bp;
       }
@@ -161,10 +186,15 @@ export class BufCache {
     const total = size * bufs.length;
     this.#stats.reads++;
     this.#stats.bytesread += total;
+    d.seqrun = blkno === d.seqnext ? d.seqrun + total : total;
     d.seqnext = blkno + (total >>> DEV_BSHIFT);
+    // A scan longer than a quarter of the cache will not be re-read from it: age its buffers.
+    const age = d.seqrun > this.#maxbytes / 4;
     bp.flags |= B_DONE;
+    bp._age = age;
     for (const b of ra) {
       b.flags = B_DONE;
+      b._age = age;
       this.#lru.add(b);
     }
     return bp;
@@ -339,7 +369,7 @@ export class BufCache {
   #devState(dev: BlockDevice): DevBufs {
     let d = this.#devs.get(dev);
     if (!d) {
-      d = { bufs: new Map(), maxblks: 0, seqnext: -1, rawindow: 0 };
+      d = { bufs: new Map(), chunks: new Map(), seqnext: -1, rawindow: 0, seqrun: 0 };
       this.#devs.set(dev, d);
     }
     return d;
@@ -347,23 +377,16 @@ export class BufCache {
 
   /** Cached buffers overlapping [blkno, blkno+nblks): delayed ones are written back, all are dropped. */
   #clearOverlaps(d: DevBufs, blkno: number, nblks: number): void {
-    const from = Math.max(0, blkno - d.maxblks + 1);
-    for (let s = from; s < blkno + nblks; s++) {
-      const o = d.bufs.get(s);
-      if (!o || s + o.nblks <= blkno) continue;
-      if (o.busy) throw errno('EDEADLK', `buffer at block ${s} overlaps block ${blkno} and is held; brelse it first`);
-      this.#remove(o, true);
+    const found = overlapping(d, blkno, nblks);
+    for (const o of found) {
+      if (o.busy) throw errno('EDEADLK', `buffer at block ${o.blkno} overlaps block ${blkno} and is held; brelse it first`);
     }
+    for (const o of found) this.#remove(o, true);
   }
 
   /** True if no cached buffer overlaps [blkno, blkno+nblks). */
   #free(d: DevBufs, blkno: number, nblks: number): boolean {
-    const from = Math.max(0, blkno - d.maxblks + 1);
-    for (let s = from; s < blkno + nblks; s++) {
-      const o = d.bufs.get(s);
-      if (o && s + o.nblks > blkno) return false;
-    }
-    return true;
+    return overlapping(d, blkno, nblks).length === 0;
   }
 
   /** Buffers to read together with a miss at blkno: explicit ones, or a growing window while sequential. */
@@ -396,7 +419,12 @@ export class BufCache {
   #insert(dev: BlockDevice, d: DevBufs, blkno: number, data: Uint8Array, flags: number): Buf {
     const bp = new Buf(dev, blkno, data, flags);
     d.bufs.set(blkno, bp);
-    if (bp.nblks > d.maxblks) d.maxblks = bp.nblks;
+    const [c0, c1] = chunkRange(bp);
+    for (let c = c0; c <= c1; c++) {
+      const list = d.chunks.get(c);
+      if (list) list.push(bp);
+      else d.chunks.set(c, [bp]);
+    }
     this.#bytes += data.length;
     this.#nbufs++;
     return bp;
@@ -409,9 +437,9 @@ export class BufCache {
    */
   #alloc(size: number, optional: boolean, zero: boolean): Uint8Array | null {
     let reuse: Uint8Array | null = null;
-    let budget = this.#lru.size;
+    let budget = this.#lru.size + this.#age.size;
     while (this.#bytes + size > this.#maxbytes && budget-- > 0) {
-      const victim = this.#lru.values().next().value;
+      const victim = this.#victim();
       if (!victim) break;
       const keep = reuse === null && victim.bcount === size;
       if (!this.#tryEvict(victim, !keep)) continue;
@@ -440,7 +468,7 @@ export class BufCache {
       return true;
     } catch (e) {
       this.#printf(`bufcache: write-back of block ${bp.blkno} failed, kept dirty: ${e instanceof Error ? e.message : String(e)}`);
-      this.#lru.delete(bp);
+      this.#unfree(bp);
       this.#lru.add(bp);
       return false;
     }
@@ -448,9 +476,9 @@ export class BufCache {
 
   #evictLru(bytes: number): number {
     let freed = 0;
-    let budget = this.#lru.size;
+    let budget = this.#lru.size + this.#age.size;
     while (freed < bytes && budget-- > 0) {
-      const victim = this.#lru.values().next().value;
+      const victim = this.#victim();
       if (!victim) break;
       const n = victim.bcount;
       if (this.#tryEvict(victim, true)) freed += n;
@@ -467,8 +495,18 @@ export class BufCache {
     if (!bp._cached) return;
     if (bp.dirty && writeback) this.#writeRun([bp]);
     const d = this.#devs.get(bp.dev);
-    d?.bufs.delete(bp.blkno);
-    this.#lru.delete(bp);
+    if (d) {
+      d.bufs.delete(bp.blkno);
+      const [c0, c1] = chunkRange(bp);
+      for (let c = c0; c <= c1; c++) {
+        const list = d.chunks.get(c);
+        const i = list ? list.indexOf(bp) : -1;
+        if (!list || i < 0) continue;
+        if (list.length === 1) d.chunks.delete(c);
+        else list.splice(i, 1);
+      }
+    }
+    this.#unfree(bp);
     if (bp.dirty) this.#ndirty--;
     bp.flags = (bp.flags & ~(B_BUSY | B_DELWRI)) | B_INVAL;
     bp._cached = false;
@@ -498,9 +536,19 @@ export class BufCache {
     }
   }
 
+  /** The next buffer to evict: the oldest aged one, else the least recently used. */
+  #victim(): Buf | undefined {
+    return this.#age.values().next().value ?? this.#lru.values().next().value;
+  }
+
+  #unfree(bp: Buf): void {
+    if (!this.#lru.delete(bp)) this.#age.delete(bp);
+  }
+
   #release(bp: Buf): void {
     bp.flags &= ~B_BUSY;
-    this.#lru.add(bp);
+    if (bp._age && !bp.dirty) this.#age.add(bp);
+    else this.#lru.add(bp);
     if (this.#bytes > this.#maxbytes) this.#shrinkTo(this.#maxbytes);
   }
 }
