@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe, it } from 'vitest';
 import { t_attrs } from './t_attrs.js';
 import { t_dirs } from './t_dirs.js';
 import { t_io } from './t_io.js';
+import { t_namespace } from './t_namespace.js';
 import { t_vfsops } from './t_vfsops.js';
 import { t_vnops } from './t_vnops.js';
 import { type ConformanceEnv, type ConformanceFeatures, type ConformanceSetup, type Kit, resolveFeatures } from './types.js';
@@ -50,6 +51,7 @@ export function conformance(fsName: string, setup: ConformanceSetup, features?: 
     describe('t_vnops', () => t_vnops(kit));
     describe('t_io', () => t_io(kit));
     describe('t_vfsops', () => t_vfsops(kit));
+    describe('namespace', () => t_namespace(kit));
     describe('dirs', () => t_dirs(kit));
     describe('attrs', () => t_attrs(kit));
   });
