@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  DT_DIR, type Kernel, MNT_RDONLY, O_CREAT, O_RDONLY, O_RDWR, S_IFBLK, S_IFMT, isRumpError, rump_init,
+  DT_DIR, type Kernel, MNT_RDONLY, RUMP_ETFS_BLK, O_CREAT, O_RDONLY, O_RDWR, S_IFBLK, S_IFMT, isRumpError, rump_init,
 } from '@rumpts/librump';
 import * as rumpvfs from '@rumpts/rumpvfs';
 import { type BlockDevice, devswOf, makedev } from '@rumpts/rumpvfs';
@@ -18,6 +18,7 @@ import { FileBlockDevice, HAVE_MAKEFS, makeImage, tempDir, writeTree } from './h
 
 const FIXTURES = resolve(import.meta.dirname, '../../../../shared/fixtures/netbsd');
 const HAVE_FIXTURES = existsSync(join(FIXTURES, 'ufs2-le-history.img.gz'));
+const REPO = resolve(import.meta.dirname, '../../..');
 
 /** Boot a kernel with the ffs module and a block device node /dev/<name> per device. */
 async function kernelWith(devs: Record<string, BlockDevice>): Promise<Kernel> {
@@ -121,6 +122,23 @@ describe('mount -t ffs through the syscall layer', () => {
     p.close(root);
     p.unmount('/mnt');
     expect(code(() => p.stat('/mnt/files'))).toBe('ENOENT');
+    k.halt();
+  }, 60_000);
+
+  // Loads @rumpts/etfs and this package by name, i.e. from their built dist/ (turbo builds before tests).
+  const BUILT = existsSync(join(REPO, 'packages/etfs/dist/index.js')) && existsSync(join(REPO, 'packages/rumpfs-ffs/dist/index.js'));
+  it.skipIf(!HAVE_FIXTURES || !BUILT)('mounts an image registered as an etfs RUMP_ETFS_BLK key (the usual user path)', async () => {
+    const k = await rump_init({ libraries: ['rumpvfs', '@rumpts/etfs'], moduleBase: REPO });
+    await k.modload('rumpfs_ffs');
+    k.etfsRegister('/dev/ffsimg', gunzip('ufs1-be-history'), RUMP_ETFS_BLK);
+    const p = k.proc;
+    p.mkdir('/mnt', 0o755);
+    p.mount('ffs', '/mnt', MNT_RDONLY, { fspec: '/dev/ffsimg' });
+    const want = JSON.parse(readFileSync(join(FIXTURES, 'ufs1-be-history.json'), 'utf8')) as Entry[];
+    expect(syscallManifest(k, '/mnt')).toEqual(want);
+    expect(code(() => k.modunload('ffs'))).toBe('EBUSY');
+    p.unmount('/mnt');
+    k.modunload('ffs');
     k.halt();
   }, 60_000);
 
