@@ -182,3 +182,33 @@ describe('tmpfs memory accounting', () => {
     kernel.halt();
   });
 });
+
+describe('tmpfs directories', () => {
+  it('lists . and .. first, then entries in creation order; rename in place keeps the position', async () => {
+    const { kernel, proc } = await kernelWithTmpfs();
+    proc.mount('tmpfs', '/mnt', 0, {});
+    for (const n of ['zeta', 'alpha', 'mid']) proc.close(proc.open(`/mnt/${n}`, O_RDWR | O_CREAT, 0o644));
+    proc.rename('/mnt/alpha', '/mnt/renamed');
+    const fd = proc.open('/mnt', O_RDONLY);
+    const names = proc.getdents(fd).map((e) => e.name);
+    proc.close(fd);
+    expect(names).toEqual(['.', '..', 'zeta', 'renamed', 'mid']);
+    kernel.halt();
+  });
+
+  it('refuses new entries in a removed directory that is still a cwd', async () => {
+    const { kernel, proc } = await kernelWithTmpfs();
+    proc.mount('tmpfs', '/mnt', 0, {});
+    proc.mkdir('/mnt/gone', 0o755);
+    proc.chdir('/mnt/gone');
+    proc.rmdir('/mnt/gone');
+    expect(proc.stat('.').nlink).toBe(0);
+    expectErrno('ENOENT', () => proc.open('new', O_RDWR | O_CREAT, 0o644));
+    expectErrno('ENOENT', () => proc.mkdir('sub', 0o755));
+    const fd = proc.open('.', O_RDONLY);
+    expect(proc.getdents(fd)).toEqual([]);
+    proc.close(fd);
+    proc.chdir('/');
+    kernel.halt();
+  });
+});
