@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type BlockDevice } from '@rumpts/rumpvfs';
 import * as rumpvfs from '@rumpts/rumpvfs';
-import { Kmem, rump_init } from '@rumpts/librump';
+import { Kmem, errno, rump_init } from '@rumpts/librump';
 import * as disk from '../src/index.js';
 import { BC_INVAL, B_DONE, BufCache, MemoryBlockDevice, bufcacheOf } from '../src/index.js';
 import { codeOf, pattern, sha } from './helpers.js';
@@ -277,6 +277,44 @@ describe('buffer cache: memory', () => {
     expect(bytes[0]).toBe(1); // the evicted, oldest buffer was written back first
     k.kmem.uncharge(1.5 * (1 << 20));
     k.halt();
+  });
+});
+
+describe('buffer cache: device errors', () => {
+  it('a failed read leaves nothing cached and nothing charged', () => {
+    const kmem = new Kmem(1 << 20);
+    const c = new BufCache({ kmem });
+    const dev = new CountingDevice(65536);
+    dev.read = () => {
+      throw errno('EIO', 'injected');
+    };
+    dev.readv = () => {
+      throw errno('EIO', 'injected');
+    };
+    expect(codeOf(() => c.bread(dev, 0, 4096))).toBe('EIO');
+    expect(c.nbufs).toBe(0);
+    expect(kmem.inuse).toBe(0);
+  });
+
+  it('a write-back that fails during eviction keeps the buffer dirty and reports it', () => {
+    const lines: string[] = [];
+    const c = new BufCache({ maxbytes: 8192, printf: (l) => lines.push(l) });
+    const bad = new CountingDevice(65536);
+    const bp = c.getblk(bad, 0, 4096);
+    bp.data.fill(1);
+    c.bdwrite(bp);
+    bad.write = () => {
+      throw errno('EIO', 'injected');
+    };
+    bad.writev = () => {
+      throw errno('EIO', 'injected');
+    };
+    const good = new MemoryBlockDevice(65536);
+    // Not sequential, so these go through the LRU rather than the AGE queue.
+    for (const b of [0, 40, 16, 56]) c.brelse(c.bread(good, b, 4096));
+    expect(c.incore(bad, 0)?.dirty).toBe(true);
+    expect(lines.some((l) => l.includes('kept dirty'))).toBe(true);
+    expect(codeOf(() => c.flush(bad))).toBe('EIO');
   });
 });
 

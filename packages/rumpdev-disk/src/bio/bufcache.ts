@@ -186,10 +186,11 @@ export class BufCache {
     const total = size * bufs.length;
     this.#stats.reads++;
     this.#stats.bytesread += total;
-    d.seqrun = blkno === d.seqnext ? d.seqrun + total : total;
+    const sequential = blkno === d.seqnext;
+    d.seqrun = sequential ? d.seqrun + total : total;
     d.seqnext = blkno + (total >>> DEV_BSHIFT);
     // A scan longer than a quarter of the cache will not be re-read from it: age its buffers.
-    const age = d.seqrun > this.#maxbytes / 4;
+    const age = sequential && d.seqrun > this.#maxbytes / 4;
     bp.flags |= B_DONE;
     bp._age = age;
     for (const b of ra) {
