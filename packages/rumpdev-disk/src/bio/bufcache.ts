@@ -54,6 +54,8 @@ interface DevBufs {
 }
 
 const BSIZE = 1 << DEV_BSHIFT;
+/** Buffers the AGE queue keeps before its oldest is recycled regardless of the cap. */
+const AGE_MAX = 32;
 /** Overlap-index granularity: 2^7 DEV_BSIZE blocks = 64 KiB, FFS's largest block. */
 const CHUNK_SHIFT = 7;
 
@@ -438,8 +440,12 @@ export class BufCache {
    */
   #alloc(size: number, optional: boolean, zero: boolean): Uint8Array | null {
     let reuse: Uint8Array | null = null;
+    // A full AGE queue gives up its oldest buffer first even below the cap: a long scan then cycles
+    // through a few buffers that stay hot in the CPU caches instead of sweeping the whole cache.
+    const first = this.#age.values().next().value;
+    if (first && this.#age.size > AGE_MAX && first.bcount === size && this.#tryEvict(first, false)) reuse = first.data;
     let budget = this.#lru.size + this.#age.size;
-    while (this.#bytes + size > this.#maxbytes && budget-- > 0) {
+    while (reuse === null && this.#bytes + size > this.#maxbytes && budget-- > 0) {
       const victim = this.#victim();
       if (!victim) break;
       const keep = reuse === null && victim.bcount === size;
