@@ -144,7 +144,7 @@ export class EtfsMount {
     if (!e) throw errno('ENOENT', `no etfs key '/${key}'`);
     const mine = [...this.nodes.values()].filter((n) => n.top === e.node);
     const busy = mine.some((n) => (this.mount.vcachePeek(n.fileid)?.usecount ?? 0) > 0);
-    if (busy || (e.minor >= 0 && this.blk.busy(e.minor))) throw errno('EBUSY', `etfs key '/${key}' is in use (open, mounted or a working directory)`);
+    if (busy || (e.minor >= 0 && this.blk.busy(e.minor) && this.blk.unit(e.minor).users === 1)) throw errno('EBUSY', `etfs key '/${key}' is in use (open, mounted or a working directory)`);
     for (const n of mine) {
       const vp = this.mount.vcachePeek(n.fileid);
       if (vp) this.mount.reclaim(vp);

@@ -110,11 +110,15 @@ interface Unit {
 export class Rumpblk {
   readonly units: (Unit | undefined)[] = new Array<Unit | undefined>(RUMPBLK_SIZE);
 
-  /** rumpblk_register: the minor for this host path (shared if already registered). */
+  /**
+   * rumpblk_register: the minor for this host path and window. NetBSD shares a minor by host path
+   * alone (a second window onto the same file silently gets the first one's); we share only an
+   * identical window.
+   */
   register(hostpath: string, begin: number, size: number): number {
     for (let i = 0; i < RUMPBLK_SIZE; i++) {
       const u = this.units[i];
-      if (u && u.hostpath === hostpath) {
+      if (u && u.hostpath === hostpath && u.dev.begin === begin && u.dev.size === size) {
         u.users++;
         return i;
       }

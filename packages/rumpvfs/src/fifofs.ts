@@ -5,9 +5,8 @@
  * Opening for writing with O_NONBLOCK and no reader is ENXIO, as POSIX says.
  */
 import { errno, type FileOps, FREAD, FWRITE, O_NONBLOCK } from '@rumpts/librump';
-import { vrele } from './mount.js';
 import type { Vnode } from './vnode.js';
-import { vn_stat } from './vfs_vnops.js';
+import { vn_closed, vn_stat } from './vfs_vnops.js';
 
 /** PIPE_BUF-sized writes are atomic; the buffer holds this much (NetBSD's default pipe size). */
 export const FIFO_BUFSIZE = 16384;
@@ -77,6 +76,6 @@ const fifoFileOps: FileOps = {
       st.chunks = [];
       st.bytes = 0;
     }
-    vrele(vp);
+    vn_closed(fp.flag, vp);
   },
 };

@@ -6,10 +6,9 @@
 import { errno, type FileOps, FREAD, FWRITE, SEEK_CUR, SEEK_END, SEEK_SET } from '@rumpts/librump';
 import type { BlockDevice, CharDevice } from './devsw.js';
 import { major, minor } from './devsw.js';
-import { vrele } from './mount.js';
 import type { Vfs } from './vfs.js';
 import type { Vnode } from './vnode.js';
-import { vn_stat } from './vfs_vnops.js';
+import { vn_closed, vn_stat } from './vfs_vnops.js';
 import { VBLK } from './vattr.js';
 
 /** Read [offset, offset+buf.length) from a block device, clipped at its end; returns bytes read. */
@@ -100,7 +99,7 @@ function blockFileOps(dev: BlockDevice, onClose: () => void): FileOps {
         if ((fp.flag & FWRITE) !== 0) dev.flush();
         onClose();
       } finally {
-        vrele(fp.data as Vnode);
+        vn_closed(fp.flag, fp.data as Vnode);
       }
     },
   };
@@ -130,7 +129,7 @@ function charFileOps(dev: CharDevice, onClose: () => void): FileOps {
       try {
         onClose();
       } finally {
-        vrele(fp.data as Vnode);
+        vn_closed(fp.flag, fp.data as Vnode);
       }
     },
   };

@@ -56,9 +56,11 @@ export function sys_mount(vfs: Vfs, kernel: Kernel, p: Proc, type: string, dir: 
     nameiDone(nd);
     throw e;
   }
-  const mp = new Mount(kernel, t.ops, flags & USER_FLAGS, vp, cleanPath(p, vfs, dir), vfs.allocFsid());
+  // MNT_FORCE is visible to the fs's mount op (ffs: mount an unclean or unknown-flags image), then cleared.
+  const mp = new Mount(kernel, t.ops, flags & (USER_FLAGS | MNT_FORCE), vp, cleanPath(p, vfs, dir), vfs.allocFsid());
   try {
     t.ops.mount(mp, data, mountContext(vfs, kernel, p, mp));
+    mp.flag &= ~MNT_FORCE;
     vrele(mp.root());
   } catch (e) {
     closeDevice(vfs, mp);
@@ -77,16 +79,29 @@ function updateMount(vfs: Vfs, kernel: Kernel, p: Proc, dir: string, flags: numb
     if (!vp.isRoot) throw errno('EINVAL', 'not a mount point');
     const mp = vp.mount;
     const old = mp.flag;
-    mp.flag = (old & ~USER_FLAGS) | (flags & USER_FLAGS) | MNT_UPDATE;
+    if ((old & MNT_RDONLY) === 0 && (flags & MNT_RDONLY) !== 0 && (flags & MNT_FORCE) === 0) {
+      // rw → ro: refused while files are open for writing or unlinked files are still open (t_rwtoro).
+      const busy = mp.vnodes().some((v) => v.writecount > 0 || (v.usecount > 0 && !v.dead && safeNlink(v) === 0));
+      if (busy) throw errno('EBUSY', 'files are open for writing (or unlinked but open) on this file system');
+    }
+    mp.flag = (old & ~USER_FLAGS) | (flags & (USER_FLAGS | MNT_FORCE)) | MNT_UPDATE;
     try {
       mp.ops.mount(mp, data, mountContext(vfs, kernel, p, mp));
     } catch (e) {
       mp.flag = old;
       throw e;
     }
-    mp.flag &= ~MNT_UPDATE;
+    mp.flag &= ~(MNT_UPDATE | MNT_FORCE);
   } finally {
     nameiDone(nd);
+  }
+}
+
+function safeNlink(v: Vnode): number {
+  try {
+    return v.ops.getattr(v).nlink;
+  } catch {
+    return 1;
   }
 }
 

@@ -77,7 +77,7 @@ export function sys_mkfifo(vfs: Vfs, p: Proc, path: string, mode: number): void 
 }
 
 export function sys_symlink(vfs: Vfs, p: Proc, target: string, path: string): void {
-  if (typeof target !== 'string') throw errno('EFAULT', 'target is not a string');
+  checkPaths(target, path);
   if (Buffer.byteLength(target) >= MAXPATHLEN) throw errno('ENAMETOOLONG', 'symbolic link target too long');
   const { dvp, name } = lookupForCreate(vfs, p, path, false);
   try {
@@ -99,6 +99,7 @@ export function sys_readlink(vfs: Vfs, p: Proc, path: string): string {
 }
 
 export function sys_link(vfs: Vfs, p: Proc, existing: string, path: string): void {
+  checkPaths(existing, path);
   const src = namei(vfs, p, existing, { op: LOOKUP, follow: true });
   const vp = src.vp as Vnode;
   try {
@@ -188,7 +189,12 @@ function isBelow(dir: Vnode, ancestor: Vnode, cred: Proc['cred']): boolean {
   }
 }
 
+function checkPaths(...paths: unknown[]): void {
+  for (const x of paths) if (typeof x !== 'string') throw errno('EFAULT', 'path argument is not a string');
+}
+
 export function sys_rename(vfs: Vfs, p: Proc, from: string, to: string): void {
+  checkPaths(from, to);
   const fnd = namei(vfs, p, from, { op: DELETE, follow: false, wantParent: true });
   try {
     const fvp = fnd.vp as Vnode;

@@ -93,10 +93,16 @@ export const vnfileops: FileOps = {
     try {
       vp.ops.close?.(vp, fp.flag & (FREAD | FWRITE));
     } finally {
-      vrele(vp);
+      vn_closed(fp.flag, vp);
     }
   },
 };
+
+/** Common end of every vnode-backed descriptor: drop the write count and the reference. */
+export function vn_closed(flag: number, vp: Vnode): void {
+  if ((flag & FWRITE) !== 0 && vp.writecount > 0) vp.writecount--;
+  vrele(vp);
+}
 
 /** The vnode behind a descriptor (EBADF if it is not a vnode file). */
 export function fd_vnode(p: Proc, fd: number): Vnode {
@@ -145,6 +151,7 @@ export function vn_open(vfs: Vfs, p: Proc, path: string, oflags: number, cmode: 
       vp.ops.open?.(vp, fmode & (FREAD | FWRITE), { cred: p.cred });
       if ((oflags & O_TRUNC) !== 0 && vp.type === VREG && !fresh) vp.ops.setattr(vp, { size: 0 }, { cred: p.cred });
     }
+    if ((fmode & FWRITE) !== 0) vp.writecount++;
     const fp = new RumpFile(fops, vp, toOflags(fmode) & FMASK);
     nd.vp = null; // the file owns the reference now
     try {

@@ -14,6 +14,8 @@ export const VV_ROOT = 0x1;
 export class Vnode<D = unknown> {
   /** usecount: references held by namei results, open files, cwds, mounts. */
   usecount = 0;
+  /** Descriptors open for writing (v_writecount): a downgrade to read-only waits for none. */
+  writecount = 0;
   vflag = 0;
   /** The mount whose root covers this directory (v_mountedhere). */
   mountedhere: Mount | null = null;

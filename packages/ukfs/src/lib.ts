@@ -1,0 +1,173 @@
+/**
+ * The ukfs library instance (ukfs_init): a rump kernel with the vfs, etfs and disk components, module
+ * loading, the file-system type list, and mounting images — a host image path is mapped through
+ * etfs under a private key (unmapped on release), with the `%DISKLABEL:p%` / `%OFFSET:a,b%` syntax.
+ */
+import { statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  errno, isRumpError, type Kernel, type MountData, MNT_RDONLY, RUMP_ETFS_BLK, rump_init, type RumpInitOptions,
+} from '@rumpts/librump';
+import * as rumpvfs from '@rumpts/rumpvfs';
+import * as etfs from '@rumpts/etfs';
+import * as rumpdevDisk from '@rumpts/rumpdev-disk';
+import { modloadDir, type ModloadDirResult } from './modload.js';
+import { parseDevpath, partWindow, resolvePart, type UkfsPart } from './part.js';
+import { Ukfs, UKFS_DEFAULTMP } from './ukfs.js';
+
+/** mount_disk's partition argument: a partition index (0 = 'a'), or the whole image. */
+export const UKFS_PARTITION_NONE = -1;
+/** Plain ukfs_mount: no device handling at all. */
+export const UKFS_PARTITION_NA = -2;
+
+/** Where ukfs's own dependencies (the bundled file systems) resolve from. */
+const OWN_BASE = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface MountOptions {
+  mountpath?: string;
+  flags?: number;
+  /** File-system arguments; for ffs `{ fspec }` is filled in with the mapped device. */
+  args?: MountData;
+}
+
+export class UkfsLib {
+  #seq = 0;
+  readonly handles = new Set<Ukfs>();
+
+  private constructor(readonly kernel: Kernel) {}
+
+  /** ukfs_init: boot a kernel with the vfs, etfs and disk components. */
+  static async init(opts: RumpInitOptions = {}): Promise<UkfsLib> {
+    const base = opts.moduleBase ?? process.cwd();
+    const kernel = await rump_init({
+      ...opts,
+      moduleBase: [...(typeof base === 'string' ? [base] : base), OWN_BASE],
+      libraries: [rumpvfs, etfs, rumpdevDisk, ...(opts.libraries ?? [])],
+    });
+    return new UkfsLib(kernel);
+  }
+
+  /** ukfs_modload: 1 loaded, 0 a dependency is missing; other failures throw RumpError. */
+  modload(nameOrPath: string): Promise<0 | 1> {
+    return this.kernel.modload(nameOrPath);
+  }
+
+  /** ukfs_modload_dir, in detail. */
+  modloadDir(dir: string): Promise<ModloadDirResult> {
+    return modloadDir(this.kernel, dir);
+  }
+
+  /** ukfs_vfstypes: the registered file-system types. */
+  vfstypes(): string[] {
+    const s = String(this.kernel.sysctl('vfs.generic.fstypes'));
+    return s === '' ? [] : s.split(' ');
+  }
+
+  /** Load the module for a file-system type if it is not registered yet (mount(8) autoload). */
+  async ensureFs(vfsname: string): Promise<void> {
+    if (this.vfstypes().includes(vfsname)) return;
+    try {
+      await this.kernel.modload(`rumpfs_${vfsname}`);
+    } catch (e) {
+      if (!(isRumpError(e) && (e.code === 'ENOENT' || e.code === 'EEXIST'))) throw e;
+    }
+    if (!this.vfstypes().includes(vfsname)) throw errno('ENODEV', `file system type '${vfsname}' is not available`);
+  }
+
+  /**
+   * ukfs_mount: mount `vfsname` at `mountpath` (default /ukfs). If devpath names a host file or block
+   * device (optionally with partition magic) it is mapped through etfs first.
+   */
+  mount(vfsname: string, devpath: string, opts: MountOptions = {}): Ukfs {
+    const probed = parseDevpath(devpath);
+    const isHostImage = probed.want.type !== 'none' || hostImage(probed.path);
+    return this.#mount(vfsname, devpath, isHostImage ? resolvePart(probed.path, probed.want) : null, probed.path, opts);
+  }
+
+  /**
+   * ukfs_mount_disk: like mount, for disk file systems; `partition` selects a disklabel partition
+   * (0 = 'a'), UKFS_PARTITION_NONE the whole image. Partition magic in devpath works too.
+   */
+  mountDisk(vfsname: string, devpath: string, partition: number, opts: MountOptions = {}): Ukfs {
+    const probed = parseDevpath(devpath);
+    let want = probed.want;
+    if (partition !== UKFS_PARTITION_NONE && partition !== UKFS_PARTITION_NA) {
+      if (want.type !== 'none') throw errno('EINVAL', 'both a partition number and partition magic were given');
+      if (!Number.isInteger(partition) || partition < 0 || partition >= 22) throw errno('EINVAL', `bad partition ${partition}`);
+      want = { type: 'disklabel', index: partition };
+    }
+    if (!hostImage(probed.path)) throw errno('ENOENT', `${probed.path}: no such image or device`);
+    return this.#mount(vfsname, devpath, resolvePart(probed.path, want), probed.path, opts);
+  }
+
+  #mount(vfsname: string, devpath: string, part: UkfsPart | null, hostpath: string, opts: MountOptions): Ukfs {
+    const k = this.kernel;
+    const mountpath = opts.mountpath ?? UKFS_DEFAULTMP;
+    const flags = opts.flags ?? 0;
+    let key: string | null = null;
+    let args = opts.args;
+    if (part) {
+      key = `/dev/ukfs${this.#seq++}`;
+      const w = partWindow(part);
+      k.etfsRegisterWithSize(key, hostpath, RUMP_ETFS_BLK, w.begin, w.size);
+      const given = args as { fspec?: unknown } | undefined;
+      if (!given || given.fspec === undefined || given.fspec === devpath || given.fspec === hostpath) args = { ...(given ?? {}), fspec: key };
+    } else if (args === undefined) {
+      args = { fspec: devpath };
+    }
+    try {
+      builddirs(k, mountpath);
+      k.proc.mount(vfsname, mountpath, flags, args);
+    } catch (e) {
+      if (key) {
+        try {
+          k.etfsRemove(key);
+        } catch {
+          // keep the mount's error; the key goes with the kernel
+        }
+      }
+      throw e;
+    }
+    const h = new Ukfs(k, { vfsname, devpath, mountpath, flags, args, etfsKey: key, part });
+    this.handles.add(h);
+    return h;
+  }
+
+  /** Release every handle (forced) and halt the kernel. */
+  halt(): void {
+    for (const h of this.handles) {
+      try {
+        h.release(2);
+      } catch {
+        // halt unmounts everything anyway
+      }
+    }
+    this.kernel.halt();
+  }
+}
+
+/** Is this a host regular file or block device (an image to map)? */
+function hostImage(path: string): boolean {
+  try {
+    const st = statSync(path);
+    return st.isFile() || st.isBlockDevice();
+  } catch {
+    return false;
+  }
+}
+
+/** mkdir -p in the kernel's namespace (the mount point is made if missing, never removed). */
+function builddirs(k: Kernel, path: string): void {
+  let cur = '';
+  for (const c of path.split('/').filter((x) => x !== '')) {
+    cur = `${cur}/${c}`;
+    try {
+      k.proc.mkdir(cur, 0o777);
+    } catch (e) {
+      if (!(isRumpError(e) && e.code === 'EEXIST')) throw e;
+    }
+  }
+}
+
+export { MNT_RDONLY };
