@@ -1,1 +1,216 @@
-export {};
+#!/usr/bin/env node
+/**
+ * fsu — work on a file-system image without mounting it on the host (the fs-utils idea):
+ *   fsu <command> [-t fstype] [-o opts] IMAGE[%DISKLABEL:p%] …
+ * Exit status: 0 success, 1 an operation failed ("fsu: <path>: <reason>" on stderr), 2 usage.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { isRumpError, strerror } from '@rumpts/librump';
+import { readDiskLabel, HostFileBlockDevice } from '@rumpts/rumpdev-disk';
+import { withImage, UsageError } from './session.js';
+import {
+  cmd_cat, cmd_cp, cmd_df, cmd_du, cmd_find, cmd_get, cmd_ls, cmd_mkdir, cmd_mv, cmd_put, cmd_rm, cmd_stat, cmd_touch, cmd_write, readStdin,
+} from './commands.js';
+import { Progress } from './progress.js';
+
+const out = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+
+interface Common {
+  type?: string;
+  opts?: string;
+}
+
+function parseMode(s: string): number {
+  if (!/^[0-7]{1,4}$/.test(s)) throw new UsageError(`bad mode '${s}' (octal, e.g. 0755)`);
+  return parseInt(s, 8);
+}
+
+function parseOwner(s: string): { uid: number; gid: number } {
+  const m = /^(\d+)?(?::(\d+))?$/.exec(s);
+  if (!m || (m[1] === undefined && m[2] === undefined)) throw new UsageError(`bad owner '${s}' (uid[:gid], numeric)`);
+  return { uid: m[1] === undefined ? -1 : Number(m[1]), gid: m[2] === undefined ? -1 : Number(m[2]) };
+}
+
+/** A subcommand with the options every fsu command takes. */
+function fsuCommand(program: Command, name: string, summary: string): Command {
+  return program
+    .command(name)
+    .summary(summary)
+    .description(summary)
+    .addOption(new Option('-t, --type <fstype>', 'file system type (default: autodetect)'))
+    .addOption(new Option('-o, --opts <options>', 'mount options: ro, rw, log, force, sync, async, noatime'))
+    .argument('<image>', 'image file, optionally IMAGE%DISKLABEL:p%');
+}
+
+export function buildProgram(): Command {
+  const program = new Command('fsu')
+    .description('work on a BSD file-system image without mounting it on the host')
+    .showHelpAfterError()
+    .exitOverride();
+  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  const ro = (o: Common) => ({ type: o.type, opts: o.opts, readonly: true });
+  const rw = (o: Common) => ({ type: o.type, opts: o.opts, readonly: false });
+
+  fsuCommand(program, 'ls', 'list directory contents')
+    .option('-l', 'long format')
+    .option('-a', 'include names starting with a dot')
+    .option('-R', 'recursive')
+    .argument('[paths...]')
+    .action((image: string, paths: string[], o: Common & { l?: boolean; a?: boolean; R?: boolean }) =>
+      withImage(image, ro(o), (fs) => cmd_ls(fs, paths, { long: !!o.l, all: !!o.a, recursive: !!o.R }, out)),
+    );
+  fsuCommand(program, 'cat', 'write files to standard output')
+    .argument('<paths...>')
+    .action((image: string, paths: string[], o: Common) => withImage(image, ro(o), (fs) => cmd_cat(fs, paths, (b) => process.stdout.write(b))));
+  fsuCommand(program, 'get', 'copy files out of the image (cp -R rules)')
+    .option('-r', 'recursive')
+    .argument('<paths...>', 'image sources, then the host destination')
+    .action((image: string, paths: string[], o: Common & { r?: boolean }) => {
+      if (paths.length < 2) throw new UsageError('get needs a source and a destination');
+      const dst = paths.pop() as string;
+      return withImage(image, ro(o), (fs) => cmd_get(fs, paths, dst, { recursive: !!o.r }, new Progress(process.stderr.isTTY === true)));
+    });
+  fsuCommand(program, 'put', 'copy host files into the image (cp -R rules)')
+    .option('-r', 'recursive')
+    .argument('<paths...>', 'host sources, then the image destination')
+    .action((image: string, paths: string[], o: Common & { r?: boolean }) => {
+      if (paths.length < 2) throw new UsageError('put needs a source and a destination');
+      const dst = paths.pop() as string;
+      return withImage(image, rw(o), (fs) => cmd_put(fs, paths, dst, { recursive: !!o.r }, new Progress(process.stderr.isTTY === true)));
+    });
+  fsuCommand(program, 'cp', 'copy within the image')
+    .option('-r', 'recursive')
+    .argument('<src>')
+    .argument('<dst>')
+    .action((image: string, src: string, dst: string, o: Common & { r?: boolean }) => withImage(image, rw(o), (fs) => cmd_cp(fs, src, dst, { recursive: !!o.r })));
+  fsuCommand(program, 'mv', 'move or rename within the image')
+    .argument('<src>')
+    .argument('<dst>')
+    .action((image: string, src: string, dst: string, o: Common) => withImage(image, rw(o), (fs) => cmd_mv(fs, src, dst)));
+  fsuCommand(program, 'rm', 'remove files')
+    .option('-r', 'recursive')
+    .option('-f', 'ignore missing files')
+    .argument('<paths...>')
+    .action((image: string, paths: string[], o: Common & { r?: boolean; f?: boolean }) => withImage(image, rw(o), (fs) => cmd_rm(fs, paths, { recursive: !!o.r, force: !!o.f })));
+  fsuCommand(program, 'mkdir', 'make directories')
+    .option('-p', 'make parents, existing ones are fine')
+    .option('-m <mode>', 'mode (octal)')
+    .argument('<paths...>')
+    .action((image: string, paths: string[], o: Common & { p?: boolean; m?: string }) =>
+      withImage(image, rw(o), (fs) => cmd_mkdir(fs, paths, { parents: !!o.p, mode: o.m === undefined ? 0o755 : parseMode(o.m) })),
+    );
+  fsuCommand(program, 'rmdir', 'remove empty directories')
+    .argument('<paths...>')
+    .action((image: string, paths: string[], o: Common) => withImage(image, rw(o), (fs) => paths.forEach((p) => fs.rmdir(p))));
+  fsuCommand(program, 'ln', 'make links')
+    .option('-s', 'symbolic')
+    .argument('<target>')
+    .argument('<link>')
+    .action((image: string, target: string, link: string, o: Common & { s?: boolean }) =>
+      withImage(image, rw(o), (fs) => (o.s ? fs.symlink(target, link) : fs.link(target, link))),
+    );
+  fsuCommand(program, 'chmod', 'change modes')
+    .argument('<mode>')
+    .argument('<paths...>')
+    .action((image: string, mode: string, paths: string[], o: Common) => {
+      const m = parseMode(mode);
+      return withImage(image, rw(o), (fs) => paths.forEach((p) => fs.chmod(p, m)));
+    });
+  fsuCommand(program, 'chown', 'change owners (numeric uid[:gid])')
+    .argument('<owner>')
+    .argument('<paths...>')
+    .action((image: string, owner: string, paths: string[], o: Common) => {
+      const { uid, gid } = parseOwner(owner);
+      return withImage(image, rw(o), (fs) => paths.forEach((p) => fs.chown(p, uid, gid)));
+    });
+  fsuCommand(program, 'touch', 'create files or set their times to now')
+    .argument('<paths...>')
+    .action((image: string, paths: string[], o: Common) => withImage(image, rw(o), (fs) => cmd_touch(fs, paths)));
+  fsuCommand(program, 'stat', 'show file status')
+    .argument('<paths...>')
+    .action((image: string, paths: string[], o: Common) => withImage(image, ro(o), (fs) => cmd_stat(fs, paths, out)));
+  fsuCommand(program, 'find', 'walk a tree')
+    .argument('[path]', 'where to start', '/')
+    .option('--name <pattern>', 'match names (glob); find-style -name works too')
+    .option('--kind <t>', 'f, d, l, p, c, b or s; find-style -type works too')
+    .action((image: string, path: string, o: Common & { name?: string; kind?: string }) =>
+      withImage(image, ro(o), (fs) => cmd_find(fs, path, { name: o.name, type: o.kind }, out)),
+    );
+  fsuCommand(program, 'du', 'disk usage in KiB')
+    .option('-s', 'totals only')
+    .argument('[paths...]')
+    .action((image: string, paths: string[], o: Common & { s?: boolean }) => withImage(image, ro(o), (fs) => cmd_du(fs, paths, { summary: !!o.s }, out)));
+  fsuCommand(program, 'df', 'free space')
+    .action((image: string, o: Common) => withImage(image, ro(o), (fs) => cmd_df(fs, image, out)));
+  fsuCommand(program, 'write', 'write standard input to a file (truncating, or -a appending)')
+    .option('-a', 'append')
+    .argument('<path>')
+    .action((image: string, path: string, o: Common & { a?: boolean }) => {
+      const data = readStdin();
+      return withImage(image, rw(o), (fs) => cmd_write(fs, path, data, !!o.a));
+    });
+  program
+    .command('disklabel')
+    .summary('show the NetBSD disklabel of an image')
+    .description('show the NetBSD disklabel of an image')
+    .argument('<image>')
+    .action((image: string) => {
+      const dev = new HostFileBlockDevice(image, { readonly: true });
+      try {
+        const r = readDiskLabel(dev);
+        if (!r) throw Object.assign(new UsageError(`${image}: no disklabel`), { operational: true });
+        const l = r.label;
+        out(`# ${image}:`);
+        out(`type: ${l.type}  typename: ${l.typename}  packname: ${l.packname}`);
+        out(`bytes/sector: ${l.secsize}  sectors/unit: ${l.secperunit}`);
+        out(`${l.partitions.length} partitions:`);
+        out('#        size    offset     fstype');
+        l.partitions.forEach((p, i) => {
+          if (p.size > 0) out(` ${String.fromCharCode(97 + i)}: ${String(p.size).padStart(9)} ${String(p.offset).padStart(9)} ${String(p.fstype).padStart(10)}`);
+        });
+      } finally {
+        dev.close?.();
+      }
+    });
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  // find(1) spells its primaries with one dash.
+  if (argv[0] === 'find') argv = argv.map((a) => (a === '-name' ? '--name' : a === '-type' ? '--kind' : a));
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version') return 0;
+      return 2;
+    }
+    if (e instanceof UsageError && !(e as { operational?: boolean }).operational) {
+      process.stderr.write(`fsu: ${e.message}\n`);
+      return 2;
+    }
+    if (isRumpError(e)) {
+      process.stderr.write(`fsu: ${e.path ?? '-'}: ${e.detail ?? strerror(e.errno)}\n`);
+      return 1;
+    }
+    process.stderr.write(`fsu: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+}
+
+const invoked = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+if (invoked || process.argv[1]?.endsWith('/fsu')) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`fsu: ${String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

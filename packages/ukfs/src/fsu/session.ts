@@ -1,0 +1,82 @@
+/**
+ * What every fsu command starts with: boot a ukfs kernel, load the file system, mount the image (type
+ * from -t or autodetected, options from -o), and hand the command a handle; then release and halt.
+ */
+import { errno, isRumpError, MNT_FORCE, MNT_LOG, MNT_NOATIME, MNT_RDONLY, MNT_SYNCHRONOUS, MNT_ASYNC, strerror } from '@rumpts/librump';
+import { UkfsLib } from '../lib.js';
+import type { Ukfs } from '../ukfs.js';
+
+/** Types tried, in order, when -t is not given (fs-utils tries the auto-detectable ones). */
+export const AUTODETECT = ['ffs', 'cd9660'];
+
+export interface SessionOptions {
+  type?: string;
+  /** -o: comma-separated mount options (ro, rw, log, force, sync, async, noatime). */
+  opts?: string;
+  /** The command only reads. */
+  readonly: boolean;
+}
+
+export function mountFlags(opts: string | undefined, readonly: boolean): number {
+  let f = readonly ? MNT_RDONLY : 0;
+  for (const o of (opts ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    if (o === 'ro' || o === 'rdonly') f |= MNT_RDONLY;
+    else if (o === 'rw') {
+      if (readonly) continue;
+      f &= ~MNT_RDONLY;
+    } else if (o === 'log') f |= MNT_LOG;
+    else if (o === 'force') f |= MNT_FORCE;
+    else if (o === 'sync' || o === 'synchronous') f |= MNT_SYNCHRONOUS;
+    else if (o === 'async') f |= MNT_ASYNC;
+    else if (o === 'noatime') f |= MNT_NOATIME;
+    else throw new UsageError(`unknown mount option '${o}'`);
+  }
+  return f;
+}
+
+export class UsageError extends Error {}
+
+/** Mount `image` and run `fn` on the handle, always releasing and halting afterwards. */
+export async function withImage<T>(image: string, o: SessionOptions, fn: (fs: Ukfs, lib: UkfsLib) => T | Promise<T>): Promise<T> {
+  const lib = await UkfsLib.init({ logger: () => {} });
+  try {
+    const flags = mountFlags(o.opts, o.readonly);
+    let fs: Ukfs;
+    try {
+      fs = await mountAny(lib, image, o.type, flags);
+    } catch (e) {
+      // Mount errors are about the image, not the kernel-internal mount point.
+      if (isRumpError(e) && (e.path === undefined || e.path === '/fsu')) e.path = image;
+      throw e;
+    }
+    try {
+      return await fn(fs, lib);
+    } finally {
+      fs.release(0);
+    }
+  } finally {
+    lib.halt();
+  }
+}
+
+async function mountAny(lib: UkfsLib, image: string, type: string | undefined, flags: number): Promise<Ukfs> {
+  if (type) {
+    await lib.ensureFs(type);
+    return lib.mount(type, image, { flags, mountpath: '/fsu' });
+  }
+  const tried: string[] = [];
+  for (const t of AUTODETECT) {
+    try {
+      await lib.ensureFs(t);
+    } catch {
+      continue;
+    }
+    try {
+      return lib.mount(t, image, { flags, mountpath: '/fsu' });
+    } catch (e) {
+      if (isRumpError(e) && (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EROFS' || e.code === 'EPERM')) throw e;
+      tried.push(`${t}: ${isRumpError(e) ? (e.detail ?? strerror(e.errno)) : String(e)}`);
+    }
+  }
+  throw errno('EFTYPE', `no known file system on the image (${tried.join('; ') || 'no file system modules'})`, { path: image });
+}

@@ -1,0 +1,87 @@
+/** End-to-end: the fsu binary on images made by Debian's makefs. */
+import { spawnSync } from 'node:child_process';
+import { existsSync, lstatSync, readFileSync, readlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { labeledImage, makefsImage, sourceTree, tmp } from './helpers.js';
+
+const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'fsu', 'main.js');
+
+function fsu(args: string[], input?: string): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', input, timeout: 60_000 });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('fsu on makefs images', () => {
+  const t = tmp.bind(null);
+
+  it('ls, ls -l, ls -R, cat, stat, find, du, df', () => {
+    const d = t();
+    const img = makefsImage(d, sourceTree(d));
+    const ls = fsu(['ls', img]);
+    expect(ls.code).toBe(0);
+    expect(ls.stdout.split('\n').filter(Boolean)).toEqual(['dir', 'hello.txt', 'link']);
+    const ll = fsu(['ls', '-l', img, '/']);
+    expect(ll.stdout).toMatch(/^-rw-r--r-- +1 .* 18 .* hello\.txt$/m);
+    expect(ll.stdout).toMatch(/^l.* link -> hello\.txt$/m);
+    expect(ll.stdout).toMatch(/^d.* dir$/m);
+    const lr = fsu(['ls', '-R', img]);
+    expect(lr.stdout).toContain('/dir/sub:');
+    expect(lr.stdout).toContain('deep.txt');
+    expect(fsu(['cat', img, '/hello.txt', '/dir/sub/deep.txt']).stdout).toBe('hello from makefs\ndeep\n');
+    const st = fsu(['stat', img, '/dir/data.bin']);
+    expect(st.stdout).toMatch(/Size: 100000/);
+    const found = fsu(['find', img, '/', '-type', 'f']).stdout.split('\n').filter(Boolean).sort();
+    expect(found).toEqual(['/dir/data.bin', '/dir/sub/deep.txt', '/hello.txt']);
+    expect(fsu(['find', img, '/', '-name', '*.txt']).stdout.split('\n').filter(Boolean).sort()).toEqual(['/dir/sub/deep.txt', '/hello.txt']);
+    const du = fsu(['du', '-s', img]);
+    expect(du.code).toBe(0);
+    expect(Number(du.stdout.split('\t')[0])).toBeGreaterThanOrEqual(98); // 100000 bytes of data
+    const df = fsu(['df', img]);
+    expect(df.stdout).toMatch(/ffs$/m);
+  });
+
+  it('get -r IMAGE / OUT makes OUT a copy of the root; into an existing dir the source keeps its name', () => {
+    const d = t();
+    const src = sourceTree(d);
+    const img = makefsImage(d, src, 1);
+    const out = join(d, 'out');
+    expect(fsu(['get', '-r', img, '/', out]).code).toBe(0);
+    expect(readFileSync(join(out, 'hello.txt'), 'utf8')).toBe('hello from makefs\n');
+    expect(readFileSync(join(out, 'dir', 'data.bin'))).toEqual(readFileSync(join(src, 'dir', 'data.bin')));
+    expect(readlinkSync(join(out, 'link'))).toBe('hello.txt');
+    expect(fsu(['get', '-r', img, '/dir', out]).code).toBe(0);
+    expect(lstatSync(join(out, 'dir', 'sub')).isDirectory()).toBe(true);
+    expect(fsu(['get', img, '/hello.txt', join(d, 'h.txt')]).code).toBe(0);
+    expect(readFileSync(join(d, 'h.txt'), 'utf8')).toBe('hello from makefs\n');
+    const nodir = fsu(['get', img, '/dir', join(d, 'x')]);
+    expect(nodir.code).toBe(1);
+    expect(nodir.stderr).toMatch(/^fsu: \/dir: is a directory/);
+    expect(existsSync(join(d, 'x'))).toBe(false);
+  });
+
+  it('partition syntax, errors and exit codes', () => {
+    const d = t();
+    const fsimg = makefsImage(d, sourceTree(d));
+    const disk = labeledImage(d, fsimg);
+    expect(fsu(['cat', `${disk}%DISKLABEL:e%`, '/hello.txt']).stdout).toBe('hello from makefs\n');
+    expect(fsu(['disklabel', disk]).stdout).toMatch(/^ e: +\d+ +64 +7$/m);
+    const nolabel = fsu(['ls', `${fsimg}%DISKLABEL:a%`]);
+    expect(nolabel.code).toBe(1);
+    expect(nolabel.stderr).toMatch(/no disklabel/);
+    const missing = fsu(['cat', fsimg, '/nope']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe('fsu: /nope: No such file or directory\n');
+    expect(fsu(['bogus']).code).toBe(2);
+    expect(fsu(['ls']).code).toBe(2);
+    expect(fsu(['chmod', fsimg, '9z', '/x']).code).toBe(2);
+    expect(fsu(['ls', '-o', 'nonsense', fsimg]).code).toBe(2);
+    const noimg = fsu(['ls', join(d, 'absent.img')]);
+    expect(noimg.code).toBe(1);
+    expect(noimg.stderr).toMatch(/absent\.img/);
+    const help = fsu(['ls', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/Usage: fsu ls/);
+  });
+});
