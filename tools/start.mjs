@@ -15,6 +15,13 @@ const libraries = known.filter((name) => {
 });
 
 const kernel = await rump_init({ libraries, verbose: process.argv.includes('-v') });
+for (const mod of ['rumpfs_tmpfs', 'rumpfs_ffs', 'rumpfs_cd9660']) {
+  try {
+    await kernel.modload(mod);
+  } catch {
+    // not built in this checkout
+  }
+}
 console.log(`${kernel.sysctl('kern.version')}`);
 console.log(`hostname     ${kernel.sysctl('kern.hostname')}`);
 console.log(`hw.ncpu      ${kernel.sysctl('hw.ncpu')}`);
