@@ -4,8 +4,9 @@ import { errno, Errno, type ErrnoCode, isRumpError, type RumpError } from '@rump
 export function hostError(e: unknown, what: string): RumpError {
   if (isRumpError(e)) return e;
   const code = (e as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && code in Errno) return errno(code as ErrnoCode, `host: ${what}`, { cause: e });
-  return errno('EIO', `host: ${what}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  const msg = e instanceof Error ? e.message : String(e);
+  const c: ErrnoCode = typeof code === 'string' && code in Errno ? (code as ErrnoCode) : 'EIO';
+  return errno(c, `${what}: ${msg}`, { cause: e });
 }
 
 /** Run a host call, mapping its failure. */

@@ -2,7 +2,7 @@
  * What a file system implements at mount level (struct vfsops), and how it registers: a module's
  * init calls `vfs_attach(kernel, ops)`, its fini `vfs_detach(kernel, name)` (EBUSY while mounted).
  */
-import type { Kernel, MountData, Proc } from '@rumpts/librump';
+import type { Kernel, MountData, Proc, Statvfs } from '@rumpts/librump';
 import type { Mount } from './mount.js';
 import type { Vnode } from './vnode.js';
 import type { VnodeOps } from './vnodeops.js';
@@ -10,20 +10,7 @@ import type { VType } from './vattr.js';
 import type { BlockDevice } from './devsw.js';
 
 /** The fs-specific part of statvfs; the VFS fills in names, flags and fsid. */
-export interface FsStat {
-  bsize: number;
-  frsize: number;
-  iosize: number;
-  blocks: number;
-  bfree: number;
-  bavail: number;
-  bresvd: number;
-  files: number;
-  ffree: number;
-  favail: number;
-  fresvd: number;
-  namemax: number;
-}
+export type FsStat = Omit<Statvfs, 'flag' | 'fsid' | 'owner' | 'fstypename' | 'mntonname' | 'mntfromname'>;
 
 /** What a mount op may use besides its arguments. */
 export interface MountContext {

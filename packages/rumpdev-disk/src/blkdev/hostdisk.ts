@@ -7,7 +7,7 @@ import { closeSync, fstatSync, fsyncSync, openSync, statSync, readSync, readvSyn
 import { DEV_BSIZE, RUMP_ETFS_SIZE_ENDOFF, errno } from '@rumpts/librump';
 import type { VectoredBlockDevice } from './vectored.js';
 import { checkSecsize, checkTransfer } from './bounds.js';
-import { hostError } from './hosterr.js';
+import { hostError } from '@rumpts/etfs';
 import { totalLength } from './vectored.js';
 
 export interface HostDiskOptions {
