@@ -1,90 +1,111 @@
 /**
  * The etfs registry (rumpfs.c etfs parts): keys in the kernel namespace that map host files and
- * directories. Keys are found by namei at the root directory, not by readdir; they live on a hidden
- * mount of their own. register/remove follow rump_etfs(3) and the check order of NetBSD's
- * etfsregister, with two safety additions: a key in use cannot be removed (EBUSY), and DIR keys
- * match only at a path-component boundary.
+ * directories. Keys are found by namei at the root directory, not by readdir. Each key is a small
+ * hidden mount of its own (fstypename "etfs", mntonname the key), so statvfs, st_dev and busy checks
+ * work per key. register/remove follow rump_etfs(3) and the check order of NetBSD's etfsregister,
+ * with safety additions: a key in use cannot be removed (EBUSY), DIR keys match only at a
+ * component boundary, and '..' at a DIR key's top leads to the kernel's root, never to the host.
  */
-import { statSync } from 'node:fs';
+import { statSync, type Stats } from 'node:fs';
 import { resolve } from 'node:path';
 import {
   errno, type EtfsService, isRumpError, type Kernel, MNT_LOCAL, RUMP_ETFS_BLK, RUMP_ETFS_CHR, RUMP_ETFS_DIR,
   RUMP_ETFS_DIR_SUBDIRS, RUMP_ETFS_REG, RUMP_ETFS_SIZE_ENDOFF, type RumpComponent, type RumpEtfsType,
 } from '@rumpts/librump';
 import {
-  Mount, type Vnode, type VfsOps, type VType, VBLK, VCHR, VDIR, VREG, devswOf, makedev, nanotime, vfsOf,
+  Mount, type Vnode, type VfsOps, type VType, VBLK, VCHR, VDIR, VREG, devswOf, makedev, nanotime, vfsOf, vref,
 } from '@rumpts/rumpvfs';
 import type { EtNode } from './etnode.js';
 import { etfs_vnodeops } from './etfs_vnops.js';
 import { host } from './hosterr.js';
 import { RUMPBLK_DEVMAJOR, Rumpblk } from './hostblk.js';
 
-interface Key {
-  /** The key without its leading slashes. */
-  key: string;
-  type: RumpEtfsType;
-  node: EtNode;
-  /** rumpblk minor for BLK/CHR. */
-  minor: number;
-}
-
 const isDirType = (t: RumpEtfsType): boolean => t === RUMP_ETFS_DIR || t === RUMP_ETFS_DIR_SUBDIRS;
 
-/** Per-kernel etfs state, also the private data of the hidden etfs mount. */
-export class EtfsMount {
-  readonly keys = new Map<string, Key>();
+/** One key: its mount, its nodes, and its file ids by host identity. */
+export class KeyMount {
   readonly nodes = new Map<number, EtNode>();
-  readonly byPath = new Map<string, EtNode>();
-  readonly blk = new Rumpblk();
-  #nextid = 3;
+  readonly ids = new Map<string, number>();
+  #nextid = 2;
   readonly mount: Mount;
+  top!: EtNode;
+  minor = -1;
 
-  constructor(readonly kernel: Kernel) {
-    const vfs = vfsOf(kernel);
-    this.mount = new Mount(kernel, etfs_vfsops, MNT_LOCAL, null, '/', vfs.allocFsid());
+  constructor(
+    readonly etfs: Etfs,
+    readonly key: string,
+    readonly type: RumpEtfsType,
+  ) {
+    this.mount = new Mount(etfs.kernel, etfs_vfsops, MNT_LOCAL, null, `/${key}`, vfsOf(etfs.kernel).allocFsid());
     this.mount.data = this;
-    this.mount.mntfromname = 'etfs';
-    devswOf(kernel).attach(RUMPBLK_DEVMAJOR, this.blk.bdevsw(), RUMPBLK_DEVMAJOR, this.blk.cdevsw());
   }
 
-  #node(init: Partial<EtNode> & { type: VType; hostpath: string }, parent: EtNode | null): EtNode {
-    const n = {
-      fileid: this.#nextid++, begin: 0, size: null, searchable: false, writable: false, parent, rdev: 0, mode: 0o755, uid: 0, gid: 0,
-      times: nanotime(), fd: -1, fdWritable: false, cookieNames: [], ...init,
-    } as EtNode;
-    n.top ??= n;
+  /** A node for a host entry with identity `hostid` (hard links share one), found at `hostpath`. */
+  node(init: Partial<EtNode> & { type: VType; hostpath: string; hostid: string }, parent: EtNode | null): EtNode {
+    const known = init.hostid ? this.ids.get(init.hostid) : undefined;
+    const old = known === undefined ? undefined : this.nodes.get(known);
+    if (old && old.type === init.type) {
+      old.hostpath = init.hostpath;
+      if (parent) old.parent = parent;
+      return old;
+    }
+    if (old) this.forget(old);
+    const n: EtNode = {
+      fileid: this.#nextid++, begin: 0, size: null, searchable: false, writable: false, isTop: false, parent, rdev: 0, mode: 0o755, uid: 0,
+      gid: 0, times: nanotime(), fd: -1, fdWritable: false, cookieNames: [], ...init,
+    };
     this.nodes.set(n.fileid, n);
+    if (n.hostid) this.ids.set(n.hostid, n.fileid);
     return n;
   }
 
-  /** The node of a host entry below directory d (stable file id per host path while known). */
-  nodeFor(hostpath: string, type: VType, d: EtNode): EtNode {
-    const known = this.byPath.get(hostpath);
-    if (known && known.type === type) return known;
-    if (known) this.forget(known);
-    const sub = d.top.searchable && d.top.writable; // DIR_SUBDIRS
-    const n = this.#node({ type, hostpath, top: d.top, searchable: type === VDIR && sub, writable: sub }, d);
-    this.byPath.set(hostpath, n);
-    return n;
+  /** The node of a host entry below directory d, from its lstat. */
+  child(path: string, st: Stats, type: VType, d: EtNode): EtNode {
+    const sub = this.type === RUMP_ETFS_DIR_SUBDIRS;
+    return this.node({ type, hostpath: path, hostid: `${st.dev}:${st.ino}`, searchable: type === VDIR && sub, writable: sub }, d);
   }
 
+  /** Drop a node that no longer exists on the host (its id may be reused for something else). */
   forget(n: EtNode): void {
-    if (this.byPath.get(n.hostpath) === n) this.byPath.delete(n.hostpath);
+    if (n.hostid && this.ids.get(n.hostid) === n.fileid) this.ids.delete(n.hostid);
+    n.hostid = '';
     const vp = this.mount.vcachePeek(n.fileid);
     if (vp && vp.usecount === 0) this.mount.reclaim(vp);
+    if (!vp || vp.dead) this.nodes.delete(n.fileid);
   }
 
-  /** A host rename moved n (and, for a directory, everything below it). */
+  /** A host rename moved `n` (and, for a directory, everything below it). */
   moved(n: EtNode, newpath: string, newparent: EtNode): void {
     const old = n.hostpath;
-    for (const m of [...this.byPath.values()]) {
-      if (m.hostpath === old || m.hostpath.startsWith(`${old}/`)) {
-        this.byPath.delete(m.hostpath);
-        m.hostpath = newpath + m.hostpath.slice(old.length);
-        this.byPath.set(m.hostpath, m);
-      }
+    for (const m of this.nodes.values()) {
+      if (m.hostpath === old || m.hostpath.startsWith(`${old}/`)) m.hostpath = newpath + m.hostpath.slice(old.length);
     }
     n.parent = newparent;
+  }
+
+  /** Is anything of this key in use (open, a cwd, mounted on)? */
+  busy(): boolean {
+    for (const vp of this.mount.vnodes()) if (vp.usecount > (vp.isRoot ? 1 : 0)) return true;
+    return this.minor >= 0 && this.etfs.blk.busy(this.minor) && this.etfs.blk.unit(this.minor).users === 1;
+  }
+
+  destroy(): void {
+    this.mount.unmounting = true;
+    this.mount.releaseRoot();
+    for (const vp of this.mount.vnodes()) this.mount.reclaim(vp);
+    this.nodes.clear();
+    this.ids.clear();
+    if (this.minor >= 0) this.etfs.blk.deregister(this.minor);
+  }
+}
+
+/** Per-kernel etfs state: the keys and the rumpblk driver. */
+export class Etfs {
+  readonly keys = new Map<string, KeyMount>();
+  readonly blk = new Rumpblk();
+
+  constructor(readonly kernel: Kernel) {
+    devswOf(kernel).attach(RUMPBLK_DEVMAJOR, this.blk.bdevsw(), RUMPBLK_DEVMAJOR, this.blk.cdevsw());
   }
 
   register(keyIn: string, hostpathIn: string, type: RumpEtfsType, begin: number, size: number): void {
@@ -118,40 +139,35 @@ export class EtfsMount {
         throw errno('EEXIST', `etfs key '/${key}' collides with '/${e.key}'`);
       }
     }
-    let minor = -1;
-    if (type === RUMP_ETFS_BLK || type === RUMP_ETFS_CHR) minor = this.blk.register(hostpath, begin, wsize ?? 0);
+    const km = new KeyMount(this, key, type);
+    km.mount.mntfromname = hostpath;
+    if (type === RUMP_ETFS_BLK || type === RUMP_ETFS_CHR) km.minor = this.blk.register(hostpath, begin, wsize ?? 0);
     const vtype: VType = type === RUMP_ETFS_REG ? VREG : type === RUMP_ETFS_BLK ? VBLK : type === RUMP_ETFS_CHR ? VCHR : VDIR;
-    const node = this.#node(
+    km.top = km.node(
       {
         type: vtype,
-        hostpath: minor >= 0 ? '' : hostpath,
+        hostpath: km.minor >= 0 ? '' : hostpath,
+        hostid: km.minor >= 0 ? '' : `${st.dev}:${st.ino}`,
         begin,
         size: wsize,
         searchable: isDirType(type),
         writable: type === RUMP_ETFS_DIR_SUBDIRS,
-        rdev: minor >= 0 ? makedev(RUMPBLK_DEVMAJOR, minor) : 0,
+        isTop: true,
+        rdev: km.minor >= 0 ? makedev(RUMPBLK_DEVMAJOR, km.minor) : 0,
       },
       null,
     );
-    this.keys.set(key, { key, type, node, minor });
-    if (this.kernel.verbose && type === RUMP_ETFS_BLK) this.kernel.aprint_verbose(`/${key}: hostpath ${hostpath} (${wsize ?? 0})`);
+    this.keys.set(key, km);
+    if (type === RUMP_ETFS_BLK) this.kernel.aprint_verbose(`/${key}: hostpath ${hostpath} (${wsize ?? 0})`);
   }
 
   remove(keyIn: string): void {
     if (typeof keyIn !== 'string' || !keyIn.startsWith('/')) throw errno('EINVAL', 'etfs key must be an absolute path');
     const key = keyIn.replace(/^\/+/, '');
-    const e = this.keys.get(key);
-    if (!e) throw errno('ENOENT', `no etfs key '/${key}'`);
-    const mine = [...this.nodes.values()].filter((n) => n.top === e.node);
-    const busy = mine.some((n) => (this.mount.vcachePeek(n.fileid)?.usecount ?? 0) > 0);
-    if (busy || (e.minor >= 0 && this.blk.busy(e.minor) && this.blk.unit(e.minor).users === 1)) throw errno('EBUSY', `etfs key '/${key}' is in use (open, mounted or a working directory)`);
-    for (const n of mine) {
-      const vp = this.mount.vcachePeek(n.fileid);
-      if (vp) this.mount.reclaim(vp);
-      this.nodes.delete(n.fileid);
-      if (this.byPath.get(n.hostpath) === n) this.byPath.delete(n.hostpath);
-    }
-    if (e.minor >= 0) this.blk.deregister(e.minor);
+    const km = this.keys.get(key);
+    if (!km) throw errno('ENOENT', `no etfs key '/${key}'`);
+    if (km.busy()) throw errno('EBUSY', `etfs key '/${key}' is in use (open, mounted or a working directory)`);
+    km.destroy();
     this.keys.delete(key);
   }
 
@@ -159,11 +175,16 @@ export class EtfsMount {
   lookup(rest: string): { vp: Vnode; consumed: number } | null {
     const bare = rest.replace(/\/+$/, '');
     const exact = this.keys.get(bare);
-    if (exact) return { vp: this.mount.vcacheGet(exact.node.fileid), consumed: bare.length };
+    if (exact) return { vp: exact.mount.root(), consumed: bare.length };
     for (const e of this.keys.values()) {
-      if (isDirType(e.type) && rest.startsWith(`${e.key}/`)) return { vp: this.mount.vcacheGet(e.node.fileid), consumed: e.key.length };
+      if (isDirType(e.type) && rest.startsWith(`${e.key}/`)) return { vp: e.mount.root(), consumed: e.key.length };
     }
     return null;
+  }
+
+  destroy(): void {
+    for (const km of this.keys.values()) km.destroy();
+    this.keys.clear();
   }
 }
 
@@ -174,16 +195,17 @@ const etfs_vfsops: VfsOps = {
     throw errno('EOPNOTSUPP', 'etfs is not mounted; register keys with etfsRegister');
   },
   unmount() {},
-  rootKey() {
-    throw errno('EOPNOTSUPP', 'etfs has no root');
+  rootKey(mp) {
+    return (mp.data as KeyMount).top.fileid;
   },
-  statvfs() {
-    return { bsize: 512, frsize: 512, iosize: 512, blocks: 0, bfree: 0, bavail: 0, bresvd: 0, files: 0, ffree: 0, favail: 0, fresvd: 0, namemax: 255 };
+  statvfs(mp) {
+    const km = mp.data as KeyMount;
+    return { bsize: 512, frsize: 512, iosize: 512, blocks: 0, bfree: 0, bavail: 0, bresvd: 0, files: km.nodes.size, ffree: 0, favail: 0, fresvd: 0, namemax: 255 };
   },
   sync() {},
   loadvnode(mp, key) {
-    const n = (mp.data as EtfsMount).nodes.get(key);
-    if (!n) throw errno('ENOENT', 'etfs key was removed');
+    const n = (mp.data as KeyMount).nodes.get(key);
+    if (!n) throw errno('ENOENT', 'etfs node is gone');
     return { type: n.type, data: n };
   },
 };
@@ -191,13 +213,13 @@ const etfs_vfsops: VfsOps = {
 export const ETFS_SUBSYSTEM = 'etfs';
 
 function etfs_init(kernel: Kernel): void {
-  const m = new EtfsMount(kernel);
+  const m = new Etfs(kernel);
   kernel.setSubsystem(ETFS_SUBSYSTEM, m);
-  vfsOf(kernel).rootLookupHooks.push((rest) => m.lookup(rest));
-  vfsOf(kernel).rootNameHooks.push((vp) => {
-    if (vp.mount !== m.mount) return null;
-    for (const e of m.keys.values()) if (e.node.fileid === vp.key) return e.key;
-    return null;
+  const vfs = vfsOf(kernel);
+  vfs.rootLookupHooks.push((rest) => m.lookup(rest));
+  vfs.rootNameHooks.push((vp) => {
+    const km = vp.mount.data;
+    return km instanceof KeyMount && km.etfs === m && vp.isRoot ? km.key : null;
   });
   const svc: EtfsService = {
     register: (key, hostpath, type, begin, size) => m.register(key, hostpath, type, begin, size),
@@ -216,13 +238,7 @@ function etfs_init(kernel: Kernel): void {
 }
 
 function etfs_fini(kernel: Kernel): void {
-  const m = kernel.getSubsystem<EtfsMount>(ETFS_SUBSYSTEM);
-  if (!m) return;
-  for (const vp of m.mount.vnodes()) m.mount.reclaim(vp);
-  for (let i = 0; i < m.blk.units.length; i++) {
-    const u = m.blk.units[i];
-    if (u) u.dev.close();
-  }
+  kernel.getSubsystem<Etfs>(ETFS_SUBSYSTEM)?.destroy();
   kernel.etfs = undefined;
 }
 
@@ -234,9 +250,18 @@ export const etfs_component: RumpComponent = {
   fini: etfs_fini,
 };
 
-/** The etfs state of a kernel (for drivers that want the rumpblk units). */
-export function etfsOf(kernel: Kernel): EtfsMount {
-  const m = kernel.getSubsystem<EtfsMount>(ETFS_SUBSYSTEM);
+/** The etfs state of a kernel. */
+export function etfsOf(kernel: Kernel): Etfs {
+  const m = kernel.getSubsystem<Etfs>(ETFS_SUBSYSTEM);
   if (!m) throw errno('ENOSYS', 'etfs is not linked into this kernel');
   return m;
 }
+
+/** The kernel's root directory, referenced ('..' at the top of a DIR key). */
+export function kernelRoot(kernel: Kernel): Vnode {
+  const root = vfsOf(kernel).rootvnode;
+  if (!root) throw errno('ENOENT', 'no root');
+  vref(root);
+  return root;
+}
+

@@ -1,6 +1,7 @@
 /**
  * etfs nodes: what a key (or a host entry below a DIR key) is in the kernel. Host-backed nodes
- * read their attributes from the host (lstat, never following a symlink host-side).
+ * read their attributes from the host (through the open descriptor if there is one, else lstat —
+ * never following a symlink host-side below a key).
  */
 import type { Timespec } from '@rumpts/librump';
 import type { VType } from '@rumpts/rumpvfs';
@@ -8,8 +9,10 @@ import type { VType } from '@rumpts/rumpvfs';
 export interface EtNode {
   fileid: number;
   type: VType;
-  /** Absolute host path ('' for none). */
+  /** Absolute host path ('' for none); for a file with several links, the name last looked up. */
   hostpath: string;
+  /** Host identity `dev:ino` ('' for device keys). */
+  hostid: string;
   /** REG window: first host byte, and the size (null: to the host file's end, growing with it). */
   begin: number;
   size: number | null;
@@ -17,11 +20,11 @@ export interface EtNode {
   searchable: boolean;
   /** DIR_SUBDIRS mappings may create, remove and rename host entries. */
   writable: boolean;
-  /** The top node of the mapping this node belongs to ('..' there stays put). */
-  top: EtNode;
-  /** The directory this node was found in (null for a key). */
+  /** The key's own node. */
+  isTop: boolean;
+  /** The directory this node was last found in (null for a key). */
   parent: EtNode | null;
-  /** Key nodes of BLK/CHR type: device number and the kernel-side attributes. */
+  /** Device keys: device number and the kernel-side attributes. */
   rdev: number;
   mode: number;
   uid: number;

@@ -6,7 +6,7 @@
 import type { Kernel, RumpEtfsType } from '@rumpts/librump';
 import { etfs_component } from './etfs.js';
 
-export { ETFS_SUBSYSTEM, EtfsMount, etfs_component, etfsOf } from './etfs.js';
+export { ETFS_SUBSYSTEM, Etfs, KeyMount, etfs_component, etfsOf } from './etfs.js';
 export { HostBlockDevice, RUMPBLK_DEVMAJOR, RUMPBLK_SIZE, Rumpblk, rawDevice } from './hostblk.js';
 export { hostError } from './hosterr.js';
 export type { EtNode } from './etnode.js';

@@ -42,7 +42,7 @@ export interface NameiResult {
 }
 
 /**
- * A hook consulted at the root directory for LOOKUP and CREATE (rumpfs's etfs keys): given the rest
+ * A hook consulted at the root directory (rumpfs's etfs keys): given the rest
  * of the path from the current component, verbatim, return the node and how many characters it
  * consumed, or null.
  */
@@ -117,13 +117,9 @@ export function namei(vfs: Vfs, p: Proc, path: string, opts: NameiOptions): Name
       } else {
         if (dp === root && vfs.rootLookupHooks.length > 0) {
           for (const hook of vfs.rootLookupHooks) {
+            // NetBSD's rumpfs consults keys for LOOKUP and CREATE only; we do for every op, so that
+            // unlink, rmdir or rename of a key path meet the key (EBUSY) rather than a missing entry.
             const hit = hook(rest);
-            // A key as the last component is found by LOOKUP and CREATE only (rumpfs.c): unlink or
-            // rename of a key path concerns the real directory entry, if any.
-            if (hit && isOnlySlashes(rest.slice(hit.consumed)) && opts.op !== LOOKUP && opts.op !== CREATE) {
-              vrele(hit.vp);
-              continue;
-            }
             if (hit) {
               vp = hit.vp;
               after = rest.slice(hit.consumed);

@@ -32,6 +32,8 @@ export interface ConformanceFeatures {
   /** link(2) (hard links). */
   link?: boolean;
   symlink?: boolean;
+  /** A symlink may have an empty target (a host directory cannot store one: EINVAL instead). */
+  emptySymlink?: boolean;
   /** mknod(2) of character and block device nodes. */
   devices?: boolean;
   /** mkfifo(2). */
@@ -59,6 +61,7 @@ export function resolveFeatures(f: ConformanceFeatures = {}): ResolvedFeatures {
     rename: f.rename ?? true,
     link: f.link ?? true,
     symlink: f.symlink ?? true,
+    emptySymlink: f.emptySymlink ?? true,
     devices: f.devices ?? true,
     fifo: f.fifo ?? true,
     chflags: f.chflags ?? true,
