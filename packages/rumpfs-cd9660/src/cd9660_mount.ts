@@ -1,0 +1,89 @@
+/**
+ * The per-mount state (struct iso_mnt) and every block read of this file system: logical blocks
+ * come through rumpdev-disk's buffer cache (bread/brelse), bounds-checked against the device so a
+ * corrupt extent pointer is EIO, never a read outside the medium.
+ */
+import { errno, isRumpError } from '@rumpts/librump';
+import type { BlockDevice, Mount } from '@rumpts/rumpvfs';
+import { type BufCache, dbtob } from '@rumpts/rumpdev-disk';
+
+/** iso_args.flags (NetBSD sys/fs/cd9660/cd9660_mount.h). */
+export const ISOFSMNT_NORRIP = 0x00000001;
+export const ISOFSMNT_GENS = 0x00000002;
+export const ISOFSMNT_EXTATT = 0x00000004;
+export const ISOFSMNT_NOJOLIET = 0x00000008;
+export const ISOFSMNT_NOCASETRANS = 0x00000010;
+export const ISOFSMNT_RRCASEINS = 0x00000020;
+
+/** DEV_BSIZE: buffer cache block numbers count 512-byte units. */
+const DEV_BSIZE = dbtob(1);
+
+export class IsoMount {
+  constructor(
+    readonly dev: BlockDevice,
+    readonly cache: BufCache,
+    /** Logical block size (512, 1024 or 2048). */
+    readonly bsize: number,
+    /** Volume space size in logical blocks. */
+    readonly volumeBlocks: number,
+    readonly volumeId: string,
+    /** iso_args.flags. */
+    readonly flags: number,
+    /** The root directory's file id (its '.' record's byte address). */
+    public rootKey = 0,
+    /** SUSP LEN_SKP when Rock Ridge is in use, else null. */
+    public rrSkip: number | null = null,
+  ) {}
+
+  /** log2(bsize). */
+  get bshift(): number {
+    return Math.log2(this.bsize);
+  }
+
+  /**
+   * Copy `dst.length` bytes starting at byte `off` of the device into dst, one logical block at a
+   * time through the buffer cache.
+   */
+  readBytes(dst: Uint8Array, off: number): void {
+    const bs = this.bsize;
+    if (!Number.isSafeInteger(off) || off < 0 || off + dst.length > this.dev.size) {
+      throw errno('EIO', `cd9660: read of ${dst.length} bytes at byte ${off} lies outside the device (${this.dev.size} bytes)`);
+    }
+    let done = 0;
+    while (done < dst.length) {
+      const pos = off + done;
+      const lbn = Math.floor(pos / bs);
+      const inblk = pos - lbn * bs;
+      const n = Math.min(bs - inblk, dst.length - done);
+      this.withBlock(lbn, (b) => dst.set(b.subarray(inblk, inblk + n), done));
+      done += n;
+    }
+  }
+
+  /** Run fn over logical block `lbn`'s bytes (valid only during the call), then release the buffer. */
+  withBlock<T>(lbn: number, fn: (data: Uint8Array) => T): T {
+    const bs = this.bsize;
+    if (!Number.isSafeInteger(lbn) || lbn < 0 || (lbn + 1) * bs > this.dev.size) {
+      throw errno('EIO', `cd9660: logical block ${lbn} lies outside the device (${this.dev.size} bytes)`);
+    }
+    let bp;
+    try {
+      bp = this.cache.bread(this.dev, lbn * (bs / DEV_BSIZE), bs);
+    } catch (e) {
+      if (isRumpError(e)) throw e;
+      throw errno('EIO', `cd9660: reading block ${lbn} failed: ${String(e)}`, { cause: e });
+    }
+    try {
+      return fn(bp.data);
+    } finally {
+      this.cache.brelse(bp);
+    }
+  }
+}
+
+/** VFSTOISOFS: the iso_mnt of a mounted cd9660. */
+export function VFSTOISOFS(mp: Mount): IsoMount {
+  const imp = mp.data;
+  if (!(imp instanceof IsoMount)) throw errno('EINVAL', 'cd9660: not a cd9660 mount');
+  return imp;
+}

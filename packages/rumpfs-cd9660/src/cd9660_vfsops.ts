@@ -1,0 +1,150 @@
+/**
+ * The mount-level operations of cd9660 (sys/fs/cd9660/cd9660_vfsops.c): find the primary volume
+ * descriptor, detect Rock Ridge from the root's SP entry, hand out nodes by record address.
+ * Mount data is NetBSD's iso_args: `{ fspec: '/dev/…', flags?: ISOFSMNT_* }`. Read-only mounts
+ * only: like NetBSD, a read-write mount is refused with EROFS.
+ */
+import { MNT_RDONLY, MNT_UPDATE, errno, type MountData } from '@rumpts/librump';
+import { type BlockDevice, type FsStat, type LoadedVnode, type Mount, type MountContext, type VfsOps, VDIR } from '@rumpts/rumpvfs';
+import { type BufCache, bufcacheOf } from '@rumpts/rumpdev-disk';
+import {
+  ISO_SECTOR_SIZE, ISO_VD_END, ISO_VD_FIRST_SECTOR, ISO_VD_PRIMARY, type PrimaryVolumeDescriptor,
+  decodeDirRecord, decodePvd, decodeVdHeader,
+} from './iso_ondisk.js';
+import { suspSkip } from './iso_rrip.js';
+import {
+  ISOFSMNT_EXTATT, ISOFSMNT_GENS, ISOFSMNT_NOCASETRANS, ISOFSMNT_NOJOLIET, ISOFSMNT_NORRIP, ISOFSMNT_RRCASEINS, IsoMount, VFSTOISOFS,
+} from './cd9660_mount.js';
+import { cd9660_loadnode, dirKey, readRecordAt } from './cd9660_node.js';
+import { cd9660_vnodeops } from './cd9660_vnops.js';
+
+/** Longest name: Rock Ridge NM names are bounded only by NAME_MAX. */
+export const ISO_MAXNAMLEN = 255;
+/** How many volume descriptors to look at before giving up on a terminator (a bound on damage). */
+const ISO_MAX_VDS = 64;
+const KNOWN_FLAGS = ISOFSMNT_NORRIP | ISOFSMNT_GENS | ISOFSMNT_EXTATT | ISOFSMNT_NOJOLIET | ISOFSMNT_NOCASETRANS | ISOFSMNT_RRCASEINS;
+
+/** iso_args, checked. */
+export interface IsoArgs {
+  fspec: string;
+  flags: number;
+}
+
+export function parseIsoArgs(data: MountData): IsoArgs {
+  if (data === undefined || data === null || typeof data !== 'object') throw errno('EINVAL', 'cd9660: mount data (iso_args) is missing');
+  const d = data as Record<string, unknown>;
+  const fspec = d['fspec'];
+  if (typeof fspec !== 'string' || fspec.length === 0) throw errno('EINVAL', 'cd9660: iso_args.fspec must name a block device');
+  const flags = d['flags'] ?? 0;
+  if (typeof flags !== 'number' || !Number.isInteger(flags) || (flags & ~KNOWN_FLAGS) !== 0) {
+    throw errno('EINVAL', `cd9660: iso_args.flags ${JSON.stringify(flags)} has unknown bits`);
+  }
+  for (const k of Object.keys(d)) if (k !== 'fspec' && k !== 'flags') throw errno('EINVAL', `cd9660: unknown iso_args field '${k}'`);
+  return { fspec, flags };
+}
+
+/** iso_mountfs: scan the volume descriptors (sector 16 on) for the primary one. */
+function findPvd(imp0: { read(sector: number): Uint8Array }, sectors: number): PrimaryVolumeDescriptor {
+  for (let i = 0; i < ISO_MAX_VDS; i++) {
+    const sector = ISO_VD_FIRST_SECTOR + i;
+    if (sector >= sectors) break;
+    const b = imp0.read(sector);
+    const h = decodeVdHeader(b);
+    if (!h.valid) break;
+    if (h.type === ISO_VD_PRIMARY) return decodePvd(b);
+    if (h.type === ISO_VD_END) break;
+  }
+  throw errno('EINVAL', 'cd9660: no ISO 9660 primary volume descriptor (not an ISO 9660 file system)');
+}
+
+function cd9660_mount(mp: Mount, data: MountData, ctx: MountContext): void {
+  if ((mp.flag & MNT_UPDATE) !== 0) {
+    VFSTOISOFS(mp);
+    if ((mp.flag & MNT_RDONLY) === 0) throw errno('EROFS', 'cd9660: the file system is read-only');
+    return;
+  }
+  const args = parseIsoArgs(data);
+  // cd9660_mount: "if ((mp->mnt_flag & MNT_RDONLY) == 0) return EROFS".
+  if ((mp.flag & MNT_RDONLY) === 0) throw errno('EROFS', 'cd9660: ISO 9660 is read-only; mount with MNT_RDONLY');
+  const dev = ctx.openBlockDevice(args.fspec);
+  const cache = bufcacheOf(ctx.kernel);
+  try {
+    mp.data = mountfs(dev, cache, args);
+  } catch (e) {
+    // The VFS closes the device; leave no blocks of it behind in the cache.
+    cache.invalidate(dev, { save: false });
+    throw e;
+  }
+  mp.mntfromname = args.fspec;
+  mp.maxnamlen = ISO_MAXNAMLEN;
+}
+
+/** iso_mountfs: read the volume descriptors and the root; the IsoMount, or EINVAL naming the problem. */
+function mountfs(dev: BlockDevice, cache: BufCache, args: IsoArgs): IsoMount {
+  if (dev.secsize > ISO_SECTOR_SIZE) throw errno('EINVAL', `cd9660: device sector size ${dev.secsize} exceeds ${ISO_SECTOR_SIZE}`);
+  // Volume descriptors are read as 2048-byte sectors, before the logical block size is known.
+  const boot = new IsoMount(dev, cache, ISO_SECTOR_SIZE, 0, '', args.flags);
+  const pvd = findPvd({ read: (s) => boot.withBlock(s, (b) => b.slice()) }, Math.floor(dev.size / ISO_SECTOR_SIZE));
+  const bs = pvd.logicalBlockSize;
+  if (bs !== 512 && bs !== 1024 && bs !== 2048) throw errno('EINVAL', `cd9660: logical block size ${bs} is not 512, 1024 or 2048`);
+  if (bs < dev.secsize) throw errno('EINVAL', `cd9660: logical block size ${bs} is below the device's sector size ${dev.secsize}`);
+  const imp = new IsoMount(dev, cache, bs, pvd.volumeSpaceSize, pvd.volumeId, args.flags);
+  let root;
+  try {
+    root = decodeDirRecord(pvd.rootRecord, 0);
+  } catch (e) {
+    throw errno('EINVAL', `cd9660: the root directory record is damaged: ${(e as Error).message}`);
+  }
+  if (!root || (root.flags & 0x02) === 0) throw errno('EINVAL', 'cd9660: the root directory record is not a directory');
+  imp.rootKey = dirKey(imp, root);
+  if ((args.flags & ISOFSMNT_NORRIP) === 0) {
+    // Rock Ridge is in use when the root's '.' record begins its system use area with SP.
+    imp.rrSkip = suspSkip(readRecordAt(imp, imp.rootKey).rec.systemUse);
+  }
+  // The root must load and be a directory before the mount is visible.
+  if (cd9660_loadnode(imp, imp.rootKey).type !== VDIR) throw errno('EINVAL', 'cd9660: the root is not a directory');
+  return imp;
+}
+
+function cd9660_unmount(mp: Mount, _flags: number): void {
+  const imp = VFSTOISOFS(mp);
+  // Drop our blocks before the VFS closes the device (nothing is dirty: read-only).
+  imp.cache.invalidate(imp.dev, { save: false });
+  mp.data = undefined;
+}
+
+function cd9660_statvfs(mp: Mount): FsStat {
+  const imp = VFSTOISOFS(mp);
+  return {
+    bsize: imp.bsize,
+    frsize: imp.bsize,
+    iosize: imp.bsize,
+    blocks: imp.volumeBlocks,
+    bfree: 0,
+    bavail: 0,
+    bresvd: 0,
+    files: 0,
+    ffree: 0,
+    favail: 0,
+    fresvd: 0,
+    namemax: ISO_MAXNAMLEN,
+  };
+}
+
+function cd9660_loadvnode(mp: Mount, key: number): LoadedVnode {
+  const ip = cd9660_loadnode(VFSTOISOFS(mp), key);
+  return { type: ip.type, data: ip };
+}
+
+export const cd9660_vfsops: VfsOps = {
+  name: 'cd9660',
+  vnodeops: cd9660_vnodeops,
+  mount: cd9660_mount,
+  unmount: cd9660_unmount,
+  rootKey: (mp) => VFSTOISOFS(mp).rootKey,
+  statvfs: cd9660_statvfs,
+  sync: () => {
+    // Read-only: nothing to write back.
+  },
+  loadvnode: cd9660_loadvnode,
+};

@@ -1,0 +1,194 @@
+/**
+ * ISO 9660 (ECMA-119) on-disk structures: the volume descriptor and the directory record. Pure
+ * codecs over bytes; each struct's field offsets are in one table. Numbers are stored "both-endian"
+ * (ECMA-119 7.2.3 / 7.3.3: a little-endian copy followed by a big-endian one); like NetBSD's
+ * isonum_723/isonum_733 we read the little-endian half, and that choice is made here only.
+ */
+import type { Timespec } from '@rumpts/librump';
+
+/** Volume descriptors start at sector 16 of 2048 bytes, whatever the logical block size (ECMA-119 6.2.1, 8.1). */
+export const ISO_SECTOR_SIZE = 2048;
+export const ISO_VD_FIRST_SECTOR = 16;
+export const ISO_STANDARD_ID = 'CD001';
+/** Volume descriptor types (ECMA-119 8.1.1). */
+export const ISO_VD_BOOT = 0;
+export const ISO_VD_PRIMARY = 1;
+export const ISO_VD_SUPPLEMENTARY = 2;
+export const ISO_VD_PARTITION = 3;
+export const ISO_VD_END = 255;
+
+/** struct iso_primary_descriptor (ECMA-119 8.4): byte offsets. */
+const PVD = {
+  type: 0,
+  id: 1,
+  version: 6,
+  volume_id: 40,
+  volume_space_size: 80,
+  logical_block_size: 128,
+  root_directory_record: 156,
+} as const;
+const PVD_VOLUME_ID_LEN = 32;
+/** The root's directory record inside the PVD is always 34 bytes (a one-byte name). */
+export const ISO_ROOT_RECORD_LEN = 34;
+
+/** struct iso_directory_record (ECMA-119 9.1): byte offsets. */
+const DR = {
+  length: 0,
+  ext_attr_length: 1,
+  extent: 2,
+  size: 10,
+  date: 18,
+  flags: 25,
+  file_unit_size: 26,
+  interleave: 27,
+  volume_sequence_number: 28,
+  name_len: 32,
+  name: 33,
+} as const;
+/** The fixed part of a directory record; the name follows. */
+export const ISO_DIRREC_MIN = DR.name;
+
+/** File flags (ECMA-119 9.1.6). */
+export const ISO_FILE_HIDDEN = 0x01;
+export const ISO_FILE_DIRECTORY = 0x02;
+export const ISO_FILE_ASSOCIATED = 0x04;
+export const ISO_FILE_RECORD = 0x08;
+export const ISO_FILE_PROTECTION = 0x10;
+export const ISO_FILE_MULTIEXTENT = 0x80;
+
+/** isonum_711: an unsigned byte. */
+export function isonum_711(b: Uint8Array, off: number): number {
+  return b[off] ?? 0;
+}
+/** isonum_712: a signed byte. */
+export function isonum_712(b: Uint8Array, off: number): number {
+  const v = b[off] ?? 0;
+  return v >= 0x80 ? v - 0x100 : v;
+}
+/** isonum_723: a both-endian 16-bit number (its little-endian half). */
+export function isonum_723(b: Uint8Array, off: number): number {
+  return (b[off] ?? 0) | ((b[off + 1] ?? 0) << 8);
+}
+/** isonum_733: a both-endian 32-bit number (its little-endian half). */
+export function isonum_733(b: Uint8Array, off: number): number {
+  return ((b[off] ?? 0) | ((b[off + 1] ?? 0) << 8) | ((b[off + 2] ?? 0) << 16) | ((b[off + 3] ?? 0) << 24)) >>> 0;
+}
+
+function ascii(b: Uint8Array, off: number, len: number): string {
+  return Buffer.from(b.buffer, b.byteOffset + off, len).toString('latin1');
+}
+
+/** A volume descriptor header: its type, and whether it carries the 'CD001' standard identifier. */
+export interface VolumeDescriptorHeader {
+  type: number;
+  valid: boolean;
+}
+
+export function decodeVdHeader(sector: Uint8Array): VolumeDescriptorHeader {
+  return {
+    type: isonum_711(sector, PVD.type),
+    valid: ascii(sector, PVD.id, 5) === ISO_STANDARD_ID && isonum_711(sector, PVD.version) === 1,
+  };
+}
+
+/** The fields of the primary volume descriptor a mount needs. */
+export interface PrimaryVolumeDescriptor {
+  volumeId: string;
+  /** Volume space size, in logical blocks. */
+  volumeSpaceSize: number;
+  logicalBlockSize: number;
+  /** The root directory's 34-byte record. */
+  rootRecord: Uint8Array;
+}
+
+export function decodePvd(sector: Uint8Array): PrimaryVolumeDescriptor {
+  return {
+    volumeId: ascii(sector, PVD.volume_id, PVD_VOLUME_ID_LEN).trimEnd(),
+    volumeSpaceSize: isonum_733(sector, PVD.volume_space_size),
+    logicalBlockSize: isonum_723(sector, PVD.logical_block_size),
+    rootRecord: sector.subarray(PVD.root_directory_record, PVD.root_directory_record + ISO_ROOT_RECORD_LEN),
+  };
+}
+
+/** A decoded directory record. */
+export interface DirRecord {
+  /** Record length in bytes (LEN_DR). */
+  length: number;
+  /** Extended attribute record length, in logical blocks. */
+  extAttrLength: number;
+  /** First logical block of the extent (the extended attribute record, if any, comes first). */
+  extent: number;
+  /** Data length in bytes. */
+  size: number;
+  /** Recording date and time. */
+  date: Timespec;
+  flags: number;
+  fileUnitSize: number;
+  interleave: number;
+  /** File identifier bytes: 0x00 for '.', 0x01 for '..'. */
+  name: Uint8Array;
+  /** The system use area (where SUSP/Rock Ridge entries live), as a view. */
+  systemUse: Uint8Array;
+}
+
+/**
+ * Decode the record at `off` of `b` (which must hold the whole record). Returns null for a zero
+ * length byte (the rest of the sector is padding); throws a plain Error describing the damage,
+ * which callers turn into EIO with their context.
+ */
+export function decodeDirRecord(b: Uint8Array, off: number): DirRecord | null {
+  const length = isonum_711(b, off + DR.length);
+  if (length === 0) return null;
+  if (length < ISO_DIRREC_MIN + 1) throw new Error(`directory record of ${length} bytes is shorter than ${ISO_DIRREC_MIN + 1}`);
+  if (off + length > b.length) throw new Error(`directory record of ${length} bytes runs past its block`);
+  const nameLen = isonum_711(b, off + DR.name_len);
+  if (nameLen === 0 || DR.name + nameLen > length) throw new Error(`file identifier length ${nameLen} does not fit a ${length}-byte record`);
+  // The system use area starts after the name and its padding byte (ECMA-119 9.1.12).
+  const suStart = DR.name + nameLen + (nameLen % 2 === 0 ? 1 : 0);
+  return {
+    length,
+    extAttrLength: isonum_711(b, off + DR.ext_attr_length),
+    extent: isonum_733(b, off + DR.extent),
+    size: isonum_733(b, off + DR.size),
+    date: decodeDate7(b, off + DR.date),
+    flags: isonum_711(b, off + DR.flags),
+    fileUnitSize: isonum_711(b, off + DR.file_unit_size),
+    interleave: isonum_711(b, off + DR.interleave),
+    name: b.subarray(off + DR.name, off + DR.name + nameLen),
+    systemUse: suStart < length ? b.subarray(off + suStart, off + length) : new Uint8Array(0),
+  };
+}
+
+/** Is this the '.' (0x00) or '..' (0x01) identifier? */
+export function isDotName(name: Uint8Array): 0 | 1 | null {
+  if (name.length !== 1) return null;
+  if (name[0] === 0) return 0;
+  if (name[0] === 1) return 1;
+  return null;
+}
+
+/**
+ * The 7-byte recording date (ECMA-119 9.1.5): years since 1900, month, day, hour, minute, second,
+ * and the offset from GMT in 15-minute units. All zero means "not specified" (time 0).
+ */
+export function decodeDate7(b: Uint8Array, off: number): Timespec {
+  const y = isonum_711(b, off);
+  const mo = isonum_711(b, off + 1);
+  const d = isonum_711(b, off + 2);
+  if (y === 0 && mo === 0 && d === 0) return { sec: 0, nsec: 0 };
+  const ms = Date.UTC(1900 + y, Math.max(mo, 1) - 1, Math.max(d, 1), isonum_711(b, off + 3), isonum_711(b, off + 4), isonum_711(b, off + 5));
+  return { sec: Math.floor(ms / 1000) - isonum_712(b, off + 6) * 15 * 60, nsec: 0 };
+}
+
+/**
+ * The 17-byte date (ECMA-119 8.4.26.1), digits "YYYYMMDDHHMMSScc" then the GMT offset in 15-minute
+ * units; used by Rock Ridge TF entries in long form. Year 0 means "not specified".
+ */
+export function decodeDate17(b: Uint8Array, off: number): Timespec {
+  const digits = ascii(b, off, 16);
+  if (!/^\d{16}$/.test(digits)) return { sec: 0, nsec: 0 };
+  const n = (i: number, len: number): number => Number(digits.slice(i, i + len));
+  if (n(0, 4) === 0) return { sec: 0, nsec: 0 };
+  const ms = Date.UTC(n(0, 4), Math.max(n(4, 2), 1) - 1, Math.max(n(6, 2), 1), n(8, 2), n(10, 2), n(12, 2));
+  return { sec: Math.floor(ms / 1000) - isonum_712(b, off + 16) * 15 * 60, nsec: n(14, 2) * 10_000_000 };
+}
