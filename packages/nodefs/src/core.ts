@@ -1,0 +1,572 @@
+/**
+ * The node:fs operations, synchronous, over one rump kernel process. Each is a short sequence of
+ * system calls on that process (open/getdents/close for readdir, lstat+unlink/rmdir for rm…), with
+ * errors rethrown Node-shaped. The callback and promise APIs are built on these.
+ */
+import { posix } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import {
+  O_CREAT, O_DIRECTORY, O_EXCL, O_RDONLY, O_TRUNC, O_WRONLY, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, F_OK, SEEK_CUR, SEEK_SET,
+  type Proc, type Stat,
+} from '@rumpts/librump';
+import {
+  decode, type Encoding, encodingOf, isFd, objectOf, toBytes, toFd, toMode, toPath, toTimespec,
+} from './args.js';
+import { COPYFILE_EXCL, COPYFILE_FICLONE_FORCE } from './constants.js';
+import { fsEisdir, fsError, hasCode, invalidArgType, outOfRange, sys } from './errors.js';
+import { type OpenFlags, stringToFlags } from './flags.js';
+import { BigIntStats, Dirent, dtToIfmt, Stats } from './stats.js';
+
+/** The system calls the facade makes: a librump Proc has them all. */
+export type SyscallTarget = Pick<
+  Proc,
+  | 'open' | 'close' | 'read' | 'write' | 'pread' | 'pwrite' | 'lseek' | 'fstat' | 'stat' | 'lstat' | 'access' | 'mkdir'
+  | 'rmdir' | 'unlink' | 'rename' | 'link' | 'symlink' | 'readlink' | 'getdents' | 'chmod' | 'lchmod' | 'fchmod'
+  | 'chown' | 'lchown' | 'fchown' | 'utimes' | 'lutimes' | 'futimes' | 'truncate' | 'ftruncate' | 'fsync' | 'getcwd'
+>;
+
+/** Longest chain of symbolic links realpath follows (NetBSD's MAXSYMLINKS). */
+const MAXSYMLINKS = 32;
+/** Transfer size for copyFile and unsized reads. */
+const CHUNK = 64 * 1024;
+
+export interface StatOptions {
+  bigint?: boolean;
+  throwIfNoEntry?: boolean;
+}
+export interface ReaddirOptions {
+  encoding?: Encoding;
+  withFileTypes?: boolean;
+  recursive?: boolean;
+}
+export interface MkdirOptions {
+  recursive?: boolean;
+  mode?: number | string;
+}
+export interface RmOptions {
+  recursive?: boolean;
+  force?: boolean;
+  maxRetries?: number;
+  retryDelay?: number;
+}
+export interface ReadFileOptions {
+  encoding?: Encoding;
+  flag?: OpenFlags;
+}
+export interface WriteFileOptions {
+  encoding?: Encoding;
+  mode?: number | string;
+  flag?: OpenFlags;
+  flush?: boolean;
+}
+
+export type AnyStats = Stats | BigIntStats;
+
+export class Core {
+  readonly #getProc: () => SyscallTarget;
+  constructor(getProc: () => SyscallTarget) {
+    this.#getProc = getProc;
+  }
+
+  /** The process, looked up per call so a released ukfs handle fails with EBADF. */
+  get p(): SyscallTarget {
+    return this.#getProc();
+  }
+
+  // --- descriptors ---
+
+  open(path: unknown, flags?: OpenFlags | null, mode?: number | string | null): number {
+    const p = toPath(path);
+    const f = stringToFlags(flags);
+    const m = toMode(mode, 0o666);
+    return sys('open', p, () => this.p.open(p, f, m));
+  }
+
+  close(fd: unknown): void {
+    const d = toFd(fd);
+    sys('close', undefined, () => this.p.close(d));
+  }
+
+  /** read(2) or pread(2): position null/undefined/-1 means the descriptor's offset. */
+  read(fd: unknown, buffer: unknown, offset = 0, length?: number, position?: number | bigint | null): number {
+    const d = toFd(fd);
+    const buf = viewOf(buffer, 'buffer');
+    if (!Number.isInteger(offset) || offset < 0 || offset > buf.length) throw outOfRange('offset', `>= 0 && <= ${buf.length}`, offset);
+    const len = length ?? buf.length - offset;
+    if (!Number.isInteger(len) || len < 0 || offset + len > buf.length) throw outOfRange('length', `>= 0 && <= ${buf.length - offset}`, len);
+    const target = buf.subarray(offset, offset + len);
+    const pos = position === null || position === undefined ? -1 : Number(position);
+    if (len === 0) return 0;
+    return sys('read', undefined, () => (pos >= 0 ? this.p.pread(d, target, pos) : this.p.read(d, target)));
+  }
+
+  /** write(2) or pwrite(2) of bytes; the whole range is written unless the kernel stops short. */
+  write(fd: unknown, buffer: unknown, offset?: number | null, length?: number | null, position?: number | null): number {
+    const d = toFd(fd);
+    const buf = viewOf(buffer, 'buffer');
+    const off = offset ?? 0;
+    if (!Number.isInteger(off) || off < 0 || off > buf.length) throw outOfRange('offset', `>= 0 && <= ${buf.length}`, off);
+    const len = length ?? buf.length - off;
+    if (!Number.isInteger(len) || len < 0 || off + len > buf.length) throw outOfRange('length', `>= 0 && <= ${buf.length - off}`, len);
+    return this.#writeAll(d, buf.subarray(off, off + len), position ?? -1);
+  }
+
+  /** write(fd, string[, position[, encoding]]). */
+  writeString(fd: unknown, s: string, position?: number | null, encoding?: BufferEncoding | null): number {
+    const d = toFd(fd);
+    return this.#writeAll(d, Buffer.from(s, encoding ?? 'utf8'), position ?? -1);
+  }
+
+  #writeAll(fd: number, data: Uint8Array, position: number): number {
+    return sys('write', undefined, () => {
+      let done = 0;
+      while (done < data.length) {
+        const chunk = data.subarray(done);
+        const n = position >= 0 ? this.p.pwrite(fd, chunk, position + done) : this.p.write(fd, chunk);
+        if (n <= 0) break;
+        done += n;
+      }
+      return done;
+    });
+  }
+
+  readv(fd: unknown, buffers: readonly ArrayBufferView[], position?: number | null): number {
+    let total = 0;
+    let pos = position ?? -1;
+    for (const b of buffers) {
+      const v = viewOf(b, 'buffers');
+      const n = this.read(fd, v, 0, v.length, pos >= 0 ? pos : null);
+      total += n;
+      if (pos >= 0) pos += n;
+      if (n < v.length) break;
+    }
+    return total;
+  }
+
+  writev(fd: unknown, buffers: readonly ArrayBufferView[], position?: number | null): number {
+    let total = 0;
+    let pos = position ?? -1;
+    for (const b of buffers) {
+      const n = this.write(fd, b, 0, b.byteLength, pos >= 0 ? pos : null);
+      total += n;
+      if (pos >= 0) pos += n;
+    }
+    return total;
+  }
+
+  fstat(fd: unknown, opts?: StatOptions): AnyStats {
+    const d = toFd(fd);
+    return toStats(sys('fstat', undefined, () => this.p.fstat(d)), opts);
+  }
+  fsync(fd: unknown): void {
+    const d = toFd(fd);
+    sys('fsync', undefined, () => this.p.fsync(d));
+  }
+  ftruncate(fd: unknown, len = 0): void {
+    const d = toFd(fd);
+    sys('ftruncate', undefined, () => this.p.ftruncate(d, Math.max(0, len)));
+  }
+  fchmod(fd: unknown, mode: number | string): void {
+    const d = toFd(fd);
+    const m = toMode(mode, 0);
+    sys('fchmod', undefined, () => this.p.fchmod(d, m));
+  }
+  fchown(fd: unknown, uid: number, gid: number): void {
+    const d = toFd(fd);
+    sys('fchown', undefined, () => this.p.fchown(d, uid, gid));
+  }
+  futimes(fd: unknown, atime: unknown, mtime: unknown): void {
+    const d = toFd(fd);
+    const a = toTimespec(atime, 'atime');
+    const m = toTimespec(mtime, 'mtime');
+    sys('futime', undefined, () => this.p.futimes(d, a, m));
+  }
+
+  // --- whole files ---
+
+  /** Everything from the descriptor's offset to end of file. */
+  #readAll(fd: number, sizeHint: number): Buffer {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    let want = sizeHint > 0 ? sizeHint : CHUNK;
+    // Ends when read returns 0; every pass reads at least one byte, so a file that keeps growing is the only way to loop long.
+    while (true) {
+      const b = Buffer.allocUnsafe(want);
+      const n = sys('read', undefined, () => this.p.read(fd, b));
+      if (n === 0) break;
+      chunks.push(n === want ? b : b.subarray(0, n));
+      total += n;
+      want = CHUNK;
+    }
+    return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total);
+  }
+
+  readFile(file: unknown, options?: unknown): string | Buffer {
+    const encoding = encodingOf(options);
+    const o = objectOf<ReadFileOptions>(options);
+    if (isFd(file)) return decode(this.#readAll(toFd(file), 0), encoding);
+    const path = toPath(file);
+    const flags = stringToFlags(o.flag, 'r');
+    const fd = sys('open', path, () => this.p.open(path, flags, 0o666));
+    try {
+      const st = sys('fstat', path, () => this.p.fstat(fd));
+      if ((st.mode & S_IFMT) === S_IFDIR) throw fsError('EISDIR', 21, 'read', undefined);
+      return decode(this.#readAll(fd, (st.mode & S_IFMT) === S_IFREG ? st.size : 0), encoding);
+    } finally {
+      this.p.close(fd);
+    }
+  }
+
+  writeFile(file: unknown, data: unknown, options?: unknown, defFlag = 'w'): void {
+    const o = objectOf<WriteFileOptions>(options);
+    const encoding = encodingOf(options, 'utf8');
+    const bytes = toBytes(data, encoding);
+    if (isFd(file)) {
+      this.#writeAll(toFd(file), bytes, -1);
+      return;
+    }
+    const path = toPath(file);
+    const flags = stringToFlags(o.flag, defFlag);
+    const mode = toMode(o.mode, 0o666);
+    const fd = sys('open', path, () => this.p.open(path, flags, mode));
+    try {
+      this.#writeAll(fd, bytes, -1);
+      if (o.flush === true) sys('fsync', path, () => this.p.fsync(fd));
+    } finally {
+      this.p.close(fd);
+    }
+  }
+
+  appendFile(file: unknown, data: unknown, options?: unknown): void {
+    this.writeFile(file, data, options, 'a');
+  }
+
+  copyFile(src: unknown, dest: unknown, mode = 0): void {
+    const s = toPath(src, 'src');
+    const d = toPath(dest, 'dest');
+    if ((mode & COPYFILE_FICLONE_FORCE) !== 0) throw fsError('ENOTSUP', 86, 'copyfile', s, d);
+    sys('copyfile', s, () => {
+      const p = this.p;
+      const ifd = p.open(s, O_RDONLY);
+      try {
+        const st = p.fstat(ifd);
+        if ((st.mode & S_IFMT) === S_IFDIR) throw fsError('EISDIR', 21, 'copyfile', s, d);
+        const ofd = p.open(d, O_WRONLY | O_CREAT | O_TRUNC | ((mode & COPYFILE_EXCL) !== 0 ? O_EXCL : 0), st.mode & 0o7777);
+        try {
+          const buf = Buffer.allocUnsafe(CHUNK);
+          for (let n = p.read(ifd, buf); n > 0; n = p.read(ifd, buf)) {
+            let off = 0;
+            while (off < n) off += p.write(ofd, buf.subarray(off, n));
+          }
+          // like libuv's uv_fs_copyfile: the copy ends with the source's permission bits
+          p.fchmod(ofd, st.mode & 0o7777);
+        } finally {
+          p.close(ofd);
+        }
+      } finally {
+        p.close(ifd);
+      }
+    }, d);
+  }
+
+  // --- names ---
+
+  stat(path: unknown, opts?: StatOptions): AnyStats | undefined {
+    const p = toPath(path);
+    try {
+      return toStats(sys('stat', p, () => this.p.stat(p)), opts);
+    } catch (e) {
+      if (opts?.throwIfNoEntry === false && hasCode(e, 'ENOENT')) return undefined;
+      throw e;
+    }
+  }
+
+  lstat(path: unknown, opts?: StatOptions): AnyStats | undefined {
+    const p = toPath(path);
+    try {
+      return toStats(sys('lstat', p, () => this.p.lstat(p)), opts);
+    } catch (e) {
+      if (opts?.throwIfNoEntry === false && hasCode(e, 'ENOENT')) return undefined;
+      throw e;
+    }
+  }
+
+  access(path: unknown, mode: number = F_OK): void {
+    const p = toPath(path);
+    sys('access', p, () => this.p.access(p, mode));
+  }
+
+  exists(path: unknown): boolean {
+    try {
+      const p = toPath(path);
+      this.p.stat(p);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  readdir(path: unknown, options?: unknown): (string | Buffer | Dirent<string | Buffer>)[] {
+    const root = toPath(path);
+    const o = objectOf<ReaddirOptions>(options);
+    const encoding = encodingOf(options, 'utf8');
+    const name = (n: string): string | Buffer => (encoding === 'buffer' ? Buffer.from(n) : n);
+    const out: (string | Buffer | Dirent<string | Buffer>)[] = [];
+    // Breadth-first like Node's recursive readdir: [directory to read, its path relative to root].
+    const queue: [string, string][] = [[root, '']];
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) {
+      const [dir, rel] = item;
+      for (const d of this.#entries(dir)) {
+        const relName = rel === '' ? d.name : posix.join(rel, d.name);
+        let fmt = dtToIfmt(d.type);
+        if (fmt === undefined && (o.withFileTypes === true || o.recursive === true)) {
+          fmt = sys('lstat', posix.join(dir, d.name), () => this.p.lstat(posix.join(dir, d.name))).mode & S_IFMT;
+        }
+        if (o.withFileTypes === true) out.push(new Dirent(name(d.name), fmt ?? 0, rel === '' ? root : posix.join(root, rel)));
+        else out.push(name(relName));
+        if (o.recursive === true && fmt === S_IFDIR) queue.push([posix.join(dir, d.name), relName]);
+      }
+    }
+    return out;
+  }
+
+  /** The entries of one directory, without '.' and '..' (getdents until it returns none). */
+  #entries(dir: string): { name: string; type: number }[] {
+    return sys('scandir', dir, () => {
+      const p = this.p;
+      const fd = p.open(dir, O_RDONLY | O_DIRECTORY);
+      try {
+        const out: { name: string; type: number }[] = [];
+        for (let batch = p.getdents(fd, 65536); batch.length > 0; batch = p.getdents(fd, 65536)) {
+          for (const d of batch) if (d.name !== '.' && d.name !== '..') out.push({ name: d.name, type: d.type });
+        }
+        return out;
+      } finally {
+        p.close(fd);
+      }
+    });
+  }
+
+  /** mkdir; with `recursive`, mkdir -p returning the first directory made (undefined if none). */
+  mkdir(path: unknown, options?: unknown): string | undefined {
+    const p = toPath(path);
+    const o = typeof options === 'number' || typeof options === 'string' ? { mode: options } : objectOf<MkdirOptions>(options);
+    const mode = toMode(o.mode, 0o777);
+    if (o.recursive !== true) {
+      sys('mkdir', p, () => this.p.mkdir(p, mode));
+      return undefined;
+    }
+    return this.#mkdirp(p, mode, 0);
+  }
+
+  #mkdirp(path: string, mode: number, depth: number): string | undefined {
+    try {
+      this.p.mkdir(path, mode);
+      return path;
+    } catch (e) {
+      if (hasCode(e, 'EEXIST')) {
+        const st = this.#maybeStat(path);
+        if (st && (st.mode & S_IFMT) === S_IFDIR) return undefined;
+        throw fsError('EEXIST', 17, 'mkdir', path);
+      }
+      const parent = posix.dirname(path);
+      if (!hasCode(e, 'ENOENT') || parent === path || depth > 512) throw fsError(codeOf(e), errnoOf(e), 'mkdir', path);
+      const first = this.#mkdirp(parent, mode, depth + 1);
+      sys('mkdir', path, () => this.p.mkdir(path, mode));
+      return first ?? path;
+    }
+  }
+
+  #maybeStat(path: string): Stat | undefined {
+    try {
+      return this.p.stat(path);
+    } catch {
+      return undefined;
+    }
+  }
+
+  rmdir(path: unknown, options?: { recursive?: boolean }): void {
+    const p = toPath(path);
+    if (options?.recursive === true) {
+      this.#rmtree(p);
+      return;
+    }
+    sys('rmdir', p, () => this.p.rmdir(p));
+  }
+
+  /** rm: unlink, or with `recursive` remove a whole tree; `force` ignores a missing path. */
+  rm(path: unknown, options?: RmOptions): void {
+    const p = toPath(path);
+    let st: Stat;
+    try {
+      st = sys('lstat', p, () => this.p.lstat(p));
+    } catch (e) {
+      if (options?.force === true && hasCode(e, 'ENOENT')) return;
+      throw fsError(codeOf(e), errnoOf(e), 'rm', p);
+    }
+    if ((st.mode & S_IFMT) === S_IFDIR) {
+      if (options?.recursive !== true) throw fsEisdir(p);
+      this.#rmtree(p);
+      return;
+    }
+    sys('rm', p, () => this.p.unlink(p));
+  }
+
+  /** Depth-first removal; never follows symbolic links (lstat decides). */
+  #rmtree(dir: string): void {
+    for (const d of this.#entries(dir)) {
+      const child = posix.join(dir, d.name);
+      const fmt = dtToIfmt(d.type) ?? sys('lstat', child, () => this.p.lstat(child)).mode & S_IFMT;
+      if (fmt === S_IFDIR) this.#rmtree(child);
+      else sys('unlink', child, () => this.p.unlink(child));
+    }
+    sys('rmdir', dir, () => this.p.rmdir(dir));
+  }
+
+  unlink(path: unknown): void {
+    const p = toPath(path);
+    sys('unlink', p, () => this.p.unlink(p));
+  }
+
+  rename(from: unknown, to: unknown): void {
+    const f = toPath(from, 'oldPath');
+    const t = toPath(to, 'newPath');
+    sys('rename', f, () => this.p.rename(f, t), t);
+  }
+
+  link(existing: unknown, path: unknown): void {
+    const e = toPath(existing, 'existingPath');
+    const n = toPath(path, 'newPath');
+    sys('link', e, () => this.p.link(e, n), n);
+  }
+
+  /** symlink(target, path): `type` is for Windows and ignored, as on POSIX Node. */
+  symlink(target: unknown, path: unknown): void {
+    const t = toPath(target, 'target');
+    const p = toPath(path);
+    sys('symlink', t, () => this.p.symlink(t, p), p);
+  }
+
+  readlink(path: unknown, options?: unknown): string | Buffer {
+    const p = toPath(path);
+    const s = sys('readlink', p, () => this.p.readlink(p));
+    return encodingOf(options) === 'buffer' ? Buffer.from(s) : s;
+  }
+
+  /**
+   * realpath: resolve '.', '..' and symbolic links component by component from the process's cwd,
+   * at most MAXSYMLINKS links (ELOOP past that), like realpath(3).
+   */
+  realpath(path: unknown, options?: unknown): string | Buffer {
+    const input = toPath(path);
+    const p = this.p;
+    const start = input.startsWith('/') ? '/' : sys('realpath', input, () => p.getcwd());
+    const resolved: string[] = start.split('/').filter((c) => c !== '');
+    const pending = input.split('/').filter((c) => c !== '').reverse();
+    let links = 0;
+    for (let c = pending.pop(); c !== undefined; c = pending.pop()) {
+      if (c === '.') continue;
+      if (c === '..') {
+        resolved.pop();
+        continue;
+      }
+      const candidate = `/${[...resolved, c].join('/')}`;
+      const st = sys('lstat', input, () => p.lstat(candidate));
+      if ((st.mode & S_IFMT) === S_IFLNK) {
+        if (++links > MAXSYMLINKS) throw fsError('ELOOP', 62, 'realpath', input);
+        const target = sys('readlink', input, () => p.readlink(candidate));
+        if (target.startsWith('/')) resolved.length = 0;
+        for (const t of target.split('/').filter((x) => x !== '').reverse()) pending.push(t);
+      } else {
+        if (pending.length > 0 && (st.mode & S_IFMT) !== S_IFDIR) throw fsError('ENOTDIR', 20, 'realpath', input);
+        resolved.push(c);
+      }
+    }
+    const out = `/${resolved.join('/')}`;
+    return encodingOf(options) === 'buffer' ? Buffer.from(out) : out;
+  }
+
+  mkdtemp(prefix: unknown, options?: unknown): string | Buffer {
+    const pre = toPath(prefix, 'prefix');
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+    for (let attempt = 0; ; attempt++) {
+      const name = pre + Array.from(randomBytes(6), (b) => alphabet[b % alphabet.length]).join('');
+      try {
+        this.p.mkdir(name, 0o700);
+        return encodingOf(options) === 'buffer' ? Buffer.from(name) : name;
+      } catch (e) {
+        if (!hasCode(e, 'EEXIST') || attempt >= 100) throw fsError(codeOf(e), errnoOf(e), 'mkdtemp', `${pre}XXXXXX`);
+      }
+    }
+  }
+
+  chmod(path: unknown, mode: number | string): void {
+    const p = toPath(path);
+    const m = toMode(mode, 0);
+    sys('chmod', p, () => this.p.chmod(p, m));
+  }
+  lchmod(path: unknown, mode: number | string): void {
+    const p = toPath(path);
+    const m = toMode(mode, 0);
+    sys('lchmod', p, () => this.p.lchmod(p, m));
+  }
+  chown(path: unknown, uid: number, gid: number): void {
+    const p = toPath(path);
+    sys('chown', p, () => this.p.chown(p, uid, gid));
+  }
+  lchown(path: unknown, uid: number, gid: number): void {
+    const p = toPath(path);
+    sys('lchown', p, () => this.p.lchown(p, uid, gid));
+  }
+  utimes(path: unknown, atime: unknown, mtime: unknown): void {
+    const p = toPath(path);
+    const a = toTimespec(atime, 'atime');
+    const m = toTimespec(mtime, 'mtime');
+    sys('utime', p, () => this.p.utimes(p, a, m));
+  }
+  lutimes(path: unknown, atime: unknown, mtime: unknown): void {
+    const p = toPath(path);
+    const a = toTimespec(atime, 'atime');
+    const m = toTimespec(mtime, 'mtime');
+    sys('lutime', p, () => this.p.lutimes(p, a, m));
+  }
+  truncate(path: unknown, len = 0): void {
+    if (isFd(path)) {
+      this.ftruncate(path, len);
+      return;
+    }
+    const p = toPath(path);
+    sys('open', p, () => this.p.truncate(p, Math.max(0, len)));
+  }
+
+  /** The descriptor's current offset (for FileHandle.readFile from where a read left off). */
+  tell(fd: number): number {
+    return sys('lseek', undefined, () => this.p.lseek(fd, 0, SEEK_CUR));
+  }
+  seek(fd: number, pos: number): void {
+    sys('lseek', undefined, () => this.p.lseek(fd, pos, SEEK_SET));
+  }
+}
+
+function toStats(st: Stat, opts?: StatOptions): AnyStats {
+  return opts?.bigint === true ? new BigIntStats(st) : new Stats(st);
+}
+
+function viewOf(b: unknown, name: string): Uint8Array {
+  if (b instanceof Uint8Array) return b;
+  if (ArrayBuffer.isView(b)) return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  throw invalidArgType(name, 'an instance of Buffer, TypedArray, or DataView', b);
+}
+
+function codeOf(e: unknown): string {
+  const c = (e as { code?: unknown }).code;
+  if (typeof c !== 'string') throw e;
+  return c;
+}
+
+function errnoOf(e: unknown): number {
+  const r = (e as { rumpErrno?: unknown; errno?: unknown });
+  if (typeof r.rumpErrno === 'number') return r.rumpErrno;
+  if (typeof r.errno === 'number') return Math.abs(r.errno);
+  throw e;
+}

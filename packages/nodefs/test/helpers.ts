@@ -1,0 +1,86 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach } from 'vitest';
+import { O_DIRECTORY, O_RDONLY, type Proc, S_IFDIR, S_IFLNK, S_IFMT } from '@rumpts/librump';
+import * as tmpfs from '@rumpts/rumpfs-tmpfs';
+import { type Ukfs, UkfsLib } from '@rumpts/ukfs';
+import { createFs, type RumpFs } from '../src/index.js';
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0).reverse()) c();
+});
+
+/** A fresh kernel with a tmpfs mounted through ukfs, and the facade over the handle. */
+export async function tmpfsFs(): Promise<{ lib: UkfsLib; handle: Ukfs; fs: RumpFs }> {
+  const lib = await UkfsLib.init({ libraries: [tmpfs] });
+  const handle = lib.mount('tmpfs', 'tmpfs', { mountpath: '/mnt', args: {} });
+  cleanups.push(() => lib.halt());
+  return { lib, handle, fs: createFs(handle) };
+}
+
+/** A host temporary directory, removed after the test. */
+export function hostTmp(): string {
+  const d = mkdtempSync(join(tmpdir(), 'rumpts-nodefs-'));
+  cleanups.push(() => rmSync(d, { recursive: true, force: true }));
+  return d;
+}
+
+/**
+ * Copy a directory tree out of the kernel onto the host using the process's own system calls
+ * (open/getdents/read/readlink/lstat) — not the facade — so a host tool can check the result.
+ */
+export function exportTree(proc: Proc, from: string, to: string): void {
+  mkdirSync(to, { recursive: true });
+  const fd = proc.open(from, O_RDONLY | O_DIRECTORY);
+  const names: string[] = [];
+  try {
+    for (let b = proc.getdents(fd, 65536); b.length > 0; b = proc.getdents(fd, 65536)) {
+      for (const d of b) if (d.name !== '.' && d.name !== '..') names.push(d.name);
+    }
+  } finally {
+    proc.close(fd);
+  }
+  for (const n of names) {
+    const src = `${from}/${n}`;
+    const dst = join(to, n);
+    const st = proc.lstat(src);
+    const fmt = st.mode & S_IFMT;
+    if (fmt === S_IFDIR) exportTree(proc, src, dst);
+    else if (fmt === S_IFLNK) symlinkSync(proc.readlink(src), dst);
+    else {
+      const buf = Buffer.alloc(st.size);
+      const f = proc.open(src, O_RDONLY);
+      try {
+        let off = 0;
+        while (off < buf.length) {
+          const got = proc.pread(f, buf.subarray(off), off);
+          if (got === 0) break;
+          off += got;
+        }
+      } finally {
+        proc.close(f);
+      }
+      writeFileSync(dst, buf, { mode: st.mode & 0o777 });
+    }
+  }
+}
+
+/** Read a whole file through the kernel's system calls. */
+export function kernelRead(proc: Proc, path: string): Buffer {
+  const st = proc.stat(path);
+  const buf = Buffer.alloc(st.size);
+  const f = proc.open(path, O_RDONLY);
+  try {
+    let off = 0;
+    while (off < buf.length) {
+      const got = proc.pread(f, buf.subarray(off), off);
+      if (got === 0) break;
+      off += got;
+    }
+  } finally {
+    proc.close(f);
+  }
+  return buf;
+}
