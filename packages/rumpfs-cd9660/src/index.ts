@@ -15,6 +15,8 @@ import { cd9660_vfsops } from './cd9660_vfsops.js';
 export const modinfo: ModInfo = {
   name: 'cd9660',
   class: 'vfs',
+  // The VFS must be linked first; without it modload answers 0 ("retry later") instead of failing.
+  requires: ['rumpvfs'],
   init(kernel: Kernel): void {
     vfs_attach(kernel, cd9660_vfsops);
   },
