@@ -1,0 +1,192 @@
+/**
+ * server-rtt: remote stat(2) operations per second against a real rump_allserver process over a unix
+ * socket, with 1, 8 and 64 clients (each keeping `depth` requests in flight), next to the floor: a
+ * bare request/response echo of same-sized frames over the same kind of socket, to a separate Node
+ * process, measured in the same run with the same client pattern.
+ * Targets: ≥ 25,000 ops/s for one client (NetBSD's C rump_server measured 11–12k here) and
+ * ≥ 100,000 ops/s across 8 clients.
+ *
+ * Shaped for tools/bench/run.ts (default export { name, description, run }); run it alone with
+ * `pnpm exec tsx packages/server/bench/server-rtt.bench.ts` (SERVER_RTT_MS sets the time per case).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createConnection, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { O_CREAT, O_WRONLY } from '@rumpts/librump';
+import { connect, type RumpClient } from '../src/index.js';
+
+interface Figure {
+  value: number;
+  unit: string;
+  label: string;
+}
+interface BenchResult {
+  rows: { case: string; ours: Figure; reference: Figure | null; target?: string }[];
+}
+
+const PKG = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const MS = Number(process.env['SERVER_RTT_MS'] ?? 1500);
+
+/** The floor: echo every whole frame (u32 length first) back, one write per read batch. */
+const ECHO_SERVER = `
+const net = require('node:net');
+const srv = net.createServer((s) => {
+  let pend = Buffer.alloc(0);
+  s.on('data', (c) => {
+    pend = pend.length ? Buffer.concat([pend, c]) : c;
+    let pos = 0;
+    while (pend.length - pos >= 4) {
+      const len = pend.readUInt32LE(pos);
+      if (pend.length - pos < len) break;
+      pos += len;
+    }
+    if (pos > 0) s.write(pend.subarray(0, pos));
+    pend = pend.subarray(pos);
+  });
+  s.on('error', () => {});
+});
+srv.listen(process.argv[1], () => process.stderr.write('listening on echo\\n'));
+`;
+
+/** A client of the echo server with the same request/reply pattern as RumpClient. */
+class EchoClient {
+  #waiters = new Map<number, () => void>();
+  #id = 1;
+  #pend = Buffer.alloc(0);
+  #corked = false;
+
+  constructor(readonly sock: Socket) {
+    sock.setNoDelay(true);
+    sock.on('data', (c: Buffer) => {
+      this.#pend = this.#pend.length ? Buffer.concat([this.#pend, c]) : c;
+      let pos = 0;
+      while (this.#pend.length - pos >= 12) {
+        const len = this.#pend.readUInt32LE(pos);
+        if (this.#pend.length - pos < len) break;
+        const id = this.#pend.readUInt32LE(pos + 4);
+        const w = this.#waiters.get(id);
+        this.#waiters.delete(id);
+        w?.();
+        pos += len;
+      }
+      this.#pend = this.#pend.subarray(pos);
+    });
+  }
+
+  static open(path: string): Promise<EchoClient> {
+    return new Promise((res, rej) => {
+      const s = createConnection(path);
+      s.once('connect', () => res(new EchoClient(s)));
+      s.once('error', rej);
+    });
+  }
+
+  /** A frame as large as a stat request (header + ['/tmp/f'] encoded). */
+  call(): Promise<void> {
+    const id = this.#id++;
+    const b = Buffer.alloc(28);
+    b.writeUInt32LE(28, 0);
+    b.writeUInt32LE(id, 4);
+    const p = new Promise<void>((r) => this.#waiters.set(id, r));
+    if (!this.#corked) {
+      this.#corked = true;
+      this.sock.cork();
+      process.nextTick(() => {
+        this.#corked = false;
+        this.sock.uncork();
+      });
+    }
+    this.sock.write(b);
+    return p;
+  }
+}
+
+function startProcess(args: string[], cwd: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+  return new Promise((res, rej) => {
+    let err = '';
+    child.stderr?.on('data', (c: Buffer) => {
+      err += c.toString();
+      if (err.includes('listening on')) res(child);
+    });
+    child.on('exit', () => rej(new Error(`process exited: ${err}`)));
+  });
+}
+
+/** Run `n` clients × `depth` loops of `op` for MS milliseconds; returns ops/s. */
+async function measure<C>(clients: C[], depth: number, op: (c: C) => Promise<void>): Promise<number> {
+  let count = 0;
+  let stop = false;
+  const loop = async (c: C): Promise<void> => {
+    while (!stop) {
+      await op(c);
+      count++;
+    }
+  };
+  // warm-up
+  await Promise.all(clients.map((c) => op(c)));
+  const t0 = performance.now();
+  const all = clients.flatMap((c) => Array.from({ length: depth }, () => loop(c)));
+  await new Promise((r) => setTimeout(r, MS));
+  stop = true;
+  await Promise.all(all);
+  return count / ((performance.now() - t0) / 1000);
+}
+
+const bench = {
+  name: 'server-rtt',
+  description: 'remote stat ops/s over a unix socket (1, 8, 64 clients) vs a bare echo of the same frames',
+  async run(): Promise<BenchResult> {
+    const dir = mkdtempSync(join(tmpdir(), 'rtt-'));
+    const procs: ChildProcess[] = [];
+    const rumps: RumpClient[] = [];
+    const echoes: EchoClient[] = [];
+    try {
+      procs.push(await startProcess([join(PKG, 'dist/cli/rump_allserver.js'), '-s', 'unix://rump.sock'], dir));
+      procs.push(await startProcess(['-e', ECHO_SERVER, join(dir, 'echo.sock')], dir));
+      const url = `unix://${join(dir, 'rump.sock')}`;
+      const setup = await connect(url);
+      await setup.close(await setup.open('/tmp/f', O_CREAT | O_WRONLY, 0o644));
+      setup.destroy();
+      const rows: BenchResult['rows'] = [];
+      const cases: [number, number, string][] = [
+        [1, 1, '≥ 25,000 ops/s (NetBSD C rump_server: 11–12k)'],
+        [8, 1, ''],
+        [8, 16, '≥ 100,000 ops/s across 8 clients'],
+        [64, 1, ''],
+      ];
+      for (const [n, depth, target] of cases) {
+        while (rumps.length < n) rumps.push(await connect(url));
+        while (echoes.length < n) echoes.push(await EchoClient.open(join(dir, 'echo.sock')));
+        const ours = await measure(rumps.slice(0, n), depth, async (c) => {
+          await c.stat('/tmp/f');
+        });
+        const floor = await measure(echoes.slice(0, n), depth, (c) => c.call());
+        rows.push({
+          case: `stat, ${n} client${n > 1 ? 's' : ''} × ${depth} in flight`,
+          ours: { value: ours, unit: 'ops/s', label: 'remote stat' },
+          reference: { value: floor, unit: 'ops/s', label: 'bare echo' },
+          ...(target ? { target } : {}),
+        });
+      }
+      return { rows };
+    } finally {
+      for (const c of rumps) c.destroy();
+      for (const e of echoes) e.sock.destroy();
+      for (const p of procs) p.kill('SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};
+export default bench;
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const r = await bench.run();
+  for (const row of r.rows) {
+    const ratio = row.reference ? (row.ours.value / row.reference.value).toFixed(2) : '-';
+    console.log(`${row.case.padEnd(32)} ${row.ours.value.toFixed(0).padStart(8)} ops/s   echo ${row.reference?.value.toFixed(0).padStart(8)} ops/s   ratio ${ratio}   ${row.target ?? ''}`);
+  }
+}
