@@ -55,7 +55,7 @@ srv.listen(process.argv[1], () => process.stderr.write('listening on echo\\n'));
 class EchoClient {
   #waiters = new Map<number, () => void>();
   #id = 1;
-  #pend = Buffer.alloc(0);
+  #pend: Buffer = Buffer.alloc(0);
   #corked = false;
 
   constructor(readonly sock: Socket) {
