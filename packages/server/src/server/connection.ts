@@ -90,7 +90,7 @@ export class Connection {
   }
 
   #writer(): Writer {
-    return (this.#out ??= new Writer(4096));
+    return (this.#out ??= new Writer(1024));
   }
 
   #flush(): void {
