@@ -5,5 +5,8 @@ export default defineConfig({
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     reporters: ['default', ['json', { outputFile: '.vitest-report.json' }]],
     passWithNoTests: true,
+    // Image and subprocess tests share two cores with other packages' runs in CI.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
   },
 });
