@@ -32,4 +32,4 @@ export {
 } from './cd9660_mount.js';
 export { isofntrans } from './cd9660_lookup.js';
 export * as ondisk from './iso_ondisk.js';
-export { type RripInfo, parseRrip, suspSkip } from './iso_rrip.js';
+export { type ContinuationReader, type RripInfo, parseRrip, suspSkip, SUSP_MAX_CONTINUATIONS } from './iso_rrip.js';
