@@ -9,3 +9,5 @@ export { BigIntStats, Dirent, Stats } from './stats.js';
 export { FileHandle } from './promises.js';
 export { type NodeFsError, fsError, nodeErrno } from './errors.js';
 export { stringToFlags } from './flags.js';
+export { RemoteProc, type RemoteProcOptions } from './remote/remoteproc.js';
+export { type Hijack, type HijackOptions, installHijack, RUMP_FD_BASE } from './hijack/install.js';

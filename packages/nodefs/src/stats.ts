@@ -169,6 +169,10 @@ export class Dirent<Name extends string | Buffer = string> extends TypePredicate
     super();
     this.#fmt = fmt;
   }
+  /** The same entry seen from another directory path (the hijack maps kernel paths back to the caller's). */
+  withParentPath(parentPath: string): Dirent<Name> {
+    return new Dirent(this.name, this.#fmt, parentPath);
+  }
   /** Deprecated alias of parentPath, kept because Node 20 still has it. */
   get path(): string {
     return this.parentPath;

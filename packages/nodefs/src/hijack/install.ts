@@ -1,0 +1,229 @@
+/**
+ * rumphijack for Node: make node:fs (and node:fs/promises) send calls on paths under a prefix
+ * (default /rump) to a rump kernel process, leaving every other path to the host — as NetBSD's
+ * rumphijack(3) does for C programs with its path prefix. Descriptors the kernel hands out are
+ * shifted by RUMP_FD_BASE so that fd calls can be told apart from the host's.
+ */
+import { syncBuiltinESMExports } from 'node:module';
+import { posix } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import nodeFs from 'node:fs';
+import type { SyscallTarget } from '../core.js';
+import { createFs, type RumpFs } from '../createfs.js';
+import { fsError } from '../errors.js';
+import { FileHandle } from '../promises.js';
+import { Dirent } from '../stats.js';
+
+/** Kernel descriptor n is n + RUMP_FD_BASE to the program (far above any host descriptor). */
+export const RUMP_FD_BASE = 1 << 24;
+
+export interface HijackOptions {
+  /** The kernel process calls go to (a RemoteProc for a rump server, or a local Proc). */
+  target: SyscallTarget;
+  /** Paths equal to or under this go to the kernel, with the prefix taken off (default '/rump'). */
+  prefix?: string;
+}
+
+export interface Hijack {
+  readonly prefix: string;
+  /** The facade the routed calls use. */
+  readonly fs: RumpFs;
+  /** Put node:fs back as it was. */
+  uninstall(): void;
+}
+
+/** How a function's arguments are routed. */
+type Kind = 'path' | 'pathOrFd' | 'path2' | 'symlink' | 'fd';
+type Flavor = 'sync' | 'cb' | 'promise';
+type AnyFn = (...args: unknown[]) => unknown;
+
+const SYNC: Record<string, Kind> = {
+  accessSync: 'path', appendFileSync: 'pathOrFd', chmodSync: 'path', chownSync: 'path', lchmodSync: 'path',
+  lchownSync: 'path', lstatSync: 'path', mkdirSync: 'path', mkdtempSync: 'path', openSync: 'path',
+  readFileSync: 'pathOrFd', readdirSync: 'path', readlinkSync: 'path', realpathSync: 'path', rmSync: 'path',
+  rmdirSync: 'path', statSync: 'path', truncateSync: 'path', unlinkSync: 'path', utimesSync: 'path',
+  lutimesSync: 'path', writeFileSync: 'pathOrFd', existsSync: 'path', renameSync: 'path2', linkSync: 'path2',
+  copyFileSync: 'path2', symlinkSync: 'symlink', closeSync: 'fd', readSync: 'fd', writeSync: 'fd', readvSync: 'fd',
+  writevSync: 'fd', fstatSync: 'fd', fsyncSync: 'fd', fdatasyncSync: 'fd', ftruncateSync: 'fd', fchmodSync: 'fd',
+  fchownSync: 'fd', futimesSync: 'fd', createReadStream: 'path', createWriteStream: 'path',
+};
+const CALLBACK: Record<string, Kind> = Object.fromEntries(
+  Object.entries(SYNC)
+    .filter(([n]) => n.endsWith('Sync'))
+    .map(([n, k]) => [n.slice(0, -4), k]),
+);
+const PROMISES: Record<string, Kind> = {
+  access: 'path', appendFile: 'pathOrFd', chmod: 'path', chown: 'path', lchmod: 'path', lchown: 'path', lstat: 'path',
+  mkdir: 'path', mkdtemp: 'path', open: 'path', readFile: 'pathOrFd', readdir: 'path', readlink: 'path',
+  realpath: 'path', rm: 'path', rmdir: 'path', stat: 'path', truncate: 'path', unlink: 'path', utimes: 'path',
+  lutimes: 'path', writeFile: 'pathOrFd', rename: 'path2', link: 'path2', copyFile: 'path2', symlink: 'symlink',
+};
+
+/** Calls whose result is a kernel path the program must see with the prefix back on. */
+const RETURNS_PATH = new Set(['mkdir', 'mkdtemp', 'realpath']);
+
+export function installHijack(opts: HijackOptions): Hijack {
+  const prefix = posix.normalize(opts.prefix ?? '/rump').replace(/\/+$/, '');
+  if (!prefix.startsWith('/') || prefix === '') throw new TypeError(`hijack prefix must be an absolute path other than /: ${opts.prefix}`);
+  const rfs = createFs(opts.target);
+  const host = nodeFs as unknown as Record<string, unknown>;
+  const hostPromises = nodeFs.promises as unknown as Record<string, unknown>;
+  const rump = rfs as unknown as Record<string, AnyFn>;
+  const rumpPromises = rfs.promises as unknown as Record<string, AnyFn>;
+  const saved: [Record<string, unknown>, string, unknown][] = [];
+
+  /** The kernel path for a program path under the prefix, else undefined. */
+  const toKernel = (p: unknown): string | undefined => {
+    let s: string;
+    if (typeof p === 'string') s = p;
+    else if (Buffer.isBuffer(p)) s = p.toString('utf8');
+    else if (p instanceof URL && p.protocol === 'file:') s = fileURLToPath(p);
+    else return undefined;
+    if (!s.startsWith('/')) return undefined;
+    const n = posix.normalize(s);
+    if (n === prefix || n === `${prefix}/`) return '/';
+    return n.startsWith(`${prefix}/`) ? n.slice(prefix.length) : undefined;
+  };
+  const toProgram = (k: string): string => (k === '/' ? prefix : `${prefix}${k}`);
+
+  /** Kernel paths in an error back to the program's. */
+  const fixError = (e: unknown, paths: Map<string, string>): unknown => {
+    if (!(e instanceof Error)) return e;
+    const x = e as Error & { path?: string; dest?: string };
+    for (const key of ['path', 'dest'] as const) {
+      const v = x[key];
+      if (typeof v === 'string') {
+        const orig = paths.get(v) ?? (v.startsWith('/') ? toProgram(v) : v);
+        if (orig !== v) {
+          x.message = x.message.replace(`'${v}'`, `'${orig}'`);
+          x[key] = orig;
+        }
+      }
+    }
+    return e;
+  };
+
+  const fixResult = (name: string, r: unknown): unknown => {
+    if (RETURNS_PATH.has(name)) {
+      if (typeof r === 'string') return toProgram(r);
+      if (Buffer.isBuffer(r)) return Buffer.from(toProgram(r.toString('utf8')));
+    }
+    if (name === 'readdir' && Array.isArray(r)) {
+      return r.map((d: unknown) => (d instanceof Dirent ? d.withParentPath(toProgram(d.parentPath)) : d));
+    }
+    if (name === 'open' && typeof r === 'number') return r + RUMP_FD_BASE;
+    return r;
+  };
+
+  /**
+   * Decide where a call goes: undefined for the host, else the arguments for the kernel and the
+   * kernel-path → program-path map for errors. Throws EXDEV for a two-path call across the border.
+   */
+  const routeArgs = (name: string, kind: Kind, args: unknown[]): { args: unknown[]; paths: Map<string, string> } | undefined => {
+    const paths = new Map<string, string>();
+    const a = [...args];
+    const mapPath = (i: number): boolean => {
+      const k = toKernel(a[i]);
+      if (k === undefined) return false;
+      paths.set(k, String(a[i] instanceof URL ? fileURLToPath(a[i]) : a[i]));
+      a[i] = k;
+      return true;
+    };
+    const mapFd = (i: number): boolean => {
+      const fd = a[i];
+      if (typeof fd !== 'number' || fd < RUMP_FD_BASE) return false;
+      a[i] = fd - RUMP_FD_BASE;
+      return true;
+    };
+    switch (kind) {
+      case 'path':
+        return mapPath(0) ? { args: a, paths } : undefined;
+      case 'pathOrFd':
+        if (a[0] instanceof FileHandle) return { args: a, paths };
+        return (typeof a[0] === 'number' ? mapFd(0) : mapPath(0)) ? { args: a, paths } : undefined;
+      case 'fd':
+        return mapFd(0) ? { args: a, paths } : undefined;
+      case 'symlink':
+        return mapPath(1) ? { args: a, paths } : undefined;
+      case 'path2': {
+        const first = mapPath(0);
+        const second = mapPath(1);
+        if (first !== second) {
+          throw fsError('EXDEV', 18, name.replace(/Sync$/, '').toLowerCase(), String(args[0]), String(args[1]));
+        }
+        return first ? { args: a, paths } : undefined;
+      }
+    }
+  };
+
+  const wrap = (obj: Record<string, unknown>, name: string, kind: Kind, flavor: Flavor, impl: AnyFn): AnyFn | undefined => {
+    const orig = obj[name];
+    if (typeof orig !== 'function') return undefined;
+    const base = name.replace(/Sync$/, '');
+    const hostFn = orig as AnyFn;
+    const wrapped = function (this: unknown, ...args: unknown[]): unknown {
+      let routed;
+      try {
+        routed = routeArgs(name, kind, args);
+      } catch (e) {
+        // a cross-border two-path call: report it the way this flavour reports errors
+        if (flavor === 'promise') return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+        const cb = args[args.length - 1];
+        if (flavor === 'cb' && typeof cb === 'function') {
+          setImmediate(() => (cb as AnyFn)(e));
+          return undefined;
+        }
+        throw e;
+      }
+      if (routed === undefined) return hostFn.apply(this, args);
+      const { args: a, paths } = routed;
+      if (flavor === 'sync') {
+        try {
+          return fixResult(base, impl(...a));
+        } catch (e) {
+          throw fixError(e, paths);
+        }
+      }
+      if (flavor === 'promise') {
+        return (impl(...a) as Promise<unknown>).then(
+          (r) => fixResult(base, r),
+          (e: unknown) => Promise.reject(fixError(e, paths) as Error),
+        );
+      }
+      const cb = a[a.length - 1];
+      if (typeof cb === 'function') {
+        a[a.length - 1] = (err: unknown, ...res: unknown[]) =>
+          base === 'exists' ? (cb as AnyFn)(err, ...res) : (cb as AnyFn)(err === null ? null : fixError(err, paths), ...res.map((r, i) => (i === 0 ? fixResult(base, r) : r)));
+      }
+      return impl(...a);
+    };
+    saved.push([obj, name, orig]);
+    obj[name] = wrapped;
+    return wrapped;
+  };
+
+  for (const [name, kind] of Object.entries(SYNC)) {
+    const impl = rump[name];
+    if (impl) wrap(host, name, kind, 'sync', impl);
+  }
+  for (const [name, kind] of Object.entries(CALLBACK)) {
+    const impl = rump[name];
+    if (impl) wrap(host, name, kind, 'cb', impl);
+  }
+  for (const [name, kind] of Object.entries(PROMISES)) {
+    const impl = rumpPromises[name];
+    if (impl) wrap(hostPromises, name, kind, 'promise', impl);
+  }
+  // realpath.native / realpathSync.native: the routed wrapper (the host side then uses the JS realpath)
+  for (const name of ['realpathSync', 'realpath'] as const) (host[name] as Record<string, unknown>)['native'] = host[name];
+  syncBuiltinESMExports();
+
+  return {
+    prefix,
+    fs: rfs,
+    uninstall(): void {
+      for (const [obj, name, orig] of saved.splice(0).reverse()) obj[name] = orig;
+      syncBuiltinESMExports();
+    },
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * The facade over a rump server: a RemoteProc (blocking calls through a worker thread holding the
+ * client connection) as createFs's target. The differential script runs against it, and what it
+ * writes is read back by a second, independent client connection.
+ */
+import { describe, expect, it } from 'vitest';
+import { connect } from '@rumpts/server';
+import type * as NodeFs from '../src/index.js';
+import { startServer, DIST } from './server.js';
+
+const mod = (await import(`${DIST}/index.js`)) as typeof NodeFs;
+
+describe('createFs over a rump server', () => {
+  it('writes, lists, streams and fails like node:fs; another client sees the files', async () => {
+    const { url } = await startServer();
+    const proc = new mod.RemoteProc({ url });
+    try {
+      const fs = mod.createFs(proc);
+      fs.mkdirSync('/mnt/a/b', { recursive: true });
+      fs.writeFileSync('/mnt/a/b/file.txt', 'over the wire\n');
+      await fs.promises.appendFile('/mnt/a/b/file.txt', 'and back\n');
+      const big = Buffer.from(Array.from({ length: 1_500_000 }, (_, i) => (i * 31) & 0xff));
+      fs.writeFileSync('/mnt/a/big.bin', big);
+      expect(fs.readFileSync('/mnt/a/big.bin').equals(big)).toBe(true);
+      expect(fs.readdirSync('/mnt/a', { withFileTypes: true }).map((d) => [d.name, d.isDirectory()]).sort()).toEqual([
+        ['b', true],
+        ['big.bin', false],
+      ]);
+      const chunks: Buffer[] = [];
+      for await (const c of fs.createReadStream('/mnt/a/b/file.txt', { highWaterMark: 4 })) chunks.push(c as Buffer);
+      expect(Buffer.concat(chunks).toString()).toBe('over the wire\nand back\n');
+      expect(() => fs.readdirSync('/mnt/none')).toThrow(expect.objectContaining({ code: 'ENOENT', syscall: 'scandir', path: '/mnt/none', errno: -2 }));
+      await expect(fs.promises.rmdir('/mnt/a')).rejects.toMatchObject({ code: 'ENOTEMPTY', syscall: 'rmdir' });
+
+      // an independent connection (another server process) reads what this one wrote
+      const other = await connect(url);
+      const fd = await other.open('/mnt/a/b/file.txt', 0);
+      const buf = new Uint8Array(100);
+      const n = await other.read(fd, buf);
+      expect(Buffer.from(buf.subarray(0, n)).toString()).toBe('over the wire\nand back\n');
+      expect((await other.stat('/mnt/a/big.bin')).size).toBe(big.length);
+      await other.disconnect();
+
+      fs.rmSync('/mnt/a', { recursive: true });
+      expect(fs.existsSync('/mnt/a')).toBe(false);
+    } finally {
+      proc.disconnect();
+    }
+  });
+
+  it('fails to connect with the client error', () => {
+    expect(() => new mod.RemoteProc({ url: 'unix:///nonexistent/sock' })).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+  });
+});
