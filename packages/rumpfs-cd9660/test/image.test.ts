@@ -3,10 +3,12 @@
  * and read back through the system calls: every name, type, mode, symlink target and byte must
  * match the source tree as the host sees it.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { lstatSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DT_DIR, DT_LNK, DT_REG, MNT_RDONLY, O_RDONLY, S_IFMT, S_IFDIR, isRumpError } from '@rumpts/librump';
+import { major, minor } from '@rumpts/rumpvfs';
 import { ISOFSMNT_GENS, ISOFSMNT_NOCASETRANS, ISOFSMNT_NORRIP } from '../src/index.js';
 import { HAVE_MAKEFS, HAVE_XORRISO, hostTree, listDir, makefsIso, mountImage, readAll, rumpTree, tempDir, writeTree, xorrisoIso } from './helpers.js';
 
@@ -146,6 +148,35 @@ describe.skipIf(!HAVE_MAKEFS)('makefs -t cd9660 -o rockridge', () => {
     const k2 = await mountImage(image, 0, { flags: ISOFSMNT_NORRIP | ISOFSMNT_NOCASETRANS });
     expect(listDir(k2, '/mnt')).toContain('HELLO.TXT');
     k2.halt();
+  });
+});
+
+/** Device nodes and a fifo in a source tree. */
+function writeSpecials(dir: string): boolean {
+  mkdirSync(dir, { recursive: true });
+  const ok = (cmd: string, args: string[]): boolean => spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
+  return ok('mkfifo', [join(dir, 'fifo')]) && ok('mknod', [join(dir, 'null'), 'c', '1', '3']) && ok('mknod', [join(dir, 'sda1'), 'b', '8', '1']);
+}
+
+const IS_ROOT = process.getuid?.() === 0;
+
+describe.skipIf(!HAVE_MAKEFS || !IS_ROOT)('Rock Ridge device nodes and fifos (PX type, PN numbers; mknod needs root)', () => {
+  it('shows them with the host\'s types and major/minor numbers', async () => {
+    const dir = join(tmp.dir, 'specials');
+    expect(writeSpecials(dir)).toBe(true);
+    const image = makefsIso(dir, join(tmp.dir, 'specials.iso'));
+    const k = await mountImage(image);
+    for (const name of ['fifo', 'null', 'sda1']) {
+      const host = lstatSync(join(dir, name));
+      const st = k.proc.lstat(`/mnt/${name}`);
+      expect(st.mode & S_IFMT, name).toBe(host.mode & S_IFMT);
+      expect(st.mode & 0o7777, name).toBe(host.mode & 0o7777);
+      if (name !== 'fifo') {
+        // Linux dev_t for small numbers is major << 8 | minor, as the host's stat reports it.
+        expect([major(st.rdev), minor(st.rdev)], name).toEqual([(host.rdev >> 8) & 0xfff, host.rdev & 0xff]);
+      }
+    }
+    k.halt();
   });
 });
 
