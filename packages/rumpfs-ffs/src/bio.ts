@@ -5,6 +5,8 @@
  */
 import { errno, isRumpError } from '@rumpts/librump';
 import type { BlockDevice } from '@rumpts/rumpvfs';
+import { BC_INVAL, type Buf, type BufCache } from '@rumpts/rumpdev-disk';
+import { DEV_BSIZE } from './ondisk/geometry.js';
 
 function checkRange(dev: BlockDevice, off: number, len: number): void {
   if (!Number.isSafeInteger(off) || off < 0 || len < 0 || off + len > dev.size) {
@@ -60,4 +62,102 @@ export function bread(dev: BlockDevice, off: number, len: number): Uint8Array {
   const b = new Uint8Array(len);
   breadInto(dev, b, off);
   return b;
+}
+
+/** Write `src` at byte `off` of the device (sector-aligned), straight through. */
+export function bwriteDirect(dev: BlockDevice, src: Uint8Array, off: number): void {
+  if (!Number.isSafeInteger(off) || off < 0 || off + src.length > dev.size) {
+    throw errno('EIO', `ffs: write of ${src.length} bytes at byte ${off} lies outside the device (${dev.size} bytes)`);
+  }
+  if (src.length === 0) return;
+  try {
+    dev.write(src, off);
+  } catch (e) {
+    if (isRumpError(e)) throw e;
+    throw errno('EIO', `ffs: device write at byte ${off} failed: ${String(e)}`, { cause: e });
+  }
+}
+
+/**
+ * Write `src` at any byte offset: whole sectors go straight out, a partial first or last sector is
+ * read, patched and written back.
+ */
+export function bwriteBytes(dev: BlockDevice, src: Uint8Array, off: number): void {
+  const ss = dev.secsize;
+  const end = off + src.length;
+  if (off % ss === 0 && end % ss === 0) {
+    bwriteDirect(dev, src, off);
+    return;
+  }
+  const s0 = Math.floor(off / ss) * ss;
+  const s1 = Math.ceil(end / ss) * ss;
+  const tmp = new Uint8Array(s1 - s0);
+  if (off > s0) breadInto(dev, tmp.subarray(0, ss), s0);
+  if (end < s1 && (s1 - ss > s0 || off === s0)) breadInto(dev, tmp.subarray(tmp.length - ss), s1 - ss);
+  tmp.set(src, off - s0);
+  bwriteDirect(dev, tmp, s0);
+}
+
+/**
+ * The two I/O paths of a mounted FFS (NetBSD splits them the same way between the buffer cache and
+ * UBC): metadata — superblock summary, cylinder groups, inode blocks, indirect blocks, directory and
+ * symlink blocks — goes through the buffer cache with delayed writes; regular file data goes
+ * straight to the device. The paths never share a block: metadata blocks are read without
+ * read-ahead, and a cached buffer is discarded when its block is freed.
+ */
+export class FfsBio {
+  constructor(
+    readonly dev: BlockDevice,
+    readonly cache: BufCache,
+  ) {}
+
+  #check(off: number, len: number): void {
+    if (!Number.isSafeInteger(off) || off < 0 || len <= 0 || off + len > this.dev.size || off % DEV_BSIZE !== 0 || len % DEV_BSIZE !== 0) {
+      throw errno('EIO', `ffs: metadata I/O of ${len} bytes at byte ${off} is outside or misaligned on the device (${this.dev.size} bytes)`);
+    }
+  }
+
+  /** bread without read-ahead: a metadata block at byte `off`. */
+  bread(off: number, len: number): Buf {
+    this.#check(off, len);
+    return this.cache.breadn(this.dev, off / DEV_BSIZE, len, []);
+  }
+
+  /** getblk: a buffer to fill completely (a new metadata block). */
+  getblk(off: number, len: number): Buf {
+    this.#check(off, len);
+    const bp = this.cache.getblk(this.dev, off / DEV_BSIZE, len);
+    return bp;
+  }
+
+  bdwrite(bp: Buf): void {
+    this.cache.bdwrite(bp);
+  }
+
+  brelse(bp: Buf): void {
+    this.cache.brelse(bp);
+  }
+
+  bwrite(bp: Buf): void {
+    this.cache.bwrite(bp);
+  }
+
+  /** Forget a cached block that was freed, so it never overwrites the block's next owner. */
+  invalidate(off: number): void {
+    const bp = this.cache.incore(this.dev, off / DEV_BSIZE);
+    if (!bp) return;
+    this.cache.brelse(this.cache.getblk(this.dev, bp.blkno, bp.bcount), BC_INVAL);
+  }
+
+  /** Copy `len` bytes at `off` out of a metadata block. */
+  readMeta(dst: Uint8Array, off: number): void {
+    const bp = this.bread(off, dst.length);
+    dst.set(bp.data);
+    this.cache.brelse(bp);
+  }
+
+  /** Write all delayed metadata and flush the device. */
+  flush(): void {
+    this.cache.flush(this.dev);
+  }
 }

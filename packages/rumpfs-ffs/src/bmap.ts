@@ -4,7 +4,6 @@
  * before it is followed, so a corrupt pointer is EIO and the walk is bounded by the three levels.
  */
 import { errno } from '@rumpts/librump';
-import { breadInto } from './bio.js';
 import { i64At } from './ondisk/bswap.js';
 import { UFS_NDADDR, fsbtob, indirectSpans } from './ondisk/geometry.js';
 import type { Inode } from './inode.js';
@@ -18,7 +17,7 @@ export function chkaddr(ip: Inode, addr: number, nfrags: number, what: string): 
 }
 
 /** Pointer `i` of an indirect block. */
-function indirPtr(ip: Inode, dv: DataView, i: number): number {
+export function indirPtr(ip: Inode, dv: DataView, i: number): number {
   const le = ip.ump.le;
   return ip.ump.ufs2 ? i64At(dv, i * 8, le) : dv.getInt32(i * 4, le);
 }
@@ -32,7 +31,7 @@ function indirBlock(ip: Inode, level: number, addr: number): DataView {
   }
   chkaddr(ip, addr, fs.frag, 'indirect block');
   const b = new Uint8Array(fs.bsize);
-  breadInto(ip.ump.dev, b, fsbtob(fs, addr));
+  ip.ump.bio.readMeta(b, fsbtob(fs, addr));
   const dv = new DataView(b.buffer);
   ip.indirAddr[level] = addr;
   ip.indirBuf[level] = dv;

@@ -3,6 +3,7 @@
  * checked as ufs_dirbadentry does before its name is read; a bad one is EIO naming the field.
  */
 import { errno } from '@rumpts/librump';
+import { dirhashOf } from './dirhash.js';
 import { ffs_read } from './read.js';
 import { type Direct, decodeDirect, direntBad } from './ondisk/direct.js';
 import { DIRBLKSIZ } from './ondisk/geometry.js';
@@ -57,14 +58,5 @@ export function ffs_dirwalk(ip: Inode, start: number, fn: (e: DirSlot) => boolea
 
 /** The inode number `name` has in directory `ip`, or 0. Builds the dirhash on first use. */
 export function ffs_dirlookup(ip: Inode, name: string): number {
-  let h = ip.dirhash;
-  if (!h) {
-    const m = new Map<string, number>();
-    ffs_dirwalk(ip, 0, (e) => {
-      if (!m.has(e.name)) m.set(e.name, e.ino);
-      return true;
-    });
-    h = ip.dirhash = m;
-  }
-  return h.get(name) ?? 0;
+  return dirhashOf(ip).names.get(name)?.ino ?? 0;
 }

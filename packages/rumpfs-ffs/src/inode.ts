@@ -3,8 +3,8 @@
  * the rest of the read path safe on a corrupt image (size, type).
  */
 import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK, errno } from '@rumpts/librump';
-import { bread } from './bio.js';
-import { type Dinode, decodeDinode1, decodeDinode2 } from './ondisk/dinode.js';
+import { type Dinode, decodeDinode1, decodeDinode2, encodeDinode1, encodeDinode2 } from './ondisk/dinode.js';
+import type { Dirhash } from './dirhash.js';
 import { UFS_NDADDR, dinodeSize, fsbtob, indirectSpans, ino_to_cg, ino_to_fsba, ino_to_fsbo, maxino } from './ondisk/geometry.js';
 import type { Ufsmount } from './ufsmount.js';
 
@@ -14,8 +14,12 @@ export class Inode {
   /** One cached indirect block per level (bmap walks the same ones for sequential reads). */
   readonly indirAddr: number[] = [-1, -1, -1];
   readonly indirBuf: (DataView | null)[] = [null, null, null];
-  /** Name → inode number of a directory, built on the first lookup (a read-only dirhash). */
-  dirhash: Map<string, number> | null = null;
+  /** The directory's name index, built on first use and kept current by the entry ops. */
+  dirhash: Dirhash | null = null;
+  /** The in-core dinode differs from the disk (IN_MODIFIED/IN_CHANGE/IN_UPDATE/IN_ACCESS). */
+  dirty = false;
+  /** A newly allocated (or freed) inode: its on-disk slot is zeroed before the next write. */
+  fresh = false;
 
   constructor(
     readonly ump: Ufsmount,
@@ -31,6 +35,16 @@ export class Inode {
   }
   get ifmt(): number {
     return this.din.mode & S_IFMT;
+  }
+  /** Forget the cached indirect blocks (after balloc or truncate changed one). */
+  invalIndir(): void {
+    this.indirAddr.fill(-1);
+    this.indirBuf.fill(null);
+  }
+  /** Does a symlink of this length keep its target in the inode? */
+  isShortLink(): boolean {
+    const ump = this.ump;
+    return (this.din.mode & S_IFMT) === S_IFLNK && (this.din.size < ump.maxsymlinklen || (ump.maxsymlinklen === 0 && this.din.blocks === 0));
   }
 }
 
@@ -49,15 +63,39 @@ export function inoInRange(ump: Ufsmount, ino: number): boolean {
 export function readDinode(ump: Ufsmount, ino: number): Dinode {
   const fs = ump.fs;
   if (!inoInRange(ump, ino)) throw errno('EIO', `ffs: inode ${ino} out of range (1..${maxino(fs) - 1})`);
-  const cg = ump.cg(ino_to_cg(fs, ino));
   const size = dinodeSize(fs);
   let b: Uint8Array;
-  if (ump.ufs2 && ino % fs.ipg >= cg.initediblk) {
+  // The cg header is checked (magic, cgx) before any inode of it is trusted.
+  const inited = ump.initediblk(ino_to_cg(fs, ino));
+  if (ump.ufs2 && ino % fs.ipg >= inited) {
     b = new Uint8Array(size);
   } else {
-    b = bread(ump.dev, fsbtob(fs, ino_to_fsba(fs, ino)) + ino_to_fsbo(fs, ino) * size, size);
+    const bp = ump.bio.bread(fsbtob(fs, ino_to_fsba(fs, ino)), fs.bsize);
+    const o = ino_to_fsbo(fs, ino) * size;
+    b = bp.data.slice(o, o + size);
+    ump.bio.brelse(bp);
   }
   return ump.ufs2 ? decodeDinode2(b, ump.le) : decodeDinode1(b, ump.le, ump.oldids);
+}
+
+/** ffs_update: write the in-core dinode into its inode block (a delayed write). */
+export function ffs_update(ip: Inode): void {
+  if (!ip.dirty) return;
+  const ump = ip.ump;
+  const fs = ump.fs;
+  const size = dinodeSize(fs);
+  const bp = ump.bio.bread(fsbtob(fs, ino_to_fsba(fs, ip.ino)), fs.bsize);
+  const o = ino_to_fsbo(fs, ip.ino) * size;
+  const b = bp.data.subarray(o, o + size);
+  if (ip.fresh) {
+    b.fill(0);
+    ip.fresh = false;
+  }
+  const inline = ip.isShortLink();
+  if (ump.ufs2) encodeDinode2(ip.din, b, ump.le, inline);
+  else encodeDinode1(ip.din, b, ump.le, ump.oldids, inline);
+  ump.bio.bdwrite(bp);
+  ip.dirty = false;
 }
 
 /**

@@ -1,7 +1,10 @@
 /**
- * ffs_read: file bytes at an offset. Blocks that are contiguous on disk are coalesced into one
- * device read straight into the caller's buffer; holes are zero-filled without touching the disk.
+ * ffs_read: file bytes at an offset. Regular file data comes straight from the device: blocks that
+ * are contiguous on disk are coalesced into one device read into the caller's buffer, and holes are
+ * zero-filled without touching the disk. Directory and symlink blocks are metadata and come through
+ * the buffer cache, so they see delayed writes.
  */
+import { S_IFMT, S_IFREG } from '@rumpts/librump';
 import { breadInto } from './bio.js';
 import { chkaddr, ffs_bmap } from './bmap.js';
 import { blkoff, blksize, fsbtob, lblkno } from './ondisk/geometry.js';
@@ -14,6 +17,7 @@ export function ffs_read(ip: Inode, buf: Uint8Array, offset: number): number {
   const n = Math.min(buf.length, size - offset);
   const ump = ip.ump;
   const fs = ump.fs;
+  const direct = (ip.din.mode & S_IFMT) === S_IFREG;
   // The pending run: `runLen` bytes at device byte `runDev` going to buf[runDst..].
   let runDev = 0;
   let runDst = 0;
@@ -35,14 +39,20 @@ export function ffs_read(ip: Inode, buf: Uint8Array, offset: number): number {
       buf.fill(0, done, done + chunk);
     } else {
       chkaddr(ip, addr, Math.ceil(bsz / fs.fsize), `block pointer for logical block ${lbn}`);
-      const dev = fsbtob(fs, addr) + boff;
-      if (runLen > 0 && runDev + runLen === dev) {
-        runLen += chunk;
+      if (!direct) {
+        const bp = ump.bio.bread(fsbtob(fs, addr), bsz);
+        buf.set(bp.data.subarray(boff, boff + chunk), done);
+        ump.bio.brelse(bp);
       } else {
-        flush();
-        runDev = dev;
-        runDst = done;
-        runLen = chunk;
+        const dev = fsbtob(fs, addr) + boff;
+        if (runLen > 0 && runDev + runLen === dev) {
+          runLen += chunk;
+        } else {
+          flush();
+          runDev = dev;
+          runDst = done;
+          runLen = chunk;
+        }
       }
     }
     done += chunk;

@@ -1,14 +1,23 @@
 /**
- * The per-mount state (struct ufsmount): the device, the decoded superblock, and what follows from
- * it once — byte order, inode format, directory format — plus the cylinder group headers read so far.
+ * The per-mount state (struct ufsmount): the device and its I/O paths, the decoded superblock and
+ * what follows from it once — byte order, inode format, directory format — plus, while writable,
+ * the in-core cylinder group summary array (fs_csp) and the superblock write-back (ffs_sbupdate).
  */
 import { errno } from '@rumpts/librump';
+import { BufCache, type Buf } from '@rumpts/rumpdev-disk';
 import type { BlockDevice } from '@rumpts/rumpvfs';
-import { bread } from './bio.js';
-import { CG_MAGIC, type Cg, decodeCg } from './ondisk/cg.js';
-import { FS_44INODEFMT, type Fs } from './ondisk/fs.js';
-import { cgtod, fsbtob } from './ondisk/geometry.js';
+import { FfsBio, bread, bwriteDirect } from './bio.js';
+import { CG_MAGIC, CgView } from './ondisk/cg.js';
+import { FS_44INODEFMT, SBLOCKSIZE, type Fs, encodeFs } from './ondisk/fs.js';
+import { DEV_BSIZE, cgtod, fragroundup, fsbtob } from './ondisk/geometry.js';
 import { ffs_sbread } from './sbread.js';
+
+/** A cylinder group held for reading or editing; give it back with Ufsmount.cgput. */
+export interface HeldCg {
+  bp: Buf;
+  cgp: CgView;
+  c: number;
+}
 
 export class Ufsmount {
   /** Volume byte order (decided from the superblock magic; every codec gets this). */
@@ -23,12 +32,25 @@ export class Ufsmount {
   readonly maxsymlinklen: number;
   /** Byte offset the superblock was found at. */
   readonly sbloc: number;
-  readonly #cgs = new Map<number, Cg>();
+  /** Metadata through the buffer cache, file data direct. */
+  readonly bio: FfsBio;
+  /** The superblock area as read (SBLOCKSIZE bytes, volume order); fields are re-encoded over it. */
+  readonly sbraw: Uint8Array;
+  /** Read-only (no allocation, no write-back). */
+  ronly = true;
+  /** fs_csp: per-cg {ndir, nbfree, nifree, nffree}, loaded for read-write mounts. */
+  cs: Int32Array | null = null;
+  /** fs_fmod: the superblock or summary changed since the last write-back. */
+  fmod = false;
+  /** Next generation number for a fresh inode. */
+  nextgen = 1;
 
   constructor(
     readonly dev: BlockDevice,
     readonly fs: Fs,
     sbloc: number,
+    cache: BufCache = new BufCache(),
+    sbraw?: Uint8Array,
   ) {
     this.le = fs.le;
     this.ufs2 = fs.ufsVersion === 2;
@@ -36,24 +58,114 @@ export class Ufsmount {
     this.dtype = fs.maxsymlinklen > 0;
     this.oldids = fs.ufsVersion === 1 && fs.old_inodefmt < FS_44INODEFMT;
     this.sbloc = sbloc;
+    this.bio = new FfsBio(dev, cache);
+    this.sbraw = sbraw ?? new Uint8Array(SBLOCKSIZE);
+    this.nextgen = (Date.now() & 0x7fffffff) | 1;
   }
 
-  /** Read the superblock of `dev` and set up the mount state. */
-  static open(dev: BlockDevice): Ufsmount {
+  /** Read the superblock of `dev` and set up the mount state (a private buffer cache unless given). */
+  static open(dev: BlockDevice, cache?: BufCache): Ufsmount {
     const { fs, loc } = ffs_sbread(dev);
-    return new Ufsmount(dev, fs, loc);
+    const raw = bread(dev, loc, SBLOCKSIZE);
+    return new Ufsmount(dev, fs, loc, cache, raw);
   }
 
-  /** The header of cylinder group `c`, read once and checked (magic, cg_cgx). */
-  cg(c: number): Cg {
-    let cg = this.#cgs.get(c);
-    if (cg) return cg;
-    if (!(c >= 0 && c < this.fs.ncg)) throw errno('EIO', `ffs: cylinder group ${c} out of range (fs_ncg ${this.fs.ncg})`);
-    const b = bread(this.dev, fsbtob(this.fs, cgtod(this.fs, c)), this.fs.cgsize);
-    cg = decodeCg(b, this.le);
-    if (cg.magic !== CG_MAGIC) throw errno('EIO', `ffs: cylinder group ${c}: bad cg_magic 0x${(cg.magic >>> 0).toString(16)}`);
-    if (cg.cgx !== c) throw errno('EIO', `ffs: cylinder group ${c}: cg_cgx is ${cg.cgx}`);
-    this.#cgs.set(c, cg);
-    return cg;
+  /** Size of the cylinder group block as read and written. */
+  get cgbufsize(): number {
+    return fragroundup(this.fs, this.fs.cgsize);
+  }
+
+  /** Hold cylinder group `c` (checked: magic, cg_cgx). */
+  cgget(c: number): HeldCg {
+    if (!(Number.isInteger(c) && c >= 0 && c < this.fs.ncg)) throw errno('EIO', `ffs: cylinder group ${c} out of range (fs_ncg ${this.fs.ncg})`);
+    const bp = this.bio.bread(fsbtob(this.fs, cgtod(this.fs, c)), this.cgbufsize);
+    const cgp = new CgView(bp.data, this.le);
+    const magic = cgp.get('magic');
+    const cgx = cgp.get('cgx');
+    if (magic !== CG_MAGIC || cgx !== c) {
+      this.bio.brelse(bp);
+      throw errno('EIO', magic !== CG_MAGIC ? `ffs: cylinder group ${c}: bad cg_magic 0x${(magic >>> 0).toString(16)}` : `ffs: cylinder group ${c}: cg_cgx is ${cgx}`);
+    }
+    return { bp, cgp, c };
+  }
+
+  /** Give a held cg back: a delayed write if it was changed. */
+  cgput(h: HeldCg, dirty: boolean): void {
+    if (dirty) this.bio.bdwrite(h.bp);
+    else this.bio.brelse(h.bp);
+  }
+
+  /** cg_initediblk of cg `c` (UFS2: inodes at or past it read as zero). */
+  initediblk(c: number): number {
+    const h = this.cgget(c);
+    try {
+      return h.cgp.get('initediblk');
+    } finally {
+      this.cgput(h, false);
+    }
+  }
+
+  /** The on-disk byte range of the cs array (fs_csaddr, fs_cssize rounded to fragments). */
+  #csRange(): [number, number] {
+    return [fsbtob(this.fs, this.fs.csaddr), fragroundup(this.fs, this.fs.cssize)];
+  }
+
+  /** Load the summary array (for a read-write mount). */
+  loadCs(): void {
+    const [off, len] = this.#csRange();
+    const raw = bread(this.dev, off, len);
+    const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    const cs = new Int32Array(this.fs.ncg * 4);
+    for (let i = 0; i < cs.length; i++) cs[i] = dv.getInt32(i * 4, this.le);
+    this.cs = cs;
+  }
+
+  /** ffs_sbupdate: write the summary array and the superblock (fs_time set by the caller). */
+  sbupdate(): void {
+    const cs = this.cs;
+    if (cs) {
+      const [off, len] = this.#csRange();
+      const raw = bread(this.dev, off, len);
+      const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+      for (let i = 0; i < cs.length; i++) dv.setInt32(i * 4, cs[i] ?? 0, this.le);
+      bwriteDirect(this.dev, raw, off);
+    }
+    encodeFs(this.fs, this.sbraw);
+    const n = Math.ceil(this.fs.sbsize / DEV_BSIZE) * DEV_BSIZE;
+    bwriteDirect(this.dev, this.sbraw.subarray(0, Math.min(n, SBLOCKSIZE)), this.sbloc);
+    this.fmod = false;
+  }
+
+  /** Adjust the summaries of cg `c` everywhere they are kept: cg_cs, fs_csp[c] and fs_cstotal. */
+  csAdjust(cgp: CgView, c: number, ndir: number, nbfree: number, nifree: number, nffree: number): void {
+    const cs = this.cs;
+    if (!cs) throw errno('EROFS', 'ffs: summaries are not loaded (read-only mount)');
+    const fs = this.fs;
+    if (ndir) {
+      cgp.add('cs_ndir', ndir);
+      cs[c * 4] = (cs[c * 4] ?? 0) + ndir;
+      fs.cs_ndir += ndir;
+    }
+    if (nbfree) {
+      cgp.add('cs_nbfree', nbfree);
+      cs[c * 4 + 1] = (cs[c * 4 + 1] ?? 0) + nbfree;
+      fs.cs_nbfree += nbfree;
+    }
+    if (nifree) {
+      cgp.add('cs_nifree', nifree);
+      cs[c * 4 + 2] = (cs[c * 4 + 2] ?? 0) + nifree;
+      fs.cs_nifree += nifree;
+    }
+    if (nffree) {
+      cgp.add('cs_nffree', nffree);
+      cs[c * 4 + 3] = (cs[c * 4 + 3] ?? 0) + nffree;
+      fs.cs_nffree += nffree;
+    }
+    this.fmod = true;
+  }
+
+  /** fs_csp[c] field i (0 ndir, 1 nbfree, 2 nifree, 3 nffree). */
+  csGet(c: number, i: number): number {
+    return this.cs?.[c * 4 + i] ?? 0;
   }
 }

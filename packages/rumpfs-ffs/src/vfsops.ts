@@ -1,11 +1,17 @@
 /**
- * The FFS vfsops (ffs_vfsops): mount a UFS1/UFS2 volume from a block device, read-only for now.
- * Mount data is NetBSD's ufs_args: `{ fspec: '/dev/…' }`.
+ * The FFS vfsops (ffs_vfsops): mount a UFS1/UFS2 volume from a block device, read-only or
+ * read-write, update between the two, sync, unmount. Mount data is NetBSD's ufs_args:
+ * `{ fspec: '/dev/…' }`.
+ *
+ * The clean flag (fs_clean): a read-write mount needs FS_ISCLEAN (else "not clean; run fsck",
+ * unless MNT_FORCE), turns it into FS_WASCLEAN on disk at once, and a clean unmount or rw→ro
+ * downgrade writes FS_ISCLEAN back — so an image left mid-write is recognisably unclean.
  */
 import { MNT_FORCE, MNT_RDONLY, MNT_UPDATE, type MountData, errno } from '@rumpts/librump';
+import { bufcacheOf } from '@rumpts/rumpdev-disk';
 import { type FsStat, type LoadedVnode, type Mount, type MountContext, type VfsOps, VDIR, iftovt } from '@rumpts/rumpvfs';
-import { ffs_iget } from './inode.js';
-import { FS_DOWAPBL, FS_KNOWN_FLAGS } from './ondisk/fs.js';
+import { Inode, ffs_iget, ffs_update } from './inode.js';
+import { FS_DOWAPBL, FS_ISCLEAN, FS_KNOWN_FLAGS, FS_WASCLEAN } from './ondisk/fs.js';
 import { FFS_MAXNAMLEN, UFS_ROOTINO } from './ondisk/geometry.js';
 import { ffs_statvfs as statvfsOf } from './statvfs.js';
 import { Ufsmount } from './ufsmount.js';
@@ -41,20 +47,83 @@ export function ffs_checkflags(ump: Ufsmount, mntflag: number): void {
   }
 }
 
+function nowSec(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+/**
+ * Make a mounted fs writable: the checks NetBSD makes (whole fs on the device, clean unless
+ * forced), the summary array loaded, fs_clean ISCLEAN → WASCLEAN written at once.
+ */
+export function ffs_rwsetup(ump: Ufsmount, mntflag: number, mntonname: string): void {
+  const fs = ump.fs;
+  if (ump.dev.readonly) throw errno('EROFS', 'ffs: the device is read-only');
+  if (fs.size * fs.fsize > ump.dev.size) {
+    throw errno('EINVAL', `ffs: the file system (${fs.size} fragments of ${fs.fsize}) extends past the end of the device (${ump.dev.size} bytes)`);
+  }
+  if ((fs.clean & FS_ISCLEAN) === 0 && (mntflag & MNT_FORCE) === 0) {
+    throw errno('EPERM', 'ffs: file system is not clean; run fsck (or mount with MNT_FORCE)');
+  }
+  ump.loadCs();
+  fs.clean = (fs.clean & FS_ISCLEAN) !== 0 ? FS_WASCLEAN : 0;
+  fs.ronly = 0;
+  fs.fmod = 0;
+  fs.fsmnt = mntonname;
+  fs.time = nowSec();
+  ump.ronly = false;
+  ump.sbupdate();
+}
+
+/** Write everything back: dirty inodes, cylinder groups and blocks (delayed writes), summary, superblock. */
+export function ffs_sync_ump(ump: Ufsmount, vnodes: readonly Inode[]): void {
+  if (ump.ronly) return;
+  for (const ip of vnodes) ffs_update(ip);
+  if (ump.fmod) {
+    ump.fs.time = nowSec();
+    ump.sbupdate();
+  }
+  ump.bio.flush();
+}
+
+/** The clean state goes back to disk (unmount, rw→ro). */
+function ffs_markclean(ump: Ufsmount): void {
+  if (ump.fs.clean & FS_WASCLEAN) ump.fs.clean = FS_ISCLEAN;
+  ump.fs.time = nowSec();
+  ump.sbupdate();
+  ump.bio.flush();
+}
+
+function inodesOf(mp: Mount): Inode[] {
+  return mp.vnodes().map((vp) => vp.data).filter((d): d is Inode => d instanceof Inode);
+}
+
 export function ffs_mount(mp: Mount, data: MountData, ctx: MountContext): void {
   if ((mp.flag & MNT_UPDATE) !== 0) {
-    VFSTOUFS(mp);
-    if ((mp.flag & MNT_RDONLY) === 0) throw errno('EROFS', 'ffs: read-write mounts are not supported yet');
+    const ump = VFSTOUFS(mp);
+    const wantRo = (mp.flag & MNT_RDONLY) !== 0;
+    if (!wantRo && ump.ronly) {
+      ffs_checkflags(ump, mp.flag);
+      ffs_rwsetup(ump, mp.flag, mp.mntonname);
+    } else if (wantRo && !ump.ronly) {
+      ffs_sync_ump(ump, inodesOf(mp));
+      ffs_markclean(ump);
+      ump.ronly = true;
+    }
     return;
   }
   const fspec = ufsArgs(data);
-  if ((mp.flag & MNT_RDONLY) === 0) throw errno('EROFS', 'ffs: read-write mounts are not supported yet');
   const dev = ctx.openBlockDevice(fspec);
-  const ump = Ufsmount.open(dev);
-  ffs_checkflags(ump, mp.flag);
-  // The root must be a directory before the mount is visible.
-  const root = ffs_iget(ump, UFS_ROOTINO);
-  if (iftovt(root.mode) !== VDIR) throw errno('EFTYPE', `ffs: root inode ${UFS_ROOTINO} is not a directory (di_mode 0${root.mode.toString(8)})`);
+  const ump = Ufsmount.open(dev, bufcacheOf(ctx.kernel));
+  try {
+    ffs_checkflags(ump, mp.flag);
+    // The root must be a directory before the mount is visible.
+    const root = ffs_iget(ump, UFS_ROOTINO);
+    if (iftovt(root.mode) !== VDIR) throw errno('EFTYPE', `ffs: root inode ${UFS_ROOTINO} is not a directory (di_mode 0${root.mode.toString(8)})`);
+    if ((mp.flag & MNT_RDONLY) === 0) ffs_rwsetup(ump, mp.flag, mp.mntonname);
+  } catch (e) {
+    ump.bio.cache.invalidate(dev, { save: false });
+    throw e;
+  }
   mp.data = ump;
   mp.mntfromname = fspec;
   mp.maxnamlen = FFS_MAXNAMLEN;
@@ -65,18 +134,26 @@ export function ffs_loadvnode(mp: Mount, key: number): LoadedVnode {
   return { type: iftovt(ip.mode), data: ip };
 }
 
+export function ffs_unmount(mp: Mount): void {
+  const ump = VFSTOUFS(mp);
+  try {
+    if (!ump.ronly) {
+      ffs_sync_ump(ump, inodesOf(mp));
+      ffs_markclean(ump);
+    }
+  } finally {
+    ump.bio.cache.invalidate(ump.dev);
+    mp.data = undefined;
+  }
+}
+
 export const ffs_vfsops: VfsOps = {
   name: 'ffs',
   vnodeops: ffs_vnodeops,
   mount: ffs_mount,
-  unmount: (mp) => {
-    // Nothing dirty on a read-only mount; the VFS closes the device.
-    mp.data = undefined;
-  },
+  unmount: (mp) => ffs_unmount(mp),
   rootKey: () => UFS_ROOTINO,
   statvfs: (mp): FsStat => statvfsOf(VFSTOUFS(mp)),
-  sync: () => {
-    // Read-only: nothing to write back.
-  },
+  sync: (mp) => ffs_sync_ump(VFSTOUFS(mp), inodesOf(mp)),
   loadvnode: ffs_loadvnode,
 };

@@ -1,25 +1,18 @@
 /**
- * The FFS vnode operations (ffs_vnodeop_p), read-only for now: each op is short and delegates to
- * the file holding its concern. Every mutating op answers EROFS (part 2 brings the write path).
+ * The FFS vnode operations (ffs_vnodeop_p): each op is short and delegates to the file holding its
+ * concern — reads here, changes in vnops_write.ts.
  */
-import { errno } from '@rumpts/librump';
 import type { DirEntry, ReaddirResult, Vattr, Vnode, VnodeOps } from '@rumpts/rumpvfs';
 import { ffs_getattr } from './attr.js';
 import { ffs_dirlookup, ffs_dirwalk } from './dir.js';
-import { Inode } from './inode.js';
 import { ffs_read as ffs_readcore } from './read.js';
 import { ffs_readlink as ffs_readlinkcore } from './readlink.js';
+import {
+  VTOI, ffs_create, ffs_fsync, ffs_inactive, ffs_link, ffs_mkdir, ffs_reclaim, ffs_remove, ffs_rename, ffs_rmdir,
+  ffs_setattr, ffs_symlink, ffs_write, markAccess,
+} from './vnops_write.js';
 
-/** VTOI: the inode behind a vnode of this file system. */
-export function VTOI(vp: Vnode): Inode {
-  const ip = vp.data;
-  if (!(ip instanceof Inode)) throw errno('EBADF', `ffs: vnode ${vp.key} is not an FFS vnode`);
-  return ip;
-}
-
-function erofs(op: string): never {
-  throw errno('EROFS', `ffs: ${op}: read-write mounts are not supported yet`);
-}
+export { VTOI };
 
 /** Bytes a getdents record of this name takes (struct dirent: 13 + namlen + 1, aligned to 8). */
 function direntSize(name: string): number {
@@ -36,7 +29,9 @@ export function ffs_getattr_vop(vp: Vnode): Vattr {
 }
 
 export function ffs_read(vp: Vnode, buf: Uint8Array, offset: number): number {
-  return ffs_readcore(VTOI(vp), buf, offset);
+  const n = ffs_readcore(VTOI(vp), buf, offset);
+  markAccess(vp);
+  return n;
 }
 
 /** ufs_readdir: cookies are byte offsets in the directory (the offset of the next entry). */
@@ -54,6 +49,7 @@ export function ffs_readdir(vp: Vnode, cookie: number, count: number): ReaddirRe
     bytes += sz;
     return true;
   });
+  markAccess(vp);
   return { entries, eof: !stopped };
 }
 
@@ -63,28 +59,21 @@ export function ffs_readlink(vp: Vnode): string {
 
 export const ffs_vnodeops: VnodeOps = {
   lookup: (dvp, name) => ffs_lookup(dvp, name),
-  create: () => erofs('create'),
-  mknod: () => erofs('mknod'),
-  mkdir: () => erofs('mkdir'),
-  symlink: () => erofs('symlink'),
-  link: () => erofs('link'),
-  remove: () => erofs('remove'),
-  rmdir: () => erofs('rmdir'),
-  rename: () => erofs('rename'),
+  create: (dvp, name, va) => ffs_create(dvp, name, va),
+  mknod: (dvp, name, va) => ffs_create(dvp, name, va),
+  mkdir: (dvp, name, va) => ffs_mkdir(dvp, name, va),
+  symlink: (dvp, name, va, target) => ffs_symlink(dvp, name, va, target),
+  link: (dvp, vp, name) => ffs_link(dvp, vp, name),
+  remove: (dvp, vp, name) => ffs_remove(dvp, vp, name),
+  rmdir: (dvp, vp, name) => ffs_rmdir(dvp, vp, name),
+  rename: (fdvp, fvp, fname, tdvp, tvp, tname) => ffs_rename(fdvp, fvp, fname, tdvp, tvp, tname),
   getattr: (vp) => ffs_getattr_vop(vp),
-  setattr: () => erofs('setattr'),
+  setattr: (vp, ch) => ffs_setattr(vp, ch),
   read: (vp, buf, off) => ffs_read(vp, buf, off),
-  write: () => erofs('write'),
-  fsync: () => {
-    // Nothing is ever dirty on a read-only mount.
-  },
+  write: (vp, buf, off) => ffs_write(vp, buf, off),
+  fsync: (vp) => ffs_fsync(vp),
   readdir: (vp, cookie, count) => ffs_readdir(vp, cookie, count),
   readlink: (vp) => ffs_readlink(vp),
-  // Keep unreferenced inodes cached: nothing to free on a read-only mount.
-  inactive: () => false,
-  reclaim: (vp) => {
-    const ip = VTOI(vp);
-    ip.dirhash = null;
-    ip.indirBuf.fill(null);
-  },
+  inactive: (vp) => ffs_inactive(vp),
+  reclaim: (vp) => ffs_reclaim(vp),
 };

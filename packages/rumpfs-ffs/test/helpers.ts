@@ -148,6 +148,8 @@ export interface ImageOptions {
   bsize?: number;
   fsize?: number;
   size?: string;
+  /** Bytes of data per inode (makefs -o density). */
+  density?: number;
 }
 
 /** Build an FFS image of `dir` with makefs -t ffs. */
@@ -155,6 +157,7 @@ export function makeImage(dir: string, image: string, o: ImageOptions): void {
   const opts = [`version=${o.version}`];
   if (o.bsize) opts.push(`bsize=${o.bsize}`);
   if (o.fsize) opts.push(`fsize=${o.fsize}`);
+  if (o.density) opts.push(`density=${o.density}`);
   const args = ['-t', 'ffs', '-B', o.endian, '-o', opts.join(',')];
   if (o.size) args.push('-s', o.size);
   args.push(image, dir);

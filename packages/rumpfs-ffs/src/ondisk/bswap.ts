@@ -43,6 +43,29 @@ export class DiskView {
   i64(off: number): number {
     return i64At(this.dv, off, this.le);
   }
+  setU8(off: number, v: number): void {
+    this.dv.setUint8(off, v & 0xff);
+  }
+  setU16(off: number, v: number): void {
+    this.dv.setUint16(off, v & 0xffff, this.le);
+  }
+  setI32(off: number, v: number): void {
+    this.dv.setInt32(off, v | 0, this.le);
+  }
+  setU32(off: number, v: number): void {
+    this.dv.setUint32(off, v >>> 0, this.le);
+  }
+  setI64(off: number, v: number): void {
+    setI64At(this.dv, off, v, this.le);
+  }
+}
+
+/** Store a safe integer as a (signed) 64-bit field. */
+export function setI64At(dv: DataView, off: number, v: number, le: boolean): void {
+  const hi = Math.floor(v / 0x1_0000_0000);
+  const lo = v - hi * 0x1_0000_0000;
+  dv.setUint32(off + (le ? 0 : 4), lo >>> 0, le);
+  dv.setInt32(off + (le ? 4 : 0), hi | 0, le);
 }
 
 export function u64At(dv: DataView, off: number, le: boolean): number {

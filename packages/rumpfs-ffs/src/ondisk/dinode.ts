@@ -105,3 +105,79 @@ export function decodeDinode2(b: Uint8Array, le: boolean): Dinode {
     shortlink: b.slice(UFS2_SHORTLINK.off, UFS2_SHORTLINK.off + UFS2_SHORTLINK.len),
   };
 }
+
+/**
+ * Encode `d` over the UFS1 dinode bytes `b` (128 bytes). The block-pointer area is written from
+ * db/ib, or from `shortlink` when `inlineLink` (a fast symlink keeps its target there).
+ */
+export function encodeDinode1(d: Dinode, b: Uint8Array, le: boolean, oldids: boolean, inlineLink: boolean): void {
+  const v = new DiskView(b, le);
+  const F = UFS1_FIELDS;
+  v.setU16(F.mode, d.mode);
+  v.setU16(F.nlink, d.nlink);
+  if (oldids) {
+    v.setU16(F.ouid, d.uid);
+    v.setU16(F.ogid, d.gid);
+  } else {
+    v.setU32(F.uid, d.uid);
+    v.setU32(F.gid, d.gid);
+  }
+  v.setI64(F.size, d.size);
+  v.setI32(F.atime, d.atime.sec);
+  v.setI32(F.atimensec, d.atime.nsec);
+  v.setI32(F.mtime, d.mtime.sec);
+  v.setI32(F.mtimensec, d.mtime.nsec);
+  v.setI32(F.ctime, d.ctime.sec);
+  v.setI32(F.ctimensec, d.ctime.nsec);
+  if (inlineLink) {
+    b.fill(0, UFS1_SHORTLINK.off, UFS1_SHORTLINK.off + UFS1_SHORTLINK.len);
+    b.set(d.shortlink.subarray(0, UFS1_SHORTLINK.len), UFS1_SHORTLINK.off);
+  } else {
+    for (let i = 0; i < UFS_NDADDR; i++) v.setI32(F.db + 4 * i, d.db[i] ?? 0);
+    for (let i = 0; i < UFS_NIADDR; i++) v.setI32(F.ib + 4 * i, d.ib[i] ?? 0);
+  }
+  v.setU32(F.flags, d.flags);
+  v.setU32(F.blocks, d.blocks);
+  v.setI32(F.gen, d.gen);
+}
+
+/** Encode `d` over the UFS2 dinode bytes `b` (256 bytes); see encodeDinode1. */
+export function encodeDinode2(d: Dinode, b: Uint8Array, le: boolean, inlineLink: boolean): void {
+  const v = new DiskView(b, le);
+  const F = UFS2_FIELDS;
+  v.setU16(F.mode, d.mode);
+  v.setU16(F.nlink, d.nlink);
+  v.setU32(F.uid, d.uid);
+  v.setU32(F.gid, d.gid);
+  v.setI64(F.size, d.size);
+  v.setI64(F.blocks, d.blocks);
+  v.setI64(F.atime, d.atime.sec);
+  v.setI32(F.atimensec, d.atime.nsec);
+  v.setI64(F.mtime, d.mtime.sec);
+  v.setI32(F.mtimensec, d.mtime.nsec);
+  v.setI64(F.ctime, d.ctime.sec);
+  v.setI32(F.ctimensec, d.ctime.nsec);
+  v.setI64(F.birthtime, d.birthtime.sec);
+  v.setI32(F.birthnsec, d.birthtime.nsec);
+  v.setI32(F.gen, d.gen);
+  v.setU32(F.flags, d.flags);
+  if (inlineLink) {
+    b.fill(0, UFS2_SHORTLINK.off, UFS2_SHORTLINK.off + UFS2_SHORTLINK.len);
+    b.set(d.shortlink.subarray(0, UFS2_SHORTLINK.len), UFS2_SHORTLINK.off);
+  } else {
+    for (let i = 0; i < UFS_NDADDR; i++) v.setI64(F.db + 8 * i, d.db[i] ?? 0);
+    for (let i = 0; i < UFS_NIADDR; i++) v.setI64(F.ib + 8 * i, d.ib[i] ?? 0);
+  }
+}
+
+/** A zeroed in-core dinode (a fresh inode before ialloc fills it in). */
+export function emptyDinode(ufs2: boolean): Dinode {
+  const z = (): Timespec => ({ sec: 0, nsec: 0 });
+  return {
+    mode: 0, nlink: 0, uid: 0, gid: 0, size: 0, blocks: 0,
+    atime: z(), mtime: z(), ctime: z(), birthtime: z(), flags: 0, gen: 0,
+    db: new Array<number>(UFS_NDADDR).fill(0),
+    ib: new Array<number>(UFS_NIADDR).fill(0),
+    shortlink: new Uint8Array(ufs2 ? UFS2_SHORTLINK.len : UFS1_SHORTLINK.len),
+  };
+}

@@ -47,3 +47,17 @@ export function decodeDirect(b: Uint8Array, dv: DataView, off: number, le: boole
   }
   return { ino, reclen, type, namlen, nameOff: off + 8 };
 }
+
+/** Encode an entry header + name at `off` (the name is NUL-padded to its DIRSIZ). */
+export function encodeDirect(b: Uint8Array, dv: DataView, off: number, le: boolean, newfmt: boolean, ino: number, reclen: number, type: number, name: Uint8Array): void {
+  dv.setUint32(off, ino >>> 0, le);
+  dv.setUint16(off + 4, reclen, le);
+  if (newfmt) {
+    b[off + 6] = type;
+    b[off + 7] = name.length;
+  } else {
+    dv.setUint16(off + 6, name.length, le);
+  }
+  b.set(name, off + 8);
+  b.fill(0, off + 8 + name.length, off + dirsiz(name.length));
+}

@@ -200,3 +200,58 @@ export function decodeFs(sb: Uint8Array, le: boolean, ufsVersion: 1 | 2, probeLo
   }
   return fs;
 }
+
+function writeKind(v: DiskView, off: number, kind: Kind, val: number): void {
+  switch (kind) {
+    case 'i8':
+    case 'u8':
+      v.setU8(off, val);
+      return;
+    case 'i32':
+      v.setI32(off, val);
+      return;
+    case 'u32':
+      v.setU32(off, val);
+      return;
+    case 'i64':
+    case 'u64':
+      v.setI64(off, Number.isSafeInteger(val) ? val : 0);
+      return;
+  }
+}
+
+function putCstr(b: Uint8Array, off: number, len: number, s: string): void {
+  b.fill(0, off, off + len);
+  const enc = new TextEncoder().encode(s).subarray(0, len - 1);
+  b.set(enc, off);
+}
+
+/**
+ * Encode `fs` into the superblock bytes `sb` (fields this package does not model are left as they
+ * are). UFS1 also keeps the old 32-bit copies current (ffs_oldfscompat_write): time and cstotal
+ * always, size/dsize/csaddr/flags on volumes without FS_FLAGS_UPDATED.
+ */
+export function encodeFs(fs: Fs, sb: Uint8Array): void {
+  const v = new DiskView(sb, fs.le);
+  if (fs.ufsVersion === 1) {
+    fs.old_time = fs.time;
+    fs.old_cs_ndir = fs.cs_ndir;
+    fs.old_cs_nbfree = fs.cs_nbfree;
+    fs.old_cs_nifree = fs.cs_nifree;
+    fs.old_cs_nffree = fs.cs_nffree;
+    if ((fs.old_flags & FS_FLAGS_UPDATED) === 0) {
+      fs.old_size = fs.size;
+      fs.old_dsize = fs.dsize;
+      fs.old_csaddr = fs.csaddr;
+      fs.old_flags = fs.flags & 0xff;
+    }
+  }
+  const updated = fs.ufsVersion === 2 || (fs.old_flags & FS_FLAGS_UPDATED) !== 0;
+  for (const [name, [off, kind]] of Object.entries(FS_FIELDS)) {
+    // An old-layout UFS1 superblock has no 64-bit area: leave those bytes as found.
+    if (!updated && off >= 1000 && off < 1312 + 4) continue;
+    writeKind(v, off, kind, fs[name as FsField]);
+  }
+  putCstr(sb, FSMNT_OFF, FSMNT_LEN, fs.fsmnt);
+  putCstr(sb, VOLNAME_OFF, VOLNAME_LEN, fs.volname);
+}

@@ -1,0 +1,110 @@
+/**
+ * The cylinder group free-fragment map as FFS reads it (ffs_subr.c): whole blocks, maximal free runs
+ * inside a block (fragacct → cg_frsum), and the cluster map with its summary (ffs_clusteracct).
+ * Fragment and block indexes here are relative to the start of the cylinder group (dtogd).
+ */
+import type { CgView } from './ondisk/cg.js';
+import type { Fs } from './ondisk/fs.js';
+
+/** ffs_isblock: are all fragments of block `h` free? */
+export function isblock(fs: Fs, cgp: CgView, freeoff: number, h: number): boolean {
+  const b = cgp.b;
+  switch (fs.frag) {
+    case 8:
+      return b[freeoff + h] === 0xff;
+    case 4: {
+      const m = 0x0f << ((h & 1) << 2);
+      return ((b[freeoff + (h >>> 1)] ?? 0) & m) === m;
+    }
+    case 2: {
+      const m = 0x03 << ((h & 3) << 1);
+      return ((b[freeoff + (h >>> 2)] ?? 0) & m) === m;
+    }
+    default:
+      return cgp.bit(freeoff, h);
+  }
+}
+
+/** ffs_setblock / ffs_clrblock: mark all fragments of block `h` free (or used). */
+export function setblock(fs: Fs, cgp: CgView, freeoff: number, h: number, free: boolean): void {
+  const base = h * fs.frag;
+  for (let i = 0; i < fs.frag; i++) {
+    if (free) cgp.setBit(freeoff, base + i);
+    else cgp.clrBit(freeoff, base + i);
+  }
+}
+
+/**
+ * ffs_fragacct: add `cnt` to cg_frsum[n] for every maximal free run of n < frag fragments inside
+ * the block starting at fragment `bbase` (a whole free block is counted in nbfree, not here).
+ */
+export function fragacct(fs: Fs, cgp: CgView, freeoff: number, bbase: number, cnt: number): void {
+  let run = 0;
+  for (let i = 0; i < fs.frag; i++) {
+    if (cgp.bit(freeoff, bbase + i)) {
+      run++;
+    } else {
+      if (run > 0 && run < fs.frag) cgp.addFrsum(run, cnt);
+      run = 0;
+    }
+  }
+  if (run > 0 && run < fs.frag) cgp.addFrsum(run, cnt);
+}
+
+/**
+ * ffs_clusteracct: block `blkno` becomes free (cnt 1) or used (cnt -1) in the cluster map; the
+ * cluster summary counts free runs by length, capped at fs_contigsumsize.
+ */
+export function clusteracct(fs: Fs, cgp: CgView, blkno: number, cnt: number): void {
+  const csz = fs.contigsumsize;
+  if (csz <= 0) return;
+  const map = cgp.get('clusteroff');
+  if (cnt > 0) cgp.setBit(map, blkno);
+  else cgp.clrBit(map, blkno);
+  const nblks = cgp.get('nclusterblks');
+  const fstart = blkno + 1;
+  const fend = Math.min(fstart + csz, nblks);
+  let i = fstart;
+  while (i < fend && cgp.bit(map, i)) i++;
+  const forw = i - fstart;
+  const bstart = blkno - 1;
+  const bend = Math.max(bstart - csz, -1);
+  i = bstart;
+  while (i > bend && cgp.bit(map, i)) i--;
+  const back = bstart - i;
+  const len = Math.min(back + forw + 1, csz);
+  cgp.addClusterSum(len, cnt);
+  if (back > 0) cgp.addClusterSum(back, -cnt);
+  if (forw > 0) cgp.addClusterSum(forw, -cnt);
+}
+
+/**
+ * ffs_mapsearch: a free run for `allocsiz` fragments — a whole free block when allocsiz == frag,
+ * else the start of a maximal free run of exactly allocsiz fragments inside a block (cg_frsum says
+ * one exists) — searching blocks from `start` (a fragment index) round the cg. -1 if none.
+ */
+export function mapsearch(fs: Fs, cgp: CgView, start: number, allocsiz: number): number {
+  const freeoff = cgp.get('freeoff');
+  const ndblk = cgp.get('ndblk');
+  const nblk = Math.ceil(ndblk / fs.frag);
+  const first = Math.min(Math.max(0, Math.floor(start / fs.frag)), Math.max(nblk - 1, 0));
+  for (let k = 0; k < nblk; k++) {
+    const h = (first + k) % nblk;
+    const base = h * fs.frag;
+    if (allocsiz === fs.frag) {
+      if (base + fs.frag <= ndblk && isblock(fs, cgp, freeoff, h)) return base;
+      continue;
+    }
+    let run = 0;
+    for (let i = 0; i <= fs.frag; i++) {
+      const free = i < fs.frag && base + i < ndblk && cgp.bit(freeoff, base + i);
+      if (free) {
+        run++;
+      } else {
+        if (run === allocsiz) return base + i - run;
+        run = 0;
+      }
+    }
+  }
+  return -1;
+}

@@ -1,0 +1,97 @@
+/**
+ * ufs_dirhash: an in-core index of one directory — name → (entry offset, inode number) — and the
+ * room left in each 512-byte chunk, bucketed by size so an insert finds a chunk that fits in
+ * constant time whatever the directory's size (NetBSD builds it for large directories; it is what
+ * keeps creates per second flat). Built from the directory blocks on first use, then kept current
+ * by every entry op.
+ */
+import { errno } from '@rumpts/librump';
+import type { Inode } from './inode.js';
+import { decodeDirect, direntBad } from './ondisk/direct.js';
+import { DIRBLKSIZ, dirsiz } from './ondisk/geometry.js';
+import { ffs_read } from './read.js';
+
+const utf8 = new TextDecoder('utf-8');
+/** Free-space buckets of 4 bytes: 0..128. */
+const NBUCKET = DIRBLKSIZ / 4 + 1;
+
+export interface DirhashEntry {
+  off: number;
+  ino: number;
+}
+
+export class Dirhash {
+  readonly names = new Map<string, DirhashEntry>();
+  /**
+   * The largest record a new entry could take in each chunk without moving any entry (the most
+   * slack after one entry, or a free first record). Entries never move, so readdir cookies — byte
+   * offsets — stay valid while entries come and go.
+   */
+  readonly chunkFree: number[] = [];
+  readonly #buckets: Set<number>[] = Array.from({ length: NBUCKET }, () => new Set<number>());
+
+  /** Set the room of chunk `c`. */
+  setFree(c: number, free: number): void {
+    const old = this.chunkFree[c];
+    if (old !== undefined) this.#buckets[old >> 2]!.delete(c);
+    this.chunkFree[c] = free;
+    this.#buckets[free >> 2]!.add(c);
+  }
+
+  /** A chunk with at least `need` bytes of room, or -1. */
+  findRoom(need: number): number {
+    for (let b = (need + 3) >> 2; b < NBUCKET; b++) {
+      const s = this.#buckets[b]!;
+      for (const c of s) {
+        if ((this.chunkFree[c] ?? 0) >= need) return c;
+      }
+    }
+    return -1;
+  }
+}
+
+/** The largest free slot of the chunk at `at` in a directory buffer. */
+export function chunkRoom(b: Uint8Array, dv: DataView, at: number, le: boolean, newfmt: boolean): number {
+  let room = 0;
+  let off = at;
+  while (off < at + DIRBLKSIZ) {
+    const d = decodeDirect(b, dv, off, le, newfmt);
+    if (d.reclen <= 0) break;
+    room = Math.max(room, d.reclen - (d.ino === 0 ? 0 : dirsiz(d.namlen)));
+    off += d.reclen;
+  }
+  return room;
+}
+
+/** The dirhash of directory `ip`, built by reading every chunk if needed. */
+export function dirhashOf(ip: Inode): Dirhash {
+  if (ip.dirhash) return ip.dirhash;
+  const h = new Dirhash();
+  const size = ip.size;
+  if (size % DIRBLKSIZ !== 0) throw errno('EIO', `ffs: directory inode ${ip.ino}: di_size ${size} is not a multiple of ${DIRBLKSIZ}`);
+  const bsize = ip.ump.fs.bsize;
+  const buf = new Uint8Array(bsize);
+  const dv = new DataView(buf.buffer);
+  const le = ip.ump.le;
+  for (let base = 0; base < size; base += bsize) {
+    const len = ffs_read(ip, buf.subarray(0, Math.min(bsize, size - base)), base);
+    for (let chunk = 0; chunk < len; chunk += DIRBLKSIZ) {
+      let room = 0;
+      let off = chunk;
+      while (off < chunk + DIRBLKSIZ) {
+        const d = decodeDirect(buf, dv, off, le, ip.ump.dtype);
+        const bad = direntBad(d, off);
+        if (bad) throw errno('EIO', `ffs: directory inode ${ip.ino} corrupt at offset ${base + off}: ${bad}`);
+        room = Math.max(room, d.reclen - (d.ino === 0 ? 0 : dirsiz(d.namlen)));
+        if (d.ino !== 0) {
+          const name = utf8.decode(buf.subarray(d.nameOff, d.nameOff + d.namlen));
+          if (!h.names.has(name)) h.names.set(name, { off: base + off, ino: d.ino });
+        }
+        off += d.reclen;
+      }
+      h.setFree((base + chunk) / DIRBLKSIZ, room);
+    }
+  }
+  ip.dirhash = h;
+  return h;
+}
