@@ -6,7 +6,7 @@
 import { posix } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import {
-  O_CREAT, O_DIRECTORY, O_EXCL, O_RDONLY, O_TRUNC, O_WRONLY, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, F_OK, SEEK_CUR, SEEK_SET,
+  O_CREAT, O_DIRECTORY, O_EXCL, O_RDONLY, O_TRUNC, O_WRONLY, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, F_OK,
   type Proc, type Stat,
 } from '@rumpts/librump';
 import {
@@ -24,6 +24,18 @@ export type SyscallTarget = Pick<
   | 'rmdir' | 'unlink' | 'rename' | 'link' | 'symlink' | 'readlink' | 'getdents' | 'chmod' | 'lchmod' | 'fchmod'
   | 'chown' | 'lchown' | 'fchown' | 'utimes' | 'lutimes' | 'futimes' | 'truncate' | 'ftruncate' | 'fsync' | 'getcwd'
 >;
+
+/**
+ * The facade's descriptors are the kernel's plus 3. Node's streams take fd 0 for "no descriptor"
+ * (WriteStream never closes it) and programs take 0–2 for stdio; a kernel process has no stdio, so its
+ * first file would be 0. Shifting keeps every facade descriptor where a Node program expects files.
+ */
+export const FD_BIAS = 3;
+
+/** A facade descriptor → the kernel's (negative, hence EBADF from the kernel, for 0–2). */
+function kfd(fd: unknown): number {
+  return toFd(fd) - FD_BIAS;
+}
 
 /** Longest chain of symbolic links realpath follows (NetBSD's MAXSYMLINKS). */
 const MAXSYMLINKS = 32;
@@ -79,17 +91,17 @@ export class Core {
     const p = toPath(path);
     const f = stringToFlags(flags);
     const m = toMode(mode, 0o666);
-    return sys('open', p, () => this.p.open(p, f, m));
+    return sys('open', p, () => this.p.open(p, f, m)) + FD_BIAS;
   }
 
   close(fd: unknown): void {
-    const d = toFd(fd);
+    const d = kfd(fd);
     sys('close', undefined, () => this.p.close(d));
   }
 
   /** read(2) or pread(2): position null/undefined/-1 means the descriptor's offset. */
   read(fd: unknown, buffer: unknown, offset = 0, length?: number, position?: number | bigint | null): number {
-    const d = toFd(fd);
+    const d = kfd(fd);
     const buf = viewOf(buffer, 'buffer');
     if (!Number.isInteger(offset) || offset < 0 || offset > buf.length) throw outOfRange('offset', `>= 0 && <= ${buf.length}`, offset);
     const len = length ?? buf.length - offset;
@@ -102,7 +114,7 @@ export class Core {
 
   /** write(2) or pwrite(2) of bytes; the whole range is written unless the kernel stops short. */
   write(fd: unknown, buffer: unknown, offset?: number | null, length?: number | null, position?: number | null): number {
-    const d = toFd(fd);
+    const d = kfd(fd);
     const buf = viewOf(buffer, 'buffer');
     const off = offset ?? 0;
     if (!Number.isInteger(off) || off < 0 || off > buf.length) throw outOfRange('offset', `>= 0 && <= ${buf.length}`, off);
@@ -113,7 +125,7 @@ export class Core {
 
   /** write(fd, string[, position[, encoding]]). */
   writeString(fd: unknown, s: string, position?: number | null, encoding?: BufferEncoding | null): number {
-    const d = toFd(fd);
+    const d = kfd(fd);
     return this.#writeAll(d, Buffer.from(s, encoding ?? 'utf8'), position ?? -1);
   }
 
@@ -155,28 +167,28 @@ export class Core {
   }
 
   fstat(fd: unknown, opts?: StatOptions): AnyStats {
-    const d = toFd(fd);
+    const d = kfd(fd);
     return toStats(sys('fstat', undefined, () => this.p.fstat(d)), opts);
   }
   fsync(fd: unknown): void {
-    const d = toFd(fd);
+    const d = kfd(fd);
     sys('fsync', undefined, () => this.p.fsync(d));
   }
   ftruncate(fd: unknown, len = 0): void {
-    const d = toFd(fd);
+    const d = kfd(fd);
     sys('ftruncate', undefined, () => this.p.ftruncate(d, Math.max(0, len)));
   }
   fchmod(fd: unknown, mode: number | string): void {
-    const d = toFd(fd);
+    const d = kfd(fd);
     const m = toMode(mode, 0);
     sys('fchmod', undefined, () => this.p.fchmod(d, m));
   }
   fchown(fd: unknown, uid: number, gid: number): void {
-    const d = toFd(fd);
+    const d = kfd(fd);
     sys('fchown', undefined, () => this.p.fchown(d, uid, gid));
   }
   futimes(fd: unknown, atime: unknown, mtime: unknown): void {
-    const d = toFd(fd);
+    const d = kfd(fd);
     const a = toTimespec(atime, 'atime');
     const m = toTimespec(mtime, 'mtime');
     sys('futime', undefined, () => this.p.futimes(d, a, m));
@@ -204,7 +216,7 @@ export class Core {
   readFile(file: unknown, options?: unknown): string | Buffer {
     const encoding = encodingOf(options);
     const o = objectOf<ReadFileOptions>(options);
-    if (isFd(file)) return decode(this.#readAll(toFd(file), 0), encoding);
+    if (isFd(file)) return decode(this.#readAll(kfd(file), 0), encoding);
     const path = toPath(file);
     const flags = stringToFlags(o.flag, 'r');
     const fd = sys('open', path, () => this.p.open(path, flags, 0o666));
@@ -222,7 +234,7 @@ export class Core {
     const encoding = encodingOf(options, 'utf8');
     const bytes = toBytes(data, encoding);
     if (isFd(file)) {
-      this.#writeAll(toFd(file), bytes, -1);
+      this.#writeAll(kfd(file), bytes, -1);
       return;
     }
     const path = toPath(file);
@@ -537,14 +549,6 @@ export class Core {
     }
     const p = toPath(path);
     sys('open', p, () => this.p.truncate(p, Math.max(0, len)));
-  }
-
-  /** The descriptor's current offset (for FileHandle.readFile from where a read left off). */
-  tell(fd: number): number {
-    return sys('lseek', undefined, () => this.p.lseek(fd, 0, SEEK_CUR));
-  }
-  seek(fd: number, pos: number): void {
-    sys('lseek', undefined, () => this.p.lseek(fd, pos, SEEK_SET));
   }
 }
 

@@ -3,7 +3,7 @@
  * gives sync, callback and promise calls, streams, fs.Stats/fs.Dirent and Node-shaped errors.
  */
 export { createFs, type FsTarget, type RumpFs } from './createfs.js';
-export type { SyscallTarget } from './core.js';
+export { FD_BIAS, type SyscallTarget } from './core.js';
 export { constants, COPYFILE_EXCL, COPYFILE_FICLONE, COPYFILE_FICLONE_FORCE } from './constants.js';
 export { BigIntStats, Dirent, Stats } from './stats.js';
 export { FileHandle } from './promises.js';
