@@ -5,20 +5,23 @@
  * ISOFSMNT_GENS / ISOFSMNT_NOCASETRANS flags say otherwise.
  */
 import { errno } from '@rumpts/librump';
-import { type DirRecord, ISO_FILE_ASSOCIATED, ISO_FILE_DIRECTORY, decodeDirRecord, isDotName } from './iso_ondisk.js';
+import { type DirRecord, ISO_FILE_ASSOCIATED, ISO_FILE_DIRECTORY, decodeDirRecord, decodeJolietName, isDotName } from './iso_ondisk.js';
 import type { RripInfo } from './iso_rrip.js';
 import { ISOFSMNT_GENS, ISOFSMNT_NOCASETRANS, type IsoMount } from './cd9660_mount.js';
 import { type IsoNode, readBlockCopy, rripOf } from './cd9660_node.js';
 
-/** isofntrans: the name an ISO 9660 identifier shows without Rock Ridge. */
-export function isofntrans(id: Uint8Array, flags: number): string {
-  let s = Buffer.from(id).toString('latin1');
+/**
+ * isofntrans: the name an identifier shows without Rock Ridge. Joliet identifiers are UCS-2 and
+ * keep their case; plain ISO 9660 ones are lower-cased unless ISOFSMNT_NOCASETRANS.
+ */
+export function isofntrans(id: Uint8Array, flags: number, joliet = false): string {
+  let s = joliet ? decodeJolietName(id) : Buffer.from(id).toString('latin1');
   if ((flags & ISOFSMNT_GENS) === 0) {
     const semi = s.indexOf(';');
     if (semi >= 0) s = s.slice(0, semi);
     if (s.length > 1 && s.endsWith('.')) s = s.slice(0, -1);
   }
-  if ((flags & ISOFSMNT_NOCASETRANS) === 0) s = s.toLowerCase();
+  if (!joliet && (flags & ISOFSMNT_NOCASETRANS) === 0) s = s.toLowerCase();
   return s;
 }
 
@@ -75,7 +78,7 @@ export function isHidden(slot: DirSlot): boolean {
 
 /** The name a record shows. */
 export function slotName(imp: IsoMount, slot: DirSlot): string {
-  return slot.rr?.name ?? isofntrans(slot.rec.name, imp.flags);
+  return slot.rr?.name ?? isofntrans(slot.rec.name, imp.flags, imp.joliet !== 0);
 }
 
 /** Is this entry a directory (its own flag, or a Rock Ridge CL placeholder)? */

@@ -33,6 +33,8 @@ export class IsoMount {
     public rootKey = 0,
     /** SUSP LEN_SKP when Rock Ridge is in use, else null. */
     public rrSkip: number | null = null,
+    /** The Joliet level when the Joliet tree is in use (no Rock Ridge), else 0. */
+    public joliet: 0 | 1 | 2 | 3 = 0,
   ) {}
 
   /** log2(bsize). */

@@ -8,8 +8,8 @@ import { MNT_RDONLY, MNT_UPDATE, errno, type MountData } from '@rumpts/librump';
 import { type BlockDevice, type FsStat, type LoadedVnode, type Mount, type MountContext, type VfsOps, VDIR } from '@rumpts/rumpvfs';
 import { type BufCache, bufcacheOf } from '@rumpts/rumpdev-disk';
 import {
-  ISO_SECTOR_SIZE, ISO_VD_END, ISO_VD_FIRST_SECTOR, ISO_VD_PRIMARY, type PrimaryVolumeDescriptor,
-  decodeDirRecord, decodePvd, decodeVdHeader,
+  type DirRecord, ISO_FILE_DIRECTORY, ISO_SECTOR_SIZE, ISO_VD_END, ISO_VD_FIRST_SECTOR, ISO_VD_PRIMARY, ISO_VD_SUPPLEMENTARY,
+  type PrimaryVolumeDescriptor, decodeDirRecord, decodePvd, decodeVdHeader, jolietLevel,
 } from './iso_ondisk.js';
 import { suspSkip } from './iso_rrip.js';
 import {
@@ -43,18 +43,45 @@ export function parseIsoArgs(data: MountData): IsoArgs {
   return { fspec, flags };
 }
 
-/** iso_mountfs: scan the volume descriptors (sector 16 on) for the primary one. */
-function findPvd(imp0: { read(sector: number): Uint8Array }, sectors: number): PrimaryVolumeDescriptor {
+/** The descriptors a mount uses: the primary one, and a Joliet supplementary one if present. */
+interface Volumes {
+  pvd: PrimaryVolumeDescriptor;
+  joliet: { level: 1 | 2 | 3; svd: PrimaryVolumeDescriptor } | null;
+}
+
+/** iso_mountfs: scan the volume descriptors (sector 16 on, up to the terminator). */
+function findVolumes(read: (sector: number) => Uint8Array, sectors: number): Volumes {
+  let pvd: PrimaryVolumeDescriptor | null = null;
+  let joliet: Volumes['joliet'] = null;
   for (let i = 0; i < ISO_MAX_VDS; i++) {
     const sector = ISO_VD_FIRST_SECTOR + i;
     if (sector >= sectors) break;
-    const b = imp0.read(sector);
+    const b = read(sector);
     const h = decodeVdHeader(b);
-    if (!h.valid) break;
-    if (h.type === ISO_VD_PRIMARY) return decodePvd(b);
-    if (h.type === ISO_VD_END) break;
+    if (!h.valid || h.type === ISO_VD_END) break;
+    if (h.type === ISO_VD_PRIMARY && !pvd) pvd = decodePvd(b);
+    if (h.type === ISO_VD_SUPPLEMENTARY && !joliet) {
+      const level = jolietLevel(b);
+      if (level !== 0) joliet = { level, svd: decodePvd(b) };
+    }
   }
-  throw errno('EINVAL', 'cd9660: no ISO 9660 primary volume descriptor (not an ISO 9660 file system)');
+  if (!pvd) throw errno('EINVAL', 'cd9660: no ISO 9660 primary volume descriptor (not an ISO 9660 file system)');
+  return { pvd, joliet };
+}
+
+/** A descriptor's root directory record and logical block size, checked. */
+function rootOf(vd: PrimaryVolumeDescriptor, dev: BlockDevice, which: string): { root: DirRecord; bs: number } {
+  const bs = vd.logicalBlockSize;
+  if (bs !== 512 && bs !== 1024 && bs !== 2048) throw errno('EINVAL', `cd9660: ${which} logical block size ${bs} is not 512, 1024 or 2048`);
+  if (bs < dev.secsize) throw errno('EINVAL', `cd9660: logical block size ${bs} is below the device's sector size ${dev.secsize}`);
+  let root;
+  try {
+    root = decodeDirRecord(vd.rootRecord, 0);
+  } catch (e) {
+    throw errno('EINVAL', `cd9660: the ${which} root directory record is damaged: ${(e as Error).message}`);
+  }
+  if (!root || (root.flags & ISO_FILE_DIRECTORY) === 0) throw errno('EINVAL', `cd9660: the ${which} root directory record is not a directory`);
+  return { root, bs };
 }
 
 function cd9660_mount(mp: Mount, data: MountData, ctx: MountContext): void {
@@ -84,22 +111,19 @@ function mountfs(dev: BlockDevice, cache: BufCache, args: IsoArgs): IsoMount {
   if (dev.secsize > ISO_SECTOR_SIZE) throw errno('EINVAL', `cd9660: device sector size ${dev.secsize} exceeds ${ISO_SECTOR_SIZE}`);
   // Volume descriptors are read as 2048-byte sectors, before the logical block size is known.
   const boot = new IsoMount(dev, cache, ISO_SECTOR_SIZE, 0, '', args.flags);
-  const pvd = findPvd({ read: (s) => boot.withBlock(s, (b) => b.slice()) }, Math.floor(dev.size / ISO_SECTOR_SIZE));
-  const bs = pvd.logicalBlockSize;
-  if (bs !== 512 && bs !== 1024 && bs !== 2048) throw errno('EINVAL', `cd9660: logical block size ${bs} is not 512, 1024 or 2048`);
-  if (bs < dev.secsize) throw errno('EINVAL', `cd9660: logical block size ${bs} is below the device's sector size ${dev.secsize}`);
-  const imp = new IsoMount(dev, cache, bs, pvd.volumeSpaceSize, pvd.volumeId, args.flags);
-  let root;
-  try {
-    root = decodeDirRecord(pvd.rootRecord, 0);
-  } catch (e) {
-    throw errno('EINVAL', `cd9660: the root directory record is damaged: ${(e as Error).message}`);
-  }
-  if (!root || (root.flags & 0x02) === 0) throw errno('EINVAL', 'cd9660: the root directory record is not a directory');
-  imp.rootKey = dirKey(imp, root);
+  const { pvd, joliet } = findVolumes((sector) => boot.withBlock(sector, (b) => b.slice()), Math.floor(dev.size / ISO_SECTOR_SIZE));
+  const primary = rootOf(pvd, dev, 'primary');
+  let imp = new IsoMount(dev, cache, primary.bs, pvd.volumeSpaceSize, pvd.volumeId, args.flags);
+  imp.rootKey = dirKey(imp, primary.root);
   if ((args.flags & ISOFSMNT_NORRIP) === 0) {
     // Rock Ridge is in use when the root's '.' record begins its system use area with SP.
     imp.rrSkip = suspSkip(readRecordAt(imp, imp.rootKey).rec.systemUse);
+  }
+  // Without Rock Ridge, a Joliet tree gives long Unicode names (unless ISOFSMNT_NOJOLIET).
+  if (imp.rrSkip === null && joliet && (args.flags & ISOFSMNT_NOJOLIET) === 0) {
+    const j = rootOf(joliet.svd, dev, 'Joliet');
+    imp = new IsoMount(dev, cache, j.bs, joliet.svd.volumeSpaceSize, pvd.volumeId, args.flags, 0, null, joliet.level);
+    imp.rootKey = dirKey(imp, j.root);
   }
   // The root must load and be a directory before the mount is visible.
   if (cd9660_loadnode(imp, imp.rootKey).type !== VDIR) throw errno('EINVAL', 'cd9660: the root is not a directory');

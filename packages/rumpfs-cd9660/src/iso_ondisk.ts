@@ -26,7 +26,10 @@ const PVD = {
   volume_space_size: 80,
   logical_block_size: 128,
   root_directory_record: 156,
+  /** Supplementary descriptors only: the escape sequences naming the character set (ECMA-119 8.5.6). */
+  escape_sequences: 88,
 } as const;
+const SVD_ESCAPES_LEN = 32;
 const PVD_VOLUME_ID_LEN = 32;
 /** The root's directory record inside the PVD is always 34 bytes (a one-byte name). */
 export const ISO_ROOT_RECORD_LEN = 34;
@@ -108,6 +111,29 @@ export function decodePvd(sector: Uint8Array): PrimaryVolumeDescriptor {
     logicalBlockSize: isonum_723(sector, PVD.logical_block_size),
     rootRecord: sector.subarray(PVD.root_directory_record, PVD.root_directory_record + ISO_ROOT_RECORD_LEN),
   };
+}
+
+/**
+ * The Joliet level of a supplementary volume descriptor: its escape sequences are '%/@', '%/C' or
+ * '%/E' (UCS-2 levels 1-3, Joliet specification 5.1); 0 if it is not a Joliet descriptor.
+ */
+export function jolietLevel(sector: Uint8Array): 0 | 1 | 2 | 3 {
+  const esc = ascii(sector, PVD.escape_sequences, SVD_ESCAPES_LEN);
+  if (esc.startsWith('%/@')) return 1;
+  if (esc.startsWith('%/C')) return 2;
+  if (esc.startsWith('%/E')) return 3;
+  return 0;
+}
+
+/** A Joliet file identifier: UCS-2 big-endian (decoded as UTF-16BE; an odd trailing byte is dropped). */
+export function decodeJolietName(id: Uint8Array): string {
+  const n = id.length & ~1;
+  const swapped = Buffer.alloc(n);
+  for (let i = 0; i < n; i += 2) {
+    swapped[i] = id[i + 1] ?? 0;
+    swapped[i + 1] = id[i] ?? 0;
+  }
+  return swapped.toString('utf16le');
 }
 
 /** A decoded directory record. */

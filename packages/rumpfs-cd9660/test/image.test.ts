@@ -4,13 +4,14 @@
  * match the source tree as the host sees it.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { lstatSync, mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { lstatSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DT_DIR, DT_LNK, DT_REG, MNT_RDONLY, O_RDONLY, S_IFMT, S_IFDIR, isRumpError } from '@rumpts/librump';
 import { major, minor } from '@rumpts/rumpvfs';
-import { ISOFSMNT_GENS, ISOFSMNT_NOCASETRANS, ISOFSMNT_NORRIP } from '../src/index.js';
-import { HAVE_MAKEFS, HAVE_XORRISO, hostTree, listDir, makefsIso, mountImage, readAll, rumpTree, tempDir, writeTree, xorrisoIso } from './helpers.js';
+import { ISOFSMNT_GENS, ISOFSMNT_NOCASETRANS, ISOFSMNT_NOJOLIET, ISOFSMNT_NORRIP } from '../src/index.js';
+import { type Entry, HAVE_MAKEFS, HAVE_XORRISO, hostTree, listDir, makefsIso, mountImage, readAll, rumpTree, tempDir, writeTree, xorrisoIso } from './helpers.js';
 
 const tmp = tempDir('image');
 const SRC = join(tmp.dir, 'src');
@@ -199,5 +200,52 @@ describe.skipIf(!HAVE_XORRISO)('xorriso -as mkisofs -R', () => {
     const k = await mountImage(image);
     expect(rumpTree(k, '/mnt', 300)).toEqual(hostTree(SRC));
     k.halt();
+  });
+});
+
+/** A tree Joliet can hold: no symlinks, names up to 64 UCS-2 characters, mixed case and Unicode. */
+function writeJolietTree(root: string): void {
+  mkdirSync(join(root, 'Sub Dir/Nested'), { recursive: true });
+  writeFileSync(join(root, 'ReadMe.TXT'), 'Joliet keeps case\n');
+  writeFileSync(join(root, 'A long name with spaces, sixty characters long..........txt'), randomBytes(5000));
+  writeFileSync(join(root, 'caf\u00e9 \u65e5\u672c\u8a9e.bin'), randomBytes(70_000));
+  writeFileSync(join(root, 'Sub Dir/Nested/deep file.dat'), 'nested\n');
+  writeFileSync(join(root, 'Sub Dir/empty'), '');
+}
+
+/** Paths, types and file bytes only: what survives without Rock Ridge. */
+const shape = (es: Entry[]): { path: string; type: string; data?: Buffer }[] =>
+  es.map((e) => (e.data ? { path: e.path, type: e.type, data: e.data } : { path: e.path, type: e.type }));
+
+describe.skipIf(!HAVE_XORRISO)('Joliet (xorriso -joliet on)', () => {
+  const JT = join(tmp.dir, 'joliet-src');
+  beforeAll(() => writeJolietTree(JT));
+
+  it('without Rock Ridge, the Joliet tree gives the source names with their case, and the same bytes', async () => {
+    const image = join(tmp.dir, 'joliet.iso');
+    // xorriso writes Rock Ridge unless told not to (its mkisofs mode always does).
+    execFileSync('xorriso', ['-rockridge', 'off', '-joliet', 'on', '-outdev', image, '-map', JT, '/'], { stdio: 'pipe' });
+    const k = await mountImage(image);
+    const got = rumpTree(k, '/mnt');
+    expect(shape(got)).toEqual(shape(hostTree(JT)));
+    expect(got.filter((e) => e.mode !== 0o555)).toEqual([]);
+    k.halt();
+    // ISOFSMNT_NOJOLIET: the primary tree's 8.3-style names, lower-cased.
+    const k2 = await mountImage(image, 0, { flags: ISOFSMNT_NOJOLIET });
+    const names = listDir(k2, '/mnt').filter((n) => n !== '.' && n !== '..');
+    expect(names).toContain('readme.txt');
+    expect(names).not.toContain('ReadMe.TXT');
+    k2.halt();
+  });
+
+  it('with Rock Ridge too (-R -J), Rock Ridge wins; ISOFSMNT_NORRIP falls back to Joliet', async () => {
+    const image = join(tmp.dir, 'rr-joliet.iso');
+    execFileSync('xorriso', ['-as', 'mkisofs', '-quiet', '-R', '-J', '-o', image, JT], { stdio: 'pipe' });
+    const k = await mountImage(image);
+    expect(rumpTree(k, '/mnt')).toEqual(hostTree(JT));
+    k.halt();
+    const k2 = await mountImage(image, 0, { flags: ISOFSMNT_NORRIP });
+    expect(shape(rumpTree(k2, '/mnt'))).toEqual(shape(hostTree(JT)));
+    k2.halt();
   });
 });

@@ -52,6 +52,24 @@ describe('ECMA-119 numbers and dates', () => {
   });
 });
 
+describe('Joliet', () => {
+  it('levels from the escape sequences at byte 88 of a supplementary descriptor', () => {
+    const svd = new Uint8Array(2048);
+    svd.set(Buffer.from('%/E', 'latin1'), 88);
+    expect(ondisk.jolietLevel(svd)).toBe(3);
+    svd.set(Buffer.from('%/@', 'latin1'), 88);
+    expect(ondisk.jolietLevel(svd)).toBe(1);
+    expect(ondisk.jolietLevel(new Uint8Array(2048))).toBe(0);
+  });
+
+  it('names are UCS-2 big-endian, keep their case, and lose ;1', () => {
+    // "Ab\u00e9;1" in UCS-2 BE.
+    const id = Uint8Array.from([0, 0x41, 0, 0x62, 0, 0xe9, 0, 0x3b, 0, 0x31]);
+    expect(ondisk.decodeJolietName(id)).toBe('Ab\u00e9;1');
+    expect(isofntrans(id, 0, true)).toBe('Ab\u00e9');
+  });
+});
+
 describe('ISO 9660 name translation (isofntrans)', () => {
   it('drops the version and a trailing dot, lower-cases', () => {
     expect(isofntrans(bytes('README.TXT;1'), 0)).toBe('readme.txt');
