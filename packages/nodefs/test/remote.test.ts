@@ -6,6 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { connect } from '@rumpts/server';
 import type * as NodeFs from '../src/index.js';
+import * as hostFs from 'node:fs';
+import { hostTmp } from './helpers.js';
+import { asyncScript, script } from './script.js';
 import { startServer, DIST } from './server.js';
 
 const mod = (await import(`${DIST}/index.js`)) as typeof NodeFs;
@@ -43,6 +46,26 @@ describe('createFs over a rump server', () => {
 
       fs.rmSync('/mnt/a', { recursive: true });
       expect(fs.existsSync('/mnt/a')).toBe(false);
+    } finally {
+      proc.disconnect();
+    }
+  });
+
+  it('runs the differential scripts with the host node:fs results', async () => {
+    const hostRoot = hostTmp();
+    const expectedSync = script(hostFs, hostRoot);
+    const { url } = await startServer();
+    const proc = new mod.RemoteProc({ url });
+    try {
+      const fs = mod.createFs(proc);
+      fs.mkdirSync('/mnt/r');
+      const actualSync = script(fs, '/mnt/r');
+      for (const k of Object.keys(expectedSync)) expect.soft(actualSync[k], k).toEqual(expectedSync[k]);
+      const host2 = hostTmp();
+      const expectedAsync = await asyncScript(hostFs, host2);
+      fs.mkdirSync('/mnt/r2');
+      const actualAsync = await asyncScript(fs, '/mnt/r2');
+      for (const k of Object.keys(expectedAsync)) expect.soft(actualAsync[k], k).toEqual(expectedAsync[k]);
     } finally {
       proc.disconnect();
     }

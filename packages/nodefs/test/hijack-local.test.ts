@@ -1,0 +1,72 @@
+/**
+ * installHijack over a local kernel process, in this process: node:fs's own exports (default,
+ * named ESM bindings and fs/promises) route /rumptest paths into the kernel and everything else to
+ * the host, for sync, callback and promise calls; uninstall puts node:fs back.
+ */
+import fs, { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdir, rename as renameP } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { rump_init } from '@rumpts/librump';
+import * as rumpvfs from '@rumpts/rumpvfs';
+import * as tmpfs from '@rumpts/rumpfs-tmpfs';
+import { installHijack, RUMP_FD_BASE } from '../src/index.js';
+import { hostTmp, kernelRead } from './helpers.js';
+
+describe('installHijack with a local Proc', () => {
+  it('routes by path prefix and descriptor, maps paths back, and uninstalls', async () => {
+    const kernel = await rump_init({ libraries: [rumpvfs, tmpfs] });
+    kernel.proc.mkdir('/mnt', 0o755);
+    kernel.proc.mount('tmpfs', '/mnt', 0, {});
+    const hostDir = hostTmp();
+    const origReadFileSync = fs.readFileSync;
+    const h = installHijack({ target: kernel.proc, prefix: '/rumptest' });
+    try {
+      expect(fs.readFileSync).not.toBe(origReadFileSync);
+      // named ESM bindings were re-synced
+      writeFileSync('/rumptest/mnt/a.txt', 'kernel side');
+      writeFileSync(`${hostDir}/a.txt`, 'host side');
+      expect(kernelRead(kernel.proc, '/mnt/a.txt').toString()).toBe('kernel side');
+      expect(readFileSync(`${hostDir}/a.txt`, 'utf8')).toBe('host side');
+      expect(existsSync('/rumptest/mnt/a.txt')).toBe(true);
+      expect(existsSync('/rumptest')).toBe(true);
+
+      // errors carry the program's paths
+      expect(() => readFileSync('/rumptest/mnt/missing')).toThrow(
+        expect.objectContaining({ code: 'ENOENT', path: '/rumptest/mnt/missing', message: "ENOENT: no such file or directory, open '/rumptest/mnt/missing'" }),
+      );
+
+      // descriptors: shifted, routed back by number
+      const fd = fs.openSync('/rumptest/mnt/a.txt', 'r');
+      expect(fd).toBeGreaterThanOrEqual(RUMP_FD_BASE);
+      const buf = Buffer.alloc(6);
+      const n = await new Promise<number>((res, rej) => fs.read(fd, buf, 0, 6, 0, (e, got) => (e ? rej(e) : res(got))));
+      expect(buf.subarray(0, n).toString()).toBe('kernel');
+      expect(fs.fstatSync(fd).size).toBe(11);
+      fs.closeSync(fd);
+      expect(kernel.proc.fd.fds()).toEqual([]);
+
+      // promises, paths in results mapped back
+      fs.mkdirSync('/rumptest/mnt/d/e', { recursive: true });
+      const ents = await readdir('/rumptest/mnt/d', { withFileTypes: true });
+      expect(ents.map((d) => [d.name, d.parentPath, d.isDirectory()])).toEqual([['e', '/rumptest/mnt/d', true]]);
+      expect(fs.realpathSync('/rumptest/mnt/d/e/..')).toBe('/rumptest/mnt/d');
+      expect(fs.mkdtempSync('/rumptest/mnt/t-')).toMatch(/^\/rumptest\/mnt\/t-.{6}$/);
+      expect(fs.mkdirSync('/rumptest/mnt/p/q', { recursive: true })).toBe('/rumptest/mnt/p');
+
+      // two paths across the border: EXDEV in every flavour
+      await expect(renameP('/rumptest/mnt/a.txt', `${hostDir}/b`)).rejects.toMatchObject({ code: 'EXDEV' });
+      expect(() => fs.linkSync(`${hostDir}/a.txt`, '/rumptest/mnt/l')).toThrow(expect.objectContaining({ code: 'EXDEV' }));
+      const cbErr = await new Promise((res) => fs.copyFile('/rumptest/mnt/a.txt', `${hostDir}/c`, res));
+      expect(cbErr).toMatchObject({ code: 'EXDEV' });
+      // both inside: fine
+      await renameP('/rumptest/mnt/a.txt', '/rumptest/mnt/b.txt');
+      expect(kernelRead(kernel.proc, '/mnt/b.txt').toString()).toBe('kernel side');
+    } finally {
+      h.uninstall();
+      kernel.halt();
+    }
+    expect(fs.readFileSync).toBe(origReadFileSync);
+    expect(existsSync('/rumptest')).toBe(false);
+    expect(() => readFileSync('/rumptest/mnt/b.txt')).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+  });
+});

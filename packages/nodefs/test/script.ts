@@ -1,0 +1,270 @@
+/**
+ * The differential scripts: the same node:fs calls run on the host's real node:fs and on the facade
+ * (over tmpfs, over a rump server); values and error shapes (code, syscall, path, dest, errno, name)
+ * must come out the same — the host's Node is the oracle.
+ */
+import type * as hostFs from 'node:fs';
+
+export type Fs = Pick<
+  typeof hostFs,
+  | 'writeFileSync' | 'readFileSync' | 'appendFileSync' | 'openSync' | 'closeSync' | 'readSync' | 'writeSync' | 'fstatSync'
+  | 'mkdirSync' | 'readdirSync' | 'statSync' | 'lstatSync' | 'chmodSync' | 'symlinkSync' | 'readlinkSync' | 'linkSync'
+  | 'renameSync' | 'rmdirSync' | 'rmSync' | 'unlinkSync' | 'truncateSync' | 'ftruncateSync' | 'utimesSync' | 'accessSync'
+  | 'existsSync' | 'copyFileSync' | 'realpathSync' | 'mkdtempSync' | 'readFile' | 'stat' | 'exists' | 'mkdir'
+  | 'write' | 'read' | 'open' | 'close' | 'readdir' | 'createReadStream' | 'createWriteStream'
+> & {
+  constants: { COPYFILE_EXCL: number; O_CREAT: number; O_RDWR: number; R_OK: number; W_OK: number };
+  promises: Pick<
+    typeof hostFs.promises,
+    'writeFile' | 'appendFile' | 'readFile' | 'mkdir' | 'readdir' | 'stat' | 'rename' | 'copyFile' | 'access' | 'rmdir' | 'realpath' | 'open'
+  >;
+};
+
+/** Outcome of one call: its value (paths made root-relative) or its error's Node fields. */
+export function outcome(root: string, fn: () => unknown): unknown {
+  const rel = (v: unknown): unknown =>
+    typeof v === 'string' && v.startsWith(root) ? `<root>${v.slice(root.length)}` : Array.isArray(v) ? v.map(rel) : v;
+  try {
+    const v = fn();
+    return { ok: Buffer.isBuffer(v) ? v.toString('hex') : rel(v) };
+  } catch (e) {
+    const x = e as { code?: string; syscall?: string; path?: string; dest?: string; errno?: number; name?: string };
+    return { code: x.code, syscall: x.syscall, path: rel(x.path), dest: rel(x.dest), errno: x.errno, name: x.name };
+  }
+}
+
+export function script(fs: Fs, root: string): Record<string, unknown> {
+  const r = (p: string): string => `${root}${p}`;
+  const log: Record<string, unknown> = {};
+  const run = (name: string, fn: () => unknown): void => {
+    log[name] = outcome(root, fn);
+  };
+  run('writeFile', () => fs.writeFileSync(r('/a.txt'), 'hello'));
+  run('appendFile', () => fs.appendFileSync(r('/a.txt'), ' world'));
+  run('readFile utf8', () => fs.readFileSync(r('/a.txt'), 'utf8'));
+  run('readFile buffer', () => fs.readFileSync(r('/a.txt')));
+  run('readFile missing', () => fs.readFileSync(r('/nope')));
+  run('readFile dir', () => fs.readFileSync(r('/')));
+  run('writeFile wx existing', () => fs.writeFileSync(r('/a.txt'), 'x', { flag: 'wx' }));
+  run('mkdir -p', () => fs.mkdirSync(r('/d/e/f'), { recursive: true }));
+  run('mkdir -p again', () => fs.mkdirSync(r('/d/e/f'), { recursive: true }));
+  run('mkdir -p through file', () => fs.mkdirSync(r('/a.txt/x'), { recursive: true }));
+  run('mkdir existing', () => fs.mkdirSync(r('/d')));
+  run('mkdir missing parent', () => fs.mkdirSync(r('/q/r')));
+  run('writeFile deep', () => fs.writeFileSync(r('/d/e/f/g.bin'), Buffer.from([1, 2, 3])));
+  run('readdir', () => fs.readdirSync(r('/')).sort());
+  run('readdir types', () =>
+    fs
+      .readdirSync(r('/d/e'), { withFileTypes: true })
+      .map((d) => [d.name, d.isDirectory(), d.isFile(), d.isSymbolicLink()])
+      .sort(),
+  );
+  run('readdir recursive', () => fs.readdirSync(r('/d'), { recursive: true }).sort());
+  run('readdir missing', () => fs.readdirSync(r('/nope')));
+  run('readdir file', () => fs.readdirSync(r('/a.txt')));
+  run('chmod', () => fs.chmodSync(r('/a.txt'), 0o640));
+  run('stat', () => {
+    const s = fs.statSync(r('/a.txt'));
+    return [s.size, s.mode & 0o7777, s.isFile(), s.isDirectory(), s.nlink, typeof s.mtimeMs, s.birthtime instanceof Date];
+  });
+  run('stat missing', () => fs.statSync(r('/nope')));
+  run('stat missing no throw', () => fs.statSync(r('/nope'), { throwIfNoEntry: false }));
+  run('symlink', () => fs.symlinkSync('a.txt', r('/ln')));
+  run('symlink existing', () => fs.symlinkSync('a.txt', r('/ln')));
+  run('readlink', () => fs.readlinkSync(r('/ln')));
+  run('readlink non-link', () => fs.readlinkSync(r('/a.txt')));
+  run('lstat link', () => {
+    const s = fs.lstatSync(r('/ln'));
+    return [s.isSymbolicLink(), s.isFile(), s.size];
+  });
+  run('stat through link', () => fs.statSync(r('/ln')).size);
+  run('realpath', () => fs.realpathSync(r('/ln')));
+  run('realpath dots', () => fs.realpathSync(r('/d/e/../e/./f/g.bin')));
+  run('link', () => fs.linkSync(r('/a.txt'), r('/hard')));
+  run('nlink', () => fs.statSync(r('/a.txt')).nlink);
+  run('link existing', () => fs.linkSync(r('/a.txt'), r('/hard')));
+  run('rename', () => fs.renameSync(r('/hard'), r('/hard2')));
+  run('rename missing', () => fs.renameSync(r('/nope'), r('/x')));
+  run('rename over non-empty dir', () => fs.renameSync(r('/d/e'), r('/d')));
+  run('rmdir non-empty', () => fs.rmdirSync(r('/d')));
+  run('rmdir missing', () => fs.rmdirSync(r('/nope')));
+  run('rm dir', () => fs.rmSync(r('/d')));
+  run('rm force missing', () => fs.rmSync(r('/nope'), { force: true }));
+  run('rm -r', () => fs.rmSync(r('/d'), { recursive: true }));
+  run('exists after rm', () => fs.existsSync(r('/d')));
+  run('unlink', () => fs.unlinkSync(r('/hard2')));
+  run('unlink missing', () => fs.unlinkSync(r('/hard2')));
+  run('truncate', () => fs.truncateSync(r('/a.txt'), 3));
+  run('after truncate', () => fs.readFileSync(r('/a.txt'), 'latin1'));
+  run('truncate missing', () => fs.truncateSync(r('/nope'), 3));
+  run('utimes', () => fs.utimesSync(r('/a.txt'), new Date(1_600_000_000_123), 1_500_000_000.5));
+  run('times', () => {
+    const s = fs.statSync(r('/a.txt'));
+    // Node goes through a float of seconds (1600000000.123 → …122.999 ms); the facade keeps whole ms exact
+    return [Math.round(s.atimeMs), Math.round(s.mtimeMs), s.mtime.toISOString()];
+  });
+  run('utimes missing', () => fs.utimesSync(r('/nope'), 1, 1));
+  run('access', () => fs.accessSync(r('/a.txt'), fs.constants.R_OK | fs.constants.W_OK));
+  run('access missing', () => fs.accessSync(r('/nope')));
+  run('exists', () => [fs.existsSync(r('/a.txt')), fs.existsSync(r('/nope'))]);
+  run('copyFile', () => fs.copyFileSync(r('/a.txt'), r('/b.txt')));
+  run('copied', () => [fs.readFileSync(r('/b.txt'), 'utf8'), fs.statSync(r('/b.txt')).mode & 0o777]);
+  run('copyFile excl', () => fs.copyFileSync(r('/a.txt'), r('/b.txt'), fs.constants.COPYFILE_EXCL));
+  run('copyFile missing', () => fs.copyFileSync(r('/nope'), r('/c.txt')));
+  run('fd io', () => {
+    const fd = fs.openSync(r('/io'), 'w+');
+    const out: unknown[] = [];
+    out.push(fs.writeSync(fd, Buffer.from('abcdef'), 1, 4, 10));
+    out.push(fs.writeSync(fd, 'XY'));
+    out.push(fs.writeSync(fd, 'Z', 20));
+    const buf = Buffer.alloc(32);
+    out.push(fs.readSync(fd, buf, 0, 32, 0), buf.toString('hex'));
+    out.push(fs.readSync(fd, buf, { position: 10, length: 2 }), buf.subarray(0, 2).toString());
+    fs.ftruncateSync(fd, 4);
+    out.push(fs.fstatSync(fd).size);
+    fs.closeSync(fd);
+    return out;
+  });
+  run('numeric flags', () => {
+    const fd = fs.openSync(r('/num'), fs.constants.O_CREAT | fs.constants.O_RDWR, 0o600);
+    fs.closeSync(fd);
+    return fs.statSync(r('/num')).mode & 0o777;
+  });
+  run('append flag', () => {
+    const fd = fs.openSync(r('/io'), 'a');
+    fs.writeSync(fd, 'tail', 0);
+    fs.closeSync(fd);
+    return fs.readFileSync(r('/io'), 'hex');
+  });
+  run('symlink loop', () => (fs.symlinkSync('loop2', r('/loop1')), fs.symlinkSync('loop1', r('/loop2'))));
+  run('stat loop', () => fs.statSync(r('/loop1')));
+  run('bigint stat', () => {
+    const s = fs.statSync(r('/a.txt'), { bigint: true });
+    return [typeof s.size, s.size.toString(), typeof s.mtimeNs, s.isFile()];
+  });
+  run('readdir buffer', () => fs.readdirSync(r('/'), { encoding: 'buffer' }).map((b) => b.toString('hex')).sort());
+  run('mkdtemp', () => {
+    const d = fs.mkdtempSync(r('/tmp-'));
+    return [d.startsWith(r('/tmp-')), d.length - r('/tmp-').length, fs.statSync(d).mode & 0o777];
+  });
+  run('close bad fd', () => fs.closeSync(999));
+  run('open bad flag', () => fs.openSync(r('/a.txt'), 'rw'));
+  return log;
+}
+
+
+/** Outcome of an async call: its value, or its error's Node fields. */
+async function outcomeAsync(root: string, fn: () => Promise<unknown>): Promise<unknown> {
+  try {
+    const v = await fn();
+    return outcome(root, () => v);
+  } catch (e) {
+    return errorFields(root, e);
+  }
+}
+
+/** The Node fields of an error, as outcome() reports a thrown one. */
+function errorFields(root: string, e: unknown): unknown {
+  return outcome(root, () => {
+    throw e instanceof Error ? e : new Error(String(e));
+  });
+}
+
+/** Call a callback-style function; resolve with [callbackRanBeforeReturn, ...callback args]. */
+function viaCallback(call: (cb: (...args: unknown[]) => void) => void): Promise<unknown[]> {
+  return new Promise((resolve) => {
+    let returned = false;
+    call((...args) => resolve([!returned, ...args]));
+    returned = true;
+  });
+}
+
+/** Callbacks, fs.promises, FileHandle and streams, for the same comparison. */
+export async function asyncScript(fs: Fs, root: string): Promise<Record<string, unknown>> {
+  const r = (p: string): string => `${root}${p}`;
+  const p = fs.promises;
+  const log: Record<string, unknown> = {};
+  const run = async (name: string, fn: () => Promise<unknown>): Promise<void> => {
+    log[name] = await outcomeAsync(root, fn);
+  };
+  const errOf = (e: unknown): unknown => (e === null ? null : errorFields(root, e));
+  await run('p.writeFile', () => p.writeFile(r('/p.txt'), 'promised'));
+  await run('p.appendFile', () => p.appendFile(r('/p.txt'), '!'));
+  await run('p.readFile', () => p.readFile(r('/p.txt'), 'utf8'));
+  await run('p.readFile missing', () => p.readFile(r('/none')));
+  await run('p.mkdir -p', () => p.mkdir(r('/pd/x/y'), { recursive: true }));
+  await run('p.readdir types', async () => (await p.readdir(r('/pd'), { withFileTypes: true })).map((d) => [d.name, d.isDirectory(), d.parentPath]));
+  await run('p.stat', async () => {
+    const s = await p.stat(r('/p.txt'));
+    return [s.size, s.isFile()];
+  });
+  await run('p.rename', () => p.rename(r('/p.txt'), r('/pd/p.txt')));
+  await run('p.copyFile', () => p.copyFile(r('/pd/p.txt'), r('/pd/q.txt')));
+  await run('p.access missing', () => p.access(r('/p.txt')));
+  await run('p.rm non-empty', () => p.rmdir(r('/pd')));
+  await run('p.realpath', () => p.realpath(r('/pd/x/../q.txt')));
+  await run('filehandle', async () => {
+    const h = await p.open(r('/fh.bin'), 'w+');
+    const out: unknown[] = [];
+    out.push((await h.write(Buffer.from('0123456789'))).bytesWritten);
+    out.push((await h.write('abc', 2)).bytesWritten);
+    const b = Buffer.alloc(6);
+    const got = await h.read(b, 0, 6, 1);
+    out.push(got.bytesRead, b.toString());
+    out.push((await h.stat()).size);
+    await h.truncate(4);
+    out.push((await h.readFile('utf8')).length);
+    await h.close();
+    out.push(await h.read(b, 0, 1, 0).then(() => 'read after close', (e: NodeJS.ErrnoException) => e.code));
+    return out;
+  });
+  await run('p.readFile handle', async () => {
+    const h = await p.open(r('/fh.bin'), 'r');
+    try {
+      return await p.readFile(h, 'latin1');
+    } finally {
+      await h.close();
+    }
+  });
+  await run('cb readFile', async () => {
+    const [sync, err, data] = await viaCallback((cb) => fs.readFile(r('/fh.bin'), 'utf8', cb));
+    return [sync, err, data];
+  });
+  await run('cb stat missing', async () => {
+    const [sync, err] = await viaCallback((cb) => fs.stat(r('/none'), cb));
+    return [sync, errOf(err)];
+  });
+  await run('cb exists', async () => {
+    const a = await viaCallback((cb) => fs.exists(r('/fh.bin'), cb));
+    const b = await viaCallback((cb) => fs.exists(r('/none'), cb));
+    return [a, b];
+  });
+  await run('cb mkdir -p', async () => viaCallback((cb) => fs.mkdir(r('/cb/a'), { recursive: true }, cb)));
+  await run('cb open write read close', async () => {
+    const [, e1, fd] = await viaCallback((cb) => fs.open(r('/cb/f'), 'w+', cb));
+    const [, e2, n, buf] = await viaCallback((cb) => fs.write(fd as number, Buffer.from('hello'), 0, 5, null, cb));
+    const into = Buffer.alloc(5);
+    const [, e3, m] = await viaCallback((cb) => fs.read(fd as number, into, 0, 5, 0, cb));
+    const [, e4] = await viaCallback((cb) => fs.close(fd as number, cb));
+    return [e1, e2, n, Buffer.isBuffer(buf), e3, m, into.toString(), e4];
+  });
+  await run('cb readdir missing', async () => {
+    const [sync, err] = await viaCallback((cb) => fs.readdir(r('/none'), cb));
+    return [sync, errOf(err)];
+  });
+  await run('streams', async () => {
+    const { pipeline } = await import('node:stream/promises');
+    await pipeline(fs.createReadStream(r('/fh.bin'), { start: 1, end: 2 }), fs.createWriteStream(r('/cb/s'), { flags: 'a' }));
+    await pipeline(fs.createReadStream(r('/fh.bin')), fs.createWriteStream(r('/cb/s'), { flags: 'a' }));
+    const chunks: Buffer[] = [];
+    for await (const c of fs.createReadStream(r('/cb/s'), { highWaterMark: 2 })) chunks.push(c as Buffer);
+    return [chunks.length, Buffer.concat(chunks).toString()];
+  });
+  await run('stream missing', () =>
+    new Promise((resolve) => {
+      const s = fs.createReadStream(r('/none'));
+      s.on('error', (e) => resolve(errOf(e)));
+    }),
+  );
+  return log;
+}
