@@ -343,12 +343,12 @@ function initInodeBlocks(ump: Ufsmount, h: HeldCg, rel: number): void {
   cgp.set('initediblk', inited);
 }
 
-/** ffs_valloc: a free inode for a new file of `mode` in directory `pip`. ENOSPC when none. */
-export function ffs_valloc(pip: Inode, isdir: boolean): number {
+/** ffs_valloc: a free inode for a new file in directory `pip` (near `want` if given). ENOSPC when none. */
+export function ffs_valloc(pip: Inode, isdir: boolean, want?: number): number {
   const ump = pip.ump;
   const fs = ump.fs;
   if (fs.cs_nifree <= 0) nospc(ump, 'inode allocation');
-  let ipref = isdir ? dirpref(pip) * fs.ipg : pip.ino;
+  let ipref = want ?? (isdir ? dirpref(pip) * fs.ipg : pip.ino);
   if (ipref >= maxino(fs)) ipref = 0;
   const ino = hashalloc(ump, ino_to_cg(fs, ipref), ipref, isdir ? 1 : 0, nodealloccg);
   if (!ino) nospc(ump, 'inode allocation');

@@ -1,6 +1,6 @@
 /**
  * @rumpts/rumpfs-ffs — the Berkeley Fast File System (UFS1/UFS2), as the kernel module
- * `rumpfs_ffs` registering file system type `ffs`. Read-only for now.
+ * `rumpfs_ffs` registering file system type `ffs`, read-write, plus the newfs tool.
  */
 import type { Kernel, ModInfo } from '@rumpts/librump';
 import { vfs_attach, vfs_detach } from '@rumpts/rumpvfs';
@@ -30,3 +30,5 @@ export { ffs_getattr } from './attr.js';
 export { ffs_statvfs } from './statvfs.js';
 export { ffs_sbread, superblockInvalid, geometryInvalid, type FoundSuperblock } from './sbread.js';
 export * as ondisk from './ondisk/index.js';
+/** Tools (the fsu newfs/fsck/makefs commands call these). */
+export { newfs, type NewfsOptions, type NewfsResult } from './tools/newfs.js';
