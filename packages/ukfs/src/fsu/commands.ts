@@ -1,32 +1,48 @@
-/** The fsu commands that work inside a mounted image (fs-utils' fsu_ls, fsu_cat, fsu_ecp …). */
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeSync, lstatSync, readlinkSync, symlinkSync, readSync } from 'node:fs';
+/**
+ * The fsu commands (fs-utils' fsu_ls, fsu_cat, fsu_ecp …), written against an FsuTarget so they run on a
+ * mounted image or on a rump server alike. Paths are the target's; host paths are Node's.
+ */
+import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, statSync, symlinkSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import {
-  DT_DIR, errno, isRumpError, O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG,
-  S_IFSOCK, type Stat,
+  errno, isRumpError, O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK,
+  SEEK_END, type Stat,
 } from '@rumpts/librump';
-import type { Ukfs } from '../ukfs.js';
+import type { FsuTarget } from './target.js';
 import type { Progress } from './progress.js';
 
 export type Out = (line: string) => void;
 
 const CHUNK = 1 << 20;
 
-/** Join image paths. */
+/** Join target paths. */
 export function ijoin(a: string, b: string): string {
   return a.endsWith('/') ? `${a}${b}` : `${a}/${b}`;
 }
 
-function names(fs: Ukfs, dir: string, all: boolean): string[] {
-  return fs
-    .readdir(dir)
+/** Every entry of a directory (getdents to the end). */
+async function readdir(fs: FsuTarget, dir: string): Promise<{ name: string }[]> {
+  const fd = await fs.open(dir, O_RDONLY);
+  try {
+    const out: { name: string }[] = [];
+    for (let d = await fs.getdents(fd, 65536); d.length > 0; d = await fs.getdents(fd, 65536)) out.push(...d);
+    return out;
+  } finally {
+    await fs.close(fd);
+  }
+}
+
+/** Sorted names of a directory, without '.' and '..' (and dot files unless `all`). */
+async function names(fs: FsuTarget, dir: string, all: boolean): Promise<string[]> {
+  return (await readdir(fs, dir))
     .map((d) => d.name)
-    .filter((n) => all || !n.startsWith('.'))
-    .filter((n) => n !== '.' && n !== '..')
+    .filter((n) => n !== '.' && n !== '..' && (all || !n.startsWith('.')))
     .sort();
 }
 
-function modeString(mode: number): string {
+const isDir = (st: Stat): boolean => (st.mode & S_IFMT) === S_IFDIR;
+
+export function modeString(mode: number): string {
   const t = mode & S_IFMT;
   const c = t === S_IFDIR ? 'd' : t === S_IFLNK ? 'l' : t === S_IFCHR ? 'c' : t === S_IFBLK ? 'b' : t === S_IFIFO ? 'p' : t === S_IFSOCK ? 's' : '-';
   const r = (bit: number, ch: string): string => ((mode & bit) !== 0 ? ch : '-');
@@ -37,71 +53,86 @@ function modeString(mode: number): string {
   return s;
 }
 
-function longLine(fs: Ukfs, path: string, name: string, st: Stat): string {
+async function longLine(fs: FsuTarget, path: string, name: string, st: Stat): Promise<string> {
   const date = new Date(st.mtime.sec * 1000).toISOString().slice(0, 16).replace('T', ' ');
-  const size = (st.mode & S_IFMT) === S_IFCHR || (st.mode & S_IFMT) === S_IFBLK ? `${st.rdev >>> 8 & 0xfff}, ${st.rdev & 0xff}` : String(st.size);
+  const dev = (st.mode & S_IFMT) === S_IFCHR || (st.mode & S_IFMT) === S_IFBLK;
+  const size = dev ? `${(st.rdev >>> 8) & 0xfff}, ${st.rdev & 0xff}` : String(st.size);
   let line = `${modeString(st.mode)} ${String(st.nlink).padStart(3)} ${String(st.uid).padEnd(5)} ${String(st.gid).padEnd(5)} ${size.padStart(9)} ${date} ${name}`;
-  if ((st.mode & S_IFMT) === S_IFLNK) line += ` -> ${fs.readlink(path)}`;
+  if ((st.mode & S_IFMT) === S_IFLNK) line += ` -> ${await fs.readlink(path)}`;
   return line;
 }
 
-export function cmd_ls(fs: Ukfs, paths: string[], o: { long?: boolean; all?: boolean; recursive?: boolean }, out: Out): void {
+export async function cmd_ls(fs: FsuTarget, paths: string[], o: { long?: boolean; all?: boolean; recursive?: boolean }, out: Out): Promise<void> {
   const targets = paths.length ? paths : ['/'];
-  const one = (path: string, header: boolean): void => {
-    const st = fs.lstat(path);
-    if ((st.mode & S_IFMT) !== S_IFDIR) {
-      out(o.long ? longLine(fs, path, path, st) : path);
+  const one = async (path: string, header: boolean): Promise<void> => {
+    const st = await fs.lstat(path);
+    if (!isDir(st)) {
+      out(o.long ? await longLine(fs, path, path, st) : path);
       return;
     }
     if (header) out(`${path}:`);
-    const ns = names(fs, path, !!o.all);
+    const ns = await names(fs, path, !!o.all);
+    const subdirs: string[] = [];
     for (const n of ns) {
       const p = ijoin(path, n);
-      out(o.long ? longLine(fs, p, n, fs.lstat(p)) : n);
+      const cst = await fs.lstat(p);
+      if (isDir(cst)) subdirs.push(p);
+      out(o.long ? await longLine(fs, p, n, cst) : n);
     }
     if (o.recursive) {
-      for (const n of ns) {
-        const p = ijoin(path, n);
-        if ((fs.lstat(p).mode & S_IFMT) === S_IFDIR) {
-          out('');
-          one(p, true);
-        }
+      for (const p of subdirs) {
+        out('');
+        await one(p, true);
       }
     }
   };
-  targets.forEach((t, i) => {
+  for (let i = 0; i < targets.length; i++) {
     if (i > 0) out('');
-    one(t, targets.length > 1 || !!o.recursive);
-  });
+    await one(targets[i] as string, targets.length > 1 || !!o.recursive);
+  }
 }
 
-/** Stream a file of the image to a sink in chunks. */
-function readFileChunks(fs: Ukfs, path: string, sink: (b: Uint8Array) => void, progress?: Progress): void {
-  const p = fs.proc;
-  const fd = p.open(path, O_RDONLY);
+/** Stream a file of the target to a sink in chunks. */
+async function readFileChunks(fs: FsuTarget, path: string, sink: (b: Uint8Array) => void, progress?: Progress): Promise<void> {
+  const fd = await fs.open(path, O_RDONLY);
   try {
     const buf = new Uint8Array(CHUNK);
     for (;;) {
-      const n = p.read(fd, buf);
+      const n = await fs.read(fd, buf);
       if (n === 0) break;
       sink(buf.subarray(0, n));
       progress?.add(n);
     }
   } finally {
-    p.close(fd);
+    await fs.close(fd);
   }
 }
 
-export function cmd_cat(fs: Ukfs, paths: string[], write: (b: Uint8Array) => void): void {
-  for (const path of paths) readFileChunks(fs, path, write);
+/** Write a file of the target from chunks (created or truncated). */
+async function writeFileChunks(fs: FsuTarget, to: string, mode: number, fill: (sink: (b: Uint8Array) => Promise<void>) => Promise<void>): Promise<void> {
+  const fd = await fs.open(to, O_WRONLY | O_CREAT | O_TRUNC, mode);
+  try {
+    await fill(async (b) => {
+      let off = 0;
+      while (off < b.length) off += await fs.write(fd, b.subarray(off));
+    });
+  } finally {
+    await fs.close(fd);
+  }
 }
 
-/** Total bytes of regular files under an image path (for the progress bar). */
-function imageBytes(fs: Ukfs, path: string): number {
-  const st = fs.lstat(path);
+export async function cmd_cat(fs: FsuTarget, paths: string[], write: (b: Uint8Array) => void): Promise<void> {
+  for (const path of paths) await readFileChunks(fs, path, write);
+}
+
+/** Total bytes of regular files under a target path (for the progress bar). */
+async function targetBytes(fs: FsuTarget, path: string): Promise<number> {
+  const st = await fs.lstat(path);
   if ((st.mode & S_IFMT) === S_IFREG) return st.size;
-  if ((st.mode & S_IFMT) !== S_IFDIR) return 0;
-  return names(fs, path, true).reduce((s, n) => s + imageBytes(fs, ijoin(path, n)), 0);
+  if (!isDir(st)) return 0;
+  let s = 0;
+  for (const n of await names(fs, path, true)) s += await targetBytes(fs, ijoin(path, n));
+  return s;
 }
 
 function hostBytes(path: string): number {
@@ -111,29 +142,36 @@ function hostBytes(path: string): number {
   return readdirSync(path).reduce((s, n) => s + hostBytes(join(path, n)), 0);
 }
 
-/** cp -R destination rule: into an existing directory the source keeps its name, else it becomes dst. */
-function hostTarget(src: string, dst: string): string {
-  return existsSync(dst) && statSync(dst).isDirectory() ? join(dst, basename(src) || 'root') : dst;
+const hostIsDir = (p: string): boolean => existsSync(p) && statSync(p).isDirectory();
+
+async function targetIsDir(fs: FsuTarget, p: string): Promise<boolean> {
+  try {
+    return isDir(await fs.stat(p));
+  } catch (e) {
+    if (isRumpError(e) && (e.code === 'ENOENT' || e.code === 'ENOTDIR')) return false;
+    throw e;
+  }
 }
 
-export function cmd_get(fs: Ukfs, srcs: string[], dst: string, o: { recursive?: boolean }, progress: Progress): void {
-  if (srcs.length > 1 && !(existsSync(dst) && statSync(dst).isDirectory())) throw errno('ENOTDIR', 'target must be a directory for several sources', { path: dst });
-  progress.start(srcs.reduce((s, x) => s + imageBytes(fs, x), 0));
-  const copy = (src: string, to: string): void => {
-    const st = fs.lstat(src);
+/** fsu get: copy out to the host, with cp -R's rule for the destination. */
+export async function cmd_get(fs: FsuTarget, srcs: string[], dst: string, o: { recursive?: boolean }, progress: Progress): Promise<void> {
+  if (srcs.length > 1 && !hostIsDir(dst)) throw errno('ENOTDIR', 'target must be a directory for several sources', { path: dst });
+  let total = 0;
+  for (const s of srcs) total += await targetBytes(fs, s);
+  progress.start(total);
+  const copy = async (src: string, to: string): Promise<void> => {
+    const st = await fs.lstat(src);
     const t = st.mode & S_IFMT;
     if (t === S_IFDIR) {
       if (!o.recursive) throw errno('EISDIR', 'is a directory (use -r)', { path: src });
       if (!existsSync(to)) mkdirSync(to, { mode: st.mode & 0o7777 });
-      for (const n of names(fs, src, true)) copy(ijoin(src, n), join(to, n));
+      for (const n of await names(fs, src, true)) await copy(ijoin(src, n), join(to, n));
     } else if (t === S_IFLNK) {
-      symlinkSync(fs.readlink(src), to);
+      symlinkSync(await fs.readlink(src), to);
     } else if (t === S_IFREG) {
       const fd = openSync(to, 'w', st.mode & 0o777);
       try {
-        readFileChunks(fs, src, (b) => {
-          writeSync(fd, b);
-        }, progress);
+        await readFileChunks(fs, src, (b) => void writeSync(fd, b), progress);
       } finally {
         closeSync(fd);
       }
@@ -142,56 +180,34 @@ export function cmd_get(fs: Ukfs, srcs: string[], dst: string, o: { recursive?: 
     }
   };
   for (const src of srcs) {
-    const isRootCopy = src === '/' || src === '';
-    copy(src, isRootCopy && !existsSync(dst) ? dst : hostTarget(src, dst));
+    const root = src === '/' || src === '';
+    await copy(src, root && !existsSync(dst) ? dst : hostIsDir(dst) ? join(dst, basename(src) || 'root') : dst);
   }
   progress.stop();
 }
 
-/** Image-side cp -R destination rule. */
-function imageTarget(fs: Ukfs, name: string, dst: string): string {
-  try {
-    if ((fs.stat(dst).mode & S_IFMT) === S_IFDIR) return ijoin(dst, name);
-  } catch (e) {
-    if (!(isRumpError(e) && e.code === 'ENOENT')) throw e;
-  }
-  return dst;
-}
-
-function writeImageFile(fs: Ukfs, to: string, mode: number, chunks: (sink: (b: Uint8Array) => void) => void): void {
-  const p = fs.proc;
-  const fd = p.open(to, O_WRONLY | O_CREAT | O_TRUNC, mode);
-  try {
-    chunks((b) => {
-      let off = 0;
-      while (off < b.length) off += p.write(fd, b.subarray(off));
-    });
-  } finally {
-    p.close(fd);
-  }
-}
-
-export function cmd_put(fs: Ukfs, srcs: string[], dst: string, o: { recursive?: boolean }, progress: Progress): void {
+/** fsu put: copy host files in, with cp -R's rule for the destination. */
+export async function cmd_put(fs: FsuTarget, srcs: string[], dst: string, o: { recursive?: boolean }, progress: Progress): Promise<void> {
   progress.start(srcs.reduce((s, x) => s + hostBytes(x), 0));
-  const copy = (src: string, to: string): void => {
+  const copy = async (src: string, to: string): Promise<void> => {
     const st = lstatSync(src);
     if (st.isDirectory()) {
       if (!o.recursive) throw errno('EISDIR', 'is a directory (use -r)', { path: src });
       try {
-        fs.mkdir(to, st.mode & 0o7777);
+        await fs.mkdir(to, st.mode & 0o7777);
       } catch (e) {
         if (!(isRumpError(e) && e.code === 'EEXIST')) throw e;
       }
-      for (const n of readdirSync(src).sort()) copy(join(src, n), ijoin(to, n));
+      for (const n of readdirSync(src).sort()) await copy(join(src, n), ijoin(to, n));
     } else if (st.isSymbolicLink()) {
-      fs.symlink(readlinkSync(src), to);
+      await fs.symlink(readlinkSync(src), to);
     } else if (st.isFile()) {
-      writeImageFile(fs, to, st.mode & 0o7777, (sink) => {
+      await writeFileChunks(fs, to, st.mode & 0o7777, async (sink) => {
         const fd = openSync(src, 'r');
         try {
           const buf = new Uint8Array(CHUNK);
           for (let n = readSync(fd, buf); n > 0; n = readSync(fd, buf)) {
-            sink(buf.subarray(0, n));
+            await sink(buf.subarray(0, n));
             progress.add(n);
           }
         } finally {
@@ -202,66 +218,80 @@ export function cmd_put(fs: Ukfs, srcs: string[], dst: string, o: { recursive?: 
       throw errno('EOPNOTSUPP', 'not copying a host device, fifo or socket', { path: src });
     }
   };
-  for (const src of srcs) copy(src, imageTarget(fs, basename(src), dst));
+  const into = await targetIsDir(fs, dst);
+  if (srcs.length > 1 && !into) throw errno('ENOTDIR', 'target must be a directory for several sources', { path: dst });
+  for (const src of srcs) await copy(src, into ? ijoin(dst, basename(src)) : dst);
   progress.stop();
 }
 
-export function cmd_cp(fs: Ukfs, src: string, dst: string, o: { recursive?: boolean }): void {
-  const copy = (from: string, to: string): void => {
-    const st = fs.lstat(from);
+export async function cmd_cp(fs: FsuTarget, src: string, dst: string, o: { recursive?: boolean }): Promise<void> {
+  const copy = async (from: string, to: string): Promise<void> => {
+    const st = await fs.lstat(from);
     const t = st.mode & S_IFMT;
     if (t === S_IFDIR) {
       if (!o.recursive) throw errno('EISDIR', 'is a directory (use -r)', { path: from });
-      fs.mkdir(to, st.mode & 0o7777);
-      for (const n of names(fs, from, true)) copy(ijoin(from, n), ijoin(to, n));
-    } else if (t === S_IFLNK) fs.symlink(fs.readlink(from), to);
-    else if (t === S_IFREG) writeImageFile(fs, to, st.mode & 0o7777, (sink) => readFileChunks(fs, from, sink));
-    else fs.mknod(to, st.mode, st.rdev);
+      await fs.mkdir(to, st.mode & 0o7777);
+      for (const n of await names(fs, from, true)) await copy(ijoin(from, n), ijoin(to, n));
+    } else if (t === S_IFLNK) await fs.symlink(await fs.readlink(from), to);
+    else if (t === S_IFREG) await writeFileChunks(fs, to, st.mode & 0o7777, (sink) => readFileChunks(fs, from, (b) => void sink(b)));
+    else await fs.mknod(to, st.mode, st.rdev);
   };
-  copy(src, imageTarget(fs, basename(src), dst));
+  await copy(src, (await targetIsDir(fs, dst)) ? ijoin(dst, basename(src)) : dst);
 }
 
-export function cmd_mv(fs: Ukfs, src: string, dst: string): void {
-  fs.rename(src, imageTarget(fs, basename(src), dst));
+export async function cmd_mv(fs: FsuTarget, src: string, dst: string): Promise<void> {
+  await fs.rename(src, (await targetIsDir(fs, dst)) ? ijoin(dst, basename(src)) : dst);
 }
 
-export function cmd_rm(fs: Ukfs, paths: string[], o: { recursive?: boolean; force?: boolean }): void {
-  const rm = (path: string): void => {
+export async function cmd_rm(fs: FsuTarget, paths: string[], o: { recursive?: boolean; force?: boolean }): Promise<void> {
+  const rm = async (path: string): Promise<void> => {
     let st: Stat;
     try {
-      st = fs.lstat(path);
+      st = await fs.lstat(path);
     } catch (e) {
       if (o.force && isRumpError(e) && e.code === 'ENOENT') return;
       throw e;
     }
-    if ((st.mode & S_IFMT) === S_IFDIR) {
+    if (isDir(st)) {
       if (!o.recursive) throw errno('EISDIR', 'is a directory (use -r)', { path });
-      for (const n of names(fs, path, true)) rm(ijoin(path, n));
-      fs.rmdir(path);
-    } else fs.remove(path);
+      for (const n of await names(fs, path, true)) await rm(ijoin(path, n));
+      await fs.rmdir(path);
+    } else await fs.unlink(path);
   };
-  for (const p of paths) rm(p);
+  for (const p of paths) await rm(p);
 }
 
-export function cmd_mkdir(fs: Ukfs, paths: string[], o: { parents?: boolean; mode?: number }): void {
+export async function cmd_mkdir(fs: FsuTarget, paths: string[], o: { parents?: boolean; mode?: number }): Promise<void> {
+  const mode = o.mode ?? 0o755;
   for (const p of paths) {
-    if (o.parents) fs.builddirs(p, o.mode ?? 0o755);
-    else fs.mkdir(p, o.mode ?? 0o755);
+    if (!o.parents) {
+      await fs.mkdir(p, mode);
+      continue;
+    }
+    let cur = p.startsWith('/') ? '' : '.';
+    for (const c of p.split('/').filter(Boolean)) {
+      cur = `${cur}/${c}`;
+      try {
+        await fs.mkdir(cur, mode);
+      } catch (e) {
+        if (!(isRumpError(e) && e.code === 'EEXIST')) throw e;
+      }
+    }
   }
 }
 
-export function cmd_touch(fs: Ukfs, paths: string[]): void {
+export async function cmd_touch(fs: FsuTarget, paths: string[]): Promise<void> {
   for (const p of paths) {
-    fs.create(p, 0o644);
-    fs.utimes(p, null, null);
+    await fs.close(await fs.open(p, O_WRONLY | O_CREAT, 0o644));
+    await fs.utimes(p, null, null);
   }
 }
 
-export function cmd_stat(fs: Ukfs, paths: string[], out: Out): void {
+export async function cmd_stat(fs: FsuTarget, paths: string[], out: Out): Promise<void> {
+  const t = (ts: { sec: number; nsec: number }): string => `${new Date(ts.sec * 1000).toISOString().replace('.000Z', '')}.${String(ts.nsec).padStart(9, '0')}Z`;
   for (const p of paths) {
-    const st = fs.lstat(p);
-    const t = (ts: { sec: number; nsec: number }): string => `${new Date(ts.sec * 1000).toISOString().replace('.000Z', '')}.${String(ts.nsec).padStart(9, '0')}Z`;
-    out(`  File: ${p}${(st.mode & S_IFMT) === S_IFLNK ? ` -> ${fs.readlink(p)}` : ''}`);
+    const st = await fs.lstat(p);
+    out(`  File: ${p}${(st.mode & S_IFMT) === S_IFLNK ? ` -> ${await fs.readlink(p)}` : ''}`);
     out(`  Size: ${st.size}  Blocks: ${st.blocks}  IO Block: ${st.blksize}  ${modeString(st.mode)}`);
     out(`Device: ${st.dev}  Inode: ${st.ino}  Links: ${st.nlink}  Flags: 0x${st.flags.toString(16)}`);
     out(`  Mode: ${(st.mode & 0o7777).toString(8).padStart(4, '0')}  Uid: ${st.uid}  Gid: ${st.gid}  Rdev: ${st.rdev}`);
@@ -277,64 +307,57 @@ function globToRegExp(g: string): RegExp {
   return new RegExp(`^${s}$`);
 }
 
-export function cmd_find(fs: Ukfs, start: string, o: { name?: string; type?: string }, out: Out): void {
+const FIND_TYPES: Record<string, number> = { f: S_IFREG, d: S_IFDIR, l: S_IFLNK, p: S_IFIFO, c: S_IFCHR, b: S_IFBLK, s: S_IFSOCK };
+
+export async function cmd_find(fs: FsuTarget, start: string, o: { name?: string; type?: string }, out: Out): Promise<void> {
   const re = o.name ? globToRegExp(o.name) : null;
-  const want = o.type ? { f: S_IFREG, d: S_IFDIR, l: S_IFLNK, p: S_IFIFO, c: S_IFCHR, b: S_IFBLK, s: S_IFSOCK }[o.type] : undefined;
-  if (o.type && want === undefined) throw errno('EINVAL', `bad -type '${o.type}'`);
-  const walk = (path: string, name: string, depth: number): void => {
+  const want = o.type === undefined ? undefined : FIND_TYPES[o.type];
+  if (o.type !== undefined && want === undefined) throw errno('EINVAL', `bad -type '${o.type}'`);
+  const walk = async (path: string, name: string, depth: number): Promise<void> => {
     if (depth > 4096) throw errno('ELOOP', 'directory tree too deep', { path });
-    const st = fs.lstat(path);
+    const st = await fs.lstat(path);
     if ((!re || re.test(name)) && (want === undefined || (st.mode & S_IFMT) === want)) out(path);
-    if ((st.mode & S_IFMT) === S_IFDIR) {
-      for (const d of fs.readdir(path)) {
-        if (d.name === '.' || d.name === '..') continue;
-        walk(ijoin(path, d.name), d.name, depth + 1);
-      }
-    }
+    if (isDir(st)) for (const n of await names(fs, path, true)) await walk(ijoin(path, n), n, depth + 1);
   };
-  walk(start, basename(start) || '/', 0);
+  await walk(start, basename(start) || '/', 0);
 }
 
-/** du: 1 KiB blocks used, per directory (or -s the total). */
-export function cmd_du(fs: Ukfs, paths: string[], o: { summary?: boolean }, out: Out): void {
+/** du: KiB used, per directory (or -s the total); hard links count once. */
+export async function cmd_du(fs: FsuTarget, paths: string[], o: { summary?: boolean }, out: Out): Promise<void> {
   const seen = new Set<number>();
-  const du = (path: string, depth: number): number => {
-    const st = fs.lstat(path);
+  const du = async (path: string, depth: number): Promise<number> => {
+    const st = await fs.lstat(path);
     let kb = 0;
-    if (!seen.has(st.ino) || st.nlink === 1) {
+    if (st.nlink === 1 || isDir(st) || !seen.has(st.ino)) {
       seen.add(st.ino);
       kb = Math.ceil((st.blocks * 512) / 1024);
     }
-    if ((st.mode & S_IFMT) === S_IFDIR) {
-      for (const d of fs.readdir(path)) {
-        if (d.name === '.' || d.name === '..') continue;
-        kb += du(ijoin(path, d.name), depth + 1);
-      }
+    if (isDir(st)) {
+      for (const n of await names(fs, path, true)) kb += await du(ijoin(path, n), depth + 1);
       if (!o.summary || depth === 0) out(`${kb}\t${path}`);
     } else if (depth === 0) out(`${kb}\t${path}`);
     return kb;
   };
-  for (const p of paths.length ? paths : ['/']) du(p, 0);
+  for (const p of paths.length ? paths : ['/']) await du(p, 0);
 }
 
-export function cmd_df(fs: Ukfs, image: string, out: Out): void {
-  const s = fs.statvfs();
+export async function cmd_df(fs: FsuTarget, label: string, out: Out): Promise<void> {
+  const s = await fs.statvfs('/');
   const k = (blocks: number): number => Math.floor((blocks * s.frsize) / 1024);
   const used = s.blocks - s.bfree;
   const cap = s.blocks > 0 ? Math.round((used / (used + s.bavail || 1)) * 100) : 0;
   out('Filesystem                 1K-blocks       Used      Avail Capacity  Type');
-  out(`${image.padEnd(24)} ${String(k(s.blocks)).padStart(11)} ${String(k(used)).padStart(10)} ${String(k(s.bavail)).padStart(10)} ${String(cap).padStart(7)}%  ${s.fstypename}`);
+  out(`${label.padEnd(24)} ${String(k(s.blocks)).padStart(11)} ${String(k(used)).padStart(10)} ${String(k(s.bavail)).padStart(10)} ${String(cap).padStart(7)}%  ${s.fstypename}`);
 }
 
-export function cmd_write(fs: Ukfs, path: string, data: Uint8Array, append: boolean): void {
-  const p = fs.proc;
-  const fd = p.open(path, O_WRONLY | O_CREAT | (append ? 0 : O_TRUNC), 0o644);
+export async function cmd_write(fs: FsuTarget, path: string, data: Uint8Array, append: boolean): Promise<void> {
+  const fd = await fs.open(path, O_WRONLY | O_CREAT | (append ? 0 : O_TRUNC), 0o644);
   try {
-    if (append) p.lseek(fd, 0, 2);
+    if (append) await fs.lseek(fd, 0, SEEK_END);
     let off = 0;
-    while (off < data.length) off += p.write(fd, data.subarray(off));
+    while (off < data.length) off += await fs.write(fd, data.subarray(off));
   } finally {
-    p.close(fd);
+    await fs.close(fd);
   }
 }
 
@@ -342,5 +365,3 @@ export function cmd_write(fs: Ukfs, path: string, data: Uint8Array, append: bool
 export function readStdin(): Uint8Array {
   return readFileSync(0);
 }
-
-export { DT_DIR };

@@ -7,7 +7,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { isRumpError, strerror } from '@rumpts/librump';
 import { readDiskLabel, HostFileBlockDevice } from '@rumpts/rumpdev-disk';
-import { withImage, UsageError } from './session.js';
+import { SERVER_IMAGE, UsageError, withTarget } from './session.js';
 import {
   cmd_cat, cmd_cp, cmd_df, cmd_du, cmd_find, cmd_get, cmd_ls, cmd_mkdir, cmd_mv, cmd_put, cmd_rm, cmd_stat, cmd_touch, cmd_write, readStdin,
 } from './commands.js';
@@ -44,9 +44,9 @@ function fsuCommand(program: Command, name: string, summary: string): Command {
     .argument('<image>', 'image file, optionally IMAGE%DISKLABEL:p%');
 }
 
-export function buildProgram(): Command {
+export function buildProgram(server?: string): Command {
   const program = new Command('fsu')
-    .description('work on a BSD file-system image without mounting it on the host')
+    .description('work on a BSD file-system image without mounting it on the host\n(fsu --server URL <command> … works on a rump server instead; the image argument is left out)')
     .showHelpAfterError()
     .exitOverride();
   program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
@@ -59,18 +59,18 @@ export function buildProgram(): Command {
     .option('-R', 'recursive')
     .argument('[paths...]')
     .action((image: string, paths: string[], o: Common & { l?: boolean; a?: boolean; R?: boolean }) =>
-      withImage(image, ro(o), (fs) => cmd_ls(fs, paths, { long: !!o.l, all: !!o.a, recursive: !!o.R }, out)),
+      withTarget(server, image, ro(o), (fs) => cmd_ls(fs, paths, { long: !!o.l, all: !!o.a, recursive: !!o.R }, out)),
     );
   fsuCommand(program, 'cat', 'write files to standard output')
     .argument('<paths...>')
-    .action((image: string, paths: string[], o: Common) => withImage(image, ro(o), (fs) => cmd_cat(fs, paths, (b) => process.stdout.write(b))));
+    .action((image: string, paths: string[], o: Common) => withTarget(server, image, ro(o), (fs) => cmd_cat(fs, paths, (b) => process.stdout.write(b))));
   fsuCommand(program, 'get', 'copy files out of the image (cp -R rules)')
     .option('-r', 'recursive')
     .argument('<paths...>', 'image sources, then the host destination')
     .action((image: string, paths: string[], o: Common & { r?: boolean }) => {
       if (paths.length < 2) throw new UsageError('get needs a source and a destination');
       const dst = paths.pop() as string;
-      return withImage(image, ro(o), (fs) => cmd_get(fs, paths, dst, { recursive: !!o.r }, new Progress(process.stderr.isTTY === true)));
+      return withTarget(server, image, ro(o), (fs) => cmd_get(fs, paths, dst, { recursive: !!o.r }, new Progress(process.stderr.isTTY === true)));
     });
   fsuCommand(program, 'put', 'copy host files into the image (cp -R rules)')
     .option('-r', 'recursive')
@@ -78,78 +78,84 @@ export function buildProgram(): Command {
     .action((image: string, paths: string[], o: Common & { r?: boolean }) => {
       if (paths.length < 2) throw new UsageError('put needs a source and a destination');
       const dst = paths.pop() as string;
-      return withImage(image, rw(o), (fs) => cmd_put(fs, paths, dst, { recursive: !!o.r }, new Progress(process.stderr.isTTY === true)));
+      return withTarget(server, image, rw(o), (fs) => cmd_put(fs, paths, dst, { recursive: !!o.r }, new Progress(process.stderr.isTTY === true)));
     });
   fsuCommand(program, 'cp', 'copy within the image')
     .option('-r', 'recursive')
     .argument('<src>')
     .argument('<dst>')
-    .action((image: string, src: string, dst: string, o: Common & { r?: boolean }) => withImage(image, rw(o), (fs) => cmd_cp(fs, src, dst, { recursive: !!o.r })));
+    .action((image: string, src: string, dst: string, o: Common & { r?: boolean }) => withTarget(server, image, rw(o), (fs) => cmd_cp(fs, src, dst, { recursive: !!o.r })));
   fsuCommand(program, 'mv', 'move or rename within the image')
     .argument('<src>')
     .argument('<dst>')
-    .action((image: string, src: string, dst: string, o: Common) => withImage(image, rw(o), (fs) => cmd_mv(fs, src, dst)));
+    .action((image: string, src: string, dst: string, o: Common) => withTarget(server, image, rw(o), (fs) => cmd_mv(fs, src, dst)));
   fsuCommand(program, 'rm', 'remove files')
     .option('-r', 'recursive')
     .option('-f', 'ignore missing files')
     .argument('<paths...>')
-    .action((image: string, paths: string[], o: Common & { r?: boolean; f?: boolean }) => withImage(image, rw(o), (fs) => cmd_rm(fs, paths, { recursive: !!o.r, force: !!o.f })));
+    .action((image: string, paths: string[], o: Common & { r?: boolean; f?: boolean }) => withTarget(server, image, rw(o), (fs) => cmd_rm(fs, paths, { recursive: !!o.r, force: !!o.f })));
   fsuCommand(program, 'mkdir', 'make directories')
     .option('-p', 'make parents, existing ones are fine')
     .option('-m <mode>', 'mode (octal)')
     .argument('<paths...>')
     .action((image: string, paths: string[], o: Common & { p?: boolean; m?: string }) =>
-      withImage(image, rw(o), (fs) => cmd_mkdir(fs, paths, { parents: !!o.p, mode: o.m === undefined ? 0o755 : parseMode(o.m) })),
+      withTarget(server, image, rw(o), (fs) => cmd_mkdir(fs, paths, { parents: !!o.p, mode: o.m === undefined ? 0o755 : parseMode(o.m) })),
     );
   fsuCommand(program, 'rmdir', 'remove empty directories')
     .argument('<paths...>')
-    .action((image: string, paths: string[], o: Common) => withImage(image, rw(o), (fs) => paths.forEach((p) => fs.rmdir(p))));
+    .action((image: string, paths: string[], o: Common) => withTarget(server, image, rw(o), async (fs) => {
+        for (const p of paths) await fs.rmdir(p);
+      }));
   fsuCommand(program, 'ln', 'make links')
     .option('-s', 'symbolic')
     .argument('<target>')
     .argument('<link>')
     .action((image: string, target: string, link: string, o: Common & { s?: boolean }) =>
-      withImage(image, rw(o), (fs) => (o.s ? fs.symlink(target, link) : fs.link(target, link))),
+      withTarget(server, image, rw(o), (fs) => (o.s ? fs.symlink(target, link) : fs.link(target, link))),
     );
   fsuCommand(program, 'chmod', 'change modes')
     .argument('<mode>')
     .argument('<paths...>')
     .action((image: string, mode: string, paths: string[], o: Common) => {
       const m = parseMode(mode);
-      return withImage(image, rw(o), (fs) => paths.forEach((p) => fs.chmod(p, m)));
+      return withTarget(server, image, rw(o), async (fs) => {
+        for (const p of paths) await fs.chmod(p, m);
+      });
     });
   fsuCommand(program, 'chown', 'change owners (numeric uid[:gid])')
     .argument('<owner>')
     .argument('<paths...>')
     .action((image: string, owner: string, paths: string[], o: Common) => {
       const { uid, gid } = parseOwner(owner);
-      return withImage(image, rw(o), (fs) => paths.forEach((p) => fs.chown(p, uid, gid)));
+      return withTarget(server, image, rw(o), async (fs) => {
+        for (const p of paths) await fs.chown(p, uid, gid);
+      });
     });
   fsuCommand(program, 'touch', 'create files or set their times to now')
     .argument('<paths...>')
-    .action((image: string, paths: string[], o: Common) => withImage(image, rw(o), (fs) => cmd_touch(fs, paths)));
+    .action((image: string, paths: string[], o: Common) => withTarget(server, image, rw(o), (fs) => cmd_touch(fs, paths)));
   fsuCommand(program, 'stat', 'show file status')
     .argument('<paths...>')
-    .action((image: string, paths: string[], o: Common) => withImage(image, ro(o), (fs) => cmd_stat(fs, paths, out)));
+    .action((image: string, paths: string[], o: Common) => withTarget(server, image, ro(o), (fs) => cmd_stat(fs, paths, out)));
   fsuCommand(program, 'find', 'walk a tree')
     .argument('[path]', 'where to start', '/')
     .option('--name <pattern>', 'match names (glob); find-style -name works too')
     .option('--kind <t>', 'f, d, l, p, c, b or s; find-style -type works too')
     .action((image: string, path: string, o: Common & { name?: string; kind?: string }) =>
-      withImage(image, ro(o), (fs) => cmd_find(fs, path, { name: o.name, type: o.kind }, out)),
+      withTarget(server, image, ro(o), (fs) => cmd_find(fs, path, { name: o.name, type: o.kind }, out)),
     );
   fsuCommand(program, 'du', 'disk usage in KiB')
     .option('-s', 'totals only')
     .argument('[paths...]')
-    .action((image: string, paths: string[], o: Common & { s?: boolean }) => withImage(image, ro(o), (fs) => cmd_du(fs, paths, { summary: !!o.s }, out)));
+    .action((image: string, paths: string[], o: Common & { s?: boolean }) => withTarget(server, image, ro(o), (fs) => cmd_du(fs, paths, { summary: !!o.s }, out)));
   fsuCommand(program, 'df', 'free space')
-    .action((image: string, o: Common) => withImage(image, ro(o), (fs) => cmd_df(fs, image, out)));
+    .action((image: string, o: Common) => withTarget(server, image, ro(o), (fs) => cmd_df(fs, image === SERVER_IMAGE ? (server ?? image) : image, out)));
   fsuCommand(program, 'write', 'write standard input to a file (truncating, or -a appending)')
     .option('-a', 'append')
     .argument('<path>')
     .action((image: string, path: string, o: Common & { a?: boolean }) => {
       const data = readStdin();
-      return withImage(image, rw(o), (fs) => cmd_write(fs, path, data, !!o.a));
+      return withTarget(server, image, rw(o), (fs) => cmd_write(fs, path, data, !!o.a));
     });
   program
     .command('disklabel')
@@ -157,6 +163,7 @@ export function buildProgram(): Command {
     .description('show the NetBSD disklabel of an image')
     .argument('<image>')
     .action((image: string) => {
+      if (image === SERVER_IMAGE) throw new UsageError('disklabel reads an image file, not a server');
       const dev = new HostFileBlockDevice(image, { readonly: true });
       try {
         const r = readDiskLabel(dev);
@@ -178,7 +185,18 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  // fsu --server URL <command> …: the command runs against a rump server; its image argument is implied.
+  let server: string | undefined;
+  if (argv[0] === '--server' || argv[0]?.startsWith('--server=')) {
+    server = argv[0] === '--server' ? argv[1] : argv[0].slice('--server='.length);
+    argv = argv.slice(argv[0] === '--server' ? 2 : 1);
+    if (!server) {
+      process.stderr.write('fsu: --server needs a URL\n');
+      return 2;
+    }
+    if (argv.length > 0 && !argv[0]?.startsWith('-') && argv[0] !== 'help') argv = [argv[0] as string, SERVER_IMAGE, ...argv.slice(1)];
+  }
+  const program = buildProgram(server);
   // find(1) spells its primaries with one dash.
   if (argv[0] === 'find') argv = argv.map((a) => (a === '-name' ? '--name' : a === '-type' ? '--kind' : a));
   try {

@@ -3,8 +3,12 @@
  * from -t or autodetected, options from -o), and hand the command a handle; then release and halt.
  */
 import { errno, isRumpError, MNT_FORCE, MNT_LOG, MNT_NOATIME, MNT_RDONLY, MNT_SYNCHRONOUS, MNT_ASYNC, strerror } from '@rumpts/librump';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { resolve as esmResolve } from 'import-meta-resolve';
 import { UkfsLib } from '../lib.js';
 import type { Ukfs } from '../ukfs.js';
+import type { FsuTarget } from './target.js';
 
 /** Types tried, in order, when -t is not given (fs-utils tries the auto-detectable ones). */
 export const AUTODETECT = ['ffs', 'cd9660'];
@@ -36,8 +40,48 @@ export function mountFlags(opts: string | undefined, readonly: boolean): number 
 
 export class UsageError extends Error {}
 
+/** The placeholder image argument when `--server` is used. */
+export const SERVER_IMAGE = '@server';
+
+/**
+ * Run `fn` on a target: the rump server at `server` (the process of a fresh connection), or else the
+ * image mounted for the occasion (released and the kernel halted afterwards).
+ */
+export async function withTarget<T>(server: string | undefined, image: string, o: SessionOptions, fn: (t: FsuTarget) => T | Promise<T>): Promise<T> {
+  if (server === undefined) return withImage(image, o, (fs) => fn(fs.proc));
+  const client = await connectServer(server);
+  try {
+    return await fn(client);
+  } finally {
+    await client.disconnect();
+  }
+}
+
+interface ServerModule {
+  connect(url: string): Promise<FsuTarget & { disconnect(): Promise<void> }>;
+}
+
+/**
+ * @rumpts/server sits above ukfs, so fsu finds it at run time, like a plugin: from the cwd, then from
+ * ukfs's own folder.
+ */
+async function connectServer(url: string): Promise<FsuTarget & { disconnect(): Promise<void> }> {
+  let mod: ServerModule | undefined;
+  for (const base of [process.cwd(), fileURLToPath(new URL('../..', import.meta.url))]) {
+    try {
+      mod = (await import(esmResolve('@rumpts/server', pathToFileURL(join(base, 'noop.js')).href))) as ServerModule;
+      break;
+    } catch {
+      // try the next base
+    }
+  }
+  if (!mod) throw errno('ENOENT', '--server needs the @rumpts/server package (npm install @rumpts/server)');
+  return mod.connect(url);
+}
+
 /** Mount `image` and run `fn` on the handle, always releasing and halting afterwards. */
 export async function withImage<T>(image: string, o: SessionOptions, fn: (fs: Ukfs, lib: UkfsLib) => T | Promise<T>): Promise<T> {
+  if (image === SERVER_IMAGE) throw new UsageError('this command needs an image, not --server');
   const lib = await UkfsLib.init({ logger: () => {} });
   try {
     const flags = mountFlags(o.opts, o.readonly);
