@@ -9,3 +9,4 @@ export {
   type ProbedDevice, type UkfsPart, UKFS_DISKLABEL_MAGICLEN, UKFS_DISKLABEL_SCANMAGIC, UKFS_MAXPARTITIONS, UKFS_OFFSET_MINLEN,
   UKFS_OFFSET_SCANMAGIC, UKFS_PARTITION_SCANMAGIC, parseDevpath, partToString, partWindow, resolvePart,
 } from './part.js';
+export { parseSize } from './size.js';

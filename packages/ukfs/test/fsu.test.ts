@@ -85,3 +85,62 @@ describe('fsu on makefs images', () => {
     expect(help.stdout).toMatch(/Usage: fsu ls/);
   });
 });
+
+describe('fsu write commands (our newfs and Debian makefs images, checked by sleuthkit)', () => {
+  const fls = (img: string, v: 1 | 2): string[] => {
+    const r = spawnSync('fls', ['-r', '-p', '-f', `ufs${v}`, img], { encoding: 'utf8' });
+    return r.stdout
+      .split('\n')
+      .filter((l) => l.includes(':\t') && !/ \* \d+/.test(l)) // skip deleted entries ("d/d * 5:")
+      .map((l) => l.split(':\t')[1] as string)
+      .filter((p) => !p.startsWith('$Orphan'))
+      .sort();
+  };
+  const icat = (img: string, v: 1 | 2, ino: string): string => spawnSync('icat', ['-f', `ufs${v}`, img, ino], { encoding: 'utf8' }).stdout;
+  const haveSleuthkit = spawnSync('fls', ['-V'], { encoding: 'utf8' }).status === 0;
+
+  it('newfs, put -r, mkdir -p, ln -s, chmod, chown, touch, mv, cp -r, write, rm -r, rmdir', () => {
+    const d = tmp();
+    const src = sourceTree(d);
+    const img = join(d, 'new.img');
+    const made = fsu(['newfs', '-O', '1', '-s', '8m', img]);
+    expect(made.code).toBe(0);
+    expect(made.stdout).toMatch(/block size \d+, fragment size \d+/);
+    expect(fsu(['put', '-r', img, src, '/tree']).code).toBe(0);
+    expect(fsu(['mkdir', '-p', img, '/x/y/z']).code).toBe(0);
+    expect(fsu(['ln', '-s', img, '../tree/hello.txt', '/x/hl']).code).toBe(0);
+    expect(fsu(['chmod', img, '0600', '/tree/hello.txt']).code).toBe(0);
+    expect(fsu(['chown', img, '12:34', '/tree/hello.txt']).code).toBe(0);
+    expect(fsu(['touch', img, '/x/new']).code).toBe(0);
+    expect(fsu(['mv', img, '/x/new', '/x/y']).code).toBe(0);
+    expect(fsu(['cp', '-r', img, '/tree/dir', '/x/dircopy']).code).toBe(0);
+    expect(fsu(['write', img, '/x/y/z/w.txt'], 'from stdin\n').code).toBe(0);
+    expect(fsu(['rm', '-r', img, '/tree/dir']).code).toBe(0);
+    expect(fsu(['rmdir', img, '/x/y/z']).code).toBe(1); // not empty
+    const ll = fsu(['ls', '-l', img, '/tree']).stdout;
+    expect(ll).toMatch(/^-rw------- +1 12 +34 +18 .* hello\.txt$/m);
+    expect(fsu(['cat', img, '/x/y/z/w.txt']).stdout).toBe('from stdin\n');
+    expect(fsu(['cat', img, '/x/hl']).stdout).toBe('hello from makefs\n'); // /x/../tree/hello.txt
+    const expected = ['lost+found', 'tree', 'tree/hello.txt', 'tree/link', 'x', 'x/dircopy', 'x/dircopy/data.bin', 'x/dircopy/sub', 'x/dircopy/sub/deep.txt', 'x/hl', 'x/y', 'x/y/new', 'x/y/z', 'x/y/z/w.txt'];
+    const found = fsu(['find', img, '/']).stdout.split('\n').filter(Boolean).map((p) => p.slice(1)).filter(Boolean).sort();
+    expect(found).toEqual(expected);
+    if (haveSleuthkit) {
+      // An independent reader sees the same tree and the same bytes.
+      expect(fls(img, 1)).toEqual(expected);
+      const line = spawnSync('fls', ['-r', '-p', '-f', 'ufs1', img], { encoding: 'utf8' }).stdout.split('\n').find((l) => l.endsWith('\tx/y/z/w.txt'));
+      const ino = /(\d+):/.exec(line ?? '')?.[1] ?? '';
+      expect(icat(img, 1, ino)).toBe('from stdin\n');
+    }
+  });
+
+  it('changes a Debian makefs UFS2 image in place, and it stays readable', () => {
+    const d = tmp();
+    const img = makefsImage(d, sourceTree(d));
+    expect(fsu(['write', img, '/added.txt'], 'added\n').code).toBe(0);
+    expect(fsu(['rm', img, '/dir/data.bin']).code).toBe(0);
+    expect(fsu(['cat', img, '/added.txt']).stdout).toBe('added\n');
+    expect(fsu(['ls', img, '/dir']).stdout).toBe('sub\n');
+    expect(fsu(['newfs', join(d, 'absent.img')]).code).toBe(1);
+    expect(fsu(['newfs', '-O', '3', img]).code).toBe(2);
+  });
+});

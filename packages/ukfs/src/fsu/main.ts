@@ -12,6 +12,8 @@ import {
   cmd_cat, cmd_cp, cmd_df, cmd_du, cmd_find, cmd_get, cmd_ls, cmd_mkdir, cmd_mv, cmd_put, cmd_rm, cmd_stat, cmd_touch, cmd_write, readStdin,
 } from './commands.js';
 import { Progress } from './progress.js';
+import { cmd_newfs, type FsuNewfsOptions } from './newfs.js';
+import { parseSize } from '../size.js';
 
 const out = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -156,6 +158,49 @@ export function buildProgram(server?: string): Command {
     .action((image: string, path: string, o: Common & { a?: boolean }) => {
       const data = readStdin();
       return withTarget(server, image, rw(o), (fs) => cmd_write(fs, path, data, !!o.a));
+    });
+  program
+    .command('newfs')
+    .summary('make a new FFS on an image (created or extended with -s)')
+    .description('make a new FFS on an image (created or extended with -s) or on IMAGE%DISKLABEL:p%')
+    .option('-O <version>', 'UFS version, 1 or 2', '2')
+    .option('-B <order>', 'byte order: be or le', 'le')
+    .option('-s <size>', 'size (dd suffixes: k, m, g); creates the image if missing')
+    .option('-b <bsize>', 'block size')
+    .option('-f <fsize>', 'fragment size')
+    .option('-i <density>', 'bytes per inode')
+    .option('-m <minfree>', 'reserved space, percent')
+    .option('-V <volname>', 'volume name')
+    .argument('<image>')
+    .action((image: string, o: { O: string; B: string; s?: string; b?: string; f?: string; i?: string; m?: string; V?: string }) => {
+      if (image === SERVER_IMAGE) throw new UsageError('newfs works on an image file, not a server');
+      if (o.O !== '1' && o.O !== '2') throw new UsageError(`-O must be 1 or 2, not '${o.O}'`);
+      if (o.B !== 'le' && o.B !== 'be') throw new UsageError(`-B must be be or le, not '${o.B}'`);
+      const num = (v: string | undefined, what: string): number | undefined => {
+        if (v === undefined) return undefined;
+        try {
+          return parseSize(v, what);
+        } catch (e) {
+          throw new UsageError(e instanceof Error ? e.message : String(e));
+        }
+      };
+      const opts: FsuNewfsOptions = { version: o.O === '1' ? 1 : 2, endian: o.B };
+      const size = num(o.s, '-s');
+      if (size !== undefined) opts.imageSize = size;
+      const bsize = num(o.b, '-b');
+      if (bsize !== undefined) opts.bsize = bsize;
+      const fsize = num(o.f, '-f');
+      if (fsize !== undefined) opts.fsize = fsize;
+      const density = num(o.i, '-i');
+      if (density !== undefined) opts.density = density;
+      const minfree = num(o.m, '-m');
+      if (minfree !== undefined) opts.minfree = minfree;
+      if (o.V !== undefined) opts.volname = o.V;
+      const r = cmd_newfs(image, opts);
+      const mb = ((r.size * r.fsize) / 1048576).toFixed(1);
+      out(`${image}: ${mb}MB (${(r.size * r.fsize) / 512} sectors) block size ${r.bsize}, fragment size ${r.fsize}`);
+      out(`\tusing ${r.ncg} cylinder groups of ${((r.fpg * r.fsize) / 1048576).toFixed(2)}MB, ${r.fpg / (r.bsize / r.fsize)} blks, ${r.ipg} inodes.`);
+      out(`super-block backups (for fsck_ffs -b #) at: ${r.backups.map((b) => (b * r.fsize) / 512).join(', ')}`);
     });
   program
     .command('disklabel')
