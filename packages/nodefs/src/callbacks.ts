@@ -1,47 +1,16 @@
-/**
- * The callback API. The kernel is synchronous, so each call does its work when it is made and the
- * callback runs on a later turn of the event loop (setImmediate), never before the call returns —
- * as with node:fs. Argument errors (ERR_INVALID_ARG_TYPE…) are thrown at once, as Node does.
- */
+/** The callback API (see runner.ts for when work and callbacks happen), and the argument forms of read/write. */
 import type { Core } from './core.js';
 import { invalidArgType } from './errors.js';
+import type { Program } from './program.js';
+import type { Callback, Runner } from './runner.js';
 
-export type Callback = (err: Error | null, ...results: unknown[]) => void;
+export type { Callback } from './runner.js';
 
 /** Take the trailing callback off an argument list (ERR_INVALID_ARG_TYPE if there is none). */
 export function popCallback(args: unknown[]): Callback {
   const cb = args.pop();
   if (typeof cb !== 'function') throw invalidArgType('cb', 'of type function', cb);
   return cb as Callback;
-}
-
-function isArgError(e: unknown): boolean {
-  const c = (e as { code?: unknown } | null)?.code;
-  return typeof c === 'string' && (c.startsWith('ERR_INVALID_ARG') || c === 'ERR_OUT_OF_RANGE');
-}
-
-/** Run `work` now; hand its results (or error) to `cb` on a later turn. */
-export function settle(cb: Callback, work: () => unknown[]): void {
-  let results: unknown[];
-  try {
-    results = work();
-  } catch (e) {
-    if (isArgError(e)) throw e;
-    setImmediate(() => cb(e as Error));
-    return;
-  }
-  setImmediate(() => cb(null, ...results));
-}
-
-/** A callback version of a core method whose result is one value (or none). */
-function one(fn: (...a: unknown[]) => unknown, arity: number): (...args: unknown[]) => void {
-  return (...args: unknown[]) => {
-    const cb = popCallback(args);
-    settle(cb, () => {
-      const r = fn(...args.slice(0, arity));
-      return r === undefined ? [] : [r];
-    });
-  };
 }
 
 /** Options for fs.read(fd, options, cb) / fs.read(fd, buffer, options, cb). */
@@ -68,7 +37,7 @@ export function readArgs(args: unknown[]): { buffer: ArrayBufferView; offset: nu
 }
 
 /** The argument forms of fs.write/fs.writeSync: bytes with offset/length/position, or a string. */
-export function writeCall(core: Core, fd: unknown, args: unknown[]): number {
+export function writeCall(core: Core, fd: unknown, args: unknown[]): Program<number> {
   const [data, a2, a3, a4] = args;
   if (typeof data === 'string') {
     const position = typeof a2 === 'number' ? a2 : null;
@@ -82,31 +51,33 @@ export function writeCall(core: Core, fd: unknown, args: unknown[]): number {
   return core.write(fd, data, a2 as number | undefined, a3 as number | undefined, a4 as number | null | undefined);
 }
 
-export function makeCallbackApi(core: Core) {
-  return {
-    open: (...args: unknown[]) => {
+export function makeCallbackApi(core: Core, run: Runner) {
+  /** A callback version of a core program with up to `arity` arguments and one result (or none). */
+  const one =
+    (fn: (...a: unknown[]) => Program<unknown>, arity: number) =>
+    (...args: unknown[]): void => {
       const cb = popCallback(args);
-      settle(cb, () => [core.open(args[0], args[1] as string | number | undefined, args[2] as number | undefined)]);
-    },
-    close: (fd: unknown, cb?: Callback) => settle(cb ?? (() => undefined), () => (core.close(fd), [])),
+      run.callback(cb, fn(...args.slice(0, arity)));
+    };
+  return {
+    open: one((p, f, m) => core.open(p, f as string | number | undefined, m as number | undefined), 3),
+    close: (fd: unknown, cb?: Callback) => run.callback(cb ?? (() => undefined), core.close(fd)),
     read: (fd: unknown, ...args: unknown[]) => {
       const cb = popCallback(args);
-      settle(cb, () => {
-        const r = readArgs(args);
-        return [core.read(fd, r.buffer, r.offset, r.length, r.position), r.buffer];
-      });
+      const r = readArgs(args);
+      run.callback(cb, core.read(fd, r.buffer, r.offset, r.length, r.position), (n) => [n, r.buffer]);
     },
     write: (fd: unknown, ...args: unknown[]) => {
       const cb = popCallback(args);
-      settle(cb, () => [writeCall(core, fd, args), args[0]]);
+      run.callback(cb, writeCall(core, fd, args), (n) => [n, args[0]]);
     },
     readv: (fd: unknown, ...args: unknown[]) => {
       const cb = popCallback(args);
-      settle(cb, () => [core.readv(fd, args[0] as ArrayBufferView[], args[1] as number | null | undefined), args[0]]);
+      run.callback(cb, core.readv(fd, args[0] as ArrayBufferView[], args[1] as number | null | undefined), (n) => [n, args[0]]);
     },
     writev: (fd: unknown, ...args: unknown[]) => {
       const cb = popCallback(args);
-      settle(cb, () => [core.writev(fd, args[0] as ArrayBufferView[], args[1] as number | null | undefined), args[0]]);
+      run.callback(cb, core.writev(fd, args[0] as ArrayBufferView[], args[1] as number | null | undefined), (n) => [n, args[0]]);
     },
     fstat: one((fd, o) => core.fstat(fd, o as { bigint?: boolean }), 2),
     fsync: one((fd) => core.fsync(fd), 1),
@@ -122,10 +93,10 @@ export function makeCallbackApi(core: Core) {
     stat: one((p, o) => core.stat(p, o as { bigint?: boolean }), 2),
     lstat: one((p, o) => core.lstat(p, o as { bigint?: boolean }), 2),
     access: one((p, m) => core.access(p, m as number | undefined), 2),
+    /** exists(path, cb(bool)): the callback gets no error argument. */
     exists: (path: unknown, cb: (exists: boolean) => void) => {
       if (typeof cb !== 'function') throw invalidArgType('cb', 'of type function', cb);
-      const r = core.exists(path);
-      setImmediate(() => cb(r));
+      run.callback((_e, v) => cb(v === true), core.exists(path), (v) => [v]);
     },
     readdir: one((p, o) => core.readdir(p, o), 2),
     mkdir: one((p, o) => core.mkdir(p, o), 2),

@@ -1,29 +1,24 @@
 /**
- * The node:fs operations, synchronous, over one rump kernel process. Each is a short sequence of
- * system calls on that process (open/getdents/close for readdir, lstat+unlink/rmdir for rm…), with
- * errors rethrown Node-shaped. The callback and promise APIs are built on these.
+ * The node:fs operations as programs of system calls (see program.ts): open/getdents/close for
+ * readdir, lstat + unlink/rmdir for rm… Arguments are checked before the first call; kernel errors
+ * are rethrown Node-shaped with the syscall and path node:fs would report.
  */
 import { posix } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import {
   O_CREAT, O_DIRECTORY, O_EXCL, O_RDONLY, O_TRUNC, O_WRONLY, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, F_OK,
-  type Proc, type Stat,
+  type Dirent as KDirent, type Stat,
 } from '@rumpts/librump';
 import {
   decode, type Encoding, encodingOf, isFd, objectOf, toBytes, toFd, toMode, toPath, toTimespec,
 } from './args.js';
 import { COPYFILE_EXCL, COPYFILE_FICLONE_FORCE } from './constants.js';
-import { fsEisdir, fsError, hasCode, invalidArgType, outOfRange, sys } from './errors.js';
+import { fsEisdir, fsError, hasCode, invalidArgType, outOfRange, translate } from './errors.js';
 import { type OpenFlags, stringToFlags } from './flags.js';
+import { type Program, sc, type SyscallTarget, type SysName } from './program.js';
 import { BigIntStats, Dirent, dtToIfmt, Stats } from './stats.js';
 
-/** The system calls the facade makes: a librump Proc has them all. */
-export type SyscallTarget = Pick<
-  Proc,
-  | 'open' | 'close' | 'read' | 'write' | 'pread' | 'pwrite' | 'lseek' | 'fstat' | 'stat' | 'lstat' | 'access' | 'mkdir'
-  | 'rmdir' | 'unlink' | 'rename' | 'link' | 'symlink' | 'readlink' | 'getdents' | 'chmod' | 'lchmod' | 'fchmod'
-  | 'chown' | 'lchown' | 'fchown' | 'utimes' | 'lutimes' | 'futimes' | 'truncate' | 'ftruncate' | 'fsync' | 'getcwd'
->;
+export type { SyscallTarget } from './program.js';
 
 /**
  * The facade's descriptors are the kernel's plus 3. Node's streams take fd 0 for "no descriptor"
@@ -74,33 +69,49 @@ export interface WriteFileOptions {
 
 export type AnyStats = Stats | BigIntStats;
 
+/**
+ * One system call, its error rethrown Node-shaped as `syscall` on `path` (and `dest`): the name and
+ * path node:fs reports, which may differ from the kernel call's (readdir's open is 'scandir').
+ */
+function* call<K extends SysName>(
+  syscall: string,
+  path: string | undefined,
+  name: K,
+  ...args: Parameters<SyscallTarget[K]>
+): Program<ReturnType<SyscallTarget[K]>> {
+  try {
+    return yield* sc(name, ...args);
+  } catch (e) {
+    throw translate(e, syscall, path);
+  }
+}
+
+/** Run `g`, rethrowing kernel errors from any of its calls as `syscall` on `path` -> `dest`. */
+function* as<T>(syscall: string, path: string | undefined, g: Program<T>, dest?: string): Program<T> {
+  try {
+    return yield* g;
+  } catch (e) {
+    throw translate(e, syscall, path, dest);
+  }
+}
+
 export class Core {
-  readonly #getProc: () => SyscallTarget;
-  constructor(getProc: () => SyscallTarget) {
-    this.#getProc = getProc;
-  }
-
-  /** The process, looked up per call so a released ukfs handle fails with EBADF. */
-  get p(): SyscallTarget {
-    return this.#getProc();
-  }
-
   // --- descriptors ---
 
-  open(path: unknown, flags?: OpenFlags | null, mode?: number | string | null): number {
+  *open(path: unknown, flags?: OpenFlags | null, mode?: number | string | null): Program<number> {
     const p = toPath(path);
     const f = stringToFlags(flags);
     const m = toMode(mode, 0o666);
-    return sys('open', p, () => this.p.open(p, f, m)) + FD_BIAS;
+    return (yield* call('open', p, 'open', p, f, m)) + FD_BIAS;
   }
 
-  close(fd: unknown): void {
+  *close(fd: unknown): Program<void> {
     const d = kfd(fd);
-    sys('close', undefined, () => this.p.close(d));
+    yield* call('close', undefined, 'close', d);
   }
 
   /** read(2) or pread(2): position null/undefined/-1 means the descriptor's offset. */
-  read(fd: unknown, buffer: unknown, offset = 0, length?: number, position?: number | bigint | null): number {
+  *read(fd: unknown, buffer: unknown, offset = 0, length?: number, position?: number | bigint | null): Program<number> {
     const d = kfd(fd);
     const buf = viewOf(buffer, 'buffer');
     if (!Number.isInteger(offset) || offset < 0 || offset > buf.length) throw outOfRange('offset', `>= 0 && <= ${buf.length}`, offset);
@@ -109,45 +120,43 @@ export class Core {
     const target = buf.subarray(offset, offset + len);
     const pos = position === null || position === undefined ? -1 : Number(position);
     if (len === 0) return 0;
-    return sys('read', undefined, () => (pos >= 0 ? this.p.pread(d, target, pos) : this.p.read(d, target)));
+    return pos >= 0 ? yield* call('read', undefined, 'pread', d, target, pos) : yield* call('read', undefined, 'read', d, target);
   }
 
   /** write(2) or pwrite(2) of bytes; the whole range is written unless the kernel stops short. */
-  write(fd: unknown, buffer: unknown, offset?: number | null, length?: number | null, position?: number | null): number {
+  *write(fd: unknown, buffer: unknown, offset?: number | null, length?: number | null, position?: number | null): Program<number> {
     const d = kfd(fd);
     const buf = viewOf(buffer, 'buffer');
     const off = offset ?? 0;
     if (!Number.isInteger(off) || off < 0 || off > buf.length) throw outOfRange('offset', `>= 0 && <= ${buf.length}`, off);
     const len = length ?? buf.length - off;
     if (!Number.isInteger(len) || len < 0 || off + len > buf.length) throw outOfRange('length', `>= 0 && <= ${buf.length - off}`, len);
-    return this.#writeAll(d, buf.subarray(off, off + len), position ?? -1);
+    return yield* this.#writeAll(d, buf.subarray(off, off + len), position ?? -1);
   }
 
   /** write(fd, string[, position[, encoding]]). */
-  writeString(fd: unknown, s: string, position?: number | null, encoding?: BufferEncoding | null): number {
+  *writeString(fd: unknown, s: string, position?: number | null, encoding?: BufferEncoding | null): Program<number> {
     const d = kfd(fd);
-    return this.#writeAll(d, Buffer.from(s, encoding ?? 'utf8'), position ?? -1);
+    return yield* this.#writeAll(d, Buffer.from(s, encoding ?? 'utf8'), position ?? -1);
   }
 
-  #writeAll(fd: number, data: Uint8Array, position: number): number {
-    return sys('write', undefined, () => {
-      let done = 0;
-      while (done < data.length) {
-        const chunk = data.subarray(done);
-        const n = position >= 0 ? this.p.pwrite(fd, chunk, position + done) : this.p.write(fd, chunk);
-        if (n <= 0) break;
-        done += n;
-      }
-      return done;
-    });
+  *#writeAll(fd: number, data: Uint8Array, position: number): Program<number> {
+    let done = 0;
+    while (done < data.length) {
+      const chunk = data.subarray(done);
+      const n = position >= 0 ? yield* call('write', undefined, 'pwrite', fd, chunk, position + done) : yield* call('write', undefined, 'write', fd, chunk);
+      if (n <= 0) break;
+      done += n;
+    }
+    return done;
   }
 
-  readv(fd: unknown, buffers: readonly ArrayBufferView[], position?: number | null): number {
+  *readv(fd: unknown, buffers: readonly ArrayBufferView[], position?: number | null): Program<number> {
     let total = 0;
     let pos = position ?? -1;
     for (const b of buffers) {
       const v = viewOf(b, 'buffers');
-      const n = this.read(fd, v, 0, v.length, pos >= 0 ? pos : null);
+      const n = yield* this.read(fd, v, 0, v.length, pos >= 0 ? pos : null);
       total += n;
       if (pos >= 0) pos += n;
       if (n < v.length) break;
@@ -155,56 +164,56 @@ export class Core {
     return total;
   }
 
-  writev(fd: unknown, buffers: readonly ArrayBufferView[], position?: number | null): number {
+  *writev(fd: unknown, buffers: readonly ArrayBufferView[], position?: number | null): Program<number> {
     let total = 0;
     let pos = position ?? -1;
     for (const b of buffers) {
-      const n = this.write(fd, b, 0, b.byteLength, pos >= 0 ? pos : null);
+      const n = yield* this.write(fd, b, 0, b.byteLength, pos >= 0 ? pos : null);
       total += n;
       if (pos >= 0) pos += n;
     }
     return total;
   }
 
-  fstat(fd: unknown, opts?: StatOptions): AnyStats {
+  *fstat(fd: unknown, opts?: StatOptions): Program<AnyStats> {
     const d = kfd(fd);
-    return toStats(sys('fstat', undefined, () => this.p.fstat(d)), opts);
+    return toStats(yield* call('fstat', undefined, 'fstat', d), opts);
   }
-  fsync(fd: unknown): void {
+  *fsync(fd: unknown): Program<void> {
     const d = kfd(fd);
-    sys('fsync', undefined, () => this.p.fsync(d));
+    yield* call('fsync', undefined, 'fsync', d);
   }
-  ftruncate(fd: unknown, len = 0): void {
+  *ftruncate(fd: unknown, len = 0): Program<void> {
     const d = kfd(fd);
-    sys('ftruncate', undefined, () => this.p.ftruncate(d, Math.max(0, len)));
+    yield* call('ftruncate', undefined, 'ftruncate', d, Math.max(0, len));
   }
-  fchmod(fd: unknown, mode: number | string): void {
+  *fchmod(fd: unknown, mode: number | string): Program<void> {
     const d = kfd(fd);
     const m = toMode(mode, 0);
-    sys('fchmod', undefined, () => this.p.fchmod(d, m));
+    yield* call('fchmod', undefined, 'fchmod', d, m);
   }
-  fchown(fd: unknown, uid: number, gid: number): void {
+  *fchown(fd: unknown, uid: number, gid: number): Program<void> {
     const d = kfd(fd);
-    sys('fchown', undefined, () => this.p.fchown(d, uid, gid));
+    yield* call('fchown', undefined, 'fchown', d, uid, gid);
   }
-  futimes(fd: unknown, atime: unknown, mtime: unknown): void {
+  *futimes(fd: unknown, atime: unknown, mtime: unknown): Program<void> {
     const d = kfd(fd);
     const a = toTimespec(atime, 'atime');
     const m = toTimespec(mtime, 'mtime');
-    sys('futime', undefined, () => this.p.futimes(d, a, m));
+    yield* call('futime', undefined, 'futimes', d, a, m);
   }
 
   // --- whole files ---
 
   /** Everything from the descriptor's offset to end of file. */
-  #readAll(fd: number, sizeHint: number): Buffer {
+  *#readAll(fd: number, sizeHint: number): Program<Buffer> {
     const chunks: Buffer[] = [];
     let total = 0;
     let want = sizeHint > 0 ? sizeHint : CHUNK;
-    // Ends when read returns 0; every pass reads at least one byte, so a file that keeps growing is the only way to loop long.
+    // Ends when read returns 0; every pass reads at least one byte, so only a file that keeps growing loops long.
     while (true) {
       const b = Buffer.allocUnsafe(want);
-      const n = sys('read', undefined, () => this.p.read(fd, b));
+      const n = yield* call('read', undefined, 'read', fd, b);
       if (n === 0) break;
       chunks.push(n === want ? b : b.subarray(0, n));
       total += n;
@@ -213,112 +222,113 @@ export class Core {
     return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total);
   }
 
-  readFile(file: unknown, options?: unknown): string | Buffer {
+  *readFile(file: unknown, options?: unknown): Program<string | Buffer> {
     const encoding = encodingOf(options);
     const o = objectOf<ReadFileOptions>(options);
-    if (isFd(file)) return decode(this.#readAll(kfd(file), 0), encoding);
+    if (isFd(file)) return decode(yield* this.#readAll(kfd(file), 0), encoding);
     const path = toPath(file);
     const flags = stringToFlags(o.flag, 'r');
-    const fd = sys('open', path, () => this.p.open(path, flags, 0o666));
+    const fd = yield* call('open', path, 'open', path, flags, 0o666);
     try {
-      const st = sys('fstat', path, () => this.p.fstat(fd));
+      const st = yield* call('fstat', path, 'fstat', fd);
       if ((st.mode & S_IFMT) === S_IFDIR) throw fsError('EISDIR', 21, 'read', undefined);
-      return decode(this.#readAll(fd, (st.mode & S_IFMT) === S_IFREG ? st.size : 0), encoding);
+      return decode(yield* this.#readAll(fd, (st.mode & S_IFMT) === S_IFREG ? st.size : 0), encoding);
     } finally {
-      this.p.close(fd);
+      yield* sc('close', fd);
     }
   }
 
-  writeFile(file: unknown, data: unknown, options?: unknown, defFlag = 'w'): void {
+  *writeFile(file: unknown, data: unknown, options?: unknown, defFlag = 'w'): Program<void> {
     const o = objectOf<WriteFileOptions>(options);
     const encoding = encodingOf(options, 'utf8');
     const bytes = toBytes(data, encoding);
     if (isFd(file)) {
-      this.#writeAll(kfd(file), bytes, -1);
+      yield* this.#writeAll(kfd(file), bytes, -1);
       return;
     }
     const path = toPath(file);
     const flags = stringToFlags(o.flag, defFlag);
     const mode = toMode(o.mode, 0o666);
-    const fd = sys('open', path, () => this.p.open(path, flags, mode));
+    const fd = yield* call('open', path, 'open', path, flags, mode);
     try {
-      this.#writeAll(fd, bytes, -1);
-      if (o.flush === true) sys('fsync', path, () => this.p.fsync(fd));
+      yield* this.#writeAll(fd, bytes, -1);
+      if (o.flush === true) yield* call('fsync', path, 'fsync', fd);
     } finally {
-      this.p.close(fd);
+      yield* sc('close', fd);
     }
   }
 
-  appendFile(file: unknown, data: unknown, options?: unknown): void {
-    this.writeFile(file, data, options, 'a');
+  *appendFile(file: unknown, data: unknown, options?: unknown): Program<void> {
+    yield* this.writeFile(file, data, options, 'a');
   }
 
-  copyFile(src: unknown, dest: unknown, mode = 0): void {
+  *copyFile(src: unknown, dest: unknown, mode = 0): Program<void> {
     const s = toPath(src, 'src');
     const d = toPath(dest, 'dest');
     if ((mode & COPYFILE_FICLONE_FORCE) !== 0) throw fsError('ENOTSUP', 86, 'copyfile', s, d);
-    sys('copyfile', s, () => {
-      const p = this.p;
-      const ifd = p.open(s, O_RDONLY);
+    yield* as('copyfile', s, this.#copy(s, d, mode), d);
+  }
+
+  *#copy(s: string, d: string, mode: number): Program<void> {
+    const ifd = yield* sc('open', s, O_RDONLY);
+    try {
+      const st = yield* sc('fstat', ifd);
+      if ((st.mode & S_IFMT) === S_IFDIR) throw fsError('EISDIR', 21, 'copyfile', s, d);
+      const ofd = yield* sc('open', d, O_WRONLY | O_CREAT | O_TRUNC | ((mode & COPYFILE_EXCL) !== 0 ? O_EXCL : 0), st.mode & 0o7777);
       try {
-        const st = p.fstat(ifd);
-        if ((st.mode & S_IFMT) === S_IFDIR) throw fsError('EISDIR', 21, 'copyfile', s, d);
-        const ofd = p.open(d, O_WRONLY | O_CREAT | O_TRUNC | ((mode & COPYFILE_EXCL) !== 0 ? O_EXCL : 0), st.mode & 0o7777);
-        try {
-          const buf = Buffer.allocUnsafe(CHUNK);
-          for (let n = p.read(ifd, buf); n > 0; n = p.read(ifd, buf)) {
-            let off = 0;
-            while (off < n) off += p.write(ofd, buf.subarray(off, n));
-          }
-          // like libuv's uv_fs_copyfile: the copy ends with the source's permission bits
-          p.fchmod(ofd, st.mode & 0o7777);
-        } finally {
-          p.close(ofd);
+        const buf = Buffer.allocUnsafe(CHUNK);
+        for (let n = yield* sc('read', ifd, buf); n > 0; n = yield* sc('read', ifd, buf)) {
+          let off = 0;
+          while (off < n) off += yield* sc('write', ofd, buf.subarray(off, n));
         }
+        // like libuv's uv_fs_copyfile: the copy ends with the source's permission bits
+        yield* sc('fchmod', ofd, st.mode & 0o7777);
       } finally {
-        p.close(ifd);
+        yield* sc('close', ofd);
       }
-    }, d);
+    } finally {
+      yield* sc('close', ifd);
+    }
   }
 
   // --- names ---
 
-  stat(path: unknown, opts?: StatOptions): AnyStats | undefined {
+  *stat(path: unknown, opts?: StatOptions): Program<AnyStats | undefined> {
     const p = toPath(path);
     try {
-      return toStats(sys('stat', p, () => this.p.stat(p)), opts);
+      return toStats(yield* call('stat', p, 'stat', p), opts);
     } catch (e) {
       if (opts?.throwIfNoEntry === false && hasCode(e, 'ENOENT')) return undefined;
       throw e;
     }
   }
 
-  lstat(path: unknown, opts?: StatOptions): AnyStats | undefined {
+  *lstat(path: unknown, opts?: StatOptions): Program<AnyStats | undefined> {
     const p = toPath(path);
     try {
-      return toStats(sys('lstat', p, () => this.p.lstat(p)), opts);
+      return toStats(yield* call('lstat', p, 'lstat', p), opts);
     } catch (e) {
       if (opts?.throwIfNoEntry === false && hasCode(e, 'ENOENT')) return undefined;
       throw e;
     }
   }
 
-  access(path: unknown, mode: number = F_OK): void {
+  *access(path: unknown, mode: number = F_OK): Program<void> {
     const p = toPath(path);
-    sys('access', p, () => this.p.access(p, mode));
+    yield* call('access', p, 'access', p, mode);
   }
 
-  exists(path: unknown): boolean {
+  *exists(path: unknown): Program<boolean> {
     try {
       const p = toPath(path);
-      this.p.stat(p);
+      yield* sc('stat', p);
       return true;
     } catch {
       return false;
     }
   }
 
-  readdir(path: unknown, options?: unknown): (string | Buffer | Dirent<string | Buffer>)[] {
+  *readdir(path: unknown, options?: unknown): Program<(string | Buffer | Dirent<string | Buffer>)[]> {
     const root = toPath(path);
     const o = objectOf<ReaddirOptions>(options);
     const encoding = encodingOf(options, 'utf8');
@@ -328,11 +338,12 @@ export class Core {
     const queue: [string, string][] = [[root, '']];
     for (let item = queue.shift(); item !== undefined; item = queue.shift()) {
       const [dir, rel] = item;
-      for (const d of this.#entries(dir)) {
+      for (const d of yield* this.#entries(dir)) {
         const relName = rel === '' ? d.name : posix.join(rel, d.name);
         let fmt = dtToIfmt(d.type);
         if (fmt === undefined && (o.withFileTypes === true || o.recursive === true)) {
-          fmt = sys('lstat', posix.join(dir, d.name), () => this.p.lstat(posix.join(dir, d.name))).mode & S_IFMT;
+          const child = posix.join(dir, d.name);
+          fmt = (yield* call('lstat', child, 'lstat', child)).mode & S_IFMT;
         }
         if (o.withFileTypes === true) out.push(new Dirent(name(d.name), fmt ?? 0, rel === '' ? root : posix.join(root, rel)));
         else out.push(name(relName));
@@ -343,125 +354,126 @@ export class Core {
   }
 
   /** The entries of one directory, without '.' and '..' (getdents until it returns none). */
-  #entries(dir: string): { name: string; type: number }[] {
-    return sys('scandir', dir, () => {
-      const p = this.p;
-      const fd = p.open(dir, O_RDONLY | O_DIRECTORY);
-      try {
-        const out: { name: string; type: number }[] = [];
-        for (let batch = p.getdents(fd, 65536); batch.length > 0; batch = p.getdents(fd, 65536)) {
-          for (const d of batch) if (d.name !== '.' && d.name !== '..') out.push({ name: d.name, type: d.type });
-        }
-        return out;
-      } finally {
-        p.close(fd);
+  *#entries(dir: string): Program<KDirent[]> {
+    return yield* as('scandir', dir, this.#scan(dir));
+  }
+
+  *#scan(dir: string): Program<KDirent[]> {
+    const fd = yield* sc('open', dir, O_RDONLY | O_DIRECTORY);
+    try {
+      const out: KDirent[] = [];
+      for (let batch = yield* sc('getdents', fd, 65536); batch.length > 0; batch = yield* sc('getdents', fd, 65536)) {
+        for (const d of batch) if (d.name !== '.' && d.name !== '..') out.push(d);
       }
-    });
+      return out;
+    } finally {
+      yield* sc('close', fd);
+    }
   }
 
   /** mkdir; with `recursive`, mkdir -p returning the first directory made (undefined if none). */
-  mkdir(path: unknown, options?: unknown): string | undefined {
+  *mkdir(path: unknown, options?: unknown): Program<string | undefined> {
     const p = toPath(path);
     const o = typeof options === 'number' || typeof options === 'string' ? { mode: options } : objectOf<MkdirOptions>(options);
     const mode = toMode(o.mode, 0o777);
     if (o.recursive !== true) {
-      sys('mkdir', p, () => this.p.mkdir(p, mode));
+      yield* call('mkdir', p, 'mkdir', p, mode);
       return undefined;
     }
-    return this.#mkdirp(p, mode, 0);
+    return yield* this.#mkdirp(p, mode, 0);
   }
 
-  #mkdirp(path: string, mode: number, depth: number): string | undefined {
+  *#mkdirp(path: string, mode: number, depth: number): Program<string | undefined> {
     try {
-      this.p.mkdir(path, mode);
+      yield* sc('mkdir', path, mode);
       return path;
     } catch (e) {
       if (hasCode(e, 'EEXIST')) {
-        const st = this.#maybeStat(path);
+        const st = yield* this.#maybeStat(path);
         if (st && (st.mode & S_IFMT) === S_IFDIR) return undefined;
         throw fsError('EEXIST', 17, 'mkdir', path);
       }
       const parent = posix.dirname(path);
       if (!hasCode(e, 'ENOENT') || parent === path || depth > 512) throw fsError(codeOf(e), errnoOf(e), 'mkdir', path);
-      const first = this.#mkdirp(parent, mode, depth + 1);
-      sys('mkdir', path, () => this.p.mkdir(path, mode));
+      const first = yield* this.#mkdirp(parent, mode, depth + 1);
+      yield* call('mkdir', path, 'mkdir', path, mode);
       return first ?? path;
     }
   }
 
-  #maybeStat(path: string): Stat | undefined {
+  *#maybeStat(path: string): Program<Stat | undefined> {
     try {
-      return this.p.stat(path);
+      return yield* sc('stat', path);
     } catch {
       return undefined;
     }
   }
 
-  rmdir(path: unknown, options?: { recursive?: boolean }): void {
+  *rmdir(path: unknown, options?: { recursive?: boolean }): Program<void> {
     const p = toPath(path);
     if (options?.recursive === true) {
-      this.#rmtree(p);
+      yield* this.#rmtree(p);
       return;
     }
-    sys('rmdir', p, () => this.p.rmdir(p));
+    yield* call('rmdir', p, 'rmdir', p);
   }
 
   /** rm: unlink, or with `recursive` remove a whole tree; `force` ignores a missing path. */
-  rm(path: unknown, options?: RmOptions): void {
+  *rm(path: unknown, options?: RmOptions): Program<void> {
     const p = toPath(path);
     let st: Stat;
     try {
-      st = sys('lstat', p, () => this.p.lstat(p));
+      st = yield* call('lstat', p, 'lstat', p);
     } catch (e) {
       if (options?.force === true && hasCode(e, 'ENOENT')) return;
       throw fsError(codeOf(e), errnoOf(e), 'rm', p);
     }
     if ((st.mode & S_IFMT) === S_IFDIR) {
       if (options?.recursive !== true) throw fsEisdir(p);
-      this.#rmtree(p);
+      yield* this.#rmtree(p);
       return;
     }
-    sys('rm', p, () => this.p.unlink(p));
+    yield* call('rm', p, 'unlink', p);
   }
 
   /** Depth-first removal; never follows symbolic links (lstat decides). */
-  #rmtree(dir: string): void {
-    for (const d of this.#entries(dir)) {
+  *#rmtree(dir: string): Program<void> {
+    for (const d of yield* this.#entries(dir)) {
       const child = posix.join(dir, d.name);
-      const fmt = dtToIfmt(d.type) ?? sys('lstat', child, () => this.p.lstat(child)).mode & S_IFMT;
-      if (fmt === S_IFDIR) this.#rmtree(child);
-      else sys('unlink', child, () => this.p.unlink(child));
+      const fmt = dtToIfmt(d.type) ?? (yield* call('lstat', child, 'lstat', child)).mode & S_IFMT;
+      if (fmt === S_IFDIR) yield* this.#rmtree(child);
+      else yield* call('unlink', child, 'unlink', child);
     }
-    sys('rmdir', dir, () => this.p.rmdir(dir));
+    yield* call('rmdir', dir, 'rmdir', dir);
   }
 
-  unlink(path: unknown): void {
+  *unlink(path: unknown): Program<void> {
     const p = toPath(path);
-    sys('unlink', p, () => this.p.unlink(p));
+    yield* call('unlink', p, 'unlink', p);
   }
 
-  rename(from: unknown, to: unknown): void {
+  *rename(from: unknown, to: unknown): Program<void> {
     const f = toPath(from, 'oldPath');
     const t = toPath(to, 'newPath');
-    sys('rename', f, () => this.p.rename(f, t), t);
+    yield* as('rename', f, sc('rename', f, t), t);
   }
 
-  link(existing: unknown, path: unknown): void {
+  *link(existing: unknown, path: unknown): Program<void> {
     const e = toPath(existing, 'existingPath');
     const n = toPath(path, 'newPath');
-    sys('link', e, () => this.p.link(e, n), n);
+    yield* as('link', e, sc('link', e, n), n);
   }
 
   /** symlink(target, path): `type` is for Windows and ignored, as on POSIX Node. */
-  symlink(target: unknown, path: unknown): void {
+  *symlink(target: unknown, path: unknown): Program<void> {
     const t = toPath(target, 'target');
     const p = toPath(path);
-    sys('symlink', t, () => this.p.symlink(t, p), p);
+    yield* as('symlink', t, sc('symlink', t, p), p);
   }
 
-  readlink(path: unknown, options?: unknown): string | Buffer {
+  *readlink(path: unknown, options?: unknown): Program<string | Buffer> {
     const p = toPath(path);
-    const s = sys('readlink', p, () => this.p.readlink(p));
+    const s = yield* call('readlink', p, 'readlink', p);
     return encodingOf(options) === 'buffer' ? Buffer.from(s) : s;
   }
 
@@ -469,10 +481,9 @@ export class Core {
    * realpath: resolve '.', '..' and symbolic links component by component from the process's cwd,
    * at most MAXSYMLINKS links (ELOOP past that), like realpath(3).
    */
-  realpath(path: unknown, options?: unknown): string | Buffer {
+  *realpath(path: unknown, options?: unknown): Program<string | Buffer> {
     const input = toPath(path);
-    const p = this.p;
-    const start = input.startsWith('/') ? '/' : sys('realpath', input, () => p.getcwd());
+    const start = input.startsWith('/') ? '/' : yield* call('realpath', input, 'getcwd');
     const resolved: string[] = start.split('/').filter((c) => c !== '');
     const pending = input.split('/').filter((c) => c !== '').reverse();
     let links = 0;
@@ -483,10 +494,10 @@ export class Core {
         continue;
       }
       const candidate = `/${[...resolved, c].join('/')}`;
-      const st = sys('lstat', input, () => p.lstat(candidate));
+      const st = yield* call('lstat', input, 'lstat', candidate);
       if ((st.mode & S_IFMT) === S_IFLNK) {
         if (++links > MAXSYMLINKS) throw fsError('ELOOP', 62, 'realpath', input);
-        const target = sys('readlink', input, () => p.readlink(candidate));
+        const target = yield* call('readlink', input, 'readlink', candidate);
         if (target.startsWith('/')) resolved.length = 0;
         for (const t of target.split('/').filter((x) => x !== '').reverse()) pending.push(t);
       } else {
@@ -498,13 +509,13 @@ export class Core {
     return encodingOf(options) === 'buffer' ? Buffer.from(out) : out;
   }
 
-  mkdtemp(prefix: unknown, options?: unknown): string | Buffer {
+  *mkdtemp(prefix: unknown, options?: unknown): Program<string | Buffer> {
     const pre = toPath(prefix, 'prefix');
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
     for (let attempt = 0; ; attempt++) {
       const name = pre + Array.from(randomBytes(6), (b) => alphabet[b % alphabet.length]).join('');
       try {
-        this.p.mkdir(name, 0o700);
+        yield* sc('mkdir', name, 0o700);
         return encodingOf(options) === 'buffer' ? Buffer.from(name) : name;
       } catch (e) {
         if (!hasCode(e, 'EEXIST') || attempt >= 100) throw fsError(codeOf(e), errnoOf(e), 'mkdtemp', `${pre}XXXXXX`);
@@ -512,43 +523,43 @@ export class Core {
     }
   }
 
-  chmod(path: unknown, mode: number | string): void {
+  *chmod(path: unknown, mode: number | string): Program<void> {
     const p = toPath(path);
     const m = toMode(mode, 0);
-    sys('chmod', p, () => this.p.chmod(p, m));
+    yield* call('chmod', p, 'chmod', p, m);
   }
-  lchmod(path: unknown, mode: number | string): void {
+  *lchmod(path: unknown, mode: number | string): Program<void> {
     const p = toPath(path);
     const m = toMode(mode, 0);
-    sys('lchmod', p, () => this.p.lchmod(p, m));
+    yield* call('lchmod', p, 'lchmod', p, m);
   }
-  chown(path: unknown, uid: number, gid: number): void {
+  *chown(path: unknown, uid: number, gid: number): Program<void> {
     const p = toPath(path);
-    sys('chown', p, () => this.p.chown(p, uid, gid));
+    yield* call('chown', p, 'chown', p, uid, gid);
   }
-  lchown(path: unknown, uid: number, gid: number): void {
+  *lchown(path: unknown, uid: number, gid: number): Program<void> {
     const p = toPath(path);
-    sys('lchown', p, () => this.p.lchown(p, uid, gid));
+    yield* call('lchown', p, 'lchown', p, uid, gid);
   }
-  utimes(path: unknown, atime: unknown, mtime: unknown): void {
+  *utimes(path: unknown, atime: unknown, mtime: unknown): Program<void> {
     const p = toPath(path);
     const a = toTimespec(atime, 'atime');
     const m = toTimespec(mtime, 'mtime');
-    sys('utime', p, () => this.p.utimes(p, a, m));
+    yield* call('utime', p, 'utimes', p, a, m);
   }
-  lutimes(path: unknown, atime: unknown, mtime: unknown): void {
+  *lutimes(path: unknown, atime: unknown, mtime: unknown): Program<void> {
     const p = toPath(path);
     const a = toTimespec(atime, 'atime');
     const m = toTimespec(mtime, 'mtime');
-    sys('lutime', p, () => this.p.lutimes(p, a, m));
+    yield* call('lutime', p, 'lutimes', p, a, m);
   }
-  truncate(path: unknown, len = 0): void {
+  *truncate(path: unknown, len = 0): Program<void> {
     if (isFd(path)) {
-      this.ftruncate(path, len);
+      yield* this.ftruncate(path, len);
       return;
     }
     const p = toPath(path);
-    sys('open', p, () => this.p.truncate(p, Math.max(0, len)));
+    yield* call('open', p, 'truncate', p, Math.max(0, len));
   }
 }
 

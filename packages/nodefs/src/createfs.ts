@@ -3,8 +3,11 @@
  * Every function is a plain closure (no `this`), so libraries may take them off the object.
  */
 import type * as nodeFs from 'node:fs';
+import type { RumpClient } from '@rumpts/server';
 import type { Ukfs } from '@rumpts/ukfs';
-import { type AnyStats, Core, type SyscallTarget } from './core.js';
+import { Core } from './core.js';
+import type { AsyncSyscallTarget, Program, SyscallTarget, SysName } from './program.js';
+import { Runner, type Target } from './runner.js';
 import { makeCallbackApi, readArgs, writeCall } from './callbacks.js';
 import { constants } from './constants.js';
 import { invalidArgType } from './errors.js';
@@ -13,8 +16,11 @@ import { makePromisesApi } from './promises.js';
 import { BigIntStats, Dirent, Stats } from './stats.js';
 import { makeStreams } from './streams.js';
 
-/** What createFs works over: a kernel process (kernel.proc, proc.rfork()…) or a ukfs handle. */
-export type FsTarget = SyscallTarget | Pick<Ukfs, 'proc'>;
+/**
+ * What createFs works over: a kernel process (kernel.proc, proc.rfork()…), a ukfs handle, a
+ * RemoteProc (all of these synchronous), or a RumpClient (asynchronous: no *Sync calls).
+ */
+export type FsTarget = SyscallTarget | Pick<Ukfs, 'proc'> | Pick<RumpClient, 'call' | 'inFlight' | SysName>;
 
 type SyncName =
   | 'openSync' | 'closeSync' | 'readSync' | 'writeSync' | 'readvSync' | 'writevSync' | 'fstatSync' | 'fsyncSync'
@@ -46,65 +52,76 @@ export interface RumpFs extends Pick<typeof nodeFs, SyncName | CallbackName | 'c
   Dirent: typeof Dirent;
 }
 
-function procOf(target: FsTarget): () => SyscallTarget {
-  if (typeof target !== 'object' || target === null) throw invalidArgType('target', 'a Proc or a Ukfs handle', target);
+const EXPECTED = 'a Proc, a Ukfs handle, a RemoteProc or a RumpClient';
+
+function targetOf(target: FsTarget): Target {
+  if (typeof target !== 'object' || target === null) throw invalidArgType('target', EXPECTED, target);
   // A ukfs handle has file calls of its own (write(path, offset, buf)…): use its process, not them.
-  if ('proc' in target) return () => target.proc;
-  if ('getdents' in target && typeof target.getdents === 'function') return () => target;
-  throw invalidArgType('target', 'a Proc or a Ukfs handle', target);
+  if ('proc' in target) return { sync: true, proc: () => target.proc };
+  // @rumpts/server's RumpClient: the same calls, returning promises.
+  if ('call' in target && typeof target.call === 'function' && 'inFlight' in target) return { sync: false, client: target };
+  if ('getdents' in target && typeof target.getdents === 'function') {
+    const proc = target as SyscallTarget;
+    return { sync: true, proc: () => proc };
+  }
+  throw invalidArgType('target', EXPECTED, target);
 }
 
 /** A node:fs-compatible object over `target` (see the README for what is and is not there). */
 export function createFs(target: FsTarget): RumpFs {
-  const core = new Core(procOf(target));
-  const cb = makeCallbackApi(core);
+  const core = new Core();
+  const run = new Runner(targetOf(target));
+  const cb = makeCallbackApi(core, run);
   const streams = makeStreams(cb);
-  const promises = { ...makePromisesApi(core, streams), constants };
-  const realpathSync = Object.assign((p: unknown, o?: unknown) => core.realpath(p, o), { native: (p: unknown, o?: unknown) => core.realpath(p, o) });
+  const promises = { ...makePromisesApi(core, run, streams), constants };
+  const S = <T>(name: string, g: Program<T>): T => run.sync(name, g);
+  const realpathSync = Object.assign((p: unknown, o?: unknown) => S('realpath', core.realpath(p, o)), {
+    native: (p: unknown, o?: unknown) => S('realpath', core.realpath(p, o)),
+  });
 
   const sync = {
-    openSync: (p: unknown, f?: string | number, m?: number | string) => core.open(p, f, m),
-    closeSync: (fd: unknown) => core.close(fd),
+    openSync: (p: unknown, f?: string | number, m?: number | string) => S('open', core.open(p, f, m)),
+    closeSync: (fd: unknown) => S('close', core.close(fd)),
     readSync: (fd: unknown, ...args: unknown[]) => {
       const r = readArgs(args);
-      return core.read(fd, r.buffer, r.offset, r.length, r.position);
+      return S('read', core.read(fd, r.buffer, r.offset, r.length, r.position));
     },
-    writeSync: (fd: unknown, ...args: unknown[]) => writeCall(core, fd, args),
-    readvSync: (fd: unknown, bufs: ArrayBufferView[], pos?: number | null) => core.readv(fd, bufs, pos),
-    writevSync: (fd: unknown, bufs: ArrayBufferView[], pos?: number | null) => core.writev(fd, bufs, pos),
-    fstatSync: (fd: unknown, o?: { bigint?: boolean }): AnyStats => core.fstat(fd, o),
-    fsyncSync: (fd: unknown) => core.fsync(fd),
-    fdatasyncSync: (fd: unknown) => core.fsync(fd),
-    ftruncateSync: (fd: unknown, len?: number) => core.ftruncate(fd, len),
-    fchmodSync: (fd: unknown, m: number | string) => core.fchmod(fd, m),
-    fchownSync: (fd: unknown, u: number, g: number) => core.fchown(fd, u, g),
-    futimesSync: (fd: unknown, a: unknown, m: unknown) => core.futimes(fd, a, m),
-    readFileSync: (p: unknown, o?: unknown) => core.readFile(p, o),
-    writeFileSync: (p: unknown, d: unknown, o?: unknown) => core.writeFile(p, d, o),
-    appendFileSync: (p: unknown, d: unknown, o?: unknown) => core.appendFile(p, d, o),
-    copyFileSync: (s: unknown, d: unknown, m?: number) => core.copyFile(s, d, m),
-    statSync: (p: unknown, o?: { bigint?: boolean; throwIfNoEntry?: boolean }) => core.stat(p, o),
-    lstatSync: (p: unknown, o?: { bigint?: boolean; throwIfNoEntry?: boolean }) => core.lstat(p, o),
-    accessSync: (p: unknown, m?: number) => core.access(p, m),
-    existsSync: (p: unknown) => core.exists(p),
-    readdirSync: (p: unknown, o?: unknown) => core.readdir(p, o),
-    mkdirSync: (p: unknown, o?: unknown) => core.mkdir(p, o),
-    mkdtempSync: (p: unknown, o?: unknown) => core.mkdtemp(p, o),
-    rmdirSync: (p: unknown, o?: { recursive?: boolean }) => core.rmdir(p, o),
-    rmSync: (p: unknown, o?: { recursive?: boolean; force?: boolean }) => core.rm(p, o),
-    unlinkSync: (p: unknown) => core.unlink(p),
-    renameSync: (a: unknown, b: unknown) => core.rename(a, b),
-    linkSync: (a: unknown, b: unknown) => core.link(a, b),
-    symlinkSync: (t: unknown, p: unknown) => core.symlink(t, p),
-    readlinkSync: (p: unknown, o?: unknown) => core.readlink(p, o),
+    writeSync: (fd: unknown, ...args: unknown[]) => S('write', writeCall(core, fd, args)),
+    readvSync: (fd: unknown, bufs: ArrayBufferView[], pos?: number | null) => S('readv', core.readv(fd, bufs, pos)),
+    writevSync: (fd: unknown, bufs: ArrayBufferView[], pos?: number | null) => S('writev', core.writev(fd, bufs, pos)),
+    fstatSync: (fd: unknown, o?: { bigint?: boolean }) => S('fstat', core.fstat(fd, o)),
+    fsyncSync: (fd: unknown) => S('fsync', core.fsync(fd)),
+    fdatasyncSync: (fd: unknown) => S('fdatasync', core.fsync(fd)),
+    ftruncateSync: (fd: unknown, len?: number) => S('ftruncate', core.ftruncate(fd, len)),
+    fchmodSync: (fd: unknown, m: number | string) => S('fchmod', core.fchmod(fd, m)),
+    fchownSync: (fd: unknown, u: number, g: number) => S('fchown', core.fchown(fd, u, g)),
+    futimesSync: (fd: unknown, a: unknown, m: unknown) => S('futimes', core.futimes(fd, a, m)),
+    readFileSync: (p: unknown, o?: unknown) => S('readFile', core.readFile(p, o)),
+    writeFileSync: (p: unknown, d: unknown, o?: unknown) => S('writeFile', core.writeFile(p, d, o)),
+    appendFileSync: (p: unknown, d: unknown, o?: unknown) => S('appendFile', core.appendFile(p, d, o)),
+    copyFileSync: (s: unknown, d: unknown, m?: number) => S('copyFile', core.copyFile(s, d, m)),
+    statSync: (p: unknown, o?: { bigint?: boolean; throwIfNoEntry?: boolean }) => S('stat', core.stat(p, o)),
+    lstatSync: (p: unknown, o?: { bigint?: boolean; throwIfNoEntry?: boolean }) => S('lstat', core.lstat(p, o)),
+    accessSync: (p: unknown, m?: number) => S('access', core.access(p, m)),
+    existsSync: (p: unknown) => S('exists', core.exists(p)),
+    readdirSync: (p: unknown, o?: unknown) => S('readdir', core.readdir(p, o)),
+    mkdirSync: (p: unknown, o?: unknown) => S('mkdir', core.mkdir(p, o)),
+    mkdtempSync: (p: unknown, o?: unknown) => S('mkdtemp', core.mkdtemp(p, o)),
+    rmdirSync: (p: unknown, o?: { recursive?: boolean }) => S('rmdir', core.rmdir(p, o)),
+    rmSync: (p: unknown, o?: { recursive?: boolean; force?: boolean }) => S('rm', core.rm(p, o)),
+    unlinkSync: (p: unknown) => S('unlink', core.unlink(p)),
+    renameSync: (a: unknown, b: unknown) => S('rename', core.rename(a, b)),
+    linkSync: (a: unknown, b: unknown) => S('link', core.link(a, b)),
+    symlinkSync: (t: unknown, p: unknown) => S('symlink', core.symlink(t, p)),
+    readlinkSync: (p: unknown, o?: unknown) => S('readlink', core.readlink(p, o)),
     realpathSync,
-    chmodSync: (p: unknown, m: number | string) => core.chmod(p, m),
-    lchmodSync: (p: unknown, m: number | string) => core.lchmod(p, m),
-    chownSync: (p: unknown, u: number, g: number) => core.chown(p, u, g),
-    lchownSync: (p: unknown, u: number, g: number) => core.lchown(p, u, g),
-    utimesSync: (p: unknown, a: unknown, m: unknown) => core.utimes(p, a, m),
-    lutimesSync: (p: unknown, a: unknown, m: unknown) => core.lutimes(p, a, m),
-    truncateSync: (p: unknown, len?: number) => core.truncate(p, len),
+    chmodSync: (p: unknown, m: number | string) => S('chmod', core.chmod(p, m)),
+    lchmodSync: (p: unknown, m: number | string) => S('lchmod', core.lchmod(p, m)),
+    chownSync: (p: unknown, u: number, g: number) => S('chown', core.chown(p, u, g)),
+    lchownSync: (p: unknown, u: number, g: number) => S('lchown', core.lchown(p, u, g)),
+    utimesSync: (p: unknown, a: unknown, m: unknown) => S('utimes', core.utimes(p, a, m)),
+    lutimesSync: (p: unknown, a: unknown, m: unknown) => S('lutimes', core.lutimes(p, a, m)),
+    truncateSync: (p: unknown, len?: number) => S('truncate', core.truncate(p, len)),
   };
 
   const fs = {

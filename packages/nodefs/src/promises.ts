@@ -1,22 +1,27 @@
-/**
- * fs.promises and its FileHandle. The work is done synchronously inside each async function (the
- * kernel has no waiting to do), so the promise is settled by the time it is returned.
- */
-import type { Core } from './core.js';
+/** fs.promises and its FileHandle (see runner.ts for when the work happens). */
+import type { AnyStats, Core } from './core.js';
 import { readArgs, writeCall } from './callbacks.js';
 import { fsError } from './errors.js';
 import type { OpenFlags } from './flags.js';
-import type { AnyStats } from './core.js';
+import type { Program } from './program.js';
+import type { Runner } from './runner.js';
 import type { ReadStreamOptions, WriteStreamOptions, Streams } from './streams.js';
 
-/** fs.promises.FileHandle over one kernel descriptor. */
+/** A program built only when it first runs, so argument errors become rejections. */
+function* lazy<T>(make: () => Program<T>): Program<T> {
+  return yield* make();
+}
+
+/** fs.promises.FileHandle over one descriptor of the facade. */
 export class FileHandle {
   #fd: number;
   readonly #core: Core;
+  readonly #run: Runner;
   readonly #streams: Streams;
 
-  constructor(core: Core, streams: Streams, fd: number) {
+  constructor(core: Core, run: Runner, streams: Streams, fd: number) {
     this.#core = core;
+    this.#run = run;
     this.#streams = streams;
     this.#fd = fd;
   }
@@ -31,13 +36,15 @@ export class FileHandle {
     return this.#fd;
   }
 
+  #p<T>(make: () => Program<T>): Promise<T> {
+    return this.#run.promise(lazy(make));
+  }
+
   close(): Promise<void> {
-    return run(() => {
-      if (this.#fd < 0) return;
-      const fd = this.#fd;
-      this.#fd = -1;
-      this.#core.close(fd);
-    });
+    if (this.#fd < 0) return Promise.resolve();
+    const fd = this.#fd;
+    this.#fd = -1;
+    return this.#run.promise(this.#core.close(fd));
   }
 
   [Symbol.asyncDispose](): Promise<void> {
@@ -45,93 +52,63 @@ export class FileHandle {
   }
 
   read(...args: unknown[]): Promise<{ bytesRead: number; buffer: ArrayBufferView }> {
-    return run(() => {
-      const r = readArgs(args);
-      const bytesRead = this.#core.read(this.#live('read'), r.buffer, r.offset, r.length, r.position);
-      return { bytesRead, buffer: r.buffer };
-    });
+    const r = readArgs(args);
+    return this.#p(() => this.#core.read(this.#live('read'), r.buffer, r.offset, r.length, r.position)).then((bytesRead) => ({ bytesRead, buffer: r.buffer }));
   }
 
   write(...args: unknown[]): Promise<{ bytesWritten: number; buffer: unknown }> {
-    return run(() => {
-      const bytesWritten = writeCall(this.#core, this.#live('write'), args);
-      return { bytesWritten, buffer: args[0] };
-    });
+    return this.#p(() => writeCall(this.#core, this.#live('write'), args)).then((bytesWritten) => ({ bytesWritten, buffer: args[0] }));
   }
 
   readv(buffers: ArrayBufferView[], position?: number | null): Promise<{ bytesRead: number; buffers: ArrayBufferView[] }> {
-    return run(() => {
-      return { bytesRead: this.#core.readv(this.#live('read'), buffers, position), buffers };
-    });
+    return this.#p(() => this.#core.readv(this.#live('read'), buffers, position)).then((bytesRead) => ({ bytesRead, buffers }));
   }
 
   writev(buffers: ArrayBufferView[], position?: number | null): Promise<{ bytesWritten: number; buffers: ArrayBufferView[] }> {
-    return run(() => {
-      return { bytesWritten: this.#core.writev(this.#live('write'), buffers, position), buffers };
-    });
+    return this.#p(() => this.#core.writev(this.#live('write'), buffers, position)).then((bytesWritten) => ({ bytesWritten, buffers }));
   }
 
   readFile(options?: unknown): Promise<string | Buffer> {
-    return run(() => {
-      return this.#core.readFile(this.#live('read'), options);
-    });
+    return this.#p(() => this.#core.readFile(this.#live('read'), options));
   }
 
   writeFile(data: unknown, options?: unknown): Promise<void> {
-    return run(() => {
-      this.#core.writeFile(this.#live('write'), data, options);
-    });
+    return this.#p(() => this.#core.writeFile(this.#live('write'), data, options));
   }
 
   appendFile(data: unknown, options?: unknown): Promise<void> {
-    return run(() => {
-      this.#core.writeFile(this.#live('write'), data, options);
-    });
+    return this.#p(() => this.#core.writeFile(this.#live('write'), data, options));
   }
 
   stat(options?: { bigint?: boolean }): Promise<AnyStats> {
-    return run(() => {
-      return this.#core.fstat(this.#live('fstat'), options);
-    });
+    return this.#p(() => this.#core.fstat(this.#live('fstat'), options));
   }
 
   truncate(len = 0): Promise<void> {
-    return run(() => {
-      this.#core.ftruncate(this.#live('ftruncate'), len);
-    });
+    return this.#p(() => this.#core.ftruncate(this.#live('ftruncate'), len));
   }
 
   sync(): Promise<void> {
-    return run(() => {
-      this.#core.fsync(this.#live('fsync'));
-    });
+    return this.#p(() => this.#core.fsync(this.#live('fsync')));
   }
 
   datasync(): Promise<void> {
-    return run(() => {
-      this.#core.fsync(this.#live('fsync'));
-    });
+    return this.#p(() => this.#core.fsync(this.#live('fsync')));
   }
 
   chmod(mode: number | string): Promise<void> {
-    return run(() => {
-      this.#core.fchmod(this.#live('fchmod'), mode);
-    });
+    return this.#p(() => this.#core.fchmod(this.#live('fchmod'), mode));
   }
 
   chown(uid: number, gid: number): Promise<void> {
-    return run(() => {
-      this.#core.fchown(this.#live('fchown'), uid, gid);
-    });
+    return this.#p(() => this.#core.fchown(this.#live('fchown'), uid, gid));
   }
 
   utimes(atime: unknown, mtime: unknown): Promise<void> {
-    return run(() => {
-      this.#core.futimes(this.#live('futime'), atime, mtime);
-    });
+    return this.#p(() => this.#core.futimes(this.#live('futime'), atime, mtime));
   }
 
-  /** A ReadStream on this descriptor; it does not close the handle's descriptor unless autoClose. */
+  /** A ReadStream on this descriptor; it leaves the descriptor open unless autoClose is set. */
   createReadStream(options?: ReadStreamOptions): ReturnType<Streams['createReadStream']> {
     return this.#streams.createReadStream(null, { autoClose: false, ...options, fd: this.#live('read') });
   }
@@ -141,48 +118,44 @@ export class FileHandle {
   }
 }
 
-/** Do the (synchronous) work on a microtask after the call returns; a throw becomes a rejection. */
-function run<T>(fn: () => T): Promise<T> {
-  return Promise.resolve().then(fn);
-}
-
-function promised<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => Promise<R> {
-  return (...args: A) => run(() => fn(...args));
-}
-
 /** A path, or the descriptor behind a FileHandle (readFile/writeFile/appendFile accept either). */
 function fileArg(f: unknown): unknown {
   return f instanceof FileHandle ? f.fd : f;
 }
 
-export function makePromisesApi(core: Core, streams: Streams) {
+export function makePromisesApi(core: Core, run: Runner, streams: Streams) {
+  const p =
+    <A extends unknown[], T>(make: (...args: A) => Program<T>) =>
+    (...args: A): Promise<T> =>
+      run.promise(lazy(() => make(...args)));
   return {
     FileHandle,
-    open: promised((path: unknown, flags?: OpenFlags, mode?: number | string) => new FileHandle(core, streams, core.open(path, flags, mode))),
-    readFile: promised((file: unknown, options?: unknown) => core.readFile(fileArg(file), options)),
-    writeFile: promised((file: unknown, data: unknown, options?: unknown) => core.writeFile(fileArg(file), data, options)),
-    appendFile: promised((file: unknown, data: unknown, options?: unknown) => core.appendFile(fileArg(file), data, options)),
-    copyFile: promised((src: unknown, dest: unknown, mode?: number) => core.copyFile(src, dest, mode)),
-    stat: promised((path: unknown, options?: { bigint?: boolean }) => core.stat(path, options)),
-    lstat: promised((path: unknown, options?: { bigint?: boolean }) => core.lstat(path, options)),
-    access: promised((path: unknown, mode?: number) => core.access(path, mode)),
-    readdir: promised((path: unknown, options?: unknown) => core.readdir(path, options)),
-    mkdir: promised((path: unknown, options?: unknown) => core.mkdir(path, options)),
-    mkdtemp: promised((prefix: unknown, options?: unknown) => core.mkdtemp(prefix, options)),
-    rmdir: promised((path: unknown, options?: { recursive?: boolean }) => core.rmdir(path, options)),
-    rm: promised((path: unknown, options?: { recursive?: boolean; force?: boolean }) => core.rm(path, options)),
-    unlink: promised((path: unknown) => core.unlink(path)),
-    rename: promised((from: unknown, to: unknown) => core.rename(from, to)),
-    link: promised((existing: unknown, path: unknown) => core.link(existing, path)),
-    symlink: promised((target: unknown, path: unknown) => core.symlink(target, path)),
-    readlink: promised((path: unknown, options?: unknown) => core.readlink(path, options)),
-    realpath: promised((path: unknown, options?: unknown) => core.realpath(path, options)),
-    chmod: promised((path: unknown, mode: number | string) => core.chmod(path, mode)),
-    lchmod: promised((path: unknown, mode: number | string) => core.lchmod(path, mode)),
-    chown: promised((path: unknown, uid: number, gid: number) => core.chown(path, uid, gid)),
-    lchown: promised((path: unknown, uid: number, gid: number) => core.lchown(path, uid, gid)),
-    utimes: promised((path: unknown, atime: unknown, mtime: unknown) => core.utimes(path, atime, mtime)),
-    lutimes: promised((path: unknown, atime: unknown, mtime: unknown) => core.lutimes(path, atime, mtime)),
-    truncate: promised((path: unknown, len?: number) => core.truncate(path, len)),
+    open: (path: unknown, flags?: OpenFlags, mode?: number | string) =>
+      run.promise(lazy(() => core.open(path, flags, mode))).then((fd) => new FileHandle(core, run, streams, fd)),
+    readFile: p((file: unknown, options?: unknown) => core.readFile(fileArg(file), options)),
+    writeFile: p((file: unknown, data: unknown, options?: unknown) => core.writeFile(fileArg(file), data, options)),
+    appendFile: p((file: unknown, data: unknown, options?: unknown) => core.appendFile(fileArg(file), data, options)),
+    copyFile: p((src: unknown, dest: unknown, mode?: number) => core.copyFile(src, dest, mode)),
+    stat: p((path: unknown, options?: { bigint?: boolean }) => core.stat(path, options)),
+    lstat: p((path: unknown, options?: { bigint?: boolean }) => core.lstat(path, options)),
+    access: p((path: unknown, mode?: number) => core.access(path, mode)),
+    readdir: p((path: unknown, options?: unknown) => core.readdir(path, options)),
+    mkdir: p((path: unknown, options?: unknown) => core.mkdir(path, options)),
+    mkdtemp: p((prefix: unknown, options?: unknown) => core.mkdtemp(prefix, options)),
+    rmdir: p((path: unknown, options?: { recursive?: boolean }) => core.rmdir(path, options)),
+    rm: p((path: unknown, options?: { recursive?: boolean; force?: boolean }) => core.rm(path, options)),
+    unlink: p((path: unknown) => core.unlink(path)),
+    rename: p((from: unknown, to: unknown) => core.rename(from, to)),
+    link: p((existing: unknown, path: unknown) => core.link(existing, path)),
+    symlink: p((target: unknown, path: unknown) => core.symlink(target, path)),
+    readlink: p((path: unknown, options?: unknown) => core.readlink(path, options)),
+    realpath: p((path: unknown, options?: unknown) => core.realpath(path, options)),
+    chmod: p((path: unknown, mode: number | string) => core.chmod(path, mode)),
+    lchmod: p((path: unknown, mode: number | string) => core.lchmod(path, mode)),
+    chown: p((path: unknown, uid: number, gid: number) => core.chown(path, uid, gid)),
+    lchown: p((path: unknown, uid: number, gid: number) => core.lchown(path, uid, gid)),
+    utimes: p((path: unknown, atime: unknown, mtime: unknown) => core.utimes(path, atime, mtime)),
+    lutimes: p((path: unknown, atime: unknown, mtime: unknown) => core.lutimes(path, atime, mtime)),
+    truncate: p((path: unknown, len?: number) => core.truncate(path, len)),
   };
 }

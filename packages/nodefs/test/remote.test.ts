@@ -4,8 +4,10 @@
  * writes is read back by a second, independent client connection.
  */
 import { describe, expect, it } from 'vitest';
+import git from 'isomorphic-git';
 import { connect } from '@rumpts/server';
 import type * as NodeFs from '../src/index.js';
+import { createFs } from '../src/index.js';
 import * as hostFs from 'node:fs';
 import { hostTmp } from './helpers.js';
 import { asyncScript, script } from './script.js';
@@ -68,6 +70,50 @@ describe('createFs over a rump server', () => {
       for (const k of Object.keys(expectedAsync)) expect.soft(actualAsync[k], k).toEqual(expectedAsync[k]);
     } finally {
       proc.disconnect();
+    }
+  });
+
+  it('over an async RumpClient: callbacks and promises without blocking, no sync calls', async () => {
+    const { url } = await startServer();
+    const client = await connect(url);
+    try {
+      const fs = createFs(client);
+      expect(() => fs.readFileSync('/mnt/x')).toThrow(expect.objectContaining({ code: 'ENOTSUP', syscall: 'readFile' }));
+      const host2 = hostTmp();
+      const expectedAsync = await asyncScript(hostFs, host2);
+      await fs.promises.mkdir('/mnt/r2');
+      const actualAsync = await asyncScript(fs, '/mnt/r2');
+      for (const k of Object.keys(expectedAsync)) expect.soft(actualAsync[k], k).toEqual(expectedAsync[k]);
+
+      // the event loop keeps turning while calls are out: a multi-round-trip readFile lets many
+      // setImmediate ticks through (a blocking target would let none through until it is done)
+      await fs.promises.writeFile('/mnt/big', Buffer.alloc(4 << 20, 7));
+      let ticks = 0;
+      let done = false;
+      const tick = (): void => {
+        ticks++;
+        if (!done) setImmediate(tick);
+      };
+      setImmediate(tick);
+      const big = (await fs.promises.readFile('/mnt/big')) as Buffer;
+      done = true;
+      expect(big.length).toBe(4 << 20);
+      expect(ticks).toBeGreaterThan(1);
+
+      // many calls at once on the one connection
+      await fs.promises.mkdir('/mnt/many');
+      await Promise.all(Array.from({ length: 32 }, (_, i) => fs.promises.writeFile(`/mnt/many/f${i}`, `body ${i}`)));
+      const bodies = await Promise.all(Array.from({ length: 32 }, (_, i) => fs.promises.readFile(`/mnt/many/f${i}`, 'utf8')));
+      expect(bodies).toEqual(Array.from({ length: 32 }, (_, i) => `body ${i}`));
+
+      // isomorphic-git over the wire, promises only
+      await git.init({ fs, dir: '/mnt/repo', defaultBranch: 'main' });
+      await fs.promises.writeFile('/mnt/repo/a.txt', 'remote commit\n');
+      await git.add({ fs, dir: '/mnt/repo', filepath: 'a.txt' });
+      const oid = await git.commit({ fs, dir: '/mnt/repo', message: 'over the wire', author: { name: 'R', email: 'r@example.org', timestamp: 1, timezoneOffset: 0 } });
+      expect((await git.log({ fs, dir: '/mnt/repo' }))[0]?.oid).toBe(oid);
+    } finally {
+      await client.disconnect();
     }
   });
 
