@@ -6,7 +6,7 @@ import type * as nodeFs from 'node:fs';
 import type { RumpClient } from '@rumpts/server';
 import type { Ukfs } from '@rumpts/ukfs';
 import { Core } from './core.js';
-import type { AsyncSyscallTarget, Program, SyscallTarget, SysName } from './program.js';
+import type { Program, SyscallTarget, SysName } from './program.js';
 import { Runner, type Target } from './runner.js';
 import { makeCallbackApi, readArgs, writeCall } from './callbacks.js';
 import { constants } from './constants.js';
