@@ -8,14 +8,16 @@
  * downgrade writes FS_ISCLEAN back — so an image left mid-write is recognisably unclean.
  */
 import { MNT_FORCE, MNT_RDONLY, MNT_UPDATE, type MountData, errno } from '@rumpts/librump';
-import { bufcacheOf } from '@rumpts/rumpdev-disk';
-import { type FsStat, type LoadedVnode, type Mount, type MountContext, type VfsOps, VDIR, iftovt } from '@rumpts/rumpvfs';
+import { type BufCache, bufcacheOf } from '@rumpts/rumpdev-disk';
+import { type BlockDevice, type FsStat, type LoadedVnode, type Mount, type MountContext, type VfsOps, VDIR, iftovt, vrele } from '@rumpts/rumpvfs';
 import { Inode, ffs_iget, ffs_update } from './inode.js';
 import { FS_DOWAPBL, FS_ISCLEAN, FS_KNOWN_FLAGS, FS_WASCLEAN } from './ondisk/fs.js';
 import { FFS_MAXNAMLEN, UFS_ROOTINO } from './ondisk/geometry.js';
 import { ffs_statvfs as statvfsOf } from './statvfs.js';
 import { Ufsmount } from './ufsmount.js';
 import { ffs_vnodeops } from './vnops.js';
+import type { ReplayPlan } from './wapbl/wapbl_log.js';
+import { ReplayOverlayDevice, wapbl_plan, wapbl_replay_write } from './wapbl/wapbl_replay.js';
 
 /** VFSTOUFS: the ufsmount of a mounted FFS. */
 export function VFSTOUFS(mp: Mount): Ufsmount {
@@ -33,18 +35,15 @@ function ufsArgs(data: MountData): string {
 }
 
 /**
- * Mount checks on the superblock flags (ffs_mountfs): unknown fs_flags bits refuse the mount, and
- * a pending WAPBL log cannot be replayed here yet — both overridable with MNT_FORCE, which then
- * shows the in-place metadata as it is on disk.
+ * Mount checks on the superblock flags (ffs_mountfs): unknown fs_flags bits refuse the mount unless
+ * MNT_FORCE. (A pending WAPBL log is replayed before this check; MNT_FORCE skips the replay and
+ * shows the in-place metadata as it is on disk.)
  */
 export function ffs_checkflags(ump: Ufsmount, mntflag: number): void {
   const flags = ump.fs.flags;
   if ((mntflag & MNT_FORCE) !== 0) return;
   const unknown = flags & ~FS_KNOWN_FLAGS;
   if (unknown !== 0) throw errno('EINVAL', `ffs: fs_flags 0x${(flags >>> 0).toString(16)} has unknown bits 0x${(unknown >>> 0).toString(16)}`);
-  if ((flags & FS_DOWAPBL) !== 0) {
-    throw errno('EPERM', 'ffs: the file system has a WAPBL journal to replay (FS_DOWAPBL) and log replay is not supported yet; MNT_FORCE mounts the in-place metadata');
-  }
 }
 
 function nowSec(): number {
@@ -113,8 +112,13 @@ export function ffs_mount(mp: Mount, data: MountData, ctx: MountContext): void {
   }
   const fspec = ufsArgs(data);
   const dev = ctx.openBlockDevice(fspec);
-  const ump = Ufsmount.open(dev, bufcacheOf(ctx.kernel));
+  const cache = bufcacheOf(ctx.kernel);
+  let ump = Ufsmount.open(dev, cache);
+  let replay: ReplayPlan | null = null;
   try {
+    if ((ump.fs.flags & FS_DOWAPBL) !== 0 && (mp.flag & MNT_FORCE) === 0) {
+      ({ ump, replay } = ffs_wapbl_replay(ump, dev, cache, (mp.flag & MNT_RDONLY) !== 0, (m) => ctx.kernel.printf(m)));
+    }
     ffs_checkflags(ump, mp.flag);
     // The root must be a directory before the mount is visible.
     const root = ffs_iget(ump, UFS_ROOTINO);
@@ -127,6 +131,40 @@ export function ffs_mount(mp: Mount, data: MountData, ctx: MountContext): void {
   mp.data = ump;
   mp.mntfromname = fspec;
   mp.maxnamlen = FFS_MAXNAMLEN;
+  if (replay && !ump.ronly) ffs_wapbl_replay_finish(mp, replay);
+}
+
+/**
+ * A mount found FS_DOWAPBL: the log holds committed transactions (ffs_wapbl_replay_start). Read-only
+ * mounts see them through an in-memory overlay and write nothing ("replaying log to memory");
+ * read-write mounts write them to the device first ("replaying log to disk"), then run as a clean fs.
+ */
+function ffs_wapbl_replay(
+  ump: Ufsmount, dev: BlockDevice, cache: BufCache, ro: boolean, log: (m: string) => void,
+): { ump: Ufsmount; replay: ReplayPlan } {
+  const replay = wapbl_plan(dev, ump.sbraw);
+  cache.invalidate(dev, { save: false });
+  let next: Ufsmount;
+  if (ro) {
+    log(`ffs: replaying log to memory (${replay.blocks.size} blocks)`);
+    next = Ufsmount.open(new ReplayOverlayDevice(dev, replay), cache);
+  } else {
+    log(`ffs: replaying log to disk (${replay.blocks.size} blocks)`);
+    wapbl_replay_write(dev, replay);
+    next = Ufsmount.open(dev, cache);
+    // As NetBSD leaves it after a replay without MNT_LOG: no log in use, the fs consistent.
+    next.fs.clean = FS_ISCLEAN;
+  }
+  next.fs.flags &= ~FS_DOWAPBL;
+  return { ump: next, replay };
+}
+
+/** Inodes the log listed as unlinked but still allocated are freed now (ffs_wapbl_replay_finish). */
+function ffs_wapbl_replay_finish(mp: Mount, replay: ReplayPlan): void {
+  for (const { inumber } of replay.inodes) {
+    const vp = mp.vcacheGet(inumber);
+    vrele(vp); // nlink 0: inactive frees it
+  }
 }
 
 export function ffs_loadvnode(mp: Mount, key: number): LoadedVnode {

@@ -93,5 +93,4 @@ describe.skipIf(!HAVE)('NetBSD-written images match NetBSD manifests', () => {
     expect(got).toEqual(want);
   });
 
-  it.skip('ufs1-le-wapbl-replay-after-replay: needs WAPBL replay (rumpfs-ffs part 2)', () => {});
 });
