@@ -8,6 +8,8 @@ import type { Ukfs } from '@rumpts/ukfs';
 import { Core } from './core.js';
 import type { Program, SyscallTarget, SysName } from './program.js';
 import { Runner, type Target } from './runner.js';
+import { Dir, openDir } from './dir.js';
+import { popCallback } from './callbacks.js';
 import { makeCallbackApi, readArgs, writeCall } from './callbacks.js';
 import { constants } from './constants.js';
 import { invalidArgType } from './errors.js';
@@ -27,18 +29,19 @@ type SyncName =
   | 'fdatasyncSync' | 'ftruncateSync' | 'fchmodSync' | 'fchownSync' | 'futimesSync' | 'readFileSync' | 'writeFileSync'
   | 'appendFileSync' | 'copyFileSync' | 'statSync' | 'lstatSync' | 'accessSync' | 'existsSync' | 'readdirSync' | 'mkdirSync'
   | 'mkdtempSync' | 'rmdirSync' | 'rmSync' | 'unlinkSync' | 'renameSync' | 'linkSync' | 'symlinkSync' | 'readlinkSync'
-  | 'realpathSync' | 'chmodSync' | 'lchmodSync' | 'chownSync' | 'lchownSync' | 'utimesSync' | 'lutimesSync' | 'truncateSync';
+  | 'realpathSync' | 'chmodSync' | 'lchmodSync' | 'chownSync' | 'lchownSync' | 'utimesSync' | 'lutimesSync' | 'truncateSync'
+  | 'opendirSync';
 
 type CallbackName =
   | 'open' | 'close' | 'read' | 'write' | 'readv' | 'writev' | 'fstat' | 'fsync' | 'fdatasync' | 'ftruncate' | 'fchmod'
   | 'fchown' | 'futimes' | 'readFile' | 'writeFile' | 'appendFile' | 'copyFile' | 'stat' | 'lstat' | 'access' | 'exists'
   | 'readdir' | 'mkdir' | 'mkdtemp' | 'rmdir' | 'rm' | 'unlink' | 'rename' | 'link' | 'symlink' | 'readlink' | 'realpath'
-  | 'chmod' | 'lchmod' | 'chown' | 'lchown' | 'utimes' | 'lutimes' | 'truncate';
+  | 'chmod' | 'lchmod' | 'chown' | 'lchown' | 'utimes' | 'lutimes' | 'truncate' | 'opendir';
 
 type PromiseName =
   | 'open' | 'readFile' | 'writeFile' | 'appendFile' | 'copyFile' | 'stat' | 'lstat' | 'access' | 'readdir' | 'mkdir'
   | 'mkdtemp' | 'rmdir' | 'rm' | 'unlink' | 'rename' | 'link' | 'symlink' | 'readlink' | 'realpath' | 'chmod' | 'lchmod'
-  | 'chown' | 'lchown' | 'utimes' | 'lutimes' | 'truncate';
+  | 'chown' | 'lchown' | 'utimes' | 'lutimes' | 'truncate' | 'opendir';
 
 /**
  * The facade's type: exactly node:fs's own typings for the functions it has (see the README for
@@ -50,6 +53,7 @@ export interface RumpFs extends Pick<typeof nodeFs, SyncName | CallbackName | 'c
   Stats: typeof Stats;
   BigIntStats: typeof BigIntStats;
   Dirent: typeof Dirent;
+  Dir: typeof Dir;
 }
 
 const EXPECTED = 'a Proc, a Ukfs handle, a RemoteProc or a RumpClient';
@@ -73,7 +77,10 @@ export function createFs(target: FsTarget): RumpFs {
   const run = new Runner(targetOf(target));
   const cb = makeCallbackApi(core, run);
   const streams = makeStreams(cb);
-  const promises = { ...makePromisesApi(core, run, streams), constants };
+  const promises: ReturnType<typeof makePromisesApi> & { constants: typeof constants; opendir?: (p: unknown, o?: unknown) => Promise<Dir> } = {
+    ...makePromisesApi(core, run, streams),
+    constants,
+  };
   const S = <T>(name: string, g: Program<T>): T => run.sync(name, g);
   const realpathSync = Object.assign((p: unknown, o?: unknown) => S('realpath', core.realpath(p, o)), {
     native: (p: unknown, o?: unknown) => S('realpath', core.realpath(p, o)),
@@ -122,11 +129,23 @@ export function createFs(target: FsTarget): RumpFs {
     utimesSync: (p: unknown, a: unknown, m: unknown) => S('utimes', core.utimes(p, a, m)),
     lutimesSync: (p: unknown, a: unknown, m: unknown) => S('lutimes', core.lutimes(p, a, m)),
     truncateSync: (p: unknown, len?: number) => S('truncate', core.truncate(p, len)),
+    opendirSync: (p: unknown, o?: unknown) => {
+      const d = S('opendir', openDir(p, false));
+      return new Dir(run, d.path, d.fd, o);
+    },
   };
+
+  const opendir = (p: unknown, ...rest: unknown[]): void => {
+    const done = popCallback(rest);
+    run.callback(done, openDir(p), (d) => [new Dir(run, d.path, d.fd, rest[0])]);
+  };
+  promises.opendir = (p: unknown, o?: unknown) => run.promise(openDir(p)).then((d) => new Dir(run, d.path, d.fd, o));
 
   const fs = {
     ...sync,
     ...cb,
+    opendir,
+    Dir,
     ...streams,
     promises,
     constants,

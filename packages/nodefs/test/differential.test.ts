@@ -13,8 +13,8 @@ describe('the facade against the host node:fs', () => {
     const host = hostTmp();
     const expected = script(hostFs, host);
     const { fs } = await tmpfsFs();
-    fs.mkdirSync('/r');
-    const actual = script(fs, '/r');
+    fs.mkdirSync('/diffroot');
+    const actual = script(fs, '/diffroot');
     // name is 'Error' for system errors and 'TypeError' for argument errors on both sides
     for (const k of Object.keys(expected)) expect.soft(actual[k], k).toEqual(expected[k]);
     expect(Object.keys(actual)).toEqual(Object.keys(expected));
@@ -26,8 +26,8 @@ describe('the async API against the host node:fs', () => {
     const host = hostTmp();
     const expected = await asyncScript(hostFs, host);
     const { fs } = await tmpfsFs();
-    fs.mkdirSync('/r');
-    const actual = await asyncScript(fs, '/r');
+    fs.mkdirSync('/diffroot');
+    const actual = await asyncScript(fs, '/diffroot');
     for (const k of Object.keys(expected)) expect.soft(actual[k], k).toEqual(expected[k]);
     expect(Object.keys(actual)).toEqual(Object.keys(expected));
   });

@@ -10,20 +10,20 @@ export type Fs = Pick<
   | 'writeFileSync' | 'readFileSync' | 'appendFileSync' | 'openSync' | 'closeSync' | 'readSync' | 'writeSync' | 'fstatSync'
   | 'mkdirSync' | 'readdirSync' | 'statSync' | 'lstatSync' | 'chmodSync' | 'symlinkSync' | 'readlinkSync' | 'linkSync'
   | 'renameSync' | 'rmdirSync' | 'rmSync' | 'unlinkSync' | 'truncateSync' | 'ftruncateSync' | 'utimesSync' | 'accessSync'
-  | 'existsSync' | 'copyFileSync' | 'realpathSync' | 'mkdtempSync' | 'readFile' | 'stat' | 'exists' | 'mkdir'
+  | 'existsSync' | 'copyFileSync' | 'realpathSync' | 'mkdtempSync' | 'opendirSync' | 'opendir' | 'readFile' | 'stat' | 'exists' | 'mkdir'
   | 'write' | 'read' | 'open' | 'close' | 'readdir' | 'createReadStream' | 'createWriteStream'
 > & {
   constants: { COPYFILE_EXCL: number; O_CREAT: number; O_RDWR: number; R_OK: number; W_OK: number };
   promises: Pick<
     typeof hostFs.promises,
-    'writeFile' | 'appendFile' | 'readFile' | 'mkdir' | 'readdir' | 'stat' | 'rename' | 'copyFile' | 'access' | 'rmdir' | 'realpath' | 'open'
+    'writeFile' | 'appendFile' | 'readFile' | 'mkdir' | 'readdir' | 'stat' | 'rename' | 'copyFile' | 'access' | 'rmdir' | 'realpath' | 'open' | 'opendir'
   >;
 };
 
 /** Outcome of one call: its value (paths made root-relative) or its error's Node fields. */
 export function outcome(root: string, fn: () => unknown): unknown {
   const rel = (v: unknown): unknown =>
-    typeof v === 'string' && v.startsWith(root) ? `<root>${v.slice(root.length)}` : Array.isArray(v) ? v.map(rel) : v;
+    typeof v === 'string' ? v.replaceAll(root, '<root>') : Array.isArray(v) ? v.map(rel) : v;
   try {
     const v = fn();
     return { ok: Buffer.isBuffer(v) ? v.toString('hex') : rel(v) };
@@ -147,6 +147,19 @@ export function script(fs: Fs, root: string): Record<string, unknown> {
     const d = fs.mkdtempSync(r('/tmp-'));
     return [d.startsWith(r('/tmp-')), d.length - r('/tmp-').length, fs.statSync(d).mode & 0o777];
   });
+  run('opendirSync', () => {
+    const d = fs.opendirSync(r('/'));
+    const names: [string, boolean][] = [];
+    for (let e = d.readSync(); e !== null; e = d.readSync()) names.push([e.name.startsWith('tmp-') ? 'tmp-*' : e.name, e.isDirectory()]);
+    d.closeSync();
+    return [names.sort(), d.path];
+  });
+  run('opendirSync missing', () => fs.opendirSync(r('/nope')));
+  run('dir closed twice', () => {
+    const d = fs.opendirSync(r('/'));
+    d.closeSync();
+    d.closeSync();
+  });
   run('close bad fd', () => fs.closeSync(999));
   run('open bad flag', () => fs.openSync(r('/a.txt'), 'rw'));
   return log;
@@ -259,6 +272,23 @@ export async function asyncScript(fs: Fs, root: string): Promise<Record<string, 
     const chunks: Buffer[] = [];
     for await (const c of fs.createReadStream(r('/cb/s'), { highWaterMark: 2 })) chunks.push(c as Buffer);
     return [chunks.length, Buffer.concat(chunks).toString()];
+  });
+  await run('p.opendir for await', async () => {
+    const names: string[] = [];
+    for await (const e of await p.opendir(r('/cb'))) names.push(`${e.name}:${e.isFile()}:${e.parentPath}`);
+    return names.sort();
+  });
+  await run('p.opendir missing', () => p.opendir(r('/none')));
+  await run('cb opendir', async () => {
+    const [sync, err, dir] = await viaCallback((cb) => fs.opendir(r('/cb'), cb));
+    const d = dir as hostFs.Dir;
+    const first = await viaCallback((cb) => d.read(cb));
+    await d.close();
+    const afterClose = await d.read().then(
+      () => 'read',
+      (e: NodeJS.ErrnoException) => e.code,
+    );
+    return [sync, err, (first[2] as hostFs.Dirent | null) !== null, afterClose];
   });
   await run('stream missing', () =>
     new Promise((resolve) => {

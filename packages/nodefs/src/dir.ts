@@ -1,0 +1,114 @@
+/**
+ * fs.Dir (opendir): a directory descriptor read in getdents batches, one Dirent at a time, with
+ * read/readSync/close/closeSync, callbacks and `for await`. Entries of type DT_UNKNOWN are lstat'ed.
+ */
+import { posix } from 'node:path';
+import { isRumpError, O_DIRECTORY, O_RDONLY, S_IFMT } from '@rumpts/librump';
+import { encodingOf, toPath } from './args.js';
+import { FD_BIAS } from './core.js';
+import { fsError, translate } from './errors.js';
+import { type Program, sc } from './program.js';
+import type { Callback, Runner } from './runner.js';
+import { Dirent, dtToIfmt } from './stats.js';
+
+/** Node's ERR_DIR_CLOSED. */
+function dirClosed(): Error & { code: string } {
+  const e = new Error('Directory handle was closed') as Error & { code: string };
+  e.code = 'ERR_DIR_CLOSED';
+  return e;
+}
+
+/** open(2) of a directory for a Dir. `withPath`: node:fs leaves the path out of opendirSync's errors only. */
+export function* openDir(path: unknown, withPath = true): Program<{ path: string; fd: number }> {
+  const p = toPath(path);
+  try {
+    return { path: p, fd: (yield* sc('open', p, O_RDONLY | O_DIRECTORY)) + FD_BIAS };
+  } catch (e) {
+    if (!isRumpError(e)) throw e;
+    throw fsError(e.code, e.errno, 'opendir', withPath ? p : undefined);
+  }
+}
+
+export class Dir {
+  readonly path: string;
+  readonly #fd: number;
+  readonly #run: Runner;
+  readonly #buffer: boolean;
+  #queue: Dirent<string | Buffer>[] = [];
+  #eof = false;
+  #closed = false;
+
+  constructor(run: Runner, path: string, fd: number, options?: unknown) {
+    this.#run = run;
+    this.path = path;
+    this.#fd = fd;
+    this.#buffer = encodingOf(options) === 'buffer';
+  }
+
+  /** The next entry, reading another batch when the queue is empty; null at the end. */
+  *#next(): Program<Dirent<string | Buffer> | null> {
+    if (this.#closed) throw dirClosed();
+    while (this.#queue.length === 0 && !this.#eof) {
+      let batch;
+      try {
+        batch = yield* sc('getdents', this.#fd - FD_BIAS, 65536);
+      } catch (e) {
+        throw translate(e, 'scandir', this.path);
+      }
+      if (batch.length === 0) this.#eof = true;
+      for (const d of batch) {
+        if (d.name === '.' || d.name === '..') continue;
+        let fmt = dtToIfmt(d.type);
+        if (fmt === undefined) {
+          const child = posix.join(this.path, d.name);
+          try {
+            fmt = (yield* sc('lstat', child)).mode & S_IFMT;
+          } catch (e) {
+            throw translate(e, 'lstat', child);
+          }
+        }
+        this.#queue.push(new Dirent(this.#buffer ? Buffer.from(d.name) : d.name, fmt, this.path));
+      }
+    }
+    return this.#queue.shift() ?? null;
+  }
+
+  *#close(): Program<void> {
+    if (this.#closed) throw dirClosed();
+    this.#closed = true;
+    yield* sc('close', this.#fd - FD_BIAS);
+  }
+
+  readSync(): Dirent<string | Buffer> | null {
+    return this.#run.sync('readdir', this.#next());
+  }
+
+  read(): Promise<Dirent<string | Buffer> | null>;
+  read(cb: Callback): void;
+  read(cb?: Callback): Promise<Dirent<string | Buffer> | null> | void {
+    // a closed Dir throws at the call, promise form included, as node:fs does
+    if (this.#closed) throw dirClosed();
+    if (cb) return this.#run.callback(cb, this.#next(), (d) => [d]);
+    return this.#run.promise(this.#next());
+  }
+
+  closeSync(): void {
+    this.#run.sync('closedir', this.#close());
+  }
+
+  close(): Promise<void>;
+  close(cb: Callback): void;
+  close(cb?: Callback): Promise<void> | void {
+    if (this.#closed) throw dirClosed();
+    if (cb) return this.#run.callback(cb, this.#close());
+    return this.#run.promise(this.#close());
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Dirent<string | Buffer>, void, undefined> {
+    try {
+      for (let d = await this.read(); d !== null; d = await this.read()) yield d;
+    } finally {
+      if (!this.#closed) await this.close();
+    }
+  }
+}
