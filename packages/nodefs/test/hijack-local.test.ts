@@ -56,8 +56,19 @@ describe('installHijack with a local Proc', () => {
       // two paths across the border: EXDEV in every flavour
       await expect(renameP('/rumptest/mnt/a.txt', `${hostDir}/b`)).rejects.toMatchObject({ code: 'EXDEV' });
       expect(() => fs.linkSync(`${hostDir}/a.txt`, '/rumptest/mnt/l')).toThrow(expect.objectContaining({ code: 'EXDEV' }));
+      // copyFile across the border copies, in every flavour, keeping the mode
+      fs.chmodSync('/rumptest/mnt/a.txt', 0o640);
       const cbErr = await new Promise((res) => fs.copyFile('/rumptest/mnt/a.txt', `${hostDir}/c`, res));
-      expect(cbErr).toMatchObject({ code: 'EXDEV' });
+      expect(cbErr).toBeNull();
+      expect(readFileSync(`${hostDir}/c`, 'utf8')).toBe('kernel side');
+      expect(fs.statSync(`${hostDir}/c`).mode & 0o777).toBe(0o640);
+      fs.copyFileSync(`${hostDir}/a.txt`, '/rumptest/mnt/from-host');
+      expect(kernelRead(kernel.proc, '/mnt/from-host').toString()).toBe('host side');
+      await fs.promises.copyFile(`${hostDir}/a.txt`, '/rumptest/mnt/from-host-p');
+      expect(kernelRead(kernel.proc, '/mnt/from-host-p').toString()).toBe('host side');
+      expect(() => fs.copyFileSync(`${hostDir}/a.txt`, '/rumptest/mnt/from-host', fs.constants.COPYFILE_EXCL)).toThrow(
+        expect.objectContaining({ code: 'EEXIST', path: '/rumptest/mnt/from-host' }),
+      );
       // both inside: fine
       await renameP('/rumptest/mnt/a.txt', '/rumptest/mnt/b.txt');
       expect(kernelRead(kernel.proc, '/mnt/b.txt').toString()).toBe('kernel side');

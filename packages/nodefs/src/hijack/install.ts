@@ -59,6 +59,13 @@ const PROMISES: Record<string, Kind> = {
   lutimes: 'path', writeFile: 'pathOrFd', rename: 'path2', link: 'path2', copyFile: 'path2', symlink: 'symlink',
 };
 
+/** Where a call goes: its kernel arguments, kernel → program paths for errors, and for a copyFile across the border, which side the source is on. */
+interface Routed {
+  args: unknown[];
+  paths: Map<string, string>;
+  cross?: { srcInRump: boolean };
+}
+
 /** Calls whose result is a kernel path the program must see with the prefix back on. */
 const RETURNS_PATH = new Set(['mkdir', 'mkdtemp', 'realpath']);
 
@@ -119,7 +126,7 @@ export function installHijack(opts: HijackOptions): Hijack {
    * Decide where a call goes: undefined for the host, else the arguments for the kernel and the
    * kernel-path → program-path map for errors. Throws EXDEV for a two-path call across the border.
    */
-  const routeArgs = (name: string, kind: Kind, args: unknown[]): { args: unknown[]; paths: Map<string, string> } | undefined => {
+  const routeArgs = (name: string, kind: Kind, args: unknown[]): Routed | undefined => {
     const paths = new Map<string, string>();
     const a = [...args];
     const mapPath = (i: number): boolean => {
@@ -149,10 +156,31 @@ export function installHijack(opts: HijackOptions): Hijack {
         const first = mapPath(0);
         const second = mapPath(1);
         if (first !== second) {
+          if (name.startsWith('copyFile')) return { args: a, paths, cross: { srcInRump: first } };
           throw fsError('EXDEV', 18, name.replace(/Sync$/, '').toLowerCase(), String(args[0]), String(args[1]));
         }
         return first ? { args: a, paths } : undefined;
       }
+    }
+  };
+
+  // The host's own calls, taken before anything is patched.
+  const { readFileSync: hostRead, writeFileSync: hostWrite, statSync: hostStat } = nodeFs;
+
+  /**
+   * copyFile with one side in the kernel and one on the host: read the whole source on its side and
+   * write it on the other with the source's permission bits (O_EXCL for COPYFILE_EXCL), as cp(1)
+   * under rumphijack would.
+   */
+  const crossCopy = (r: Routed): void => {
+    const [src, dst, mode] = r.args as [string, string, number | undefined];
+    const flag = ((mode ?? 0) & nodeFs.constants.COPYFILE_EXCL) !== 0 ? 'wx' : 'w';
+    if (r.cross?.srcInRump) {
+      const data = rfs.readFileSync(src);
+      hostWrite(dst, data, { flag, mode: rfs.statSync(src).mode & 0o7777 });
+    } else {
+      const data = hostRead(src);
+      rfs.writeFileSync(dst, data, { flag, mode: hostStat(src).mode & 0o7777 });
     }
   };
 
@@ -177,6 +205,27 @@ export function installHijack(opts: HijackOptions): Hijack {
       }
       if (routed === undefined) return hostFn.apply(this, args);
       const { args: a, paths } = routed;
+      if (routed.cross) {
+        const r = routed;
+        if (flavor === 'sync') {
+          try {
+            crossCopy(r);
+            return undefined;
+          } catch (e) {
+            throw fixError(e, paths);
+          }
+        }
+        if (flavor === 'promise') return Promise.resolve().then(() => crossCopy(r)).catch((e: unknown) => Promise.reject(fixError(e, paths) as Error));
+        const cb = a[a.length - 1];
+        let err: unknown = null;
+        try {
+          crossCopy(r);
+        } catch (e) {
+          err = fixError(e, paths);
+        }
+        if (typeof cb === 'function') setImmediate(() => (cb as AnyFn)(err));
+        return undefined;
+      }
       if (flavor === 'sync') {
         try {
           return fixResult(base, impl(...a));
