@@ -5,14 +5,27 @@
  * then finds the files on the server, and nothing appeared on the host under /rump.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { connect } from '@rumpts/server';
+import { createFs, type RumpFs } from '../src/index.js';
 import { hostTmp } from './helpers.js';
 import { DIST, startServer } from './server.js';
 
 const APP = join(import.meta.dirname, 'fixtures', 'app.mjs');
+/** isomorphic-git's own command-line tool: third-party code that does `require('fs')` and nothing else. */
+const ISOGIT_CLI = join(dirname(createRequire(import.meta.url).resolve('isomorphic-git')), 'cli.cjs');
+
+/** Copy a tree out of the facade onto the host (promises only: this facade is over the async client). */
+async function copyOut(fs: RumpFs, from: string, to: string): Promise<void> {
+  mkdirSync(to, { recursive: true });
+  for (const d of await fs.promises.readdir(from, { withFileTypes: true })) {
+    if (d.isDirectory()) await copyOut(fs, `${from}/${d.name}`, join(to, d.name));
+    else writeFileSync(join(to, d.name), await fs.promises.readFile(`${from}/${d.name}`));
+  }
+}
 
 function runApp(dir: string, hostFile: string, env: NodeJS.ProcessEnv, hijack: boolean): Record<string, unknown> {
   const args = [...(hijack ? ['--import', join(DIST, 'hijack.js')] : []), APP, dir, hostFile];
@@ -42,6 +55,34 @@ describe('node --import @rumpts/nodefs/hijack', () => {
     await c.disconnect();
     expect(existsSync('/rump')).toBe(false);
     expect(existsSync(join(work, 'app', 'hello.txt'))).toBe(true);
+  });
+
+  it('runs isomorphic-git’s own CLI, unmodified, on a repository in the server', async () => {
+    const { url } = await startServer();
+    const env = { ...process.env, RUMP_SERVER: url };
+    const hijacked = (...args: string[]): string =>
+      execFileSync(process.execPath, ['--import', join(DIST, 'hijack.js'), ...args], { env, encoding: 'utf8', timeout: 60_000 });
+    const dir = '--dir=/rump/mnt/repo';
+    hijacked(ISOGIT_CLI, 'init', dir);
+    hijacked('-e', "require('fs').writeFileSync('/rump/mnt/repo/a.txt', 'hello from an unmodified CLI\\n')");
+    hijacked(ISOGIT_CLI, 'add', dir, '--filepath=a.txt');
+    const oid = (JSON.parse(hijacked(ISOGIT_CLI, 'commit', dir, '--message=first', '--author.name=Cli', '--author.email=cli@example.org')) as string).trim();
+    const log = JSON.parse(hijacked(ISOGIT_CLI, 'log', dir)) as { oid: string }[];
+    expect(log.map((e) => e.oid)).toEqual([oid]);
+
+    // copy the repository out of the server and let the host's git judge it
+    const client = await connect(url);
+    const out = join(hostTmp(), 'repo');
+    try {
+      await copyOut(createFs(client), '/mnt/repo', out);
+    } finally {
+      await client.disconnect();
+    }
+    const git = (...a: string[]): string => execFileSync('git', ['-C', out, ...a], { encoding: 'utf8', env: { ...process.env, HOME: out } });
+    git('fsck', '--strict', '--no-progress');
+    expect(git('log', '--format=%H %an %s').trim()).toBe(`${oid} Cli first`);
+    expect(git('show', 'HEAD:a.txt')).toBe('hello from an unmodified CLI\n');
+    expect(existsSync('/rump')).toBe(false);
   });
 
   it('refuses to start without a reachable server, like rumphijack', () => {
