@@ -1,38 +1,22 @@
-// The main job until the server lands: boot a rump kernel with every component package this
-// checkout has, print its components, modules and sysctl basics, then halt it.
-import { rump_init } from '@rumpts/librump';
+// The main job: rump_server in the foreground on unix://.rumpts/sock with a 64 MiB FFS disk
+// (.rumpts/disk.img, made with our newfs on first run) mounted read-write at /mnt.
+// Reach it with RUMP_SERVER=unix://.rumpts/sock (pnpm exec fsu --server …, rump.sysctl, the client
+// library); stop it with `RUMP_SERVER=unix://.rumpts/sock pnpm exec rump.halt` or Ctrl-C.
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
 
-const require = createRequire(import.meta.url);
-const known = ['@rumpts/rumpvfs', '@rumpts/etfs', '@rumpts/rumpdev-disk'];
-const libraries = known.filter((name) => {
-  try {
-    require.resolve(`${name}/package.json`);
-    return true;
-  } catch {
-    return false;
-  }
-});
-
-const kernel = await rump_init({ libraries, verbose: process.argv.includes('-v') });
-for (const mod of ['rumpfs_tmpfs', 'rumpfs_ffs', 'rumpfs_cd9660']) {
-  try {
-    await kernel.modload(mod);
-  } catch {
-    // not built in this checkout
-  }
-}
-console.log(`${kernel.sysctl('kern.version')}`);
-console.log(`hostname     ${kernel.sysctl('kern.hostname')}`);
-console.log(`hw.ncpu      ${kernel.sysctl('hw.ncpu')}`);
-console.log(`hw.physmem   ${kernel.sysctl('hw.physmem')}`);
-console.log(`memlimit     ${kernel.sysctl('kern.rump.memlimit')}`);
-console.log(`fstypes      ${kernel.sysctl('vfs.generic.fstypes') || '(none)'}`);
-console.log('components:');
-for (const c of kernel.components()) console.log(`  ${c.faction.padEnd(5)} ${c.name}`);
-if (kernel.components().length === 0) console.log('  (none linked)');
-console.log('modules:');
-for (const m of kernel.modstat()) console.log(`  ${m.name} (${m.class}, ${m.source}) refs ${m.refcount}`);
-if (kernel.modstat().length === 0) console.log('  (none loaded)');
-kernel.halt();
-console.log('halted');
+const root = resolve(import.meta.dirname, '..');
+const require = createRequire(join(root, 'package.json'));
+const serverDir = dirname(require.resolve('@rumpts/server/package.json'));
+const bin = join(serverDir, require('@rumpts/server/package.json').bin.rump_allserver);
+mkdirSync(join(root, '.rumpts'), { recursive: true });
+const url = 'unix://.rumpts/sock';
+console.log(`rumpts: starting rump_allserver on ${url} (disk .rumpts/disk.img at /mnt)`);
+console.log(`rumpts: try  RUMP_SERVER=${url} pnpm exec fsu --server ${url} ls -l /mnt`);
+console.log(`rumpts: stop RUMP_SERVER=${url} pnpm exec rump.halt`);
+const args = ['-s', '-d', 'key=/dev/dk,hostpath=.rumpts/disk.img,size=64m', '--newfs', '--mount', 'ffs:/dev/dk:/mnt', ...process.argv.slice(2), url];
+const child = spawn(process.execPath, [bin, ...args], { cwd: root, stdio: 'inherit' });
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -2,10 +2,10 @@
  * Start-up of a server kernel in rump_server's order (rump_allserver.c): link the -l libraries, boot,
  * load the -m modules, map the -d drives; then (our extension) create file systems and mount them.
  */
-import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { HostFileBlockDevice } from '@rumpts/rumpdev-disk';
+import { newfs } from '@rumpts/rumpfs-ffs';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { errno, isRumpError, type Kernel, MNT_RDONLY, RUMP_ETFS_REG, rump_init, RumpError } from '@rumpts/librump';
 import { type AppliedDrive, applyDrivespec, type Drivespec } from './drivespec.js';
@@ -180,22 +180,17 @@ function hasSuperblock(d: AppliedDrive): boolean {
   }
 }
 
-/**
- * --newfs: give the drive behind an ffs mount a fresh file system when it has no superblock yet.
- * Until @rumpts/rumpfs-ffs has a newfs of its own this uses the host's makefs(8) (Debian: makefs).
- */
+/** --newfs: give the drive behind an ffs mount a fresh UFS2 (our newfs) when it has no superblock yet. */
 function newfsIfBlank(m: MountSpec, drives: readonly AppliedDrive[]): void {
   if (m.type !== 'ffs') return;
   const d = drives.find((x) => x.key === m.device);
   if (!d) throw errno('EINVAL', `--newfs: ${m.device} is not a -d drive key`);
   if (hasSuperblock(d)) return;
-  if (d.begin !== 0) throw errno('EOPNOTSUPP', '--newfs: only whole-file drives (offset 0) can be formatted with makefs');
-  const empty = mkdtempSync(join(tmpdir(), 'rumpts-newfs-'));
+  const dev = new HostFileBlockDevice(d.hostpath, { begin: d.begin, size: d.size });
   try {
-    execFileSync('makefs', ['-t', 'ffs', '-o', 'version=2', '-s', String(d.size), d.hostpath, empty], { stdio: 'pipe' });
-  } catch (e) {
-    throw errno('ENOENT', `--newfs: makefs failed (install Debian's makefs): ${e instanceof Error ? e.message : String(e)}`);
+    newfs(dev, { version: 2 });
+    dev.flush();
   } finally {
-    rmSync(empty, { recursive: true, force: true });
+    dev.close();
   }
 }

@@ -1,6 +1,6 @@
 /** End-to-end: the fsu binary on images made by Debian's makefs. */
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readlinkSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -80,6 +80,11 @@ describe('fsu on makefs images', () => {
     const noimg = fsu(['ls', join(d, 'absent.img')]);
     expect(noimg.code).toBe(1);
     expect(noimg.stderr).toMatch(/absent\.img/);
+    // Through a bin link (as pnpm exec and npm install it) the program runs too.
+    const link = join(d, 'fsu');
+    symlinkSync(bin, link);
+    const viaLink = spawnSync(process.execPath, [link, 'ls', fsimg], { encoding: 'utf8', timeout: 60_000 });
+    expect(viaLink.stdout).toContain('hello.txt');
     const help = fsu(['ls', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/Usage: fsu ls/);

@@ -4,6 +4,8 @@
  *   fsu <command> [-t fstype] [-o opts] IMAGE[%DISKLABEL:p%] …
  * Exit status: 0 success, 1 an operation failed ("fsu: <path>: <reason>" on stderr), 2 usage.
  */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { isRumpError, strerror } from '@rumpts/librump';
 import { readDiskLabel, HostFileBlockDevice } from '@rumpts/rumpdev-disk';
@@ -265,8 +267,18 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const invoked = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;
-if (invoked || process.argv[1]?.endsWith('/fsu')) {
+/** Run as a program (directly, or through a bin link whose path is a symlink), not when imported. */
+function invokedAsMain(): boolean {
+  const arg = process.argv[1];
+  if (!arg) return false;
+  try {
+    return realpathSync(arg) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (invokedAsMain()) {
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
