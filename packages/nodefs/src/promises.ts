@@ -73,11 +73,12 @@ export class FileHandle {
   }
 
   writeFile(data: unknown, options?: unknown): Promise<void> {
+    if (isChunks(data)) return Promise.resolve().then(() => writeChunks(this.#core, this.#run, this.#live('write'), data, options, 'w'));
     return this.#p(() => this.#core.writeFile(this.#live('write'), data, options));
   }
 
   appendFile(data: unknown, options?: unknown): Promise<void> {
-    return this.#p(() => this.#core.writeFile(this.#live('write'), data, options));
+    return this.writeFile(data, options);
   }
 
   stat(options?: { bigint?: boolean }): Promise<AnyStats> {
@@ -118,6 +119,30 @@ export class FileHandle {
   }
 }
 
+type Chunks = Iterable<unknown> | AsyncIterable<unknown>;
+
+/** Data fsPromises.writeFile takes beyond bytes and strings: (async) iterables and streams of chunks. */
+function isChunks(data: unknown): data is Chunks {
+  if (typeof data === 'string' || ArrayBuffer.isView(data) || data === null || typeof data !== 'object') return false;
+  return Symbol.asyncIterator in data || Symbol.iterator in data;
+}
+
+/** writeFile of an iterable: open (unless given a descriptor), write each chunk in turn, close. */
+async function writeChunks(core: Core, run: Runner, file: unknown, data: Chunks, options: unknown, defFlag: string): Promise<void> {
+  const o = (options && typeof options === 'object' ? options : {}) as { encoding?: BufferEncoding | null; mode?: number | string; flag?: OpenFlags };
+  const encoding = typeof options === 'string' ? (options as BufferEncoding) : (o.encoding ?? 'utf8');
+  const given = typeof file === 'number';
+  const fd = given ? file : await run.promise(lazy(() => core.open(file, o.flag ?? defFlag, o.mode)));
+  try {
+    for await (const chunk of data) {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk;
+      await run.promise(lazy(() => core.write(fd, bytes)));
+    }
+  } finally {
+    if (!given) await run.promise(core.close(fd));
+  }
+}
+
 /** A path, or the descriptor behind a FileHandle (readFile/writeFile/appendFile accept either). */
 function fileArg(f: unknown): unknown {
   return f instanceof FileHandle ? f.fd : f;
@@ -133,8 +158,10 @@ export function makePromisesApi(core: Core, run: Runner, streams: Streams) {
     open: (path: unknown, flags?: OpenFlags, mode?: number | string) =>
       run.promise(lazy(() => core.open(path, flags, mode))).then((fd) => new FileHandle(core, run, streams, fd)),
     readFile: p((file: unknown, options?: unknown) => core.readFile(fileArg(file), options)),
-    writeFile: p((file: unknown, data: unknown, options?: unknown) => core.writeFile(fileArg(file), data, options)),
-    appendFile: p((file: unknown, data: unknown, options?: unknown) => core.appendFile(fileArg(file), data, options)),
+    writeFile: (file: unknown, data: unknown, options?: unknown): Promise<void> =>
+      isChunks(data) ? Promise.resolve().then(() => writeChunks(core, run, fileArg(file), data, options, 'w')) : run.promise(lazy(() => core.writeFile(fileArg(file), data, options))),
+    appendFile: (file: unknown, data: unknown, options?: unknown): Promise<void> =>
+      isChunks(data) ? Promise.resolve().then(() => writeChunks(core, run, fileArg(file), data, options, 'a')) : run.promise(lazy(() => core.appendFile(fileArg(file), data, options))),
     copyFile: p((src: unknown, dest: unknown, mode?: number) => core.copyFile(src, dest, mode)),
     stat: p((path: unknown, options?: { bigint?: boolean }) => core.stat(path, options)),
     lstat: p((path: unknown, options?: { bigint?: boolean }) => core.lstat(path, options)),

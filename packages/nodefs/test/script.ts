@@ -204,6 +204,20 @@ export async function asyncScript(fs: Fs, root: string): Promise<Record<string, 
   await run('p.writeFile', () => p.writeFile(r('/p.txt'), 'promised'));
   await run('p.appendFile', () => p.appendFile(r('/p.txt'), '!'));
   await run('p.readFile', () => p.readFile(r('/p.txt'), 'utf8'));
+  await run('p.writeFile iterables', async () => {
+    const { Readable } = await import('node:stream');
+    await p.writeFile(r('/it.txt'), ['a', Buffer.from('b'), 'c']);
+    await p.writeFile(
+      r('/it.txt'),
+      (async function* () {
+        yield await Promise.resolve('d');
+        yield Buffer.from('é');
+      })(),
+      { flag: 'a' },
+    );
+    await p.writeFile(r('/it.txt'), Readable.from(['f', 'g']), { flag: 'a' });
+    return p.readFile(r('/it.txt'), 'utf8');
+  });
   await run('p.readFile missing', () => p.readFile(r('/none')));
   await run('p.mkdir -p', () => p.mkdir(r('/pd/x/y'), { recursive: true }));
   await run('p.readdir types', async () => (await p.readdir(r('/pd'), { withFileTypes: true })).map((d) => [d.name, d.isDirectory(), d.parentPath]));
