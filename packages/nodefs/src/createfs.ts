@@ -5,7 +5,7 @@
 import type * as nodeFs from 'node:fs';
 import type { RumpClient } from '@rumpts/server';
 import type { Ukfs } from '@rumpts/ukfs';
-import { Core } from './core.js';
+import { core } from './core.js';
 import type { Program, SyscallTarget, SysName } from './program.js';
 import { Runner, type Target } from './runner.js';
 import { Dir, openDir } from './dir.js';
@@ -73,7 +73,6 @@ function targetOf(target: FsTarget): Target {
 
 /** A node:fs-compatible object over `target` (see the README for what is and is not there). */
 export function createFs(target: FsTarget): RumpFs {
-  const core = new Core();
   const run = new Runner(targetOf(target));
   const cb = makeCallbackApi(core, run);
   const streams = makeStreams(cb);

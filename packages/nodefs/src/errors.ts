@@ -51,15 +51,6 @@ export function translate(e: unknown, syscall: string, path?: string, dest?: str
   return fsError(e.code, e.errno, syscall, path ?? e.path, dest);
 }
 
-/** Run a kernel call; rethrow its error Node-shaped. */
-export function sys<T>(syscall: string, path: string | undefined, fn: () => T, dest?: string): T {
-  try {
-    return fn();
-  } catch (e) {
-    throw translate(e, syscall, path, dest);
-  }
-}
-
 /** Is this a Node-shaped (or kernel) error with that code? */
 export function hasCode(e: unknown, code: string): boolean {
   return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === code;

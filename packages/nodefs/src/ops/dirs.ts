@@ -1,0 +1,142 @@
+/** Directory operations as programs: readdir (flat or recursive), mkdir (-p), rmdir, rm (-r), mkdtemp. */
+import { posix } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { O_DIRECTORY, O_RDONLY, S_IFDIR, S_IFMT, type Dirent as KDirent, type Stat } from '@rumpts/librump';
+import { encodingOf, objectOf, toMode, toPath } from '../args.js';
+import { fsEisdir, fsError, hasCode } from '../errors.js';
+import { type Program, sc } from '../program.js';
+import { Dirent, dtToIfmt } from '../stats.js';
+import { call, as, codeOf, errnoOf, type ReaddirOptions, type MkdirOptions, type RmOptions } from './common.js';
+
+export function* readdir(path: unknown, options?: unknown): Program<(string | Buffer | Dirent<string | Buffer>)[]> {
+  const root = toPath(path);
+  const o = objectOf<ReaddirOptions>(options);
+  const encoding = encodingOf(options, 'utf8');
+  const name = (n: string): string | Buffer => (encoding === 'buffer' ? Buffer.from(n) : n);
+  const out: (string | Buffer | Dirent<string | Buffer>)[] = [];
+  // Breadth-first like Node's recursive readdir: [directory to read, its path relative to root].
+  const queue: [string, string][] = [[root, '']];
+  for (let item = queue.shift(); item !== undefined; item = queue.shift()) {
+    const [dir, rel] = item;
+    for (const d of yield* entries(dir)) {
+      const relName = rel === '' ? d.name : posix.join(rel, d.name);
+      let fmt = dtToIfmt(d.type);
+      if (fmt === undefined && (o.withFileTypes === true || o.recursive === true)) {
+        const child = posix.join(dir, d.name);
+        fmt = (yield* call('lstat', child, 'lstat', child)).mode & S_IFMT;
+      }
+      if (o.withFileTypes === true) out.push(new Dirent(name(d.name), fmt ?? 0, rel === '' ? root : posix.join(root, rel)));
+      else out.push(name(relName));
+      if (o.recursive === true && fmt === S_IFDIR) queue.push([posix.join(dir, d.name), relName]);
+    }
+  }
+  return out;
+}
+
+/** The entries of one directory, without '.' and '..' (getdents until it returns none). */
+function* entries(dir: string): Program<KDirent[]> {
+  return yield* as('scandir', dir, scan(dir));
+}
+
+function* scan(dir: string): Program<KDirent[]> {
+  const fd = yield* sc('open', dir, O_RDONLY | O_DIRECTORY);
+  try {
+    const out: KDirent[] = [];
+    for (let batch = yield* sc('getdents', fd, 65536); batch.length > 0; batch = yield* sc('getdents', fd, 65536)) {
+      for (const d of batch) if (d.name !== '.' && d.name !== '..') out.push(d);
+    }
+    return out;
+  } finally {
+    yield* sc('close', fd);
+  }
+}
+
+/** mkdir; with `recursive`, mkdir -p returning the first directory made (undefined if none). */
+export function* mkdir(path: unknown, options?: unknown): Program<string | undefined> {
+  const p = toPath(path);
+  const o = typeof options === 'number' || typeof options === 'string' ? { mode: options } : objectOf<MkdirOptions>(options);
+  const mode = toMode(o.mode, 0o777);
+  if (o.recursive !== true) {
+    yield* call('mkdir', p, 'mkdir', p, mode);
+    return undefined;
+  }
+  return yield* mkdirp(p, mode, 0);
+}
+
+function* mkdirp(path: string, mode: number, depth: number): Program<string | undefined> {
+  try {
+    yield* sc('mkdir', path, mode);
+    return path;
+  } catch (e) {
+    if (hasCode(e, 'EEXIST')) {
+      const st = yield* maybeStat(path);
+      if (st && (st.mode & S_IFMT) === S_IFDIR) return undefined;
+      throw fsError('EEXIST', 17, 'mkdir', path);
+    }
+    const parent = posix.dirname(path);
+    if (!hasCode(e, 'ENOENT') || parent === path || depth > 512) throw fsError(codeOf(e), errnoOf(e), 'mkdir', path);
+    const first = yield* mkdirp(parent, mode, depth + 1);
+    yield* call('mkdir', path, 'mkdir', path, mode);
+    return first ?? path;
+  }
+}
+
+function* maybeStat(path: string): Program<Stat | undefined> {
+  try {
+    return yield* sc('stat', path);
+  } catch {
+    return undefined;
+  }
+}
+
+export function* rmdir(path: unknown, options?: { recursive?: boolean }): Program<void> {
+  const p = toPath(path);
+  if (options?.recursive === true) {
+    yield* rmtree(p);
+    return;
+  }
+  yield* call('rmdir', p, 'rmdir', p);
+}
+
+/** rm: unlink, or with `recursive` remove a whole tree; `force` ignores a missing path. */
+export function* rm(path: unknown, options?: RmOptions): Program<void> {
+  const p = toPath(path);
+  let st: Stat;
+  try {
+    st = yield* call('lstat', p, 'lstat', p);
+  } catch (e) {
+    if (options?.force === true && hasCode(e, 'ENOENT')) return;
+    throw fsError(codeOf(e), errnoOf(e), 'rm', p);
+  }
+  if ((st.mode & S_IFMT) === S_IFDIR) {
+    if (options?.recursive !== true) throw fsEisdir(p);
+    yield* rmtree(p);
+    return;
+  }
+  yield* call('rm', p, 'unlink', p);
+}
+
+/** Depth-first removal; never follows symbolic links (lstat decides). */
+function* rmtree(dir: string): Program<void> {
+  for (const d of yield* entries(dir)) {
+    const child = posix.join(dir, d.name);
+    const fmt = dtToIfmt(d.type) ?? (yield* call('lstat', child, 'lstat', child)).mode & S_IFMT;
+    if (fmt === S_IFDIR) yield* rmtree(child);
+    else yield* call('unlink', child, 'unlink', child);
+  }
+  yield* call('rmdir', dir, 'rmdir', dir);
+}
+
+export function* mkdtemp(prefix: unknown, options?: unknown): Program<string | Buffer> {
+  const pre = toPath(prefix, 'prefix');
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  for (let attempt = 0; ; attempt++) {
+    const name = pre + Array.from(randomBytes(6), (b) => alphabet[b % alphabet.length]).join('');
+    try {
+      yield* sc('mkdir', name, 0o700);
+      return encodingOf(options) === 'buffer' ? Buffer.from(name) : name;
+    } catch (e) {
+      if (!hasCode(e, 'EEXIST') || attempt >= 100) throw fsError(codeOf(e), errnoOf(e), 'mkdtemp', `${pre}XXXXXX`);
+    }
+  }
+}
