@@ -32,3 +32,6 @@ export { ffs_sbread, superblockInvalid, geometryInvalid, type FoundSuperblock } 
 export * as ondisk from './ondisk/index.js';
 /** Tools (the fsu newfs/fsck/makefs commands call these). */
 export { newfs, type NewfsOptions, type NewfsResult } from './tools/newfs.js';
+export {
+  fsck, FSCK_EXIT_OK, FSCK_EXIT_UNRESOLVED, FSCK_EXIT_CHECK_FAILED, type FsckOptions, type FsckResult, type Problem, type ProblemKind, type FsckPass,
+} from './tools/fsck/index.js';

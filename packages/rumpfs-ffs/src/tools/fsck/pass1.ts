@@ -1,0 +1,163 @@
+/**
+ * Pass 1 — blocks and sizes (fsck_ffs pass1.c): read every inode, check its type and size, claim
+ * every fragment its pointers map in the block map (duplicates noted for pass 1b; pointers outside
+ * the data area are bad and mark the inode for clearing), and check di_blocks against what the
+ * pointers hold. The areas no inode may own — boot block, superblocks, cg headers, inode blocks,
+ * the summary array — are claimed first.
+ */
+import { CG_MAGIC, CgView } from '../../ondisk/cg.js';
+import type { Dinode } from '../../ondisk/dinode.js';
+import {
+  DEV_BSIZE, DIRBLKSIZ, UFS_NDADDR, UFS_ROOTINO, cgbase, cgdmin, cgimin, cgsblock, cgtod, dinodeSize, fragroundup, fsbtob, indirectSpans,
+} from '../../ondisk/geometry.js';
+import { DCLEAR, DSTATE, FCLEAR, FSTATE, type FsckContext, USTATE } from './context.js';
+
+const S_IFMT = 0o170000;
+const S_IFDIR = 0o040000;
+const KNOWN = new Set([0o010000, 0o020000, 0o040000, 0o060000, 0o100000, 0o120000, 0o140000]);
+/** MAXBAD: after this many bad pointers an inode's walk stops (it is cleared anyway). */
+const MAXBAD = 10;
+
+/** Claim the file system's own areas (pass1.c "reserved blocks") so no inode may own them. */
+function claimReserved(ctx: FsckContext): void {
+  const fs = ctx.fs;
+  for (let c = 0; c < fs.ncg; c++) {
+    const from = c === 0 ? cgbase(fs, 0) : cgsblock(fs, c);
+    const to = Math.min(cgdmin(fs, c), fs.size);
+    for (let f = from; f < to; f++) ctx.bmap[f] = 1;
+  }
+  const cs = Math.ceil(fs.cssize / fs.fsize);
+  for (let f = fs.csaddr; f < fs.csaddr + cs && f < fs.size; f++) ctx.bmap[f] = (ctx.bmap[f] ?? 0) + 1;
+}
+
+/** The largest file size the pointers can map. */
+function maxMapped(ctx: FsckContext): number {
+  const [a, b, c] = indirectSpans(ctx.fs);
+  return (UFS_NDADDR + a + b + c) * ctx.fs.bsize;
+}
+
+/** cg_initediblk of every group (UFS2); a cg with a bad header is read whole (its problem is pass 5's). */
+function readInited(ctx: FsckContext): void {
+  const fs = ctx.fs;
+  for (let c = 0; c < fs.ncg; c++) {
+    let n = fs.ipg;
+    if (ctx.ufs2) {
+      const cgp = new CgView(ctx.read(fsbtob(fs, cgtod(fs, c)), fragroundup(fs, fs.cgsize)), ctx.le);
+      if (cgp.get('magic') === CG_MAGIC && cgp.get('cgx') === c) n = Math.min(fs.ipg, Math.max(0, cgp.get('initediblk')));
+    }
+    ctx.inited.push(n);
+  }
+}
+
+/** Is an unallocated inode not all clear (NetBSD's "PARTIALLY ALLOCATED INODE")? */
+function partlyAllocated(din: Dinode): boolean {
+  return din.size !== 0 || din.db.some((a) => a !== 0) || din.ib.some((a) => a !== 0);
+}
+
+function checkInode(ctx: FsckContext, ino: number, din: Dinode): void {
+  const fs = ctx.fs;
+  if (din.mode === 0) {
+    if (partlyAllocated(din)) {
+      if (ctx.problem(1, 'bad-inode', `PARTIALLY ALLOCATED INODE I=${ino}: CLEAR`, ino)) ctx.clearDinode(ino);
+    }
+    return;
+  }
+  const fmt = din.mode & S_IFMT;
+  const isdir = fmt === S_IFDIR;
+  if (!KNOWN.has(fmt)) {
+    if (ctx.problem(1, 'bad-inode', `UNKNOWN FILE TYPE I=${ino} (mode 0${din.mode.toString(8)}): CLEAR`, ino)) ctx.clearDinode(ino);
+    return;
+  }
+  ctx.nlink[ino] = din.nlink;
+  ctx.ftype[ino] = fmt >>> 12;
+  ctx.state[ino] = isdir ? DSTATE : FSTATE;
+  if (!Number.isSafeInteger(din.size) || din.size > maxMapped(ctx)) {
+    ctx.problem(1, 'size', `BAD SIZE I=${ino} (di_size ${din.size}): CLEAR`, ino);
+    ctx.state[ino] = isdir ? DCLEAR : FCLEAR;
+    return;
+  }
+  if (isdir && din.size === 0) {
+    ctx.problem(1, 'size', `ZERO LENGTH DIRECTORY I=${ino}: CLEAR`, ino);
+    ctx.state[ino] = DCLEAR;
+    return;
+  }
+  let frags = 0;
+  let bad = 0;
+  let beyond = 0;
+  const nblk = isdir ? Math.ceil(din.size / fs.bsize) : 0;
+  // Sparse: filled from the pointers, so a corrupt di_size costs nothing here.
+  const blocks: number[] = [];
+  let dirData = 0;
+  if (!ctx.noBlocks(din)) {
+    ctx.claimed[ino] = 1;
+    ctx.walkBlocks(din, (addr, n, lbn, level) => {
+      if (bad > MAXBAD) return false;
+      if (lbn * fs.bsize >= din.size) beyond++;
+      if (ctx.badRange(addr, n)) {
+        bad++;
+        ctx.problem(1, 'bad-block', `BAD BLOCK ${addr} I=${ino}`, ino);
+        return false;
+      }
+      if (ctx.claim(addr, n) > 0) ctx.problem(1, 'dup-block', `DUP BLOCK ${addr} I=${ino}`, ino);
+      frags += n;
+      if (isdir && level === -1 && lbn < nblk) {
+        blocks[lbn] = addr;
+        dirData++;
+      }
+      return true;
+    });
+  }
+  if (isdir && bad === 0 && dirData < nblk) {
+    ctx.problem(1, 'size', `DIRECTORY I=${ino}: di_size ${din.size} NEEDS ${nblk} BLOCKS, HAS ${dirData}: CLEAR`, ino);
+    ctx.state[ino] = DCLEAR;
+  }
+  if (bad > 0 || beyond > 0) {
+    if (beyond > 0) ctx.problem(1, 'size', `I=${ino}: ${beyond} BLOCK(S) PAST END OF FILE (di_size ${din.size}): CLEAR`, ino);
+    ctx.state[ino] = isdir ? DCLEAR : FCLEAR;
+  }
+  const want = (frags * fs.fsize) / DEV_BSIZE;
+  if (din.blocks !== want) {
+    if (ctx.problem(1, 'block-count', `INCORRECT BLOCK COUNT I=${ino} (${din.blocks} should be ${want}): CORRECT`, ino)) {
+      din.blocks = want;
+      ctx.writeDinode(ino, din);
+    }
+  }
+  if (isdir && ctx.state[ino] === DSTATE) {
+    if (din.size % DIRBLKSIZ !== 0) {
+      if (ctx.problem(1, 'dir-size', `DIRECTORY I=${ino}: LENGTH ${din.size} NOT MULTIPLE OF ${DIRBLKSIZ}: FIX`, ino)) {
+        din.size = Math.ceil(din.size / DIRBLKSIZ) * DIRBLKSIZ;
+        ctx.writeDinode(ino, din);
+      } else {
+        din.size -= din.size % DIRBLKSIZ;
+      }
+    }
+    ctx.dirs.set(ino, { ino, din, blocks, parent: ino === UFS_ROOTINO ? UFS_ROOTINO : 0, dotdot: 0, subdirs: [] });
+  }
+}
+
+export function pass1(ctx: FsckContext): void {
+  const fs = ctx.fs;
+  ctx.log('** Phase 1 - Check Blocks and Sizes');
+  claimReserved(ctx);
+  readInited(ctx);
+  const isz = dinodeSize(fs);
+  // Read each group's initialised inodes a block-sized batch at a time.
+  const batch = Math.max(1, Math.floor((64 * 1024) / fs.bsize)) * fs.inopb;
+  for (let c = 0; c < fs.ncg; c++) {
+    const n = ctx.inited[c] ?? 0;
+    const base = fsbtob(fs, cgimin(fs, c));
+    for (let first = 0; first < n; first += batch) {
+      const cnt = Math.min(batch, n - first);
+      const raw = ctx.read(base + first * isz, Math.ceil((cnt * isz) / 512) * 512);
+      for (let i = 0; i < cnt; i++) {
+        const ino = c * fs.ipg + first + i;
+        if (ino < UFS_ROOTINO) continue;
+        checkInode(ctx, ino, ctx.decode(raw.subarray(i * isz, (i + 1) * isz)));
+      }
+    }
+  }
+  if (ctx.state[UFS_ROOTINO] !== DSTATE) {
+    ctx.problem(1, 'bad-inode', `ROOT INODE ${UFS_ROOTINO} IS ${ctx.state[UFS_ROOTINO] === USTATE ? 'UNALLOCATED' : 'NOT A USABLE DIRECTORY'}`, UFS_ROOTINO);
+    ctx.unfixed('the root directory cannot be rebuilt by this fsck');
+  }
+}
