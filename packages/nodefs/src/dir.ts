@@ -30,7 +30,10 @@ export function* openDir(path: unknown, withPath = true): Program<{ path: string
 }
 
 export class Dir {
-  readonly path: string;
+  /** The path as the program knows it (entries' parentPath); the hijack shows its own prefix here. */
+  #shown: string;
+  /** The path in the kernel, for lstat of DT_UNKNOWN entries. */
+  readonly #kpath: string;
   readonly #fd: number;
   readonly #run: Runner;
   readonly #buffer: boolean;
@@ -40,9 +43,20 @@ export class Dir {
 
   constructor(run: Runner, path: string, fd: number, options?: unknown) {
     this.#run = run;
-    this.path = path;
+    this.#shown = path;
+    this.#kpath = path;
     this.#fd = fd;
     this.#buffer = encodingOf(options) === 'buffer';
+  }
+
+  get path(): string {
+    return this.#shown;
+  }
+
+  /** @internal Show another path for this directory (the hijack maps kernel paths back to the program's). */
+  static reroot(dir: Dir, shown: string): Dir {
+    dir.#shown = shown;
+    return dir;
   }
 
   /** The next entry, reading another batch when the queue is empty; null at the end. */
@@ -53,21 +67,21 @@ export class Dir {
       try {
         batch = yield* sc('getdents', this.#fd - FD_BIAS, 65536);
       } catch (e) {
-        throw translate(e, 'scandir', this.path);
+        throw translate(e, 'scandir', this.#shown);
       }
       if (batch.length === 0) this.#eof = true;
       for (const d of batch) {
         if (d.name === '.' || d.name === '..') continue;
         let fmt = dtToIfmt(d.type);
         if (fmt === undefined) {
-          const child = posix.join(this.path, d.name);
+          const child = posix.join(this.#kpath, d.name);
           try {
             fmt = (yield* sc('lstat', child)).mode & S_IFMT;
           } catch (e) {
-            throw translate(e, 'lstat', child);
+            throw translate(e, 'lstat', posix.join(this.#shown, d.name));
           }
         }
-        this.#queue.push(new Dirent(this.#buffer ? Buffer.from(d.name) : d.name, fmt, this.path));
+        this.#queue.push(new Dirent(this.#buffer ? Buffer.from(d.name) : d.name, fmt, this.#shown));
       }
     }
     return this.#queue.shift() ?? null;

@@ -52,6 +52,14 @@ describe('installHijack with a local Proc', () => {
       expect(fs.realpathSync('/rumptest/mnt/d/e/..')).toBe('/rumptest/mnt/d');
       expect(fs.mkdtempSync('/rumptest/mnt/t-')).toMatch(/^\/rumptest\/mnt\/t-.{6}$/);
       expect(fs.mkdirSync('/rumptest/mnt/p/q', { recursive: true })).toBe('/rumptest/mnt/p');
+      const dir = await fs.promises.opendir('/rumptest/mnt/d');
+      expect(dir.path).toBe('/rumptest/mnt/d');
+      const seen: string[] = [];
+      for await (const e of dir) seen.push(`${e.parentPath}/${e.name}`);
+      expect(seen).toEqual(['/rumptest/mnt/d/e']);
+      const sdir = fs.opendirSync('/rumptest/mnt/p');
+      expect(sdir.readSync()?.name).toBe('q');
+      sdir.closeSync();
 
       // two paths across the border: EXDEV in every flavour
       await expect(renameP('/rumptest/mnt/a.txt', `${hostDir}/b`)).rejects.toMatchObject({ code: 'EXDEV' });

@@ -15,6 +15,7 @@ import { hostTmp } from './helpers.js';
 import { DIST, startServer } from './server.js';
 
 const APP = join(import.meta.dirname, 'fixtures', 'app.mjs');
+const FSEXTRA_APP = join(import.meta.dirname, 'fixtures', 'fsextra-app.mjs');
 /** isomorphic-git's own command-line tool: third-party code that does `require('fs')` and nothing else. */
 const ISOGIT_CLI = join(dirname(createRequire(import.meta.url).resolve('isomorphic-git')), 'cli.cjs');
 
@@ -27,8 +28,8 @@ async function copyOut(fs: RumpFs, from: string, to: string): Promise<void> {
   }
 }
 
-function runApp(dir: string, hostFile: string, env: NodeJS.ProcessEnv, hijack: boolean): Record<string, unknown> {
-  const args = [...(hijack ? ['--import', join(DIST, 'hijack.js')] : []), APP, dir, hostFile];
+function runApp(dir: string, hostFile: string, env: NodeJS.ProcessEnv, hijack: boolean, app = APP): Record<string, unknown> {
+  const args = [...(hijack ? ['--import', join(DIST, 'hijack.js')] : []), app, dir, hostFile];
   const out = execFileSync(process.execPath, args, { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60_000 });
   return JSON.parse(out.replaceAll(dir, '<dir>')) as Record<string, unknown>;
 }
@@ -55,6 +56,21 @@ describe('node --import @rumpts/nodefs/hijack', () => {
     await c.disconnect();
     expect(existsSync('/rump')).toBe(false);
     expect(existsSync(join(work, 'app', 'hello.txt'))).toBe(true);
+  });
+
+  it('runs an unmodified fs-extra program (graceful-fs over the patched node:fs) the same as on the host', async () => {
+    const { url } = await startServer();
+    const oracle = runApp(join(hostTmp(), 'app'), '', {}, false, FSEXTRA_APP);
+    const hijacked = runApp('/rump/mnt/app', '', { RUMP_SERVER: url }, true, FSEXTRA_APP);
+    expect(hijacked).toEqual(oracle);
+    const c = await connect(url);
+    try {
+      expect((await c.stat('/mnt/app/moved/b/c.txt')).size).toBe(4);
+      await expect(c.stat('/mnt/app/empty')).rejects.toMatchObject({ code: 'ENOENT' });
+    } finally {
+      await c.disconnect();
+    }
+    expect(existsSync('/rump')).toBe(false);
   });
 
   it('runs isomorphic-git’s own CLI, unmodified, on a repository in the server', async () => {

@@ -12,6 +12,7 @@ import type { SyscallTarget } from '../core.js';
 import { createFs, type RumpFs } from '../createfs.js';
 import { fsError } from '../errors.js';
 import { FileHandle } from '../promises.js';
+import { Dir } from '../dir.js';
 import { Dirent } from '../stats.js';
 
 /** Kernel descriptor n is n + RUMP_FD_BASE to the program (far above any host descriptor). */
@@ -45,7 +46,7 @@ const SYNC: Record<string, Kind> = {
   lutimesSync: 'path', writeFileSync: 'pathOrFd', existsSync: 'path', renameSync: 'path2', linkSync: 'path2',
   copyFileSync: 'path2', symlinkSync: 'symlink', closeSync: 'fd', readSync: 'fd', writeSync: 'fd', readvSync: 'fd',
   writevSync: 'fd', fstatSync: 'fd', fsyncSync: 'fd', fdatasyncSync: 'fd', ftruncateSync: 'fd', fchmodSync: 'fd',
-  fchownSync: 'fd', futimesSync: 'fd', createReadStream: 'path', createWriteStream: 'path',
+  fchownSync: 'fd', futimesSync: 'fd', opendirSync: 'path', createReadStream: 'path', createWriteStream: 'path',
 };
 const CALLBACK: Record<string, Kind> = Object.fromEntries(
   Object.entries(SYNC)
@@ -57,6 +58,7 @@ const PROMISES: Record<string, Kind> = {
   mkdir: 'path', mkdtemp: 'path', open: 'path', readFile: 'pathOrFd', readdir: 'path', readlink: 'path',
   realpath: 'path', rm: 'path', rmdir: 'path', stat: 'path', truncate: 'path', unlink: 'path', utimes: 'path',
   lutimes: 'path', writeFile: 'pathOrFd', rename: 'path2', link: 'path2', copyFile: 'path2', symlink: 'symlink',
+  opendir: 'path',
 };
 
 /** Where a call goes: its kernel arguments, kernel → program paths for errors, and for a copyFile across the border, which side the source is on. */
@@ -119,6 +121,7 @@ export function installHijack(opts: HijackOptions): Hijack {
       return r.map((d: unknown) => (d instanceof Dirent ? d.withParentPath(toProgram(d.parentPath)) : d));
     }
     if (name === 'open' && typeof r === 'number') return r + RUMP_FD_BASE;
+    if (name === 'opendir' && r instanceof Dir) return Dir.reroot(r, toProgram(r.path));
     return r;
   };
 
