@@ -8,3 +8,13 @@ export async function vfsKernel(opts: Parameters<typeof rump_init>[0] = {}): Pro
 
 export const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 export const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
+
+/** The errno code a call throws, or 'OK'. */
+export const code = (fn: () => unknown): string => {
+  try {
+    fn();
+  } catch (e) {
+    return (e as { code: string }).code;
+  }
+  return 'OK';
+};

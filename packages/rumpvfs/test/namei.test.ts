@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { type Kernel, O_CREAT, O_NOFOLLOW, O_RDONLY, O_RDWR, O_WRONLY, O_DIRECTORY, type Proc } from '@rumpts/librump';
-import { vfsKernel } from './helpers.js';
+import { code, vfsKernel } from './helpers.js';
 
 let k: Kernel;
 let p: Proc;
@@ -9,14 +9,6 @@ beforeEach(async () => {
   p = k.proc;
 });
 
-const code = (fn: () => unknown): string => {
-  try {
-    fn();
-  } catch (e) {
-    return (e as { code: string }).code;
-  }
-  return 'OK';
-};
 
 describe('namei', () => {
   it('absolute, relative, dot and dotdot', () => {

@@ -3,7 +3,7 @@ import {
   type Kernel, type Proc, O_APPEND, O_CREAT, O_EXCL, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, O_NONBLOCK, MNT_RDONLY, MNT_UPDATE,
   MNT_FORCE, SEEK_END, SEEK_SET, S_IFIFO, S_IFCHR, S_IFBLK, DT_DIR, DT_REG, F_OK, R_OK, W_OK, X_OK, UF_IMMUTABLE, UF_APPEND,
 } from '@rumpts/librump';
-import { vfsKernel, enc, dec } from './helpers.js';
+import { code, vfsKernel, enc, dec } from './helpers.js';
 import { makedev } from '../src/index.js';
 
 let k: Kernel;
@@ -13,14 +13,6 @@ beforeEach(async () => {
   p = k.proc;
 });
 
-const code = (fn: () => unknown): string => {
-  try {
-    fn();
-  } catch (e) {
-    return (e as { code: string }).code;
-  }
-  return 'OK';
-};
 
 function writeFile(path: string, s: string, mode = 0o644): void {
   const fd = p.open(path, O_CREAT | O_WRONLY | O_TRUNC, mode);
