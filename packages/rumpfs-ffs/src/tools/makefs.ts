@@ -1,0 +1,429 @@
+/**
+ * makefs(8) -t ffs: build a UFS1/UFS2 image holding exactly a host directory tree. The image size is
+ * given or computed as NetBSD's makefs does (the tree's blocks and inodes, plus requested free
+ * space, minfree and the file system's own overhead). The file system is laid out by our newfs and
+ * filled through the same allocator, directory and write code as a mounted file system — with no
+ * kernel in between and metadata written once at the end — so the summaries are exact and the
+ * placement is NetBSD's.
+ */
+import { closeSync, lstatSync, openSync, readSync, readdirSync, readlinkSync, type BigIntStats } from 'node:fs';
+import { join } from 'node:path';
+import { errno, isRumpError } from '@rumpts/librump';
+import { BufCache } from '@rumpts/rumpdev-disk';
+import type { BlockDevice } from '@rumpts/rumpvfs';
+import { ffs_valloc, ffs_vfree } from '../alloc.js';
+import { ffs_balloc } from '../balloc.js';
+import { dirTemplate, ffs_direnter, ffs_dirremove } from '../dirops.js';
+import { Inode, ffs_iget, ffs_update } from '../inode.js';
+import { type Dinode, emptyDinode } from '../ondisk/dinode.js';
+import { DIRBLKSIZ, UFS_NDADDR, UFS_ROOTINO, dirsiz, fragroundup, fsbtob } from '../ondisk/geometry.js';
+import { ffs_truncate } from '../truncate.js';
+import { Ufsmount } from '../ufsmount.js';
+import { ffs_write } from '../write.js';
+import { type NewfsResult, newfs } from './newfs.js';
+
+export interface MakefsOptions {
+  /** 1 or 2 (makefs -o version). Default 2. */
+  version?: 1 | 2;
+  /** Byte order (makefs -B). Default little-endian. */
+  endian?: 'le' | 'be';
+  /** Image size in bytes (makefs -s); default: computed by makefsSize (and the device must hold it). */
+  size?: number;
+  /** Block size (-o bsize). Default 8192, as NetBSD's makefs. */
+  bsize?: number;
+  /** Fragment size (-o fsize). Default 1024 (bsize/8). */
+  fsize?: number;
+  /** Bytes per inode (-o density). Default: computed so the tree's inodes (plus -f) fit. */
+  density?: number;
+  /** Reserved space percentage (-o minfree). Default 5. */
+  minfree?: number;
+  /** Extra free space for a computed size: percent of the tree's blocks (makefs -b N%). */
+  freeBlocksPercent?: number;
+  /** Extra free space for a computed size, in bytes (makefs -b N). */
+  freeBlocks?: number;
+  /** Extra inodes for a computed size: percent of the tree's (makefs -f N%). */
+  freeFilesPercent?: number;
+  /** Extra inodes for a computed size (makefs -f N). */
+  freeFiles?: number;
+  /** Volume name (-o label). */
+  volname?: string;
+  /** Creation time in seconds (default now). */
+  time?: number;
+  /** Called as entries are written (the fsu CLI draws a bar on a TTY). */
+  progress?: (p: MakefsProgress) => void;
+}
+
+export interface MakefsProgress {
+  /** Entries (files, directories, links…) written so far / in the tree. */
+  entries: number;
+  totalEntries: number;
+  /** File bytes written so far / in the tree. */
+  bytes: number;
+  totalBytes: number;
+}
+
+export interface MakefsSize {
+  /** Image size in bytes (a multiple of bsize). */
+  size: number;
+  /** Bytes per inode that gives the tree its inodes. */
+  density: number;
+  /** Inodes the tree needs (with the requested extra). */
+  inodes: number;
+  /** Bytes of blocks the tree's files, directories and indirect blocks take. */
+  treeBytes: number;
+  bsize: number;
+  fsize: number;
+}
+
+export interface MakefsResult extends NewfsResult {
+  /** Entries written (every name but the root), and file bytes. */
+  entries: number;
+  bytes: number;
+}
+
+/** One host entry, stat'ed once. */
+interface Node {
+  name: string;
+  path: string;
+  st: BigIntStats;
+  children: Node[] | null;
+  target: string | null;
+}
+
+const S_IFMT = 0o170000;
+const S_IFDIR = 0o040000;
+const S_IFREG = 0o100000;
+const S_IFLNK = 0o120000;
+const utf8 = new TextEncoder();
+
+/** Read the tree under `dir` (lstat; symlinks are not followed). */
+function scan(path: string, name: string, count: { entries: number; bytes: number; seen: Set<string> }): Node {
+  let st: BigIntStats;
+  try {
+    st = lstatSync(path, { bigint: true });
+  } catch (e) {
+    throw errno('ENOENT', `makefs: ${path}: ${(e as Error).message}`);
+  }
+  const mode = Number(st.mode);
+  const node: Node = { name, path, st, children: null, target: null };
+  if ((mode & S_IFMT) === S_IFDIR) {
+    node.children = [];
+    for (const n of readdirSync(path).sort()) {
+      const b = utf8.encode(n);
+      if (b.length > 255) throw errno('ENAMETOOLONG', `makefs: ${join(path, n)}: name longer than 255 bytes`);
+      node.children.push(scan(join(path, n), n, count));
+      count.entries++;
+    }
+  } else if ((mode & S_IFMT) === S_IFLNK) {
+    node.target = readlinkSync(path);
+  } else if ((mode & S_IFMT) === S_IFREG) {
+    // A file with several names is written once.
+    const key = `${st.dev}:${st.ino}`;
+    if (st.nlink <= 1n || !count.seen.has(key)) count.bytes += Number(st.size);
+    if (st.nlink > 1n) count.seen.add(key);
+  }
+  return node;
+}
+
+function scanTree(srcDir: string): { root: Node; entries: number; bytes: number } {
+  const count = { entries: 0, bytes: 0, seen: new Set<string>() };
+  const root = scan(srcDir, '', count);
+  if (!root.children) throw errno('ENOTDIR', `makefs: ${srcDir} is not a directory`);
+  return { root, entries: count.entries, bytes: count.bytes };
+}
+
+/** Bytes of blocks a file of `size` bytes takes, indirect blocks included (makefs ADDSIZE). */
+function fileBytes(size: number, bsize: number, fsize: number, nindir: number): number {
+  if (size === 0) return 0;
+  const nblk = Math.ceil(size / bsize);
+  if (nblk <= UFS_NDADDR) return (nblk - 1) * bsize + Math.ceil((size - (nblk - 1) * bsize) / fsize) * fsize;
+  let ind = 0;
+  let left = nblk - UFS_NDADDR;
+  // Single, double, triple indirect: each level holds nindir pointers per block.
+  for (let span = 1, level = 0; level < 3 && left > 0; level++, span *= nindir) {
+    const here = Math.min(left, span * nindir);
+    let n = Math.ceil(here / nindir);
+    for (let l = level; l > 0; l--) {
+      n += Math.ceil(n / nindir);
+    }
+    ind += n;
+    left -= here;
+  }
+  return (nblk + ind) * bsize;
+}
+
+/** Directory size: entries packed into 512-byte chunks as ufs_direnter appends them. */
+function dirBytes(names: readonly string[]): number {
+  let chunks = 1;
+  let used = dirsiz(1) + dirsiz(2);
+  for (const n of names) {
+    const need = dirsiz(utf8.encode(n).length);
+    if (used + need > DIRBLKSIZ) {
+      chunks++;
+      used = 0;
+    }
+    used += need;
+  }
+  return chunks * DIRBLKSIZ;
+}
+
+function treeUsage(node: Node, bsize: number, fsize: number, nindir: number, maxsymlinklen: number, seen: Set<string>): { bytes: number; inodes: number } {
+  let bytes = 0;
+  let inodes = 0;
+  const visit = (n: Node): void => {
+    const mode = Number(n.st.mode) & S_IFMT;
+    if (n.children) {
+      inodes++;
+      bytes += fileBytes(dirBytes(n.children.map((c) => c.name)), bsize, fsize, nindir);
+      for (const c of n.children) visit(c);
+      return;
+    }
+    if (n.st.nlink > 1n) {
+      const key = `${n.st.dev}:${n.st.ino}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+    }
+    inodes++;
+    if (mode === S_IFREG) bytes += fileBytes(Number(n.st.size), bsize, fsize, nindir);
+    else if (mode === S_IFLNK) {
+      const len = utf8.encode(n.target ?? '').length;
+      if (len >= maxsymlinklen) bytes += fileBytes(len, bsize, fsize, nindir);
+    }
+  };
+  visit(node);
+  return { bytes, inodes };
+}
+
+function geometry(o: MakefsOptions): { version: 1 | 2; bsize: number; fsize: number; isz: number; nindir: number; maxsymlinklen: number } {
+  const version = o.version ?? 2;
+  const bsize = o.bsize ?? 8192;
+  const fsize = o.fsize ?? (o.bsize ? Math.max(512, o.bsize / 8) : 1024);
+  const isz = version === 1 ? 128 : 256;
+  return { version, bsize, fsize, isz, nindir: bsize / (version === 1 ? 4 : 8), maxsymlinklen: version === 1 ? 60 : 120 };
+}
+
+function sizeOf(tree: { root: Node }, o: MakefsOptions): MakefsSize {
+  const g = geometry(o);
+  const use = treeUsage(tree.root, g.bsize, g.fsize, g.nindir, g.maxsymlinklen, new Set());
+  let inodes = use.inodes + UFS_ROOTINO + (o.freeFiles ?? 0);
+  if (o.freeFilesPercent) inodes = Math.ceil((inodes * (100 + o.freeFilesPercent)) / 100);
+  let data = use.bytes + (o.freeBlocks ?? 0);
+  if (o.freeBlocksPercent) data = Math.ceil((data * (100 + o.freeBlocksPercent)) / 100);
+  data = Math.ceil((data * (100 + (o.minfree ?? 5))) / 100);
+  // Fragments lost to partly used blocks at cg ends and allocation slack: one block per 64.
+  data += Math.ceil(data / 64) + 4 * g.bsize;
+  // Fixed point: the cg count depends on the size, the overhead on the cg count. A cg holds at
+  // most bsize*8 fragments less what its inode map takes; count on half of that.
+  let size = data + inodes * g.isz;
+  for (let i = 0; i < 8; i++) {
+    const ncg = Math.max(1, Math.ceil(size / ((g.bsize * 8 * g.fsize) / 2)));
+    const perCg = 8192 + 2 * g.bsize + g.bsize /* inode rounding */ + 2 * g.bsize /* alignment */;
+    size = 65536 + 8192 + data + inodes * g.isz + ncg * perCg + Math.ceil((ncg * 16) / g.fsize) * g.fsize;
+  }
+  size = Math.ceil(size / g.bsize) * g.bsize;
+  // newfs gives each group ceil(group bytes / density) inodes: this density gives at least `inodes`.
+  const density = o.density ?? Math.max(512, Math.floor(size / inodes));
+  if (density * inodes > size && o.density === undefined) size = Math.ceil((density * inodes) / g.bsize) * g.bsize;
+  return { size, density, inodes, treeBytes: use.bytes, bsize: g.bsize, fsize: g.fsize };
+}
+
+/** The image size (and inode density) makefs would use for `srcDir` with `opts` (NetBSD makefs's ffs_validate). */
+export function makefsSize(srcDir: string, opts: MakefsOptions = {}): MakefsSize {
+  return sizeOf(scanTree(srcDir), opts);
+}
+
+interface Build {
+  ump: Ufsmount;
+  time: number;
+  links: Map<string, Inode>;
+  progress: MakefsProgress;
+  report: ((p: MakefsProgress) => void) | undefined;
+  buf: Uint8Array;
+  lastReport: number;
+}
+
+/** Host times and owners onto a dinode. */
+function setAttrs(ump: Ufsmount, din: Dinode, st: BigIntStats): void {
+  din.uid = Number(st.uid) >>> 0;
+  din.gid = Number(st.gid) >>> 0;
+  const ts = (ns: bigint): { sec: number; nsec: number } => ({ sec: Number(ns / 1_000_000_000n), nsec: Number(ns % 1_000_000_000n) });
+  din.atime = ts(st.atimeNs);
+  din.mtime = ts(st.mtimeNs);
+  din.ctime = ts(st.ctimeNs);
+  din.birthtime = ump.ufs2 ? ts(st.birthtimeNs) : { sec: 0, nsec: 0 };
+}
+
+function newInode(b: Build, parent: Inode, mode: number, nlink: number): Inode {
+  const ump = b.ump;
+  const ino = ffs_valloc(parent, (mode & S_IFMT) === S_IFDIR);
+  const din = emptyDinode(ump.ufs2);
+  din.mode = mode;
+  din.nlink = nlink;
+  din.gen = ump.nextgen = (ump.nextgen + 1) & 0x7fffffff || 1;
+  const ip = new Inode(ump, ino, din);
+  ip.dirty = true;
+  ip.fresh = true;
+  return ip;
+}
+
+/** Copy a host file into `ip`, a buffer at a time. */
+function copyData(b: Build, ip: Inode, n: Node): void {
+  const size = Number(n.st.size);
+  if (size === 0) return;
+  let fd: number;
+  try {
+    fd = openSync(n.path, 'r');
+  } catch (e) {
+    throw errno('EIO', `makefs: ${n.path}: ${(e as Error).message}`);
+  }
+  try {
+    let off = 0;
+    while (off < size) {
+      const want = Math.min(b.buf.length, size - off);
+      let got = 0;
+      while (got < want) {
+        const r = readSync(fd, b.buf, got, want - got, off + got);
+        if (r <= 0) throw errno('EIO', `makefs: ${n.path}: file shrank while being read`);
+        got += r;
+      }
+      ffs_write(ip, b.buf.subarray(0, want), off);
+      off += want;
+      b.progress.bytes += want;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function tick(b: Build): void {
+  b.progress.entries++;
+  if (!b.report) return;
+  const now = Date.now();
+  if (now - b.lastReport >= 100 || b.progress.entries === b.progress.totalEntries) {
+    b.lastReport = now;
+    b.report({ ...b.progress });
+  }
+}
+
+/** Make the entries of directory `n` inside the in-core directory `dp`. */
+function fillDir(b: Build, dp: Inode, n: Node): void {
+  const ump = b.ump;
+  const fs = ump.fs;
+  for (const c of n.children ?? []) {
+    const mode = Number(c.st.mode);
+    const fmt = mode & S_IFMT;
+    const dt = fmt >>> 12;
+    try {
+      if (c.children) {
+        const ip = newInode(b, dp, S_IFDIR | (mode & 0o7777), 2);
+        setAttrs(ump, ip.din, c.st);
+        const r = ffs_balloc(ip, 0, DIRBLKSIZ);
+        const bp = ump.bio.getblk(fsbtob(fs, r.addr), fragroundup(fs, DIRBLKSIZ));
+        bp.data.fill(0);
+        dirTemplate(ip, bp.data, new DataView(bp.data.buffer, bp.data.byteOffset, bp.data.byteLength), 0, ip.ino, dp.ino, 4);
+        ump.bio.bdwrite(bp);
+        ip.din.size = DIRBLKSIZ;
+        ffs_direnter(dp, c.name, ip.ino, dt);
+        dp.din.nlink++;
+        tick(b);
+        fillDir(b, ip, c);
+        setAttrs(ump, ip.din, c.st);
+        ip.dirty = true;
+        ffs_update(ip);
+        ip.dirhash = null;
+        continue;
+      }
+      const key = c.st.nlink > 1n ? `${c.st.dev}:${c.st.ino}` : null;
+      const prior = key ? b.links.get(key) : undefined;
+      if (prior) {
+        ffs_direnter(dp, c.name, prior.ino, dt);
+        prior.din.nlink++;
+        prior.dirty = true;
+        ffs_update(prior);
+        tick(b);
+        continue;
+      }
+      const ip = newInode(b, dp, mode & 0o177777, 1);
+      if (fmt === S_IFREG) {
+        copyData(b, ip, c);
+      } else if (fmt === S_IFLNK) {
+        const t = utf8.encode(c.target ?? '');
+        if (t.length < ump.maxsymlinklen) {
+          ip.din.shortlink.set(t);
+          ip.din.size = t.length;
+        } else {
+          ffs_write(ip, t, 0);
+        }
+      } else if (fmt === 0o020000 || fmt === 0o060000) {
+        // di_rdev = di_db[0], NetBSD's dev_t (major << 8 | minor, wider parts above).
+        const rdev = Number(c.st.rdev);
+        const maj = Math.floor(rdev / 256) & 0xfff;
+        const min = (rdev & 0xff) | ((rdev >>> 12) & 0xfff00);
+        ip.din.db[0] = (((maj << 8) & 0xfff00) | ((min << 12) & 0xfff00000) | (min & 0xff)) >>> 0;
+      }
+      setAttrs(ump, ip.din, c.st);
+      ffs_direnter(dp, c.name, ip.ino, dt);
+      ffs_update(ip);
+      if (key) b.links.set(key, ip);
+      tick(b);
+    } catch (e) {
+      if (isRumpError(e) && !e.message.includes(c.path)) throw errno(e.code, `makefs: ${c.path}: ${e.message}`, { cause: e });
+      throw e;
+    }
+  }
+}
+
+/**
+ * Build an FFS image of `srcDir` on `dev`: newfs, then every entry of the tree (files, directories,
+ * symlinks, hard links, devices, fifos) with the host's modes, owners and times.
+ */
+export function makefs(dev: BlockDevice, srcDir: string, opts: MakefsOptions = {}): MakefsResult {
+  const tree = scanTree(srcDir);
+  const g = geometry(opts);
+  let size = opts.size;
+  let density = opts.density;
+  if (size === undefined) {
+    const s = sizeOf(tree, opts);
+    size = s.size;
+    density = s.density;
+    if (size > dev.size) throw errno('ENOSPC', `makefs: ${srcDir} needs an image of ${size} bytes; the device has ${dev.size}`);
+  } else if (density === undefined) {
+    density = Math.max(512, Math.floor(size / Math.max(1, sizeOf(tree, opts).inodes)));
+  }
+  const time = opts.time ?? Math.floor(Date.now() / 1000);
+  const nf = newfs(dev, {
+    version: g.version, endian: opts.endian ?? 'le', size, bsize: g.bsize, fsize: g.fsize, density, minfree: opts.minfree ?? 5,
+    volname: opts.volname ?? '', time,
+  });
+  const cache = new BufCache({ maxbytes: 256 * 1024 * 1024 });
+  const ump = Ufsmount.open(dev, cache);
+  ump.loadCs();
+  ump.ronly = false;
+  const root = ffs_iget(ump, UFS_ROOTINO);
+  // makefs puts exactly the tree on the image: newfs's lost+found goes.
+  const lf = ffs_iget(ump, 3);
+  ffs_dirremove(root, 'lost+found');
+  root.din.nlink--;
+  ffs_truncate(lf, 0);
+  Object.assign(lf.din, emptyDinode(ump.ufs2));
+  lf.dirty = true;
+  lf.fresh = true;
+  ffs_update(lf);
+  ffs_vfree(ump, 3, true);
+  const b: Build = {
+    ump, time, links: new Map(), buf: new Uint8Array(1 << 20), lastReport: 0, report: opts.progress,
+    progress: { entries: 0, totalEntries: tree.entries, bytes: 0, totalBytes: tree.bytes },
+  };
+  fillDir(b, root, tree.root);
+  setAttrs(ump, root.din, tree.root.st);
+  root.din.mode = S_IFDIR | (Number(tree.root.st.mode) & 0o7777);
+  root.dirty = true;
+  ffs_update(root);
+  ump.fs.time = time;
+  ump.sbupdate();
+  cache.flush(dev);
+  cache.invalidate(dev);
+  dev.flush();
+  if (b.report && b.progress.entries === 0) b.report({ ...b.progress });
+  return { ...nf, entries: b.progress.entries, bytes: b.progress.bytes };
+}
