@@ -8,11 +8,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { type Kernel, MNT_RDONLY, O_RDONLY, S_IFBLK, S_IFMT, rump_init } from '@rumpts/librump';
-import * as rumpvfs from '@rumpts/rumpvfs';
-import { type BlockDevice, devswOf, makedev } from '@rumpts/rumpvfs';
+import { type Kernel, MNT_RDONLY } from '@rumpts/librump';
+import type { BlockDevice } from '@rumpts/rumpvfs';
 import { MemoryBlockDevice } from '@rumpts/rumpdev-disk';
-import * as ffs from '../src/index.js';
+import { type Entry, kernelWith, syscallManifest } from './manifest.js';
 import { decodeJournalLoc, planReplay } from '../src/wapbl/wapbl_log.js';
 import { ReplayOverlayDevice, wapbl_plan, wapbl_replay_write } from '../src/wapbl/wapbl_replay.js';
 
@@ -22,50 +21,13 @@ const HAVE = existsSync(IMG);
 const SBLOCK = 8192;
 const FS_DOWAPBL = 0x100;
 
-type Entry = Record<string, string | number>;
-const TYPE: Record<number, string> = { 0o100000: 'f', 0o040000: 'd', 0o120000: 'l', 0o010000: 'p', 0o020000: 'c', 0o060000: 'b' };
-
 async function mountDevice(dev: BlockDevice): Promise<Kernel> {
-  const k = await rump_init({ libraries: [rumpvfs, ffs] });
-  const sw = devswOf(k);
-  const maj = sw.freeMajor();
-  sw.attach(maj, { name: 'wapbltest', open: () => dev }, null, null);
-  k.proc.mknod('/dev/img', S_IFBLK | 0o600, makedev(maj, 0));
-  k.proc.mkdir('/mnt', 0o755);
+  const k = await kernelWith({ img: dev });
   k.proc.mount('ffs', '/mnt', MNT_RDONLY, { fspec: '/dev/img' });
   return k;
 }
 
-/** What the fixtures README's manifests record, read through system calls. */
-function manifest(k: Kernel): Entry[] {
-  const p = k.proc;
-  const out: Entry[] = [];
-  const visit = (path: string): void => {
-    const abs = path === '/' ? '/mnt' : `/mnt${path}`;
-    const st = p.lstat(abs);
-    const type = TYPE[st.mode & S_IFMT] ?? '?';
-    const e: Entry = { path, type, size: st.size, mode: (st.mode & 0o7777).toString(8).padStart(4, '0'), uid: st.uid, gid: st.gid, nlink: st.nlink };
-    if (type === 'f') {
-      const fd = p.open(abs, O_RDONLY);
-      const h = createHash('sha256');
-      const buf = new Uint8Array(65536);
-      for (let n; (n = p.read(fd, buf)) > 0; ) h.update(buf.subarray(0, n));
-      p.close(fd);
-      e['sha256'] = h.digest('hex');
-    }
-    if (type === 'l') e['target'] = p.readlink(abs);
-    Object.assign(e, { mtime_sec: st.mtime.sec, mtime_nsec: st.mtime.nsec, ino: st.ino });
-    out.push(e);
-    if (type !== 'd') return;
-    const fd = p.open(abs, O_RDONLY);
-    const names: string[] = [];
-    for (let ents; (ents = p.getdents(fd, 4096)).length > 0; ) for (const d of ents) if (d.name !== '.' && d.name !== '..') names.push(d.name);
-    p.close(fd);
-    for (const n of names) visit(path === '/' ? `/${n}` : `${path}/${n}`);
-  };
-  visit('/');
-  return out.sort((a, b) => Buffer.compare(Buffer.from(String(a['path'])), Buffer.from(String(b['path']))));
-}
+const manifest = (k: Kernel): Entry[] => syscallManifest(k, '/mnt');
 
 /** The fields a manifest entry has, in the manifest's own keys. */
 function project(e: Entry, keys: string[]): Entry {
@@ -161,12 +123,7 @@ describe.runIf(HAVE)('WAPBL replay at mount time', () => {
   it('a read-write mount replays to disk, clears FS_DOWAPBL and leaves a clean fs', async () => {
     const img = image();
     const dev = new MemoryBlockDevice(img);
-    const k = await rump_init({ libraries: [rumpvfs, ffs] });
-    const sw = devswOf(k);
-    const maj = sw.freeMajor();
-    sw.attach(maj, { name: 'wapbltest', open: () => dev }, null, null);
-    k.proc.mknod('/dev/img', S_IFBLK | 0o600, makedev(maj, 0));
-    k.proc.mkdir('/mnt', 0o755);
+    const k = await kernelWith({ img: dev });
     k.proc.mount('ffs', '/mnt', 0, { fspec: '/dev/img' });
     expect(k.msgbuf.join('\n')).toMatch(/replaying log to disk/);
     k.proc.unmount('/mnt', 0);
