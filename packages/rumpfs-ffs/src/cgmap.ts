@@ -88,6 +88,7 @@ export function mapsearch(fs: Fs, cgp: CgView, start: number, allocsiz: number):
   const ndblk = cgp.get('ndblk');
   const nblk = Math.ceil(ndblk / fs.frag);
   const first = Math.min(Math.max(0, Math.floor(start / fs.frag)), Math.max(nblk - 1, 0));
+  if (fs.frag === 8) return mapsearch8(cgp.b, freeoff, ndblk, first, allocsiz);
   for (let k = 0; k < nblk; k++) {
     const h = (first + k) % nblk;
     const base = h * fs.frag;
@@ -102,6 +103,62 @@ export function mapsearch(fs: Fs, cgp: CgView, start: number, allocsiz: number):
         run++;
       } else {
         if (run === allocsiz) return base + i - run;
+        run = 0;
+      }
+    }
+  }
+  return -1;
+}
+
+/**
+ * RUNS[byte]: bit n set when the byte, as the free map of one 8-fragment block, holds a maximal
+ * free run of exactly n fragments (NetBSD's fragtbl8, as a bit set of run lengths).
+ */
+const RUNS: Uint8Array = (() => {
+  const t = new Uint8Array(256);
+  for (let v = 0; v < 256; v++) {
+    let run = 0;
+    let set = 0;
+    for (let i = 0; i <= 8; i++) {
+      if (i < 8 && (v & (1 << i)) !== 0) run++;
+      else {
+        if (run > 0 && run < 8) set |= 1 << run;
+        run = 0;
+      }
+    }
+    t[v] = set;
+  }
+  return t;
+})();
+
+/**
+ * mapsearch for fs_frag 8, where a block's free map is one byte (scanc over fragtbl in NetBSD):
+ * a whole free block is a 0xff byte, found natively; a run of exactly `allocsiz` fragments is a
+ * byte whose RUNS entry has that bit. Blocks are tried from `first` round the group, as mapsearch.
+ */
+function mapsearch8(b: Uint8Array, freeoff: number, ndblk: number, first: number, allocsiz: number): number {
+  const full = Math.floor(ndblk / 8);
+  const nblk = Math.ceil(ndblk / 8);
+  if (allocsiz === 8) {
+    const map = b.subarray(freeoff, freeoff + full);
+    let h = first < full ? map.indexOf(0xff, first) : -1;
+    if (h < 0) h = map.subarray(0, Math.min(first, full)).indexOf(0xff);
+    return h < 0 ? -1 : h * 8;
+  }
+  const want = 1 << allocsiz;
+  // The last block may be partial: fragments past ndblk count as used.
+  const tailMask = ndblk % 8 === 0 ? 0xff : (1 << (ndblk % 8)) - 1;
+  for (let k = 0; k < nblk; k++) {
+    let h = first + k;
+    if (h >= nblk) h -= nblk;
+    let v = b[freeoff + h] ?? 0;
+    if (h === nblk - 1) v &= tailMask;
+    if ((RUNS[v]! & want) === 0) continue;
+    let run = 0;
+    for (let i = 0; i <= 8; i++) {
+      if (i < 8 && (v & (1 << i)) !== 0) run++;
+      else {
+        if (run === allocsiz) return h * 8 + i - run;
         run = 0;
       }
     }

@@ -21,6 +21,7 @@ import { ffs_truncate } from '../truncate.js';
 import { Ufsmount } from '../ufsmount.js';
 import { ffs_write } from '../write.js';
 import { type NewfsResult, newfs } from './newfs.js';
+import { WriteBehindDevice } from './wbuf.js';
 
 export interface MakefsOptions {
   /** 1 or 2 (makefs -o version). Default 2. */
@@ -49,6 +50,8 @@ export interface MakefsOptions {
   volname?: string;
   /** Creation time in seconds (default now). */
   time?: number;
+  /** The result of makefsSize for the same srcDir: its scan of the tree is reused (one walk, not two). */
+  plan?: MakefsSize;
   /** Called as entries are written (the fsu CLI draws a bar on a TTY). */
   progress?: (p: MakefsProgress) => void;
 }
@@ -227,9 +230,15 @@ function sizeOf(tree: { root: Node }, o: MakefsOptions): MakefsSize {
   return { size, density, inodes, treeBytes: use.bytes, bsize: g.bsize, fsize: g.fsize };
 }
 
+/** Scans kept for makefs by the sizes computed from them. */
+const scans = new WeakMap<MakefsSize, { srcDir: string; tree: ReturnType<typeof scanTree> }>();
+
 /** The image size (and inode density) makefs would use for `srcDir` with `opts` (NetBSD makefs's ffs_validate). */
 export function makefsSize(srcDir: string, opts: MakefsOptions = {}): MakefsSize {
-  return sizeOf(scanTree(srcDir), opts);
+  const tree = scanTree(srcDir);
+  const s = sizeOf(tree, opts);
+  scans.set(s, { srcDir, tree });
+  return s;
 }
 
 interface Build {
@@ -378,7 +387,8 @@ function fillDir(b: Build, dp: Inode, n: Node): void {
  * symlinks, hard links, devices, fifos) with the host's modes, owners and times.
  */
 export function makefs(dev: BlockDevice, srcDir: string, opts: MakefsOptions = {}): MakefsResult {
-  const tree = scanTree(srcDir);
+  const planned = opts.plan ? scans.get(opts.plan) : undefined;
+  const tree = planned && planned.srcDir === srcDir ? planned.tree : scanTree(srcDir);
   const g = geometry(opts);
   let size = opts.size;
   let density = opts.density;
@@ -396,7 +406,9 @@ export function makefs(dev: BlockDevice, srcDir: string, opts: MakefsOptions = {
     volname: opts.volname ?? '', time,
   });
   const cache = new BufCache({ maxbytes: 256 * 1024 * 1024 });
-  const ump = Ufsmount.open(dev, cache);
+  // File data of consecutive files lands back to back: gather it into large device writes.
+  const wdev = new WriteBehindDevice(dev);
+  const ump = Ufsmount.open(wdev, cache);
   ump.loadCs();
   ump.ronly = false;
   const root = ffs_iget(ump, UFS_ROOTINO);
@@ -421,9 +433,9 @@ export function makefs(dev: BlockDevice, srcDir: string, opts: MakefsOptions = {
   ffs_update(root);
   ump.fs.time = time;
   ump.sbupdate();
-  cache.flush(dev);
-  cache.invalidate(dev);
-  dev.flush();
+  cache.flush(wdev);
+  cache.invalidate(wdev);
+  wdev.flush();
   if (b.report && b.progress.entries === 0) b.report({ ...b.progress });
   return { ...nf, entries: b.progress.entries, bytes: b.progress.bytes };
 }

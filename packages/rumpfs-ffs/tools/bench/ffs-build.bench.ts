@@ -1,0 +1,92 @@
+/**
+ * ffs-build: an image of a 10,000-file tree (100 directories of 100 files, 0–8 KiB each) built by
+ * our makefs against Debian's makefs(8) of the same tree in the same run (UFS2, sizes computed:
+ * Debian's needs `-b 20% -f 20%` for this tree). Target: ratio ≤ 1.0 (at least as fast as the C
+ * tool). Shaped for the root runner (tools/bench/run.ts: Benchmark).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HostFileBlockDevice } from '@rumpts/rumpdev-disk';
+import { makefs, makefsSize } from '../../src/index.js';
+
+interface Figure {
+  value: number;
+  unit: string;
+  label: string;
+}
+interface BenchResult {
+  rows: { case: string; ours: Figure; reference: Figure | null; target?: string }[];
+}
+
+const DIRS = 100;
+const PER = 100;
+
+function seconds(f: () => void): number {
+  const t0 = process.hrtime.bigint();
+  f();
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
+function best(n: number, f: () => void): number {
+  let b = Infinity;
+  for (let i = 0; i < n; i++) b = Math.min(b, seconds(f));
+  return b;
+}
+
+function measure(): BenchResult {
+  const dir = mkdtempSync(join(tmpdir(), 'ffs-build-'));
+  try {
+    const src = join(dir, 'src');
+    let x = 12345;
+    for (let d = 0; d < DIRS; d++) {
+      mkdirSync(join(src, `dir${d}`), { recursive: true });
+      for (let f = 0; f < PER; f++) {
+        x = (x * 1103515245 + 12345) & 0x7fffffff;
+        writeFileSync(join(src, `dir${d}`, `file${f}.txt`), Buffer.alloc(x % 8192, 0x61 + (f % 26)));
+      }
+    }
+    const ours = join(dir, 'ours.img');
+    const theirs = join(dir, 'theirs.img');
+    const o = { version: 2 as const, freeBlocksPercent: 20, freeFilesPercent: 20 };
+    const t = best(3, () => {
+      const plan = makefsSize(src, o);
+      const size = plan.size;
+      const fd = openSync(ours, 'w');
+      ftruncateSync(fd, size);
+      closeSync(fd);
+      const dev = new HostFileBlockDevice(ours);
+      makefs(dev, src, { ...o, plan });
+      dev.close();
+    });
+    const rows: BenchResult['rows'] = [];
+    const files = DIRS * PER;
+    let ref: Figure | null = null;
+    if (spawnSync('makefs', [], { stdio: 'ignore' }).error === undefined) {
+      const r = best(3, () => {
+        rmSync(theirs, { force: true });
+        execFileSync('makefs', ['-t', 'ffs', '-o', 'version=2', '-b', '20%', '-f', '20%', theirs, src], { stdio: 'ignore' });
+      });
+      ref = { value: r, unit: 's', label: 'Debian makefs -t ffs' };
+    }
+    rows.push({ case: `${files} files in ${DIRS} dirs`, ours: { value: t, unit: 's', label: 'rumpts makefs' }, reference: ref, target: '≤ 1.0' });
+    return { rows };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function run(): Promise<BenchResult> {
+  return Promise.resolve(measure());
+}
+
+export default { name: 'ffs-build', description: 'an image of 10,000 files in 100 directories: our makefs vs Debian makefs', run };
+
+if (process.argv[1]?.endsWith('ffs-build.bench.ts')) {
+  const r = await run();
+  for (const row of r.rows) {
+    const ratio = row.reference ? (row.ours.value / row.reference.value).toFixed(2) : '-';
+    console.log(`${row.case}: ours ${row.ours.value.toFixed(3)} ${row.ours.unit}, reference ${row.reference?.value.toFixed(3) ?? '-'} (${row.reference?.label ?? ''}), ratio ${ratio}${row.target ? ` (target ${row.target})` : ''}`);
+  }
+}
