@@ -105,9 +105,21 @@ export function bwriteBytes(dev: BlockDevice, src: Uint8Array, off: number): voi
  * straight to the device. The paths never share a block: metadata blocks are read without
  * read-ahead, and a cached buffer is discarded when its block is freed.
  */
+/** What the metadata path tells a WAPBL log (NetBSD: wapbl_add_buf, wapbl_register_deallocation). */
+export interface FfsBioLog {
+  /** A buffer of `bytes` became dirty (the transaction grows). */
+  dirtied(bytes: number): void;
+  /** The metadata block at byte `off` (`len` bytes; 0 if unknown) was freed. */
+  revoke(off: number, len: number): void;
+}
+
 export class FfsBio {
+  /** While logging, the log, and `dev` is its metadata device (set by ffs_wapbl_start/stop). */
+  log: FfsBioLog | null = null;
+
   constructor(
-    readonly dev: BlockDevice,
+    /** Where metadata goes: the device, or the log's device while logging. */
+    public dev: BlockDevice,
     readonly cache: BufCache,
   ) {}
 
@@ -131,6 +143,7 @@ export class FfsBio {
   }
 
   bdwrite(bp: Buf): void {
+    if (this.log && !bp.dirty) this.log.dirtied(bp.bcount);
     this.cache.bdwrite(bp);
   }
 
@@ -139,12 +152,14 @@ export class FfsBio {
   }
 
   bwrite(bp: Buf): void {
+    this.log?.dirtied(bp.bcount);
     this.cache.bwrite(bp);
   }
 
   /** Forget a cached block that was freed, so it never overwrites the block's next owner. */
   invalidate(off: number): void {
     const bp = this.cache.incore(this.dev, off / DEV_BSIZE);
+    this.log?.revoke(off, bp?.bcount ?? 0);
     if (!bp) return;
     this.cache.brelse(this.cache.getblk(this.dev, bp.blkno, bp.bcount), BC_INVAL);
   }

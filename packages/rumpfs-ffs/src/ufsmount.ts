@@ -11,6 +11,7 @@ import { CG_MAGIC, CgView } from './ondisk/cg.js';
 import { FS_44INODEFMT, SBLOCKSIZE, type Fs, encodeFs } from './ondisk/fs.js';
 import { DEV_BSIZE, cgtod, fragroundup, fsbtob } from './ondisk/geometry.js';
 import { ffs_sbread } from './sbread.js';
+import type { Wapbl } from './wapbl/wapbl.js';
 
 /** A cylinder group held for reading or editing; give it back with Ufsmount.cgput. */
 export interface HeldCg {
@@ -44,6 +45,8 @@ export class Ufsmount {
   fmod = false;
   /** Next generation number for a fresh inode. */
   nextgen = 1;
+  /** The WAPBL log while logging (MNT_LOG); metadata then goes through it (bio.dev is its device). */
+  wapbl: Wapbl | null = null;
 
   constructor(
     readonly dev: BlockDevice,
@@ -120,19 +123,23 @@ export class Ufsmount {
     this.cs = cs;
   }
 
-  /** ffs_sbupdate: write the summary array and the superblock (fs_time set by the caller). */
+  /**
+   * ffs_sbupdate: write the summary array and the superblock (fs_time set by the caller) — through
+   * the log while logging (NetBSD logs them too), so they never run ahead of the cylinder groups.
+   */
   sbupdate(): void {
     const cs = this.cs;
+    const dev = this.bio.dev;
     if (cs) {
       const [off, len] = this.#csRange();
-      const raw = bread(this.dev, off, len);
+      const raw = bread(dev, off, len);
       const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
       for (let i = 0; i < cs.length; i++) dv.setInt32(i * 4, cs[i] ?? 0, this.le);
-      bwriteDirect(this.dev, raw, off);
+      bwriteDirect(dev, raw, off);
     }
     encodeFs(this.fs, this.sbraw);
     const n = Math.ceil(this.fs.sbsize / DEV_BSIZE) * DEV_BSIZE;
-    bwriteDirect(this.dev, this.sbraw.subarray(0, Math.min(n, SBLOCKSIZE)), this.sbloc);
+    bwriteDirect(dev, this.sbraw.subarray(0, Math.min(n, SBLOCKSIZE)), this.sbloc);
     this.fmod = false;
   }
 

@@ -7,16 +7,18 @@
  * unless MNT_FORCE), turns it into FS_WASCLEAN on disk at once, and a clean unmount or rw→ro
  * downgrade writes FS_ISCLEAN back — so an image left mid-write is recognisably unclean.
  */
-import { MNT_FORCE, MNT_RDONLY, MNT_UPDATE, type MountData, errno } from '@rumpts/librump';
+import { MNT_FORCE, MNT_LOG, MNT_RDONLY, MNT_UPDATE, type MountData, errno } from '@rumpts/librump';
 import { type BufCache, bufcacheOf } from '@rumpts/rumpdev-disk';
 import { type BlockDevice, type FsStat, type LoadedVnode, type Mount, type MountContext, type VfsOps, VDIR, iftovt, vrele } from '@rumpts/rumpvfs';
 import { Inode, ffs_iget, ffs_update } from './inode.js';
-import { FS_DOWAPBL, FS_ISCLEAN, FS_KNOWN_FLAGS, FS_WASCLEAN } from './ondisk/fs.js';
+import { FS_DOWAPBL, FS_FLAGS_UPDATED, FS_ISCLEAN, FS_KNOWN_FLAGS, FS_WASCLEAN } from './ondisk/fs.js';
 import { FFS_MAXNAMLEN, UFS_ROOTINO } from './ondisk/geometry.js';
 import { ffs_statvfs as statvfsOf } from './statvfs.js';
 import { Ufsmount } from './ufsmount.js';
 import { ffs_vnodeops } from './vnops.js';
+import { ffs_wapbl_start, ffs_wapbl_stop } from './wapbl/ffs_wapbl.js';
 import type { ReplayPlan } from './wapbl/wapbl_log.js';
+import { wapbl_vnodeops } from './wapbl/wapbl_vnops.js';
 import { ReplayOverlayDevice, wapbl_plan, wapbl_replay_write } from './wapbl/wapbl_replay.js';
 
 /** VFSTOUFS: the ufsmount of a mounted FFS. */
@@ -84,8 +86,9 @@ export function ffs_sync_ump(ump: Ufsmount, vnodes: readonly Inode[]): void {
   ump.bio.flush();
 }
 
-/** The clean state goes back to disk (unmount, rw→ro). */
+/** The clean state goes back to disk (unmount, rw→ro); a log is emptied and stopped first. */
 function ffs_markclean(ump: Ufsmount): void {
+  ffs_wapbl_stop(ump);
   if (ump.fs.clean & FS_WASCLEAN) ump.fs.clean = FS_ISCLEAN;
   ump.fs.time = nowSec();
   ump.sbupdate();
@@ -96,17 +99,42 @@ function inodesOf(mp: Mount): Inode[] {
   return mp.vnodes().map((vp) => vp.data).filter((d): d is Inode => d instanceof Inode);
 }
 
+/** ffs_wapbl_start needs superblock layout 2 (UFS2, or UFS1 with FS_FLAGS_UPDATED): checked before anything is written. */
+function ffs_wapbl_checklayout(ump: Ufsmount, mp: Mount, log: (m: string) => void): void {
+  if (ump.fs.ufsVersion === 1 && (ump.fs.old_flags & FS_FLAGS_UPDATED) === 0) {
+    log('ffs: fs superblock in old format, not journaling');
+    mp.flag &= ~MNT_LOG;
+    throw errno('EINVAL', 'ffs: fs superblock in old format, not journaling');
+  }
+}
+
+/** Start the log of a read-write MNT_LOG mount; the in-use unlinked inodes go into every commit. */
+function ffs_logstart(mp: Mount, ump: Ufsmount, log: (m: string) => void): void {
+  const unlinked = () => inodesOf(mp).filter((ip) => ip.din.nlink === 0 && ip.din.mode !== 0).map((ip) => ({ inumber: ip.ino, imode: ip.din.mode }));
+  ffs_wapbl_start(ump, unlinked, log);
+}
+
 export function ffs_mount(mp: Mount, data: MountData, ctx: MountContext): void {
   if ((mp.flag & MNT_UPDATE) !== 0) {
     const ump = VFSTOUFS(mp);
     const wantRo = (mp.flag & MNT_RDONLY) !== 0;
+    const log = (m: string): void => ctx.kernel.printf(m);
     if (!wantRo && ump.ronly) {
       ffs_checkflags(ump, mp.flag);
+      if ((mp.flag & MNT_LOG) !== 0) ffs_wapbl_checklayout(ump, mp, log);
       ffs_rwsetup(ump, mp.flag, mp.mntonname);
+      if ((mp.flag & MNT_LOG) !== 0) ffs_logstart(mp, ump, log);
     } else if (wantRo && !ump.ronly) {
       ffs_sync_ump(ump, inodesOf(mp));
       ffs_markclean(ump);
       ump.ronly = true;
+    } else if (!ump.ronly && (mp.flag & MNT_LOG) !== 0 && !ump.wapbl) {
+      ffs_wapbl_checklayout(ump, mp, log);
+      ffs_sync_ump(ump, inodesOf(mp));
+      ffs_logstart(mp, ump, log);
+    } else if (!ump.ronly && (mp.flag & MNT_LOG) === 0 && ump.wapbl) {
+      ffs_sync_ump(ump, inodesOf(mp));
+      ffs_wapbl_stop(ump);
     }
     return;
   }
@@ -123,8 +151,19 @@ export function ffs_mount(mp: Mount, data: MountData, ctx: MountContext): void {
     // The root must be a directory before the mount is visible.
     const root = ffs_iget(ump, UFS_ROOTINO);
     if (iftovt(root.mode) !== VDIR) throw errno('EFTYPE', `ffs: root inode ${UFS_ROOTINO} is not a directory (di_mode 0${root.mode.toString(8)})`);
+    const logging = (mp.flag & (MNT_RDONLY | MNT_LOG)) === MNT_LOG;
+    if (logging) ffs_wapbl_checklayout(ump, mp, (m) => ctx.kernel.printf(m));
     if ((mp.flag & MNT_RDONLY) === 0) ffs_rwsetup(ump, mp.flag, mp.mntonname);
+    if (logging) {
+      try {
+        ffs_logstart(mp, ump, (m) => ctx.kernel.printf(m));
+      } catch (e) {
+        ffs_markclean(ump);
+        throw e;
+      }
+    }
   } catch (e) {
+    ump.bio.cache.invalidate(ump.bio.dev, { save: false });
     ump.bio.cache.invalidate(dev, { save: false });
     throw e;
   }
@@ -187,7 +226,7 @@ export function ffs_unmount(mp: Mount): void {
 
 export const ffs_vfsops: VfsOps = {
   name: 'ffs',
-  vnodeops: ffs_vnodeops,
+  vnodeops: wapbl_vnodeops(ffs_vnodeops),
   mount: ffs_mount,
   unmount: (mp) => ffs_unmount(mp),
   rootKey: () => UFS_ROOTINO,

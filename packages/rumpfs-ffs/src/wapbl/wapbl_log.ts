@@ -96,6 +96,59 @@ export function decodeHeader(b: Uint8Array): WapblHeader | null {
   };
 }
 
+/** What a commit header records (written in little-endian, our host order; replay accepts either). */
+export interface WapblHeaderOut {
+  generation: number;
+  fsid: [number, number];
+  /** Seconds and nanoseconds of the commit (wc_time, wc_timensec). */
+  time: number;
+  timensec: number;
+  logBshift: number;
+  fsBshift: number;
+  head: number;
+  tail: number;
+  circOff: number;
+  circSize: number;
+}
+
+/** Encode a commit header into a whole log block (wc_len = the block size, wc_checksum 0, version 1). */
+export function encodeHeader(h: WapblHeaderOut): Uint8Array {
+  const bsize = 1 << h.logBshift;
+  const b = new Uint8Array(bsize);
+  const dv = new DataView(b.buffer);
+  const le = true;
+  dv.setUint32(H.type, WAPBL_WC_HEADER, le);
+  dv.setInt32(H.len, bsize, le);
+  dv.setUint32(H.checksum, 0, le);
+  dv.setUint32(H.generation, h.generation >>> 0, le);
+  dv.setInt32(H.fsid0, h.fsid[0] | 0, le);
+  dv.setInt32(H.fsid1, h.fsid[1] | 0, le);
+  dv.setBigUint64(H.time, BigInt(h.time), le);
+  dv.setUint32(H.timensec, h.timensec, le);
+  dv.setUint32(H.version, UFS_WAPBL_VERSION, le);
+  dv.setUint32(H.logBshift, h.logBshift, le);
+  dv.setUint32(H.fsBshift, h.fsBshift, le);
+  dv.setBigInt64(H.head, BigInt(h.head), le);
+  dv.setBigInt64(H.tail, BigInt(h.tail), le);
+  dv.setBigInt64(H.circOff, BigInt(h.circOff), le);
+  dv.setBigInt64(H.circSize, BigInt(h.circSize), le);
+  return b;
+}
+
+/**
+ * Write the superblock's journal fields (fs_journal_version at 864, _location 865, _flags 868,
+ * fs_journallocs[4] at 872) into the raw superblock bytes. NetBSD never byte-swaps them (ffs_sb_swap
+ * skips them): they are in the writing host's order, little-endian here.
+ */
+export function encodeJournalLoc(sb: Uint8Array, j: JournalLoc): void {
+  const dv = new DataView(sb.buffer, sb.byteOffset, sb.byteLength);
+  dv.setUint8(864, j.version);
+  dv.setUint8(865, j.location);
+  dv.setUint16(866, 0, true);
+  dv.setUint32(868, j.flags, true);
+  for (let i = 0; i < 4; i++) dv.setBigUint64(872 + 8 * i, BigInt(j.locs[i] ?? 0), true);
+}
+
 /** The current header of a log (the higher generation of the two), checked against the log's size. */
 export function currentHeader(h0: WapblHeader | null, h1: WapblHeader | null, logLength: number): WapblHeader {
   const h = !h0 ? h1 : !h1 ? h0 : h1.generation > h0.generation ? h1 : h0;
