@@ -1,6 +1,6 @@
 /** End-to-end: the fsu binary on images made by Debian's makefs. */
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, readFileSync, readlinkSync, symlinkSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -147,5 +147,35 @@ describe('fsu write commands (our newfs and Debian makefs images, checked by sle
     expect(fsu(['ls', img, '/dir']).stdout).toBe('sub\n');
     expect(fsu(['newfs', join(d, 'absent.img')]).code).toBe(1);
     expect(fsu(['newfs', '-O', '3', img]).code).toBe(2);
+  });
+});
+
+describe('fsu makefs and fsck', () => {
+  it('makefs builds an image of a host tree that sleuthkit and our fsck accept; fsck -n / -y exit statuses', () => {
+    const d = tmp();
+    const src = sourceTree(d);
+    const img = join(d, 'built.img');
+    const made = fsu(['makefs', '-O', '1', img, src]);
+    expect(made.code).toBe(0);
+    expect(made.stdout).toMatch(/entries/);
+    expect(fsu(['cat', img, '/dir/sub/deep.txt']).stdout).toBe('deep\n');
+    const listed = spawnSync('fls', ['-r', '-p', '-f', 'ufs1', img], { encoding: 'utf8' });
+    if (listed.status === 0) {
+      const names = listed.stdout.split('\n').filter((l) => l.includes(':\t')).map((l) => l.split(':\t')[1]).filter((p) => !p?.startsWith('$Orphan')).sort();
+      expect(names).toEqual(['dir', 'dir/data.bin', 'dir/sub', 'dir/sub/deep.txt', 'hello.txt', 'link']);
+    }
+    expect(fsu(['fsck', img]).code).toBe(0);
+    // Mark the file system not clean (fs_clean, superblock byte 209; UFS1 superblock at 8192).
+    const bytes = readFileSync(img);
+    bytes[8192 + 209] = 0;
+    writeFileSync(img, bytes);
+    const found = fsu(['fsck', '-n', img]);
+    expect(found.code).toBe(2);
+    expect(readFileSync(img)[8192 + 209]).toBe(0); // -n wrote nothing
+    expect(fsu(['fsck', '-y', img]).code).toBe(0);
+    expect(fsu(['fsck', '-n', img]).code).toBe(0);
+    expect(fsu(['fsck', '-n', '-y', img]).code).toBe(2);
+    expect(fsu(['fsck', join(d, 'absent.img')]).code).toBe(1);
+    expect(fsu(['makefs', join(d, 'x.img'), join(d, 'nowhere')]).code).toBe(1);
   });
 });

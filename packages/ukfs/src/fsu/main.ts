@@ -15,6 +15,8 @@ import {
 } from './commands.js';
 import { Progress } from './progress.js';
 import { cmd_newfs, type FsuNewfsOptions } from './newfs.js';
+import { cmd_fsck, cmd_makefs } from './ffstools.js';
+import type { MakefsOptions } from '@rumpts/rumpfs-ffs';
 import { parseSize } from '../size.js';
 
 const out = (line: string): void => {
@@ -205,6 +207,60 @@ export function buildProgram(server?: string): Command {
       out(`super-block backups (for fsck_ffs -b #) at: ${r.backups.map((b) => (b * r.fsize) / 512).join(', ')}`);
     });
   program
+    .command('fsck')
+    .summary('check an FFS image (-n, the default) or repair it (-y)')
+    .description('check an FFS image (-n, the default) or repair it (-y); exit 0 clean, 2 problems remain, 8 the check failed')
+    .option('-n', 'report only; the image is opened read-only (default)')
+    .option('-y', 'repair everything found')
+    .argument('<image>')
+    .action((image: string, o: { n?: boolean; y?: boolean }) => {
+      if (image === SERVER_IMAGE) throw new UsageError('fsck works on an image file, not a server');
+      if (o.n && o.y) throw new UsageError('-n and -y exclude each other');
+      const r = cmd_fsck(image, !!o.y, out);
+      out(r.clean ? `${image}: clean` : `${image}: ${r.problems.length} problem(s)${r.repaired ? ', repaired' : ''}`);
+      exitStatus = r.exitStatus;
+    });
+  program
+    .command('makefs')
+    .summary('build an FFS image from a host directory')
+    .description('build an FFS image from a host directory (size computed unless -s)')
+    .option('-O <version>', 'UFS version, 1 or 2', '2')
+    .option('-B <order>', 'byte order: be or le', 'le')
+    .option('-s <size>', 'image size (dd suffixes)')
+    .option('-b <bsize>', 'block size')
+    .option('-f <fsize>', 'fragment size')
+    .option('-V <volname>', 'volume name')
+    .argument('<image>')
+    .argument('<dir>')
+    .action((image: string, dir: string, o: { O: string; B: string; s?: string; b?: string; f?: string; V?: string }) => {
+      if (image === SERVER_IMAGE) throw new UsageError('makefs writes an image file, not a server');
+      if (o.O !== '1' && o.O !== '2') throw new UsageError(`-O must be 1 or 2, not '${o.O}'`);
+      if (o.B !== 'le' && o.B !== 'be') throw new UsageError(`-B must be be or le, not '${o.B}'`);
+      const opts: MakefsOptions = { version: o.O === '1' ? 1 : 2, endian: o.B };
+      const num = (v: string, what: string): number => {
+        try {
+          return parseSize(v, what);
+        } catch (e) {
+          throw new UsageError(e instanceof Error ? e.message : String(e));
+        }
+      };
+      if (o.s !== undefined) opts.size = num(o.s, '-s');
+      if (o.b !== undefined) opts.bsize = num(o.b, '-b');
+      if (o.f !== undefined) opts.fsize = num(o.f, '-f');
+      if (o.V !== undefined) opts.volname = o.V;
+      const bar = new Progress(process.stderr.isTTY === true, 0);
+      let started = false;
+      const r = cmd_makefs(image, dir, opts, (p) => {
+        if (!started) {
+          bar.start(p.totalBytes);
+          started = true;
+        }
+        bar.set(p.bytes);
+      });
+      bar.stop();
+      out(`${image}: ${r.entries} entries, ${r.bytes} bytes of data, UFS${r.version} block size ${r.bsize}, fragment size ${r.fsize}`);
+    });
+  program
     .command('disklabel')
     .summary('show the NetBSD disklabel of an image')
     .description('show the NetBSD disklabel of an image')
@@ -231,7 +287,11 @@ export function buildProgram(server?: string): Command {
   return program;
 }
 
+/** A command that has an exit status of its own (fsck) sets it here. */
+let exitStatus = 0;
+
 export async function main(argv: string[]): Promise<number> {
+  exitStatus = 0;
   // fsu --server URL <command> …: the command runs against a rump server; its image argument is implied.
   let server: string | undefined;
   if (argv[0] === '--server' || argv[0]?.startsWith('--server=')) {
@@ -248,7 +308,7 @@ export async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'find') argv = argv.map((a) => (a === '-name' ? '--name' : a === '-type' ? '--kind' : a));
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return 0;
+    return exitStatus;
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version') return 0;

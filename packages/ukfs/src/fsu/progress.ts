@@ -16,6 +16,12 @@ export class Progress {
     this.#bar.start(Math.ceil(total / 1048576), 0);
   }
 
+  /** Set the absolute byte count (for producers that report totals). */
+  set(bytes: number): void {
+    this.#done = bytes;
+    this.#bar?.update(Math.floor(this.#done / 1048576));
+  }
+
   add(bytes: number): void {
     this.#done += bytes;
     this.#bar?.update(Math.floor(this.#done / 1048576));
