@@ -29,8 +29,13 @@ export class Mount<D = unknown> {
   /** Set while unmounting or after: new vnodes refused. */
   unmounting = false;
   readonly #vcache = new Map<number, Vnode>();
-  /** Unreferenced cached vnodes in least-recently-released order. */
-  readonly #free = new Set<Vnode>();
+  /**
+   * Unreferenced cached vnodes, least recently released first: an intrusive list (a Set would slow
+   * down as deletions from its front pile up inside V8's hash table).
+   */
+  #freeHead: Vnode | null = null;
+  #freeTail: Vnode | null = null;
+  #freeCount = 0;
   #root: Vnode | null = null;
 
   constructor(
@@ -118,19 +123,38 @@ export class Mount<D = unknown> {
 
   /** @internal vrele bookkeeping */
   onFree(vp: Vnode): void {
-    this.#free.add(vp);
+    if (!vp.onFreeList) {
+      vp.onFreeList = true;
+      vp.freePrev = this.#freeTail;
+      vp.freeNext = null;
+      if (this.#freeTail) this.#freeTail.freeNext = vp;
+      else this.#freeHead = vp;
+      this.#freeTail = vp;
+      this.#freeCount++;
+    }
     this.#trim();
+  }
+
+  #unfree(vp: Vnode): void {
+    if (!vp.onFreeList) return;
+    vp.onFreeList = false;
+    if (vp.freePrev) vp.freePrev.freeNext = vp.freeNext;
+    else this.#freeHead = vp.freeNext;
+    if (vp.freeNext) vp.freeNext.freePrev = vp.freePrev;
+    else this.#freeTail = vp.freePrev;
+    vp.freePrev = vp.freeNext = null;
+    this.#freeCount--;
   }
 
   /** @internal vref bookkeeping */
   onUse(vp: Vnode): void {
-    this.#free.delete(vp);
+    this.#unfree(vp);
   }
 
   /** Reclaim one vnode: the fs lets go, the cache forgets it. */
   reclaim(vp: Vnode): void {
     if (vp.dead) return;
-    this.#free.delete(vp);
+    this.#unfree(vp);
     this.#vcache.delete(vp.key);
     if (this.#root === vp) this.#root = null;
     try {
@@ -141,8 +165,8 @@ export class Mount<D = unknown> {
   }
 
   #trim(): void {
-    while (this.#free.size > DESIRED_VNODES) {
-      const victim = this.#free.values().next().value as Vnode;
+    while (this.#freeCount > DESIRED_VNODES && this.#freeHead) {
+      const victim = this.#freeHead;
       this.reclaim(victim);
     }
   }

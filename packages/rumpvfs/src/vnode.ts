@@ -21,6 +21,10 @@ export class Vnode<D = unknown> {
   mountedhere: Mount | null = null;
   /** Set once reclaimed (or revoked by a forced unmount): every op fails afterwards. */
   dead = false;
+  /** Links of the mount's free list (unreferenced, still cached vnodes), oldest first. */
+  freePrev: Vnode | null = null;
+  freeNext: Vnode | null = null;
+  onFreeList = false;
   /** Private slot for the VFS layers above the fs (specfs device state, fifo state). */
   specinfo: unknown = undefined;
 
