@@ -108,10 +108,21 @@ function ffs_wapbl_checklayout(ump: Ufsmount, mp: Mount, log: (m: string) => voi
   }
 }
 
-/** Start the log of a read-write MNT_LOG mount; the in-use unlinked inodes go into every commit. */
+/**
+ * Start the log of a read-write MNT_LOG mount. Each commit first writes every modified in-core inode
+ * and the summary (ffs_wapbl_sync_metadata), and lists the unlinked inodes still in use.
+ */
 function ffs_logstart(mp: Mount, ump: Ufsmount, log: (m: string) => void): void {
-  const unlinked = () => inodesOf(mp).filter((ip) => ip.din.nlink === 0 && ip.din.mode !== 0).map((ip) => ({ inumber: ip.ino, imode: ip.din.mode }));
-  ffs_wapbl_start(ump, unlinked, log);
+  ffs_wapbl_start(ump, {
+    syncMetadata: () => {
+      for (const ip of inodesOf(mp)) ffs_update(ip);
+      if (ump.fmod) {
+        ump.fs.time = nowSec();
+        ump.sbupdate();
+      }
+    },
+    unlinked: () => inodesOf(mp).filter((ip) => ip.din.nlink === 0 && ip.din.mode !== 0).map((ip) => ({ inumber: ip.ino, imode: ip.din.mode })),
+  }, log);
 }
 
 export function ffs_mount(mp: Mount, data: MountData, ctx: MountContext): void {

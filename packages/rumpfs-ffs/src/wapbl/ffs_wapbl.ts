@@ -16,7 +16,7 @@ import { FS_DOWAPBL, FS_FLAGS_UPDATED } from '../ondisk/fs.js';
 import { UFS_NDADDR, UFS_ROOTINO, blkstofrags, cgbase, fsbtob } from '../ondisk/geometry.js';
 import { isblock } from '../cgmap.js';
 import type { Ufsmount } from '../ufsmount.js';
-import { type UnlinkedInode, Wapbl, type WapblLogExtent } from './wapbl.js';
+import { Wapbl, type WapblFsHooks, type WapblLogExtent } from './wapbl.js';
 import {
   UFS_WAPBL_JOURNALLOC_END_PARTITION, UFS_WAPBL_JOURNALLOC_IN_FILESYSTEM, UFS_WAPBL_VERSION, currentHeader, decodeHeader, decodeJournalLoc,
   encodeJournalLoc, journalExtent,
@@ -169,9 +169,9 @@ function createInfsLog(ump: Ufsmount): { ext: WapblLogExtent; ino: number } {
 
 /**
  * ffs_wapbl_start for a read-write mount with MNT_LOG. EINVAL (the caller clears MNT_LOG) for a UFS1
- * superblock in the old layout. `unlinked` lists the inodes with no links still in use.
+ * superblock in the old layout. `hooks` brings in-core changes into a commit and lists unlinked inodes in use.
  */
-export function ffs_wapbl_start(ump: Ufsmount, unlinked: () => UnlinkedInode[], printf: (line: string) => void): Wapbl {
+export function ffs_wapbl_start(ump: Ufsmount, hooks: WapblFsHooks, printf: (line: string) => void): Wapbl {
   const fs = ump.fs;
   const dev = ump.dev;
   if (ump.wapbl) return ump.wapbl;
@@ -208,7 +208,7 @@ export function ffs_wapbl_start(ump: Ufsmount, unlinked: () => UnlinkedInode[], 
   // Everything so far (a new log file, the summaries) goes home before the log takes over.
   ump.bio.flush();
   const fsid: [number, number] = [fs.id0, new DataView(ump.sbraw.buffer, ump.sbraw.byteOffset).getInt32(148, fs.le)];
-  const w = new Wapbl(dev, ump.bio.cache, ext, fsid, generation, unlinked, printf);
+  const w = new Wapbl(dev, ump.bio.cache, ext, fsid, generation, hooks, printf);
   w.init();
   fs.flags |= FS_DOWAPBL;
   ump.sbupdate();

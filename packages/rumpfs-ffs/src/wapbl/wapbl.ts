@@ -44,6 +44,14 @@ export interface UnlinkedInode {
   imode: number;
 }
 
+/** What the file system does for its log (NetBSD's wl_flush callback and the inode registry). */
+export interface WapblFsHooks {
+  /** Put every in-core change (modified inodes, the superblock summary) into buffers before a commit. */
+  syncMetadata(): void;
+  /** The inodes with no links that are still referenced (listed in every commit's INODES record). */
+  unlinked(): UnlinkedInode[];
+}
+
 export class Wapbl {
   /** The device the metadata cache uses while logging. */
   readonly dev: WapblMetaDevice;
@@ -69,8 +77,7 @@ export class Wapbl {
     readonly ext: WapblLogExtent,
     readonly fsid: [number, number],
     generation: number,
-    /** The inodes with no links that are still referenced (listed in every commit's INODES record). */
-    readonly unlinked: () => UnlinkedInode[],
+    readonly hooks: WapblFsHooks,
     readonly printf: (line: string) => void,
   ) {
     const bs = ext.blksize;
@@ -143,11 +150,12 @@ export class Wapbl {
     if (this.#committing) return;
     this.#committing = true;
     try {
+      this.hooks.syncMetadata();
       this.cache.writeback(this.dev);
       const runs = this.dev.take(MAXBSIZE);
       const revs = this.#takeRevocations();
       if (runs.length === 0 && revs.length === 0) return;
-      const inodes = this.unlinked();
+      const inodes = this.hooks.unlinked();
       const rec = this.#records(runs, revs, inodes);
       if (rec.length >= this.circSize) {
         // wapbl_flush panics here; we write the transaction home unprotected and say so.
