@@ -128,7 +128,8 @@ export function ffs_balloc(ip: Inode, lbn: number, size: number): Balloc {
     level++;
   }
   if (level === 3) throw errno('EFBIG', `ffs: logical block ${lbn} is beyond the triple indirect block`);
-  ip.invalIndir();
+  // bmap's copies of the indirect blocks stay valid unless a pointer is set below (a directory
+  // growing by a chunk within its last block walks here on every append).
   // Indirect blocks made by this call, undone if a later allocation fails (ffs_balloc's "fail:").
   const made: number[] = [];
   let undo: (() => void) | null = null;
@@ -139,6 +140,7 @@ export function ffs_balloc(ip: Inode, lbn: number, size: number): Balloc {
       made.push(nb);
       din.ib[level] = nb;
       ip.dirty = true;
+      ip.invalIndir();
       undo = () => {
         din.ib[level] = 0;
       };
@@ -165,6 +167,7 @@ export function ffs_balloc(ip: Inode, lbn: number, size: number): Balloc {
       }
       setIndirPtr(ip, dv, idx, ptr);
       ump.bio.bdwrite(bp);
+      ip.invalIndir();
       if (d === 0) return { addr: ptr, fresh: true };
       made.push(ptr);
       if (!undo) {

@@ -7,7 +7,7 @@
  */
 import { errno } from '@rumpts/librump';
 import type { Inode } from './inode.js';
-import { decodeDirect, direntBad } from './ondisk/direct.js';
+import { decodeDirect, direntBad, direntIno, direntNamlen, direntReclen } from './ondisk/direct.js';
 import { DIRBLKSIZ, dirsiz } from './ondisk/geometry.js';
 import { ffs_read } from './read.js';
 
@@ -42,6 +42,7 @@ export class Dirhash {
   findRoom(need: number): number {
     for (let b = (need + 3) >> 2; b < NBUCKET; b++) {
       const s = this.#buckets[b]!;
+      if (s.size === 0) continue;
       for (const c of s) {
         if ((this.chunkFree[c] ?? 0) >= need) return c;
       }
@@ -55,10 +56,10 @@ export function chunkRoom(b: Uint8Array, dv: DataView, at: number, le: boolean, 
   let room = 0;
   let off = at;
   while (off < at + DIRBLKSIZ) {
-    const d = decodeDirect(b, dv, off, le, newfmt);
-    if (d.reclen <= 0) break;
-    room = Math.max(room, d.reclen - (d.ino === 0 ? 0 : dirsiz(d.namlen)));
-    off += d.reclen;
+    const reclen = direntReclen(dv, off, le);
+    if (reclen <= 0) break;
+    room = Math.max(room, reclen - (direntIno(dv, off, le) === 0 ? 0 : dirsiz(direntNamlen(b, dv, off, le, newfmt))));
+    off += reclen;
   }
   return room;
 }

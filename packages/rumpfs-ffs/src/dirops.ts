@@ -11,24 +11,19 @@ import { ffs_balloc } from './balloc.js';
 import { ffs_bmap } from './bmap.js';
 import { chunkRoom, dirhashOf } from './dirhash.js';
 import type { Inode } from './inode.js';
-import { decodeDirect, encodeDirect } from './ondisk/direct.js';
+import { direntIno, direntNamlen, direntReclen, encodeDirect, encodeDirectName, nameLength } from './ondisk/direct.js';
 import { DIRBLKSIZ, blkoff, blksize, dirsiz, fsbtob, lblkno } from './ondisk/geometry.js';
 
 const utf8 = new TextEncoder();
 
-/** The buffer holding directory offset `off`, and where in it `off` is. */
-function dirblk(dp: Inode, off: number): { bp: Buf; at: number } {
+/** The buffer holding directory offset `off` (its position in the buffer is blkoff(fs, off)). */
+function dirblk(dp: Inode, off: number): Buf {
   const ump = dp.ump;
   const fs = ump.fs;
   const lbn = lblkno(fs, off);
   const addr = ffs_bmap(dp, lbn);
   if (addr === 0) throw errno('EIO', `ffs: directory inode ${dp.ino} has a hole at offset ${off}`);
-  const bp = ump.bio.bread(fsbtob(fs, addr), blksize(fs, dp.din.size, lbn));
-  return { bp, at: blkoff(fs, off) };
-}
-
-function viewOf(bp: Buf): DataView {
-  return new DataView(bp.data.buffer, bp.data.byteOffset, bp.data.byteLength);
+  return ump.bio.bread(fsbtob(fs, addr), blksize(fs, dp.din.size, lbn));
 }
 
 /** Encode a name, refusing what FFS cannot store. */
@@ -38,14 +33,21 @@ export function nameBytes(name: string): Uint8Array {
   return b;
 }
 
+/** The UTF-8 length of a name, refusing what FFS cannot store (nameBytes without the bytes). */
+export function nameLen(name: string): number {
+  const n = nameLength(name);
+  if (n === 0 || n > 255) throw errno('ENAMETOOLONG', `ffs: name of ${n} bytes`);
+  return n;
+}
+
 /** ufs_direnter: add `name` → `ino` (d_type `type`) to directory `dp`. */
 export function ffs_direnter(dp: Inode, name: string, ino: number, type: number): void {
   const ump = dp.ump;
   const le = ump.le;
   const newfmt = ump.dtype;
   const dtype = newfmt ? type : 0;
-  const nb = nameBytes(name);
-  const need = dirsiz(nb.length);
+  const namlen = nameLen(name);
+  const need = dirsiz(namlen);
   const h = dirhashOf(dp);
   const c = h.findRoom(need);
   if (c < 0) {
@@ -59,7 +61,7 @@ export function ffs_direnter(dp: Inode, name: string, ino: number, type: number)
     if (r.fresh) bp.data.fill(0);
     const at = blkoff(fs, off);
     bp.data.fill(0, at, at + DIRBLKSIZ);
-    encodeDirect(bp.data, viewOf(bp), at, le, newfmt, ino, DIRBLKSIZ, dtype, nb);
+    encodeDirectName(bp.data, bp.view(), at, le, newfmt, ino, DIRBLKSIZ, dtype, name, namlen);
     ump.bio.bdwrite(bp);
     dp.din.size = off + DIRBLKSIZ;
     dp.dirty = true;
@@ -68,33 +70,41 @@ export function ffs_direnter(dp: Inode, name: string, ino: number, type: number)
     return;
   }
   const coff = c * DIRBLKSIZ;
-  const { bp, at } = dirblk(dp, coff);
+  const bp = dirblk(dp, coff);
+  const at = blkoff(ump.fs, coff);
   const b = bp.data;
-  const dv = viewOf(bp);
+  const dv = bp.view();
   try {
+    // The first record with room (ufs_direnter's slot search, without compaction); the whole chain
+    // is checked before anything changes, and the chunk's largest other slack is noted for the dirhash.
     let off = at;
     const end = at + DIRBLKSIZ;
-    let placed = -1;
+    let slot = -1;
+    let slotUsed = 0;
+    let slotReclen = 0;
+    let room = 0;
     while (off < end) {
-      const d = decodeDirect(b, dv, off, le, newfmt);
-      if (d.reclen <= 0 || off + d.reclen > end) throw errno('EIO', `ffs: directory inode ${dp.ino}: bad d_reclen ${d.reclen} at ${coff + off - at}`);
-      const used = d.ino === 0 ? 0 : dirsiz(d.namlen);
-      if (d.reclen - used >= need) {
-        if (d.ino === 0) {
-          encodeDirect(b, dv, off, le, newfmt, ino, d.reclen, dtype, nb);
-          placed = off;
-        } else {
-          dv.setUint16(off + 4, used, le);
-          encodeDirect(b, dv, off + used, le, newfmt, ino, d.reclen - used, dtype, nb);
-          placed = off + used;
-        }
-        break;
+      const reclen = direntReclen(dv, off, le);
+      if (reclen <= 0 || off + reclen > end) throw errno('EIO', `ffs: directory inode ${dp.ino}: bad d_reclen ${reclen} at ${coff + off - at}`);
+      const used = direntIno(dv, off, le) === 0 ? 0 : dirsiz(direntNamlen(b, dv, off, le, newfmt));
+      if (slot < 0 && reclen - used >= need) {
+        slot = off;
+        slotUsed = used;
+        slotReclen = reclen;
+      } else {
+        room = Math.max(room, reclen - used);
       }
-      off += d.reclen;
+      off += reclen;
     }
-    if (placed < 0) throw errno('EIO', `ffs: directory inode ${dp.ino}: chunk at ${coff} has less room than its index says`);
-    h.names.set(name, { off: coff + placed - at, ino });
-    h.setFree(c, chunkRoom(b, dv, at, le, newfmt));
+    if (slot < 0) throw errno('EIO', `ffs: directory inode ${dp.ino}: chunk at ${coff} has less room than its index says`);
+    if (slotUsed === 0) {
+      encodeDirectName(b, dv, slot, le, newfmt, ino, slotReclen, dtype, name, namlen);
+    } else {
+      dv.setUint16(slot + 4, slotUsed, le);
+      encodeDirectName(b, dv, slot + slotUsed, le, newfmt, ino, slotReclen - slotUsed, dtype, name, namlen);
+    }
+    h.names.set(name, { off: coff + slot + slotUsed - at, ino });
+    h.setFree(c, Math.max(room, slotReclen - slotUsed - need));
   } catch (e) {
     ump.bio.brelse(bp);
     throw e;
@@ -111,27 +121,28 @@ export function ffs_dirremove(dp: Inode, name: string): void {
   const e = h.names.get(name);
   if (!e) throw errno('ENOENT', `ffs: ${name} is not in directory inode ${dp.ino}`);
   const coff = e.off - (e.off % DIRBLKSIZ);
-  const { bp, at } = dirblk(dp, coff);
+  const bp = dirblk(dp, coff);
+  const at = blkoff(ump.fs, coff);
   const b = bp.data;
-  const dv = viewOf(bp);
+  const dv = bp.view();
   const target = at + (e.off - coff);
-  const d = decodeDirect(b, dv, target, le, ump.dtype);
+  const reclen = direntReclen(dv, target, le);
   if (target === at) {
     dv.setUint32(target, 0, le);
   } else {
     let off = at;
     let prev = -1;
     while (off < target) {
-      const p = decodeDirect(b, dv, off, le, ump.dtype);
-      if (p.reclen <= 0) break;
+      const r = direntReclen(dv, off, le);
+      if (r <= 0) break;
       prev = off;
-      off += p.reclen;
+      off += r;
     }
     if (off !== target || prev < 0) {
       ump.bio.brelse(bp);
       throw errno('EIO', `ffs: directory inode ${dp.ino}: entry ${name} at ${e.off} is not on the chunk's record chain`);
     }
-    dv.setUint16(prev + 4, dv.getUint16(prev + 4, le) + d.reclen, le);
+    dv.setUint16(prev + 4, dv.getUint16(prev + 4, le) + reclen, le);
   }
   h.setFree(coff / DIRBLKSIZ, chunkRoom(b, dv, at, le, ump.dtype));
   ump.bio.bdwrite(bp);
@@ -145,8 +156,9 @@ export function ffs_dirrewrite(dp: Inode, name: string, ino: number, type: numbe
   const h = dirhashOf(dp);
   const e = h.names.get(name);
   if (!e) throw errno('ENOENT', `ffs: ${name} is not in directory inode ${dp.ino}`);
-  const { bp, at } = dirblk(dp, e.off);
-  const dv = viewOf(bp);
+  const bp = dirblk(dp, e.off);
+  const at = blkoff(ump.fs, e.off);
+  const dv = bp.view();
   dv.setUint32(at, ino >>> 0, ump.le);
   if (ump.dtype) bp.data[at + 6] = type;
   ump.bio.bdwrite(bp);

@@ -3,7 +3,7 @@
  * the rest of the read path safe on a corrupt image (size, type).
  */
 import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK, errno } from '@rumpts/librump';
-import { type Dinode, decodeDinode1, decodeDinode2, encodeDinode1, encodeDinode2 } from './ondisk/dinode.js';
+import { type Dinode, decodeDinode1At, decodeDinode2, decodeDinode2At, encodeDinode1At, encodeDinode2At } from './ondisk/dinode.js';
 import type { Dirhash } from './dirhash.js';
 import { UFS_NDADDR, dinodeSize, fsbtob, indirectSpans, ino_to_cg, ino_to_fsba, ino_to_fsbo, maxino } from './ondisk/geometry.js';
 import type { Ufsmount } from './ufsmount.js';
@@ -64,18 +64,16 @@ export function readDinode(ump: Ufsmount, ino: number): Dinode {
   const fs = ump.fs;
   if (!inoInRange(ump, ino)) throw errno('EIO', `ffs: inode ${ino} out of range (1..${maxino(fs) - 1})`);
   const size = dinodeSize(fs);
-  let b: Uint8Array;
   // The cg header is checked (magic, cgx) before any inode of it is trusted.
   const inited = ump.initediblk(ino_to_cg(fs, ino));
-  if (ump.ufs2 && ino % fs.ipg >= inited) {
-    b = new Uint8Array(size);
-  } else {
-    const bp = ump.bio.bread(fsbtob(fs, ino_to_fsba(fs, ino)), fs.bsize);
-    const o = ino_to_fsbo(fs, ino) * size;
-    b = bp.data.slice(o, o + size);
+  if (ump.ufs2 && ino % fs.ipg >= inited) return decodeDinode2(new Uint8Array(size), ump.le);
+  const bp = ump.bio.bread(fsbtob(fs, ino_to_fsba(fs, ino)), fs.bsize);
+  const o = ino_to_fsbo(fs, ino) * size;
+  try {
+    return ump.ufs2 ? decodeDinode2At(bp.data, bp.view(), o, ump.le) : decodeDinode1At(bp.data, bp.view(), o, ump.le, ump.oldids);
+  } finally {
     ump.bio.brelse(bp);
   }
-  return ump.ufs2 ? decodeDinode2(b, ump.le) : decodeDinode1(b, ump.le, ump.oldids);
 }
 
 /** ffs_update: write the in-core dinode into its inode block (a delayed write). */
@@ -86,14 +84,13 @@ export function ffs_update(ip: Inode): void {
   const size = dinodeSize(fs);
   const bp = ump.bio.bread(fsbtob(fs, ino_to_fsba(fs, ip.ino)), fs.bsize);
   const o = ino_to_fsbo(fs, ip.ino) * size;
-  const b = bp.data.subarray(o, o + size);
   if (ip.fresh) {
-    b.fill(0);
+    bp.data.fill(0, o, o + size);
     ip.fresh = false;
   }
   const inline = ip.isShortLink();
-  if (ump.ufs2) encodeDinode2(ip.din, b, ump.le, inline);
-  else encodeDinode1(ip.din, b, ump.le, ump.oldids, inline);
+  if (ump.ufs2) encodeDinode2At(ip.din, bp.data, bp.view(), o, ump.le, inline);
+  else encodeDinode1At(ip.din, bp.data, bp.view(), o, ump.le, ump.oldids, inline);
   ump.bio.bdwrite(bp);
   ip.dirty = false;
 }

@@ -10,7 +10,7 @@ import {
 import { type VattrChange, type VattrCreate, type Vnode, VDIR, iftovt, nanotime, vttoif } from '@rumpts/rumpvfs';
 import { ffs_valloc, ffs_vfree } from './alloc.js';
 import { ffs_balloc } from './balloc.js';
-import { dirTemplate, ffs_direnter, ffs_dirempty, ffs_dirremove, ffs_dirrewrite, nameBytes } from './dirops.js';
+import { dirTemplate, ffs_direnter, ffs_dirempty, ffs_dirremove, ffs_dirrewrite, nameLen } from './dirops.js';
 import { Inode, ffs_update } from './inode.js';
 import { emptyDinode } from './ondisk/dinode.js';
 import { DIRBLKSIZ, fragroundup, fsbtob } from './ondisk/geometry.js';
@@ -38,13 +38,12 @@ function iftodt(mode: number): number {
   return (mode & S_IFMT) >>> 12;
 }
 
-/** Set the times named in `which` to now (ufs_itimes). */
-export function itimes(ip: Inode, which: { a?: boolean; m?: boolean; c?: boolean }): void {
-  const now: Timespec = nanotime();
+/** Set the times named in `which` to `now` (ufs_itimes). Each field gets its own Timespec. */
+export function itimes(ip: Inode, which: { a?: boolean; m?: boolean; c?: boolean }, now: Timespec = nanotime()): void {
   const d = ip.din;
-  if (which.a) d.atime = { ...now };
-  if (which.m) d.mtime = { ...now };
-  if (which.c) d.ctime = { ...now };
+  if (which.a) d.atime = { sec: now.sec, nsec: now.nsec };
+  if (which.m) d.mtime = { sec: now.sec, nsec: now.nsec };
+  if (which.c) d.ctime = { sec: now.sec, nsec: now.nsec };
   ip.dirty = true;
 }
 
@@ -54,6 +53,8 @@ function freeInode(ip: Inode): void {
   const isdir = (ip.din.mode & S_IFMT) === S_IFDIR;
   ffs_truncate(ip, 0);
   const gen = ip.din.gen;
+  // (The short-link bytes are an accessor, which Object.assign does not copy: clear them here.)
+  if ((ip.din.mode & S_IFMT) === S_IFLNK) ip.din.shortlink.fill(0);
   Object.assign(ip.din, emptyDinode(ump.ufs2));
   ip.din.gen = gen;
   ip.dirty = true;
@@ -63,21 +64,20 @@ function freeInode(ip: Inode): void {
   ip.dirhash = null;
 }
 
-/** ufs_makeinode: a new inode of `mode` with no name yet. */
-function makeinode(dp: Inode, mode: number, va: VattrCreate, nlink: number): Inode {
+/** ufs_makeinode: a new inode of `mode` with no name yet, its times all `now`. */
+function makeinode(dp: Inode, mode: number, va: VattrCreate, nlink: number, now: Timespec): Inode {
   const ump = dp.ump;
   const isdir = (mode & S_IFMT) === S_IFDIR;
   const ino = ffs_valloc(dp, isdir);
   const din = emptyDinode(ump.ufs2);
-  const now = nanotime();
   din.mode = mode;
   din.nlink = nlink;
   din.uid = va.uid;
   din.gid = va.gid;
-  din.atime = { ...now };
-  din.mtime = { ...now };
-  din.ctime = { ...now };
-  din.birthtime = ump.ufs2 ? { ...now } : { sec: 0, nsec: 0 };
+  din.atime = { sec: now.sec, nsec: now.nsec };
+  din.mtime = { sec: now.sec, nsec: now.nsec };
+  din.ctime = { sec: now.sec, nsec: now.nsec };
+  if (ump.ufs2) din.birthtime = { sec: now.sec, nsec: now.nsec };
   din.gen = ump.nextgen = (ump.nextgen + 1) & 0x7fffffff || 1;
   const ip = new Inode(ump, ino, din);
   ip.dirty = true;
@@ -85,8 +85,8 @@ function makeinode(dp: Inode, mode: number, va: VattrCreate, nlink: number): Ino
   return ip;
 }
 
-/** Give `ip` its name in `dp`; on failure free it and rethrow. */
-function enterOrFree(dp: Inode, name: string, ip: Inode): void {
+/** Give `ip` its name in `dp` (whose times become `now`); on failure free it and rethrow. */
+function enterOrFree(dp: Inode, name: string, ip: Inode, now: Timespec): void {
   try {
     ffs_direnter(dp, name, ip.ino, iftodt(ip.din.mode));
   } catch (e) {
@@ -95,7 +95,7 @@ function enterOrFree(dp: Inode, name: string, ip: Inode): void {
     throw e;
   }
   ffs_update(ip);
-  itimes(dp, { m: true, c: true });
+  itimes(dp, { m: true, c: true }, now);
 }
 
 function checkDir(dp: Inode): void {
@@ -106,21 +106,23 @@ function checkDir(dp: Inode): void {
 export function ffs_create(dvp: Vnode, name: string, va: VattrCreate): Vnode {
   const dp = VTOI(dvp);
   checkDir(dp);
-  nameBytes(name);
-  const ip = makeinode(dp, vttoif(va.type) | (va.mode & 0o7777), va, 1);
+  nameLen(name);
+  const now = nanotime();
+  const ip = makeinode(dp, vttoif(va.type) | (va.mode & 0o7777), va, 1, now);
   if (va.type !== 1 /* VREG */ && va.rdev) ip.din.db[0] = va.rdev >>> 0;
-  enterOrFree(dp, name, ip);
+  enterOrFree(dp, name, ip, now);
   return dvp.mount.vcacheNew(ip.ino, va.type, ip);
 }
 
 export function ffs_mkdir(dvp: Vnode, name: string, va: VattrCreate): Vnode {
   const dp = VTOI(dvp);
   checkDir(dp);
-  nameBytes(name);
+  nameLen(name);
   if (dp.din.nlink >= UFS_LINK_MAX) throw errno('EMLINK', 'ffs: too many subdirectories');
   const ump = dp.ump;
   const fs = ump.fs;
-  const ip = makeinode(dp, S_IFDIR | (va.mode & 0o7777), va, 2);
+  const now = nanotime();
+  const ip = makeinode(dp, S_IFDIR | (va.mode & 0o7777), va, 2, now);
   try {
     const r = ffs_balloc(ip, 0, DIRBLKSIZ);
     const bp = ump.bio.getblk(fsbtob(fs, r.addr), fragroundup(fs, DIRBLKSIZ));
@@ -136,7 +138,7 @@ export function ffs_mkdir(dvp: Vnode, name: string, va: VattrCreate): Vnode {
   dp.din.nlink++;
   dp.dirty = true;
   try {
-    enterOrFree(dp, name, ip);
+    enterOrFree(dp, name, ip, now);
   } catch (e) {
     dp.din.nlink--;
     throw e;
@@ -147,10 +149,11 @@ export function ffs_mkdir(dvp: Vnode, name: string, va: VattrCreate): Vnode {
 export function ffs_symlink(dvp: Vnode, name: string, va: VattrCreate, target: string): Vnode {
   const dp = VTOI(dvp);
   checkDir(dp);
-  nameBytes(name);
+  nameLen(name);
   const ump = dp.ump;
   const bytes = new TextEncoder().encode(target);
-  const ip = makeinode(dp, S_IFLNK | (va.mode & 0o7777), va, 1);
+  const now = nanotime();
+  const ip = makeinode(dp, S_IFLNK | (va.mode & 0o7777), va, 1, now);
   if (bytes.length < ump.maxsymlinklen) {
     ip.din.shortlink.set(bytes);
     ip.din.size = bytes.length;
@@ -163,7 +166,7 @@ export function ffs_symlink(dvp: Vnode, name: string, va: VattrCreate, target: s
       throw e;
     }
   }
-  enterOrFree(dp, name, ip);
+  enterOrFree(dp, name, ip, now);
   return dvp.mount.vcacheNew(ip.ino, va.type, ip);
 }
 
@@ -171,7 +174,7 @@ export function ffs_link(dvp: Vnode, vp: Vnode, name: string): void {
   const dp = VTOI(dvp);
   const ip = VTOI(vp);
   checkDir(dp);
-  nameBytes(name);
+  nameLen(name);
   if (ip.din.nlink >= UFS_LINK_MAX) throw errno('EMLINK', `ffs: ${ip.din.nlink} links`);
   if ((ip.din.flags & (IMMUTABLE | APPEND)) !== 0) throw errno('EPERM', 'ffs: the file is immutable or append-only');
   ip.din.nlink++;
@@ -222,7 +225,7 @@ export function ffs_rename(fdvp: Vnode, fvp: Vnode, fname: string, tdvp: Vnode, 
   if (tip && ((tip.din.flags & (IMMUTABLE | APPEND)) !== 0 || (tdp.din.flags & APPEND) !== 0)) throw errno('EPERM', 'ffs: target is immutable or append-only');
   const isdir = (fip.din.mode & S_IFMT) === S_IFDIR;
   const moved = isdir && fdp !== tdp;
-  nameBytes(tname);
+  nameLen(tname);
   if (tip) {
     if ((tip.din.mode & S_IFMT) === S_IFDIR && !ffs_dirempty(tip)) throw errno('ENOTEMPTY', 'ffs: target directory not empty');
   } else if (moved && tdp.din.nlink >= UFS_LINK_MAX) {

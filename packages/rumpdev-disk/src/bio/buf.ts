@@ -4,6 +4,7 @@
  */
 import { DEV_BSHIFT } from '@rumpts/librump';
 import type { BlockDevice } from '@rumpts/rumpvfs';
+import type { BufQueue } from './bufqueue.js';
 
 /** Held by a caller between getblk/bread and brelse/bwrite/bdwrite/bawrite. */
 export const B_BUSY = 0x01;
@@ -24,6 +25,13 @@ export class Buf {
   _cached = true;
   /** @internal read by a long sequential scan: released to the AGE queue, reused first. */
   _age = false;
+  /** @internal the free queue (LRU or AGE) this buffer is on, and its neighbours there. */
+  _queue: BufQueue | null = null;
+  /** @internal */
+  _qprev: Buf | null = null;
+  /** @internal */
+  _qnext: Buf | null = null;
+  #view: DataView | null = null;
 
   /** @internal made by BufCache.getblk. */
   constructor(
@@ -61,9 +69,9 @@ export class Buf {
     return (this.flags & B_DELWRI) !== 0;
   }
 
-  /** A DataView over data, for codecs. */
+  /** A DataView over data, for codecs (made once: data never changes identity). */
   view(): DataView {
-    return new DataView(this.data.buffer, this.data.byteOffset, this.data.byteLength);
+    return (this.#view ??= new DataView(this.data.buffer, this.data.byteOffset, this.data.byteLength));
   }
 }
 

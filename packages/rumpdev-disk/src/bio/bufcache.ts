@@ -12,6 +12,7 @@ import type { BlockDevice } from '@rumpts/rumpvfs';
 import { checkTransfer } from '../blkdev/bounds.js';
 import { devReadv, devWritev } from '../blkdev/vectored.js';
 import { BC_INVAL, B_BUSY, B_DELWRI, B_DONE, B_INVAL, Buf } from './buf.js';
+import { BufQueue } from './bufqueue.js';
 
 /** Largest single buffer (MAXPHYS is 64 KiB; FFS's MAXBSIZE is 64 KiB). Larger requests are refused. */
 export const MAXBUFSIZE = 1 << 20;
@@ -84,13 +85,13 @@ export class BufCache {
   readonly #printf: (line: string) => void;
   #maxbytes: number;
   readonly #devs = new Map<BlockDevice, DevBufs>();
-  /** Buffers not held by anyone, least recently used first (Set keeps insertion order). */
-  readonly #lru = new Set<Buf>();
+  /** Buffers not held by anyone, least recently used first. */
+  readonly #lru = new BufQueue();
   /**
    * The AGE queue (4.4BSD's BQ_AGE): free buffers of a long sequential scan, reused before the LRU, so a
    * scan larger than the cache recycles a few hot buffers instead of flushing everything else out.
    */
-  readonly #age = new Set<Buf>();
+  readonly #age = new BufQueue();
   #bytes = 0;
   #nbufs = 0;
   #ndirty = 0;
@@ -442,7 +443,7 @@ export class BufCache {
     let reuse: Uint8Array | null = null;
     // A full AGE queue gives up its oldest buffer first even below the cap: a long scan then cycles
     // through a few buffers that stay hot in the CPU caches instead of sweeping the whole cache.
-    const first = this.#age.values().next().value;
+    const first = this.#age.first();
     if (first && this.#age.size > AGE_MAX && first.bcount === size && this.#tryEvict(first, false)) reuse = first.data;
     let budget = this.#lru.size + this.#age.size;
     while (reuse === null && this.#bytes + size > this.#maxbytes && budget-- > 0) {
@@ -545,7 +546,7 @@ export class BufCache {
 
   /** The next buffer to evict: the oldest aged one, else the least recently used. */
   #victim(): Buf | undefined {
-    return this.#age.values().next().value ?? this.#lru.values().next().value;
+    return this.#age.first() ?? this.#lru.first();
   }
 
   #unfree(bp: Buf): void {

@@ -4,7 +4,7 @@
  * time (NetBSD reports 0).
  */
 import type { Timespec } from '@rumpts/librump';
-import { DiskView } from './bswap.js';
+import { i64At, setI64At, u64At } from './bswap.js';
 import { UFS_NDADDR, UFS_NIADDR } from './geometry.js';
 
 export const UFS1_DINODE_SIZE = 128;
@@ -52,132 +52,200 @@ export interface Dinode {
   shortlink: Uint8Array;
 }
 
-/** Decode one UFS1 dinode; `oldids` selects the FS_42INODEFMT owner fields. */
-export function decodeDinode1(b: Uint8Array, le: boolean, oldids: boolean): Dinode {
-  const v = new DiskView(b, le);
+/**
+ * The in-core dinode. The short-symlink bytes are made on first use, and decoded only for symlinks:
+ * every other inode ignores them, and a 60/120-byte typed array costs more to allocate than the
+ * rest of the record (it lives outside the JS heap).
+ */
+export class DinodeRec implements Dinode {
+  mode = 0;
+  nlink = 0;
+  uid = 0;
+  gid = 0;
+  size = 0;
+  blocks = 0;
+  atime: Timespec;
+  mtime: Timespec;
+  ctime: Timespec;
+  birthtime: Timespec;
+  flags = 0;
+  gen = 0;
+  db: number[];
+  ib: number[];
+  #shortlink: Uint8Array | null = null;
+  readonly #linklen: number;
+
+  constructor(linklen: number, db: number[], ib: number[], atime: Timespec, mtime: Timespec, ctime: Timespec, birthtime: Timespec) {
+    this.#linklen = linklen;
+    this.db = db;
+    this.ib = ib;
+    this.atime = atime;
+    this.mtime = mtime;
+    this.ctime = ctime;
+    this.birthtime = birthtime;
+  }
+
+  get shortlink(): Uint8Array {
+    return (this.#shortlink ??= new Uint8Array(this.#linklen));
+  }
+
+  set shortlink(b: Uint8Array) {
+    this.#shortlink = b;
+  }
+}
+
+function isLink(mode: number): boolean {
+  return (mode & 0o170000) === 0o120000;
+}
+
+/** Decode the UFS1 dinode at byte `at` of `b` (`dv` views all of b); `oldids` selects the FS_42INODEFMT owner fields. */
+export function decodeDinode1At(b: Uint8Array, dv: DataView, at: number, le: boolean, oldids: boolean): Dinode {
   const F = UFS1_FIELDS;
   const db: number[] = [];
-  for (let i = 0; i < UFS_NDADDR; i++) db.push(v.i32(F.db + 4 * i));
+  for (let i = 0; i < UFS_NDADDR; i++) db.push(dv.getInt32(at + F.db + 4 * i, le));
   const ib: number[] = [];
-  for (let i = 0; i < UFS_NIADDR; i++) ib.push(v.i32(F.ib + 4 * i));
-  return {
-    mode: v.u16(F.mode),
-    nlink: v.i16(F.nlink),
-    uid: oldids ? v.u16(F.ouid) : v.u32(F.uid),
-    gid: oldids ? v.u16(F.ogid) : v.u32(F.gid),
-    size: v.u64(F.size),
-    blocks: v.u32(F.blocks),
-    atime: { sec: v.i32(F.atime), nsec: v.i32(F.atimensec) },
-    mtime: { sec: v.i32(F.mtime), nsec: v.i32(F.mtimensec) },
-    ctime: { sec: v.i32(F.ctime), nsec: v.i32(F.ctimensec) },
-    birthtime: { sec: 0, nsec: 0 },
-    flags: v.u32(F.flags),
-    gen: v.i32(F.gen),
-    db,
-    ib,
-    shortlink: b.slice(UFS1_SHORTLINK.off, UFS1_SHORTLINK.off + UFS1_SHORTLINK.len),
-  };
+  for (let i = 0; i < UFS_NIADDR; i++) ib.push(dv.getInt32(at + F.ib + 4 * i, le));
+  const d = new DinodeRec(
+    UFS1_SHORTLINK.len, db, ib,
+    { sec: dv.getInt32(at + F.atime, le), nsec: dv.getInt32(at + F.atimensec, le) },
+    { sec: dv.getInt32(at + F.mtime, le), nsec: dv.getInt32(at + F.mtimensec, le) },
+    { sec: dv.getInt32(at + F.ctime, le), nsec: dv.getInt32(at + F.ctimensec, le) },
+    { sec: 0, nsec: 0 },
+  );
+  d.mode = dv.getUint16(at + F.mode, le);
+  d.nlink = dv.getInt16(at + F.nlink, le);
+  d.uid = oldids ? dv.getUint16(at + F.ouid, le) : dv.getUint32(at + F.uid, le);
+  d.gid = oldids ? dv.getUint16(at + F.ogid, le) : dv.getUint32(at + F.gid, le);
+  d.size = u64At(dv, at + F.size, le);
+  d.blocks = dv.getUint32(at + F.blocks, le);
+  d.flags = dv.getUint32(at + F.flags, le);
+  d.gen = dv.getInt32(at + F.gen, le);
+  if (isLink(d.mode)) d.shortlink = b.slice(at + UFS1_SHORTLINK.off, at + UFS1_SHORTLINK.off + UFS1_SHORTLINK.len);
+  return d;
+}
+
+/** Decode the UFS2 dinode at byte `at` of `b` (`dv` views all of b). */
+export function decodeDinode2At(b: Uint8Array, dv: DataView, at: number, le: boolean): Dinode {
+  const F = UFS2_FIELDS;
+  const db: number[] = [];
+  for (let i = 0; i < UFS_NDADDR; i++) db.push(i64At(dv, at + F.db + 8 * i, le));
+  const ib: number[] = [];
+  for (let i = 0; i < UFS_NIADDR; i++) ib.push(i64At(dv, at + F.ib + 8 * i, le));
+  const d = new DinodeRec(
+    UFS2_SHORTLINK.len, db, ib,
+    { sec: i64At(dv, at + F.atime, le), nsec: dv.getInt32(at + F.atimensec, le) },
+    { sec: i64At(dv, at + F.mtime, le), nsec: dv.getInt32(at + F.mtimensec, le) },
+    { sec: i64At(dv, at + F.ctime, le), nsec: dv.getInt32(at + F.ctimensec, le) },
+    { sec: i64At(dv, at + F.birthtime, le), nsec: dv.getInt32(at + F.birthnsec, le) },
+  );
+  d.mode = dv.getUint16(at + F.mode, le);
+  d.nlink = dv.getInt16(at + F.nlink, le);
+  d.uid = dv.getUint32(at + F.uid, le);
+  d.gid = dv.getUint32(at + F.gid, le);
+  d.size = u64At(dv, at + F.size, le);
+  d.blocks = u64At(dv, at + F.blocks, le);
+  d.flags = dv.getUint32(at + F.flags, le);
+  d.gen = dv.getInt32(at + F.gen, le);
+  if (isLink(d.mode)) d.shortlink = b.slice(at + UFS2_SHORTLINK.off, at + UFS2_SHORTLINK.off + UFS2_SHORTLINK.len);
+  return d;
+}
+
+function viewOf(b: Uint8Array): DataView {
+  return new DataView(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** Decode one UFS1 dinode; `oldids` selects the FS_42INODEFMT owner fields. */
+export function decodeDinode1(b: Uint8Array, le: boolean, oldids: boolean): Dinode {
+  return decodeDinode1At(b, viewOf(b), 0, le, oldids);
 }
 
 /** Decode one UFS2 dinode. */
 export function decodeDinode2(b: Uint8Array, le: boolean): Dinode {
-  const v = new DiskView(b, le);
-  const F = UFS2_FIELDS;
-  const db: number[] = [];
-  for (let i = 0; i < UFS_NDADDR; i++) db.push(v.i64(F.db + 8 * i));
-  const ib: number[] = [];
-  for (let i = 0; i < UFS_NIADDR; i++) ib.push(v.i64(F.ib + 8 * i));
-  return {
-    mode: v.u16(F.mode),
-    nlink: v.i16(F.nlink),
-    uid: v.u32(F.uid),
-    gid: v.u32(F.gid),
-    size: v.u64(F.size),
-    blocks: v.u64(F.blocks),
-    atime: { sec: v.i64(F.atime), nsec: v.i32(F.atimensec) },
-    mtime: { sec: v.i64(F.mtime), nsec: v.i32(F.mtimensec) },
-    ctime: { sec: v.i64(F.ctime), nsec: v.i32(F.ctimensec) },
-    birthtime: { sec: v.i64(F.birthtime), nsec: v.i32(F.birthnsec) },
-    flags: v.u32(F.flags),
-    gen: v.i32(F.gen),
-    db,
-    ib,
-    shortlink: b.slice(UFS2_SHORTLINK.off, UFS2_SHORTLINK.off + UFS2_SHORTLINK.len),
-  };
+  return decodeDinode2At(b, viewOf(b), 0, le);
 }
 
 /**
- * Encode `d` over the UFS1 dinode bytes `b` (128 bytes). The block-pointer area is written from
- * db/ib, or from `shortlink` when `inlineLink` (a fast symlink keeps its target there).
+ * Encode `d` over the UFS1 dinode at byte `at` of `b` (128 bytes; `dv` views all of b). The
+ * block-pointer area is written from db/ib, or from `shortlink` when `inlineLink` (a fast symlink
+ * keeps its target there).
  */
-export function encodeDinode1(d: Dinode, b: Uint8Array, le: boolean, oldids: boolean, inlineLink: boolean): void {
-  const v = new DiskView(b, le);
+export function encodeDinode1At(d: Dinode, b: Uint8Array, dv: DataView, at: number, le: boolean, oldids: boolean, inlineLink: boolean): void {
   const F = UFS1_FIELDS;
-  v.setU16(F.mode, d.mode);
-  v.setU16(F.nlink, d.nlink);
+  dv.setUint16(at + F.mode, d.mode & 0xffff, le);
+  dv.setUint16(at + F.nlink, d.nlink & 0xffff, le);
   if (oldids) {
-    v.setU16(F.ouid, d.uid);
-    v.setU16(F.ogid, d.gid);
+    dv.setUint16(at + F.ouid, d.uid & 0xffff, le);
+    dv.setUint16(at + F.ogid, d.gid & 0xffff, le);
   } else {
-    v.setU32(F.uid, d.uid);
-    v.setU32(F.gid, d.gid);
+    dv.setUint32(at + F.uid, d.uid >>> 0, le);
+    dv.setUint32(at + F.gid, d.gid >>> 0, le);
   }
-  v.setI64(F.size, d.size);
-  v.setI32(F.atime, d.atime.sec);
-  v.setI32(F.atimensec, d.atime.nsec);
-  v.setI32(F.mtime, d.mtime.sec);
-  v.setI32(F.mtimensec, d.mtime.nsec);
-  v.setI32(F.ctime, d.ctime.sec);
-  v.setI32(F.ctimensec, d.ctime.nsec);
+  setI64At(dv, at + F.size, d.size, le);
+  dv.setInt32(at + F.atime, d.atime.sec | 0, le);
+  dv.setInt32(at + F.atimensec, d.atime.nsec | 0, le);
+  dv.setInt32(at + F.mtime, d.mtime.sec | 0, le);
+  dv.setInt32(at + F.mtimensec, d.mtime.nsec | 0, le);
+  dv.setInt32(at + F.ctime, d.ctime.sec | 0, le);
+  dv.setInt32(at + F.ctimensec, d.ctime.nsec | 0, le);
   if (inlineLink) {
-    b.fill(0, UFS1_SHORTLINK.off, UFS1_SHORTLINK.off + UFS1_SHORTLINK.len);
-    b.set(d.shortlink.subarray(0, UFS1_SHORTLINK.len), UFS1_SHORTLINK.off);
+    const o = at + UFS1_SHORTLINK.off;
+    b.fill(0, o, o + UFS1_SHORTLINK.len);
+    b.set(d.shortlink.subarray(0, UFS1_SHORTLINK.len), o);
   } else {
-    for (let i = 0; i < UFS_NDADDR; i++) v.setI32(F.db + 4 * i, d.db[i] ?? 0);
-    for (let i = 0; i < UFS_NIADDR; i++) v.setI32(F.ib + 4 * i, d.ib[i] ?? 0);
+    for (let i = 0; i < UFS_NDADDR; i++) dv.setInt32(at + F.db + 4 * i, (d.db[i] ?? 0) | 0, le);
+    for (let i = 0; i < UFS_NIADDR; i++) dv.setInt32(at + F.ib + 4 * i, (d.ib[i] ?? 0) | 0, le);
   }
-  v.setU32(F.flags, d.flags);
-  v.setU32(F.blocks, d.blocks);
-  v.setI32(F.gen, d.gen);
+  dv.setUint32(at + F.flags, d.flags >>> 0, le);
+  dv.setUint32(at + F.blocks, d.blocks >>> 0, le);
+  dv.setInt32(at + F.gen, d.gen | 0, le);
 }
 
-/** Encode `d` over the UFS2 dinode bytes `b` (256 bytes); see encodeDinode1. */
-export function encodeDinode2(d: Dinode, b: Uint8Array, le: boolean, inlineLink: boolean): void {
-  const v = new DiskView(b, le);
+/** Encode `d` over the UFS2 dinode at byte `at` of `b` (256 bytes); see encodeDinode1At. */
+export function encodeDinode2At(d: Dinode, b: Uint8Array, dv: DataView, at: number, le: boolean, inlineLink: boolean): void {
   const F = UFS2_FIELDS;
-  v.setU16(F.mode, d.mode);
-  v.setU16(F.nlink, d.nlink);
-  v.setU32(F.uid, d.uid);
-  v.setU32(F.gid, d.gid);
-  v.setI64(F.size, d.size);
-  v.setI64(F.blocks, d.blocks);
-  v.setI64(F.atime, d.atime.sec);
-  v.setI32(F.atimensec, d.atime.nsec);
-  v.setI64(F.mtime, d.mtime.sec);
-  v.setI32(F.mtimensec, d.mtime.nsec);
-  v.setI64(F.ctime, d.ctime.sec);
-  v.setI32(F.ctimensec, d.ctime.nsec);
-  v.setI64(F.birthtime, d.birthtime.sec);
-  v.setI32(F.birthnsec, d.birthtime.nsec);
-  v.setI32(F.gen, d.gen);
-  v.setU32(F.flags, d.flags);
+  dv.setUint16(at + F.mode, d.mode & 0xffff, le);
+  dv.setUint16(at + F.nlink, d.nlink & 0xffff, le);
+  dv.setUint32(at + F.uid, d.uid >>> 0, le);
+  dv.setUint32(at + F.gid, d.gid >>> 0, le);
+  setI64At(dv, at + F.size, d.size, le);
+  setI64At(dv, at + F.blocks, d.blocks, le);
+  setI64At(dv, at + F.atime, d.atime.sec, le);
+  dv.setInt32(at + F.atimensec, d.atime.nsec | 0, le);
+  setI64At(dv, at + F.mtime, d.mtime.sec, le);
+  dv.setInt32(at + F.mtimensec, d.mtime.nsec | 0, le);
+  setI64At(dv, at + F.ctime, d.ctime.sec, le);
+  dv.setInt32(at + F.ctimensec, d.ctime.nsec | 0, le);
+  setI64At(dv, at + F.birthtime, d.birthtime.sec, le);
+  dv.setInt32(at + F.birthnsec, d.birthtime.nsec | 0, le);
+  dv.setInt32(at + F.gen, d.gen | 0, le);
+  dv.setUint32(at + F.flags, d.flags >>> 0, le);
   if (inlineLink) {
-    b.fill(0, UFS2_SHORTLINK.off, UFS2_SHORTLINK.off + UFS2_SHORTLINK.len);
-    b.set(d.shortlink.subarray(0, UFS2_SHORTLINK.len), UFS2_SHORTLINK.off);
+    const o = at + UFS2_SHORTLINK.off;
+    b.fill(0, o, o + UFS2_SHORTLINK.len);
+    b.set(d.shortlink.subarray(0, UFS2_SHORTLINK.len), o);
   } else {
-    for (let i = 0; i < UFS_NDADDR; i++) v.setI64(F.db + 8 * i, d.db[i] ?? 0);
-    for (let i = 0; i < UFS_NIADDR; i++) v.setI64(F.ib + 8 * i, d.ib[i] ?? 0);
+    for (let i = 0; i < UFS_NDADDR; i++) setI64At(dv, at + F.db + 8 * i, d.db[i] ?? 0, le);
+    for (let i = 0; i < UFS_NIADDR; i++) setI64At(dv, at + F.ib + 8 * i, d.ib[i] ?? 0, le);
   }
+}
+
+/** Encode `d` over the UFS1 dinode bytes `b` (128 bytes); see encodeDinode1At. */
+export function encodeDinode1(d: Dinode, b: Uint8Array, le: boolean, oldids: boolean, inlineLink: boolean): void {
+  encodeDinode1At(d, b, viewOf(b), 0, le, oldids, inlineLink);
+}
+
+/** Encode `d` over the UFS2 dinode bytes `b` (256 bytes); see encodeDinode1At. */
+export function encodeDinode2(d: Dinode, b: Uint8Array, le: boolean, inlineLink: boolean): void {
+  encodeDinode2At(d, b, viewOf(b), 0, le, inlineLink);
 }
 
 /** A zeroed in-core dinode (a fresh inode before ialloc fills it in). */
 export function emptyDinode(ufs2: boolean): Dinode {
-  const z = (): Timespec => ({ sec: 0, nsec: 0 });
-  return {
-    mode: 0, nlink: 0, uid: 0, gid: 0, size: 0, blocks: 0,
-    atime: z(), mtime: z(), ctime: z(), birthtime: z(), flags: 0, gen: 0,
-    db: new Array<number>(UFS_NDADDR).fill(0),
-    ib: new Array<number>(UFS_NIADDR).fill(0),
-    shortlink: new Uint8Array(ufs2 ? UFS2_SHORTLINK.len : UFS1_SHORTLINK.len),
-  };
+  return new DinodeRec(
+    ufs2 ? UFS2_SHORTLINK.len : UFS1_SHORTLINK.len,
+    // UFS_NDADDR and UFS_NIADDR zeros, as literals: packed small-integer arrays.
+    [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+    [0, 0, 0],
+    { sec: 0, nsec: 0 }, { sec: 0, nsec: 0 }, { sec: 0, nsec: 0 }, { sec: 0, nsec: 0 },
+  );
 }

@@ -48,16 +48,59 @@ export function decodeDirect(b: Uint8Array, dv: DataView, off: number, le: boole
   return { ino, reclen, type, namlen, nameOff: off + 8 };
 }
 
-/** Encode an entry header + name at `off` (the name is NUL-padded to its DIRSIZ). */
-export function encodeDirect(b: Uint8Array, dv: DataView, off: number, le: boolean, newfmt: boolean, ino: number, reclen: number, type: number, name: Uint8Array): void {
+/*
+ * Field reads for walks that only need one or two fields of each entry (a chunk walk per insert or
+ * removal): no record is allocated per entry.
+ */
+export function direntIno(dv: DataView, off: number, le: boolean): number {
+  return dv.getUint32(off, le);
+}
+export function direntReclen(dv: DataView, off: number, le: boolean): number {
+  return dv.getUint16(off + 4, le);
+}
+export function direntNamlen(b: Uint8Array, dv: DataView, off: number, le: boolean, newfmt: boolean): number {
+  return newfmt ? (b[off + 7] as number) : dv.getUint16(off + 6, le);
+}
+
+const utf8 = new TextEncoder();
+
+/** The UTF-8 length of a name; ASCII (the common case) is counted without encoding it. */
+export function nameLength(name: string): number {
+  for (let i = 0; i < name.length; i++) {
+    if (name.charCodeAt(i) > 0x7f) return Buffer.byteLength(name, 'utf8');
+  }
+  return name.length;
+}
+
+function encodeHeader(b: Uint8Array, dv: DataView, off: number, le: boolean, newfmt: boolean, ino: number, reclen: number, type: number, namlen: number): void {
   dv.setUint32(off, ino >>> 0, le);
   dv.setUint16(off + 4, reclen, le);
   if (newfmt) {
     b[off + 6] = type;
-    b[off + 7] = name.length;
+    b[off + 7] = namlen;
   } else {
-    dv.setUint16(off + 6, name.length, le);
+    dv.setUint16(off + 6, namlen, le);
   }
+}
+
+/** Encode an entry header + name at `off` (the name is NUL-padded to its DIRSIZ). */
+export function encodeDirect(b: Uint8Array, dv: DataView, off: number, le: boolean, newfmt: boolean, ino: number, reclen: number, type: number, name: Uint8Array): void {
+  encodeHeader(b, dv, off, le, newfmt, ino, reclen, type, name.length);
   b.set(name, off + 8);
   b.fill(0, off + 8 + name.length, off + dirsiz(name.length));
+}
+
+/**
+ * encodeDirect for a name given as a string of `namlen` UTF-8 bytes (see nameLength): written
+ * straight into the block, without an intermediate byte array.
+ */
+export function encodeDirectName(b: Uint8Array, dv: DataView, off: number, le: boolean, newfmt: boolean, ino: number, reclen: number, type: number, name: string, namlen: number): void {
+  encodeHeader(b, dv, off, le, newfmt, ino, reclen, type, namlen);
+  const at = off + 8;
+  if (namlen === name.length) {
+    for (let i = 0; i < namlen; i++) b[at + i] = name.charCodeAt(i);
+  } else {
+    utf8.encodeInto(name, b.subarray(at, at + namlen));
+  }
+  b.fill(0, at + namlen, off + dirsiz(namlen));
 }
