@@ -4,6 +4,13 @@
  * their inode and after the previous block, big files moving to a new group every fs_maxbpg
  * blocks), found through the cg bitmaps, and every summary — cg_cs, cg_frsum, the cluster sums,
  * fs_csp and fs_cstotal — is adjusted in the same step, so a checker finds nothing to fix.
+ *
+ * While the mount is logging (MNT_LOG), frees are deferred as NetBSD's WAPBL does
+ * (wapbl_register_deallocation, the dealloc list handed to ffs_wapbl_sync_metadata): the blocks and
+ * inodes stay allocated in the maps until the transaction that freed them commits, and are freed as
+ * part of that commit. File data is written straight to its blocks, outside the log, so a block
+ * handed to another file before the free commits could, after a crash, be read back through the
+ * old owner — which the replay restores — holding the new owner's bytes.
  */
 import { errno } from '@rumpts/librump';
 import { clusteracct, fragacct, isblock, mapsearch, setblock } from './cgmap.js';
@@ -128,15 +135,33 @@ function btodb(n: number): number {
 export function ffs_alloc(ip: Inode, bpref: number, size: number): number {
   const ump = ip.ump;
   const fs = ump.fs;
-  if (size === fs.bsize && fs.cs_nbfree === 0) nospc(ump, 'block allocation');
-  if (fs.cs_nbfree * fs.frag + fs.cs_nffree < numfrags(fs, size)) nospc(ump, 'block allocation');
   if (bpref >= fs.size || bpref < 0) bpref = 0;
   const c = bpref ? dtog(fs, bpref) : ino_to_cg(fs, ip.ino);
-  const bno = hashalloc(ump, c, bpref, size, alloccg);
+  const tryAlloc = (): number => {
+    if (size === fs.bsize && fs.cs_nbfree === 0) return 0;
+    if (fs.cs_nbfree * fs.frag + fs.cs_nffree < numfrags(fs, size)) return 0;
+    return hashalloc(ump, c, bpref, size, alloccg);
+  };
+  let bno = tryAlloc();
+  if (!bno && commitDeferred(ump, 'blocks')) bno = tryAlloc();
   if (!bno) nospc(ump, 'block allocation');
   ip.din.blocks += btodb(size);
   ip.dirty = true;
   return bno;
+}
+
+/**
+ * Out of space while frees wait for a commit: commit now, which gives their space back (NetBSD's
+ * syncer would soon do the same). Says whether anything came back, i.e. whether to try again.
+ * The commit happens inside the current operation, so a crash right after it would show that
+ * operation half done; it is the price of not failing with ENOSPC while space is on its way.
+ */
+function commitDeferred(ump: Ufsmount, what: 'blocks' | 'inodes'): boolean {
+  const w = ump.wapbl;
+  const pending = ump.deferred[what];
+  if (!w || pending.size === 0) return false;
+  w.commit();
+  return pending.size === 0;
 }
 
 /** ffs_fragextend: grow the fragment run at `bprev` in place from osize to nsize bytes, if free. */
@@ -183,17 +208,24 @@ export function ffs_realloccg(ip: Inode, bprev: number, bpref: number, osize: nu
     ip.dirty = true;
     return bprev;
   }
-  if (fs.cs_nbfree * fs.frag + fs.cs_nffree < numfrags(fs, nsize)) nospc(ump, 'fragment reallocation');
   if (bpref >= fs.size || bpref < 0) bpref = 0;
   const request = fs.optim === FS_OPTSPACE ? nsize : fs.bsize;
   let got = request;
-  let bno = hashalloc(ump, c, bpref, request, alloccg);
-  if (!bno && request !== nsize) {
-    got = nsize;
-    bno = hashalloc(ump, c, bpref, nsize, alloccg);
-  }
+  const tryAlloc = (): number => {
+    if (fs.cs_nbfree * fs.frag + fs.cs_nffree < numfrags(fs, nsize)) return 0;
+    got = request;
+    let b = hashalloc(ump, c, bpref, request, alloccg);
+    if (!b && request !== nsize) {
+      got = nsize;
+      b = hashalloc(ump, c, bpref, nsize, alloccg);
+    }
+    return b;
+  };
+  let bno = tryAlloc();
+  if (!bno && commitDeferred(ump, 'blocks')) bno = tryAlloc();
   if (!bno) nospc(ump, 'fragment reallocation');
-  if (got > nsize) ffs_blkfree(ump, bno + numfrags(fs, nsize), got - nsize);
+  // The unused tail was free as of the last commit too: it goes back at once.
+  if (got > nsize) blkfreeNow(ump, bno + numfrags(fs, nsize), got - nsize);
   ip.din.blocks += btodb(nsize - osize);
   ip.dirty = true;
   return bno;
@@ -204,11 +236,82 @@ export function ffs_realloccg(ip: Inode, bprev: number, bpref: number, osize: nu
  * run that is already free, or lies outside the data area, is EIO and changes nothing.
  */
 export function ffs_blkfree(ump: Ufsmount, bno: number, size: number): void {
+  if (ump.wapbl) deferBlkfree(ump, bno, size);
+  else blkfreeNow(ump, bno, size);
+}
+
+function checkBlkfree(ump: Ufsmount, bno: number, size: number): number {
   const fs = ump.fs;
   const frags = numfrags(fs, size);
   if (!(bno > 0 && bno + frags <= fs.size) || size <= 0 || size > fs.bsize || size % fs.fsize !== 0 || (bno % fs.frag) + frags > fs.frag) {
     throw errno('EIO', `ffs: freeing bad block ${bno} (${size} bytes)`);
   }
+  return frags;
+}
+
+/**
+ * wapbl_register_deallocation: remember the free for the commit. The same checks as an immediate
+ * free (in range, not free in the map, not already waiting), so a double free is EIO here and not
+ * in the middle of a commit.
+ */
+function deferBlkfree(ump: Ufsmount, bno: number, size: number): void {
+  const fs = ump.fs;
+  const frags = checkBlkfree(ump, bno, size);
+  const first = bno % fs.frag;
+  const base = bno - first;
+  const mask = ((1 << frags) - 1) << first;
+  const waiting = ump.deferred.blocks.get(base) ?? 0;
+  if ((waiting & mask) !== 0) throw errno('EIO', `ffs: freeing fragment run ${bno} (${size} bytes) twice in one transaction`);
+  const c = dtog(fs, bno);
+  const h = ump.cgget(c);
+  try {
+    const freeoff = h.cgp.get('freeoff');
+    const rel = bno - cgbase(fs, c);
+    for (let i = 0; i < frags; i++) {
+      if (h.cgp.bit(freeoff, rel + i)) throw errno('EIO', `ffs: freeing free fragment ${bno + i} (cylinder group ${c})`);
+    }
+  } finally {
+    ump.cgput(h, false);
+  }
+  ump.deferred.blocks.set(base, waiting | mask);
+}
+
+/**
+ * ffs_wapbl_sync_metadata's part: carry out the deferred frees (called by the log at the start of
+ * a commit, so the maps that free them are in the same transaction as the pointers that let go).
+ */
+export function ffs_deferred_free(ump: Ufsmount): void {
+  const { blocks, inodes } = ump.deferred;
+  if (blocks.size === 0 && inodes.size === 0) return;
+  const fs = ump.fs;
+  const full = (1 << fs.frag) - 1;
+  const bl = [...blocks];
+  const il = [...inodes];
+  blocks.clear();
+  inodes.clear();
+  for (const [base, mask] of bl) {
+    if (mask === full) {
+      blkfreeNow(ump, base, fs.bsize);
+      continue;
+    }
+    // Each run of adjacent fragments is one free (they never span blocks).
+    for (let i = 0; i < fs.frag; ) {
+      if ((mask & (1 << i)) === 0) {
+        i++;
+        continue;
+      }
+      let j = i;
+      while (j < fs.frag && (mask & (1 << j)) !== 0) j++;
+      blkfreeNow(ump, base + i, (j - i) * fs.fsize);
+      i = j;
+    }
+  }
+  for (const [ino, isdir] of il) vfreeNow(ump, ino, isdir);
+}
+
+function blkfreeNow(ump: Ufsmount, bno: number, size: number): void {
+  const fs = ump.fs;
+  const frags = checkBlkfree(ump, bno, size);
   const c = dtog(fs, bno);
   const h = ump.cgget(c);
   const { cgp } = h;
@@ -347,27 +450,48 @@ function initInodeBlocks(ump: Ufsmount, h: HeldCg, rel: number): void {
 export function ffs_valloc(pip: Inode, isdir: boolean, want?: number): number {
   const ump = pip.ump;
   const fs = ump.fs;
-  if (fs.cs_nifree <= 0) nospc(ump, 'inode allocation');
-  let ipref = want ?? (isdir ? dirpref(pip) * fs.ipg : pip.ino);
-  if (ipref >= maxino(fs)) ipref = 0;
-  const ino = hashalloc(ump, ino_to_cg(fs, ipref), ipref, isdir ? 1 : 0, nodealloccg);
+  const tryAlloc = (): number => {
+    if (fs.cs_nifree <= 0) return 0;
+    let ipref = want ?? (isdir ? dirpref(pip) * fs.ipg : pip.ino);
+    if (ipref >= maxino(fs)) ipref = 0;
+    return hashalloc(ump, ino_to_cg(fs, ipref), ipref, isdir ? 1 : 0, nodealloccg);
+  };
+  let ino = tryAlloc();
+  if (!ino && commitDeferred(ump, 'inodes')) ino = tryAlloc();
   if (!ino) nospc(ump, 'inode allocation');
   return ino;
 }
 
-/** ffs_vfree: give inode `ino` back. */
+/** ffs_vfree: give inode `ino` back (while logging, when the transaction commits). */
 export function ffs_vfree(ump: Ufsmount, ino: number, isdir: boolean): void {
+  if (!ump.wapbl) {
+    vfreeNow(ump, ino, isdir);
+    return;
+  }
+  if (ump.deferred.inodes.has(ino)) throw errno('EIO', `ffs: freeing inode ${ino} twice in one transaction`);
+  const h = holdUsedInode(ump, ino);
+  ump.cgput(h, false);
+  ump.deferred.inodes.set(ino, isdir);
+}
+
+/** The cg of inode `ino`, held, after checking the inode is in range and in use. */
+function holdUsedInode(ump: Ufsmount, ino: number): HeldCg {
   const fs = ump.fs;
   if (!(ino >= UFS_ROOTINO && ino < maxino(fs))) throw errno('EIO', `ffs: freeing bad inode ${ino}`);
-  const c = ino_to_cg(fs, ino);
-  const h = ump.cgget(c);
-  const { cgp } = h;
-  const rel = ino % fs.ipg;
-  const iused = cgp.get('iusedoff');
-  if (!cgp.bit(iused, rel)) {
+  const h = ump.cgget(ino_to_cg(fs, ino));
+  if (!h.cgp.bit(h.cgp.get('iusedoff'), ino % fs.ipg)) {
     ump.cgput(h, false);
     throw errno('EIO', `ffs: freeing free inode ${ino}`);
   }
+  return h;
+}
+
+function vfreeNow(ump: Ufsmount, ino: number, isdir: boolean): void {
+  const fs = ump.fs;
+  const h = holdUsedInode(ump, ino);
+  const { cgp, c } = h;
+  const rel = ino % fs.ipg;
+  const iused = cgp.get('iusedoff');
   cgp.clrBit(iused, rel);
   if (rel < cgp.get('irotor')) cgp.set('irotor', rel);
   ump.csAdjust(cgp, c, isdir ? -1 : 0, 0, 1, 0);

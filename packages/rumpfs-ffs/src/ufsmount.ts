@@ -47,6 +47,12 @@ export class Ufsmount {
   nextgen = 1;
   /** The WAPBL log while logging (MNT_LOG); metadata then goes through it (bio.dev is its device). */
   wapbl: Wapbl | null = null;
+  /**
+   * Frees waiting for the commit of the transaction that made them (NetBSD's wapbl dealloc list),
+   * kept by alloc.ts while logging: block (its first fragment) → mask of its fragments being freed,
+   * and inode → whether it was a directory. Until then they stay allocated in the maps.
+   */
+  readonly deferred = { blocks: new Map<number, number>(), inodes: new Map<number, boolean>() };
 
   constructor(
     readonly dev: BlockDevice,

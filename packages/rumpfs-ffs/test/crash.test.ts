@@ -1,9 +1,12 @@
 /**
  * The crash harness (tools/crash/run.mjs) for a bounded number of crash points: children running
  * random metadata-heavy operations on an image are killed with SIGKILL at random moments. With
- * MNT_LOG every image must mount (replaying the log), walk without an error, give back every file
- * fsynced before the kill, and be fsck-clean; without the log the images need fsck, and fsck -y
- * makes every one clean. `node tools/crash/run.mjs --points 1000` runs more. Uses the built packages.
+ * MNT_LOG — half the images with the log at the end of the partition, half with an in-filesystem
+ * log file — every image must mount (replaying the log), walk without an error, give back every
+ * file fsynced before the kill (its fsynced content, or a later one if it changed since), hold no
+ * file with bytes another file wrote, and be fsck-clean; without the log the images need fsck, and
+ * fsck -y makes every one clean. `node tools/crash/run.mjs --points 1000` runs more. Uses the built
+ * packages.
  */
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
@@ -18,6 +21,8 @@ interface Summary {
   neededRepair: number;
   structural: number;
   fsyncedChecked: number;
+  changedAfterFsync: number;
+  inFilesystemLog: number;
   failures: { point: number; seed: number; problems: string[] }[];
   kept: string | null;
 }
@@ -30,11 +35,13 @@ function harness(args: string[]): Summary {
 }
 
 describe('crash harness', () => {
-  it(`MNT_LOG: 100 crash points, every one mounts, walks, keeps its fsynced files and is fsck-clean (seed ${SEED})`, () => {
+  it(`MNT_LOG: 100 crash points (end-of-partition and in-filesystem logs), every one mounts, walks, keeps its fsynced files, holds no other file's bytes and is fsck-clean (seed ${SEED})`, () => {
     const s = harness(['--points', '100', '--jobs', '4']);
     expect(s.failures).toEqual([]);
     expect(s.passed).toBe(100);
     expect(s.fsyncedChecked).toBeGreaterThan(0);
+    expect(s.changedAfterFsync).toBeGreaterThan(0);
+    expect(s.inFilesystemLog).toBe(50);
   }, 120_000);
 
   it(`without the log: the killed images need fsck, and fsck -y brings every one back to clean (seed ${SEED})`, () => {

@@ -8,7 +8,7 @@
  */
 import { S_IFREG, errno } from '@rumpts/librump';
 import type { BlockDevice } from '@rumpts/rumpvfs';
-import { ffs_alloc, ffs_blkfree, ffs_valloc } from '../alloc.js';
+import { ffs_alloc, ffs_blkfree, ffs_deferred_free, ffs_valloc } from '../alloc.js';
 import { setIndirPtr } from '../balloc.js';
 import { Inode, ffs_iget, ffs_update } from '../inode.js';
 import { emptyDinode } from '../ondisk/dinode.js';
@@ -18,15 +18,14 @@ import { isblock } from '../cgmap.js';
 import type { Ufsmount } from '../ufsmount.js';
 import { Wapbl, type WapblFsHooks, type WapblLogExtent } from './wapbl.js';
 import {
-  UFS_WAPBL_JOURNALLOC_END_PARTITION, UFS_WAPBL_JOURNALLOC_IN_FILESYSTEM, UFS_WAPBL_VERSION, currentHeader, decodeHeader, decodeJournalLoc,
+  SF_LOG, UFS_WAPBL_JOURNALLOC_END_PARTITION, UFS_WAPBL_JOURNALLOC_IN_FILESYSTEM, UFS_WAPBL_VERSION, currentHeader, decodeHeader, decodeJournalLoc,
   encodeJournalLoc, journalExtent,
 } from './wapbl_log.js';
 
 export const UFS_WAPBL_MIN_JOURNAL_SIZE = 1024 * 1024;
 export const UFS_WAPBL_MAX_JOURNAL_SIZE = 64 * 1024 * 1024;
 export const UFS_WAPBL_JOURNAL_SCALE = 1024;
-/** di_flags of the in-filesystem log inode. */
-export const SF_LOG = 0x400000;
+export { SF_LOG };
 
 function desiredLogSize(bytes: number): number {
   return Math.min(Math.max(Math.floor(bytes / UFS_WAPBL_JOURNAL_SCALE), UFS_WAPBL_MIN_JOURNAL_SIZE), UFS_WAPBL_MAX_JOURNAL_SIZE);
@@ -208,7 +207,15 @@ export function ffs_wapbl_start(ump: Ufsmount, hooks: WapblFsHooks, printf: (lin
   // Everything so far (a new log file, the summaries) goes home before the log takes over.
   ump.bio.flush();
   const fsid: [number, number] = [fs.id0, new DataView(ump.sbraw.buffer, ump.sbraw.byteOffset).getInt32(148, fs.le)];
-  const w = new Wapbl(dev, ump.bio.cache, ext, fsid, generation, hooks, printf);
+  // Frees deferred during the transaction are carried out first, inside the commit (ffs_wapbl_sync_metadata).
+  const logHooks: WapblFsHooks = {
+    syncMetadata: () => {
+      ffs_deferred_free(ump);
+      hooks.syncMetadata();
+    },
+    unlinked: () => hooks.unlinked(),
+  };
+  const w = new Wapbl(dev, ump.bio.cache, ext, fsid, generation, logHooks, printf);
   w.init();
   fs.flags |= FS_DOWAPBL;
   ump.sbupdate();

@@ -16,6 +16,10 @@ export const UFS_WAPBL_VERSION = 1;
 export const UFS_WAPBL_JOURNALLOC_NONE = 0;
 export const UFS_WAPBL_JOURNALLOC_END_PARTITION = 1;
 export const UFS_WAPBL_JOURNALLOC_IN_FILESYSTEM = 2;
+/** fs_journallocs[UFS_WAPBL_INFS_INO]: the inode of an in-filesystem log. */
+export const UFS_WAPBL_INFS_INO = 3;
+/** di_flags of the in-filesystem log inode (sys/stat.h SF_LOG). */
+export const SF_LOG = 0x400000;
 
 /** struct wapbl_wc_header field offsets. */
 const H = { type: 0, len: 4, checksum: 8, generation: 12, fsid0: 16, fsid1: 20, time: 24, timensec: 32, version: 36, logBshift: 40, fsBshift: 44, head: 48, tail: 56, circOff: 64, circSize: 72 } as const;

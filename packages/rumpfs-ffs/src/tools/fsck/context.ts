@@ -12,8 +12,9 @@ import { i64At, setI64At } from '../../ondisk/bswap.js';
 import { type Dinode, decodeDinode1, decodeDinode2, encodeDinode1, encodeDinode2 } from '../../ondisk/dinode.js';
 import { FS_44INODEFMT, type Fs } from '../../ondisk/fs.js';
 import {
-  UFS_NDADDR, UFS_NIADDR, blksize, cgbase, cgdmin, cgimin, cgsblock, dinodeSize, dtog, fsbtob, indirectSpans, maxino, numfrags,
+  UFS_NDADDR, UFS_NIADDR, UFS_ROOTINO, blksize, cgbase, cgdmin, cgimin, cgsblock, dinodeSize, dtog, fsbtob, indirectSpans, maxino, numfrags,
 } from '../../ondisk/geometry.js';
+import { SF_LOG, UFS_WAPBL_INFS_INO, UFS_WAPBL_JOURNALLOC_IN_FILESYSTEM, UFS_WAPBL_VERSION, decodeJournalLoc } from '../../wapbl/wapbl_log.js';
 
 /** Inode states (fsck.h): unallocated, file, directory, and the ones pass 1b/1 marked for clearing. */
 export const USTATE = 0;
@@ -120,6 +121,8 @@ export class FsckContext {
   sbdirty = false;
   /** lost+found's inode once found or made (pass 3/4). */
   lostfound = 0;
+  /** The inode an in-filesystem WAPBL log names (fs_journallocs[3]), else 0. */
+  readonly journalIno: number;
 
   constructor(
     readonly dev: BlockDevice,
@@ -139,6 +142,17 @@ export class FsckContext {
     this.ftype = new Uint8Array(this.maxino);
     this.claimed = new Uint8Array(this.maxino);
     this.bmap = new Uint8Array(fs.size);
+    const j = decodeJournalLoc(sbraw);
+    const named = j.version === UFS_WAPBL_VERSION && j.location === UFS_WAPBL_JOURNALLOC_IN_FILESYSTEM ? j.locs[UFS_WAPBL_INFS_INO] : 0;
+    this.journalIno = named >= UFS_ROOTINO && named < this.maxino ? named : 0;
+  }
+
+  /**
+   * fsck_ffs's is_journal_inode: the in-filesystem log file — named by fs_journallocs[3] of a
+   * version-1 IN_FILESYSTEM journal and flagged SF_LOG. It has one link and no name by design.
+   */
+  isJournalInode(ino: number): boolean {
+    return ino !== 0 && ino === this.journalIno && (this.readDinode(ino).flags & SF_LOG) !== 0;
   }
 
   get repair(): boolean {

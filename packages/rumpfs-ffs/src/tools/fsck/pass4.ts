@@ -2,7 +2,8 @@
  * Pass 4 — reference counts (fsck_ffs pass4.c): every inode's di_nlink must equal the names
  * found for it. An unreferenced file with data is reconnected into lost+found (an empty one is
  * cleared); inodes pass 1/1b condemned are cleared, their fragments given back to the map so
- * pass 5 frees whatever nobody else holds.
+ * pass 5 frees whatever nobody else holds. The SF_LOG inode of an in-filesystem WAPBL log is
+ * unnamed with one link by design and is left alone, as fsck_ffs does.
  */
 import { UFS_ROOTINO } from '../../ondisk/geometry.js';
 import { DCLEAR, DSTATE, FCLEAR, FSTATE, type FsckContext, USTATE } from './context.js';
@@ -53,6 +54,8 @@ export function pass4(ctx: FsckContext): void {
       if (ctx.problem(4, st === DCLEAR ? 'unref-dir' : 'unref-file', `${why} ${st === DCLEAR ? 'DIR' : 'FILE'} I=${ino}: CLEAR`, ino)) clri(ctx, ino);
       continue;
     }
+    // The in-filesystem log has a link but no name (NetBSD's pass 4 skips it likewise).
+    if (st === FSTATE && ctx.isJournalInode(ino)) continue;
     if (refs === 0) {
       const din = ctx.readDinode(ino);
       if (st === DSTATE || din.size === 0) {
