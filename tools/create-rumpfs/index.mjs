@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-/* global process, console */
 // create-rumpfs: write a new rumpts file-system plugin package from template/.
 //
 //   node tools/create-rumpfs/index.mjs <name> [dir] [--scope @you] [--workspace] [--force]
