@@ -25,16 +25,17 @@ export function indirPtr(ip: Inode, dv: DataView, i: number): number {
 /** The indirect block at `addr` for `level`, through the inode's one-slot-per-level cache. */
 function indirBlock(ip: Inode, level: number, addr: number): DataView {
   const fs = ip.ump.fs;
-  if (ip.indirAddr[level] === addr) {
-    const dv = ip.indirBuf[level];
+  const cache = (ip.indir ??= { addr: [-1, -1, -1], buf: [null, null, null] });
+  if (cache.addr[level] === addr) {
+    const dv = cache.buf[level];
     if (dv) return dv;
   }
   chkaddr(ip, addr, fs.frag, 'indirect block');
   const b = new Uint8Array(fs.bsize);
   ip.ump.bio.readMeta(b, fsbtob(fs, addr));
   const dv = new DataView(b.buffer);
-  ip.indirAddr[level] = addr;
-  ip.indirBuf[level] = dv;
+  cache.addr[level] = addr;
+  cache.buf[level] = dv;
   return dv;
 }
 

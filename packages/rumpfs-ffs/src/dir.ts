@@ -58,5 +58,5 @@ export function ffs_dirwalk(ip: Inode, start: number, fn: (e: DirSlot) => boolea
 
 /** The inode number `name` has in directory `ip`, or 0. Builds the dirhash on first use. */
 export function ffs_dirlookup(ip: Inode, name: string): number {
-  return dirhashOf(ip).names.get(name)?.ino ?? 0;
+  return dirhashOf(ip).names.ino(name);
 }

@@ -9,42 +9,70 @@ import { errno } from '@rumpts/librump';
 import type { Inode } from './inode.js';
 import { decodeDirect, direntBad, direntIno, direntNamlen, direntReclen } from './ondisk/direct.js';
 import { DIRBLKSIZ, dirsiz } from './ondisk/geometry.js';
+import { NameTable } from './nametable.js';
 import { ffs_read } from './read.js';
 
 const utf8 = new TextDecoder('utf-8');
 /** Free-space buckets of 4 bytes: 0..128. */
 const NBUCKET = DIRBLKSIZ / 4 + 1;
 
-export interface DirhashEntry {
-  off: number;
-  ino: number;
-}
-
 export class Dirhash {
-  readonly names = new Map<string, DirhashEntry>();
+  /** name → (offset of its entry, inode number). */
+  readonly names = new NameTable();
   /**
    * The largest record a new entry could take in each chunk without moving any entry (the most
    * slack after one entry, or a free first record). Entries never move, so readdir cookies — byte
    * offsets — stay valid while entries come and go.
    */
   readonly chunkFree: number[] = [];
-  readonly #buckets: Set<number>[] = Array.from({ length: NBUCKET }, () => new Set<number>());
+  /**
+   * Chunks by room, 4 bytes a bucket (records and DIRSIZ are multiples of 4, so a bucket holds one
+   * exact size): doubly linked lists through #next/#prev (-1 ends), oldest first. Moving a chunk
+   * between buckets on every insert is two unlinks and no hashing.
+   */
+  readonly #head = new Int32Array(NBUCKET).fill(-1);
+  readonly #tail = new Int32Array(NBUCKET).fill(-1);
+  readonly #next: number[] = [];
+  readonly #prev: number[] = [];
 
   /** Set the room of chunk `c`. */
   setFree(c: number, free: number): void {
     const old = this.chunkFree[c];
-    if (old !== undefined) this.#buckets[old >> 2]!.delete(c);
+    if (old !== undefined) {
+      if (old === free) return;
+      this.#unlink(c, old >> 2);
+    } else {
+      // Chunks come in order (a directory grows a chunk at a time); any skipped one counts as full.
+      for (let i = this.chunkFree.length; i < c; i++) this.setFree(i, 0);
+      while (this.#next.length <= c) {
+        this.#next.push(-1);
+        this.#prev.push(-1);
+      }
+    }
     this.chunkFree[c] = free;
-    this.#buckets[free >> 2]!.add(c);
+    const b = free >> 2;
+    const t = this.#tail[b] as number;
+    this.#prev[c] = t;
+    this.#next[c] = -1;
+    if (t >= 0) this.#next[t] = c;
+    else this.#head[b] = c;
+    this.#tail[b] = c;
   }
 
-  /** A chunk with at least `need` bytes of room, or -1. */
+  #unlink(c: number, b: number): void {
+    const p = this.#prev[c] as number;
+    const n = this.#next[c] as number;
+    if (p >= 0) this.#next[p] = n;
+    else this.#head[b] = n;
+    if (n >= 0) this.#prev[n] = p;
+    else this.#tail[b] = p;
+  }
+
+  /** A chunk with at least `need` bytes of room (the oldest of the tightest fit), or -1. */
   findRoom(need: number): number {
     for (let b = (need + 3) >> 2; b < NBUCKET; b++) {
-      const s = this.#buckets[b]!;
-      if (s.size === 0) continue;
-      for (const c of s) {
-        if ((this.chunkFree[c] ?? 0) >= need) return c;
+      for (let c = this.#head[b] as number; c >= 0; c = this.#next[c] as number) {
+        if ((this.chunkFree[c] as number) >= need) return c;
       }
     }
     return -1;
@@ -86,7 +114,7 @@ export function dirhashOf(ip: Inode): Dirhash {
         room = Math.max(room, d.reclen - (d.ino === 0 ? 0 : dirsiz(d.namlen)));
         if (d.ino !== 0) {
           const name = utf8.decode(buf.subarray(d.nameOff, d.nameOff + d.namlen));
-          if (!h.names.has(name)) h.names.set(name, { off: base + off, ino: d.ino });
+          if (!h.names.has(name)) h.names.set(name, base + off, d.ino);
         }
         off += d.reclen;
       }

@@ -65,7 +65,7 @@ export function ffs_direnter(dp: Inode, name: string, ino: number, type: number)
     ump.bio.bdwrite(bp);
     dp.din.size = off + DIRBLKSIZ;
     dp.dirty = true;
-    h.names.set(name, { off, ino });
+    h.names.set(name, off, ino);
     h.setFree(off / DIRBLKSIZ, DIRBLKSIZ - need);
     return;
   }
@@ -103,7 +103,7 @@ export function ffs_direnter(dp: Inode, name: string, ino: number, type: number)
       dv.setUint16(slot + 4, slotUsed, le);
       encodeDirectName(b, dv, slot + slotUsed, le, newfmt, ino, slotReclen - slotUsed, dtype, name, namlen);
     }
-    h.names.set(name, { off: coff + slot + slotUsed - at, ino });
+    h.names.set(name, coff + slot + slotUsed - at, ino);
     h.setFree(c, Math.max(room, slotReclen - slotUsed - need));
   } catch (e) {
     ump.bio.brelse(bp);
@@ -118,14 +118,15 @@ export function ffs_dirremove(dp: Inode, name: string): void {
   const ump = dp.ump;
   const le = ump.le;
   const h = dirhashOf(dp);
-  const e = h.names.get(name);
-  if (!e) throw errno('ENOENT', `ffs: ${name} is not in directory inode ${dp.ino}`);
-  const coff = e.off - (e.off % DIRBLKSIZ);
+  const slot = h.names.find(name);
+  if (slot < 0) throw errno('ENOENT', `ffs: ${name} is not in directory inode ${dp.ino}`);
+  const eoff = h.names.offAt(slot);
+  const coff = eoff - (eoff % DIRBLKSIZ);
   const bp = dirblk(dp, coff);
   const at = blkoff(ump.fs, coff);
   const b = bp.data;
   const dv = bp.view();
-  const target = at + (e.off - coff);
+  const target = at + (eoff - coff);
   const reclen = direntReclen(dv, target, le);
   if (target === at) {
     dv.setUint32(target, 0, le);
@@ -140,7 +141,7 @@ export function ffs_dirremove(dp: Inode, name: string): void {
     }
     if (off !== target || prev < 0) {
       ump.bio.brelse(bp);
-      throw errno('EIO', `ffs: directory inode ${dp.ino}: entry ${name} at ${e.off} is not on the chunk's record chain`);
+      throw errno('EIO', `ffs: directory inode ${dp.ino}: entry ${name} at ${eoff} is not on the chunk's record chain`);
     }
     dv.setUint16(prev + 4, dv.getUint16(prev + 4, le) + reclen, le);
   }
@@ -154,24 +155,23 @@ export function ffs_dirremove(dp: Inode, name: string): void {
 export function ffs_dirrewrite(dp: Inode, name: string, ino: number, type: number): void {
   const ump = dp.ump;
   const h = dirhashOf(dp);
-  const e = h.names.get(name);
-  if (!e) throw errno('ENOENT', `ffs: ${name} is not in directory inode ${dp.ino}`);
-  const bp = dirblk(dp, e.off);
-  const at = blkoff(ump.fs, e.off);
+  const slot = h.names.find(name);
+  if (slot < 0) throw errno('ENOENT', `ffs: ${name} is not in directory inode ${dp.ino}`);
+  const eoff = h.names.offAt(slot);
+  const bp = dirblk(dp, eoff);
+  const at = blkoff(ump.fs, eoff);
   const dv = bp.view();
   dv.setUint32(at, ino >>> 0, ump.le);
   if (ump.dtype) bp.data[at + 6] = type;
   ump.bio.bdwrite(bp);
-  e.ino = ino;
+  h.names.setInoAt(slot, ino);
   dp.dirty = true;
 }
 
 /** ufs_dirempty: does directory `ip` hold nothing but `.` and `..`? */
 export function ffs_dirempty(ip: Inode): boolean {
-  for (const n of dirhashOf(ip).names.keys()) {
-    if (n !== '.' && n !== '..') return false;
-  }
-  return true;
+  const names = dirhashOf(ip).names;
+  return names.size - (names.has('.') ? 1 : 0) - (names.has('..') ? 1 : 0) === 0;
 }
 
 /** The first chunk of a new directory: `.` (reclen 12) and `..` taking the rest (dir.h template). */

@@ -10,10 +10,18 @@ import type { Ufsmount } from './ufsmount.js';
 
 const KNOWN_TYPES = new Set([0, S_IFIFO, S_IFCHR, S_IFDIR, S_IFBLK, S_IFREG, S_IFLNK, S_IFSOCK]);
 
+/** bmap's copies of the indirect blocks last walked, by level (single, double, triple). */
+export interface IndirCache {
+  readonly addr: number[];
+  readonly buf: (DataView | null)[];
+}
+
 export class Inode {
-  /** One cached indirect block per level (bmap walks the same ones for sequential reads). */
-  readonly indirAddr: number[] = [-1, -1, -1];
-  readonly indirBuf: (DataView | null)[] = [null, null, null];
+  /**
+   * One cached indirect block per level (bmap walks the same ones for sequential reads); made on
+   * first use, as most inodes have no indirect blocks.
+   */
+  indir: IndirCache | null = null;
   /** The directory's name index, built on first use and kept current by the entry ops. */
   dirhash: Dirhash | null = null;
   /** The in-core dinode differs from the disk (IN_MODIFIED/IN_CHANGE/IN_UPDATE/IN_ACCESS). */
@@ -38,8 +46,7 @@ export class Inode {
   }
   /** Forget the cached indirect blocks (after balloc or truncate changed one). */
   invalIndir(): void {
-    this.indirAddr.fill(-1);
-    this.indirBuf.fill(null);
+    this.indir = null;
   }
   /** Does a symlink of this length keep its target in the inode? */
   isShortLink(): boolean {
