@@ -37,7 +37,7 @@ export function vaccess(va: Vattr, mode: number, cred: Cred): void {
  * VOP_ACCESS as the VFS runs it: read-only mounts refuse writes to files, directories and links
  * (EROFS); immutable files refuse writes (EPERM); then the fs's own access op or vaccess.
  */
-export function vn_access(vp: Vnode, mode: number, cred: Cred): void {
+export function vn_access(vp: Vnode, mode: number, cred: Cred): Vattr {
   const va = vp.ops.getattr(vp);
   if ((mode & VWRITE) !== 0) {
     if ((vp.mount.flag & MNT_RDONLY) !== 0 && (va.type === VREG || va.type === VDIR || va.type === VLNK)) {
@@ -48,6 +48,7 @@ export function vn_access(vp: Vnode, mode: number, cred: Cred): void {
   }
   if (vp.ops.access) vp.ops.access(vp, mode & ~VAPPEND, { cred });
   else vaccess(va, mode & ~VAPPEND, cred);
+  return va;
 }
 
 /** Is this a type whose data lives on the file system (so EROFS applies)? */

@@ -126,8 +126,9 @@ export function vn_open(vfs: Vfs, p: Proc, path: string, oflags: number, cmode: 
     if (vp === null) {
       const dvp = nd.dvp as Vnode;
       if (nd.trailingSlash) throw errno('EISDIR', 'cannot create a file with a trailing slash');
-      vn_access(dvp, VWRITE, p.cred);
-      const va: VattrCreate = { type: VREG, mode: cmode & ALLPERMS & ~p.cmask & ~0o1000, uid: p.cred.uid, gid: dvp.ops.getattr(dvp).gid, rdev: 0 };
+      // The attributes the access check read give the new file its group (the directory's).
+      const dva = vn_access(dvp, VWRITE, p.cred);
+      const va: VattrCreate = { type: VREG, mode: cmode & ALLPERMS & ~p.cmask & ~0o1000, uid: p.cred.uid, gid: dva.gid, rdev: 0 };
       vp = dvp.ops.create(dvp, nd.name, va, { cred: p.cred });
       nd.vp = vp;
       fresh = true;
