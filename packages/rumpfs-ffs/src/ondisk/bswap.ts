@@ -68,15 +68,23 @@ export function setI64At(dv: DataView, off: number, v: number, le: boolean): voi
   dv.setInt32(off + (le ? 4 : 0), hi | 0, le);
 }
 
+/*
+ * The 64-bit readers return a value below 2^32 as the 32-bit read itself: the same number, but V8
+ * keeps it a small integer rather than the double the arithmetic makes, so block-pointer arrays and
+ * dinode fields decoded from disk have the same elements kind and field representation as ones
+ * built in memory (mixing them made the hot paths polymorphic and deoptimized them).
+ */
 export function u64At(dv: DataView, off: number, le: boolean): number {
   const lo = dv.getUint32(off + (le ? 0 : 4), le);
   const hi = dv.getUint32(off + (le ? 4 : 0), le);
+  if (hi === 0) return lo;
   return hi >= SAFE_HI ? NaN : hi * 0x1_0000_0000 + lo;
 }
 
 export function i64At(dv: DataView, off: number, le: boolean): number {
   const lo = dv.getUint32(off + (le ? 0 : 4), le);
   const hi = dv.getInt32(off + (le ? 4 : 0), le);
+  if (hi === 0) return lo;
   if (hi >= SAFE_HI || hi < -SAFE_HI) return NaN;
   return hi * 0x1_0000_0000 + lo;
 }
