@@ -68,7 +68,10 @@ export function namei(vfs: Vfs, p: Proc, path: string, opts: NameiOptions): Name
   const ctx = { cred };
   const isRoot = cred.uid === 0;
 
+  // The path left to walk is rest[pos…]: components are cut out by index, and only the names
+  // themselves become new strings (a symlink makes a new rest).
   let rest = path;
+  let pos = 0;
   let dp: Vnode = rest.startsWith('/') ? rdir : ci.cdir;
   vref(dp);
   let nlinks = 0;
@@ -76,22 +79,24 @@ export function namei(vfs: Vfs, p: Proc, path: string, opts: NameiOptions): Name
   try {
     for (;;) {
       // Skip slashes before the component.
-      let s = 0;
+      let s = pos;
       while (s < rest.length && rest.charCodeAt(s) === 0x2f) s++;
-      rest = rest.slice(s);
-      if (rest.length === 0) {
+      const skipped = s > pos;
+      pos = s;
+      if (pos === rest.length) {
         // Nothing left: the path named dp itself ("/", or "." reached through a symlink).
-        const res: NameiResult = { dvp: null, vp: dp, name: '', trailingSlash: s > 0 };
+        const res: NameiResult = { dvp: null, vp: dp, name: '', trailingSlash: skipped };
         dp = null as unknown as Vnode;
         return res;
       }
       if (dp.type !== VDIR) throw errno('ENOTDIR', 'a path component is not a directory');
       if (!isRoot || dp.ops.access) vn_access(dp, VEXEC, cred);
 
-      const slash = rest.indexOf('/');
-      const name = slash < 0 ? rest : rest.slice(0, slash);
-      let after = slash < 0 ? '' : rest.slice(slash);
-      let last = isOnlySlashes(after);
+      const slash = rest.indexOf('/', pos);
+      const name = slash < 0 ? (pos === 0 ? rest : rest.slice(pos)) : rest.slice(pos, slash);
+      /** Where the rest after this component starts (its slashes included). */
+      let after = slash < 0 ? rest.length : slash;
+      let last = isOnlySlashes(rest, after);
       if (name.length * 3 > NAME_MAX && bytelen(name) > NAME_MAX) throw errno('ENAMETOOLONG', `component '${name.slice(0, 32)}…' is ${bytelen(name)} bytes (limit ${NAME_MAX})`);
 
       let vp: Vnode | null = null;
@@ -119,12 +124,12 @@ export function namei(vfs: Vfs, p: Proc, path: string, opts: NameiOptions): Name
           for (const hook of vfs.rootLookupHooks) {
             // NetBSD's rumpfs consults keys for LOOKUP and CREATE only; we do for every op, so that
             // unlink, rmdir or rename of a key path meet the key (EBUSY) rather than a missing entry.
-            const hit = hook(rest);
+            const hit = hook(pos === 0 ? rest : rest.slice(pos));
             if (hit) {
               vp = hit.vp;
-              after = rest.slice(hit.consumed);
-              last = isOnlySlashes(after);
-              cname = rest.slice(0, hit.consumed);
+              after = pos + hit.consumed;
+              last = isOnlySlashes(rest, after);
+              cname = rest.slice(pos, after);
               break;
             }
           }
@@ -133,7 +138,7 @@ export function namei(vfs: Vfs, p: Proc, path: string, opts: NameiOptions): Name
         if (!vp) {
           if (!last) throw errno('ENOENT', `no such directory '${name}'`);
           if (opts.op === LOOKUP || opts.op === DELETE) throw errno('ENOENT');
-          const res: NameiResult = { dvp: null, vp: null, name, trailingSlash: after.length > 0 };
+          const res: NameiResult = { dvp: null, vp: null, name, trailingSlash: after < rest.length };
           if (opts.wantParent) {
             res.dvp = dp;
             dp = null as unknown as Vnode;
@@ -149,7 +154,7 @@ export function namei(vfs: Vfs, p: Proc, path: string, opts: NameiOptions): Name
         vp = mroot;
       }
 
-      const trailing = last && after.length > 0;
+      const trailing = last && after < rest.length;
       if (vp.type === VLNK && (!last || opts.follow || trailing)) {
         if (++nlinks > MAXSYMLINKS) {
           vrele(vp);
@@ -162,7 +167,7 @@ export function namei(vfs: Vfs, p: Proc, path: string, opts: NameiOptions): Name
           vrele(vp);
         }
         if (target.length === 0) throw errno('ENOENT', 'symbolic link with an empty target');
-        const next = target + after;
+        const next = target + rest.slice(after);
         if (bytelen(next) >= MAXPATHLEN) throw errno('ENAMETOOLONG', 'symbolic link expansion too long');
         if (target.startsWith('/')) {
           vref(rdir);
@@ -170,6 +175,7 @@ export function namei(vfs: Vfs, p: Proc, path: string, opts: NameiOptions): Name
           dp = rdir;
         }
         rest = next;
+        pos = 0;
         continue;
       }
 
@@ -187,15 +193,16 @@ export function namei(vfs: Vfs, p: Proc, path: string, opts: NameiOptions): Name
       }
       vrele(dp);
       dp = vp;
-      rest = after;
+      pos = after;
     }
   } finally {
     if (dp) vrele(dp);
   }
 }
 
-function isOnlySlashes(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== 0x2f) return false;
+/** Is s[from…] empty or only slashes? */
+function isOnlySlashes(s: string, from: number): boolean {
+  for (let i = from; i < s.length; i++) if (s.charCodeAt(i) !== 0x2f) return false;
   return true;
 }
 
