@@ -101,7 +101,19 @@ async function child(o) {
   const p = k.proc;
   p.mount('ffs', '/mnt', o.log ? MNT_LOG : 0, { fspec: '/dev/ffs0' });
   const r = rng(o.seed);
-  const say = (line) => writeSync(1, `${line}\n`);
+  // The parent reads the pipe as it can; a full pipe (EAGAIN on a non-blocking stdout) is waited out.
+  const say = (line) => {
+    const buf = Buffer.from(`${line}\n`);
+    let off = 0;
+    for (let tries = 0; off < buf.length; ) {
+      try {
+        off += writeSync(1, buf, off);
+      } catch (e) {
+        if (e.code !== 'EAGAIN' || ++tries > 100000) throw e;
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+      }
+    }
+  };
   const dirs = ['/mnt'];
   /** path → file id */
   const files = new Map();
