@@ -1,6 +1,6 @@
 /** fsu fsck and fsu makefs: the FFS package's fsck and makefs on image files (and partitions). */
 import { closeSync, existsSync, ftruncateSync, openSync, statSync } from 'node:fs';
-import { errno } from '@rumpts/librump';
+import { errno, isRumpError } from '@rumpts/librump';
 import { HostFileBlockDevice } from '@rumpts/rumpdev-disk';
 import { fsck, type FsckResult, makefs, type MakefsOptions, type MakefsProgress, makefsSize, type MakefsResult } from '@rumpts/rumpfs-ffs';
 import { hostError } from '@rumpts/etfs';
@@ -25,30 +25,40 @@ export function cmd_fsck(image: string, repair: boolean, log: (line: string) => 
   }
 }
 
-/** makefs: an image of `srcDir`, its size computed (or -s), written in one walk of the tree. */
+/**
+ * makefs: an image of `srcDir`, its size computed (or -s), written in one walk of the tree. A computed
+ * size is an estimate (NetBSD's makefs can run out of space on large trees too, hence its -b/-f
+ * options); when the estimate proves short, fsu grows the image by a quarter and tries again.
+ */
 export function cmd_makefs(image: string, srcDir: string, opts: MakefsOptions, progress?: (p: MakefsProgress) => void): MakefsResult {
   if (!existsSync(srcDir) || !statSync(srcDir).isDirectory()) throw errno('ENOTDIR', 'source is not a directory', { path: srcDir });
   const probed = parseDevpath(image);
   const plan = makefsSize(srcDir, opts);
-  const size = opts.size ?? plan.size;
-  if (probed.want.type === 'none') {
-    let fd = -1;
-    try {
-      fd = openSync(probed.path, 'w+', 0o644);
-      ftruncateSync(fd, size);
-    } catch (e) {
-      throw hostError(e, `create ${probed.path}`);
-    } finally {
-      if (fd >= 0) closeSync(fd);
+  let size = opts.size ?? plan.size;
+  for (let attempt = 0; ; attempt++) {
+    if (probed.want.type === 'none') {
+      let fd = -1;
+      try {
+        fd = openSync(probed.path, 'w+', 0o644);
+        ftruncateSync(fd, size);
+      } catch (e) {
+        throw hostError(e, `create ${probed.path}`);
+      } finally {
+        if (fd >= 0) closeSync(fd);
+      }
     }
-  }
-  const dev = deviceOf(image, false);
-  try {
-    const o: MakefsOptions = { ...opts, plan, size };
-    if (progress) o.progress = progress;
-    return makefs(dev, srcDir, o);
-  } finally {
-    dev.flush();
-    dev.close();
+    const dev = deviceOf(image, false);
+    try {
+      const o: MakefsOptions = { ...opts, plan, size };
+      if (progress) o.progress = progress;
+      return makefs(dev, srcDir, o);
+    } catch (e) {
+      const grow = isRumpError(e) && e.code === 'ENOSPC' && opts.size === undefined && probed.want.type === 'none' && attempt < 4;
+      if (!grow) throw e;
+      size = Math.ceil((size * 1.25) / 65536) * 65536;
+    } finally {
+      dev.flush();
+      dev.close();
+    }
   }
 }
