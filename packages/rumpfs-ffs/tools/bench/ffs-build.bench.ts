@@ -82,11 +82,3 @@ function run(): Promise<BenchResult> {
 }
 
 export default { name: 'ffs-build', description: 'an image of 10,000 files in 100 directories: our makefs vs Debian makefs', run };
-
-if (process.argv[1]?.endsWith('ffs-build.bench.ts')) {
-  const r = await run();
-  for (const row of r.rows) {
-    const ratio = row.reference ? (row.ours.value / row.reference.value).toFixed(2) : '-';
-    console.log(`${row.case}: ours ${row.ours.value.toFixed(3)} ${row.ours.unit}, reference ${row.reference?.value.toFixed(3) ?? '-'} (${row.reference?.label ?? ''}), ratio ${ratio}${row.target ? ` (target ${row.target})` : ''}`);
-  }
-}

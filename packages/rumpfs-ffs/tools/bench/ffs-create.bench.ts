@@ -94,11 +94,3 @@ async function run(): Promise<BenchResult> {
 }
 
 export default { name: 'ffs-create', description: 'creates per second into one directory at 1k/10k/100k entries', run };
-
-if (process.argv[1]?.endsWith('ffs-create.bench.ts')) {
-  const r = await run();
-  for (const row of r.rows) {
-    const ratio = row.reference ? (row.ours.value / row.reference.value).toFixed(2) : '-';
-    console.log(`${row.case}: ours ${row.ours.value.toFixed(0)} ${row.ours.unit}, reference ${row.reference?.value.toFixed(0) ?? '-'} (${row.reference?.label ?? ''}), ratio ${ratio}${row.target ? ` (target ${row.target})` : ''}`);
-  }
-}

@@ -91,11 +91,3 @@ async function run(): Promise<BenchResult> {
 }
 
 export default { name: 'ffs-log', description: 'creates and unlinks per second with and without the WAPBL log', run };
-
-if (process.argv[1]?.endsWith('ffs-log.bench.ts')) {
-  const r = await run();
-  for (const row of r.rows) {
-    const ratio = row.reference ? (row.ours.value / row.reference.value).toFixed(2) : '-';
-    console.log(`${row.case}: ours ${row.ours.value.toFixed(0)} ${row.ours.unit}, reference ${row.reference?.value.toFixed(0) ?? '-'} (${row.reference?.label ?? ''}), ratio ${ratio}${row.target ? ` (target ${row.target})` : ''}`);
-  }
-}

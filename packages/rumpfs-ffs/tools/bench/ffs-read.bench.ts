@@ -85,11 +85,3 @@ async function run(): Promise<BenchResult> {
 }
 
 export default { name: 'ffs-read', description: 'sequential read of a 512 MiB file from a UFS2 image', run };
-
-if (process.argv[1]?.endsWith('ffs-read.bench.ts')) {
-  const r = await run();
-  for (const row of r.rows) {
-    const ratio = row.reference ? (row.ours.value / row.reference.value).toFixed(2) : '-';
-    console.log(`${row.case}: ours ${row.ours.value.toFixed(0)} ${row.ours.unit}, reference ${row.reference?.value.toFixed(0) ?? '-'} (${row.reference?.label ?? ''}), ratio ${ratio}${row.target ? ` (target ${row.target})` : ''}`);
-  }
-}
