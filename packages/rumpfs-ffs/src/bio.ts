@@ -78,6 +78,35 @@ export function bwriteDirect(dev: BlockDevice, src: Uint8Array, off: number): vo
   }
 }
 
+/** A device that writes bytes followed by zeros in one step (makefs's staging device). */
+export interface PaddedWriteDevice extends BlockDevice {
+  /** Write `src` at `off`, then zeros up to `len` bytes in all (len: whole sectors). */
+  writePadded(src: Uint8Array, off: number, len: number): void;
+}
+
+let scratch = new Uint8Array(0);
+
+/**
+ * Write a fresh block of `len` bytes at `off`: `src` at `boff` inside it, zeros around. Through the
+ * device's writePadded when it has one, else from a reusable scratch block (no allocation per small
+ * file; devices copy what they are given).
+ */
+export function bwriteFresh(dev: BlockDevice, src: Uint8Array, boff: number, off: number, len: number): void {
+  if (boff === 0 && 'writePadded' in dev) {
+    if (!Number.isSafeInteger(off) || off < 0 || off + len > dev.size) {
+      throw errno('EIO', `ffs: write of ${len} bytes at byte ${off} lies outside the device (${dev.size} bytes)`);
+    }
+    (dev as PaddedWriteDevice).writePadded(src, off, len);
+    return;
+  }
+  if (scratch.length < len) scratch = new Uint8Array(Math.max(len, 65536));
+  const b = scratch.subarray(0, len);
+  b.fill(0, 0, boff);
+  b.set(src, boff);
+  b.fill(0, boff + src.length, len);
+  bwriteDirect(dev, b, off);
+}
+
 /**
  * Write `src` at any byte offset: whole sectors go straight out, a partial first or last sector is
  * read, patched and written back.

@@ -148,19 +148,30 @@ function mapsearch8(b: Uint8Array, freeoff: number, ndblk: number, first: number
   const want = 1 << allocsiz;
   // The last block may be partial: fragments past ndblk count as used.
   const tailMask = ndblk % 8 === 0 ? 0xff : (1 << (ndblk % 8)) - 1;
-  for (let k = 0; k < nblk; k++) {
-    let h = first + k;
-    if (h >= nblk) h -= nblk;
-    let v = b[freeoff + h] ?? 0;
-    if (h === nblk - 1) v &= tailMask;
-    if ((RUNS[v]! & want) === 0) continue;
-    let run = 0;
-    for (let i = 0; i <= 8; i++) {
-      if (i < 8 && (v & (1 << i)) !== 0) run++;
-      else {
-        if (run === allocsiz) return h * 8 + i - run;
-        run = 0;
+  const dv = new DataView(b.buffer, b.byteOffset + freeoff, nblk);
+  // From `first` to the end, then from the start round to `first`.
+  for (let pass = 0; pass < 2; pass++) {
+    const to = pass === 0 ? nblk : Math.min(first, nblk);
+    let h = pass === 0 ? first : 0;
+    while (h < to) {
+      // Runs of wholly allocated blocks (zero bytes) are skipped eight at a time.
+      if (h + 8 <= to && (dv.getUint32(h) | dv.getUint32(h + 4)) === 0) {
+        h += 8;
+        continue;
       }
+      let v = b[freeoff + h]!;
+      if (h === nblk - 1) v &= tailMask;
+      if ((RUNS[v]! & want) !== 0) {
+        let run = 0;
+        for (let i = 0; i <= 8; i++) {
+          if (i < 8 && (v & (1 << i)) !== 0) run++;
+          else {
+            if (run === allocsiz) return h * 8 + i - run;
+            run = 0;
+          }
+        }
+      }
+      h++;
     }
   }
   return -1;

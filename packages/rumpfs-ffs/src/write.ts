@@ -7,7 +7,7 @@
  */
 import { errno } from '@rumpts/librump';
 import { dataCached, ffs_balloc } from './balloc.js';
-import { bwriteBytes, bwriteDirect } from './bio.js';
+import { bwriteBytes, bwriteDirect, bwriteFresh } from './bio.js';
 import type { Inode } from './inode.js';
 import { maxMappedSize } from './inode.js';
 import { blkoff, blksize, fsbtob, lblkno } from './ondisk/geometry.js';
@@ -59,9 +59,7 @@ export function ffs_write(ip: Inode, buf: Uint8Array, offset: number): number {
       } else {
         flush();
         if (r.fresh) {
-          const b = new Uint8Array(bsz);
-          b.set(src, boff);
-          bwriteDirect(ump.dev, b, dev);
+          bwriteFresh(ump.dev, src, boff, dev, bsz);
         } else {
           bwriteBytes(ump.dev, src, dev + boff);
         }
@@ -83,4 +81,57 @@ export function ffs_write(ip: Inode, buf: Uint8Array, offset: number): number {
   }
   ip.dirty = true;
   return n;
+}
+
+/**
+ * Where the bytes of a fresh regular file go, without the bytes: allocate the blocks of a file of
+ * `size` bytes written whole from offset 0 (as ffs_write would) and report each on-disk run —
+ * `len` file bytes from `fileOff` at device byte `devOff`, in a run of `padded` bytes whose tail
+ * past `len` must read as zeros. Whole blocks that follow each other on disk come as one run.
+ * makefs's I/O thread then reads the host file straight into place. ENOSPC part-way truncates
+ * the file back to empty, as ffs_write does.
+ */
+export function ffs_place(ip: Inode, size: number, put: (fileOff: number, devOff: number, len: number, padded: number) => void): void {
+  if (size === 0) return;
+  const ump = ip.ump;
+  const fs = ump.fs;
+  if (dataCached(ip) || ip.din.size !== 0) throw errno('EINVAL', `ffs_place: inode ${ip.ino} is not an empty regular file`);
+  if (size > maxMappedSize(ump)) throw errno('EFBIG', `ffs: a file of ${size} bytes is past the largest file this file system maps`);
+  let runDev = 0;
+  let runFile = 0;
+  let runLen = 0;
+  try {
+    for (let pos = 0; pos < size; ) {
+      const lbn = lblkno(fs, pos);
+      const chunk = Math.min(fs.bsize, size - pos);
+      const r = ffs_balloc(ip, lbn, chunk);
+      const bsz = blksize(fs, pos + chunk, lbn);
+      const dev = fsbtob(fs, r.addr);
+      if (chunk === fs.bsize && runLen > 0 && runDev + runLen === dev) {
+        runLen += chunk;
+      } else {
+        if (runLen > 0) put(runFile, runDev, runLen, runLen);
+        runDev = dev;
+        runFile = pos;
+        runLen = chunk;
+      }
+      if (chunk !== fs.bsize) {
+        put(runFile, runDev, runLen, bsz);
+        runLen = 0;
+      }
+      pos += chunk;
+      ip.din.size = pos;
+    }
+    if (runLen > 0) put(runFile, runDev, runLen, runLen);
+  } catch (e) {
+    if (ip.din.size !== 0) {
+      try {
+        ffs_truncate(ip, 0);
+      } catch {
+        // The original error is the one to report.
+      }
+    }
+    throw e;
+  }
+  ip.dirty = true;
 }

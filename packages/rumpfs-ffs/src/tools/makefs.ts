@@ -7,7 +7,6 @@
  * placement is NetBSD's.
  */
 import { closeSync, lstatSync, openSync, readSync, readdirSync, readlinkSync, type BigIntStats } from 'node:fs';
-import { join } from 'node:path';
 import { errno, isRumpError } from '@rumpts/librump';
 import { BufCache } from '@rumpts/rumpdev-disk';
 import type { BlockDevice } from '@rumpts/rumpvfs';
@@ -19,9 +18,10 @@ import { type Dinode, emptyDinode } from '../ondisk/dinode.js';
 import { DIRBLKSIZ, UFS_NDADDR, UFS_ROOTINO, dirsiz, fragroundup, fsbtob } from '../ondisk/geometry.js';
 import { ffs_truncate } from '../truncate.js';
 import { Ufsmount } from '../ufsmount.js';
-import { ffs_write } from '../write.js';
+import { ffs_place, ffs_write } from '../write.js';
 import { type NewfsResult, newfs } from './newfs.js';
-import { WriteBehindDevice } from './wbuf.js';
+import { IO_THREAD_MIN_FILES, MakefsIo, isHostBacked } from './iothread.js';
+import { CHUNK, StagingDevice } from './stage.js';
 
 export interface MakefsOptions {
   /** 1 or 2 (makefs -o version). Default 2. */
@@ -52,6 +52,12 @@ export interface MakefsOptions {
   time?: number;
   /** The result of makefsSize for the same srcDir: its scan of the tree is reused (one walk, not two). */
   plan?: MakefsSize;
+  /**
+   * Do host I/O — reading the tree's files, writing a host-file image — on a worker thread while
+   * the image is laid out (default true; used for trees of a few hundred files or more). false
+   * keeps all I/O on the calling thread.
+   */
+  ioThread?: boolean;
   /** Called as entries are written (the fsu CLI draws a bar on a TTY). */
   progress?: (p: MakefsProgress) => void;
 }
@@ -82,15 +88,29 @@ export interface MakefsResult extends NewfsResult {
   /** Entries written (every name but the root), and file bytes. */
   entries: number;
   bytes: number;
+  /** I/O jobs (file reads into the image, image writes) that ran on the I/O thread; 0 without one. */
+  threadJobs: number;
 }
 
-/** One host entry, stat'ed once. */
+/**
+ * One host entry, stat'ed once. Only the fields makefs uses are kept — as small numbers here and
+ * owners, device number and times in the tree's StatTable — since ten thousand BigIntStats kept
+ * alive would cost the garbage collector more than the build itself.
+ */
 interface Node {
   name: string;
   path: string;
-  st: BigIntStats;
+  mode: number;
+  nlink: number;
+  size: number;
+  /** `dev:ino` for a file with several names (to write it once), else null. */
+  link: string | null;
+  /** Row of this entry in the StatTable. */
+  row: number;
   children: Node[] | null;
   target: string | null;
+  /** Number of this file among those whose bytes are copied (see dataFiles), or -1. */
+  data: number;
 }
 
 const S_IFMT = 0o170000;
@@ -99,8 +119,49 @@ const S_IFREG = 0o100000;
 const S_IFLNK = 0o120000;
 const utf8 = new TextEncoder();
 
+/** Owners, device number and times of every entry: a row of STAT_COLS numbers each. */
+const T_UID = 0;
+const T_GID = 1;
+const T_RDEV = 2;
+/** Seconds and nanoseconds of atime, mtime, ctime, birthtime from here on. */
+const T_TIMES = 3;
+const STAT_COLS = 11;
+
+class StatTable {
+  f = new Float64Array(STAT_COLS * 1024);
+  rows = 0;
+
+  add(st: BigIntStats): number {
+    const row = this.rows++;
+    if (this.rows * STAT_COLS > this.f.length) {
+      const g = new Float64Array(this.f.length * 2);
+      g.set(this.f);
+      this.f = g;
+    }
+    const f = this.f;
+    const o = row * STAT_COLS;
+    f[o + T_UID] = Number(st.uid);
+    f[o + T_GID] = Number(st.gid);
+    f[o + T_RDEV] = Number(st.rdev);
+    const times = [st.atimeNs, st.mtimeNs, st.ctimeNs, st.birthtimeNs];
+    for (let i = 0; i < 4; i++) {
+      const ns = times[i]!;
+      f[o + T_TIMES + 2 * i] = Number(ns / 1_000_000_000n);
+      f[o + T_TIMES + 2 * i + 1] = Number(ns % 1_000_000_000n);
+    }
+    return row;
+  }
+}
+
+interface ScanCount {
+  entries: number;
+  bytes: number;
+  seen: Set<string>;
+  stats: StatTable;
+}
+
 /** Read the tree under `dir` (lstat; symlinks are not followed). */
-function scan(path: string, name: string, count: { entries: number; bytes: number; seen: Set<string> }): Node {
+function scan(path: string, name: string, count: ScanCount): Node {
   let st: BigIntStats;
   try {
     st = lstatSync(path, { bigint: true });
@@ -108,31 +169,46 @@ function scan(path: string, name: string, count: { entries: number; bytes: numbe
     throw errno('ENOENT', `makefs: ${path}: ${(e as Error).message}`);
   }
   const mode = Number(st.mode);
-  const node: Node = { name, path, st, children: null, target: null };
+  const nlink = Number(st.nlink);
+  const node: Node = {
+    name, path, mode, nlink, size: Number(st.size), link: nlink > 1 && (mode & S_IFMT) !== S_IFDIR ? `${st.dev}:${st.ino}` : null,
+    row: count.stats.add(st), children: null, target: null, data: -1,
+  };
   if ((mode & S_IFMT) === S_IFDIR) {
-    node.children = [];
-    for (const n of readdirSync(path).sort()) {
-      const b = utf8.encode(n);
-      if (b.length > 255) throw errno('ENAMETOOLONG', `makefs: ${join(path, n)}: name longer than 255 bytes`);
-      node.children.push(scan(join(path, n), n, count));
+    const names = readdirSync(path).sort();
+    const children: Node[] = (node.children = []);
+    const prefix = path.endsWith('/') ? path : `${path}/`;
+    for (const n of names) {
+      // Only a name of more than 85 UTF-16 units can exceed 255 UTF-8 bytes.
+      if (n.length > 85 && Buffer.byteLength(n) > 255) throw errno('ENAMETOOLONG', `makefs: ${prefix}${n}: name longer than 255 bytes`);
+      children.push(scan(prefix + n, n, count));
       count.entries++;
     }
   } else if ((mode & S_IFMT) === S_IFLNK) {
     node.target = readlinkSync(path);
   } else if ((mode & S_IFMT) === S_IFREG) {
     // A file with several names is written once.
-    const key = `${st.dev}:${st.ino}`;
-    if (st.nlink <= 1n || !count.seen.has(key)) count.bytes += Number(st.size);
-    if (st.nlink > 1n) count.seen.add(key);
+    if (node.link === null) count.bytes += node.size;
+    else {
+      if (!count.seen.has(node.link)) count.bytes += node.size;
+      count.seen.add(node.link);
+    }
   }
   return node;
 }
 
-function scanTree(srcDir: string): { root: Node; entries: number; bytes: number } {
-  const count = { entries: 0, bytes: 0, seen: new Set<string>() };
+interface Tree {
+  root: Node;
+  entries: number;
+  bytes: number;
+  stats: StatTable;
+}
+
+function scanTree(srcDir: string): Tree {
+  const count: ScanCount = { entries: 0, bytes: 0, seen: new Set<string>(), stats: new StatTable() };
   const root = scan(srcDir, '', count);
   if (!root.children) throw errno('ENOTDIR', `makefs: ${srcDir} is not a directory`);
-  return { root, entries: count.entries, bytes: count.bytes };
+  return { root, entries: count.entries, bytes: count.bytes, stats: count.stats };
 }
 
 /** Bytes of blocks a file of `size` bytes takes, indirect blocks included (makefs ADDSIZE). */
@@ -156,11 +232,11 @@ function fileBytes(size: number, bsize: number, fsize: number, nindir: number): 
 }
 
 /** Directory size: entries packed into 512-byte chunks as ufs_direnter appends them. */
-function dirBytes(names: readonly string[]): number {
+function dirBytes(children: readonly Node[]): number {
   let chunks = 1;
   let used = dirsiz(1) + dirsiz(2);
-  for (const n of names) {
-    const need = dirsiz(utf8.encode(n).length);
+  for (const c of children) {
+    const need = dirsiz(Buffer.byteLength(c.name));
     if (used + need > DIRBLKSIZ) {
       chunks++;
       used = 0;
@@ -174,22 +250,21 @@ function treeUsage(node: Node, bsize: number, fsize: number, nindir: number, max
   let bytes = 0;
   let inodes = 0;
   const visit = (n: Node): void => {
-    const mode = Number(n.st.mode) & S_IFMT;
+    const mode = n.mode & S_IFMT;
     if (n.children) {
       inodes++;
-      bytes += fileBytes(dirBytes(n.children.map((c) => c.name)), bsize, fsize, nindir);
+      bytes += fileBytes(dirBytes(n.children), bsize, fsize, nindir);
       for (const c of n.children) visit(c);
       return;
     }
-    if (n.st.nlink > 1n) {
-      const key = `${n.st.dev}:${n.st.ino}`;
-      if (seen.has(key)) return;
-      seen.add(key);
+    if (n.link !== null) {
+      if (seen.has(n.link)) return;
+      seen.add(n.link);
     }
     inodes++;
-    if (mode === S_IFREG) bytes += fileBytes(Number(n.st.size), bsize, fsize, nindir);
+    if (mode === S_IFREG) bytes += fileBytes(n.size, bsize, fsize, nindir);
     else if (mode === S_IFLNK) {
-      const len = utf8.encode(n.target ?? '').length;
+      const len = Buffer.byteLength(n.target ?? '');
       if (len >= maxsymlinklen) bytes += fileBytes(len, bsize, fsize, nindir);
     }
   };
@@ -231,13 +306,44 @@ function sizeOf(tree: { root: Node }, o: MakefsOptions): MakefsSize {
 }
 
 /** Scans kept for makefs by the sizes computed from them. */
-const scans = new WeakMap<MakefsSize, { srcDir: string; tree: ReturnType<typeof scanTree> }>();
+const scans = new WeakMap<MakefsSize, { srcDir: string; tree: Tree; io: MakefsIo | null }>();
+
+/** An I/O thread left unused by a makefsSize() whose makefs() never came is stopped after this. */
+const IDLE_IO_MS = 60_000;
+
+/** Start an I/O thread now (before the scan, so its start-up overlaps it) if makefs may use one. */
+function startIo(opts: MakefsOptions): MakefsIo | null {
+  return (opts.ioThread ?? true) ? new MakefsIo() : null;
+}
+
+/** Keep `io` only for a tree with enough files to be worth it. */
+function keepIo(io: MakefsIo | null, tree: Tree): MakefsIo | null {
+  if (io && dataFiles(tree.root).length < IO_THREAD_MIN_FILES) {
+    io.close();
+    return null;
+  }
+  return io;
+}
 
 /** The image size (and inode density) makefs would use for `srcDir` with `opts` (NetBSD makefs's ffs_validate). */
 export function makefsSize(srcDir: string, opts: MakefsOptions = {}): MakefsSize {
-  const tree = scanTree(srcDir);
+  let io = startIo(opts);
+  let tree: Tree;
+  try {
+    tree = scanTree(srcDir);
+  } catch (e) {
+    io?.close();
+    throw e;
+  }
+  io = keepIo(io, tree);
   const s = sizeOf(tree, opts);
-  scans.set(s, { srcDir, tree });
+  scans.set(s, { srcDir, tree, io });
+  if (io) {
+    const idle = io;
+    setTimeout(() => {
+      if (!idle.begun) idle.close();
+    }, IDLE_IO_MS).unref();
+  }
   return s;
 }
 
@@ -249,17 +355,44 @@ interface Build {
   report: ((p: MakefsProgress) => void) | undefined;
   buf: Uint8Array;
   lastReport: number;
+  stage: StagingDevice;
+  stats: StatTable;
+}
+
+/** Number the files whose bytes makefs copies (a regular file with bytes, at its first name) and list their paths. */
+function dataFiles(root: Node): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const visit = (n: Node): void => {
+    for (const c of n.children ?? []) {
+      if (c.children) {
+        visit(c);
+        continue;
+      }
+      if ((c.mode & S_IFMT) !== S_IFREG || c.size === 0) continue;
+      if (c.link !== null) {
+        if (seen.has(c.link)) continue;
+        seen.add(c.link);
+      }
+      c.data = out.length;
+      out.push(c.path);
+    }
+  };
+  visit(root);
+  return out;
 }
 
 /** Host times and owners onto a dinode. */
-function setAttrs(ump: Ufsmount, din: Dinode, st: BigIntStats): void {
-  din.uid = Number(st.uid) >>> 0;
-  din.gid = Number(st.gid) >>> 0;
-  const ts = (ns: bigint): { sec: number; nsec: number } => ({ sec: Number(ns / 1_000_000_000n), nsec: Number(ns % 1_000_000_000n) });
-  din.atime = ts(st.atimeNs);
-  din.mtime = ts(st.mtimeNs);
-  din.ctime = ts(st.ctimeNs);
-  din.birthtime = ump.ufs2 ? ts(st.birthtimeNs) : { sec: 0, nsec: 0 };
+function setAttrs(b: Build, din: Dinode, n: Node): void {
+  const f = b.stats.f;
+  const o = n.row * STAT_COLS;
+  din.uid = f[o + T_UID]! >>> 0;
+  din.gid = f[o + T_GID]! >>> 0;
+  const t = o + T_TIMES;
+  din.atime = { sec: f[t]!, nsec: f[t + 1]! };
+  din.mtime = { sec: f[t + 2]!, nsec: f[t + 3]! };
+  din.ctime = { sec: f[t + 4]!, nsec: f[t + 5]! };
+  din.birthtime = b.ump.ufs2 ? { sec: f[t + 6]!, nsec: f[t + 7]! } : { sec: 0, nsec: 0 };
 }
 
 function newInode(b: Build, parent: Inode, mode: number, nlink: number): Inode {
@@ -277,8 +410,15 @@ function newInode(b: Build, parent: Inode, mode: number, nlink: number): Inode {
 
 /** Copy a host file into `ip`, a buffer at a time. */
 function copyData(b: Build, ip: Inode, n: Node): void {
-  const size = Number(n.st.size);
+  const size = n.size;
   if (size === 0) return;
+  const stage = b.stage;
+  if (stage.stagesHost && n.data >= 0) {
+    // The I/O thread reads the file straight into its place in the image.
+    ffs_place(ip, size, (fileOff, devOff, len, padded) => stage.stageHost(n.data, fileOff, devOff, len, padded));
+    b.progress.bytes += size;
+    return;
+  }
   let fd: number;
   try {
     fd = openSync(n.path, 'r');
@@ -319,13 +459,13 @@ function fillDir(b: Build, dp: Inode, n: Node): void {
   const ump = b.ump;
   const fs = ump.fs;
   for (const c of n.children ?? []) {
-    const mode = Number(c.st.mode);
+    const mode = c.mode;
     const fmt = mode & S_IFMT;
     const dt = fmt >>> 12;
     try {
       if (c.children) {
         const ip = newInode(b, dp, S_IFDIR | (mode & 0o7777), 2);
-        setAttrs(ump, ip.din, c.st);
+        setAttrs(b, ip.din, c);
         const r = ffs_balloc(ip, 0, DIRBLKSIZ);
         const bp = ump.bio.getblk(fsbtob(fs, r.addr), fragroundup(fs, DIRBLKSIZ));
         bp.data.fill(0);
@@ -336,13 +476,13 @@ function fillDir(b: Build, dp: Inode, n: Node): void {
         dp.din.nlink++;
         tick(b);
         fillDir(b, ip, c);
-        setAttrs(ump, ip.din, c.st);
+        setAttrs(b, ip.din, c);
         ip.dirty = true;
         ffs_update(ip);
         ip.dirhash = null;
         continue;
       }
-      const key = c.st.nlink > 1n ? `${c.st.dev}:${c.st.ino}` : null;
+      const key = c.link;
       const prior = key ? b.links.get(key) : undefined;
       if (prior) {
         ffs_direnter(dp, c.name, prior.ino, dt);
@@ -365,12 +505,12 @@ function fillDir(b: Build, dp: Inode, n: Node): void {
         }
       } else if (fmt === 0o020000 || fmt === 0o060000) {
         // di_rdev = di_db[0], NetBSD's dev_t (major << 8 | minor, wider parts above).
-        const rdev = Number(c.st.rdev);
+        const rdev = b.stats.f[c.row * STAT_COLS + T_RDEV]!;
         const maj = Math.floor(rdev / 256) & 0xfff;
         const min = (rdev & 0xff) | ((rdev >>> 12) & 0xfff00);
         ip.din.db[0] = (((maj << 8) & 0xfff00) | ((min << 12) & 0xfff00000) | (min & 0xff)) >>> 0;
       }
-      setAttrs(ump, ip.din, c.st);
+      setAttrs(b, ip.din, c);
       ffs_direnter(dp, c.name, ip.ino, dt);
       ffs_update(ip);
       if (key) b.links.set(key, ip);
@@ -388,7 +528,39 @@ function fillDir(b: Build, dp: Inode, n: Node): void {
  */
 export function makefs(dev: BlockDevice, srcDir: string, opts: MakefsOptions = {}): MakefsResult {
   const planned = opts.plan ? scans.get(opts.plan) : undefined;
-  const tree = planned && planned.srcDir === srcDir ? planned.tree : scanTree(srcDir);
+  let io: MakefsIo | null = null;
+  let tree: Tree;
+  if (planned && planned.srcDir === srcDir) {
+    tree = planned.tree;
+    // The plan's I/O thread serves one build.
+    if (planned.io && !planned.io.begun) io = planned.io;
+    planned.io = null;
+  } else {
+    io = startIo(opts);
+    try {
+      tree = scanTree(srcDir);
+    } catch (e) {
+      io?.close();
+      throw e;
+    }
+  }
+  try {
+    // Host files are read, and the image written, on the I/O thread while the file system is
+    // built; a few files, or an image that is not a host file, are not worth it.
+    const files = dataFiles(tree.root);
+    if (io && (files.length < IO_THREAD_MIN_FILES || !isHostBacked(dev) || dev.readonly || dev.secsize < 512 || CHUNK % dev.secsize !== 0)) {
+      io.close();
+      io = null;
+    }
+    if (io && isHostBacked(dev)) io.begin(files, dev);
+    return build(dev, srcDir, tree, opts, io);
+  } finally {
+    io?.close();
+  }
+}
+
+
+function build(dev: BlockDevice, srcDir: string, tree: Tree, opts: MakefsOptions, io: MakefsIo | null): MakefsResult {
   const g = geometry(opts);
   let size = opts.size;
   let density = opts.density;
@@ -401,13 +573,14 @@ export function makefs(dev: BlockDevice, srcDir: string, opts: MakefsOptions = {
     density = Math.max(512, Math.floor(size / Math.max(1, sizeOf(tree, opts).inodes)));
   }
   const time = opts.time ?? Math.floor(Date.now() / 1000);
-  const nf = newfs(dev, {
+  // Everything, newfs's metadata included, is gathered into large device writes. Like NetBSD's
+  // makefs, the image is not synced to stable storage: the caller flushes the device if it must.
+  const wdev = new StagingDevice(dev, { hostSync: false, ...(io ? { store: io } : {}) });
+  const nf = newfs(wdev, {
     version: g.version, endian: opts.endian ?? 'le', size, bsize: g.bsize, fsize: g.fsize, density, minfree: opts.minfree ?? 5,
     volname: opts.volname ?? '', time,
   });
   const cache = new BufCache({ maxbytes: 256 * 1024 * 1024 });
-  // File data of consecutive files lands back to back: gather it into large device writes.
-  const wdev = new WriteBehindDevice(dev);
   const ump = Ufsmount.open(wdev, cache);
   ump.loadCs();
   ump.ronly = false;
@@ -423,19 +596,19 @@ export function makefs(dev: BlockDevice, srcDir: string, opts: MakefsOptions = {
   ffs_update(lf);
   ffs_vfree(ump, 3, true);
   const b: Build = {
-    ump, time, links: new Map(), buf: new Uint8Array(1 << 20), lastReport: 0, report: opts.progress,
+    ump, time, links: new Map(), buf: new Uint8Array(1 << 20), lastReport: 0, report: opts.progress, stage: wdev, stats: tree.stats,
     progress: { entries: 0, totalEntries: tree.entries, bytes: 0, totalBytes: tree.bytes },
   };
   fillDir(b, root, tree.root);
-  setAttrs(ump, root.din, tree.root.st);
-  root.din.mode = S_IFDIR | (Number(tree.root.st.mode) & 0o7777);
+  setAttrs(b, root.din, tree.root);
+  root.din.mode = S_IFDIR | (tree.root.mode & 0o7777);
   root.dirty = true;
   ffs_update(root);
   ump.fs.time = time;
   ump.sbupdate();
   cache.flush(wdev);
   cache.invalidate(wdev);
-  wdev.flush();
+  wdev.drain();
   if (b.report && b.progress.entries === 0) b.report({ ...b.progress });
-  return { ...nf, entries: b.progress.entries, bytes: b.progress.bytes };
+  return { ...nf, entries: b.progress.entries, bytes: b.progress.bytes, threadJobs: io?.threadJobs ?? 0 };
 }

@@ -13,7 +13,7 @@ import { O_CREAT, O_WRONLY, S_IFBLK, rump_init } from '@rumpts/librump';
 import * as rumpvfs from '@rumpts/rumpvfs';
 import { devswOf, makedev } from '@rumpts/rumpvfs';
 import { HostFileBlockDevice } from '@rumpts/rumpdev-disk';
-import * as ffs from '../../src/index.js';
+import * as ffs from '@rumpts/rumpfs-ffs';
 
 interface Figure {
   value: number;

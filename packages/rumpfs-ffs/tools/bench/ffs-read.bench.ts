@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { MNT_RDONLY, O_RDONLY, S_IFBLK, rump_init } from '@rumpts/librump';
 import * as rumpvfs from '@rumpts/rumpvfs';
 import { devswOf, makedev } from '@rumpts/rumpvfs';
-import * as ffs from '../../src/index.js';
+import * as ffs from '@rumpts/rumpfs-ffs';
 import { FileBlockDevice } from '../../test/helpers.js';
 
 interface Figure {

@@ -1,0 +1,147 @@
+/**
+ * makefs's host I/O machinery: the staging device (gathered image writes) and the I/O thread
+ * (host files read straight into the image, image written behind). Images built with the thread
+ * and without are both checked by our fsck and, when present, sleuthkit (verify_ffs_image.sh).
+ */
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isRumpError } from '@rumpts/librump';
+import { HostFileBlockDevice, MemoryBlockDevice } from '@rumpts/rumpdev-disk';
+import { makefs, makefsSize, type MakefsOptions } from '../src/index.js';
+import { StagingDevice } from '../src/tools/stage.js';
+import { runFsck } from './fsckhelpers.js';
+import { pattern, tempDir, writeTree } from './helpers.js';
+import { HAVE_TSK } from './rwhelpers.js';
+
+const VERIFY = resolve(import.meta.dirname, '../../../../shared/tools/verify_ffs_image.sh');
+const HAVE_VERIFY = existsSync(VERIFY) && HAVE_TSK;
+const MiB = 1024 * 1024;
+
+/** A seeded LCG, so a failure can be replayed. */
+function lcg(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => (x = (Math.imul(x, 1103515245) + 12345) >>> 0);
+}
+
+describe('StagingDevice', () => {
+  it('reads back every write, keeps what it never wrote, and writes it all out (seeded)', () => {
+    for (const seed of [1, 7, 42]) {
+      const size = 6 * MiB;
+      const dev = new MemoryBlockDevice(size);
+      const before = pattern(`old${seed}`, size);
+      dev.write(before, 0);
+      const model = Uint8Array.from(before);
+      // Two chunks resident: most writes evict, and many land in a chunk written before.
+      const st = new StagingDevice(dev, { maxBytes: 2 * MiB, hostSync: false });
+      const rnd = lcg(seed);
+      for (let i = 0; i < 400; i++) {
+        const off = (rnd() % (size / 512 - 40)) * 512;
+        const len = (1 + (rnd() % 32)) * 512;
+        const data = pattern(`w${seed}.${i}`, len);
+        if (i % 3 === 0) {
+          // A fresh fragment: some bytes, then zeros to the end of the run.
+          const used = 1 + (rnd() % len);
+          st.writePadded(data.subarray(0, used), off, len);
+          model.set(data.subarray(0, used), off);
+          model.fill(0, off + used, off + len);
+        } else {
+          st.write(data, off);
+          model.set(data, off);
+        }
+        if (i % 50 === 0) {
+          const r = new Uint8Array(64 * 512);
+          const at = (rnd() % (size / 512 - 64)) * 512;
+          st.read(r, at);
+          expect(Buffer.compare(r, model.subarray(at, at + r.length)), `seed ${seed} read at ${at}`).toBe(0);
+        }
+      }
+      st.drain();
+      const out = new Uint8Array(size);
+      dev.read(out, 0);
+      expect(Buffer.compare(out, model), `seed ${seed}`).toBe(0);
+    }
+  });
+});
+
+function build(src: string, img: string, o: MakefsOptions): ReturnType<typeof makefs> {
+  const plan = makefsSize(src, o);
+  const fd = openSync(img, 'w');
+  ftruncateSync(fd, plan.size);
+  closeSync(fd);
+  const dev = new HostFileBlockDevice(img);
+  try {
+    return makefs(dev, src, { ...o, plan });
+  } finally {
+    dev.close();
+  }
+}
+
+/** The usual tree plus 300 small files (enough for the I/O thread) and a 3 MiB file (several chunks). */
+function bigTree(root: string): void {
+  writeTree(root, { bsize: 8192, big: false, bigdir: 50 });
+  mkdirSync(join(root, 'many'));
+  for (let i = 0; i < 300; i++) writeFileSync(join(root, 'many', `f${i}`), pattern(`many${i}`, (i * 977) % 9000));
+  writeFileSync(join(root, 'many', 'three-mib'), pattern('three', 3 * MiB + 123));
+}
+
+describe('makefs I/O thread', () => {
+  for (const ioThread of [true, false]) {
+    it(`${ioThread ? 'with' : 'without'} the thread: fsck-clean, and the readers see exactly the tree`, () => {
+      const t = tempDir(`mkio${ioThread}`);
+      try {
+        const src = join(t.path, 'src');
+        mkdirSync(src);
+        bigTree(src);
+        const img = join(t.path, 'img');
+        const r = build(src, img, { version: 2, ioThread });
+        if (ioThread) expect(r.threadJobs).toBeGreaterThan(300);
+        else expect(r.threadJobs).toBe(0);
+        expect(runFsck(img, false).problems.map((p) => p.message)).toEqual([]);
+        if (HAVE_VERIFY) {
+          const v = spawnSync(VERIFY, [img, src], { encoding: 'utf8', env: { ...process.env, READERS: 'tsk' }, timeout: 300_000 });
+          expect(v.status, v.stderr).toBe(0);
+        }
+      } finally {
+        t.cleanup();
+      }
+    }, 300_000);
+  }
+
+  it('a file gone or shrunk after the scan is a clear EIO naming it, not a hang', () => {
+    const t = tempDir('mkiogone');
+    try {
+      const src = join(t.path, 'src');
+      mkdirSync(src);
+      bigTree(src);
+      for (const [name, change] of [
+        ['f200', (p: string) => rmSync(p)],
+        ['f201', (p: string) => truncateSync(p, 10)],
+      ] as const) {
+        const o = { version: 2 as const };
+        const plan = makefsSize(src, o);
+        change(join(src, 'many', name));
+        const img = join(t.path, `img-${name}`);
+        const fd = openSync(img, 'w');
+        ftruncateSync(fd, plan.size);
+        closeSync(fd);
+        const dev = new HostFileBlockDevice(img);
+        let err: unknown = null;
+        try {
+          makefs(dev, src, { ...o, plan });
+        } catch (e) {
+          err = e;
+        } finally {
+          dev.close();
+        }
+        expect(isRumpError(err) && err.code).toBe('EIO');
+        expect((err as Error).message).toContain(join('many', name));
+        // Put it back for the next case.
+        writeFileSync(join(src, 'many', name), pattern(name, 5000));
+      }
+    } finally {
+      t.cleanup();
+    }
+  }, 120_000);
+});
