@@ -138,8 +138,11 @@ export function bwriteBytes(dev: BlockDevice, src: Uint8Array, off: number): voi
 export interface FfsBioLog {
   /** A buffer of `bytes` became dirty (the transaction grows). */
   dirtied(bytes: number): void;
-  /** The metadata block at byte `off` (`len` bytes; 0 if unknown) was freed. */
-  revoke(off: number, len: number): void;
+  /**
+   * The metadata block at byte `off` (`len` bytes; 0 if unknown) was freed — all of it but the
+   * first `keep` bytes (a directory's fragment tail given back: its head is still in use).
+   */
+  revoke(off: number, len: number, keep?: number): void;
 }
 
 export class FfsBio {
@@ -186,9 +189,9 @@ export class FfsBio {
   }
 
   /** Forget a cached block that was freed, so it never overwrites the block's next owner. */
-  invalidate(off: number): void {
+  invalidate(off: number, keep = 0): void {
     const bp = this.cache.incore(this.dev, off / DEV_BSIZE);
-    this.log?.revoke(off, bp?.bcount ?? 0);
+    this.log?.revoke(off, bp?.bcount ?? 0, keep);
     if (!bp) return;
     this.cache.brelse(this.cache.getblk(this.dev, bp.blkno, bp.bcount), BC_INVAL);
   }

@@ -68,6 +68,27 @@ export class Dirhash {
     else this.#tail[b] = p;
   }
 
+  /**
+   * ufsdirhash_enduseful: the byte offset just past the last chunk holding an entry (chunk 0,
+   * with "." and "..", always does).
+   */
+  endUseful(): number {
+    let c = this.chunkFree.length;
+    while (c > 1 && this.chunkFree[c - 1] === DIRBLKSIZ) c--;
+    return c * DIRBLKSIZ;
+  }
+
+  /** Forget the chunks from `nchunks` on (the directory was truncated). */
+  truncate(nchunks: number): void {
+    while (this.chunkFree.length > nchunks) {
+      const c = this.chunkFree.length - 1;
+      this.#unlink(c, (this.chunkFree[c] as number) >> 2);
+      this.chunkFree.pop();
+      this.#next.pop();
+      this.#prev.pop();
+    }
+  }
+
   /** A chunk with at least `need` bytes of room (the oldest of the tightest fit), or -1. */
   findRoom(need: number): number {
     for (let b = (need + 3) >> 2; b < NBUCKET; b++) {

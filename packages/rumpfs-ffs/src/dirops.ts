@@ -9,8 +9,9 @@ import { errno } from '@rumpts/librump';
 import type { Buf } from '@rumpts/rumpdev-disk';
 import { ffs_balloc } from './balloc.js';
 import { ffs_bmap } from './bmap.js';
-import { chunkRoom, dirhashOf } from './dirhash.js';
-import type { Inode } from './inode.js';
+import { type Dirhash, chunkRoom, dirhashOf } from './dirhash.js';
+import { ffs_truncate } from './truncate.js';
+import { type Inode, ffs_update } from './inode.js';
 import { direntIno, direntNamlen, direntReclen, encodeDirect, encodeDirectName, nameLength } from './ondisk/direct.js';
 import { DIRBLKSIZ, blkoff, blksize, dirsiz, fsbtob, lblkno } from './ondisk/geometry.js';
 
@@ -65,10 +66,38 @@ export function ffs_direnter(dp: Inode, name: string, ino: number, type: number)
     ump.bio.bdwrite(bp);
     dp.din.size = off + DIRBLKSIZ;
     dp.dirty = true;
+    // The new size goes to the inode block with the entry's block, so whatever writes the buffers
+    // back (an fsync of the new file, the syncer) makes the name reachable (ufs_direnter's
+    // UPDATE_DIROP).
+    ffs_update(dp);
     h.names.set(name, off, ino);
     h.setFree(off / DIRBLKSIZ, DIRBLKSIZ - need);
     return;
   }
+  enterInChunk(dp, h, c, name, namlen, need, ino, dtype);
+  shrinkDir(dp, h);
+}
+
+/**
+ * The trailing chunks left empty by removals go when an entry is added, as ufs_direnter truncates
+ * a directory to ulr_endoff (ufsdirhash_enduseful): directories shrink again. Without the log the
+ * directory's inode goes to disk before its freed blocks can be reused (ffs_truncate's
+ * UPDATE_WAIT): were a crash to find the old inode pointing at a block since given to a file, fsck
+ * would take that file's bytes for directory entries. Under the log, frees wait for the commit.
+ */
+function shrinkDir(dp: Inode, h: Dirhash): void {
+  const end = h.endUseful();
+  if (end >= dp.din.size) return;
+  ffs_truncate(dp, end);
+  h.truncate(end / DIRBLKSIZ);
+  if (!dp.ump.wapbl) ffs_update(dp, true);
+}
+
+/** Put the entry into chunk `c`, which the dirhash says has room. */
+function enterInChunk(dp: Inode, h: Dirhash, c: number, name: string, namlen: number, need: number, ino: number, dtype: number): void {
+  const ump = dp.ump;
+  const le = ump.le;
+  const newfmt = ump.dtype;
   const coff = c * DIRBLKSIZ;
   const bp = dirblk(dp, coff);
   const at = blkoff(ump.fs, coff);

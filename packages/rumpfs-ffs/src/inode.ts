@@ -83,9 +83,13 @@ export function readDinode(ump: Ufsmount, ino: number): Dinode {
   }
 }
 
-/** ffs_update: write the in-core dinode into its inode block (a delayed write). */
-export function ffs_update(ip: Inode): void {
-  if (!ip.dirty) return;
+/**
+ * ffs_update: write the in-core dinode into its inode block — a delayed write, or with `wait` a
+ * write to the device now (UPDATE_WAIT: what must be on disk before blocks it no longer points to
+ * are freed and reused, as ffs_truncate needs on a mount without the log).
+ */
+export function ffs_update(ip: Inode, wait = false): void {
+  if (!ip.dirty && !wait) return;
   const ump = ip.ump;
   const fs = ump.fs;
   const size = dinodeSize(fs);
@@ -98,7 +102,8 @@ export function ffs_update(ip: Inode): void {
   const inline = ip.isShortLink();
   if (ump.ufs2) encodeDinode2At(ip.din, bp.data, bp.view(), o, ump.le, inline);
   else encodeDinode1At(ip.din, bp.data, bp.view(), o, ump.le, ump.oldids, inline);
-  ump.bio.bdwrite(bp);
+  if (wait) ump.bio.bwrite(bp);
+  else ump.bio.bdwrite(bp);
   ip.dirty = false;
 }
 

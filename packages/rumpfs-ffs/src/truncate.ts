@@ -132,7 +132,8 @@ export function ffs_truncate(ip: Inode, length: number): void {
       const addr = din.db[lbn] ?? 0;
       const nsz = fragroundup(fs, boff);
       if (addr !== 0 && nsz < obsz) {
-        if (cached) ump.bio.invalidate(fsbtob(fs, addr));
+        // The old buffer (written above) is dropped; only the freed tail's logged copies go.
+        if (cached) ump.bio.invalidate(fsbtob(fs, addr), nsz);
         ffs_blkfree(ump, addr + numfrags(fs, nsz), obsz - nsz);
         din.blocks = Math.max(0, din.blocks - (obsz - nsz) / 512);
       }

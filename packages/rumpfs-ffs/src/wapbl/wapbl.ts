@@ -120,16 +120,20 @@ export class Wapbl {
     this.#dirtied += bytes;
   }
 
-  /** A metadata block at byte `off`, `len` bytes, was freed: its logged copies must not be replayed. */
-  revoke(off: number, len: number): void {
+  /**
+   * A metadata block at byte `off`, `len` bytes, was freed (past its first `keep` bytes): its
+   * logged copies must not be replayed.
+   */
+  revoke(off: number, len: number, keep = 0): void {
     const ss = this.raw.secsize;
-    if (off % ss !== 0) return;
+    if (off % ss !== 0 || keep % ss !== 0) return;
     const first = off / ss;
     // Not cached: the buffer may have gone to the transaction already; its write gives the extent.
     const n = len > 0 ? Math.ceil(len / ss) : this.dev.extentAt(first);
-    if (n === 0) return;
-    this.dev.drop(first, n);
-    for (let i = 0; i < n; i++) this.#revoked.add(first + i);
+    const k = keep / ss;
+    if (n <= k) return;
+    this.dev.drop(first + k, n - k);
+    for (let i = k; i < n; i++) this.#revoked.add(first + i);
   }
 
   #tooBig(): boolean {
