@@ -15,7 +15,8 @@
 //             another file's); after unmount fsck -n is clean. --place: the log at the end of the
 //             partition, in the file system (an SF_LOG inode), or alternating (mixed, the default).
 //   --nolog:  fsck -n (counts the images that need repair); fsck -y; fsck -n is clean; the tree walks;
-//             every file fsynced and not changed since reads back intact.
+//             every file fsynced and not changed since reads back intact; every file holds bytes some
+//             write gave it (a block is freed only once no inode on disk points to it).
 // Needs the packages built (pnpm build). Exit status 0 when every point passed.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -356,10 +357,10 @@ function readAll(p, path) {
  * The file checks on the walked tree.
  *   Every fsynced file not removed since must be there under a name it had since, holding its
  *   fsynced content or one written later (not fsynced). Without the log only files unchanged since
- *   their fsync are held to this (FFS without a log may hand a block freed before the crash to
- *   another file).
- *   With the log, every regular file must hold content some write gave that inode: never another
- *   file's bytes (blocks freed in a transaction are not reused before it commits).
+ *   their fsync are held to this (their later, unsynced changes may be half on disk).
+ *   Every regular file must hold content some write gave that inode: never another file's bytes.
+ *   With the log, blocks freed in a transaction are not reused before it commits; without it,
+ *   ffs_truncate writes the inode (and trimmed indirect blocks) before it frees their blocks.
  */
 function checkFiles(model, found, o, fail) {
   const counts = { fsynced: 0, changed: 0 };
@@ -375,11 +376,9 @@ function checkFiles(model, found, o, fail) {
     else if (!f.sinceF.has(got.hash)) fail(`fsynced file ${id} (inode ${f.ino}, ${got.paths[0]}): content ${got.hash.slice(0, 12)} is neither its fsynced one (${f.fsynced.slice(0, 12)}) nor a later one`);
     else if (!got.paths.some((x) => f.paths.has(x))) fail(`fsynced file ${id} (inode ${f.ino}) found as ${got.paths.join(', ')}, not as ${names}`);
   }
-  if (o.log) {
-    for (const [ino, got] of found) {
-      if (got.hash === EMPTY || model.pending.has(got.hash) || model.inoHashes.get(ino)?.has(got.hash)) continue;
-      fail(`${got.paths[0]} (inode ${ino}) holds bytes no write to that file gave it (${got.hash.slice(0, 12)})`);
-    }
+  for (const [ino, got] of found) {
+    if (got.hash === EMPTY || model.pending.has(got.hash) || model.inoHashes.get(ino)?.has(got.hash)) continue;
+    fail(`${got.paths[0]} (inode ${ino}) holds bytes no write to that file gave it (${got.hash.slice(0, 12)})`);
   }
   return counts;
 }

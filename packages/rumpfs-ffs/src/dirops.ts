@@ -80,17 +80,16 @@ export function ffs_direnter(dp: Inode, name: string, ino: number, type: number)
 
 /**
  * The trailing chunks left empty by removals go when an entry is added, as ufs_direnter truncates
- * a directory to ulr_endoff (ufsdirhash_enduseful): directories shrink again. Without the log the
- * directory's inode goes to disk before its freed blocks can be reused (ffs_truncate's
- * UPDATE_WAIT): were a crash to find the old inode pointing at a block since given to a file, fsck
- * would take that file's bytes for directory entries. Under the log, frees wait for the commit.
+ * a directory to ulr_endoff (ufsdirhash_enduseful): directories shrink again. ffs_truncate puts the
+ * inode on disk before the freed blocks can be reused (without the log): were a crash to find the
+ * old inode pointing at a block since given to a file, fsck would read that file's bytes as
+ * directory entries.
  */
 function shrinkDir(dp: Inode, h: Dirhash): void {
   const end = h.endUseful();
   if (end >= dp.din.size) return;
   ffs_truncate(dp, end);
   h.truncate(end / DIRBLKSIZ);
-  if (!dp.ump.wapbl) ffs_update(dp, true);
 }
 
 /** Put the entry into chunk `c`, which the dirhash says has room. */

@@ -9,14 +9,30 @@ import { ffs_blkfree } from './alloc.js';
 import { dataCached, ffs_balloc, setIndirPtr } from './balloc.js';
 import { bwriteBytes, bwriteDirect } from './bio.js';
 import { ffs_bmap, indirPtr } from './bmap.js';
-import type { Inode } from './inode.js';
+import { type Inode, ffs_update } from './inode.js';
 import { UFS_NDADDR, UFS_NIADDR, blkoff, blksize, fragroundup, fsbtob, lblkno, numfrags } from './ondisk/geometry.js';
 
+/**
+ * One shrink in progress. Without the log, the blocks it frees go back to the maps only after the
+ * inode (and every indirect block it trimmed) is on disk: a block that a crash could find still
+ * pointed to must not have been given to another file (ffs_truncate's UPDATE_WAIT and its
+ * synchronous ffs_indirtrunc writes on a mount that is not async). Under the log, frees already
+ * wait for the commit.
+ */
+interface Shrink {
+  ip: Inode;
+  /** Write trimmed metadata now (no log). */
+  sync: boolean;
+  /** [block, bytes] to free once the inode is written. */
+  frees: [number, number][];
+}
+
 /** Free `size` bytes at `bno` that belonged to `ip` (a cached metadata block is dropped first). */
-function freeblk(ip: Inode, bno: number, size: number, cached: boolean): void {
+function freeblk(t: Shrink, bno: number, size: number, cached: boolean): void {
+  const ip = t.ip;
   const ump = ip.ump;
   if (cached) ump.bio.invalidate(fsbtob(ump.fs, bno));
-  ffs_blkfree(ump, bno, size);
+  t.frees.push([bno, size]);
   ip.din.blocks = Math.max(0, ip.din.blocks - size / 512);
 }
 
@@ -24,7 +40,8 @@ function freeblk(ip: Inode, bno: number, size: number, cached: boolean): void {
  * ffs_indirtrunc: in the indirect block `bn` of `level` (0 points at data), free everything mapping
  * logical blocks past `lastbn` (relative to this block; -1 = everything).
  */
-function indirtrunc(ip: Inode, bn: number, lastbn: number, level: number, depthGuard: number): void {
+function indirtrunc(t: Shrink, bn: number, lastbn: number, level: number, depthGuard: number): void {
+  const ip = t.ip;
   const ump = ip.ump;
   const fs = ump.fs;
   if (depthGuard > UFS_NIADDR) throw errno('EIO', `ffs: inode ${ip.ino}: indirect blocks nest too deep`);
@@ -38,7 +55,8 @@ function indirtrunc(ip: Inode, bn: number, lastbn: number, level: number, depthG
   for (let i = 0; i < fs.nindir; i++) ptrs.push(indirPtr(ip, dv, i));
   if (lastbn >= 0) {
     for (let i = last + 1; i < fs.nindir; i++) setIndirPtr(ip, dv, i, 0);
-    ump.bio.bdwrite(bp);
+    if (t.sync) ump.bio.bwrite(bp);
+    else ump.bio.bdwrite(bp);
   } else {
     ump.bio.brelse(bp);
   }
@@ -47,15 +65,15 @@ function indirtrunc(ip: Inode, bn: number, lastbn: number, level: number, depthG
     const nb = ptrs[i] ?? 0;
     if (nb === 0) continue;
     if (level > 0) {
-      indirtrunc(ip, nb, -1, level - 1, depthGuard + 1);
-      freeblk(ip, nb, fs.bsize, true);
+      indirtrunc(t, nb, -1, level - 1, depthGuard + 1);
+      freeblk(t, nb, fs.bsize, true);
     } else {
-      freeblk(ip, nb, fs.bsize, cached);
+      freeblk(t, nb, fs.bsize, cached);
     }
   }
   if (level > 0 && last >= 0) {
     const nb = ptrs[last] ?? 0;
-    if (nb !== 0) indirtrunc(ip, nb, lastbn % factor, level - 1, depthGuard + 1);
+    if (nb !== 0) indirtrunc(t, nb, lastbn % factor, level - 1, depthGuard + 1);
   }
 }
 
@@ -105,6 +123,18 @@ export function ffs_truncate(ip: Inode, length: number): void {
     ip.dirty = true;
     return;
   }
+  const t: Shrink = { ip, sync: !ump.wapbl, frees: [] };
+  shrink(t, length, osize);
+  if (t.frees.length === 0) return;
+  if (t.sync) ffs_update(ip, true);
+  for (const [bno, size] of t.frees) ffs_blkfree(ump, bno, size);
+}
+
+function shrink(t: Shrink, length: number, osize: number): void {
+  const ip = t.ip;
+  const ump = ip.ump;
+  const fs = ump.fs;
+  const din = ip.din;
   // Shrink. The new last block must exist (as NetBSD's ufs_balloc_range on length - 1 makes sure):
   // only a file's last block may be a fragment run, and its size follows from di_size.
   const cached = dataCached(ip);
@@ -134,7 +164,7 @@ export function ffs_truncate(ip: Inode, length: number): void {
       if (addr !== 0 && nsz < obsz) {
         // The old buffer (written above) is dropped; only the freed tail's logged copies go.
         if (cached) ump.bio.invalidate(fsbtob(fs, addr), nsz);
-        ffs_blkfree(ump, addr + numfrags(fs, nsz), obsz - nsz);
+        t.frees.push([addr + numfrags(fs, nsz), obsz - nsz]);
         din.blocks = Math.max(0, din.blocks - (obsz - nsz) / 512);
       }
     }
@@ -144,7 +174,7 @@ export function ffs_truncate(ip: Inode, length: number): void {
     const nb = din.db[i] ?? 0;
     if (nb === 0) continue;
     din.db[i] = 0;
-    freeblk(ip, nb, blksize(fs, osize, i), cached);
+    freeblk(t, nb, blksize(fs, osize, i), cached);
   }
   const n = fs.nindir;
   const lastiblock = [lastblock - UFS_NDADDR, lastblock - UFS_NDADDR - n, lastblock - UFS_NDADDR - n - n * n];
@@ -152,10 +182,10 @@ export function ffs_truncate(ip: Inode, length: number): void {
     const bn = din.ib[level] ?? 0;
     if (bn === 0) continue;
     const lib = lastiblock[level]!;
-    indirtrunc(ip, bn, lib < 0 ? -1 : lib, level, 0);
+    indirtrunc(t, bn, lib < 0 ? -1 : lib, level, 0);
     if (lib < 0) {
       din.ib[level] = 0;
-      freeblk(ip, bn, fs.bsize, true);
+      freeblk(t, bn, fs.bsize, true);
     }
   }
   ip.invalIndir();

@@ -4,8 +4,9 @@
  * MNT_LOG — half the images with the log at the end of the partition, half with an in-filesystem
  * log file — every image must mount (replaying the log), walk without an error, give back every
  * file fsynced before the kill (its fsynced content, or a later one if it changed since), hold no
- * file with bytes another file wrote, and be fsck-clean; without the log the images need fsck, and
- * fsck -y makes every one clean. `node tools/crash/run.mjs --points 1000` runs more. Uses the built
+ * file with bytes another file wrote, and be fsck-clean; without the log the images need fsck,
+ * fsck -y makes every one clean, and then too no file holds another file's bytes (ffs_truncate
+ * writes the inode before it frees blocks). `node tools/crash/run.mjs --points 1000` runs more. Uses the built
  * packages.
  */
 import { spawnSync } from 'node:child_process';
@@ -44,7 +45,7 @@ describe('crash harness', () => {
     expect(s.inFilesystemLog).toBe(50);
   }, 120_000);
 
-  it(`without the log: the killed images need fsck, and fsck -y brings every one back to clean (seed ${SEED})`, () => {
+  it(`without the log: the killed images need fsck, fsck -y brings every one back to clean, and no file holds another's bytes (seed ${SEED})`, () => {
     const s = harness(['--points', '20', '--jobs', '4', '--nolog']);
     expect(s.failures).toEqual([]);
     expect(s.passed).toBe(20);
