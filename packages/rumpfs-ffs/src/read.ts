@@ -1,14 +1,36 @@
 /**
  * ffs_read: file bytes at an offset. Regular file data comes straight from the device: blocks that
- * are contiguous on disk are coalesced into one device read into the caller's buffer, and holes are
- * zero-filled without touching the disk. Directory and symlink blocks are metadata and come through
- * the buffer cache, so they see delayed writes.
+ * are contiguous on disk are coalesced into one device read into the caller's buffer, small
+ * sequential reads are served from read-ahead windows (readahead.ts), and holes are zero-filled
+ * without touching the disk. Directory and symlink blocks are metadata and come through the buffer
+ * cache, so they see delayed writes.
  */
 import { S_IFMT, S_IFREG } from '@rumpts/librump';
 import { breadInto } from './bio.js';
 import { chkaddr, ffs_bmap } from './bmap.js';
 import { blkoff, blksize, fsbtob, lblkno } from './ondisk/geometry.js';
 import type { Inode } from './inode.js';
+import { RA_MAX, RA_SMALL } from './readahead.js';
+
+/**
+ * Read ahead from logical block `lbn` (at fragment `addr`): the run of the file's blocks that
+ * follow each other on disk, up to RA_MAX bytes, into a window.
+ */
+function readAhead(ip: Inode, lbn: number, addr: number): void {
+  const ump = ip.ump;
+  const fs = ump.fs;
+  const size = ip.size;
+  let len = blksize(fs, size, lbn);
+  for (let l = lbn + 1, want = addr + fs.frag; len + fs.bsize <= RA_MAX && l * fs.bsize < size; l++, want += fs.frag) {
+    if (blksize(fs, size, l - 1) !== fs.bsize || ffs_bmap(ip, l) !== want) break;
+    len += blksize(fs, size, l);
+  }
+  const w = ump.readahead.take(ip.ino);
+  breadInto(ump.dev, w.data.subarray(0, len), fsbtob(fs, addr));
+  w.dev = fsbtob(fs, addr);
+  w.file = lbn * fs.bsize;
+  w.len = len;
+}
 
 /** Read from `ip` at `offset` into buf; returns the byte count (0 at or past end of file). */
 export function ffs_read(ip: Inode, buf: Uint8Array, offset: number): number {
@@ -18,6 +40,18 @@ export function ffs_read(ip: Inode, buf: Uint8Array, offset: number): number {
   const ump = ip.ump;
   const fs = ump.fs;
   const direct = (ip.din.mode & S_IFMT) === S_IFREG;
+  const ra = ump.readahead;
+  const small = direct && n < RA_SMALL;
+  if (small) {
+    // Inside a window already: no block mapping needed.
+    const w = ra.findFile(ip.ino, offset, n);
+    if (w) {
+      buf.set(w.data.subarray(offset - w.file, offset - w.file + n));
+      ra.readTo(ip.ino, offset + n);
+      return n;
+    }
+  }
+  const seq = small && ra.sequential(ip.ino, offset);
   // The pending run: `runLen` bytes at device byte `runDev` going to buf[runDst..].
   let runDev = 0;
   let runDst = 0;
@@ -45,7 +79,15 @@ export function ffs_read(ip: Inode, buf: Uint8Array, offset: number): number {
         ump.bio.brelse(bp);
       } else {
         const dev = fsbtob(fs, addr) + boff;
-        if (runLen > 0 && runDev + runLen === dev) {
+        let w = small ? ra.find(ip.ino, dev, chunk) : null;
+        if (!w && seq) {
+          readAhead(ip, lbn, addr);
+          w = ra.find(ip.ino, dev, chunk);
+        }
+        if (w) {
+          flush();
+          buf.set(w.data.subarray(dev - w.dev, dev - w.dev + chunk), done);
+        } else if (runLen > 0 && runDev + runLen === dev) {
           runLen += chunk;
         } else {
           flush();
@@ -59,5 +101,6 @@ export function ffs_read(ip: Inode, buf: Uint8Array, offset: number): number {
     pos += chunk;
   }
   flush();
+  if (direct) ra.readTo(ip.ino, offset + n);
   return n;
 }

@@ -10,6 +10,7 @@ import { dataCached, ffs_balloc, setIndirPtr } from './balloc.js';
 import { bwriteBytes, bwriteDirect } from './bio.js';
 import { ffs_bmap, indirPtr } from './bmap.js';
 import { type Inode, ffs_update } from './inode.js';
+import { raInvalidate } from './readahead.js';
 import { UFS_NDADDR, UFS_NIADDR, blkoff, blksize, fragroundup, fsbtob, lblkno, numfrags } from './ondisk/geometry.js';
 
 /**
@@ -98,6 +99,7 @@ export function ffs_truncate(ip: Inode, length: number): void {
   const din = ip.din;
   const osize = din.size;
   if (!Number.isSafeInteger(length) || length < 0) throw errno('EINVAL', `ffs: bad length ${length}`);
+  raInvalidate(ip);
   if (ip.isShortLink()) {
     if (length > osize) throw errno('EINVAL', 'ffs: cannot grow a short symlink');
     din.shortlink.fill(0, length);

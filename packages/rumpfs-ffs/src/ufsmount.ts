@@ -12,6 +12,7 @@ import { FS_44INODEFMT, SBLOCKSIZE, type Fs, encodeFs } from './ondisk/fs.js';
 import { DEV_BSIZE, cgtod, fragroundup, fsbtob } from './ondisk/geometry.js';
 import { ffs_sbread } from './sbread.js';
 import type { Wapbl } from './wapbl/wapbl.js';
+import { ReadAhead } from './readahead.js';
 
 /** A cylinder group held for reading or editing; give it back with Ufsmount.cgput. */
 export interface HeldCg {
@@ -45,6 +46,8 @@ export class Ufsmount {
   fmod = false;
   /** Next generation number for a fresh inode. */
   nextgen = 1;
+  /** Read-ahead windows of regular file data (readahead.ts). */
+  readonly readahead = new ReadAhead();
   /** The WAPBL log while logging (MNT_LOG); metadata then goes through it (bio.dev is its device). */
   wapbl: Wapbl | null = null;
   /**

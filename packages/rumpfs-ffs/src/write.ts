@@ -11,6 +11,7 @@ import { bwriteBytes, bwriteDirect, bwriteFresh } from './bio.js';
 import type { Inode } from './inode.js';
 import { maxMappedSize } from './inode.js';
 import { blkoff, blksize, fsbtob, lblkno } from './ondisk/geometry.js';
+import { raInvalidate } from './readahead.js';
 import { ffs_truncate } from './truncate.js';
 
 export function ffs_write(ip: Inode, buf: Uint8Array, offset: number): number {
@@ -22,6 +23,7 @@ export function ffs_write(ip: Inode, buf: Uint8Array, offset: number): number {
   if (offset + n > maxMappedSize(ump)) throw errno('EFBIG', `ffs: a write to byte ${offset + n} is past the largest file this file system maps`);
   const osize = ip.din.size;
   const cached = dataCached(ip);
+  raInvalidate(ip);
   // Pending run of whole-block writes that are contiguous on disk: `runLen` bytes from buf[runSrc..].
   let runDev = 0;
   let runSrc = 0;
