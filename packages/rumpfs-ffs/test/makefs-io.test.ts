@@ -4,12 +4,12 @@
  * and without are both checked by our fsck and, when present, sleuthkit (verify_ffs_image.sh).
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isRumpError } from '@rumpts/librump';
-import { HostFileBlockDevice, MemoryBlockDevice } from '@rumpts/rumpdev-disk';
-import { makefs, makefsSize, type MakefsOptions } from '../src/index.js';
+import { HostFileBlockDevice, MemoryBlockDevice, WindowBlockDevice } from '@rumpts/rumpdev-disk';
+import { fsck, makefs, makefsSize, type MakefsOptions } from '../src/index.js';
 import { StagingDevice } from '../src/tools/stage.js';
 import { runFsck } from './fsckhelpers.js';
 import { pattern, tempDir, writeTree } from './helpers.js';
@@ -108,6 +108,35 @@ describe('makefs I/O thread', () => {
       }
     }, 300_000);
   }
+
+  it('into a partition (a window of the image file): the thread writes inside the window only', () => {
+    const t = tempDir('mkiowin');
+    try {
+      const src = join(t.path, 'src');
+      mkdirSync(src);
+      bigTree(src);
+      const plan = makefsSize(src, { version: 2 });
+      const img = join(t.path, 'img');
+      const start = MiB;
+      const total = start + plan.size + MiB;
+      writeFileSync(img, Buffer.alloc(total, 0xab));
+      const host = new HostFileBlockDevice(img);
+      try {
+        const part = new WindowBlockDevice(host, start, plan.size, { name: 'img-a' });
+        const r = makefs(part, src, { version: 2, plan });
+        expect(r.threadJobs).toBeGreaterThan(300);
+        const f = fsck(new WindowBlockDevice(host, start, plan.size), { repair: false });
+        expect(f.problems.map((p) => p.message)).toEqual([]);
+      } finally {
+        host.close();
+      }
+      const bytes = readFileSync(img);
+      expect(bytes.subarray(0, start).every((b) => b === 0xab)).toBe(true);
+      expect(bytes.subarray(start + plan.size).every((b) => b === 0xab)).toBe(true);
+    } finally {
+      t.cleanup();
+    }
+  }, 120_000);
 
   it('a file gone or shrunk after the scan is a clear EIO naming it, not a hang', () => {
     const t = tempDir('mkiogone');

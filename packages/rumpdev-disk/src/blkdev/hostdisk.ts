@@ -163,7 +163,7 @@ export class HostFileBlockDevice implements VectoredBlockDevice {
    * The host descriptor and where the window starts in it, for a helper thread that does this
    * device's I/O (makefs's I/O thread writes the image through it). ENXIO once closed.
    */
-  hostWindow(): { fd: number; begin: number } {
+  hostWindow(): { fd: number; begin: number } | null {
     return { fd: this.#descriptor(), begin: this.begin };
   }
 

@@ -56,4 +56,11 @@ export class WindowBlockDevice implements VectoredBlockDevice {
   flush(): void {
     this.parent.flush();
   }
+
+  /** The host descriptor and this window's start in it, if the parent is a host file (else null). */
+  hostWindow(): { fd: number; begin: number } | null {
+    const p = this.parent as BlockDevice & { hostWindow?: () => { fd: number; begin: number } | null };
+    const w = typeof p.hostWindow === 'function' ? p.hostWindow() : null;
+    return w ? { fd: w.fd, begin: w.begin + this.start } : null;
+  }
 }

@@ -18,13 +18,17 @@ import { errno } from '@rumpts/librump';
 import type { BlockDevice } from '@rumpts/rumpvfs';
 import { CHUNK, type ChunkSlot, type ChunkStore, writeRuns } from './stage.js';
 
-/** A block device backed by a host file descriptor (HostFileBlockDevice): its window in the file. */
+/**
+ * A block device backed by a host file descriptor (HostFileBlockDevice, or a WindowBlockDevice
+ * over one): where its bytes start in the file; null if it is not (or no longer) host-backed.
+ */
 export interface HostBackedDevice extends BlockDevice {
-  hostWindow(): { fd: number; begin: number };
+  hostWindow(): { fd: number; begin: number } | null;
 }
 
 export function isHostBacked(dev: BlockDevice): dev is HostBackedDevice {
-  return typeof (dev as Partial<HostBackedDevice>).hostWindow === 'function';
+  const h = (dev as Partial<HostBackedDevice>).hostWindow;
+  return typeof h === 'function' && h.call(dev) !== null;
 }
 
 // ctrl words and job layout; keep in step with iothread-worker.mjs.
@@ -119,7 +123,7 @@ export class MakefsIo implements ChunkStore {
       this.#slots.push({ slot: k, data: new Uint8Array(this.#chunks, k * CHUNK, CHUNK), dirty: new Uint8Array(this.#dirty, k * per, per) });
       this.#free.push(SLOTS - 1 - k);
     }
-    this.#port.postMessage({ paths, secsize: dev.secsize, image: { ...dev.hostWindow(), size: dev.size } });
+    this.#port.postMessage({ paths, secsize: dev.secsize, image: { ...dev.hostWindow()!, size: dev.size } });
     this.#born = Date.now();
     Atomics.store(this.#ctrl, SESSION, 1);
     this.#ring(true);

@@ -528,12 +528,12 @@ function fillDir(b: Build, dp: Inode, n: Node): void {
  */
 export function makefs(dev: BlockDevice, srcDir: string, opts: MakefsOptions = {}): MakefsResult {
   const planned = opts.plan ? scans.get(opts.plan) : undefined;
-  let io: MakefsIo | null = null;
+  let io: MakefsIo | null;
   let tree: Tree;
   if (planned && planned.srcDir === srcDir) {
     tree = planned.tree;
-    // The plan's I/O thread serves one build.
-    if (planned.io && !planned.io.begun) io = planned.io;
+    // The plan's I/O thread serves one build (another build with the plan starts its own below).
+    io = planned.io && !planned.io.begun ? planned.io : null;
     planned.io = null;
   } else {
     io = startIo(opts);
@@ -548,9 +548,12 @@ export function makefs(dev: BlockDevice, srcDir: string, opts: MakefsOptions = {
     // Host files are read, and the image written, on the I/O thread while the file system is
     // built; a few files, or an image that is not a host file, are not worth it.
     const files = dataFiles(tree.root);
-    if (io && (files.length < IO_THREAD_MIN_FILES || !isHostBacked(dev) || dev.readonly || dev.secsize < 512 || CHUNK % dev.secsize !== 0)) {
+    const worth = files.length >= IO_THREAD_MIN_FILES && isHostBacked(dev) && !dev.readonly && dev.secsize >= 512 && CHUNK % dev.secsize === 0;
+    if (io && !worth) {
       io.close();
       io = null;
+    } else if (!io && worth && planned) {
+      io = startIo(opts);
     }
     if (io && isHostBacked(dev)) io.begin(files, dev);
     return build(dev, srcDir, tree, opts, io);
