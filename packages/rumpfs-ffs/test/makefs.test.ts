@@ -4,7 +4,7 @@
  * fsck-like checks, grub-fstest for little-endian) — and our fsck finds them clean.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isRumpError } from '@rumpts/librump';
@@ -68,6 +68,34 @@ describe('makefs', () => {
       }, 120_000);
     }
   }
+
+  it('a computed size holds trees whose fragment tails do not pack, and trees at a group boundary', () => {
+    const t = tempDir('mkfstails');
+    try {
+      // Seven- and five-fragment tails leave runs no other tail of theirs can use; 10,100 inodes
+      // of small files put UFS2's single group right where newfs shrinks it.
+      const cases: [string, (i: number) => number, number][] = [
+        ['tails7', () => 7 * 1024 - 5, 1500],
+        ['tails5', (i) => (i % 2 ? 5 : 6) * 1024 - 5, 1500],
+        ['small', (i) => (i * 7919) % 8192, 10_000],
+      ];
+      for (const [name, size, count] of cases) {
+        const src = join(t.path, name);
+        for (let d = 0; d < count / 100; d++) {
+          mkdirSync(join(src, `d${d}`), { recursive: true });
+          for (let f = 0; f < 100; f++) writeFileSync(join(src, `d${d}`, `f${f}`), Buffer.alloc(size(d * 100 + f), 0x61 + (f % 26)));
+        }
+        for (const version of [1, 2] as const) {
+          const img = join(t.path, `${name}-${version}.img`);
+          build(src, img, { version });
+          expect(runFsck(img, false).problems.map((p) => p.message), `${name} UFS${version}`).toEqual([]);
+          rmSync(img);
+        }
+      }
+    } finally {
+      t.cleanup();
+    }
+  }, 300_000);
 
   it('a given size, block size and volume name; a size too small is ENOSPC', () => {
     const t = tempDir('mkfsopt');

@@ -19,7 +19,7 @@ import { DIRBLKSIZ, UFS_NDADDR, UFS_ROOTINO, dirsiz, fragroundup, fsbtob } from 
 import { ffs_truncate } from '../truncate.js';
 import { Ufsmount } from '../ufsmount.js';
 import { ffs_place, ffs_write } from '../write.js';
-import { type NewfsResult, newfs } from './newfs.js';
+import { type NewfsResult, newfs, newfsGeometry } from './newfs.js';
 import { IO_THREAD_MIN_FILES, MakefsIo, isHostBacked } from './iothread.js';
 import { CHUNK, StagingDevice } from './stage.js';
 
@@ -246,14 +246,55 @@ function dirBytes(children: readonly Node[]): number {
   return chunks * DIRBLKSIZ;
 }
 
+/**
+ * Fragment tails packed the way ffs_alloccg packs them: a tail of k fragments takes the smallest
+ * free run of at least k (cg_frsum), else breaks a new block whose remainder becomes a run. The
+ * blocks broken is what the tails really cost — more than their fragments when their sizes do not
+ * pack (seven-fragment tails leave a fragment per block that only a one-fragment tail can use).
+ */
+class TailPacker {
+  readonly #frsum: number[];
+  blocks = 0;
+
+  constructor(readonly frag: number) {
+    this.#frsum = new Array<number>(frag).fill(0);
+  }
+
+  add(k: number): void {
+    const f = this.#frsum;
+    for (let j = k; j < this.frag; j++) {
+      if (f[j]! > 0) {
+        f[j]!--;
+        if (j > k) f[j - k]!++;
+        return;
+      }
+    }
+    this.blocks++;
+    if (this.frag > k) f[this.frag - k]!++;
+  }
+}
+
 function treeUsage(node: Node, bsize: number, fsize: number, nindir: number, maxsymlinklen: number, seen: Set<string>): { bytes: number; inodes: number } {
   let bytes = 0;
   let inodes = 0;
+  const frag = bsize / fsize;
+  const tails = new TailPacker(frag);
+  /** A file's blocks: whole ones counted here, a fragment tail (direct blocks only) packed. */
+  const add = (size: number): void => {
+    const nblk = Math.ceil(size / bsize);
+    const k = Math.ceil((size - (nblk - 1) * bsize) / fsize);
+    if (size === 0 || nblk > UFS_NDADDR || k === frag) {
+      bytes += fileBytes(size, bsize, fsize, nindir);
+      return;
+    }
+    bytes += (nblk - 1) * bsize;
+    tails.add(k);
+  };
   const visit = (n: Node): void => {
     const mode = n.mode & S_IFMT;
     if (n.children) {
       inodes++;
-      bytes += fileBytes(dirBytes(n.children), bsize, fsize, nindir);
+      add(dirBytes(n.children));
       for (const c of n.children) visit(c);
       return;
     }
@@ -262,14 +303,14 @@ function treeUsage(node: Node, bsize: number, fsize: number, nindir: number, max
       seen.add(n.link);
     }
     inodes++;
-    if (mode === S_IFREG) bytes += fileBytes(n.size, bsize, fsize, nindir);
+    if (mode === S_IFREG) add(n.size);
     else if (mode === S_IFLNK) {
       const len = Buffer.byteLength(n.target ?? '');
-      if (len >= maxsymlinklen) bytes += fileBytes(len, bsize, fsize, nindir);
+      if (len >= maxsymlinklen) add(len);
     }
   };
   visit(node);
-  return { bytes, inodes };
+  return { bytes: bytes + tails.blocks * bsize, inodes };
 }
 
 function geometry(o: MakefsOptions): { version: 1 | 2; bsize: number; fsize: number; isz: number; nindir: number; maxsymlinklen: number } {
@@ -300,9 +341,39 @@ function sizeOf(tree: { root: Node }, o: MakefsOptions): MakefsSize {
   }
   size = Math.ceil(size / g.bsize) * g.bsize;
   // newfs gives each group ceil(group bytes / density) inodes: this density gives at least `inodes`.
-  const density = o.density ?? Math.max(512, Math.floor(size / inodes));
+  let density = o.density ?? Math.max(512, Math.floor(size / inodes));
   if (density * inodes > size && o.density === undefined) size = Math.ceil((density * inodes) / g.bsize) * g.bsize;
+  ({ size, density } = fitLayout(g, size, inodes, density, { growSize: true, fixedDensity: o.density !== undefined }));
   return { size, density, inodes, treeBytes: use.bytes, bsize: g.bsize, fsize: g.fsize };
+}
+
+/**
+ * Check a size and density against newfs's own layout, which can give fewer inodes or bytes than
+ * planned: groups shrink until their maps fit a block, and a last group too short for its inodes
+ * is dropped. Lower the density until the inodes fit (unless it was given), and — when the size
+ * is ours to choose — grow it so that no group is dropped.
+ */
+function fitLayout(
+  g: ReturnType<typeof geometry>, size: number, inodes: number, density: number, o: { growSize: boolean; fixedDensity: boolean },
+): { size: number; density: number } {
+  for (let i = 0; i < 32; i++) {
+    let ng: ReturnType<typeof newfsGeometry>;
+    try {
+      ng = newfsGeometry(g.version, size, g.bsize, g.fsize, density);
+    } catch {
+      break; // newfs itself will say what is wrong
+    }
+    if (o.growSize && ng.size * g.fsize < size - g.bsize) {
+      size = Math.ceil((size + (ng.dblkno + 2 * (g.bsize / g.fsize)) * g.fsize) / g.bsize) * g.bsize;
+      continue;
+    }
+    if (ng.ncg * ng.ipg < inodes && !o.fixedDensity && density > 512) {
+      density = Math.max(512, Math.floor((density * ng.ncg * ng.ipg) / inodes) - 64);
+      continue;
+    }
+    break;
+  }
+  return { size, density };
 }
 
 /** Scans kept for makefs by the sizes computed from them. */
@@ -573,7 +644,8 @@ function build(dev: BlockDevice, srcDir: string, tree: Tree, opts: MakefsOptions
     density = s.density;
     if (size > dev.size) throw errno('ENOSPC', `makefs: ${srcDir} needs an image of ${size} bytes; the device has ${dev.size}`);
   } else if (density === undefined) {
-    density = Math.max(512, Math.floor(size / Math.max(1, sizeOf(tree, opts).inodes)));
+    const inodes = Math.max(1, sizeOf(tree, opts).inodes);
+    density = fitLayout(g, size, inodes, Math.max(512, Math.floor(size / inodes)), { growSize: false, fixedDensity: false }).density;
   }
   const time = opts.time ?? Math.floor(Date.now() / 1000);
   // Everything, newfs's metadata included, is gathered into large device writes. Like NetBSD's

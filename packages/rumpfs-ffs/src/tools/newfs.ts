@@ -92,26 +92,28 @@ function cgLayout(version: 1 | 2, fpg: number, ipg: number, frag: number, contig
   return { iusedoff, freeoff, clustersumoff, clusteroff, nextfreeoff, btotoff, boff };
 }
 
-/** newfs: make the file system. Returns its geometry. */
-export function newfs(dev: BlockDevice, o: NewfsOptions = {}): NewfsResult {
-  const version = o.version ?? 2;
-  if (version !== 1 && version !== 2) throw errno('EINVAL', `newfs: version must be 1 or 2, not ${String(version)}`);
-  const le = (o.endian ?? 'le') === 'le';
-  const bytes = o.size ?? dev.size;
-  if (!Number.isSafeInteger(bytes) || bytes <= 0 || bytes > dev.size) throw errno('EINVAL', `newfs: size ${bytes} does not fit the device (${dev.size} bytes)`);
-  const mib = bytes / (1024 * 1024);
-  const fsize = o.fsize ?? (o.bsize ? o.bsize / 8 : mib < 20 ? 512 : mib < 1000 ? 1024 : 2048);
-  const bsize = o.bsize ?? (mib < 20 ? 4096 : mib < 1000 ? 8192 : 16384);
-  if (!isPow2(bsize) || bsize < 4096 || bsize > 65536) throw errno('EINVAL', `newfs: block size ${bsize} is not a power of 2 in [4096, 65536]`);
-  if (!isPow2(fsize) || fsize < 512 || fsize > bsize || bsize / fsize > 8) throw errno('EINVAL', `newfs: fragment size ${fsize} must be a power of 2, ≥ 512, bsize/8 … bsize`);
-  if (fsize < dev.secsize) throw errno('EINVAL', `newfs: fragment size ${fsize} is smaller than the sector size ${dev.secsize}`);
+/** The layout newfs gives `bytes` bytes: group size, inodes per group, groups (a short last one dropped). */
+export interface NewfsGeometry {
+  nindir: number;
+  sblockloc: number;
+  sblkno: number;
+  cblkno: number;
+  iblkno: number;
+  maxcontig: number;
+  contig: number;
+  /** File-system size in fragments (after a too-short last group is dropped). */
+  size: number;
+  fpg: number;
+  ipg: number;
+  cgsize: number;
+  dblkno: number;
+  ncg: number;
+}
+
+/** newfs's geometry for the given sizes (no I/O): what makefs sizes an image against. */
+export function newfsGeometry(version: 1 | 2, bytes: number, bsize: number, fsize: number, density: number): NewfsGeometry {
   const frag = bsize / fsize;
-  const density = o.density ?? 4 * fsize;
-  if (!(density >= 512)) throw errno('EINVAL', `newfs: density ${density} is too small`);
-  const volname = o.volname ?? '';
-  if (new TextEncoder().encode(volname).length > 31) throw errno('EINVAL', 'newfs: volume name longer than 31 bytes');
-  const dinode = version === 1 ? 128 : 256;
-  const inopb = bsize / dinode;
+  const inopb = bsize / (version === 1 ? 128 : 256);
   const nindir = bsize / (version === 1 ? 4 : 8);
   const sblockloc = version === 1 ? SBLOCK_UFS1 : SBLOCK_UFS2;
   const sblkno = roundup(howmany(sblockloc + SBLOCKSIZE, fsize), frag);
@@ -140,6 +142,30 @@ export function newfs(dev: BlockDevice, o: NewfsOptions = {}): NewfsResult {
     size = ncg * fpg;
   }
   if (ncg < 1) throw errno('EINVAL', `newfs: ${bytes} bytes is too small`);
+  return { nindir, sblockloc, sblkno, cblkno, iblkno, maxcontig, contig, size, fpg, ipg, cgsize, dblkno, ncg };
+}
+
+/** newfs: make the file system. Returns its geometry. */
+export function newfs(dev: BlockDevice, o: NewfsOptions = {}): NewfsResult {
+  const version = o.version ?? 2;
+  if (version !== 1 && version !== 2) throw errno('EINVAL', `newfs: version must be 1 or 2, not ${String(version)}`);
+  const le = (o.endian ?? 'le') === 'le';
+  const bytes = o.size ?? dev.size;
+  if (!Number.isSafeInteger(bytes) || bytes <= 0 || bytes > dev.size) throw errno('EINVAL', `newfs: size ${bytes} does not fit the device (${dev.size} bytes)`);
+  const mib = bytes / (1024 * 1024);
+  const fsize = o.fsize ?? (o.bsize ? o.bsize / 8 : mib < 20 ? 512 : mib < 1000 ? 1024 : 2048);
+  const bsize = o.bsize ?? (mib < 20 ? 4096 : mib < 1000 ? 8192 : 16384);
+  if (!isPow2(bsize) || bsize < 4096 || bsize > 65536) throw errno('EINVAL', `newfs: block size ${bsize} is not a power of 2 in [4096, 65536]`);
+  if (!isPow2(fsize) || fsize < 512 || fsize > bsize || bsize / fsize > 8) throw errno('EINVAL', `newfs: fragment size ${fsize} must be a power of 2, ≥ 512, bsize/8 … bsize`);
+  if (fsize < dev.secsize) throw errno('EINVAL', `newfs: fragment size ${fsize} is smaller than the sector size ${dev.secsize}`);
+  const frag = bsize / fsize;
+  const density = o.density ?? 4 * fsize;
+  if (!(density >= 512)) throw errno('EINVAL', `newfs: density ${density} is too small`);
+  const volname = o.volname ?? '';
+  if (new TextEncoder().encode(volname).length > 31) throw errno('EINVAL', 'newfs: volume name longer than 31 bytes');
+  const dinode = version === 1 ? 128 : 256;
+  const inopb = bsize / dinode;
+  const { nindir, sblockloc, sblkno, cblkno, iblkno, maxcontig, contig, size, fpg, ipg, cgsize, dblkno, ncg } = newfsGeometry(version, bytes, bsize, fsize, density);
   if (ncg * ipg > 0xfffffffe) throw errno('EINVAL', 'newfs: too many inodes; raise the density');
   const cssize = fragroundup({ fsize } as Fs, ncg * 16);
   const csfrags = cssize / fsize;
