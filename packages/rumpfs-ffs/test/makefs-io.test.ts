@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { isRumpError } from '@rumpts/librump';
 import { HostFileBlockDevice, MemoryBlockDevice, WindowBlockDevice } from '@rumpts/rumpdev-disk';
 import { fsck, makefs, makefsSize, type MakefsOptions } from '../src/index.js';
+import { MakefsIo } from '../src/tools/iothread.js';
 import { StagingDevice } from '../src/tools/stage.js';
 import { runFsck } from './fsckhelpers.js';
 import { pattern, tempDir, writeTree } from './helpers.js';
@@ -173,4 +174,50 @@ describe('makefs I/O thread', () => {
       t.cleanup();
     }
   }, 120_000);
+});
+
+describe('MakefsIo', () => {
+  for (const alone of [true, false]) {
+    it(alone ? 'a thread that never starts: the jobs run on the calling thread, and the bytes land' : 'with its thread: the same bytes land, written by the thread', () => {
+      const t = tempDir('mkioalone');
+      try {
+        const files = [0, 1, 2].map((i) => {
+          const p = join(t.path, `h${i}`);
+          writeFileSync(p, pattern(`host${i}`, 3000 + i * 5000));
+          return p;
+        });
+        const img = join(t.path, 'img');
+        writeFileSync(img, Buffer.alloc(4 * MiB, 0xee));
+        const dev = new HostFileBlockDevice(img);
+        const io = alone ? new MakefsIo({ workerUrl: new URL('file:///nonexistent/rumpts-no-such-worker.mjs'), startTimeoutMs: 100 }) : new MakefsIo();
+        try {
+          io.begin(files, dev);
+          const st = new StagingDevice(dev, { store: io, hostSync: false });
+          expect(st.stagesHost).toBe(true);
+          // File 0 whole at 64 KiB (padded to 4 KiB); file 2 from byte 1000 at 1 MiB - 4 KiB, across a
+          // chunk boundary; a metadata write in between.
+          st.stageHost(0, 0, 64 * 1024, 3000, 4096);
+          st.stageHost(2, 1000, MiB - 4096, 12_000, 12_288);
+          st.write(pattern('meta', 1024), 2 * MiB);
+          st.drain();
+          if (alone) expect(io.threadJobs).toBe(0);
+          else expect(io.threadJobs).toBeGreaterThan(0);
+        } finally {
+          io.close();
+          dev.close();
+        }
+        const b = readFileSync(img);
+        const f0 = readFileSync(files[0]!);
+        const f2 = readFileSync(files[2]!);
+        expect(Buffer.compare(b.subarray(64 * 1024, 64 * 1024 + 3000), f0)).toBe(0);
+        expect(b.subarray(64 * 1024 + 3000, 64 * 1024 + 4096).every((x) => x === 0)).toBe(true);
+        expect(Buffer.compare(b.subarray(MiB - 4096, MiB - 4096 + 12_000), f2.subarray(1000, 13_000))).toBe(0);
+        expect(b.subarray(MiB - 4096 + 12_000, MiB - 4096 + 12_288).every((x) => x === 0)).toBe(true);
+        expect(Buffer.compare(b.subarray(2 * MiB, 2 * MiB + 1024), pattern('meta', 1024))).toBe(0);
+        expect(b.subarray(0, 64 * 1024).every((x) => x === 0xee)).toBe(true);
+      } finally {
+        t.cleanup();
+      }
+    }, 60_000);
+  }
 });

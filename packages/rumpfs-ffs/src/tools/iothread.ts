@@ -72,15 +72,18 @@ export class MakefsIo implements ChunkStore {
   /** WRITE jobs not yet known done: [slot, job number]. */
   readonly #inflight: [number, number][] = [];
   #born = Date.now();
+  readonly #startTimeout: number;
   /** The thread is gone (stopped on a bug, or never started): jobs run here. */
   #alone = false;
   #closed = false;
 
   /**
    * Start the thread. It idles until begin() gives it the host files and the image — so it can be
-   * started before the tree is scanned, and its start-up overlaps the scan.
+   * started before the tree is scanned, and its start-up overlaps the scan. (The options are for
+   * tests: another worker script, and how long to wait for it to start before working alone.)
    */
-  constructor() {
+  constructor(opts: { workerUrl?: URL; startTimeoutMs?: number } = {}) {
+    this.#startTimeout = opts.startTimeoutMs ?? START_TIMEOUT_MS;
     const ctrl = new SharedArrayBuffer(4 * CTRL_WORDS);
     const jobs = new SharedArrayBuffer(8 * JOB_WORDS * NJOBS);
     const chunks = new SharedArrayBuffer(SLOTS * CHUNK);
@@ -94,7 +97,7 @@ export class MakefsIo implements ChunkStore {
     this.#dirty = dirty;
     const { port1, port2 } = new MessageChannel();
     this.#port = port1;
-    this.#worker = new Worker(new URL('./iothread-worker.mjs', import.meta.url), {
+    this.#worker = new Worker(opts.workerUrl ?? new URL('./iothread-worker.mjs', import.meta.url), {
       workerData: { ctrl, jobs, chunks, dirty, errText, chunkSize: CHUNK, njobs: NJOBS, port: port2 },
       transferList: [port2],
       // Not the parent's flags (a TypeScript loader, --inspect …): the thread runs plain JavaScript.
@@ -225,7 +228,7 @@ export class MakefsIo implements ChunkStore {
         this.#runHere();
         continue;
       }
-      if (Atomics.load(this.#ctrl, STARTED) === 0 && Date.now() - this.#born > START_TIMEOUT_MS) {
+      if (Atomics.load(this.#ctrl, STARTED) === 0 && Date.now() - this.#born > this.#startTimeout) {
         // Still not started: take its work (it exits if it starts after all).
         if (Atomics.compareExchange(this.#ctrl, STARTED, 0, 2) === 0) this.#alone = true;
         continue;
