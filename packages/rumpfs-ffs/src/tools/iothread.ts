@@ -60,6 +60,10 @@ export class MakefsIo implements ChunkStore {
   readonly capacity = SLOTS / 2;
   readonly #ctrl: Int32Array;
   readonly #jobs: Float64Array;
+  /** Per job: 0 queued, 1 taken, 2 done by this thread (it takes FILLs from the end while it waits). */
+  readonly #claims: Int32Array;
+  /** Where the next steal looks (a job number; it scans towards the tail). */
+  #stealAt = -1;
   readonly #errText: Uint8Array;
   readonly #worker: Worker;
   readonly #port: MessagePort;
@@ -86,19 +90,21 @@ export class MakefsIo implements ChunkStore {
     this.#startTimeout = opts.startTimeoutMs ?? START_TIMEOUT_MS;
     const ctrl = new SharedArrayBuffer(4 * CTRL_WORDS);
     const jobs = new SharedArrayBuffer(8 * JOB_WORDS * NJOBS);
+    const claims = new SharedArrayBuffer(4 * NJOBS);
     const chunks = new SharedArrayBuffer(SLOTS * CHUNK);
     // Sector maps sized for the smallest sector (512 bytes); a device with larger sectors uses less.
     const dirty = new SharedArrayBuffer((SLOTS * CHUNK) / 512);
     const errText = new SharedArrayBuffer(1024);
     this.#ctrl = new Int32Array(ctrl);
     this.#jobs = new Float64Array(jobs);
+    this.#claims = new Int32Array(claims);
     this.#errText = new Uint8Array(errText);
     this.#chunks = chunks;
     this.#dirty = dirty;
     const { port1, port2 } = new MessageChannel();
     this.#port = port1;
     this.#worker = new Worker(opts.workerUrl ?? new URL('./iothread-worker.mjs', import.meta.url), {
-      workerData: { ctrl, jobs, chunks, dirty, errText, chunkSize: CHUNK, njobs: NJOBS, port: port2 },
+      workerData: { ctrl, jobs, claims, chunks, dirty, errText, chunkSize: CHUNK, njobs: NJOBS, port: port2 },
       transferList: [port2],
       // Not the parent's flags (a TypeScript loader, --inspect …): the thread runs plain JavaScript.
       execArgv: [],
@@ -188,6 +194,7 @@ export class MakefsIo implements ChunkStore {
     if (head - this.#tail() >= NJOBS) this.#until(() => head - this.#tail() < NJOBS);
     const q = (head % NJOBS) * JOB_WORDS;
     const j = this.#jobs;
+    Atomics.store(this.#claims, head % NJOBS, 0);
     j[q] = kind;
     j[q + 1] = a;
     j[q + 2] = b;
@@ -220,8 +227,12 @@ export class MakefsIo implements ChunkStore {
     while (this.#inflight.length > 0 && this.#inflight[0]![1] < tail) this.#free.push(this.#inflight.shift()![0]);
   }
 
-  /** Block until `done()`; if the thread is not there to make progress, run the jobs here. */
+  /**
+   * Block until `done()`: meanwhile take FILL jobs from the far end of the queue (the thread works
+   * from the near end); if the thread is not there to make progress, run the jobs here.
+   */
   #until(done: () => boolean): void {
+    this.#stealAt = this.#head() - 1;
     while (!done()) {
       if (this.#alone || Atomics.load(this.#ctrl, DEAD) !== 0) {
         this.#alone = true;
@@ -233,10 +244,40 @@ export class MakefsIo implements ChunkStore {
         if (Atomics.compareExchange(this.#ctrl, STARTED, 0, 2) === 0) this.#alone = true;
         continue;
       }
+      if (Atomics.load(this.#ctrl, STARTED) === 1 && this.#steal()) continue;
       const tail = this.#tail();
       if (done()) break;
       Atomics.wait(this.#ctrl, WQ_TAIL, tail, 50);
     }
+  }
+
+  /** Run one queued FILL from the far end of the queue here; false if none is left to take. */
+  #steal(): boolean {
+    const tail = this.#tail();
+    for (let n = this.#stealAt; n > tail; n--) {
+      const k = n % NJOBS;
+      const q = k * JOB_WORDS;
+      if (this.#jobs[q] !== FILL || Atomics.compareExchange(this.#claims, k, 0, 1) !== 0) continue;
+      this.#stealAt = n - 1;
+      try {
+        this.#runFill(q);
+      } finally {
+        Atomics.store(this.#claims, k, 2);
+        Atomics.notify(this.#claims, k);
+      }
+      return true;
+    }
+    this.#stealAt = tail;
+    return false;
+  }
+
+  #runFill(q: number): void {
+    const j = this.#jobs;
+    const data = this.#slots[j[q + 4]!]!.data;
+    const at = j[q + 5]!;
+    const len = j[q + 3]!;
+    if (Atomics.load(this.#ctrl, ERR) === 0 && len > 0) this.#fillHere(j[q + 1]!, j[q + 2]!, len, data, at);
+    data.fill(0, at + len, at + len + j[q + 6]!);
   }
 
   /** Run every queued job on this thread, in order (the thread is gone). */
@@ -246,11 +287,7 @@ export class MakefsIo implements ChunkStore {
       const q = (tail % NJOBS) * JOB_WORDS;
       const ok = Atomics.load(this.#ctrl, ERR) === 0;
       if (j[q] === FILL) {
-        const data = this.#slots[j[q + 4]!]!.data;
-        const at = j[q + 5]!;
-        const len = j[q + 3]!;
-        if (ok && len > 0) this.#fillHere(j[q + 1]!, j[q + 2]!, len, data, at);
-        data.fill(0, at + len, at + len + j[q + 6]!);
+        if (Atomics.load(this.#claims, tail % NJOBS) !== 2) this.#runFill(q);
       } else {
         const c = this.#slots[j[q + 1]!]!;
         if (ok) {
