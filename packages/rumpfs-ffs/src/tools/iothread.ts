@@ -8,9 +8,10 @@
  * host, straight into the image's chunk memory (a SharedArrayBuffer).
  *
  * Everything stays synchronous for the caller, as the kernel rules want. The main thread only
- * waits when the queue or the chunk slots are full, for settle(), or for close(); if the thread
- * never starts (or stops on a bug), the main thread runs the remaining jobs itself. The first
- * host-file or image error is thrown by the next wait.
+ * waits when the queue or the chunk slots are full, for settle(), or for close() — and while it
+ * waits it takes FILL jobs from the far end of the queue (each job is claimed once), so the two
+ * share the backlog; if the thread never starts (or stops on a bug), the main thread runs the
+ * remaining jobs itself. The first host-file or image error is thrown by the next wait.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
