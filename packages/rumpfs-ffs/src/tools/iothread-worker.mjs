@@ -1,4 +1,4 @@
-// makefs's I/O thread (the shared layout is described in iothread.ts; keep the two in step).
+// makefs's I/O thread (iothread.ts starts it and hands it the shared layout, LAYOUT).
 // It runs the job queue in order: FILL jobs read host file bytes straight into staged image
 // chunks (and zero the rest of the fragment), WRITE jobs write a chunk's staged sectors to the image. Order is what makes this safe:
 // a chunk's WRITE is queued after every FILL into it. The first failure is recorded for the main
@@ -6,22 +6,9 @@
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 
-const STOP = 0;
-const WAITING = 1;
-const BELL = 2;
-const WQ_HEAD = 3;
-const WQ_TAIL = 4;
-const ERR = 5;
-const ERR_LEN = 6;
-const DEAD = 7;
-const STARTED = 8;
-const DONE_HERE = 9;
-const SESSION = 10;
-const FILL = 1;
-const WRITE = 2;
-const JOB_WORDS = 7;
-
 const d = workerData;
+// The shared layout comes from iothread.ts (LAYOUT).
+const { STOP, WAITING, BELL, WQ_HEAD, WQ_TAIL, ERR, ERR_LEN, DEAD, STARTED, DONE_HERE, SESSION, FILL, WRITE, JOB_WORDS } = d.layout;
 const ctrl = new Int32Array(d.ctrl);
 const jobs = new Float64Array(d.jobs);
 // Per job: 0 queued, 1 taken (by us, or by the main thread while it waits), 2 done by the main thread.

@@ -32,22 +32,28 @@ export function isHostBacked(dev: BlockDevice): dev is HostBackedDevice {
   return typeof h === 'function' && h.call(dev) !== null;
 }
 
-// ctrl words and job layout; keep in step with iothread-worker.mjs.
-const STOP = 0;
-const WAITING = 1;
-const BELL = 2;
-const WQ_HEAD = 3;
-const WQ_TAIL = 4;
-const ERR = 5;
-const ERR_LEN = 6;
-const DEAD = 7;
-const STARTED = 8;
-const DONE_HERE = 9;
-const SESSION = 10;
+/**
+ * The shared layout: ctrl words, job kinds, words per job. The thread gets this table in its
+ * workerData, so the two sides cannot disagree.
+ */
+const LAYOUT = {
+  STOP: 0,
+  WAITING: 1,
+  BELL: 2,
+  WQ_HEAD: 3,
+  WQ_TAIL: 4,
+  ERR: 5,
+  ERR_LEN: 6,
+  DEAD: 7,
+  STARTED: 8,
+  DONE_HERE: 9,
+  SESSION: 10,
+  FILL: 1,
+  WRITE: 2,
+  JOB_WORDS: 7,
+} as const;
+const { STOP, WAITING, BELL, WQ_HEAD, WQ_TAIL, ERR, ERR_LEN, DEAD, STARTED, DONE_HERE, SESSION, FILL, WRITE, JOB_WORDS } = LAYOUT;
 const CTRL_WORDS = 12;
-const FILL = 1;
-const WRITE = 2;
-const JOB_WORDS = 7;
 
 /** Trees with fewer files are built on the main thread alone: a thread takes some 30 ms to start. */
 export const IO_THREAD_MIN_FILES = 256;
@@ -105,7 +111,7 @@ export class MakefsIo implements ChunkStore {
     const { port1, port2 } = new MessageChannel();
     this.#port = port1;
     this.#worker = new Worker(opts.workerUrl ?? new URL('./iothread-worker.mjs', import.meta.url), {
-      workerData: { ctrl, jobs, claims, chunks, dirty, errText, chunkSize: CHUNK, njobs: NJOBS, port: port2 },
+      workerData: { layout: LAYOUT, ctrl, jobs, claims, chunks, dirty, errText, chunkSize: CHUNK, njobs: NJOBS, port: port2 },
       transferList: [port2],
       // Not the parent's flags (a TypeScript loader, --inspect …): the thread runs plain JavaScript.
       execArgv: [],
