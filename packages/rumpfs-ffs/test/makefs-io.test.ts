@@ -16,7 +16,7 @@ import { runFsck } from './fsckhelpers.js';
 import { pattern, tempDir, writeTree } from './helpers.js';
 import { HAVE_TSK } from './rwhelpers.js';
 
-const VERIFY = resolve(import.meta.dirname, '../../../../shared/tools/verify_ffs_image.sh');
+const VERIFY = resolve(import.meta.dirname, '../../../tools/ffs/verify_ffs_image.sh');
 const HAVE_VERIFY = existsSync(VERIFY) && HAVE_TSK;
 const MiB = 1024 * 1024;
 

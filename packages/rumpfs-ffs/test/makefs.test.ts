@@ -14,7 +14,7 @@ import { tempDir, writeTree } from './helpers.js';
 import { runFsck } from './fsckhelpers.js';
 import { HAVE_GRUB, HAVE_TSK } from './rwhelpers.js';
 
-const VERIFY = resolve(import.meta.dirname, '../../../../shared/tools/verify_ffs_image.sh');
+const VERIFY = resolve(import.meta.dirname, '../../../tools/ffs/verify_ffs_image.sh');
 const HAVE_VERIFY = existsSync(VERIFY) && HAVE_TSK;
 
 function build(src: string, img: string, o: Parameters<typeof makefs>[2] & { bytes?: number }): ReturnType<typeof makefs> {

@@ -1,5 +1,5 @@
 /**
- * Walking a mounted tree into the manifest format of ../shared/fixtures/netbsd (path, type, size, mode,
+ * Walking a mounted tree into the manifest format of test/fixtures/netbsd (path, type, size, mode,
  * uid, gid, nlink, sha256, target, rdev, mtime, ino) through the system calls, and a kernel with the
  * ffs module and block device nodes to mount from.
  */

@@ -14,8 +14,7 @@ import {
 import { FileBlockDevice, HAVE_MAKEFS, makeImage, tempDir, writeTree } from './helpers.js';
 import { type Entry, kernelWith, syscallManifest } from './manifest.js';
 
-const FIXTURES = resolve(import.meta.dirname, '../../../../shared/fixtures/netbsd');
-const HAVE_FIXTURES = existsSync(join(FIXTURES, 'ufs2-le-history.img.gz'));
+const FIXTURES = resolve(import.meta.dirname, 'fixtures/netbsd');
 const REPO = resolve(import.meta.dirname, '../../..');
 
 function code(f: () => unknown): string {
@@ -38,7 +37,7 @@ describe('mount -t ffs through the syscall layer', () => {
     return img;
   };
 
-  it.skipIf(!HAVE_FIXTURES)('ufs2-le-history: the syscall view matches the NetBSD manifest', async () => {
+  it('ufs2-le-history: the syscall view matches the NetBSD manifest', async () => {
     const k = await kernelWith({ ffs0: new FileBlockDevice(gunzip('ufs2-le-history')) });
     const p = k.proc;
     expect(k.sysctl('vfs.generic.fstypes')).toContain('ffs');
@@ -77,7 +76,7 @@ describe('mount -t ffs through the syscall layer', () => {
 
   // Loads @rumpts/etfs and this package by name, i.e. from their built dist/ (turbo builds before tests).
   const BUILT = existsSync(join(REPO, 'packages/etfs/dist/index.js')) && existsSync(join(REPO, 'packages/rumpfs-ffs/dist/index.js'));
-  it.skipIf(!HAVE_FIXTURES || !BUILT)('mounts an image registered as an etfs RUMP_ETFS_BLK key (the usual user path)', async () => {
+  it.skipIf(!BUILT)('mounts an image registered as an etfs RUMP_ETFS_BLK key (the usual user path)', async () => {
     const k = await rump_init({ libraries: ['rumpvfs', '@rumpts/etfs'], moduleBase: REPO });
     await k.modload('rumpfs_ffs');
     k.etfsRegister('/dev/ffsimg', gunzip('ufs1-be-history'), RUMP_ETFS_BLK);
@@ -92,7 +91,7 @@ describe('mount -t ffs through the syscall layer', () => {
     k.halt();
   }, 60_000);
 
-  it.skipIf(!HAVE_FIXTURES)('a read-write mount of a read-only device is refused with EROFS and a clear message', async () => {
+  it('a read-write mount of a read-only device is refused with EROFS and a clear message', async () => {
     const k = await kernelWith({ ffs0: new FileBlockDevice(gunzip('ufs2-le-history')) });
     let err: unknown;
     try {
@@ -107,7 +106,7 @@ describe('mount -t ffs through the syscall layer', () => {
     k.halt();
   });
 
-  it.skipIf(!HAVE_FIXTURES)('an unreplayed WAPBL log: read-only replays in memory, MNT_FORCE shows the in-place tree', async () => {
+  it('an unreplayed WAPBL log: read-only replays in memory, MNT_FORCE shows the in-place tree', async () => {
     const img = gunzip('ufs1-le-wapbl-replay');
     const before = createHash('sha256').update(readFileSync(img)).digest('hex');
     const k = await kernelWith({ ffs0: new FileBlockDevice(img) });

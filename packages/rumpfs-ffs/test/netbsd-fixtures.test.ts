@@ -1,5 +1,5 @@
 /**
- * Images written by NetBSD's own FFS (../shared/fixtures/netbsd, see its README): what we read must
+ * Images written by NetBSD's own FFS (test/fixtures/netbsd, copied from NetBSD runs; see its README): what we read must
  * match, entry for entry, the manifests NetBSD produced by walking the same images.
  */
 import { createHash } from 'node:crypto';
@@ -13,9 +13,7 @@ import type { Inode } from '../src/index.js';
 import { FS_DOWAPBL } from '../src/ondisk/fs.js';
 import { FileBlockDevice, tempDir } from './helpers.js';
 
-const FIXTURES = resolve(import.meta.dirname, '../../../../shared/fixtures/netbsd');
-const HAVE = existsSync(join(FIXTURES, 'README.md'));
-if (!HAVE) console.warn(`NetBSD fixtures skipped: ${FIXTURES} is absent (they live outside the repo, in ../shared)`);
+const FIXTURES = resolve(import.meta.dirname, 'fixtures/netbsd');
 
 type Entry = Record<string, string | number>;
 
@@ -62,7 +60,7 @@ function manifest(ump: Ufsmount, full: boolean): Entry[] {
   return out.sort((a, b) => Buffer.compare(Buffer.from(String(a['path'])), Buffer.from(String(b['path']))));
 }
 
-describe.skipIf(!HAVE)('NetBSD-written images match NetBSD manifests', () => {
+describe('NetBSD-written images match NetBSD manifests', () => {
   const tmp = tempDir('netbsd');
   afterAll(() => tmp.cleanup());
   const open = (name: string): Ufsmount => {
