@@ -4,7 +4,7 @@
  * replay (ufs1-le-wapbl-replay-after-replay.json), and the log header must read as the README says.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
