@@ -1,10 +1,12 @@
 /** fsu fsck and fsu makefs: the FFS package's fsck and makefs on image files (and partitions). */
-import { closeSync, existsSync, ftruncateSync, openSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, closeSync, existsSync, ftruncateSync, openSync, readSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { errno, isRumpError } from '@rumpts/librump';
 import { HostFileBlockDevice } from '@rumpts/rumpdev-disk';
 import { fsck, type FsckResult, makefs, type MakefsOptions, type MakefsProgress, makefsSize, type MakefsResult } from '@rumpts/rumpfs-ffs';
-import { hostError } from '@rumpts/etfs';
 import { parseDevpath, resolvePart } from '../part.js';
+import { hostErr } from './errors.js';
 
 /** The device an image path (with partition magic) names. */
 function deviceOf(image: string, readonly: boolean): HostFileBlockDevice {
@@ -25,40 +27,111 @@ export function cmd_fsck(image: string, repair: boolean, log: (line: string) => 
   }
 }
 
-/**
- * makefs: an image of `srcDir`, its size computed (or -s), written in one walk of the tree. A computed
- * size is an estimate (NetBSD's makefs can run out of space on large trees too, hence its -b/-f
- * options); when the estimate proves short, fsu grows the image by a quarter and tries again.
- */
-export function cmd_makefs(image: string, srcDir: string, opts: MakefsOptions, progress?: (p: MakefsProgress) => void): MakefsResult {
-  if (!existsSync(srcDir) || !statSync(srcDir).isDirectory()) throw errno('ENOTDIR', 'source is not a directory', { path: srcDir });
-  const probed = parseDevpath(image);
-  const plan = makefsSize(srcDir, opts);
-  let size = opts.size ?? plan.size;
+/** A file of `size` bytes (holes) at `path`, created or emptied. */
+function sizedFile(path: string, size: number): void {
+  let fd = -1;
+  try {
+    fd = openSync(path, 'w+', 0o644);
+    ftruncateSync(fd, size);
+  } catch (e) {
+    throw hostErr(e, path);
+  } finally {
+    if (fd >= 0) closeSync(fd);
+  }
+}
+
+/** Run makefs on the host file `file`; when `grow`, a computed size that proves short grows by a quarter. */
+function makefsInto(file: string, srcDir: string, opts: MakefsOptions, size: number, grow: boolean, progress?: (p: MakefsProgress) => void): MakefsResult {
   for (let attempt = 0; ; attempt++) {
-    if (probed.want.type === 'none') {
-      let fd = -1;
-      try {
-        fd = openSync(probed.path, 'w+', 0o644);
-        ftruncateSync(fd, size);
-      } catch (e) {
-        throw hostError(e, `create ${probed.path}`);
-      } finally {
-        if (fd >= 0) closeSync(fd);
-      }
-    }
-    const dev = deviceOf(image, false);
+    sizedFile(file, size);
+    const dev = new HostFileBlockDevice(file);
     try {
-      const o: MakefsOptions = { ...opts, plan, size };
+      const o: MakefsOptions = { ...opts, size };
       if (progress) o.progress = progress;
       return makefs(dev, srcDir, o);
     } catch (e) {
-      const grow = isRumpError(e) && e.code === 'ENOSPC' && opts.size === undefined && probed.want.type === 'none' && attempt < 4;
-      if (!grow) throw e;
+      if (!(grow && isRumpError(e) && e.code === 'ENOSPC' && attempt < 4)) throw e;
       size = Math.ceil((size * 1.25) / 65536) * 65536;
     } finally {
       dev.flush();
       dev.close();
+    }
+  }
+}
+
+/** Copy the first `size` bytes of host file `from` into `to` at `offset`. */
+function copyInto(from: string, to: string, offset: number, size: number): void {
+  const src = openSync(from, 'r');
+  let dst = -1;
+  try {
+    dst = openSync(to, 'r+');
+    const buf = new Uint8Array(1 << 20);
+    for (let done = 0; done < size; ) {
+      const n = readSync(src, buf, 0, Math.min(buf.length, size - done), done);
+      if (n === 0) break;
+      for (let off = 0; off < n; ) off += writeSync(dst, buf, off, n - off, offset + done + off);
+      done += n;
+    }
+  } catch (e) {
+    throw hostErr(e, to);
+  } finally {
+    closeSync(src);
+    if (dst >= 0) closeSync(dst);
+  }
+}
+
+/**
+ * makefs: an image of `srcDir`, its size computed (or -s), written in one walk of the tree. A computed
+ * size is an estimate (NetBSD's makefs can run out of space on large trees too, hence its -b/-f
+ * options); when the estimate proves short, fsu grows the image by a quarter and tries again.
+ *
+ * The image is built in a temporary file next to it and renamed into place (for a partition, copied
+ * into it) only when complete: a failed makefs leaves no partial image, and an existing image — or the
+ * disk holding the partition — as it was.
+ */
+export function cmd_makefs(image: string, srcDir: string, opts: MakefsOptions, progress?: (p: MakefsProgress) => void): MakefsResult {
+  let src;
+  try {
+    src = statSync(srcDir);
+  } catch (e) {
+    throw hostErr(e, srcDir);
+  }
+  if (!src.isDirectory()) throw errno('ENOTDIR', 'source is not a directory', { path: srcDir });
+  const probed = parseDevpath(image);
+  let target = probed.path;
+  let existing;
+  try {
+    target = realpathSync(probed.path);
+    existing = statSync(target);
+  } catch {
+    // a new image
+  }
+  if (existing && probed.want.type === 'none' && !existing.isFile()) throw errno('EFTYPE', 'is not a regular file; makefs writes image files', { path: probed.path });
+  const part = existing && probed.want.type !== 'none' ? resolvePart(target, probed.want) : undefined;
+  if (probed.want.type !== 'none' && !part) throw errno('ENOENT', 'no such image', { path: probed.path });
+  const plan = makefsSize(srcDir, opts);
+  const tmp = join(dirname(target), `.${basename(target)}.fsu-${randomBytes(6).toString('hex')}`);
+  try {
+    if (!part || part.type === 'none') {
+      const r = makefsInto(tmp, srcDir, { ...opts, plan }, opts.size ?? plan.size, opts.size === undefined, progress);
+      if (existing) chmodSync(tmp, existing.mode & 0o7777);
+      try {
+        renameSync(tmp, target);
+      } catch (e) {
+        throw hostErr(e, probed.path);
+      }
+      return r;
+    }
+    const size = opts.size ?? plan.size;
+    if (size > part.size) throw errno('ENOSPC', `the file system needs ${size} bytes; the partition has ${part.size}`, { path: image });
+    const r = makefsInto(tmp, srcDir, { ...opts, plan }, size, false, progress);
+    copyInto(tmp, target, part.offset, size);
+    return r;
+  } finally {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // renamed into place, or never made
     }
   }
 }

@@ -2,171 +2,222 @@
 /**
  * fsu — work on a file-system image without mounting it on the host (the fs-utils idea):
  *   fsu <command> [-t fstype] [-o opts] IMAGE[%DISKLABEL:p%] …
- * Exit status: 0 success, 1 an operation failed ("fsu: <path>: <reason>" on stderr), 2 usage.
+ * `-t` is the file-system type, as in fs-utils (not ls's sort by time).
+ * Exit status: 0 success; 1 an operation failed ("fsu: <path>: <reason>" on stderr, one line per
+ * failure; the other operands are still done); 2 usage (one line and a hint); 141 standard output was
+ * closed (`| head`), quietly, as SIGPIPE ends a Unix tool.
+ * Command modules load when their command runs, so start-up stays short.
  */
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
-import { isRumpError, strerror } from '@rumpts/librump';
-import { readDiskLabel, HostFileBlockDevice } from '@rumpts/rumpdev-disk';
-import { SERVER_IMAGE, UsageError, withTarget } from './session.js';
-import {
-  cmd_cat, cmd_cp, cmd_df, cmd_du, cmd_find, cmd_get, cmd_ls, cmd_mkdir, cmd_mv, cmd_put, cmd_rm, cmd_stat, cmd_touch, cmd_write, readStdin,
-} from './commands.js';
-import { Progress } from './progress.js';
-import { cmd_newfs, type FsuNewfsOptions } from './newfs.js';
-import { cmd_fsck, cmd_makefs } from './ffstools.js';
-import type { MakefsOptions } from '@rumpts/rumpfs-ffs';
-import { parseSize } from '../size.js';
-
-const out = (line: string): void => {
-  process.stdout.write(`${line}\n`);
-};
+import { errorLine } from './errors.js';
+import { BrokenPipe, EXIT_BROKEN_PIPE, Io } from './stdio.js';
+import type { FsuTarget } from './target.js';
+import { SERVER_IMAGE, UsageError } from './usage.js';
 
 interface Common {
   type?: string;
   opts?: string;
 }
 
-function parseMode(s: string): number {
-  if (!/^[0-7]{1,4}$/.test(s)) throw new UsageError(`bad mode '${s}' (octal, e.g. 0755)`);
-  return parseInt(s, 8);
+/** This package's version (`fsu --version`). */
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
+  return `fsu (${pkg.name}) ${pkg.version}`;
 }
 
-function parseOwner(s: string): { uid: number; gid: number } {
-  const m = /^(\d+)?(?::(\d+))?$/.exec(s);
-  if (!m || (m[1] === undefined && m[2] === undefined)) throw new UsageError(`bad owner '${s}' (uid[:gid], numeric)`);
-  return { uid: m[1] === undefined ? -1 : Number(m[1]), gid: m[2] === undefined ? -1 : Number(m[2]) };
+const hint = (name?: string): string => `Try 'fsu ${name ? `${name} ` : ''}--help' for more information.`;
+
+/** What a run needs beyond its arguments. */
+interface Run {
+  io: Io;
+  /** What an error without a path of its own is about: the image or the server. */
+  subject?: string;
+  /** A command with an exit status of its own (fsck) sets it. */
+  exitStatus?: number;
 }
 
-/** A subcommand with the options every fsu command takes. */
-function fsuCommand(program: Command, name: string, summary: string): Command {
-  return program
-    .command(name)
-    .summary(summary)
-    .description(summary)
-    .addOption(new Option('-t, --type <fstype>', 'file system type (default: autodetect)'))
-    .addOption(new Option('-o, --opts <options>', 'mount options: ro, rw, log, force, sync, async, noatime'))
-    .argument('<image>', 'image file, optionally IMAGE%DISKLABEL:p%');
+function num<T>(v: string | undefined, what: string, parse: (v: string, what: string) => T): T | undefined {
+  if (v === undefined) return undefined;
+  try {
+    return parse(v, what);
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
+  }
 }
 
-export function buildProgram(server?: string): Command {
+export function buildProgram(server: string | undefined, run: Run): Command {
+  const { io } = run;
   const program = new Command('fsu')
-    .description('work on a BSD file-system image without mounting it on the host\n(fsu --server URL <command> … works on a rump server instead; the image argument is left out)')
-    .showHelpAfterError()
+    .description(
+      'work on a BSD file-system image without mounting it on the host\n' +
+        '(fsu --server URL <command> … works on a rump server instead; the image argument is left out)\n' +
+        "-t is the file-system type, as in fs-utils: it is not ls's sort by time",
+    )
+    .version(version(), '-V, --version', 'print the version')
+    .enablePositionalOptions()
+    .showHelpAfterError(hint())
     .exitOverride();
-  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  const ro = (o: Common) => ({ type: o.type, opts: o.opts, readonly: true });
-  const rw = (o: Common) => ({ type: o.type, opts: o.opts, readonly: false });
+  program.configureOutput({
+    writeOut: (s) => io.text(s),
+    writeErr: (s) => io.say(s),
+    outputError: (s, write) => write(`fsu: ${s.replace(/^error: /, '')}`),
+  });
 
-  fsuCommand(program, 'ls', 'list directory contents')
-    .option('-l', 'long format')
-    .option('-a', 'include names starting with a dot')
+  /** Mount the image (or connect to the server) and run `fn`, loading the target layer only now. */
+  const target = async (image: string, readonly: boolean, o: Common, fn: (t: FsuTarget) => unknown): Promise<void> => {
+    run.subject = image === SERVER_IMAGE ? server : image;
+    const { withTarget } = await import('./session.js');
+    await withTarget(server, image, { type: o.type, opts: o.opts, readonly }, fn);
+  };
+  const ro = (image: string, o: Common, fn: (t: FsuTarget) => unknown): Promise<void> => target(image, true, o, fn);
+  const rw = (image: string, o: Common, fn: (t: FsuTarget) => unknown): Promise<void> => target(image, false, o, fn);
+  const progress = async () => new (await import('./progress.js')).Progress(process.stderr.isTTY === true);
+
+  /** A subcommand with the options every fsu command takes. */
+  const fsuCommand = (name: string, summary: string): Command =>
+    program
+      .command(name)
+      .summary(summary)
+      .description(summary)
+      .showHelpAfterError(hint(name))
+      .addOption(new Option('-t, --type <fstype>', "file-system type, e.g. ffs or cd9660 (default: autodetect; not ls's -t)"))
+      .addOption(new Option('-o, --opts <options>', 'mount options: ro, rw (also for reading commands), log, force, sync, async, noatime'))
+      .argument('<image>', 'image file, optionally IMAGE%DISKLABEL:p%');
+
+  fsuCommand('ls', 'list directory contents')
+    .option('-l', 'long format (with a total line, dates as ls prints them)')
+    .option('-a', 'include names starting with a dot, and . and ..')
+    .option('-d', 'list directories themselves, not their contents')
     .option('-R', 'recursive')
+    .option('-1', 'one entry per line (always the case)')
     .argument('[paths...]')
-    .action((image: string, paths: string[], o: Common & { l?: boolean; a?: boolean; R?: boolean }) =>
-      withTarget(server, image, ro(o), (fs) => cmd_ls(fs, paths, { long: !!o.l, all: !!o.a, recursive: !!o.R }, out)),
+    .action((image: string, paths: string[], o: Common & { l?: boolean; a?: boolean; R?: boolean; d?: boolean }) =>
+      ro(image, o, async (fs) => (await import('./ls.js')).cmd_ls(fs, paths, { long: !!o.l, all: !!o.a, recursive: !!o.R, directory: !!o.d }, io)),
     );
-  fsuCommand(program, 'cat', 'write files to standard output')
+  fsuCommand('cat', 'write files to standard output')
     .argument('<paths...>')
-    .action((image: string, paths: string[], o: Common) => withTarget(server, image, ro(o), (fs) => cmd_cat(fs, paths, (b) => process.stdout.write(b))));
-  fsuCommand(program, 'get', 'copy files out of the image (cp -R rules)')
+    .action((image: string, paths: string[], o: Common) => ro(image, o, async (fs) => (await import('./commands.js')).cmd_cat(fs, paths, io)));
+  fsuCommand('get', 'copy files out of the image (cp -R rules; fifos and devices recreated)')
     .option('-r', 'recursive')
     .argument('<paths...>', 'image sources, then the host destination')
     .action((image: string, paths: string[], o: Common & { r?: boolean }) => {
       if (paths.length < 2) throw new UsageError('get needs a source and a destination');
       const dst = paths.pop() as string;
-      return withTarget(server, image, ro(o), (fs) => cmd_get(fs, paths, dst, { recursive: !!o.r }, new Progress(process.stderr.isTTY === true)));
+      return ro(image, o, async (fs) => (await import('./copy.js')).cmd_get(fs, paths, dst, { recursive: !!o.r }, io, await progress()));
     });
-  fsuCommand(program, 'put', 'copy host files into the image (cp -R rules)')
+  fsuCommand('put', 'copy host files into the image (cp -R rules; fifos and devices recreated)')
     .option('-r', 'recursive')
     .argument('<paths...>', 'host sources, then the image destination')
     .action((image: string, paths: string[], o: Common & { r?: boolean }) => {
       if (paths.length < 2) throw new UsageError('put needs a source and a destination');
       const dst = paths.pop() as string;
-      return withTarget(server, image, rw(o), (fs) => cmd_put(fs, paths, dst, { recursive: !!o.r }, new Progress(process.stderr.isTTY === true)));
+      return rw(image, o, async (fs) => (await import('./copy.js')).cmd_put(fs, paths, dst, { recursive: !!o.r }, io, await progress()));
     });
-  fsuCommand(program, 'cp', 'copy within the image')
+  fsuCommand('cp', 'copy within the image')
     .option('-r', 'recursive')
-    .argument('<src>')
-    .argument('<dst>')
-    .action((image: string, src: string, dst: string, o: Common & { r?: boolean }) => withTarget(server, image, rw(o), (fs) => cmd_cp(fs, src, dst, { recursive: !!o.r })));
-  fsuCommand(program, 'mv', 'move or rename within the image')
-    .argument('<src>')
-    .argument('<dst>')
-    .action((image: string, src: string, dst: string, o: Common) => withTarget(server, image, rw(o), (fs) => cmd_mv(fs, src, dst)));
-  fsuCommand(program, 'rm', 'remove files')
+    .argument('<paths...>', 'sources, then the destination')
+    .action((image: string, paths: string[], o: Common & { r?: boolean }) => {
+      if (paths.length < 2) throw new UsageError('cp needs a source and a destination');
+      const dst = paths.pop() as string;
+      return rw(image, o, async (fs) => (await import('./copy.js')).cmd_cp(fs, paths, dst, { recursive: !!o.r }, io));
+    });
+  fsuCommand('mv', 'move or rename within the image')
+    .argument('<paths...>', 'sources, then the destination')
+    .action((image: string, paths: string[], o: Common) => {
+      if (paths.length < 2) throw new UsageError('mv needs a source and a destination');
+      const dst = paths.pop() as string;
+      return rw(image, o, async (fs) => (await import('./commands.js')).cmd_mv(fs, paths, dst, io));
+    });
+  fsuCommand('rm', 'remove files')
     .option('-r', 'recursive')
     .option('-f', 'ignore missing files')
     .argument('<paths...>')
-    .action((image: string, paths: string[], o: Common & { r?: boolean; f?: boolean }) => withTarget(server, image, rw(o), (fs) => cmd_rm(fs, paths, { recursive: !!o.r, force: !!o.f })));
-  fsuCommand(program, 'mkdir', 'make directories')
+    .action((image: string, paths: string[], o: Common & { r?: boolean; f?: boolean }) =>
+      rw(image, o, async (fs) => (await import('./commands.js')).cmd_rm(fs, paths, { recursive: !!o.r, force: !!o.f }, io)),
+    );
+  fsuCommand('mkdir', 'make directories')
     .option('-p', 'make parents, existing ones are fine')
     .option('-m <mode>', 'mode (octal)')
     .argument('<paths...>')
-    .action((image: string, paths: string[], o: Common & { p?: boolean; m?: string }) =>
-      withTarget(server, image, rw(o), (fs) => cmd_mkdir(fs, paths, { parents: !!o.p, mode: o.m === undefined ? 0o755 : parseMode(o.m) })),
-    );
-  fsuCommand(program, 'rmdir', 'remove empty directories')
+    .action(async (image: string, paths: string[], o: Common & { p?: boolean; m?: string }) => {
+      const { parseMode } = await import('./modes.js');
+      const mode = o.m === undefined ? 0o755 : parseMode(o.m)(0o777, true);
+      return rw(image, o, async (fs) => (await import('./commands.js')).cmd_mkdir(fs, paths, { parents: !!o.p, mode }, io));
+    });
+  fsuCommand('rmdir', 'remove empty directories')
     .argument('<paths...>')
-    .action((image: string, paths: string[], o: Common) => withTarget(server, image, rw(o), async (fs) => {
-        for (const p of paths) await fs.rmdir(p);
-      }));
-  fsuCommand(program, 'ln', 'make links')
+    .action((image: string, paths: string[], o: Common) => rw(image, o, async (fs) => (await import('./commands.js')).cmd_rmdir(fs, paths, io)));
+  fsuCommand('ln', 'make links')
     .option('-s', 'symbolic')
     .argument('<target>')
     .argument('<link>')
     .action((image: string, target: string, link: string, o: Common & { s?: boolean }) =>
-      withTarget(server, image, rw(o), (fs) => (o.s ? fs.symlink(target, link) : fs.link(target, link))),
+      rw(image, o, (fs) => (o.s ? fs.symlink(target, link) : fs.link(target, link))),
     );
-  fsuCommand(program, 'chmod', 'change modes')
+  fsuCommand('chmod', 'change modes (octal, or symbolic such as u+x,go-w)')
     .argument('<mode>')
     .argument('<paths...>')
-    .action((image: string, mode: string, paths: string[], o: Common) => {
-      const m = parseMode(mode);
-      return withTarget(server, image, rw(o), async (fs) => {
-        for (const p of paths) await fs.chmod(p, m);
-      });
+    .action(async (image: string, mode: string, paths: string[], o: Common) => {
+      const change = (await import('./modes.js')).parseMode(mode);
+      return rw(image, o, async (fs) => (await import('./commands.js')).cmd_chmod(fs, change, paths, io));
     });
-  fsuCommand(program, 'chown', 'change owners (numeric uid[:gid])')
+  fsuCommand('chown', 'change owners (numeric uid[:gid]; an image has no password file)')
     .argument('<owner>')
     .argument('<paths...>')
-    .action((image: string, owner: string, paths: string[], o: Common) => {
-      const { uid, gid } = parseOwner(owner);
-      return withTarget(server, image, rw(o), async (fs) => {
-        for (const p of paths) await fs.chown(p, uid, gid);
-      });
+    .action(async (image: string, owner: string, paths: string[], o: Common) => {
+      const { uid, gid } = (await import('./modes.js')).parseOwner(owner);
+      return rw(image, o, async (fs) => (await import('./commands.js')).cmd_chown(fs, uid, gid, paths, io));
     });
-  fsuCommand(program, 'touch', 'create files or set their times to now')
+  fsuCommand('touch', 'create files or set their times to now')
     .argument('<paths...>')
-    .action((image: string, paths: string[], o: Common) => withTarget(server, image, rw(o), (fs) => cmd_touch(fs, paths)));
-  fsuCommand(program, 'stat', 'show file status')
+    .action((image: string, paths: string[], o: Common) => rw(image, o, async (fs) => (await import('./commands.js')).cmd_touch(fs, paths, io)));
+  fsuCommand('stat', 'show file status')
     .argument('<paths...>')
-    .action((image: string, paths: string[], o: Common) => withTarget(server, image, ro(o), (fs) => cmd_stat(fs, paths, out)));
-  fsuCommand(program, 'find', 'walk a tree')
-    .argument('[path]', 'where to start', '/')
-    .option('--name <pattern>', 'match names (glob); find-style -name works too')
-    .option('--kind <t>', 'f, d, l, p, c, b or s; find-style -type works too')
-    .action((image: string, path: string, o: Common & { name?: string; kind?: string }) =>
-      withTarget(server, image, ro(o), (fs) => cmd_find(fs, path, { name: o.name, type: o.kind }, out)),
-    );
-  fsuCommand(program, 'du', 'disk usage in KiB')
+    .action((image: string, paths: string[], o: Common) => ro(image, o, async (fs) => (await import('./commands.js')).cmd_stat(fs, paths, io)));
+  fsuCommand('find', 'walk trees: find IMAGE [PATH…] [-name G] [-iname G] [-type T] [-maxdepth N] [-mindepth N] [!] [-print] [-print0]')
+    .argument('[expression...]', 'start paths (default /), then primaries as find(1) spells them')
+    .passThroughOptions()
+    .action(async (image: string, expression: string[], o: Common) => {
+      const { parseFind, cmd_find } = await import('./find.js');
+      const expr = parseFind(expression);
+      return ro(image, o, (fs) => cmd_find(fs, expr, io));
+    });
+  fsuCommand('du', 'disk usage in KiB')
     .option('-s', 'totals only')
     .argument('[paths...]')
-    .action((image: string, paths: string[], o: Common & { s?: boolean }) => withTarget(server, image, ro(o), (fs) => cmd_du(fs, paths, { summary: !!o.s }, out)));
-  fsuCommand(program, 'df', 'free space')
-    .action((image: string, o: Common) => withTarget(server, image, ro(o), (fs) => cmd_df(fs, image === SERVER_IMAGE ? (server ?? image) : image, out)));
-  fsuCommand(program, 'write', 'write standard input to a file (truncating, or -a appending)')
+    .action((image: string, paths: string[], o: Common & { s?: boolean }) => ro(image, o, async (fs) => (await import('./commands.js')).cmd_du(fs, paths, { summary: !!o.s }, io)));
+  fsuCommand('df', 'free space of the file system holding each path (default /)')
+    .argument('[paths...]')
+    .action((image: string, paths: string[], o: Common) =>
+      ro(image, o, async (fs) => {
+        const { cmd_df } = await import('./commands.js');
+        // An image is mounted at the kernel's /fsu and seen as / by the commands.
+        if (image !== SERVER_IMAGE) return cmd_df(fs, paths, () => image, (m) => (m === '/fsu' ? '/' : m.startsWith('/fsu/') ? m.slice(4) : m), io);
+        return cmd_df(fs, paths, (from) => from || (server ?? ''), (m) => m, io);
+      }),
+    );
+  fsuCommand('write', 'write standard input to a file (truncating, or -a appending)')
     .option('-a', 'append')
     .argument('<path>')
-    .action((image: string, path: string, o: Common & { a?: boolean }) => {
-      const data = readStdin();
-      return withTarget(server, image, rw(o), (fs) => cmd_write(fs, path, data, !!o.a));
-    });
+    .action((image: string, path: string, o: Common & { a?: boolean }) =>
+      rw(image, o, async (fs) => {
+        const { cmd_write } = await import('./commands.js');
+        const { stdinChunks } = await import('./stdio.js');
+        await cmd_write(fs, path, stdinChunks(), !!o.a);
+      }),
+    );
+
+  const imageOnly = (image: string, what: string): void => {
+    run.subject = image;
+    if (image === SERVER_IMAGE) throw new UsageError(`${what} works on an image file, not a server`);
+  };
   program
     .command('newfs')
     .summary('make a new FFS on an image (created or extended with -s)')
-    .description('make a new FFS on an image (created or extended with -s) or on IMAGE%DISKLABEL:p%')
+    .description('make a new FFS on an image (created or extended with -s) or on IMAGE%DISKLABEL:p%; a failed newfs leaves no new file behind')
+    .showHelpAfterError(hint('newfs'))
     .option('-O <version>', 'UFS version, 1 or 2', '2')
     .option('-B <order>', 'byte order: be or le', 'le')
     .option('-s <size>', 'size (dd suffixes: k, m, g); creates the image if missing')
@@ -176,54 +227,51 @@ export function buildProgram(server?: string): Command {
     .option('-m <minfree>', 'reserved space, percent')
     .option('-V <volname>', 'volume name')
     .argument('<image>')
-    .action((image: string, o: { O: string; B: string; s?: string; b?: string; f?: string; i?: string; m?: string; V?: string }) => {
-      if (image === SERVER_IMAGE) throw new UsageError('newfs works on an image file, not a server');
+    .action(async (image: string, o: { O: string; B: string; s?: string; b?: string; f?: string; i?: string; m?: string; V?: string }) => {
+      imageOnly(image, 'newfs');
       if (o.O !== '1' && o.O !== '2') throw new UsageError(`-O must be 1 or 2, not '${o.O}'`);
       if (o.B !== 'le' && o.B !== 'be') throw new UsageError(`-B must be be or le, not '${o.B}'`);
-      const num = (v: string | undefined, what: string): number | undefined => {
-        if (v === undefined) return undefined;
-        try {
-          return parseSize(v, what);
-        } catch (e) {
-          throw new UsageError(e instanceof Error ? e.message : String(e));
-        }
-      };
-      const opts: FsuNewfsOptions = { version: o.O === '1' ? 1 : 2, endian: o.B };
-      const size = num(o.s, '-s');
+      const { parseSize } = await import('../size.js');
+      const { cmd_newfs } = await import('./newfs.js');
+      const opts: import('./newfs.js').FsuNewfsOptions = { version: o.O === '1' ? 1 : 2, endian: o.B };
+      const size = num(o.s, '-s', parseSize);
       if (size !== undefined) opts.imageSize = size;
-      const bsize = num(o.b, '-b');
+      const bsize = num(o.b, '-b', parseSize);
       if (bsize !== undefined) opts.bsize = bsize;
-      const fsize = num(o.f, '-f');
+      const fsize = num(o.f, '-f', parseSize);
       if (fsize !== undefined) opts.fsize = fsize;
-      const density = num(o.i, '-i');
+      const density = num(o.i, '-i', parseSize);
       if (density !== undefined) opts.density = density;
-      const minfree = num(o.m, '-m');
+      const minfree = num(o.m, '-m', parseSize);
       if (minfree !== undefined) opts.minfree = minfree;
       if (o.V !== undefined) opts.volname = o.V;
       const r = cmd_newfs(image, opts);
       const mb = ((r.size * r.fsize) / 1048576).toFixed(1);
-      out(`${image}: ${mb}MB (${(r.size * r.fsize) / 512} sectors) block size ${r.bsize}, fragment size ${r.fsize}`);
-      out(`\tusing ${r.ncg} cylinder groups of ${((r.fpg * r.fsize) / 1048576).toFixed(2)}MB, ${r.fpg / (r.bsize / r.fsize)} blks, ${r.ipg} inodes.`);
-      out(`super-block backups (for fsck_ffs -b #) at: ${r.backups.map((b) => (b * r.fsize) / 512).join(', ')}`);
+      io.out(`${image}: ${mb}MB (${(r.size * r.fsize) / 512} sectors) block size ${r.bsize}, fragment size ${r.fsize}`);
+      io.out(`\tusing ${r.ncg} cylinder groups of ${((r.fpg * r.fsize) / 1048576).toFixed(2)}MB, ${r.fpg / (r.bsize / r.fsize)} blks, ${r.ipg} inodes.`);
+      io.out(`super-block backups (for fsck_ffs -b #) at: ${r.backups.map((b) => (b * r.fsize) / 512).join(', ')}`);
     });
   program
     .command('fsck')
     .summary('check an FFS image (-n, the default) or repair it (-y)')
     .description('check an FFS image (-n, the default) or repair it (-y); exit 0 clean, 2 problems remain, 8 the check failed')
+    .showHelpAfterError(hint('fsck'))
     .option('-n', 'report only; the image is opened read-only (default)')
     .option('-y', 'repair everything found')
     .argument('<image>')
-    .action((image: string, o: { n?: boolean; y?: boolean }) => {
-      if (image === SERVER_IMAGE) throw new UsageError('fsck works on an image file, not a server');
+    .action(async (image: string, o: { n?: boolean; y?: boolean }) => {
+      imageOnly(image, 'fsck');
       if (o.n && o.y) throw new UsageError('-n and -y exclude each other');
-      const r = cmd_fsck(image, !!o.y, out);
-      out(r.clean ? `${image}: clean` : `${image}: ${r.problems.length} problem(s)${r.repaired ? ', repaired' : ''}`);
-      exitStatus = r.exitStatus;
+      const { cmd_fsck } = await import('./ffstools.js');
+      const r = cmd_fsck(image, !!o.y, io.out);
+      io.out(r.clean ? `${image}: clean` : `${image}: ${r.problems.length} problem(s)${r.repaired ? ', repaired' : ''}`);
+      run.exitStatus = r.exitStatus;
     });
   program
     .command('makefs')
     .summary('build an FFS image from a host directory')
-    .description('build an FFS image from a host directory (size computed unless -s)')
+    .description('build an FFS image from a host directory (size computed unless -s); the image is written whole or not at all')
+    .showHelpAfterError(hint('makefs'))
     .option('-O <version>', 'UFS version, 1 or 2', '2')
     .option('-B <order>', 'byte order: be or le', 'le')
     .option('-s <size>', 'image size (dd suffixes)')
@@ -232,23 +280,21 @@ export function buildProgram(server?: string): Command {
     .option('-V <volname>', 'volume name')
     .argument('<image>')
     .argument('<dir>')
-    .action((image: string, dir: string, o: { O: string; B: string; s?: string; b?: string; f?: string; V?: string }) => {
-      if (image === SERVER_IMAGE) throw new UsageError('makefs writes an image file, not a server');
+    .action(async (image: string, dir: string, o: { O: string; B: string; s?: string; b?: string; f?: string; V?: string }) => {
+      imageOnly(image, 'makefs');
       if (o.O !== '1' && o.O !== '2') throw new UsageError(`-O must be 1 or 2, not '${o.O}'`);
       if (o.B !== 'le' && o.B !== 'be') throw new UsageError(`-B must be be or le, not '${o.B}'`);
-      const opts: MakefsOptions = { version: o.O === '1' ? 1 : 2, endian: o.B };
-      const num = (v: string, what: string): number => {
-        try {
-          return parseSize(v, what);
-        } catch (e) {
-          throw new UsageError(e instanceof Error ? e.message : String(e));
-        }
-      };
-      if (o.s !== undefined) opts.size = num(o.s, '-s');
-      if (o.b !== undefined) opts.bsize = num(o.b, '-b');
-      if (o.f !== undefined) opts.fsize = num(o.f, '-f');
+      const { parseSize } = await import('../size.js');
+      const { cmd_makefs } = await import('./ffstools.js');
+      const opts: import('@rumpts/rumpfs-ffs').MakefsOptions = { version: o.O === '1' ? 1 : 2, endian: o.B };
+      const size = num(o.s, '-s', parseSize);
+      if (size !== undefined) opts.size = size;
+      const bsize = num(o.b, '-b', parseSize);
+      if (bsize !== undefined) opts.bsize = bsize;
+      const fsize = num(o.f, '-f', parseSize);
+      if (fsize !== undefined) opts.fsize = fsize;
       if (o.V !== undefined) opts.volname = o.V;
-      const bar = new Progress(process.stderr.isTTY === true, 0);
+      const bar = await progress();
       let started = false;
       const r = cmd_makefs(image, dir, opts, (p) => {
         if (!started) {
@@ -258,27 +304,30 @@ export function buildProgram(server?: string): Command {
         bar.set(p.bytes);
       });
       bar.stop();
-      out(`${image}: ${r.entries} entries, ${r.bytes} bytes of data, UFS${r.version} block size ${r.bsize}, fragment size ${r.fsize}`);
+      io.out(`${image}: ${r.entries} entries, ${r.bytes} bytes of data, UFS${r.version} block size ${r.bsize}, fragment size ${r.fsize}`);
     });
   program
     .command('disklabel')
     .summary('show the NetBSD disklabel of an image')
     .description('show the NetBSD disklabel of an image')
+    .showHelpAfterError(hint('disklabel'))
     .argument('<image>')
-    .action((image: string) => {
-      if (image === SERVER_IMAGE) throw new UsageError('disklabel reads an image file, not a server');
+    .action(async (image: string) => {
+      imageOnly(image, 'disklabel');
+      const { errno } = await import('@rumpts/librump');
+      const { readDiskLabel, HostFileBlockDevice } = await import('@rumpts/rumpdev-disk');
       const dev = new HostFileBlockDevice(image, { readonly: true });
       try {
         const r = readDiskLabel(dev);
-        if (!r) throw Object.assign(new UsageError(`${image}: no disklabel`), { operational: true });
+        if (!r) throw errno('ENOENT', 'no disklabel', { path: image });
         const l = r.label;
-        out(`# ${image}:`);
-        out(`type: ${l.type}  typename: ${l.typename}  packname: ${l.packname}`);
-        out(`bytes/sector: ${l.secsize}  sectors/unit: ${l.secperunit}`);
-        out(`${l.partitions.length} partitions:`);
-        out('#        size    offset     fstype');
+        io.out(`# ${image}:`);
+        io.out(`type: ${l.type}  typename: ${l.typename}  packname: ${l.packname}`);
+        io.out(`bytes/sector: ${l.secsize}  sectors/unit: ${l.secperunit}`);
+        io.out(`${l.partitions.length} partitions:`);
+        io.out('#        size    offset     fstype');
         l.partitions.forEach((p, i) => {
-          if (p.size > 0) out(` ${String.fromCharCode(97 + i)}: ${String(p.size).padStart(9)} ${String(p.offset).padStart(9)} ${String(p.fstype).padStart(10)}`);
+          if (p.size > 0) io.out(` ${String.fromCharCode(97 + i)}: ${String(p.size).padStart(9)} ${String(p.offset).padStart(9)} ${String(p.fstype).padStart(10)}`);
         });
       } finally {
         dev.close?.();
@@ -287,43 +336,46 @@ export function buildProgram(server?: string): Command {
   return program;
 }
 
-/** A command that has an exit status of its own (fsck) sets it here. */
-let exitStatus = 0;
-
+/** Run fsu with these arguments; resolves to the exit status. */
 export async function main(argv: string[]): Promise<number> {
-  exitStatus = 0;
+  const io = new Io();
+  const run: Run = { io };
   // fsu --server URL <command> …: the command runs against a rump server; its image argument is implied.
   let server: string | undefined;
   if (argv[0] === '--server' || argv[0]?.startsWith('--server=')) {
     server = argv[0] === '--server' ? argv[1] : argv[0].slice('--server='.length);
     argv = argv.slice(argv[0] === '--server' ? 2 : 1);
     if (!server) {
-      process.stderr.write('fsu: --server needs a URL\n');
+      io.warn('--server needs a URL');
+      io.say(`${hint()}\n`);
       return 2;
     }
     if (argv.length > 0 && !argv[0]?.startsWith('-') && argv[0] !== 'help') argv = [argv[0] as string, SERVER_IMAGE, ...argv.slice(1)];
   }
-  const program = buildProgram(server);
-  // find(1) spells its primaries with one dash.
-  if (argv[0] === 'find') argv = argv.map((a) => (a === '-name' ? '--name' : a === '-type' ? '--kind' : a));
+  const command = argv[0] !== undefined && !argv[0].startsWith('-') ? argv[0] : undefined;
   try {
-    await program.parseAsync(argv, { from: 'user' });
-    return exitStatus;
-  } catch (e) {
-    if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version') return 0;
-      return 2;
-    }
-    if (e instanceof UsageError && !(e as { operational?: boolean }).operational) {
-      process.stderr.write(`fsu: ${e.message}\n`);
-      return 2;
-    }
-    if (isRumpError(e)) {
-      process.stderr.write(`fsu: ${e.path ?? '-'}: ${e.detail ?? strerror(e.errno)}\n`);
+    try {
+      await buildProgram(server, run).parseAsync(argv, { from: 'user' });
+      io.flush();
+      return run.exitStatus ?? io.status;
+    } catch (e) {
+      if (e instanceof CommanderError) {
+        io.flush();
+        return e.exitCode === 0 ? 0 : 2;
+      }
+      if (e instanceof UsageError) {
+        io.warn(e.message);
+        io.say(`${hint(command)}\n`);
+        return 2;
+      }
+      if (e instanceof BrokenPipe) throw e;
+      io.warn(errorLine(e, run.subject));
+      if (process.env.FSU_DEBUG && e instanceof Error && e.stack) io.warn(e.stack);
       return 1;
     }
-    process.stderr.write(`fsu: ${e instanceof Error ? e.message : String(e)}\n`);
-    return 1;
+  } catch (e) {
+    if (e instanceof BrokenPipe) return EXIT_BROKEN_PIPE;
+    throw e;
   }
 }
 
@@ -339,13 +391,16 @@ function invokedAsMain(): boolean {
 }
 
 if (invokedAsMain()) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e: unknown) => {
-      process.stderr.write(`fsu: ${String(e)}\n`);
-      process.exitCode = 1;
-    },
-  );
+  // Whatever escapes is still one line, never a stack trace (FSU_DEBUG=1 shows it).
+  const last = (e: unknown): void => {
+    if ((e as { code?: unknown } | null)?.code === 'EPIPE' || e instanceof BrokenPipe) process.exit(EXIT_BROKEN_PIPE);
+    new Io().warn(`internal error: ${errorLine(e)}`);
+    if (process.env.FSU_DEBUG && e instanceof Error && e.stack) new Io().warn(e.stack);
+    process.exit(1);
+  };
+  process.on('uncaughtException', last);
+  process.on('unhandledRejection', last);
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  }, last);
 }

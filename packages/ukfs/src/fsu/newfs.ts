@@ -1,10 +1,14 @@
-/** fsu newfs: a new FFS on an image file (created, or extended, to -s SIZE) or on one of its partitions. */
-import { closeSync, existsSync, openSync, statSync, ftruncateSync } from 'node:fs';
+/**
+ * fsu newfs: a new FFS on an image file (created, or extended, to -s SIZE) or on one of its partitions.
+ * A newfs that fails leaves no new file behind, and an existing file at its old size (newfs checks its
+ * geometry before it writes anything).
+ */
+import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, truncateSync, unlinkSync } from 'node:fs';
 import { errno } from '@rumpts/librump';
 import { HostFileBlockDevice } from '@rumpts/rumpdev-disk';
 import { newfs, type NewfsOptions, type NewfsResult } from '@rumpts/rumpfs-ffs';
-import { hostError } from '@rumpts/etfs';
 import { parseDevpath, resolvePart } from '../part.js';
+import { hostErr } from './errors.js';
 
 export interface FsuNewfsOptions extends NewfsOptions {
   /** -s: image size in bytes (creates or extends the file; with a partition, the fs size). */
@@ -14,31 +18,50 @@ export interface FsuNewfsOptions extends NewfsOptions {
 export function cmd_newfs(image: string, o: FsuNewfsOptions): NewfsResult {
   const probed = parseDevpath(image);
   const path = probed.path;
-  if (!existsSync(path)) {
+  const existed = existsSync(path);
+  if (!existed) {
     if (o.imageSize === undefined) throw errno('ENOENT', 'no such image; give -s SIZE to create it', { path });
     if (probed.want.type !== 'none') throw errno('ENOENT', 'a partition of an image that does not exist', { path });
   }
+  let created = false;
+  let oldSize: number | undefined;
   if (o.imageSize !== undefined && probed.want.type === 'none') {
     // Create or extend the image to the requested size (never shrink: that could cut a partition).
     let fd = -1;
     try {
-      fd = openSync(path, existsSync(path) ? 'r+' : 'w+', 0o644);
-      if (statSync(path).size < o.imageSize) ftruncateSync(fd, o.imageSize);
+      fd = openSync(path, existed ? 'r+' : 'wx', 0o644);
+      created = !existed;
+      const st = fstatSync(fd);
+      if (!st.isFile() && !st.isBlockDevice()) throw errno('EFTYPE', 'is not a regular file or block device', { path });
+      if (st.isFile() && st.size < o.imageSize) {
+        oldSize = st.size;
+        ftruncateSync(fd, o.imageSize);
+      }
     } catch (e) {
-      throw hostError(e, `create ${path}`);
+      if (created) unlinkSync(path);
+      throw hostErr(e, path);
     } finally {
       if (fd >= 0) closeSync(fd);
     }
   }
-  const part = resolvePart(path, probed.want);
-  const dev = new HostFileBlockDevice(path, part.type === 'none' ? {} : { begin: part.offset, size: part.size });
   try {
-    const opts: NewfsOptions = { ...o };
-    if (probed.want.type === 'none' && o.imageSize !== undefined) opts.size = o.imageSize;
-    else if (o.imageSize !== undefined) opts.size = o.imageSize;
-    return newfs(dev, opts);
-  } finally {
-    dev.flush();
-    dev.close();
+    const part = resolvePart(path, probed.want);
+    const dev = new HostFileBlockDevice(path, part.type === 'none' ? {} : { begin: part.offset, size: part.size });
+    try {
+      const opts: NewfsOptions = { ...o };
+      if (o.imageSize !== undefined) opts.size = o.imageSize;
+      return newfs(dev, opts);
+    } finally {
+      dev.flush();
+      dev.close();
+    }
+  } catch (e) {
+    try {
+      if (created) unlinkSync(path);
+      else if (oldSize !== undefined) truncateSync(path, oldSize);
+    } catch {
+      // the newfs error is the one to report
+    }
+    throw e;
   }
 }

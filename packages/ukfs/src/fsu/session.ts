@@ -3,12 +3,17 @@
  * from -t or autodetected, options from -o), and hand the command a handle; then release and halt.
  */
 import { errno, isRumpError, MNT_FORCE, MNT_LOG, MNT_NOATIME, MNT_RDONLY, MNT_SYNCHRONOUS, MNT_ASYNC, strerror } from '@rumpts/librump';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { resolve as esmResolve } from 'import-meta-resolve';
 import { UkfsLib } from '../lib.js';
+import { parseDevpath } from '../part.js';
 import type { Ukfs } from '../ukfs.js';
+import { hostErr } from './errors.js';
 import type { FsuTarget } from './target.js';
+import { SERVER_IMAGE, UsageError } from './usage.js';
+
+export { SERVER_IMAGE, UsageError };
 
 /** Types tried, in order, when -t is not given (fs-utils tries the auto-detectable ones). */
 export const AUTODETECT = ['ffs', 'cd9660'];
@@ -17,18 +22,21 @@ export interface SessionOptions {
   type?: string;
   /** -o: comma-separated mount options (ro, rw, log, force, sync, async, noatime). */
   opts?: string;
-  /** The command only reads. */
+  /** The command only reads: mount read-only unless -o rw says otherwise. */
   readonly: boolean;
 }
 
+/**
+ * Mount flags for -o, left to right as mount(8) reads them (`-o ro,rw` is rw). A reading command mounts
+ * read-only by default and an explicit `rw` mounts it read-write (a log is replayed, times are kept);
+ * `ro` makes a writing command fail with EROFS.
+ */
 export function mountFlags(opts: string | undefined, readonly: boolean): number {
   let f = readonly ? MNT_RDONLY : 0;
   for (const o of (opts ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
     if (o === 'ro' || o === 'rdonly') f |= MNT_RDONLY;
-    else if (o === 'rw') {
-      if (readonly) continue;
-      f &= ~MNT_RDONLY;
-    } else if (o === 'log') f |= MNT_LOG;
+    else if (o === 'rw') f &= ~MNT_RDONLY;
+    else if (o === 'log') f |= MNT_LOG;
     else if (o === 'force') f |= MNT_FORCE;
     else if (o === 'sync' || o === 'synchronous') f |= MNT_SYNCHRONOUS;
     else if (o === 'async') f |= MNT_ASYNC;
@@ -37,11 +45,6 @@ export function mountFlags(opts: string | undefined, readonly: boolean): number 
   }
   return f;
 }
-
-export class UsageError extends Error {}
-
-/** The placeholder image argument when `--server` is used. */
-export const SERVER_IMAGE = '@server';
 
 /**
  * Run `fn` on a target: the rump server at `server` (the process of a fresh connection), or else the
@@ -66,6 +69,7 @@ interface ServerModule {
  * ukfs's own folder.
  */
 async function connectServer(url: string): Promise<FsuTarget & { disconnect(): Promise<void> }> {
+  const { resolve: esmResolve } = await import('import-meta-resolve');
   let mod: ServerModule | undefined;
   for (const base of [process.cwd(), fileURLToPath(new URL('../..', import.meta.url))]) {
     try {
@@ -82,6 +86,7 @@ async function connectServer(url: string): Promise<FsuTarget & { disconnect(): P
 /** Mount `image` and run `fn` on the handle, always releasing and halting afterwards. */
 export async function withImage<T>(image: string, o: SessionOptions, fn: (fs: Ukfs, lib: UkfsLib) => T | Promise<T>): Promise<T> {
   if (image === SERVER_IMAGE) throw new UsageError('this command needs an image, not --server');
+  checkImage(image);
   const lib = await UkfsLib.init({ logger: () => {} });
   try {
     const flags = mountFlags(o.opts, o.readonly);
@@ -101,6 +106,28 @@ export async function withImage<T>(image: string, o: SessionOptions, fn: (fs: Uk
   } finally {
     lib.halt();
   }
+}
+
+/**
+ * Say what the image argument is when it cannot be an image (the kernel would only see a name it cannot
+ * find): a directory, a character device such as /dev/null, a fifo or socket, an empty file.
+ */
+function checkImage(image: string): void {
+  const path = parseDevpath(image).path;
+  let st;
+  try {
+    st = statSync(path);
+  } catch (e) {
+    throw hostErr(e, path);
+  }
+  const not = (what: string): never => {
+    throw errno('EFTYPE', `${what}, not a file-system image`, { path });
+  };
+  if (st.isDirectory()) not('is a directory');
+  if (st.isCharacterDevice()) not('is a character device');
+  if (st.isFIFO()) not('is a fifo');
+  if (st.isSocket()) not('is a socket');
+  if (st.isFile() && st.size === 0) not('is an empty file');
 }
 
 async function mountAny(lib: UkfsLib, image: string, type: string | undefined, flags: number): Promise<Ukfs> {

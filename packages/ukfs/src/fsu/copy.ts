@@ -1,0 +1,316 @@
+/**
+ * fsu get, put and cp: copies out of, into and within a target, with cp -R's rules — into an existing
+ * directory a source keeps its name, into a new path it becomes that path; fifos and device nodes are
+ * recreated as such (devices on the host only as root); a failed entry is reported and the copy goes
+ * on with the rest (exit 1 at the end).
+ */
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, readSync, statSync, writeSync } from 'node:fs';
+import { basename, dirname, join, posix, resolve } from 'node:path';
+import {
+  errno, isRumpError, O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, type Stat,
+} from '@rumpts/librump';
+import { makedev } from '@rumpts/rumpvfs';
+import { hostErr } from './errors.js';
+import { HostDir, hostMajorMinor } from './hostfs.js';
+import type { Progress } from './progress.js';
+import type { Io } from './stdio.js';
+import type { FsuTarget } from './target.js';
+import { Ancestry, MAX_DEPTH, badName, ijoin, isDir, names, validName } from './walk.js';
+
+/** Bytes per read and write: large, so a stream costs few system calls. */
+export const CHUNK = 1 << 20;
+
+/**
+ * Stream a file of the target to `sink` in chunks. The one buffer is reused: `sink` must be done with
+ * it when its promise settles (the sinks here write synchronously or await their write).
+ */
+export async function readFileChunks(fs: FsuTarget, path: string, sink: (b: Uint8Array) => void | Promise<void>, progress?: Progress): Promise<void> {
+  const fd = await fs.open(path, O_RDONLY);
+  try {
+    const buf = new Uint8Array(CHUNK);
+    for (;;) {
+      const n = await fs.read(fd, buf);
+      if (n === 0) break;
+      await sink(buf.subarray(0, n));
+      progress?.add(n);
+    }
+  } finally {
+    await fs.close(fd);
+  }
+}
+
+/** Write a file of the target (created or truncated) from chunks. */
+export async function writeFileChunks(fs: FsuTarget, to: string, mode: number, fill: (sink: (b: Uint8Array) => Promise<void>) => Promise<void>): Promise<void> {
+  const fd = await fs.open(to, O_WRONLY | O_CREAT | O_TRUNC, mode);
+  try {
+    await fill(async (b) => {
+      let off = 0;
+      while (off < b.length) off += await fs.write(fd, b.subarray(off));
+    });
+  } finally {
+    await fs.close(fd);
+  }
+}
+
+async function targetIsDir(fs: FsuTarget, p: string): Promise<boolean> {
+  try {
+    return isDir(await fs.stat(p));
+  } catch (e) {
+    if (isRumpError(e) && (e.code === 'ENOENT' || e.code === 'ENOTDIR')) return false;
+    throw e;
+  }
+}
+
+const hostIsDir = (p: string): boolean => {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+};
+
+/** The last component of a target path as cp names its copy (`/` → `root`, trailing slashes ignored). */
+function sourceName(src: string): string {
+  return basename(posix.normalize(src).replace(/\/+$/, '')) || 'root';
+}
+
+/** Total bytes of regular files under a target path, for the progress bar (best effort). */
+async function targetBytes(fs: FsuTarget, path: string, depth = 0): Promise<number> {
+  try {
+    const st = await fs.lstat(path);
+    if ((st.mode & S_IFMT) === S_IFREG) return st.size;
+    if (!isDir(st) || depth >= 64) return 0;
+    const fd = await fs.open(path, O_RDONLY);
+    let s = 0;
+    try {
+      for (let d = await fs.getdents(fd, 65536); d.length > 0; d = await fs.getdents(fd, 65536)) {
+        for (const e of d) if (validName(e.name)) s += await targetBytes(fs, ijoin(path, e.name), depth + 1);
+      }
+    } finally {
+      await fs.close(fd);
+    }
+    return s;
+  } catch {
+    return 0;
+  }
+}
+
+function hostBytes(path: string, depth = 0): number {
+  try {
+    const st = lstatSync(path);
+    if (st.isFile()) return st.size;
+    if (!st.isDirectory() || depth >= 64) return 0;
+    return readdirSync(path).reduce((s, n) => s + hostBytes(join(path, n), depth + 1), 0);
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * fsu get: copy out to the host. Every name taken from the image is checked before it becomes part of
+ * a host path, and nothing is written through a symbolic link below the destination (see hostfs.ts).
+ */
+export async function cmd_get(fs: FsuTarget, srcs: string[], dst: string, o: { recursive?: boolean }, io: Io, progress: Progress): Promise<void> {
+  const into = hostIsDir(dst);
+  if (srcs.length > 1 && !into) throw errno('ENOTDIR', 'target must be a directory for several sources', { path: dst });
+  if (progress.enabled) {
+    let total = 0;
+    for (const s of srcs) total += await targetBytes(fs, s);
+    progress.start(total);
+  }
+  const ancestry = new Ancestry();
+
+  /** Copy image entry `src` (stat `st`) to `name` in host directory `parent`. */
+  const copy = async (src: string, st: Stat, parent: HostDir, name: string): Promise<void> => {
+    const t = st.mode & S_IFMT;
+    if (t === S_IFDIR) {
+      if (!o.recursive) throw errno('EISDIR', 'is a directory (use -r)', { path: src });
+      if (!ancestry.enter(src, st, io)) return;
+      try {
+        const { dir, finish } = parent.mkdir(name, st.mode);
+        for (const n of await names(fs, src, true, io)) {
+          const child = ijoin(src, n);
+          try {
+            await copy(child, await fs.lstat(child), dir, n);
+          } catch (e) {
+            io.fail(e, child);
+          }
+        }
+        finish();
+      } finally {
+        ancestry.leave();
+      }
+    } else if (t === S_IFLNK) {
+      parent.symlink(name, await fs.readlink(src));
+    } else if (t === S_IFREG) {
+      const { fd, path } = parent.openFile(name, st.mode);
+      try {
+        await readFileChunks(fs, src, (b) => hostWrite(fd, b, path), progress);
+      } finally {
+        closeSync(fd);
+      }
+    } else {
+      parent.special(name, st.mode, st.rdev, src);
+    }
+  };
+
+  await io.each(srcs, async (src) => {
+    const st = await fs.lstat(src);
+    if (into) {
+      const name = sourceName(src);
+      if (!validName(name)) throw badName(src, name);
+      await copy(src, st, HostDir.named(dst), name);
+      return;
+    }
+    // dst is a new path (or a file to replace): the user named it, so their symbolic links are followed.
+    const full = resolve(dst);
+    if ((st.mode & S_IFMT) === S_IFREG) {
+      let fd: number;
+      try {
+        fd = openSync(full, 'w', st.mode & 0o777);
+      } catch (e) {
+        throw hostErr(e, dst);
+      }
+      try {
+        await readFileChunks(fs, src, (b) => hostWrite(fd, b, dst), progress);
+      } finally {
+        closeSync(fd);
+      }
+      return;
+    }
+    await copy(src, st, HostDir.named(dirname(full)), basename(full));
+  });
+  progress.stop();
+}
+
+function hostWrite(fd: number, b: Uint8Array, path: string): void {
+  try {
+    let off = 0;
+    while (off < b.length) off += writeSync(fd, b, off, b.length - off);
+  } catch (e) {
+    throw hostErr(e, path);
+  }
+}
+
+/** fsu put: copy host files in; fifos and device nodes become fifos and device nodes in the image. */
+export async function cmd_put(fs: FsuTarget, srcs: string[], dst: string, o: { recursive?: boolean }, io: Io, progress: Progress): Promise<void> {
+  const into = await targetIsDir(fs, dst);
+  if (srcs.length > 1 && !into) throw errno('ENOTDIR', 'target must be a directory for several sources', { path: dst });
+  if (progress.enabled) progress.start(srcs.reduce((s, x) => s + hostBytes(x), 0));
+
+  const copy = async (src: string, to: string, depth: number): Promise<void> => {
+    let st;
+    try {
+      st = lstatSync(src);
+    } catch (e) {
+      throw hostErr(e, src);
+    }
+    const perm = st.mode & 0o7777;
+    if (st.isDirectory()) {
+      if (!o.recursive) throw errno('EISDIR', 'is a directory (use -r)', { path: src });
+      if (depth >= MAX_DEPTH) throw errno('ELOOP', 'directory tree too deep', { path: src });
+      try {
+        await fs.mkdir(to, perm | 0o700);
+      } catch (e) {
+        if (!(isRumpError(e) && e.code === 'EEXIST')) throw e;
+        if (!(await targetIsDir(fs, to))) throw errno('EEXIST', 'exists and is not a directory', { path: to });
+      }
+      let entries: string[];
+      try {
+        entries = readdirSync(src).sort();
+      } catch (e) {
+        throw hostErr(e, src);
+      }
+      for (const n of entries) {
+        try {
+          await copy(join(src, n), ijoin(to, n), depth + 1);
+        } catch (e) {
+          io.fail(e, join(src, n));
+        }
+      }
+      if ((perm & 0o700) !== 0o700) await fs.chmod(to, perm);
+    } else if (st.isSymbolicLink()) {
+      await fs.symlink(readlinkSync(src), to);
+    } else if (st.isFile()) {
+      // No-follow and non-blocking: a file swapped for a link or a fifo since lstat is not read.
+      let fd: number;
+      try {
+        fd = openSync(src, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+      } catch (e) {
+        throw hostErr(e, src);
+      }
+      try {
+        if (!fstatSync(fd).isFile()) throw errno('EAGAIN', 'changed while being copied', { path: src });
+        await writeFileChunks(fs, to, perm, async (sink) => {
+          const buf = new Uint8Array(CHUNK);
+          for (;;) {
+            let n: number;
+            try {
+              n = readSync(fd, buf);
+            } catch (e) {
+              throw hostErr(e, src);
+            }
+            if (n === 0) break;
+            await sink(buf.subarray(0, n));
+            progress.add(n);
+          }
+        });
+      } finally {
+        closeSync(fd);
+      }
+    } else if (st.isFIFO()) {
+      await fs.mknod(to, S_IFIFO | perm, 0);
+    } else if (st.isCharacterDevice() || st.isBlockDevice()) {
+      const { major, minor } = hostMajorMinor(st.rdev);
+      if (major > 0xfff || minor > 0xfffff) throw errno('EOVERFLOW', `device (${major}, ${minor}) does not fit a NetBSD dev_t`, { path: src });
+      await fs.mknod(to, (st.isCharacterDevice() ? S_IFCHR : S_IFBLK) | perm, makedev(major, minor));
+    } else {
+      throw errno('EOPNOTSUPP', 'is a socket; sockets are not copied', { path: src });
+    }
+  };
+  await io.each(srcs, (src) => copy(src, into ? ijoin(dst, basename(resolve(src)) || 'root') : dst, 0));
+  progress.stop();
+}
+
+/** fsu cp: copy within the target (cp -R: fifos and devices as they are; never a directory into itself). */
+export async function cmd_cp(fs: FsuTarget, srcs: string[], dst: string, o: { recursive?: boolean }, io: Io): Promise<void> {
+  const into = await targetIsDir(fs, dst);
+  if (srcs.length > 1 && !into) throw errno('ENOTDIR', 'target must be a directory for several sources', { path: dst });
+  const ancestry = new Ancestry();
+  /** The directories this copy made: met again as a source, they are the copy itself. */
+  const made = new Set<string>();
+  const copy = async (from: string, to: string): Promise<void> => {
+    const st = await fs.lstat(from);
+    const t = st.mode & S_IFMT;
+    const perm = st.mode & 0o7777;
+    if (t === S_IFDIR) {
+      if (!o.recursive) throw errno('EISDIR', 'is a directory (use -r)', { path: from });
+      if (made.has(`${st.dev}:${st.ino}`)) throw errno('EINVAL', 'cannot copy a directory into itself', { path: from });
+      if (!ancestry.enter(from, st, io)) return;
+      try {
+        try {
+          await fs.mkdir(to, perm | 0o700);
+        } catch (e) {
+          if (!(isRumpError(e) && e.code === 'EEXIST')) throw e;
+          if (!(await targetIsDir(fs, to))) throw errno('EEXIST', 'exists and is not a directory', { path: to });
+        }
+        const dst = await fs.stat(to);
+        made.add(`${dst.dev}:${dst.ino}`);
+        for (const n of await names(fs, from, true, io)) {
+          const child = ijoin(from, n);
+          try {
+            await copy(child, ijoin(to, n));
+          } catch (e) {
+            io.fail(e, child);
+          }
+        }
+        if ((perm & 0o700) !== 0o700) await fs.chmod(to, perm);
+      } finally {
+        ancestry.leave();
+      }
+    } else if (t === S_IFLNK) await fs.symlink(await fs.readlink(from), to);
+    else if (t === S_IFREG) await writeFileChunks(fs, to, perm, (sink) => readFileChunks(fs, from, sink));
+    else await fs.mknod(to, st.mode, st.rdev);
+  };
+  await io.each(srcs, (src) => copy(src, into ? ijoin(dst, sourceName(src)) : dst));
+}

@@ -1,0 +1,31 @@
+/** fsu's error lines: `<path>: <reason>`, for kernel errors and host (Node) errors alike. */
+import { Errno, type ErrnoCode, errno, isRumpError, type RumpError, strerror } from '@rumpts/librump';
+
+/** A host (node:fs, child_process) failure as a RumpError naming `path`, with NetBSD's strerror text. */
+export function hostErr(e: unknown, path: string): RumpError {
+  if (isRumpError(e)) {
+    if (e.path === undefined) e.path = path;
+    return e;
+  }
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && code in Errno) return errno(code as ErrnoCode, undefined, { path, cause: e });
+  return errno('EIO', e instanceof Error ? e.message : String(e), { path, cause: e });
+}
+
+/** The text after `fsu: ` for an error about `path` (when the error does not name one itself). */
+export function errorLine(e: unknown, path?: string): string {
+  if (isRumpError(e)) {
+    const where = e.path ?? path;
+    const why = e.detail ?? strerror(e.errno);
+    return where === undefined ? why : `${where}: ${why}`;
+  }
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && code in Errno) {
+    const own = (e as { path?: unknown }).path;
+    const where = path ?? (typeof own === 'string' ? own : undefined);
+    const why = strerror(code as ErrnoCode);
+    return where === undefined ? why : `${where}: ${why}`;
+  }
+  const why = e instanceof Error ? e.message : String(e);
+  return path === undefined ? why : `${path}: ${why}`;
+}

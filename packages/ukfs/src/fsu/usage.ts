@@ -1,0 +1,7 @@
+/** What main.ts needs before any command module loads: the usage error and the --server placeholder. */
+
+/** A command line fsu cannot run (exit 2, one line and a hint). */
+export class UsageError extends Error {}
+
+/** The placeholder image argument when `--server` is used. */
+export const SERVER_IMAGE = '@server';
