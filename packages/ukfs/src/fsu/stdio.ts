@@ -9,7 +9,7 @@
  * blocking where the handle allows, else fsu naps and retries. A closed reader (EPIPE, `fsu … | head`)
  * ends the command quietly, as SIGPIPE ends a Unix tool.
  */
-import { writeSync } from 'node:fs';
+import { fstatSync, readSync, writeSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { hostErr, errorLine } from './errors.js';
 import { UsageError } from './usage.js';
@@ -134,11 +134,45 @@ export class Io {
   }
 }
 
-/** Standard input in chunks, from a pipe, socket, terminal or file alike (Node's stream for fd 0). */
+/**
+ * Standard input in chunks. Pipes, sockets and terminals are read through Node's stream for fd 0 (it
+ * waits for data without spinning: Node made the descriptor non-blocking, so a plain read(2) would
+ * fail with EAGAIN); files and devices, which Node's stream does not read (a device looks empty to it),
+ * with read(2) in 1 MiB chunks.
+ */
 export async function* stdinChunks(): AsyncGenerator<Uint8Array> {
+  let st;
   try {
-    for await (const chunk of process.stdin) yield typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Uint8Array);
+    st = fstatSync(0);
   } catch (e) {
     throw hostErr(e, 'standard input');
+  }
+  if (st.isDirectory()) throw hostErr(Object.assign(new Error('EISDIR'), { code: 'EISDIR' }), 'standard input');
+  if (st.isFIFO() || st.isSocket() || isatty(0)) {
+    try {
+      for await (const chunk of process.stdin) yield typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Uint8Array);
+    } catch (e) {
+      throw hostErr(e, 'standard input');
+    }
+    return;
+  }
+  let nap = 0.05;
+  for (;;) {
+    const buf = new Uint8Array(1 << 20);
+    let n: number;
+    try {
+      n = readSync(0, buf, 0, buf.length, null);
+    } catch (e) {
+      const code = (e as { code?: unknown }).code;
+      if (code === 'EAGAIN' || code === 'EWOULDBLOCK' || code === 'EINTR') {
+        Atomics.wait(napCell, 0, 0, nap);
+        nap = Math.min(nap * 2, 20);
+        continue;
+      }
+      throw hostErr(e, 'standard input');
+    }
+    if (n === 0) return;
+    nap = 0.05;
+    yield buf.subarray(0, n);
   }
 }
