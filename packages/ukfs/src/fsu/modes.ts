@@ -21,11 +21,11 @@ export function parseMode(spec: string, umask: () => number = () => process.umas
   const clauses = spec.split(',');
   const parsed: { who: number; explicit: boolean; actions: { op: string; perms: string }[] }[] = [];
   for (const c of clauses) {
-    const m = /^([ugoa]*)((?:[-+=][rwxXst]*|[-+=][ugo])+)$/.exec(c);
+    const m = /^([ugoa]*)((?:[-+=](?:[ugo]|[rwxXst]*))+)$/.exec(c);
     if (!m) throw new UsageError(`bad mode '${spec}' (octal such as 0755, or symbolic such as u+x,go-w)`);
     const whoLetters = m[1] as string;
     const who = [...whoLetters].reduce((s, l) => s | (WHO[l] as number), 0);
-    const actions = [...(m[2] as string).matchAll(/([-+=])([rwxXst]*|[ugo])/g)].map((a) => ({ op: a[1] as string, perms: a[2] as string }));
+    const actions = [...(m[2] as string).matchAll(/([-+=])([ugo]|[rwxXst]*)/g)].map((a) => ({ op: a[1] as string, perms: a[2] as string }));
     parsed.push({ who, explicit: whoLetters !== '', actions });
   }
   let mask: number | undefined;
