@@ -119,6 +119,7 @@ describe('fsu options as written', () => {
       [['chmod', img, 'u+q', '/hello.txt'], /^fsu: bad mode 'u\+q' .*\nTry 'fsu chmod --help' for more information\.\n$/],
       [['find', img, '/', '-bogus'], /^fsu: find: unknown primary or operator '-bogus'\nTry 'fsu find --help' for more information\.\n$/],
       [['lss', img], /^fsu: unknown command 'lss'\n(\(Did you mean ls\?\)\n)?Try 'fsu --help' for more information\.\n$/],
+      [[], /^fsu: missing command\nTry 'fsu --help' for more information\.\n$/],
       [['get', img, '/hello.txt'], /^fsu: get needs a source and a destination\nTry 'fsu get --help' for more information\.\n$/],
     ];
     for (const [args, re] of cases) {
@@ -162,7 +163,9 @@ describe('fsu ls, find, chmod, chown against the Unix tools', () => {
     for (const [name, t] of rows(ours.stdout)) expect(t, name).toEqual(theirs.get(name));
     expect(rows(ours.stdout).size).toBe(4);
     // total: the listed entries' 512-byte blocks in KiB, rounded up.
-    const blocks = ['dir', 'future.txt', 'link', 'old.txt', 'recent.txt'].map((n) => Number(/Blocks: (\d+)/.exec(fsu(['stat', img, `/${n}`]).stdout)?.[1]));
+    const stats = fsu(['stat', img, ...['dir', 'future.txt', 'link', 'old.txt', 'recent.txt'].map((n) => `/${n}`)]).stdout;
+    const blocks = [...stats.matchAll(/Blocks: (\d+)/g)].map((m) => Number(m[1]));
+    expect(blocks).toHaveLength(5);
     expect(ours.stdout.split('\n')[0]).toBe(`total ${Math.ceil(blocks.reduce((a, b) => a + b, 0) / 2)}`);
     // -a lists . and .. first; -d lists a directory itself.
     expect(fsu(['ls', '-a', img, '/dir']).stdout).toBe('.\n..\n');
@@ -216,7 +219,7 @@ describe('fsu ls, find, chmod, chown against the Unix tools', () => {
     const host = join(d, 'host');
     mkdirSync(host);
     const paths: string[] = [];
-    for (const [i, spec] of specs.entries()) {
+    for (const i of specs.keys()) {
       for (const kind of ['f', 'd']) {
         const p = join(host, `${kind}${i}`);
         if (kind === 'f') writeFileSync(p, '');

@@ -141,7 +141,8 @@ export class HostDir {
     try {
       execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     } catch (e) {
-      const said = String((e as { stderr?: unknown }).stderr ?? '').trim().split('\n').pop();
+      const stderr = (e as { stderr?: unknown }).stderr;
+      const said = (Buffer.isBuffer(stderr) ? stderr.toString() : typeof stderr === 'string' ? stderr : '').trim().split('\n').pop();
       throw errno('EIO', `${cmd} failed${said ? `: ${said}` : ''}`, { path: to });
     }
   }

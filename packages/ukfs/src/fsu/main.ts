@@ -13,6 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { errorLine } from './errors.js';
 import { BrokenPipe, EXIT_BROKEN_PIPE, Io } from './stdio.js';
+import type { MakefsOptions } from '@rumpts/rumpfs-ffs';
+import type { FsuNewfsOptions } from './newfs.js';
 import type { FsuTarget } from './target.js';
 import { SERVER_IMAGE, UsageError } from './usage.js';
 
@@ -233,7 +235,7 @@ export function buildProgram(server: string | undefined, run: Run): Command {
       if (o.B !== 'le' && o.B !== 'be') throw new UsageError(`-B must be be or le, not '${o.B}'`);
       const { parseSize } = await import('../size.js');
       const { cmd_newfs } = await import('./newfs.js');
-      const opts: import('./newfs.js').FsuNewfsOptions = { version: o.O === '1' ? 1 : 2, endian: o.B };
+      const opts: FsuNewfsOptions = { version: o.O === '1' ? 1 : 2, endian: o.B };
       const size = num(o.s, '-s', parseSize);
       if (size !== undefined) opts.imageSize = size;
       const bsize = num(o.b, '-b', parseSize);
@@ -286,7 +288,7 @@ export function buildProgram(server: string | undefined, run: Run): Command {
       if (o.B !== 'le' && o.B !== 'be') throw new UsageError(`-B must be be or le, not '${o.B}'`);
       const { parseSize } = await import('../size.js');
       const { cmd_makefs } = await import('./ffstools.js');
-      const opts: import('@rumpts/rumpfs-ffs').MakefsOptions = { version: o.O === '1' ? 1 : 2, endian: o.B };
+      const opts: MakefsOptions = { version: o.O === '1' ? 1 : 2, endian: o.B };
       const size = num(o.s, '-s', parseSize);
       if (size !== undefined) opts.size = size;
       const bsize = num(o.b, '-b', parseSize);
@@ -351,6 +353,11 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     if (argv.length > 0 && !argv[0]?.startsWith('-') && argv[0] !== 'help') argv = [argv[0] as string, SERVER_IMAGE, ...argv.slice(1)];
+  }
+  if (argv.length === 0) {
+    io.warn('missing command');
+    io.say(`${hint()}\n`);
+    return 2;
   }
   const command = argv[0] !== undefined && !argv[0].startsWith('-') ? argv[0] : undefined;
   try {
