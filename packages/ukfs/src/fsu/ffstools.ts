@@ -1,17 +1,18 @@
 /** fsu fsck and fsu makefs: the FFS package's fsck and makefs on image files (and partitions). */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, ftruncateSync, openSync, readSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, ftruncateSync, openSync, readSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { errno, isRumpError } from '@rumpts/librump';
 import { HostFileBlockDevice } from '@rumpts/rumpdev-disk';
 import { fsck, type FsckResult, makefs, type MakefsOptions, type MakefsProgress, makefsSize, type MakefsResult } from '@rumpts/rumpfs-ffs';
 import { parseDevpath, resolvePart } from '../part.js';
 import { hostErr } from './errors.js';
+import { checkImage } from './image.js';
 
 /** The device an image path (with partition magic) names. */
 function deviceOf(image: string, readonly: boolean): HostFileBlockDevice {
   const probed = parseDevpath(image);
-  if (!existsSync(probed.path)) throw errno('ENOENT', 'no such image', { path: probed.path });
+  checkImage(image);
   const part = resolvePart(probed.path, probed.want);
   return new HostFileBlockDevice(probed.path, part.type === 'none' ? { readonly } : { begin: part.offset, size: part.size, readonly });
 }

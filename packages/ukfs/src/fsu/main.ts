@@ -318,6 +318,7 @@ export function buildProgram(server: string | undefined, run: Run): Command {
       imageOnly(image, 'disklabel');
       const { errno } = await import('@rumpts/librump');
       const { readDiskLabel, HostFileBlockDevice } = await import('@rumpts/rumpdev-disk');
+      (await import('./image.js')).checkImage(image);
       const dev = new HostFileBlockDevice(image, { readonly: true });
       try {
         const r = readDiskLabel(dev);

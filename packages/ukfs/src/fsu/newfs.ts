@@ -9,6 +9,7 @@ import { HostFileBlockDevice } from '@rumpts/rumpdev-disk';
 import { newfs, type NewfsOptions, type NewfsResult } from '@rumpts/rumpfs-ffs';
 import { parseDevpath, resolvePart } from '../part.js';
 import { hostErr } from './errors.js';
+import { checkImage } from './image.js';
 
 export interface FsuNewfsOptions extends NewfsOptions {
   /** -s: image size in bytes (creates or extends the file; with a partition, the fs size). */
@@ -23,6 +24,7 @@ export function cmd_newfs(image: string, o: FsuNewfsOptions): NewfsResult {
     if (o.imageSize === undefined) throw errno('ENOENT', 'no such image; give -s SIZE to create it', { path });
     if (probed.want.type !== 'none') throw errno('ENOENT', 'a partition of an image that does not exist', { path });
   }
+  if (existed) checkImage(image, true);
   let created = false;
   let oldSize: number | undefined;
   if (o.imageSize !== undefined && probed.want.type === 'none') {

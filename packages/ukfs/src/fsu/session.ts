@@ -3,13 +3,11 @@
  * from -t or autodetected, options from -o), and hand the command a handle; then release and halt.
  */
 import { errno, isRumpError, MNT_FORCE, MNT_LOG, MNT_NOATIME, MNT_RDONLY, MNT_SYNCHRONOUS, MNT_ASYNC, strerror } from '@rumpts/librump';
-import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { UkfsLib } from '../lib.js';
-import { parseDevpath } from '../part.js';
 import type { Ukfs } from '../ukfs.js';
-import { hostErr } from './errors.js';
+import { checkImage } from './image.js';
 import type { FsuTarget } from './target.js';
 import { SERVER_IMAGE, UsageError } from './usage.js';
 
@@ -106,28 +104,6 @@ export async function withImage<T>(image: string, o: SessionOptions, fn: (fs: Uk
   } finally {
     lib.halt();
   }
-}
-
-/**
- * Say what the image argument is when it cannot be an image (the kernel would only see a name it cannot
- * find): a directory, a character device such as /dev/null, a fifo or socket, an empty file.
- */
-function checkImage(image: string): void {
-  const path = parseDevpath(image).path;
-  let st;
-  try {
-    st = statSync(path);
-  } catch (e) {
-    throw hostErr(e, path);
-  }
-  const not = (what: string): never => {
-    throw errno('EFTYPE', `${what}, not a file-system image`, { path });
-  };
-  if (st.isDirectory()) not('is a directory');
-  if (st.isCharacterDevice()) not('is a character device');
-  if (st.isFIFO()) not('is a fifo');
-  if (st.isSocket()) not('is a socket');
-  if (st.isFile() && st.size === 0) not('is an empty file');
 }
 
 async function mountAny(lib: UkfsLib, image: string, type: string | undefined, flags: number): Promise<Ukfs> {

@@ -1,0 +1,28 @@
+/** What fsu says when an image argument cannot be an image, before any layer below sees it. */
+import { statSync } from 'node:fs';
+import { errno } from '@rumpts/librump';
+import { parseDevpath } from '../part.js';
+import { hostErr } from './errors.js';
+
+/**
+ * Check the host file an image argument (`IMAGE[%DISKLABEL:p%]`) names: it must be a regular file or a
+ * block device. A directory, a character device such as /dev/null, a fifo or socket — and unless
+ * `emptyOk`, an empty file — is reported as what it is (the kernel would only see a name it cannot find).
+ */
+export function checkImage(image: string, emptyOk = false): void {
+  const path = parseDevpath(image).path;
+  let st;
+  try {
+    st = statSync(path);
+  } catch (e) {
+    throw hostErr(e, path);
+  }
+  const not = (what: string): never => {
+    throw errno('EFTYPE', `${what}, not a file-system image`, { path });
+  };
+  if (st.isDirectory()) not('is a directory');
+  if (st.isCharacterDevice()) not('is a character device');
+  if (st.isFIFO()) not('is a fifo');
+  if (st.isSocket()) not('is a socket');
+  if (st.isFile() && st.size === 0 && !emptyOk) not('is an empty file');
+}
