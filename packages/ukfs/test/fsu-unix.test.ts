@@ -76,6 +76,8 @@ describe('fsu goes on after a bad operand', () => {
     expect(fsu(['ls', d]).stderr).toBe(`fsu: ${d}: is a directory, not a file-system image\n`);
     expect(fsu(['ls', '/dev/null']).stderr).toBe('fsu: /dev/null: is a character device, not a file-system image\n');
     expect(fsu(['ls', join(d, 'empty')]).stderr).toBe(`fsu: ${join(d, 'empty')}: is an empty file, not a file-system image\n`);
+    expect(fsu(['fsck', d]).stderr).toBe(`fsu: ${d}: is a directory, not a file-system image\n`);
+    expect(fsu(['disklabel', '/dev/null']).stderr).toBe('fsu: /dev/null: is a character device, not a file-system image\n');
     const missing = fsu(['ls', join(d, 'absent')]);
     expect(missing.stderr).toBe(`fsu: ${join(d, 'absent')}: No such file or directory\n`);
     expect(missing.code).toBe(1);
