@@ -41,6 +41,10 @@ describe('fsu standard output', () => {
     const r = sh(`fsu cat "${img}" /big.bin | cmp - "${join(src, 'big.bin')}" && fsu cat "${img}" /big.bin > "${join(d, 'f')}"`);
     expect(r.code).toBe(0);
     expect(readFileSync(join(d, 'f')).equals(big)).toBe(true);
+    // A standard output that fails ends the run with one line, whatever operands remain.
+    const full = sh(`fsu cat "${img}" /big.bin /big.bin > /dev/full`);
+    expect(full.stderr).toBe('fsu: standard output: No space left on device\n');
+    expect(full.code).toBe(1);
   });
 
   it('a closed pipe (| head -1) ends cat, ls and find quietly with the SIGPIPE status', () => {

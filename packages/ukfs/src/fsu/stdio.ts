@@ -24,6 +24,9 @@ export class BrokenPipe extends Error {
 /** 128 + SIGPIPE: what a shell reports for a Unix tool that wrote into a closed pipe. */
 export const EXIT_BROKEN_PIPE = 141;
 
+/** How errors name standard output; a failure there ends the run (no later operand can be printed). */
+const STDOUT = 'standard output';
+
 const napCell = new Int32Array(new SharedArrayBuffer(4));
 const unblocked = new Set<number>();
 
@@ -54,7 +57,7 @@ export function writeAll(fd: number, buf: Uint8Array): void {
       }
       if (code === 'EINTR') continue;
       if (code === 'EPIPE') throw new BrokenPipe();
-      throw hostErr(e, fd === 1 ? 'standard output' : 'standard error');
+      throw hostErr(e, fd === 1 ? STDOUT : 'standard error');
     }
   }
 }
@@ -113,11 +116,11 @@ export class Io {
   };
 
   /**
-   * Report an error about one operand and carry on (status 1). A closed standard output and usage
-   * errors are not about an operand: they end the run.
+   * Report an error about one operand and carry on (status 1). Usage errors and a standard output
+   * that failed or closed are not about an operand: they end the run.
    */
   fail = (e: unknown, path?: string): void => {
-    if (e instanceof BrokenPipe || e instanceof UsageError) throw e;
+    if (e instanceof BrokenPipe || e instanceof UsageError || (e as { path?: unknown } | null)?.path === STDOUT) throw e;
     this.status = 1;
     this.warn(errorLine(e, path));
   };
