@@ -438,7 +438,15 @@ export const etfs_vnodeops: VnodeOps = {
   },
   readlink(vp) {
     const n = et(vp);
-    return atEntry(vp, (path) => host(`readlink ${n.hostpath}`, () => readlinkSync(path, 'utf8')));
+    return atEntry(vp, (path) => {
+      try {
+        return readlinkSync(path, 'utf8');
+      } catch (e) {
+        // EINVAL: the name no longer holds a symlink — the host replaced it after our check.
+        if ((e as { code?: string }).code === 'EINVAL') throw errno('ENOENT', `${n.hostpath}: replaced on the host`);
+        throw hostError(e, `readlink ${n.hostpath}`);
+      }
+    });
   },
   inactive(vp) {
     const n = et(vp);

@@ -23,9 +23,33 @@ import { hostError } from './hosterr.js';
 /** Linux O_PATH: the value every architecture Node runs on uses (asm-generic, x86, arm, ppc, s390, riscv). */
 export const O_PATH = 0o10000000;
 
-/** A host entry's identity, `dev:ino` (bigint fields, so large inode numbers stay exact). */
+let btimeIsReal: boolean | undefined;
+
+/**
+ * Whether st_birthtime tells host files apart: it does where Node reads it with statx (or the BSD
+ * stat); where libuv falls back to stat(2) on Linux it copies st_ctime, which changes with chmod.
+ * The host's `/` tells which: its ctime moves with every entry added, its birth time never.
+ */
+function birthtimeIsReal(): boolean {
+  if (btimeIsReal === undefined) {
+    try {
+      const st = lstatSync('/', { bigint: true });
+      btimeIsReal = st.birthtimeNs !== st.ctimeNs;
+    } catch {
+      btimeIsReal = false;
+    }
+  }
+  return btimeIsReal;
+}
+
+/**
+ * A host entry's identity: `dev:ino`, and its birth time where the host keeps one — hosts reuse an
+ * inode number as soon as it is freed (a directory removed and made again often gets the same
+ * one), and the birth time is what tells the new entry from the old. Bigint fields keep it exact.
+ */
 export function hostIdOf(st: BigIntStats): string {
-  return `${st.dev}:${st.ino}`;
+  const id = `${st.dev}:${st.ino}`;
+  return st.birthtimeNs !== 0n && birthtimeIsReal() ? `${id}:${st.birthtimeNs}` : id;
 }
 
 /** Errors meaning "this path no longer leads to a directory": the node is stale. */
