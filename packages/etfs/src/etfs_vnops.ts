@@ -2,7 +2,9 @@
  * The vnode operations of etfs nodes: windows onto host files, and directories that look up, list
  * and (under DIR_SUBDIRS) change the host directory — never leaving it: '..' at a key's top leads to
  * the kernel's root, host symlinks are shown as symlinks and never followed on the host side, and
- * host files below a key are opened with O_NOFOLLOW.
+ * every host operation below a key runs inside a directory reached from the key's held root without
+ * following a symlink and verified to be the node's own (hostroot.ts); a node whose host entry is
+ * gone or replaced is dead (ENOENT).
  */
 import {
   chmodSync, chownSync, closeSync, constants as fsc, fstatSync, fsyncSync, ftruncateSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync,
