@@ -46,7 +46,7 @@ function fsuCommand(program: Command, name: string, summary: string): Command {
     .summary(summary)
     .description(summary)
     .addOption(new Option('-t, --type <fstype>', 'file system type (default: autodetect)'))
-    .addOption(new Option('-o, --opts <options>', 'mount options: ro, rw, log, force, sync, async, noatime'))
+    .addOption(new Option('-o, --opts <options>', 'mount options: ro, rw, log, force, sync, async, noatime, dev, suid, noexec (images are nodev,nosuid unless dev/suid)'))
     .argument('<image>', 'image file, optionally IMAGE%DISKLABEL:p%');
 }
 
