@@ -236,7 +236,7 @@ function swapper(map: string, outside: string, ms: number): { ready: Promise<voi
 describe('etfs escape: a host process swapping directories and symlinks while the kernel works', () => {
   const seconds = Number(process.env.RUMPTS_ETFS_RACE_SECONDS ?? 2);
 
-  it(`creates, reads, unlinks and lists through stale and live nodes for ${seconds} s: 0 host files touched outside`, async () => {
+  it(`creates, reads, unlinks and lists through stale and live nodes for ${seconds} s: 0 host files touched outside`, { timeout: (seconds + 60) * 1000 }, async () => {
     const { map, outside } = scene();
     const before = snapshot(outside);
     const k = await kernelOn(map, true);
