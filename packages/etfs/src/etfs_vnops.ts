@@ -221,7 +221,12 @@ function made(dvp: Vnode, name: string, path: string, want: typeof VREG | typeof
 export const etfs_vnodeops: VnodeOps = {
   lookup(dvp, name) {
     const d = et(dvp);
-    if (name === '..') return d.isTop || !d.parent ? kernelRoot(dvp.mount.kernel) : dvp.mount.vcacheGet(d.parent.fileid);
+    if (name === '..') {
+      if (d.isTop || !d.parent) return kernelRoot(dvp.mount.kernel);
+      // '..' is the kernel's own parent node, never a host lookup; a dead directory has none.
+      inDir(dvp, () => undefined);
+      return dvp.mount.vcacheGet(d.parent.fileid);
+    }
     if (!d.searchable) return null;
     checkName(name);
     return inDir(dvp, (dir) => childAt(dvp, name, `${dir}/${name}`));

@@ -74,6 +74,7 @@ function relativeOps(p: Proc): Record<string, string> {
     rename: code(() => p.rename('victim', 'moved')),
     chmod: code(() => p.chmod('secret', 0o600)),
     deeper: code(() => p.open('b/secret', O_RDONLY)),
+    parent: code(() => p.stat('..')),
   };
 }
 const allENOENT = (ops: Record<string, string>): Record<string, string> => Object.fromEntries(Object.keys(ops).map((k) => [k, 'ENOENT']));
