@@ -40,9 +40,9 @@ export function mountFlags(opts: string | undefined, readonly: boolean): number 
   return f;
 }
 
-/** -o dev/nodev, suid/nosuid (mount(8)); ukfs mounts images nodev,nosuid unless dev/suid is given (last one wins). */
 const TRUST: Record<string, { dev?: boolean; suid?: boolean }> = { dev: { dev: true }, nodev: { dev: false }, suid: { suid: true }, nosuid: { suid: false } };
 
+/** -o dev/nodev, suid/nosuid (mount(8)): ukfs mounts images nodev,nosuid unless dev/suid is given (the last one wins). */
 export function mountTrust(opts: string | undefined): { dev: boolean; suid: boolean } {
   const t = { dev: false, suid: false };
   for (const o of (opts ?? '').split(',').map((s) => s.trim())) Object.assign(t, TRUST[o]);
