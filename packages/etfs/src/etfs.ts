@@ -6,7 +6,7 @@
  * with safety additions: a key in use cannot be removed (EBUSY), DIR keys match only at a
  * component boundary, and '..' at a DIR key's top leads to the kernel's root, never to the host.
  */
-import { statSync, type Stats } from 'node:fs';
+import { statSync, type BigIntStats } from 'node:fs';
 import { resolve } from 'node:path';
 import {
   errno, type EtfsService, isRumpError, type Kernel, MNT_LOCAL, RUMP_ETFS_BLK, RUMP_ETFS_CHR, RUMP_ETFS_DIR,
@@ -19,6 +19,7 @@ import type { EtNode } from './etnode.js';
 import { etfs_vnodeops } from './etfs_vnops.js';
 import { host } from './hosterr.js';
 import { RUMPBLK_DEVMAJOR, Rumpblk } from './hostblk.js';
+import { HostRoot, type HostRootOptions, hostIdOf } from './hostroot.js';
 
 const isDirType = (t: RumpEtfsType): boolean => t === RUMP_ETFS_DIR || t === RUMP_ETFS_DIR_SUBDIRS;
 
@@ -30,6 +31,8 @@ export class KeyMount {
   readonly mount: Mount;
   top!: EtNode;
   minor = -1;
+  /** DIR keys: the host directory, held open; every host operation below the key walks from it. */
+  root: HostRoot | null = null;
 
   constructor(
     readonly etfs: Etfs,
@@ -60,9 +63,9 @@ export class KeyMount {
   }
 
   /** The node of a host entry below directory d, from its lstat. */
-  child(path: string, st: Stats, type: VType, d: EtNode): EtNode {
+  child(path: string, st: BigIntStats, type: VType, d: EtNode): EtNode {
     const sub = this.type === RUMP_ETFS_DIR_SUBDIRS;
-    return this.node({ type, hostpath: path, hostid: `${st.dev}:${st.ino}`, searchable: type === VDIR && sub, writable: sub }, d);
+    return this.node({ type, hostpath: path, hostid: hostIdOf(st), searchable: type === VDIR && sub, writable: sub }, d);
   }
 
   /** Drop a node that no longer exists on the host (its id may be reused for something else). */
@@ -95,6 +98,8 @@ export class KeyMount {
     for (const vp of this.mount.vnodes()) this.mount.reclaim(vp);
     this.nodes.clear();
     this.ids.clear();
+    this.root?.close();
+    this.root = null;
     if (this.minor >= 0) this.etfs.blk.deregister(this.minor);
   }
 }
@@ -103,6 +108,8 @@ export class KeyMount {
 export class Etfs {
   readonly keys = new Map<string, KeyMount>();
   readonly blk = new Rumpblk();
+  /** How DIR keys reach the host (tests force the portable fallback with `{ procfd: false }`). */
+  hostRootOptions: HostRootOptions = {};
 
   constructor(readonly kernel: Kernel) {
     devswOf(kernel).attach(RUMPBLK_DEVMAJOR, this.blk.bdevsw(), RUMPBLK_DEVMAJOR, this.blk.cdevsw());
@@ -139,7 +146,10 @@ export class Etfs {
         throw errno('EEXIST', `etfs key '/${key}' collides with '/${e.key}'`);
       }
     }
+    // A DIR key holds its host directory from now on (its identity is the top node's).
+    const root = isDirType(type) ? host(`open ${hostpath}`, () => new HostRoot(hostpath, this.hostRootOptions)) : null;
     const km = new KeyMount(this, key, type);
+    km.root = root;
     km.mount.mntfromname = hostpath;
     if (type === RUMP_ETFS_BLK || type === RUMP_ETFS_CHR) km.minor = this.blk.register(hostpath, begin, wsize ?? 0);
     const vtype: VType = type === RUMP_ETFS_REG ? VREG : type === RUMP_ETFS_BLK ? VBLK : type === RUMP_ETFS_CHR ? VCHR : VDIR;
@@ -147,7 +157,7 @@ export class Etfs {
       {
         type: vtype,
         hostpath: km.minor >= 0 ? '' : hostpath,
-        hostid: km.minor >= 0 ? '' : `${st.dev}:${st.ino}`,
+        hostid: root ? root.id : km.minor >= 0 ? '' : `${st.dev}:${st.ino}`,
         begin,
         size: wsize,
         searchable: isDirType(type),

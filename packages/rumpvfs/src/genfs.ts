@@ -2,7 +2,7 @@
  * Generic permission checks shared by every file system (genfs_access / kauth's vaccess), and the
  * access-mode bits VOP_ACCESS takes.
  */
-import { errno, type Cred, MNT_RDONLY, SF_APPEND, SF_IMMUTABLE, UF_APPEND, UF_IMMUTABLE } from '@rumpts/librump';
+import { errno, type Cred, MNT_NOEXEC, MNT_NOSUID, MNT_RDONLY, S_ISGID, S_ISUID, SF_APPEND, SF_IMMUTABLE, UF_APPEND, UF_IMMUTABLE } from '@rumpts/librump';
 import type { Vnode } from './vnode.js';
 import { VBLK, VCHR, VDIR, VFIFO, VLNK, VREG, VSOCK, type Vattr } from './vattr.js';
 
@@ -48,7 +48,25 @@ export function vn_access(vp: Vnode, mode: number, cred: Cred): Vattr {
   }
   if (vp.ops.access) vp.ops.access(vp, mode & ~VAPPEND, { cred });
   else vaccess(va, mode & ~VAPPEND, cred);
+  // MNT_NOEXEC: nothing on the file system is executable. NetBSD refuses it in execve (check_exec);
+  // a rump kernel has no execve, so the question "may this be run?" is access(X_OK), and it is
+  // refused here for regular files (as Linux's access(2) does) — directories stay searchable.
+  if ((mode & VEXEC) !== 0 && va.type === VREG && (vp.mount.flag & MNT_NOEXEC) !== 0) {
+    throw errno('EACCES', `file system is mounted noexec (${vp.mount.mntonname})`);
+  }
   return va;
+}
+
+/**
+ * check_exec's file rules (kern_exec.c), for anything that would run a file from the file system:
+ * a regular file (EACCES otherwise), executable by `cred` (VOP_ACCESS VEXEC), not on a noexec mount
+ * (EACCES). Returns the set-id bits that would apply: none on a nosuid mount, which ignores them.
+ */
+export function vn_exec_check(vp: Vnode, cred: Cred): { setuid: boolean; setgid: boolean } {
+  if (vp.type !== VREG) throw errno('EACCES', 'only a regular file can be executed');
+  const va = vn_access(vp, VEXEC, cred);
+  const mode = (vp.mount.flag & MNT_NOSUID) !== 0 ? va.mode & ~(S_ISUID | S_ISGID) : va.mode;
+  return { setuid: (mode & S_ISUID) !== 0, setgid: (mode & S_ISGID) !== 0 };
 }
 
 /** Is this a type whose data lives on the file system (so EROFS applies)? */

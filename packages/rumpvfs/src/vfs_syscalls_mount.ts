@@ -15,6 +15,7 @@ import type { MountContext } from './vfsops.js';
 import type { Vnode } from './vnode.js';
 import { VBLK, VDIR } from './vattr.js';
 import { cwdinfo } from './cwd.js';
+import { spec_nodev } from './specfs.js';
 import { sys_getcwd } from './vfs_cwd.js';
 
 /** Flags a caller may set on a mount (MNT_VISFLAGMASK less the ones the kernel owns). */
@@ -115,6 +116,8 @@ function mountContext(vfs: Vfs, kernel: Kernel, p: Proc, mp: Mount): MountContex
       try {
         const dvp = nd.vp as Vnode;
         if (dvp.type !== VBLK) throw errno('ENOTBLK', `${path} is not a block device`);
+        // NetBSD opens the device with VOP_OPEN, i.e. spec_open and its MNT_NODEV check.
+        spec_nodev(dvp);
         const rdev = dvp.ops.getattr(dvp).rdev;
         if (vfs.mounts.some((m) => m.device?.dev === rdev)) throw errno('EBUSY', `${path} is already mounted`);
         const mode = FREAD | ((mp.flag & MNT_RDONLY) !== 0 ? 0 : FWRITE);

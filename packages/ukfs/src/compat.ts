@@ -107,7 +107,7 @@ export function ukfs_vfstypes(buf: Uint8Array, buflen: number = buf.length): num
   });
 }
 
-/** ukfs_mount: a handle, or null with errno. `arg` is the file system's argument object. */
+/** ukfs_mount: a handle, or null with errno. `arg` is the file system's argument object. Mounted nodev,nosuid (see UkfsLib.mount). */
 export function ukfs_mount(vfsname: string, devpath: string, mountpath: string = UKFS_DEFAULTMP, mntflags = 0, arg?: MountData, _alen = 0): Ukfs | null {
   const r = attempt(() => need().mount(vfsname, devpath, { mountpath, flags: mntflags, args: arg }));
   return r === -1 ? null : r;

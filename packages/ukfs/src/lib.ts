@@ -7,7 +7,7 @@ import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  errno, isRumpError, type Kernel, type MountData, MNT_RDONLY, RUMP_ETFS_BLK, rump_init, type RumpInitOptions,
+  errno, isRumpError, type Kernel, type MountData, MNT_NODEV, MNT_NOSUID, MNT_RDONLY, RUMP_ETFS_BLK, rump_init, type RumpInitOptions,
 } from '@rumpts/librump';
 import * as rumpvfs from '@rumpts/rumpvfs';
 import * as etfs from '@rumpts/etfs';
@@ -29,6 +29,19 @@ export interface MountOptions {
   flags?: number;
   /** File-system arguments; for ffs `{ fspec }` is filled in with the mapped device. */
   args?: MountData;
+  /**
+   * mount(8)'s `dev`: let device nodes in the image open kernel devices. Off by default — an image is
+   * untrusted, and a device node in it could name any device (another mapped image, its own disk),
+   * so it is mounted MNT_NODEV and opening one is ENXIO.
+   */
+  dev?: boolean;
+  /** mount(8)'s `suid`: honour set-user/group-id bits. Off by default: images are mounted MNT_NOSUID. */
+  suid?: boolean;
+}
+
+/** The flags an image is mounted with: the caller's, plus nodev,nosuid unless `dev`/`suid` were asked for. */
+export function ukfsMountFlags(opts: MountOptions): number {
+  return (opts.flags ?? 0) | (opts.dev === true ? 0 : MNT_NODEV) | (opts.suid === true ? 0 : MNT_NOSUID);
 }
 
 export class UkfsLib {
@@ -104,7 +117,7 @@ export class UkfsLib {
   #mount(vfsname: string, devpath: string, part: UkfsPart | null, hostpath: string, opts: MountOptions): Ukfs {
     const k = this.kernel;
     const mountpath = opts.mountpath ?? UKFS_DEFAULTMP;
-    const flags = opts.flags ?? 0;
+    const flags = ukfsMountFlags(opts);
     let key: string | null = null;
     let args = opts.args;
     if (part) {

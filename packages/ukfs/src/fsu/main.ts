@@ -85,7 +85,7 @@ export function buildProgram(server: string | undefined, run: Run): Command {
       .description(summary)
       .showHelpAfterError(hint(name))
       .addOption(new Option('-t, --type <fstype>', "file-system type, e.g. ffs or cd9660 (default: autodetect; not ls's -t)"))
-      .addOption(new Option('-o, --opts <options>', 'mount options: ro, rw (also for reading commands), log, force, sync, async, noatime'))
+      .addOption(new Option('-o, --opts <options>', 'mount options: ro, rw (also for reading commands), log, force, sync, async, noatime, dev, suid, noexec (images are nodev,nosuid unless dev/suid)'))
       .argument('<image>', 'image file, optionally IMAGE%DISKLABEL:p%');
 
   fsuCommand('ls', 'list directory contents')

@@ -2,10 +2,10 @@
  * What every fsu command starts with: boot a ukfs kernel, load the file system, mount the image (type
  * from -t or autodetected, options from -o), and hand the command a handle; then release and halt.
  */
-import { errno, isRumpError, MNT_FORCE, MNT_LOG, MNT_NOATIME, MNT_RDONLY, MNT_SYNCHRONOUS, MNT_ASYNC, strerror } from '@rumpts/librump';
+import { errno, isRumpError, MNT_FORCE, MNT_LOG, MNT_NOATIME, MNT_NOEXEC, MNT_RDONLY, MNT_SYNCHRONOUS, MNT_ASYNC, strerror } from '@rumpts/librump';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { UkfsLib } from '../lib.js';
+import { type MountOptions, UkfsLib } from '../lib.js';
 import type { Ukfs } from '../ukfs.js';
 import { checkImage } from './image.js';
 import type { FsuTarget } from './target.js';
@@ -18,7 +18,7 @@ export const AUTODETECT = ['ffs', 'cd9660'];
 
 export interface SessionOptions {
   type?: string;
-  /** -o: comma-separated mount options (ro, rw, log, force, sync, async, noatime). */
+  /** -o: comma-separated mount options (ro, rw, log, force, sync, async, noatime, [no]dev, [no]suid, [no]exec). */
   opts?: string;
   /** The command only reads: mount read-only unless -o rw says otherwise. */
   readonly: boolean;
@@ -39,9 +39,20 @@ export function mountFlags(opts: string | undefined, readonly: boolean): number 
     else if (o === 'sync' || o === 'synchronous') f |= MNT_SYNCHRONOUS;
     else if (o === 'async') f |= MNT_ASYNC;
     else if (o === 'noatime') f |= MNT_NOATIME;
-    else throw new UsageError(`unknown mount option '${o}'`);
+    else if (o === 'noexec') f |= MNT_NOEXEC;
+    else if (o === 'exec') f &= ~MNT_NOEXEC;
+    else if (!(o in TRUST)) throw new UsageError(`unknown mount option '${o}'`);
   }
   return f;
+}
+
+const TRUST: Record<string, { dev?: boolean; suid?: boolean }> = { dev: { dev: true }, nodev: { dev: false }, suid: { suid: true }, nosuid: { suid: false } };
+
+/** -o dev/nodev, suid/nosuid (mount(8)): ukfs mounts images nodev,nosuid unless dev/suid is given (the last one wins). */
+export function mountTrust(opts: string | undefined): { dev: boolean; suid: boolean } {
+  const t = { dev: false, suid: false };
+  for (const o of (opts ?? '').split(',').map((s) => s.trim())) Object.assign(t, TRUST[o]);
+  return t;
 }
 
 /**
@@ -90,7 +101,7 @@ export async function withImage<T>(image: string, o: SessionOptions, fn: (fs: Uk
     const flags = mountFlags(o.opts, o.readonly);
     let fs: Ukfs;
     try {
-      fs = await mountAny(lib, image, o.type, flags);
+      fs = await mountAny(lib, image, o.type, { flags, mountpath: '/fsu', ...mountTrust(o.opts) });
     } catch (e) {
       // Mount errors are about the image, not the kernel-internal mount point.
       if (isRumpError(e) && (e.path === undefined || e.path === '/fsu')) e.path = image;
@@ -106,10 +117,10 @@ export async function withImage<T>(image: string, o: SessionOptions, fn: (fs: Uk
   }
 }
 
-async function mountAny(lib: UkfsLib, image: string, type: string | undefined, flags: number): Promise<Ukfs> {
+async function mountAny(lib: UkfsLib, image: string, type: string | undefined, mo: MountOptions): Promise<Ukfs> {
   if (type) {
     await lib.ensureFs(type);
-    return lib.mount(type, image, { flags, mountpath: '/fsu' });
+    return lib.mount(type, image, mo);
   }
   const tried: string[] = [];
   for (const t of AUTODETECT) {
@@ -119,7 +130,7 @@ async function mountAny(lib: UkfsLib, image: string, type: string | undefined, f
       continue;
     }
     try {
-      return lib.mount(t, image, { flags, mountpath: '/fsu' });
+      return lib.mount(t, image, mo);
     } catch (e) {
       if (isRumpError(e) && (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EROFS' || e.code === 'EPERM')) throw e;
       tried.push(`${t}: ${isRumpError(e) ? (e.detail ?? strerror(e.errno)) : String(e)}`);
