@@ -28,8 +28,8 @@ export function outcome(root: string, fn: () => unknown): unknown {
     const v = fn();
     return { ok: Buffer.isBuffer(v) ? v.toString('hex') : rel(v) };
   } catch (e) {
-    const x = e as { code?: string; syscall?: string; path?: string; dest?: string; errno?: number; name?: string };
-    return { code: x.code, syscall: x.syscall, path: rel(x.path), dest: rel(x.dest), errno: x.errno, name: x.name };
+    const x = e as { code?: string; syscall?: string; path?: string; dest?: string; errno?: number; name?: string; message?: string };
+    return { code: x.code, syscall: x.syscall, path: rel(x.path), dest: rel(x.dest), errno: x.errno, name: x.name, message: rel(x.message) };
   }
 }
 

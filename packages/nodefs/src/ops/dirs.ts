@@ -1,12 +1,13 @@
-/** Directory operations as programs: readdir (flat or recursive), mkdir (-p), rmdir, rm (-r), mkdtemp. */
+/** Directory operations as programs: readdir (flat or recursive), mkdir (-p), mkdtemp. */
 import { posix } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { O_DIRECTORY, O_RDONLY, S_IFDIR, S_IFMT, type Dirent as KDirent, type Stat } from '@rumpts/librump';
 import { encodingOf, objectOf, toMode, toPath } from '../args.js';
-import { fsEisdir, fsError, hasCode } from '../errors.js';
+import { badEntryName, warnSkipped } from '../entryname.js';
+import { fsError, hasCode } from '../errors.js';
 import { type Program, sc } from '../program.js';
 import { Dirent, dtToIfmt } from '../stats.js';
-import { call, as, codeOf, errnoOf, type ReaddirOptions, type MkdirOptions, type RmOptions } from './common.js';
+import { call, as, codeOf, errnoOf, type ReaddirOptions, type MkdirOptions } from './common.js';
 
 export function* readdir(path: unknown, options?: unknown): Program<(string | Buffer | Dirent<string | Buffer>)[]> {
   const root = toPath(path);
@@ -33,8 +34,22 @@ export function* readdir(path: unknown, options?: unknown): Program<(string | Bu
   return out;
 }
 
-/** The entries of one directory, without '.' and '..' (getdents until it returns none). */
+/**
+ * The entries of one directory for readdir: without '.' and '..', and without names that are not
+ * one entry of it (entryname.ts), which are left out with a warning.
+ */
 function* entries(dir: string): Program<KDirent[]> {
+  const out: KDirent[] = [];
+  for (const d of yield* rawEntries(dir)) {
+    const bad = badEntryName(d.name);
+    if (bad === undefined) out.push(d);
+    else warnSkipped(dir, d.name, bad);
+  }
+  return out;
+}
+
+/** Every entry getdents gives but '.' and '..' (errors as readdir's: scandir on `dir`). */
+export function* rawEntries(dir: string): Program<KDirent[]> {
   return yield* as('scandir', dir, scan(dir));
 }
 
@@ -42,6 +57,7 @@ function* scan(dir: string): Program<KDirent[]> {
   const fd = yield* sc('open', dir, O_RDONLY | O_DIRECTORY);
   try {
     const out: KDirent[] = [];
+    // getdents returns an empty batch at the end; a directory cannot hold more entries than bytes read
     for (let batch = yield* sc('getdents', fd, 65536); batch.length > 0; batch = yield* sc('getdents', fd, 65536)) {
       for (const d of batch) if (d.name !== '.' && d.name !== '..') out.push(d);
     }
@@ -87,44 +103,6 @@ function* maybeStat(path: string): Program<Stat | undefined> {
   } catch {
     return undefined;
   }
-}
-
-export function* rmdir(path: unknown, options?: { recursive?: boolean }): Program<void> {
-  const p = toPath(path);
-  if (options?.recursive === true) {
-    yield* rmtree(p);
-    return;
-  }
-  yield* call('rmdir', p, 'rmdir', p);
-}
-
-/** rm: unlink, or with `recursive` remove a whole tree; `force` ignores a missing path. */
-export function* rm(path: unknown, options?: RmOptions): Program<void> {
-  const p = toPath(path);
-  let st: Stat;
-  try {
-    st = yield* call('lstat', p, 'lstat', p);
-  } catch (e) {
-    if (options?.force === true && hasCode(e, 'ENOENT')) return;
-    throw fsError(codeOf(e), errnoOf(e), 'rm', p);
-  }
-  if ((st.mode & S_IFMT) === S_IFDIR) {
-    if (options?.recursive !== true) throw fsEisdir(p);
-    yield* rmtree(p);
-    return;
-  }
-  yield* call('rm', p, 'unlink', p);
-}
-
-/** Depth-first removal; never follows symbolic links (lstat decides). */
-function* rmtree(dir: string): Program<void> {
-  for (const d of yield* entries(dir)) {
-    const child = posix.join(dir, d.name);
-    const fmt = dtToIfmt(d.type) ?? (yield* call('lstat', child, 'lstat', child)).mode & S_IFMT;
-    if (fmt === S_IFDIR) yield* rmtree(child);
-    else yield* call('unlink', child, 'unlink', child);
-  }
-  yield* call('rmdir', dir, 'rmdir', dir);
 }
 
 export function* mkdtemp(prefix: unknown, options?: unknown): Program<string | Buffer> {
