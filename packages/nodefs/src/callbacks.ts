@@ -98,7 +98,7 @@ export function makeCallbackApi(core: Core, run: Runner) {
       if (typeof cb !== 'function') throw invalidArgType('cb', 'of type function', cb);
       run.callback((_e, v) => cb(v === true), core.exists(path), (v) => [v]);
     },
-    readdir: one((p, o) => core.readdir(p, o), 2),
+    readdir: one((p, o) => core.readdir(p, o, 'callback'), 2),
     mkdir: one((p, o) => core.mkdir(p, o), 2),
     mkdtemp: one((p, o) => core.mkdtemp(p, o), 2),
     rmdir: one((p, o) => core.rmdir(p, o, 'callback'), 2),

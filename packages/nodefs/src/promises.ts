@@ -166,7 +166,7 @@ export function makePromisesApi(core: Core, run: Runner, streams: Streams) {
     stat: p((path: unknown, options?: { bigint?: boolean }) => core.stat(path, options)),
     lstat: p((path: unknown, options?: { bigint?: boolean }) => core.lstat(path, options)),
     access: p((path: unknown, mode?: number) => core.access(path, mode)),
-    readdir: p((path: unknown, options?: unknown) => core.readdir(path, options)),
+    readdir: p((path: unknown, options?: unknown) => core.readdir(path, options, 'promise')),
     mkdir: p((path: unknown, options?: unknown) => core.mkdir(path, options)),
     mkdtemp: p((prefix: unknown, options?: unknown) => core.mkdtemp(prefix, options)),
     rmdir: p((path: unknown, options?: unknown) => core.rmdir(path, options, 'promise')),
