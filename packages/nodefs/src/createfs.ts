@@ -80,6 +80,16 @@ function targetOf(target: FsTarget): Target {
   throw invalidArgType('target', EXPECTED, target);
 }
 
+/** Each facade's raw directory listing (unsafe names included), for the hijack's cross-border cp. */
+const rawNamesOf = new WeakMap<object, { sync: (dir: string) => string[]; async: (dir: string) => Promise<string[]> }>();
+
+/** @internal The raw entry names of a directory through `fs` (a facade from createFs). */
+export function rawNames(fs: RumpFs): { sync: (dir: string) => string[]; async: (dir: string) => Promise<string[]> } {
+  const r = rawNamesOf.get(fs);
+  if (!r) throw new TypeError('not a facade made by createFs');
+  return r;
+}
+
 /** Every entry name of a directory, unsafe ones included (cp refuses those itself). */
 function* entryNames(dir: string): Program<string[]> {
   return (yield* rawEntries(dir)).map((d) => d.name);
@@ -206,6 +216,7 @@ export function createFs(target: FsTarget): RumpFs {
   };
   promises.cp = (src: unknown, dest: unknown, o?: unknown) => run.promise(lazy(() => cpAsync(src, dest, o)));
   Object.assign(fs, { cpSync, cp: cpCallback });
+  rawNamesOf.set(fs, { sync: self.namesSync, async: self.names });
   // One cast, at the edge: the closures take `unknown` and check at run time, as node:fs does.
   return fs as unknown as RumpFs;
 }
