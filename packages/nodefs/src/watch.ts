@@ -8,8 +8,8 @@
  * - watch keeps a snapshot of the file, or of the directory's entries (the whole tree with
  *   `recursive`, at most WATCH_LIMIT entries), every `interval` ms (default 100, an option Node does
  *   not have) and emits 'rename' for an entry that appeared, went or was replaced and 'change' for
- *   one whose contents or attributes changed — what inotify would have said, coalesced to one event
- *   per entry per interval. The first snapshot is taken before watch() returns over a synchronous
+ *   one whose contents or attributes changed (a directory: its attributes) — what inotify would
+ *   have said, coalesced to one event per entry per interval. The first snapshot is taken before watch() returns over a synchronous
  *   target (a missing path throws ENOENT as in node:fs); over a RumpClient it is taken
  *   asynchronously and a failure is an 'error' event.
  */
@@ -40,6 +40,14 @@ function same(a: Stat, b: Stat): boolean {
     ts(a.ctime, b.ctime) && ts(a.mtime, b.mtime) && ts(a.birthtime, b.birthtime) && a.size === b.size && a.mode === b.mode &&
     a.uid === b.uid && a.gid === b.gid && a.ino === b.ino && a.dev === b.dev && a.nlink === b.nlink && a.flags === b.flags && a.gen === b.gen
   );
+}
+
+/**
+ * A directory's times and size move whenever an entry in it comes or goes — which is reported for
+ * that entry — so a directory only 'change's when its attributes do (inotify's IN_ATTRIB).
+ */
+function sameAttributes(a: Stat, b: Stat): boolean {
+  return a.mode === b.mode && a.uid === b.uid && a.gid === b.gid && a.flags === b.flags;
 }
 
 function* maybeStat(path: string): Program<{ st: Stat } | { code: string }> {
@@ -274,7 +282,7 @@ export class FSWatcher extends EventEmitter {
         const old = prev.get(key);
         const name = key === '' ? base : key;
         if (old === undefined || old.ino !== st.ino || (old.mode & S_IFMT) !== (st.mode & S_IFMT)) this.#emitChange('rename', name);
-        else if (!same(old, st)) this.#emitChange('change', name);
+        else if ((st.mode & S_IFMT) === S_IFDIR ? !sameAttributes(old, st) : !same(old, st)) this.#emitChange('change', name);
       }
       for (const key of prev.keys()) if (!next.has(key)) this.#emitChange('rename', key === '' ? base : key);
     } catch (e) {
