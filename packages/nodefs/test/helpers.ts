@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
@@ -31,6 +31,7 @@ export function hostTmp(): string {
 /**
  * Copy a directory tree out of the kernel onto the host using the process's own system calls
  * (open/getdents/read/readlink/lstat) — not the facade — so a host tool can check the result.
+ * Permission bits of files and directories are kept; hard links become copies; times are not kept.
  */
 export function exportTree(proc: Proc, from: string, to: string): void {
   mkdirSync(to, { recursive: true });
@@ -48,7 +49,10 @@ export function exportTree(proc: Proc, from: string, to: string): void {
     const dst = join(to, n);
     const st = proc.lstat(src);
     const fmt = st.mode & S_IFMT;
-    if (fmt === S_IFDIR) exportTree(proc, src, dst);
+    if (fmt === S_IFDIR) {
+      exportTree(proc, src, dst);
+      chmodSync(dst, st.mode & 0o7777);
+    }
     else if (fmt === S_IFLNK) symlinkSync(proc.readlink(src), dst);
     else {
       const buf = Buffer.alloc(st.size);
