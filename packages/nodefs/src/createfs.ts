@@ -216,7 +216,7 @@ export function createFs(target: FsTarget): RumpFs {
   };
   promises.cp = (src: unknown, dest: unknown, o?: unknown) => run.promise(lazy(() => cpAsync(src, dest, o)));
   Object.assign(fs, { cpSync, cp: cpCallback });
-  rawNamesOf.set(fs, { sync: self.namesSync, async: self.names });
+  rawNamesOf.set(fs, { sync: (d) => self.namesSync(d), async: (d) => self.names(d) });
   // One cast, at the edge: the closures take `unknown` and check at run time, as node:fs does.
   return fs as unknown as RumpFs;
 }

@@ -221,7 +221,7 @@ export async function openImage(path: unknown, options: OpenImageOptions = {}): 
       state.closeNow();
       return Promise.resolve();
     } catch (e) {
-      return Promise.reject(e as Error);
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
     }
   };
   return {

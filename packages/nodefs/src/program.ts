@@ -153,7 +153,7 @@ export function runAsync<T>(g: Program<T>, target: AsyncSyscallTarget): Promise<
   try {
     first = exec(step.value);
   } catch (e) {
-    first = Promise.reject(e);
+    first = Promise.reject(e instanceof Error ? e : new Error(String(e)));
   }
   return finish(g, isThenable(first) ? first : Promise.resolve(first), exec);
 }

@@ -392,15 +392,15 @@ export function makePromisesWatch(run: Runner) {
         if (item) return { value: item, done: false };
         if (failure !== undefined) {
           end();
-          throw failure;
+          throw failure as Error;
         }
         // node:fs's iterator rejects with an AbortError when its signal ends it
         if (o.signal?.aborted) throw abortError();
         return { value: undefined, done: true };
       },
-      async return() {
+      return() {
         end();
-        return { value: undefined, done: true };
+        return Promise.resolve({ value: undefined, done: true as const });
       },
     };
   };

@@ -49,7 +49,7 @@ function withEvilNames(proc: Proc, dir: string): SyscallTarget {
       const v = Reflect.get(target, key, target) as unknown;
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
     },
-  }) as unknown as SyscallTarget;
+  });
 }
 
 async function kernel() {

@@ -21,7 +21,7 @@ async function until(cond: () => boolean): Promise<void> {
 /** Watch `dir` on `fs`, run each step, and collect the events that arrive after it. */
 async function eventsPerStep(fs: Pick<RumpFs, 'watch'> | typeof hostFs, dir: string, steps: ((dir: string) => void)[], wait: number, recursive = false): Promise<Ev[][]> {
   const seen: Ev[] = [];
-  const w = (fs.watch as typeof hostFs.watch)(dir, { recursive, interval: 10 } as hostFs.WatchOptions, (type, name) => seen.push(`${type}:${String(name)}`));
+  const w = fs.watch(dir, { recursive, interval: 10 } as hostFs.WatchOptions, (type, name) => seen.push(`${type}:${String(name)}`));
   const out: Ev[][] = [];
   try {
     await sleep(wait);

@@ -206,15 +206,15 @@ export function installHijack(opts: HijackOptions): Hijack {
   const names: Pick<SideSource, 'namesSync' | 'names'> = {
     namesSync: (dir) => {
       const k = toKernel(dir);
-      return k === undefined ? (hostReaddir(dir) as string[]) : rawNames(rfs).sync(k);
+      return k === undefined ? hostReaddir(dir) : rawNames(rfs).sync(k);
     },
     names: (dir) => {
       const k = toKernel(dir);
-      return k === undefined ? Promise.resolve(hostReaddir(dir) as string[]) : rawNames(rfs).async(k);
+      return k === undefined ? Promise.resolve(hostReaddir(dir)) : rawNames(rfs).async(k);
     },
   };
   const patched = (): SideSource => ({
-    fs: nodeFs as unknown as SideSource['fs'],
+    fs: nodeFs,
     ...names,
     cwdSync: () => process.cwd(),
     cwd: () => Promise.resolve(process.cwd()),

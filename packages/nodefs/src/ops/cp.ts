@@ -77,7 +77,7 @@ export function cpOptions(options: unknown): CpOptions {
   };
   if (options === undefined) return defaults;
   validateObject(options, 'options');
-  const o = { ...defaults, ...options } as CpOptions;
+  const o = { ...defaults, ...options };
   validateBoolean(o.dereference, 'options.dereference');
   validateBoolean(o.errorOnExist, 'options.errorOnExist');
   validateBoolean(o.force, 'options.force');

@@ -225,7 +225,7 @@ function* rmdirAsync(path: string, o: RimrafOptions, original: unknown, refused:
   } catch (e) {
     if (hasCode(e, 'ENOTDIR')) {
       // node:fs hands back the error that sent it here — none when lstat had said "directory"
-      if (original !== null) throw original;
+      if (original !== null) throw original as Error;
       return;
     }
     if (!codeIn(NOT_EMPTY, e)) throw e;
