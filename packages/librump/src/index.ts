@@ -11,7 +11,10 @@ export { FCNTLFLAGS, type FileOps, RumpFile, fflags, oflags } from './file.js';
 export { DEFAULT_MAXFILES, Filedesc } from './filedesc.js';
 export { VFS_SYSCALL_NAMES, type VfsSyscallName, type VfsSyscalls, enosysTable } from './sysent.js';
 export { FACTIONS, type Faction, type RumpComponent, isComponent, orderComponents } from './component.js';
-export { MODULE_CLASSES, type ModInfo, type ModStat, type ModuleClass, type ModuleSource, isModInfo, packageCandidates } from './module.js';
+export {
+  MODULE_CLASSES, type ModInfo, type ModStat, type ModuleClass, type ModuleSource, RUMP_LIBRARIES, type RumpLibrary, availableLibraries,
+  isModInfo, libraryName, libraryOrderProblems, packageCandidates,
+} from './module.js';
 export { Proc } from './proc.js';
 export {
   type BootEtfs,

@@ -7,7 +7,7 @@ import { errno, isRumpError } from './errno.js';
 import { type RumpComponent, isComponent, orderComponents } from './component.js';
 import { Filedesc } from './filedesc.js';
 import { Kmem } from './kmem.js';
-import { type ModInfo, type ModStat, type ModuleSource, importModule, isModInfo, resolveModule } from './module.js';
+import { type ModInfo, type ModStat, type ModuleSource, RUMP_LIBRARIES, importModule, isModInfo, libraryName, resolveModule } from './module.js';
 import { Proc } from './proc.js';
 import { Sysctl, type SysctlValue } from './sysctl.js';
 import { type VfsSyscalls, enosysTable } from './sysent.js';
@@ -142,6 +142,7 @@ export class Kernel {
   async boot(libraries: readonly (string | LibraryNamespace)[]): Promise<void> {
     const comps: RumpComponent[] = [];
     const builtins: { info: ModInfo; from: string }[] = [];
+    checkLibraryOrder(libraries);
     for (const lib of libraries) {
       const { ns, from } = typeof lib === 'string' ? await this.#importLibrary(lib) : { ns: lib, from: '(linked)' };
       const cs = ns.components;
@@ -312,6 +313,10 @@ export class Kernel {
 
   #initModule(mi: ModInfo, source: ModuleSource, from: string): 0 | 1 {
     if (this.#modules.has(mi.name)) throw errno('EEXIST', `module '${mi.name}' is already loaded`, { syscall: 'modctl', path: from });
+    // A file system library cannot link into a kernel without the vfs faction (in C, its symbols would not resolve).
+    if (source === 'builtin' && mi.class === 'vfs' && !this.#components.some((c) => c.faction === 'vfs')) {
+      throw errno('ENOENT', `module '${mi.name}' is a file system and needs the vfs faction: link rumpvfs before it`, { syscall: 'modctl', path: from });
+    }
     const missing = (mi.requires ?? []).filter((r) => !this.#modules.has(r) && !this.hasComponent(r));
     if (missing.length > 0) {
       this.aprint_verbose(`module '${mi.name}' requires ${missing.join(', ')}: not loaded`);
@@ -428,6 +433,23 @@ export class Kernel {
     for (const c of [...this.#components].reverse()) attempt(`component ${c.name}`, () => c.fini?.(this));
     this.#state = 'halted';
     this.aprint_verbose(`rump kernel halted${(howto & RB_NOSYNC) !== 0 ? ' (no sync)' : ''}`);
+  }
+}
+
+/** Refuse a known library listed before one it needs (libraries are linked in order, never autoloaded). */
+function checkLibraryOrder(libraries: readonly (string | LibraryNamespace)[]): void {
+  const linked = new Set<string>();
+  for (const lib of libraries) {
+    if (typeof lib !== 'string') {
+      for (const c of lib.components ?? []) linked.add(c.name);
+      continue;
+    }
+    const name = libraryName(lib);
+    if (name === undefined) continue;
+    for (const need of RUMP_LIBRARIES[name]?.requires ?? []) {
+      if (!linked.has(need)) throw errno('ENOENT', `library '${lib}' needs '${need}' linked before it: list it first (libraries: ['${need}', …, '${lib}'])`);
+    }
+    linked.add(name);
   }
 }
 

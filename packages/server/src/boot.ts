@@ -7,7 +7,7 @@ import { HostFileBlockDevice } from '@rumpts/rumpdev-disk';
 import { newfs } from '@rumpts/rumpfs-ffs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { errno, isRumpError, type Kernel, MNT_RDONLY, RUMP_ETFS_REG, rump_init, RumpError } from '@rumpts/librump';
+import { errno, isRumpError, type Kernel, libraryOrderProblems, MNT_RDONLY, RUMP_ETFS_REG, rump_init, RumpError } from '@rumpts/librump';
 import { type AppliedDrive, applyDrivespec, type Drivespec } from './drivespec.js';
 
 /** Where this package's own dependencies (the bundled components) resolve from. */
@@ -67,6 +67,8 @@ export function librarySpecs(name: string): string[] {
 
 /** Boot the kernel and set it up as the options say. Errors name the step that failed. */
 export async function bootServerKernel(o: BootOptions): Promise<{ kernel: Kernel; drives: AppliedDrive[] }> {
+  const misordered = libraryOrderProblems(o.libraries)[0];
+  if (misordered) throw errno('ENOENT', `-l ${misordered.library} needs ${misordered.needs}, linked before it: add -l ${misordered.needs}`);
   const libs = o.libraries.flatMap(librarySpecs);
   let kernel: Kernel;
   try {
