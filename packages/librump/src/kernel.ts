@@ -11,6 +11,8 @@ import { type ModInfo, type ModStat, type ModuleSource, RUMP_LIBRARIES, importMo
 import { Proc } from './proc.js';
 import { Sysctl, type SysctlValue } from './sysctl.js';
 import { type VfsSyscalls, enosysTable } from './sysent.js';
+import { Syncer } from './syncer.js';
+import { forgetOnExit, haltOnExit } from './exithalt.js';
 import type { Cred } from './types.js';
 import { RB_HALT, RB_NOSYNC, RUMP_ETFS_SIZE_ENDOFF, type RumpEtfsType } from './constants.js';
 
@@ -46,6 +48,17 @@ export interface RumpInitOptions {
   moduleBase?: string | readonly string[];
   /** kern.hostname at boot. */
   hostname?: string;
+  /**
+   * Run the syncer (default true): changes reach the disk on their own, `vfs.sync.*` seconds after
+   * they were made, from an unref'd timer that never keeps the process alive.
+   */
+  syncer?: boolean;
+  /**
+   * Halt this kernel when the process exits without `halt()` (default true): file systems are
+   * synced and unmounted on a normal end, `process.exit()` or an uncaught exception (not on
+   * SIGKILL, nor on a signal the program does not handle).
+   */
+  syncOnExit?: boolean;
 }
 
 /** What a library exports: `components` (RUMP_COMPONENT) and/or a builtin `modinfo`. */
@@ -84,6 +97,11 @@ export class Kernel {
   etfs: EtfsService | undefined;
   /** The kernel message buffer (dmesg). */
   readonly msgbuf: string[] = [];
+  /** The syncer: writes changes back on its own (see RumpInitOptions.syncer). */
+  readonly syncer: Syncer;
+  /** Whether halt runs at process exit (RumpInitOptions.syncOnExit). */
+  readonly syncOnExit: boolean;
+  readonly #runSyncer: boolean;
 
   #proc0: Proc | undefined;
   readonly #procs = new Map<number, Proc>();
@@ -113,6 +131,9 @@ export class Kernel {
     this.moduleBase = typeof base === 'string' ? [base] : [...base];
     this.bootEtfs = opts.bootEtfs ?? [];
     for (const eb of this.bootEtfs) eb.status = -1;
+    this.syncer = new Syncer(() => this.sysent.sync(this.#proc0 as Proc), (line) => this.printf(line));
+    this.#runSyncer = opts.syncer ?? true;
+    this.syncOnExit = opts.syncOnExit ?? true;
     this.#initSysctl(opts.hostname);
   }
 
@@ -134,6 +155,7 @@ export class Kernel {
     s.create('kern.rump.mempeak', { get: () => this.kmem.peak });
     s.create('kern.rump.nprocs', { get: () => this.#procs.size });
     s.constant('vfs.generic.fstypes', '', 'registered file system types (set by the vfs faction)');
+    this.syncer.attachSysctl(s);
   }
 
   // --- boot ---
@@ -169,6 +191,8 @@ export class Kernel {
       const r = this.#initModule(b.info, 'builtin', b.from);
       if (r === 0) throw errno('ENOENT', `builtin module '${b.info.name}' requires ${(b.info.requires ?? []).join(', ')}, not present`);
     }
+    if (this.#runSyncer) this.syncer.start();
+    if (this.syncOnExit) haltOnExit(this);
     this.aprint_verbose('rump kernel running');
   }
 
@@ -417,6 +441,8 @@ export class Kernel {
   halt(howto: number = RB_HALT): void {
     if (this.#state === 'halted' || this.#state === 'halting') return;
     this.#state = 'halting';
+    this.syncer.stop();
+    forgetOnExit(this);
     const errors: unknown[] = [];
     const attempt = (what: string, fn: () => void): void => {
       try {
@@ -431,6 +457,7 @@ export class Kernel {
     for (const [name, m] of [...this.#modules].reverse()) attempt(`module ${name}`, () => m.info.fini?.(this));
     this.#modules.clear();
     for (const c of [...this.#components].reverse()) attempt(`component ${c.name}`, () => c.fini?.(this));
+    this.syncer.clean();
     this.#state = 'halted';
     this.aprint_verbose(`rump kernel halted${(howto & RB_NOSYNC) !== 0 ? ' (no sync)' : ''}`);
   }

@@ -4,7 +4,8 @@
  * sys_generic.c); path and vnode calls go through the kernel's sysent, filled by the vfs faction.
  */
 import { errno, isRumpError } from './errno.js';
-import { F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC, O_CLOEXEC, RUMP_RFCFDG, RUMP_RFFDG, SEEK_CUR, SEEK_END, SEEK_SET, FREAD, FWRITE } from './constants.js';
+import { F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC, O_CLOEXEC, O_CREAT, O_TRUNC, RUMP_RFCFDG, RUMP_RFFDG, SEEK_CUR, SEEK_END, SEEK_SET, FREAD, FWRITE } from './constants.js';
+import { SYNC_DATA, SYNC_DIR, SYNC_META, type SyncKind } from './syncer.js';
 import { FCNTLFLAGS, type RumpFile } from './file.js';
 import { Filedesc } from './filedesc.js';
 import type { Kernel } from './kernel.js';
@@ -53,6 +54,17 @@ export class Proc {
   /** Run a call, annotating any RumpError with the syscall name and path (like Node's SystemError). */
   #run<T>(syscall: string, path: string | undefined, fn: (s: VfsSyscalls) => T): T {
     const s = this.#enter(syscall);
+    try {
+      return fn(s);
+    } catch (e) {
+      throw annotated(e, syscall, path);
+    }
+  }
+
+  /** #run for a call that changes a file system: the syncer learns of the change (kind) first. */
+  #change<T>(kind: SyncKind, syscall: string, path: string | undefined, fn: (s: VfsSyscalls) => T): T {
+    const s = this.#enter(syscall);
+    this.kernel.syncer.dirty(kind);
     try {
       return fn(s);
     } catch (e) {
@@ -144,7 +156,7 @@ export class Proc {
   }
 
   write(fd: number, buf: Uint8Array): number {
-    return this.#run('write', undefined, () => {
+    return this.#change(SYNC_DATA, 'write', undefined, () => {
       const fp = this.fd.get(fd);
       if (!fp.writable) throw errno('EBADF', `descriptor ${fd} not open for writing`);
       return fp.ops.write(fp, buf, undefined);
@@ -162,7 +174,7 @@ export class Proc {
   }
 
   pwrite(fd: number, buf: Uint8Array, offset: number): number {
-    return this.#run('pwrite', undefined, () => {
+    return this.#change(SYNC_DATA, 'pwrite', undefined, () => {
       const fp = this.fd.get(fd);
       if (!fp.writable) throw errno('EBADF', `descriptor ${fd} not open for writing`);
       if (!fp.ops.seek) throw errno('ESPIPE', 'pwrite on a descriptor that cannot seek');
@@ -187,7 +199,7 @@ export class Proc {
   }
 
   writev(fd: number, iov: readonly Uint8Array[]): number {
-    return this.#run('writev', undefined, () => {
+    return this.#change(SYNC_DATA, 'writev', undefined, () => {
       const fp = this.fd.get(fd);
       if (!fp.writable) throw errno('EBADF', `descriptor ${fd} not open for writing`);
       let total = 0;
@@ -270,6 +282,8 @@ export class Proc {
   // The hottest calls (open, close, stat, lstat, unlink) skip #run's closure.
   open(path: string, flags: number, mode = 0o666): number {
     const s = this.#enter('open');
+    if ((flags & O_CREAT) !== 0) this.kernel.syncer.dirty(SYNC_DIR);
+    if ((flags & O_TRUNC) !== 0) this.kernel.syncer.dirty(SYNC_DATA);
     try {
       return s.open(this, path, flags, mode);
     } catch (e) {
@@ -296,13 +310,14 @@ export class Proc {
     this.#run('access', path, (s) => s.access(this, path, mode));
   }
   mkdir(path: string, mode = 0o777): void {
-    this.#run('mkdir', path, (s) => s.mkdir(this, path, mode));
+    this.#change(SYNC_DIR, 'mkdir', path, (s) => s.mkdir(this, path, mode));
   }
   rmdir(path: string): void {
-    this.#run('rmdir', path, (s) => s.rmdir(this, path));
+    this.#change(SYNC_DIR, 'rmdir', path, (s) => s.rmdir(this, path));
   }
   unlink(path: string): void {
     const s = this.#enter('unlink');
+    this.kernel.syncer.dirty(SYNC_DIR);
     try {
       s.unlink(this, path);
     } catch (e) {
@@ -310,13 +325,13 @@ export class Proc {
     }
   }
   rename(from: string, to: string): void {
-    this.#run('rename', from, (s) => s.rename(this, from, to));
+    this.#change(SYNC_DIR, 'rename', from, (s) => s.rename(this, from, to));
   }
   link(existing: string, path: string): void {
-    this.#run('link', existing, (s) => s.link(this, existing, path));
+    this.#change(SYNC_DIR, 'link', existing, (s) => s.link(this, existing, path));
   }
   symlink(target: string, path: string): void {
-    this.#run('symlink', path, (s) => s.symlink(this, target, path));
+    this.#change(SYNC_DIR, 'symlink', path, (s) => s.symlink(this, target, path));
   }
   readlink(path: string): string {
     return this.#run('readlink', path, (s) => s.readlink(this, path));
@@ -326,59 +341,61 @@ export class Proc {
     return this.#run('getdents', undefined, (s) => s.getdents(this, fd, count));
   }
   chmod(path: string, mode: number): void {
-    this.#run('chmod', path, (s) => s.chmod(this, path, mode));
+    this.#change(SYNC_META, 'chmod', path, (s) => s.chmod(this, path, mode));
   }
   lchmod(path: string, mode: number): void {
-    this.#run('lchmod', path, (s) => s.lchmod(this, path, mode));
+    this.#change(SYNC_META, 'lchmod', path, (s) => s.lchmod(this, path, mode));
   }
   fchmod(fd: number, mode: number): void {
-    this.#run('fchmod', undefined, (s) => s.fchmod(this, fd, mode));
+    this.#change(SYNC_META, 'fchmod', undefined, (s) => s.fchmod(this, fd, mode));
   }
   chown(path: string, uid: number, gid: number): void {
-    this.#run('chown', path, (s) => s.chown(this, path, uid, gid));
+    this.#change(SYNC_META, 'chown', path, (s) => s.chown(this, path, uid, gid));
   }
   lchown(path: string, uid: number, gid: number): void {
-    this.#run('lchown', path, (s) => s.lchown(this, path, uid, gid));
+    this.#change(SYNC_META, 'lchown', path, (s) => s.lchown(this, path, uid, gid));
   }
   fchown(fd: number, uid: number, gid: number): void {
-    this.#run('fchown', undefined, (s) => s.fchown(this, fd, uid, gid));
+    this.#change(SYNC_META, 'fchown', undefined, (s) => s.fchown(this, fd, uid, gid));
   }
   chflags(path: string, flags: number): void {
-    this.#run('chflags', path, (s) => s.chflags(this, path, flags));
+    this.#change(SYNC_META, 'chflags', path, (s) => s.chflags(this, path, flags));
   }
   lchflags(path: string, flags: number): void {
-    this.#run('lchflags', path, (s) => s.lchflags(this, path, flags));
+    this.#change(SYNC_META, 'lchflags', path, (s) => s.lchflags(this, path, flags));
   }
   fchflags(fd: number, flags: number): void {
-    this.#run('fchflags', undefined, (s) => s.fchflags(this, fd, flags));
+    this.#change(SYNC_META, 'fchflags', undefined, (s) => s.fchflags(this, fd, flags));
   }
   /** utimes(2) with nanoseconds kept; null means "now" for that time. */
   utimes(path: string, atime: Timespec | null, mtime: Timespec | null): void {
-    this.#run('utimes', path, (s) => s.utimes(this, path, atime, mtime));
+    this.#change(SYNC_META, 'utimes', path, (s) => s.utimes(this, path, atime, mtime));
   }
   lutimes(path: string, atime: Timespec | null, mtime: Timespec | null): void {
-    this.#run('lutimes', path, (s) => s.lutimes(this, path, atime, mtime));
+    this.#change(SYNC_META, 'lutimes', path, (s) => s.lutimes(this, path, atime, mtime));
   }
   futimes(fd: number, atime: Timespec | null, mtime: Timespec | null): void {
-    this.#run('futimes', undefined, (s) => s.futimes(this, fd, atime, mtime));
+    this.#change(SYNC_META, 'futimes', undefined, (s) => s.futimes(this, fd, atime, mtime));
   }
   truncate(path: string, length: number): void {
-    this.#run('truncate', path, (s) => s.truncate(this, path, length));
+    this.#change(SYNC_DATA, 'truncate', path, (s) => s.truncate(this, path, length));
   }
   ftruncate(fd: number, length: number): void {
-    this.#run('ftruncate', undefined, (s) => s.ftruncate(this, fd, length));
+    this.#change(SYNC_DATA, 'ftruncate', undefined, (s) => s.ftruncate(this, fd, length));
   }
   fsync(fd: number): void {
     this.#run('fsync', undefined, (s) => s.fsync(this, fd));
   }
+  /** sync(2): every writable file system writes back; the syncer has nothing left to do. */
   sync(): void {
     this.#run('sync', undefined, (s) => s.sync(this));
+    this.kernel.syncer.clean();
   }
   mknod(path: string, mode: number, dev = 0): void {
-    this.#run('mknod', path, (s) => s.mknod(this, path, mode, dev));
+    this.#change(SYNC_DIR, 'mknod', path, (s) => s.mknod(this, path, mode, dev));
   }
   mkfifo(path: string, mode = 0o666): void {
-    this.#run('mkfifo', path, (s) => s.mkfifo(this, path, mode));
+    this.#change(SYNC_DIR, 'mkfifo', path, (s) => s.mkfifo(this, path, mode));
   }
   chdir(path: string): void {
     this.#run('chdir', path, (s) => s.chdir(this, path));
