@@ -69,7 +69,10 @@ export function librarySpecs(name: string): string[] {
 /** Boot the kernel and set it up as the options say. Errors name the step that failed. */
 export async function bootServerKernel(o: BootOptions): Promise<{ kernel: Kernel; drives: AppliedDrive[] }> {
   const misordered = libraryOrderProblems(o.libraries)[0];
-  if (misordered) throw errno('ENOENT', `-l ${misordered.library} needs ${misordered.needs}, linked before it: add -l ${misordered.needs}`);
+  if (misordered) {
+    const { library, needs } = misordered;
+    throw errno('ENOENT', `failed to load -libraries (${o.libraries.join(', ')}): ${library} requires '${needs}', linked before it: add -l ${needs}`);
+  }
   const libs = o.libraries.flatMap(librarySpecs);
   let kernel: Kernel;
   try {

@@ -31,7 +31,7 @@ describe('rump library names', () => {
     try {
       const r = await run('rump_server', ['-s', '-lrumpfs_ffs', `unix://${t.dir}/sock`], { cwd: REPO });
       expect(r.code).toBe(1);
-      expect(r.stderr.trim()).toBe('rump_server: ENOENT: -l rumpfs_ffs needs rumpvfs, linked before it: add -l rumpvfs');
+      expect(r.stderr.trim()).toBe("rump_server: ENOENT: failed to load -libraries (rumpfs_ffs): rumpfs_ffs requires 'rumpvfs', linked before it: add -l rumpvfs");
       const u = await run('rump_server', ['-s', '-lrumpvfs', '-lrumpfs_nosuch', `unix://${t.dir}/sock`], { cwd: REPO });
       expect(u.code).toBe(1);
       expect(u.stderr).toMatch(/module 'rumpfs_nosuch' not found .*available: rumpvfs, etfs, rumpdev_disk, rumpfs_ffs, rumpfs_tmpfs, rumpfs_cd9660/);

@@ -156,7 +156,7 @@ export function describeHolder(path: string): string | undefined {
 function commandLine(pid: string): string {
   try {
     const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((a) => a !== '');
-    const text = argv.map((a) => (a.includes('/') && !a.startsWith('-') && a.length > 40 ? `…/${a.split('/').slice(-2).join('/')}` : a)).join(' ');
+    const text = argv.map((a) => (a.startsWith('/') && a.length > 40 ? `…/${a.split('/').slice(-2).join('/')}` : a)).join(' ');
     return text.length > 160 ? `${text.slice(0, 157)}…` : text;
   } catch {
     return '?';
