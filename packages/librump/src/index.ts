@@ -13,7 +13,7 @@ export { VFS_SYSCALL_NAMES, type VfsSyscallName, type VfsSyscalls, enosysTable }
 export { FACTIONS, type Faction, type RumpComponent, isComponent, orderComponents } from './component.js';
 export {
   MODULE_CLASSES, type ModInfo, type ModStat, type ModuleClass, type ModuleSource, RUMP_LIBRARIES, type RumpLibrary, availableLibraries,
-  isModInfo, libraryName, libraryOrderProblems, packageCandidates,
+  isModInfo, type LibraryOrderProblem, libraryName, libraryOrderProblems, packageCandidates,
 } from './module.js';
 export { Proc } from './proc.js';
 export {
@@ -24,6 +24,7 @@ export {
   type EtfsService,
   Kernel,
   type LibraryNamespace,
+  type LinkedComponent,
   OSRELEASE,
   OSTYPE,
   RUMPTS_VERSION,

@@ -4,7 +4,7 @@
  */
 import { availableParallelism, totalmem } from 'node:os';
 import { errno, isRumpError } from './errno.js';
-import { type RumpComponent, isComponent, orderComponents } from './component.js';
+import { type Faction, type RumpComponent, isComponent, orderComponents } from './component.js';
 import { Filedesc } from './filedesc.js';
 import { Kmem } from './kmem.js';
 import { type ModInfo, type ModStat, type ModuleSource, RUMP_LIBRARIES, importModule, isModInfo, libraryName, resolveModule } from './module.js';
@@ -16,21 +16,30 @@ import { forgetOnExit, haltOnExit } from './exithalt.js';
 import type { Cred } from './types.js';
 import { RB_HALT, RB_NOSYNC, RUMP_ETFS_SIZE_ENDOFF, type RumpEtfsType } from './constants.js';
 
+/** kern.ostype: what the kernel says it is. */
 export const OSTYPE = 'NetBSD';
+/** kern.osrelease: the NetBSD release whose behaviour rumpts follows. */
 export const OSRELEASE = '9.3';
+/** The rumpts version in kern.version. */
 export const RUMPTS_VERSION = '0.1.0';
 
 /** A registration made before boot (rump_boot_etfs_register); `status` is set by the kernel. */
 export interface BootEtfs {
+  /** The path in the kernel, e.g. `/dev/disk`. */
   key: string;
+  /** The host file it maps. */
   hostpath: string;
+  /** RUMP_ETFS_REG, _BLK, _CHR, _DIR or _DIR_SUBDIRS. */
   type: RumpEtfsType;
+  /** First byte of the window (default 0). */
   begin?: number;
+  /** Window size in bytes (default: to the end of the file). */
   size?: number;
   /** -1 not performed (no vfs), 0 success, >0 errno. */
   status?: number;
 }
 
+/** Options of rump_init(): the boot-time parameters of a kernel. */
 export interface RumpInitOptions {
   /** Virtual CPUs (hw.ncpu); default: the host's. */
   ncpu?: number;
@@ -61,15 +70,27 @@ export interface RumpInitOptions {
   syncOnExit?: boolean;
 }
 
+/** A component linked into a kernel, as Kernel.components() lists it. */
+export interface LinkedComponent {
+  /** Its name, e.g. `'rumpvfs'`. */
+  name: string;
+  /** Its faction. */
+  faction: Faction;
+}
+
 /** What a library exports: `components` (RUMP_COMPONENT) and/or a builtin `modinfo`. */
 export interface LibraryNamespace {
+  /** Components to link (RUMP_COMPONENT). */
   readonly components?: readonly RumpComponent[];
+  /** A module that becomes builtin. */
   readonly modinfo?: ModInfo;
 }
 
 /** The etfs services a kernel offers once the etfs component is linked (rump_etfs(3)). */
 export interface EtfsService {
+  /** rump_pub_etfs_register_withsize. */
   register(key: string, hostpath: string, type: RumpEtfsType, begin: number, size: number): void;
+  /** rump_pub_etfs_remove. */
   remove(key: string): void;
 }
 
@@ -84,12 +105,23 @@ type HaltHook = (howto: number) => void;
 type ForkHook = (child: Proc, parent: Proc | undefined) => void;
 type ExitHook = (p: Proc) => void;
 
+/**
+ * A rump kernel (rump.c): made by rump_init(), it holds components, modules, processes, sysctl,
+ * the memory account and the syncer, and ends with halt(). Every call after boot is synchronous;
+ * several kernels in one process share nothing.
+ */
 export class Kernel {
+  /** The sysctl tree; factions add nodes here (read and write nodes with sysctl()). */
   readonly sysctl_: Sysctl = new Sysctl();
+  /** The kernel memory account (memlimit). */
   readonly kmem: Kmem;
+  /** Virtual CPUs (hw.ncpu). */
   readonly ncpu: number;
+  /** bootverbose. */
   readonly verbose: boolean;
+  /** The etfs registrations made at boot, each with its status. */
   readonly bootEtfs: readonly BootEtfs[];
+  /** The directories package names resolve from (modload, libraries). */
   readonly moduleBase: readonly string[];
   /** The system call table; the vfs faction fills it. */
   sysent: VfsSyscalls = enosysTable();
@@ -203,10 +235,12 @@ export class Kernel {
 
   // --- state ---
 
+  /** Booted and not halting or halted. */
   get running(): boolean {
     return this.#state === 'running';
   }
 
+  /** halt() has finished: every call now fails with ESHUTDOWN. */
   get halted(): boolean {
     return this.#state === 'halted';
   }
@@ -246,15 +280,17 @@ export class Kernel {
     this.#subsystems.set(name, value);
   }
 
+  /** A faction's state attached with setSubsystem, or undefined. */
   getSubsystem<T>(name: string): T | undefined {
     return this.#subsystems.get(name) as T | undefined;
   }
 
   /** The components linked into this kernel, in init order. */
-  components(): { name: string; faction: string }[] {
+  components(): LinkedComponent[] {
     return this.#components.map((c) => ({ name: c.name, faction: c.faction }));
   }
 
+  /** Is a component of this name linked? */
   hasComponent(name: string): boolean {
     return this.#components.some((c) => c.name === name);
   }
@@ -291,6 +327,7 @@ export class Kernel {
     return p;
   }
 
+  /** Every live process, proc0 first. */
   procs(): Proc[] {
     return [...this.#procs.values()];
   }
@@ -302,6 +339,7 @@ export class Kernel {
     for (const p of this.#procs.values()) h(p, undefined);
   }
 
+  /** Run `h` as each process exits (newest hook first). */
   onProcExit(h: ExitHook): void {
     this.#exitHooks.push(h);
   }
@@ -420,14 +458,17 @@ export class Kernel {
     return this.etfs;
   }
 
+  /** rump_pub_etfs_register(3): map the whole host file `hostpath` at `key`. */
   etfsRegister(key: string, hostpath: string, type: RumpEtfsType): void {
     this.#etfs().register(key, hostpath, type, 0, RUMP_ETFS_SIZE_ENDOFF);
   }
 
+  /** rump_pub_etfs_register_withsize(3): map `size` bytes from `begin` (RUMP_ETFS_SIZE_ENDOFF: to the end). */
   etfsRegisterWithSize(key: string, hostpath: string, type: RumpEtfsType, begin: number, size: number): void {
     this.#etfs().register(key, hostpath, type, begin, size);
   }
 
+  /** rump_pub_etfs_remove(3): EBUSY while the key is in use. */
   etfsRemove(key: string): void {
     this.#etfs().remove(key);
   }
@@ -490,4 +531,5 @@ export async function rump_init(options: RumpInitOptions = {}): Promise<Kernel> 
   return k;
 }
 
+/** rump_init under a JavaScript name. */
 export const createKernel = rump_init;

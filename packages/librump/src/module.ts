@@ -10,12 +10,16 @@ import { resolve as esmResolve } from 'import-meta-resolve';
 import { errno, isRumpError } from './errno.js';
 import type { Kernel } from './kernel.js';
 
+/** The module classes of NetBSD's MODULE() (MODULE_CLASS_*). */
 export const MODULE_CLASSES = ['any', 'misc', 'vfs', 'driver', 'exec', 'secmodel', 'bufq'] as const;
+/** A module's class: `'vfs'` for a file system. */
 export type ModuleClass = (typeof MODULE_CLASSES)[number];
 
 /** What a kernel module exports as `modinfo` (NetBSD's MODULE() + modcmd). */
 export interface ModInfo {
+  /** The module name (e.g. `'ffs'`): what modstat shows and other modules require. */
   readonly name: string;
+  /** Its class; a `'vfs'` module registers a file-system type. */
   readonly class: ModuleClass;
   /** Modules or linked components that must be present first. */
   readonly requires?: readonly string[];
@@ -25,20 +29,26 @@ export interface ModInfo {
   fini?(kernel: Kernel): void;
 }
 
+/** How a module came in: linked as a library at boot (`builtin`) or loaded with modload (`filesys`). */
 export type ModuleSource = 'builtin' | 'filesys';
 
 /** One row of modstat(8). */
 export interface ModStat {
+  /** The module name. */
   name: string;
+  /** Its class. */
   class: ModuleClass;
+  /** Linked at boot or loaded later. */
   source: ModuleSource;
   /** How many loaded modules require this one. */
   refcount: number;
+  /** What it requires. */
   requires: string[];
   /** What it was loaded from (package name or file URL). */
   from: string;
 }
 
+/** Does `x` have the shape of a ModInfo (a module's export is checked before use)? */
 export function isModInfo(x: unknown): x is ModInfo {
   if (typeof x !== 'object' || x === null) return false;
   const m = x as Partial<ModInfo>;
@@ -109,13 +119,21 @@ export function packageCandidates(name: string): string[] {
   return [`@rumpts/${pkg}`, pkg];
 }
 
+/** A library listed before a library it needs. */
+export interface LibraryOrderProblem {
+  /** The library as listed. */
+  library: string;
+  /** The short name of the library it needs before it. */
+  needs: string;
+}
+
 /**
  * Known libraries in `names` listed without a library they require earlier in the list (the
  * order rump_server's -l options and rump_init's `libraries` are linked in).
  */
-export function libraryOrderProblems(names: readonly string[]): { library: string; needs: string }[] {
+export function libraryOrderProblems(names: readonly string[]): LibraryOrderProblem[] {
   const seen = new Set<string>();
-  const out: { library: string; needs: string }[] = [];
+  const out: LibraryOrderProblem[] = [];
   for (const n of names) {
     const lib = libraryName(n);
     if (lib === undefined) continue;

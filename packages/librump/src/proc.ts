@@ -18,11 +18,20 @@ function annotated(e: unknown, syscall: string, path: string | undefined): unkno
   return e;
 }
 
+/**
+ * A process of a rump kernel (struct proc with its one lwp): the rump_sys calls as synchronous
+ * methods that return a value or throw a RumpError annotated with the call and path. Get one with
+ * `kernel.proc` (proc0), `kernel.newproc()` or `proc.rfork()`; `exit()` ends it.
+ */
 export class Proc {
+  /** The process id (proc0 is 0). */
   readonly pid: number;
+  /** The kernel this process runs in. */
   readonly kernel: Kernel;
+  /** Credentials the VFS checks (change them with setcred). */
   cred: Cred;
   #umask: number;
+  /** The descriptor table. */
   fd: Filedesc;
   /**
    * The vfs faction's per-process state (cwd and root vnodes: NetBSD's cwdinfo). librump does not
@@ -40,6 +49,7 @@ export class Proc {
     this.fd = fd;
   }
 
+  /** Has exit() run? (Every call then fails with ESRCH.) */
   get exited(): boolean {
     return this.#exited;
   }
@@ -74,14 +84,17 @@ export class Proc {
 
   // --- processes and credentials ---
 
+  /** getpid(2): this process's id. */
   getpid(): number {
     return this.pid;
   }
 
+  /** getuid(2): the effective user id. */
   getuid(): number {
     return this.cred.uid;
   }
 
+  /** getgid(2): the effective group id. */
   getgid(): number {
     return this.cred.gid;
   }
@@ -138,6 +151,7 @@ export class Proc {
     return this.fd.get(fd);
   }
 
+  /** close(2): free the descriptor; the file closes with its last descriptor. */
   close(fd: number): void {
     this.#enter('close');
     try {
@@ -147,6 +161,7 @@ export class Proc {
     }
   }
 
+  /** read(2) at and advancing the file offset; 0 at the end of the file. */
   read(fd: number, buf: Uint8Array): number {
     return this.#run('read', undefined, () => {
       const fp = this.fd.get(fd);
@@ -155,6 +170,7 @@ export class Proc {
     });
   }
 
+  /** write(2) at and advancing the file offset (the end with O_APPEND). */
   write(fd: number, buf: Uint8Array): number {
     return this.#change(SYNC_DATA, 'write', undefined, () => {
       const fp = this.fd.get(fd);
@@ -163,6 +179,7 @@ export class Proc {
     });
   }
 
+  /** pread(2): read at `offset`, the file offset unchanged. */
   pread(fd: number, buf: Uint8Array, offset: number): number {
     return this.#run('pread', undefined, () => {
       const fp = this.fd.get(fd);
@@ -173,6 +190,7 @@ export class Proc {
     });
   }
 
+  /** pwrite(2): write at `offset`, the file offset unchanged. */
   pwrite(fd: number, buf: Uint8Array, offset: number): number {
     return this.#change(SYNC_DATA, 'pwrite', undefined, () => {
       const fp = this.fd.get(fd);
@@ -198,6 +216,7 @@ export class Proc {
     });
   }
 
+  /** writev(2): the buffers in order; stops early on a short write. */
   writev(fd: number, iov: readonly Uint8Array[]): number {
     return this.#change(SYNC_DATA, 'writev', undefined, () => {
       const fp = this.fd.get(fd);
@@ -212,6 +231,7 @@ export class Proc {
     });
   }
 
+  /** lseek(2): set the file offset (SEEK_SET, SEEK_CUR, SEEK_END); returns it. */
   lseek(fd: number, offset: number, whence: number): number {
     return this.#run('lseek', undefined, () => {
       const fp = this.fd.get(fd);
@@ -225,6 +245,7 @@ export class Proc {
     });
   }
 
+  /** fstat(2). */
   fstat(fd: number): Stat {
     return this.#run('fstat', undefined, () => {
       const fp = this.fd.get(fd);
@@ -232,6 +253,7 @@ export class Proc {
     });
   }
 
+  /** ioctl(2): a device or file-system control call; ENOTTY where there is none. */
   ioctl(fd: number, cmd: number, arg?: unknown): unknown {
     return this.#run('ioctl', undefined, () => {
       const fp = this.fd.get(fd);
@@ -241,10 +263,12 @@ export class Proc {
     });
   }
 
+  /** dup(2): the lowest free descriptor, sharing the file (and its offset). */
   dup(fd: number): number {
     return this.#run('dup', undefined, () => this.fd.dup(fd));
   }
 
+  /** dup2(2): `newfd` (closed first if open) shares the file of `fd`. */
   dup2(fd: number, newfd: number): number {
     return this.#run('dup2', undefined, () => this.fd.dup2(fd, newfd));
   }
@@ -280,6 +304,7 @@ export class Proc {
   // --- the vfs faction's calls (sysent) ---
 
   // The hottest calls (open, close, stat, lstat, unlink) skip #run's closure.
+  /** open(2): the lowest free descriptor for `path` (O_* flags; `mode` for O_CREAT, less the umask). */
   open(path: string, flags: number, mode = 0o666): number {
     const s = this.#enter('open');
     if ((flags & O_CREAT) !== 0) this.kernel.syncer.dirty(SYNC_DIR);
@@ -290,6 +315,7 @@ export class Proc {
       throw annotated(e, 'open', path);
     }
   }
+  /** stat(2), following a final symbolic link. */
   stat(path: string): Stat {
     const s = this.#enter('stat');
     try {
@@ -298,6 +324,7 @@ export class Proc {
       throw annotated(e, 'stat', path);
     }
   }
+  /** lstat(2): a final symbolic link itself. */
   lstat(path: string): Stat {
     const s = this.#enter('lstat');
     try {
@@ -306,15 +333,19 @@ export class Proc {
       throw annotated(e, 'lstat', path);
     }
   }
+  /** access(2): EACCES unless allowed (R_OK, W_OK, X_OK; F_OK: exists). */
   access(path: string, mode: number): void {
     this.#run('access', path, (s) => s.access(this, path, mode));
   }
+  /** mkdir(2); `mode` less the umask. */
   mkdir(path: string, mode = 0o777): void {
     this.#change(SYNC_DIR, 'mkdir', path, (s) => s.mkdir(this, path, mode));
   }
+  /** rmdir(2): the directory must be empty. */
   rmdir(path: string): void {
     this.#change(SYNC_DIR, 'rmdir', path, (s) => s.rmdir(this, path));
   }
+  /** unlink(2): remove a name; the file goes with its last link and descriptor. */
   unlink(path: string): void {
     const s = this.#enter('unlink');
     this.kernel.syncer.dirty(SYNC_DIR);
@@ -324,15 +355,19 @@ export class Proc {
       throw annotated(e, 'unlink', path);
     }
   }
+  /** rename(2): atomic, replacing `to` if it exists. */
   rename(from: string, to: string): void {
     this.#change(SYNC_DIR, 'rename', from, (s) => s.rename(this, from, to));
   }
+  /** link(2): a new hard link `path` to `existing`. */
   link(existing: string, path: string): void {
     this.#change(SYNC_DIR, 'link', existing, (s) => s.link(this, existing, path));
   }
+  /** symlink(2): `path` becomes a symbolic link holding `target`. */
   symlink(target: string, path: string): void {
     this.#change(SYNC_DIR, 'symlink', path, (s) => s.symlink(this, target, path));
   }
+  /** readlink(2): the target of a symbolic link. */
   readlink(path: string): string {
     return this.#run('readlink', path, (s) => s.readlink(this, path));
   }
@@ -340,30 +375,39 @@ export class Proc {
   getdents(fd: number, count = 4096): Dirent[] {
     return this.#run('getdents', undefined, (s) => s.getdents(this, fd, count));
   }
+  /** chmod(2). */
   chmod(path: string, mode: number): void {
     this.#change(SYNC_META, 'chmod', path, (s) => s.chmod(this, path, mode));
   }
+  /** lchmod(2): a symbolic link itself. */
   lchmod(path: string, mode: number): void {
     this.#change(SYNC_META, 'lchmod', path, (s) => s.lchmod(this, path, mode));
   }
+  /** fchmod(2). */
   fchmod(fd: number, mode: number): void {
     this.#change(SYNC_META, 'fchmod', undefined, (s) => s.fchmod(this, fd, mode));
   }
+  /** chown(2); -1 leaves an id as it is. */
   chown(path: string, uid: number, gid: number): void {
     this.#change(SYNC_META, 'chown', path, (s) => s.chown(this, path, uid, gid));
   }
+  /** lchown(2): a symbolic link itself. */
   lchown(path: string, uid: number, gid: number): void {
     this.#change(SYNC_META, 'lchown', path, (s) => s.lchown(this, path, uid, gid));
   }
+  /** fchown(2). */
   fchown(fd: number, uid: number, gid: number): void {
     this.#change(SYNC_META, 'fchown', undefined, (s) => s.fchown(this, fd, uid, gid));
   }
+  /** chflags(2): UF_* / SF_* flags. */
   chflags(path: string, flags: number): void {
     this.#change(SYNC_META, 'chflags', path, (s) => s.chflags(this, path, flags));
   }
+  /** lchflags(2): a symbolic link itself. */
   lchflags(path: string, flags: number): void {
     this.#change(SYNC_META, 'lchflags', path, (s) => s.lchflags(this, path, flags));
   }
+  /** fchflags(2). */
   fchflags(fd: number, flags: number): void {
     this.#change(SYNC_META, 'fchflags', undefined, (s) => s.fchflags(this, fd, flags));
   }
@@ -371,18 +415,23 @@ export class Proc {
   utimes(path: string, atime: Timespec | null, mtime: Timespec | null): void {
     this.#change(SYNC_META, 'utimes', path, (s) => s.utimes(this, path, atime, mtime));
   }
+  /** lutimes(2): a symbolic link itself; null means "now". */
   lutimes(path: string, atime: Timespec | null, mtime: Timespec | null): void {
     this.#change(SYNC_META, 'lutimes', path, (s) => s.lutimes(this, path, atime, mtime));
   }
+  /** futimes(2); null means "now". */
   futimes(fd: number, atime: Timespec | null, mtime: Timespec | null): void {
     this.#change(SYNC_META, 'futimes', undefined, (s) => s.futimes(this, fd, atime, mtime));
   }
+  /** truncate(2): set a file's length (zeros when it grows). */
   truncate(path: string, length: number): void {
     this.#change(SYNC_DATA, 'truncate', path, (s) => s.truncate(this, path, length));
   }
+  /** ftruncate(2). */
   ftruncate(fd: number, length: number): void {
     this.#change(SYNC_DATA, 'ftruncate', undefined, (s) => s.ftruncate(this, fd, length));
   }
+  /** fsync(2): the file's data and inode reach its device before this returns. */
   fsync(fd: number): void {
     this.#run('fsync', undefined, (s) => s.fsync(this, fd));
   }
@@ -391,36 +440,47 @@ export class Proc {
     this.#run('sync', undefined, (s) => s.sync(this));
     this.kernel.syncer.clean();
   }
+  /** mknod(2): a device node (S_IFBLK / S_IFCHR and `dev`) or a fifo (root only for devices). */
   mknod(path: string, mode: number, dev = 0): void {
     this.#change(SYNC_DIR, 'mknod', path, (s) => s.mknod(this, path, mode, dev));
   }
+  /** mkfifo(2). */
   mkfifo(path: string, mode = 0o666): void {
     this.#change(SYNC_DIR, 'mkfifo', path, (s) => s.mkfifo(this, path, mode));
   }
+  /** chdir(2): this process's current directory. */
   chdir(path: string): void {
     this.#run('chdir', path, (s) => s.chdir(this, path));
   }
+  /** fchdir(2). */
   fchdir(fd: number): void {
     this.#run('fchdir', undefined, (s) => s.fchdir(this, fd));
   }
+  /** chroot(2): this process's root directory (root only). */
   chroot(path: string): void {
     this.#run('chroot', path, (s) => s.chroot(this, path));
   }
+  /** getcwd(2): the current directory as a path from this process's root. */
   getcwd(): string {
     return this.#run('getcwd', undefined, (s) => s.getcwd(this));
   }
+  /** statvfs(2): the file system holding `path`. */
   statvfs(path: string): Statvfs {
     return this.#run('statvfs', path, (s) => s.statvfs(this, path));
   }
+  /** fstatvfs(2). */
   fstatvfs(fd: number): Statvfs {
     return this.#run('fstatvfs', undefined, (s) => s.fstatvfs(this, fd));
   }
+  /** getvfsstat(2): every mounted file system. */
   getvfsstat(): Statvfs[] {
     return this.#run('getvfsstat', undefined, (s) => s.getvfsstat(this));
   }
+  /** mount(2): mount a `type` file system on the directory `dir` (MNT_* flags; data as the file system wants, e.g. `{ fspec }` for ffs). */
   mount(type: string, dir: string, flags = 0, data?: MountData): void {
     this.#run('mount', dir, (s) => s.mount(this, type, dir, flags, data));
   }
+  /** unmount(2): EBUSY while in use, unless MNT_FORCE. */
   unmount(dir: string, flags = 0): void {
     this.#run('unmount', dir, (s) => s.unmount(this, dir, flags));
   }
