@@ -7,6 +7,7 @@ export { type VectoredBlockDevice, isVectored } from './blkdev/vectored.js';
 export { MemoryBlockDevice, type MemoryDiskOptions } from './blkdev/memdisk.js';
 export { HostFileBlockDevice, type HostDiskOptions } from './blkdev/hostdisk.js';
 export { WindowBlockDevice } from './blkdev/window.js';
+export { type ImageLock, type ImageLockOptions, describeHolder, lockImage } from './blkdev/imagelock.js';
 
 export { BC_INVAL, B_BUSY, B_DELWRI, B_DONE, B_INVAL, Buf, btodb, dbtob } from './bio/buf.js';
 export { BufCache, type BufCacheOptions, type BufCacheStats, MAXBUFSIZE, MAXCLUSTER } from './bio/bufcache.js';

@@ -12,6 +12,7 @@ import {
 import * as rumpvfs from '@rumpts/rumpvfs';
 import * as etfs from '@rumpts/etfs';
 import * as rumpdevDisk from '@rumpts/rumpdev-disk';
+import { type ImageLock, lockImage } from '@rumpts/rumpdev-disk';
 import { modloadDir, type ModloadDirResult } from './modload.js';
 import { parseDevpath, partWindow, resolvePart, type UkfsPart } from './part.js';
 import { Ukfs, UKFS_DEFAULTMP } from './ukfs.js';
@@ -47,8 +48,14 @@ export function ukfsMountFlags(opts: MountOptions): number {
 export class UkfsLib {
   #seq = 0;
   readonly handles = new Set<Ukfs>();
+  /** Image locks of this library's mounts; whatever is left goes at halt. */
+  readonly #locks = new Set<ImageLock>();
 
-  private constructor(readonly kernel: Kernel) {}
+  private constructor(readonly kernel: Kernel) {
+    kernel.onHalt(() => {
+      for (const l of [...this.#locks]) l.release();
+    });
+  }
 
   /** ukfs_init: boot a kernel with the vfs, etfs and disk components. */
   static async init(opts: RumpInitOptions = {}): Promise<UkfsLib> {
@@ -59,6 +66,22 @@ export class UkfsLib {
       libraries: [rumpvfs, etfs, rumpdevDisk, ...(opts.libraries ?? [])],
     });
     return new UkfsLib(kernel);
+  }
+
+  /** Take an image lock that leaves this library's list when released. */
+  #lock(hostpath: string, shared: boolean): ImageLock {
+    const l = lockImage(hostpath, { shared });
+    const tracked: ImageLock = {
+      path: l.path,
+      shared: l.shared,
+      held: l.held,
+      release: () => {
+        l.release();
+        this.#locks.delete(tracked);
+      },
+    };
+    this.#locks.add(tracked);
+    return tracked;
   }
 
   /** ukfs_modload: 1 loaded, 0 a dependency is missing; other failures throw RumpError. */
@@ -120,10 +143,18 @@ export class UkfsLib {
     const flags = ukfsMountFlags(opts);
     let key: string | null = null;
     let args = opts.args;
+    let lock: ImageLock | undefined;
     if (part) {
+      // ukfs_mount_disk's lock: shared for a read-only mount, exclusive for a read-write one.
+      lock = this.#lock(hostpath, (flags & MNT_RDONLY) !== 0);
       key = `/dev/ukfs${this.#seq++}`;
       const w = partWindow(part);
-      k.etfsRegisterWithSize(key, hostpath, RUMP_ETFS_BLK, w.begin, w.size);
+      try {
+        k.etfsRegisterWithSize(key, hostpath, RUMP_ETFS_BLK, w.begin, w.size);
+      } catch (e) {
+        lock.release();
+        throw e;
+      }
       const given = args as { fspec?: unknown } | undefined;
       if (!given || given.fspec === undefined || given.fspec === devpath || given.fspec === hostpath) args = { ...(given ?? {}), fspec: key };
     } else if (args === undefined) {
@@ -140,9 +171,10 @@ export class UkfsLib {
           // keep the mount's error; the key goes with the kernel
         }
       }
-      throw e;
+      lock?.release();
+      throw notCleanHint(e, devpath);
     }
-    const h = new Ukfs(k, { vfsname, devpath, mountpath, flags, args, etfsKey: key, part });
+    const h = new Ukfs(k, { vfsname, devpath, mountpath, flags, args, etfsKey: key, part }, lock);
     this.handles.add(h);
     return h;
   }
@@ -158,6 +190,17 @@ export class UkfsLib {
     }
     this.kernel.halt();
   }
+}
+
+/**
+ * "Not clean; run fsck" says exactly what to run: the host image is known here, the kernel's
+ * file system only knows its device.
+ */
+function notCleanHint(e: unknown, devpath: string): unknown {
+  if (isRumpError(e) && e.code === 'EPERM' && /not clean/.test(e.detail ?? '')) {
+    return errno('EPERM', `the file system is not clean: run \`fsu fsck -y ${devpath}\` (or mount it read-only)`, { cause: e, path: devpath });
+  }
+  return e;
 }
 
 /** Is this a host regular file or block device (an image to map)? */

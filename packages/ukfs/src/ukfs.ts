@@ -8,6 +8,7 @@ import {
   type Timespec, type MountData,
 } from '@rumpts/librump';
 import { type Mount, vfsOf } from '@rumpts/rumpvfs';
+import type { ImageLock } from '@rumpts/rumpdev-disk';
 import type { UkfsPart } from './part.js';
 
 export const UKFS_DEFAULTMP = '/ukfs';
@@ -35,10 +36,15 @@ export class Ukfs {
   /** Opaque user data (ukfs_setspecific / ukfs_getspecific). */
   specific: unknown = undefined;
 
+  /** The lock on the host image (shared when read-only), let go once the file system is unmounted. */
+  readonly #lock: ImageLock | undefined;
+
   constructor(
     readonly kernel: Kernel,
     readonly info: UkfsMountInfo,
+    lock?: ImageLock,
   ) {
+    this.#lock = lock;
     this.#proc = this.#newProc();
   }
 
@@ -257,6 +263,7 @@ export class Ukfs {
         throw e;
       }
       if (this.info.etfsKey) this.kernel.etfsRemove(this.info.etfsKey);
+      this.#lock?.release();
     }
     this.#released = true;
   }

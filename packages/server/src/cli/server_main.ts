@@ -32,7 +32,7 @@ const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
 function parse(prog: string, argv: readonly string[]): Parsed {
   const cmd = new Command(prog)
-    .usage('[-sv] [-c ncpu] [-d drivespec] [-l library] [-m module] [-r total_ram] [--mount TYPE:DEVICE:DIR[:ro]] [--newfs] url')
+    .usage('[-sv] [-c ncpu] [-d drivespec] [-l library] [-m module] [-r total_ram] [--mount TYPE:DEVICE:DIR[:ro|log]] [--newfs] url')
     .description('serve a rump kernel on url (unix://path or tcp://addr:port/)')
     .option('-s', 'stay in the foreground (do not detach)')
     .option('-v', 'set bootverbose')
@@ -41,7 +41,7 @@ function parse(prog: string, argv: readonly string[]): Parsed {
     .option('-l <library>', 'link a component library before boot (in order)', collect, [])
     .option('-m <module>', 'load a kernel module after boot', collect, [])
     .option('-r <total_ram>', 'kernel memory limit (dd-style suffixes: k, m, g…)')
-    .addOption(new Option('--mount <spec>', 'rumpts extension: mount TYPE:DEVICE:DIR[:ro] after the drives are mapped').argParser(collect).default([]))
+    .addOption(new Option('--mount <spec>', 'rumpts extension: mount TYPE:DEVICE:DIR[:ro|log] after the drives are mapped (log: WAPBL)').argParser(collect).default([]))
     .option('--newfs', 'rumpts extension: give ffs --mount drives without a file system a fresh one')
     .argument('<url>', 'where to listen')
     .exitOverride()
@@ -119,7 +119,17 @@ export async function serverMain(prog: 'rump_server' | 'rump_allserver', argv: r
   if (server.url.proto === 'tcp') {
     log(`warning: the rumpts protocol has no encryption${server.url.any ? ' and this server listens on every address' : ''}; set RUMP_SERVER_TOKEN and keep it on trusted networks`);
   }
-  for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => void server.halt(0));
+  // A signal is an orderly shutdown, as rump.halt: sync, unmount, exit 0. halt() writes everything back
+  // before it first yields, so a second signal (an impatient Ctrl-C) may end the process at once.
+  let signalled = false;
+  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    process.on(sig, () => {
+      if (signalled) process.exit(1);
+      signalled = true;
+      log(`${sig}: syncing and unmounting`);
+      void server.halt(0);
+    });
+  }
   if (isChild && process.send) {
     process.send({ ok: true, url: server.url.url }, () => process.disconnect());
   } else {
