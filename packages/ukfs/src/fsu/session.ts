@@ -132,7 +132,8 @@ async function mountAny(lib: UkfsLib, image: string, type: string | undefined, m
     try {
       return lib.mount(t, image, mo);
     } catch (e) {
-      if (isRumpError(e) && (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EROFS' || e.code === 'EPERM')) throw e;
+      // Errors about the image file itself (missing, locked, read-only) are the same for every type.
+      if (isRumpError(e) && ['ENOENT', 'EACCES', 'EROFS', 'EPERM', 'EBUSY'].includes(e.code)) throw e;
       tried.push(`${t}: ${isRumpError(e) ? (e.detail ?? strerror(e.errno)) : String(e)}`);
     }
   }
