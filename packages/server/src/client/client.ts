@@ -6,16 +6,20 @@
 import { createConnection, type Socket } from 'node:net';
 import { basename } from 'node:path';
 import {
-  type Dirent, errno, type ErrnoCode, errnoCode, type MountData, RumpError, type Stat, type Statvfs, type SysctlValue, type Timespec,
+  type Dirent, errno, type ErrnoCode, errnoCode, isRumpError, type MountData, RumpError, type Stat, type Statvfs, type SysctlValue, type Timespec,
 } from '@rumpts/librump';
 import { type CallName, CALLS } from '../protocol/calls.js';
 import { ProtocolError, Reader, type WireValue, Writer } from '../protocol/codec.js';
 import { beginFrame, DEFAULT_MAX_FRAME, endFrame, FrameReader, HEADER_SIZE, K_BYE, K_CALL, K_ERR, K_HELLO, K_OK, K_WELCOME, MAX_IO } from '../protocol/frame.js';
 import { PROTO_MAJOR, PROTO_MINOR } from '../protocol/version.js';
+import { clientToken, tokenFilePath } from '../token.js';
 import { parseUrl, type RumpUrl } from '../url.js';
 
 export interface ConnectOptions {
-  /** Shared secret (default: RUMP_SERVER_TOKEN from the environment). */
+  /**
+   * Shared secret (default: RUMP_SERVER_TOKEN from the environment, else for tcp the token file the
+   * server wrote for the url's host and port, see tokenFilePath).
+   */
   token?: string;
   /** Program name shown in the server's logs (default: this script's name). */
   comm?: string;
@@ -96,7 +100,16 @@ export class RumpClient {
       });
     });
     const c = new RumpClient(u, sock);
-    await c.#hello(opts.token ?? process.env['RUMP_SERVER_TOKEN'], opts.comm ?? basename(process.argv[1] ?? 'node'));
+    const token = opts.token ?? clientToken(u);
+    try {
+      await c.#hello(token, opts.comm ?? basename(process.argv[1] ?? 'node'));
+    } catch (e) {
+      c.destroy();
+      if (isRumpError(e) && e.code === 'EAUTH' && !token && u.proto === 'tcp') {
+        throw errno('EAUTH', `${e.detail ?? e.message}: set RUMP_SERVER_TOKEN, or run the client as the user who started the server (it reads ${tokenFilePath(u)})`);
+      }
+      throw e;
+    }
     return c;
   }
 
