@@ -42,12 +42,17 @@ export function generateToken(): string {
 export function writeTokenFile(url: Pick<TcpUrl, 'host' | 'port'>, token: string, env: NodeJS.ProcessEnv = process.env): string {
   const dir = tokenDir(env);
   const path = tokenFilePath(url, env);
+  let st;
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch {
+    // told apart below: it exists as something else, or cannot be made
+  }
+  try {
+    st = lstatSync(dir);
   } catch (e) {
     throw errno('EACCES', `cannot create the token directory ${dir}: ${(e as Error).message}`);
   }
-  const st = lstatSync(dir);
   if (!st.isDirectory()) throw errno('ENOTDIR', `token directory ${dir} is not a directory`);
   if (typeof process.getuid === 'function' && st.uid !== process.getuid()) throw errno('EPERM', `token directory ${dir} belongs to uid ${st.uid}, not to this user`);
   if ((st.mode & 0o077) !== 0) chmodSync(dir, 0o700);

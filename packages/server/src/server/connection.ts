@@ -23,8 +23,11 @@ export interface ConnectionHost extends PipeContext {
   logUnauthenticated(line: string): void;
   debug(line: string): void;
   newproc(): Proc;
-  /** A client asked for reboot(howto); the host replies through `reply` once the kernel is down. */
-  reboot(conn: Connection, howto: number, reply: () => void): void;
+  /**
+   * A client asked for reboot(howto); the host replies through `reply` once the kernel is down
+   * (it resolves when the answer has left).
+   */
+  reboot(conn: Connection, howto: number, reply: () => Promise<void>): void;
   closed(conn: Connection): void;
 }
 
@@ -133,6 +136,7 @@ export class Connection implements PipeEndpoint {
         this.#reply(id, null);
         this.pipe.flush();
         this.pipe.release();
+        return this.pipe.flushed();
       });
       return;
     }

@@ -54,6 +54,7 @@ export class ConnectionPipe implements BudgetMember, SlotMember {
   #authenticated = false;
   #dead = false;
   #timer: NodeJS.Timeout | undefined;
+  #flushWaiters: (() => void)[] = [];
 
   constructor(
     readonly socket: Socket,
@@ -136,8 +137,21 @@ export class ConnectionPipe implements BudgetMember, SlotMember {
       this.#queued -= cost;
       this.lastProgress = performance.now();
       this.ctx.budget.release(this, cost);
+      if (this.#queued === 0) this.#settle();
       if (this.#blocked === 'self' && this.#own() < this.ctx.limits.connReplyBytes) this.#schedule();
     });
+  }
+
+  /** Resolves once every byte handed to the socket has been flushed, or the connection is gone. */
+  flushed(): Promise<void> {
+    if (this.#queued === 0 || this.#dead) return Promise.resolve();
+    return new Promise((r) => this.#flushWaiters.push(r));
+  }
+
+  #settle(): void {
+    const w = this.#flushWaiters;
+    this.#flushWaiters = [];
+    for (const r of w) r();
   }
 
   #own(): number {
@@ -256,6 +270,7 @@ export class ConnectionPipe implements BudgetMember, SlotMember {
     if (q > 0) this.ctx.budget.release(this, q);
     this.ctx.budget.leave(this);
     this.ctx.slots.leave(this);
+    this.#settle();
     this.#endpoint?.gone(byPeer, partial);
   }
 }

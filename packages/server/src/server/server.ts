@@ -232,7 +232,7 @@ export class RumpServer implements ConnectionHost {
     this.debug(`connection ${c.id}: accepted`);
   }
 
-  reboot(conn: Connection, howto: number, reply: () => void): void {
+  reboot(conn: Connection, howto: number, reply: () => Promise<void>): void {
     this.debug(`connection ${conn.id}: reboot(0x${howto.toString(16)})`);
     void this.halt(howto, reply);
   }
@@ -242,7 +242,7 @@ export class RumpServer implements ConnectionHost {
    * the token file), stop listening, drop the other connections. Resolves `exited`. RB_DUMP dumps
    * core only after the sync: a dump never leaves the file systems unclean.
    */
-  async halt(howto = 0, reply?: () => void): Promise<void> {
+  async halt(howto = 0, reply?: () => Promise<void> | void): Promise<void> {
     if (this.#halting) return this.exited.then(() => undefined);
     this.#halting = true;
     this.#log('rump kernel halting...');
@@ -252,11 +252,13 @@ export class RumpServer implements ConnectionHost {
       this.#log(`halt: ${e instanceof Error ? e.message : String(e)}`);
     }
     this.#removeFiles();
+    const answered = reply?.();
     if ((howto & RB_DUMP) !== 0) {
       this.#log(`RB_DUMP: dumping core${(howto & RB_NOSYNC) !== 0 ? ' (RB_NOSYNC: not synced)' : ' after the sync'}`);
+      // The caller hears that the kernel is down (a second at most), then the core is dumped.
+      await Promise.race([answered, new Promise((r) => setTimeout(r, 1000).unref())]);
       process.abort();
     }
-    reply?.();
     const closing = new Promise<void>((r) => this.#server.close(() => r()));
     for (const c of [...this.#conns]) c.end();
     await closing;
