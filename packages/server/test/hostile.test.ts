@@ -13,6 +13,8 @@ import { CALLS } from '../src/protocol/calls.js';
 import { type InProcess, startInProcess } from './helpers.js';
 
 const MiB = 1024 * 1024;
+/** One pread(1 MiB) reply: the header, the bytes tag and length, the data. */
+const REPLY = 12 + 5 + MAX_IO;
 let srv: InProcess | undefined;
 const sockets: Socket[] = [];
 const clients: RumpClient[] = [];
@@ -112,8 +114,8 @@ describe('reply backpressure (a peer that never reads)', () => {
   it('2,000 pread(1 MiB) requests: the server holds at most one connection bound, and runs them again once the peer reads', async () => {
     const s = await start();
     const L = s.server.limits;
-    // The bound: connReplyBytes, plus the one reply that crossed it (its buffer is at most 2 × maxFrame).
-    const bound = L.connReplyBytes + 2 * L.maxFrame;
+    // The bound: connReplyBytes, plus the one reply that crossed it (a buffer of its own size).
+    const bound = L.connReplyBytes + REPLY;
     const rss0 = process.memoryUsage().rss;
     const sock = await rawSocket(s.url);
     const N = 2000;
@@ -141,7 +143,7 @@ describe('reply backpressure (a peer that never reads)', () => {
     await settled(s);
     expect(s.server.stats.connections).toBe(3);
     expect(s.server.stats.replyBytes).toBeGreaterThan(0);
-    expect(s.server.stats.peakReplyBytes).toBeLessThanOrEqual(3 * (s.server.limits.connReplyBytes + 2 * s.server.limits.maxFrame));
+    expect(s.server.stats.peakReplyBytes).toBeLessThanOrEqual(3 * (s.server.limits.connReplyBytes + REPLY));
     for (const sock of socks) sock.destroy();
     await until(() => s.server.connections === 0);
     expect(s.server.stats).toMatchObject({ connections: 0, unauthenticated: 0, replyBytes: 0 });
@@ -166,7 +168,7 @@ describe('the server-wide reply budget', () => {
       expect(buf.every((b) => b === 0x5a)).toBe(true);
     }
     expect(s.server.stats.stalledEvictions).toBe(0);
-    expect(s.server.stats.peakReplyBytes).toBeLessThanOrEqual(L.serverReplyBytes + L.reserveReplyBytes + 2 * L.maxFrame);
+    expect(s.server.stats.peakReplyBytes).toBeLessThanOrEqual(L.serverReplyBytes + L.reserveReplyBytes + REPLY);
   }, 30_000);
 
   it('when budget and reserve are exhausted, peers stalled longest are closed and the reading client is served', async () => {
@@ -187,7 +189,7 @@ describe('the server-wide reply budget', () => {
     expect(buf.every((b) => b === 0x5a)).toBe(true);
     expect(s.server.stats.stalledEvictions).toBeGreaterThan(0);
     expect(s.logs.some((l) => /replies have not been read for \d+ ms while the server's reply buffers are full; closing it/.test(l))).toBe(true);
-    expect(s.server.stats.peakReplyBytes).toBeLessThanOrEqual(L.serverReplyBytes + L.reserveReplyBytes + 2 * L.maxFrame);
+    expect(s.server.stats.peakReplyBytes).toBeLessThanOrEqual(L.serverReplyBytes + L.reserveReplyBytes + REPLY);
     await good.ping();
   }, 30_000);
 });

@@ -185,7 +185,7 @@ export class Connection implements PipeEndpoint {
   }
 
   #reply(id: number, v: WireValue): void {
-    const w = this.pipe.writer();
+    const w = this.pipe.writer(HEADER_SIZE + bulkSize(v));
     const at = beginFrame(w, id, K_OK);
     w.value(v);
     endFrame(w, at);
@@ -232,4 +232,15 @@ export class Connection implements PipeEndpoint {
     if (this.#state === 'dead') return;
     this.pipe.close();
   }
+}
+
+/** The bytes of data a reply carries (a read's buffer, readv's buffers), to size its batch buffer. */
+function bulkSize(v: WireValue): number {
+  if (v instanceof Uint8Array) return 5 + v.length;
+  if (Array.isArray(v)) {
+    let n = 5;
+    for (const x of v as readonly WireValue[]) n += x instanceof Uint8Array ? 5 + x.length : 16;
+    return n;
+  }
+  return 64;
 }

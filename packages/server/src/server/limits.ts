@@ -25,7 +25,7 @@ export interface ServerLimits {
    * requests (default 2 MiB). Requests are executed again once the peer has taken its replies.
    */
   connReplyBytes: number;
-  /** Reply bytes all connections together may have waiting (default 64 MiB). */
+  /** Reply bytes all connections together may have waiting (default 32 MiB). */
   serverReplyBytes: number;
   /**
    * Past serverReplyBytes, a connection with nothing waiting may still run requests until this
@@ -35,7 +35,7 @@ export interface ServerLimits {
   reserveReplyBytes: number;
   /**
    * While the server's reply budget is exhausted and a connection waits for it, a connection whose
-   * replies have not moved for this long is closed, longest-stalled first (default 5 s).
+   * replies have not moved for this long is closed, longest-stalled first (default 2 s).
    */
   stallTimeoutMs: number;
 }
@@ -47,9 +47,9 @@ export const DEFAULT_LIMITS: Readonly<ServerLimits> = Object.freeze({
   maxUnauthenticated: 64,
   maxConnections: 1024,
   connReplyBytes: 2 * 1024 * 1024,
-  serverReplyBytes: 64 * 1024 * 1024,
+  serverReplyBytes: 32 * 1024 * 1024,
   reserveReplyBytes: 16 * 1024 * 1024,
-  stallTimeoutMs: 5000,
+  stallTimeoutMs: 2000,
 });
 
 /** Fill in the defaults and check that the limits make sense together. */

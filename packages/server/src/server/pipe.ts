@@ -104,8 +104,17 @@ export class ConnectionPipe implements BudgetMember, SlotMember {
     return true;
   }
 
-  /** The batch replies are written into; it goes out when the pump stops or it grows big. */
-  writer(): Writer {
+  /**
+   * The batch replies are written into; it goes out when the pump stops or it grows big. `need`:
+   * the size of the reply about to be written — a big one gets a buffer of its own, of that size,
+   * so it pins (and is charged) what it holds rather than a doubled buffer.
+   */
+  writer(need = 0): Writer {
+    if (need >= FLUSH_AT) {
+      if (this.#out && this.#out.pos + need > this.#out.buf.length) this.flush();
+      this.#out ??= new Writer(need);
+      return this.#out;
+    }
     return (this.#out ??= new Writer(1024));
   }
 
