@@ -247,8 +247,8 @@ export class ConnectionPipe implements BudgetMember, SlotMember {
   }
 
   /**
-   * Close: flush what is batched, send `last` (a goodbye frame) and end the socket. A peer that does
-   * not take it within a second is dropped; with `now`, at once.
+   * Close: flush what is batched, send `last` (a goodbye frame) and end the socket, destroyed once
+   * that is out. A peer that does not take it within a second is dropped; with `now`, at once.
    */
   close(last?: Buffer, now = false): void {
     if (this.#dead) return;
@@ -257,9 +257,11 @@ export class ConnectionPipe implements BudgetMember, SlotMember {
       this.socket.destroy();
     } else {
       this.flush();
-      if (last) this.socket.end(last);
-      else this.socket.end();
-      const t = setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS);
+      // Gone as soon as the last words are out (no waiting for the peer's FIN), or after the grace.
+      const done = (): void => void this.socket.destroy();
+      if (last) this.socket.end(last, done);
+      else this.socket.end(done);
+      const t = setTimeout(done, CLOSE_GRACE_MS);
       t.unref();
       this.socket.once('close', () => clearTimeout(t));
     }
