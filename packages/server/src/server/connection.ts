@@ -86,7 +86,7 @@ export class Connection implements PipeEndpoint {
 
   gone(byPeer: boolean, partial: number): void {
     if (byPeer && partial > 0 && this.#state !== 'dead') {
-      this.#logLine(`${this.#who()}: peer vanished mid-request (${partial} bytes of a partial frame dropped)`);
+      this.#logLine(`${this.#who()}: peer vanished mid-request (${partial} bytes of requests not yet run dropped)`);
     }
     this.#state = 'dead';
     const p = this.#proc;
