@@ -10,6 +10,7 @@ import { connect, MAX_IO, PROTO_MAJOR, type RumpClient, type ServerLimits } from
 import { Writer } from '../src/protocol/codec.js';
 import { beginFrame, endFrame, FrameReader, K_BYE, K_CALL, K_HELLO, K_OK } from '../src/protocol/frame.js';
 import { CALLS } from '../src/protocol/calls.js';
+import { type BudgetMember, ReplyBudget } from '../src/server/budget.js';
 import { type InProcess, startInProcess } from './helpers.js';
 
 const MiB = 1024 * 1024;
@@ -192,6 +193,39 @@ describe('the server-wide reply budget', () => {
     expect(s.server.stats.peakReplyBytes).toBeLessThanOrEqual(L.serverReplyBytes + L.reserveReplyBytes + REPLY);
     await good.ping();
   }, 30_000);
+});
+
+describe('ReplyBudget', () => {
+  /** A member whose wake-ups are recorded. */
+  function member(name: string, proven: boolean, woken: string[]): BudgetMember & { queued: number } {
+    return { queued: 0, lastProgress: performance.now(), proven, wake: () => woken.push(name), evict: () => undefined };
+  }
+
+  it('admits below the limit, then only members with nothing waiting into the reserve', () => {
+    const b = new ReplyBudget(100, 50, 60_000);
+    const holder = member('h', true, []);
+    expect(b.admits(0) && b.admits(99)).toBe(true);
+    b.charge(holder, 120);
+    expect(b.admits(1)).toBe(false);
+    expect(b.admits(0)).toBe(true);
+    b.charge(holder, 30);
+    expect(b.admits(0)).toBe(false);
+    expect(b.peak).toBe(150);
+  });
+
+  it('wakes members that have read their replies before new ones, then the rest oldest first', async () => {
+    const woken: string[] = [];
+    const b = new ReplyBudget(100, 0, 60_000);
+    const holder = member('holder', true, woken);
+    holder.queued = 100;
+    b.charge(holder, 100);
+    for (const [name, proven] of [['new1', false], ['reader', true], ['new2', false]] as const) b.wait(member(name, proven, woken));
+    holder.queued = 0;
+    b.release(holder, 100);
+    await new Promise((r) => setImmediate(r));
+    expect(woken).toEqual(['reader', 'new1', 'new2']);
+    expect(b.used).toBe(0);
+  });
 });
 
 describe('before the handshake', () => {

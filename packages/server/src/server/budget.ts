@@ -12,6 +12,8 @@ export interface BudgetMember {
   readonly queued: number;
   /** When its waiting replies last moved (ms, performance.now()). */
   readonly lastProgress: number;
+  /** Its peer has taken every reply it was sent at least once (it reads). */
+  readonly proven: boolean;
   /** The budget has room again: run requests. */
   wake(): void;
   /** Close the connection: its replies have not moved for `stalledMs` while others wait. */
@@ -77,13 +79,20 @@ export class ReplyBudget {
     this.#idle();
   }
 
+  /**
+   * Wake waiters while there is room: first those whose peers have shown they read their replies,
+   * then the rest, oldest first — a reading client is not queued behind a crowd of new connections
+   * that will never read.
+   */
   #wakeWaiters(): void {
     this.#wakeQueued = false;
-    for (const m of [...this.#waiters]) {
-      if (!this.admits(0)) break;
-      if (!this.admits(m.queued)) continue;
-      this.#waiters.delete(m);
-      m.wake();
+    for (const proven of [true, false]) {
+      for (const m of [...this.#waiters]) {
+        if (!this.admits(0)) break;
+        if (m.proven !== proven || !this.admits(m.queued)) continue;
+        this.#waiters.delete(m);
+        m.wake();
+      }
     }
     this.#idle();
   }

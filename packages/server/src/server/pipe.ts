@@ -46,6 +46,7 @@ export class ConnectionPipe implements BudgetMember, SlotMember {
   #endpoint: PipeEndpoint | undefined;
   #queued = 0;
   lastProgress = performance.now();
+  proven = false;
   #out: Writer | undefined;
   #blocked: '' | 'self' | 'budget' = '';
   #pumping = false;
@@ -146,7 +147,10 @@ export class ConnectionPipe implements BudgetMember, SlotMember {
       this.#queued -= cost;
       this.lastProgress = performance.now();
       this.ctx.budget.release(this, cost);
-      if (this.#queued === 0) this.#settle();
+      if (this.#queued === 0) {
+        this.proven = true;
+        this.#settle();
+      }
       if (this.#blocked === 'self' && this.#own() < this.ctx.limits.connReplyBytes) this.#schedule();
     });
   }
