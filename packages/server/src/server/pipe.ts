@@ -86,7 +86,7 @@ export class ConnectionPipe implements BudgetMember, SlotMember {
     return this.#authenticated;
   }
 
-  /** Reply bytes waiting: handed to the socket and not yet flushed, plus the batch being built. */
+  /** Reply bytes waiting: handed to the socket and not yet flushed (the batch being built is apart). */
   get queued(): number {
     return this.#queued;
   }
