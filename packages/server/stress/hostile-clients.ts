@@ -113,8 +113,14 @@ const before = vm(pid);
 // --- the good client, in its own process ---
 const GOOD = `
 import { connect } from ${JSON.stringify(join(PKG, 'dist/index.js'))};
-const c = await connect(${JSON.stringify(url)}, { token: ${JSON.stringify(token)}, timeoutMs: 30000 });
 const lat = []; let errors = 0; let firstError = '';
+let c;
+try {
+  c = await connect(${JSON.stringify(url)}, { token: ${JSON.stringify(token)}, timeoutMs: 30000 });
+} catch (e) {
+  process.stdout.write(JSON.stringify({ rounds: 0, errors: 1, firstError: 'connect: ' + e.message, p50: 0, p99: 0, max: 0 }));
+  process.exit(1);
+}
 const buf = new Uint8Array(65536);
 const fd = await c.open('/mnt/big', 0);
 const end = Date.now() + ${SECONDS * 1000};
@@ -229,7 +235,7 @@ await goodDone;
 for (const s of live) s.destroy();
 await sleep(2000);
 const after = vm(pid);
-const goodStats = JSON.parse(goodOut || '{"rounds":0,"errors":1,"firstError":"no report"}') as { rounds: number; errors: number; firstError: string; p50: number; p99: number; max: number };
+const goodStats = JSON.parse(goodOut || '{"rounds":0,"errors":1,"firstError":"no report","p50":0,"p99":0,"max":0}') as { rounds: number; errors: number; firstError: string; p50: number; p99: number; max: number };
 
 const halt = await connect(url, { token });
 await halt.reboot(0);

@@ -11,6 +11,7 @@ import { Writer } from '../src/protocol/codec.js';
 import { beginFrame, endFrame, FrameReader, K_BYE, K_CALL, K_HELLO, K_OK } from '../src/protocol/frame.js';
 import { CALLS } from '../src/protocol/calls.js';
 import { type BudgetMember, ReplyBudget } from '../src/server/budget.js';
+import { ConnectionSlots, SLOT_GRACE_MS, type SlotMember } from '../src/server/slots.js';
 import { type InProcess, startInProcess } from './helpers.js';
 
 const MiB = 1024 * 1024;
@@ -195,6 +196,36 @@ describe('the server-wide reply budget', () => {
   }, 30_000);
 });
 
+describe('ConnectionSlots', () => {
+  it('a newcomer takes the oldest handshake slot once its grace is over, and is refused before', () => {
+    const evicted: string[] = [];
+    const slots = new ConnectionSlots(2, 10);
+    const m = (name: string): SlotMember => ({ evictUnauthenticated: () => evicted.push(name) });
+    expect(slots.admit(m('a'), 0)).toBe(true);
+    expect(slots.admit(m('b'), 100)).toBe(true);
+    expect(slots.admit(m('c'), SLOT_GRACE_MS - 1)).toBe(false);
+    expect(slots.refusals).toBe(1);
+    expect(slots.admit(m('d'), SLOT_GRACE_MS)).toBe(true);
+    expect(evicted).toEqual(['a']);
+    expect(slots.admit(m('e'), SLOT_GRACE_MS + 100)).toBe(true);
+    expect(evicted).toEqual(['a', 'b']);
+    expect(slots.unauthenticated).toBe(2);
+  });
+
+  it('authenticated connections have their own limit', () => {
+    const slots = new ConnectionSlots(2, 1);
+    const a: SlotMember = { evictUnauthenticated: () => undefined };
+    const b: SlotMember = { evictUnauthenticated: () => undefined };
+    slots.admit(a, 0);
+    slots.admit(b, 0);
+    expect(slots.promote(a)).toBe(true);
+    expect(slots.promote(b)).toBe(false);
+    expect([slots.authenticated, slots.unauthenticated]).toEqual([1, 0]);
+    slots.leave(a);
+    expect(slots.authenticated).toBe(0);
+  });
+});
+
 describe('ReplyBudget', () => {
   /** A member whose wake-ups are recorded. */
   function member(name: string, proven: boolean, woken: string[]): BudgetMember & { queued: number } {
@@ -232,13 +263,18 @@ describe('before the handshake', () => {
   it('an authenticated client is served while 1,000 idle sockets are open; handshake slots stay bounded', async () => {
     const s = await start();
     // in batches, each accepted before the next, so the listen backlog never overflows
+    const seen = (): number => s.server.stats.unauthenticated + s.server.stats.handshakeEvictions + s.server.stats.handshakeRefusals;
     for (let i = 100; i <= 1000; i += 100) {
       await Promise.all(Array.from({ length: 100 }, () => rawSocket(s.url)));
-      await until(() => s.server.stats.unauthenticated + s.server.stats.handshakeEvictions >= i);
+      await until(() => seen() >= i);
     }
     expect(sockets.filter((x) => !x.destroyed)).toHaveLength(1000);
     expect(s.server.stats.unauthenticated).toBeLessThanOrEqual(s.server.limits.maxUnauthenticated);
-    expect(s.server.stats.handshakeEvictions).toBeGreaterThanOrEqual(1000 - s.server.limits.maxUnauthenticated);
+    // newcomers were refused while the slot holders were in their grace, or took the oldest slot after it
+    expect(s.server.stats.handshakeEvictions + s.server.stats.handshakeRefusals).toBe(1000 - s.server.stats.unauthenticated);
+    // the server keeps nothing of the connections it closed
+    await until(() => s.server.connections === s.server.stats.unauthenticated);
+    // the client is refused (EAGAIN) until the oldest holder's grace is over, then takes its slot
     const good = await connect(s.url, { timeoutMs: 5000 });
     clients.push(good);
     await good.mkdir('/tmp/served', 0o755);
@@ -246,6 +282,20 @@ describe('before the handshake', () => {
     // the lines about unauthenticated peers are rate-limited: 1,000 sockets do not give 1,000 lines
     expect(s.logs.length).toBeLessThan(100);
   }, 30_000);
+
+  it('while every handshake slot is in its grace, newcomers are refused with EAGAIN; the client tries again', async () => {
+    const s = await start({ maxUnauthenticated: 4 });
+    for (let i = 0; i < 4; i++) await rawSocket(s.url);
+    await until(() => s.server.stats.unauthenticated === 4);
+    // less time than the grace: refused every time
+    await expect(connect(s.url, { timeoutMs: 100 })).rejects.toMatchObject({ code: 'EAGAIN', detail: expect.stringMatching(/handshake slots are taken by connections that just arrived; try again/) });
+    expect(s.server.stats.handshakeRefusals).toBeGreaterThanOrEqual(1);
+    // enough time: once the oldest holder's grace is over, its slot goes to the client
+    const good = await connect(s.url, { timeoutMs: 5000 });
+    clients.push(good);
+    expect(await good.getcwd()).toBe('/');
+    expect(s.server.stats.handshakeEvictions).toBeGreaterThanOrEqual(1);
+  });
 
   it('sockets that never say HELLO are closed after the handshake timeout', async () => {
     const s = await start({ handshakeTimeoutMs: 200 });

@@ -46,6 +46,10 @@ export class Connection implements PipeEndpoint {
     readonly host: ConnectionHost,
   ) {
     this.pipe = new ConnectionPipe(socket, RUMPTS_LAYOUT, host);
+  }
+
+  /** Start reading (after the host has recorded the connection: it may be closed at once). */
+  start(): void {
     this.pipe.start(this);
   }
 
@@ -78,6 +82,10 @@ export class Connection implements PipeEndpoint {
 
   slotLost(): void {
     this.fatal('EAGAIN', `no handshake yet and all ${this.host.limits.maxUnauthenticated} handshake slots are taken (the oldest connection makes room)`);
+  }
+
+  refused(): void {
+    this.fatal('EAGAIN', `all ${this.host.limits.maxUnauthenticated} handshake slots are taken by connections that just arrived; try again`);
   }
 
   stalled(ms: number): void {
@@ -147,7 +155,8 @@ export class Connection implements PipeEndpoint {
       this.#error(f.id, e);
       return;
     }
-    this.#reply(f.id, result ?? null);
+    // read and pread return a buffer of their own (syscalls.ts readInto), which the reply may keep
+    this.#reply(f.id, result ?? null, call.name === 'read' || call.name === 'pread');
   }
 
   #hello(f: Frame): void {
@@ -184,7 +193,17 @@ export class Connection implements PipeEndpoint {
     this.host.debug(`connection ${this.id}: '${this.comm}' is pid ${this.#proc.pid}`);
   }
 
-  #reply(id: number, v: WireValue): void {
+  /** Answer OK with `v`. `owned`: v is a buffer nothing else holds, which may be sent without a copy. */
+  #reply(id: number, v: WireValue, owned = false): void {
+    if (owned && v instanceof Uint8Array && v.length >= BULK_MIN && HEADER_SIZE + 5 + v.length <= this.host.limits.maxFrame) {
+      // A read's data goes out as it is, after its frame header.
+      const w = this.pipe.writer();
+      const at = beginFrame(w, id, K_OK);
+      w.bytesHead(v.length);
+      w.buf.writeUInt32LE(w.pos - at + v.length, at);
+      this.pipe.sendBulk(v);
+      return;
+    }
     const w = this.pipe.writer(HEADER_SIZE + bulkSize(v));
     const at = beginFrame(w, id, K_OK);
     w.value(v);
@@ -233,6 +252,9 @@ export class Connection implements PipeEndpoint {
     this.pipe.close();
   }
 }
+
+/** Read results at least this big are sent without being copied into the batch. */
+const BULK_MIN = 16 * 1024;
 
 /** The bytes of data a reply carries (a read's buffer, readv's buffers), to size its batch buffer. */
 function bulkSize(v: WireValue): number {

@@ -35,6 +35,8 @@ export interface PipeEndpoint {
   handshakeTimeout(ms: number): void;
   /** A newer connection took this one's handshake slot. */
   slotLost(): void;
+  /** Every handshake slot is taken by connections still in their grace period. */
+  refused(): void;
   /** Replies not taken for `ms` while the server's reply budget is exhausted. */
   stalled(ms: number): void;
   /** The connection is gone. `byPeer`: the peer closed it; `partial`: bytes of an unfinished frame dropped. */
@@ -72,7 +74,10 @@ export class ConnectionPipe implements BudgetMember, SlotMember {
     s.on('data', (chunk: Buffer) => this.#onData(chunk));
     s.on('error', () => undefined); // 'close' follows; the reason is of no use to anyone
     s.on('close', () => this.#teardown(true));
-    this.ctx.slots.admit(this);
+    if (!this.ctx.slots.admit(this)) {
+      endpoint.refused();
+      return;
+    }
     const ms = this.ctx.limits.handshakeTimeoutMs;
     this.#timer = setTimeout(() => this.#endpoint?.handshakeTimeout(ms), ms);
     this.#timer.unref();
@@ -125,6 +130,18 @@ export class ConnectionPipe implements BudgetMember, SlotMember {
     this.#out = undefined;
     if (!w || w.pos === 0 || this.#dead) return;
     this.#write(w.buf.subarray(0, w.pos), w.buf.length);
+  }
+
+  /**
+   * Send the batch, then `data` as it is, without a copy (the two go out in one writev). `data` must
+   * not change until it has been sent: the buffer of a read's result, owned by the reply.
+   */
+  sendBulk(data: Uint8Array): void {
+    if (this.#dead) return;
+    this.socket.cork();
+    this.flush();
+    this.#write(Buffer.from(data.buffer, data.byteOffset, data.byteLength), data.buffer.byteLength);
+    this.socket.uncork();
   }
 
   /** Stop taking requests until release() (the endpoint waits for something asynchronous). */

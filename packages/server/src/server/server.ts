@@ -55,6 +55,8 @@ export interface ServerStats {
   stalledEvictions: number;
   /** Connections closed to free a handshake slot. */
   handshakeEvictions: number;
+  /** Connections refused because every handshake slot was in its grace period. */
+  handshakeRefusals: number;
 }
 
 /** How the server ended: the reboot flags (RB_*) of the halt. */
@@ -186,6 +188,7 @@ export class RumpServer implements ConnectionHost {
       peakReplyBytes: this.budget.peak,
       stalledEvictions: this.budget.evictions,
       handshakeEvictions: this.slots.evictions,
+      handshakeRefusals: this.slots.refusals,
     };
   }
 
@@ -230,6 +233,7 @@ export class RumpServer implements ConnectionHost {
     const c = new Connection(this.#nextId++, s, this);
     this.#conns.add(c);
     this.debug(`connection ${c.id}: accepted`);
+    c.start();
   }
 
   reboot(conn: Connection, howto: number, reply: () => Promise<void>): void {

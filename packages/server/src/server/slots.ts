@@ -1,8 +1,11 @@
 /**
  * Connection slots: connections that have not yet authenticated are counted apart from those that
  * have. The handshake slots are few and short-lived — when they are full, a new connection takes the
- * slot of the oldest one, which is closed — so sockets that never say HELLO cost little and can never
- * keep a client with the right token out. Authenticated connections have their own, larger limit.
+ * slot of the oldest one, which is closed — so sockets that never say HELLO cost little and cannot
+ * keep a client with the right token out for long. A connection keeps its slot for a grace period
+ * whatever arrives after it, so a burst of connections accepted in one go cannot close one whose
+ * HELLO is already waiting to be read; a connection that finds every slot in its grace is refused
+ * (the client library tries again). Authenticated connections have their own, larger limit.
  */
 
 /** A connection as the slots see it. */
@@ -11,9 +14,12 @@ export interface SlotMember {
   evictUnauthenticated(): void;
 }
 
+/** How long a connection keeps its handshake slot against newcomers (ms). */
+export const SLOT_GRACE_MS = 500;
+
 export class ConnectionSlots {
-  /** Connections in the handshake, oldest first (a Set keeps insertion order). */
-  readonly #pending = new Set<SlotMember>();
+  /** Connections in the handshake with their arrival time, oldest first (a Map keeps insertion order). */
+  readonly #pending = new Map<SlotMember, number>();
   readonly #active = new Set<SlotMember>();
   /** Handshake slots taken over from older connections. */
   evictions = 0;
@@ -31,15 +37,26 @@ export class ConnectionSlots {
     return this.#active.size;
   }
 
-  /** A new connection takes a handshake slot, closing the oldest holder if they are all taken. */
-  admit(m: SlotMember): void {
+  /** Newcomers refused because every slot was in its grace period. */
+  refusals = 0;
+
+  /**
+   * A new connection takes a handshake slot, closing the oldest holder if they are all taken and it
+   * is past its grace. False: every holder is in its grace, the newcomer is refused.
+   */
+  admit(m: SlotMember, now = performance.now()): boolean {
     while (this.#pending.size >= this.maxUnauthenticated) {
-      const oldest = this.#pending.values().next().value as SlotMember;
+      const [oldest, since] = this.#pending.entries().next().value as [SlotMember, number];
+      if (now - since < SLOT_GRACE_MS) {
+        this.refusals++;
+        return false;
+      }
       this.#pending.delete(oldest);
       this.evictions++;
       oldest.evictUnauthenticated();
     }
-    this.#pending.add(m);
+    this.#pending.set(m, now);
+    return true;
   }
 
   /** `m` authenticated: false when every connection slot is taken (the caller refuses it). */
