@@ -144,6 +144,9 @@ export function libraryOrderProblems(names: readonly string[]): LibraryOrderProb
 }
 
 /** The rump libraries that resolve from `bases`: ours by short name, then third-party `rumpfs-*` packages found there. */
+/** @rumpts packages named rump* that are not kernel libraries (librumpclient runs outside the kernel). */
+const CLIENT_PACKAGES: ReadonlySet<string> = new Set(['rumpclient']);
+
 export function availableLibraries(bases: readonly string[]): string[] {
   const out: string[] = [];
   for (const [name, lib] of Object.entries(RUMP_LIBRARIES)) {
@@ -152,7 +155,7 @@ export function availableLibraries(bases: readonly string[]): string[] {
   // Libraries we do not ship: @rumpts/rump* and unscoped rumpfs-* folders installed there.
   for (const base of bases) {
     const dir = join(resolvePath(base), 'node_modules');
-    const found = [...listDir(join(dir, '@rumpts')).filter((e) => e.startsWith('rump')), ...listDir(dir).filter((e) => e.startsWith('rumpfs-'))];
+    const found = [...listDir(join(dir, '@rumpts')).filter((e) => e.startsWith('rump') && !CLIENT_PACKAGES.has(e)), ...listDir(dir).filter((e) => e.startsWith('rumpfs-'))];
     for (const e of found.sort()) {
       const lib = e.replace(/-/g, '_');
       if (!out.includes(lib)) out.push(lib);

@@ -4,10 +4,11 @@
  * sys_generic.c); path and vnode calls go through the kernel's sysent, filled by the vfs faction.
  */
 import { errno, isRumpError } from './errno.js';
-import { F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC, O_CLOEXEC, O_CREAT, O_TRUNC, RUMP_RFCFDG, RUMP_RFFDG, SEEK_CUR, SEEK_END, SEEK_SET, FREAD, FWRITE } from './constants.js';
+import { F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC, O_CLOEXEC, O_CREAT, O_NONBLOCK, O_TRUNC, RUMP_RFCFDG, RUMP_RFFDG, SEEK_CUR, SEEK_END, SEEK_SET, FREAD, FWRITE } from './constants.js';
 import { SYNC_DATA, SYNC_DIR, SYNC_META, type SyncKind } from './syncer.js';
 import { FCNTLFLAGS, type RumpFile } from './file.js';
 import { Filedesc } from './filedesc.js';
+import { makePipe } from './pipe.js';
 import type { Kernel } from './kernel.js';
 import type { VfsSyscalls } from './sysent.js';
 import type { Cred, Dirent, MountData, Stat, Statvfs, Timespec } from './types.js';
@@ -261,6 +262,32 @@ export class Proc {
       if (!fp.ops.ioctl) throw errno('ENOTTY', 'descriptor has no ioctls');
       return fp.ops.ioctl(fp, cmd, arg);
     });
+  }
+
+  /**
+   * pipe2(2): a pipe's read and write ends as [rfd, wfd]; flags O_CLOEXEC and O_NONBLOCK (the kernel
+   * never sleeps: a pipe that would block says EAGAIN either way).
+   */
+  pipe2(flags = 0): [number, number] {
+    return this.#run('pipe2', undefined, () => {
+      if ((flags & ~(O_CLOEXEC | O_NONBLOCK)) !== 0) throw errno('EINVAL', `bad pipe2 flags 0x${flags.toString(16)}`);
+      let seq = this.kernel.getSubsystem<{ n: number }>('pipe');
+      if (!seq) this.kernel.setSubsystem('pipe', (seq = { n: 0 }));
+      const [r, w] = makePipe(flags & O_NONBLOCK, ++seq.n);
+      const rfd = this.falloc(r, flags);
+      try {
+        return [rfd, this.falloc(w, flags)];
+      } catch (e) {
+        this.fd.close(rfd);
+        throw e;
+      }
+    });
+  }
+
+  /** Close every close-on-exec descriptor (execve(2)). */
+  closeOnExec(): void {
+    this.#enter('execve');
+    for (const fd of this.fd.fds()) if (this.fd.getCloexec(fd)) this.fd.close(fd);
   }
 
   /** dup(2): the lowest free descriptor, sharing the file (and its offset). */

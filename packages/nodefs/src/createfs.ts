@@ -3,7 +3,7 @@
  * Every function is a plain closure (no `this`), so libraries may take them off the object.
  */
 import type * as nodeFs from 'node:fs';
-import type { RumpClient } from '@rumpts/server';
+import type { RumpClient } from '@rumpts/rumpclient';
 import type { Ukfs } from '@rumpts/ukfs';
 import { core } from './core.js';
 import type { Program, SyscallTarget, SysName } from './program.js';
@@ -71,7 +71,7 @@ function targetOf(target: FsTarget): Target {
   if (typeof target !== 'object' || target === null) throw invalidArgType('target', EXPECTED, target);
   // A ukfs handle has file calls of its own (write(path, offset, buf)…): use its process, not them.
   if ('proc' in target) return { sync: true, proc: () => target.proc };
-  // @rumpts/server's RumpClient: the same calls, returning promises.
+  // @rumpts/rumpclient's RumpClient: the same calls, returning promises.
   if ('call' in target && typeof target.call === 'function' && 'inFlight' in target) return { sync: false, client: target };
   if ('getdents' in target && typeof target.getdents === 'function') {
     const proc = target as SyscallTarget;

@@ -23,7 +23,7 @@ export type SyscallTarget = Pick<
 
 export type SysName = keyof SyscallTarget;
 
-/** The same calls returning promises: what @rumpts/server's RumpClient offers. */
+/** The same calls returning promises: what @rumpts/rumpclient's RumpClient offers. */
 export type AsyncSyscallTarget = {
   [K in SysName]: (...args: Parameters<SyscallTarget[K]>) => Promise<ReturnType<SyscallTarget[K]>>;
 };

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { connect } from '@rumpts/server';
+import { connect } from '@rumpts/rumpclient';
 import { createFs, type RumpFs } from '../src/index.js';
 import { hostTmp } from './helpers.js';
 import { DIST, startServer } from './server.js';

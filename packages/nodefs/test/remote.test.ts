@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import git from 'isomorphic-git';
-import { connect } from '@rumpts/server';
+import { connect } from '@rumpts/rumpclient';
 import type * as NodeFs from '../src/index.js';
 import { createFs } from '../src/index.js';
 import * as hostFs from 'node:fs';

@@ -29,9 +29,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { O_CREAT, O_RDONLY, O_RDWR } from '@rumpts/librump';
 import { connect, DEFAULT_LIMITS, MAX_IO, PROTO_MAJOR } from '../src/index.js';
-import { CALLS } from '../src/protocol/calls.js';
-import { Writer } from '../src/protocol/codec.js';
-import { beginFrame, endFrame, K_CALL, K_HELLO } from '../src/protocol/frame.js';
+import { beginFrame, CALLS, endFrame, K_CALL, K_HELLO, Writer } from '@rumpts/rumpclient/protocol';
 
 const PKG = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const MiB = 1024 * 1024;

@@ -7,9 +7,7 @@ import { createConnection, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { O_CREAT, O_RDONLY, O_RDWR } from '@rumpts/librump';
 import { connect, MAX_IO, PROTO_MAJOR, type RumpClient, type ServerLimits } from '../src/index.js';
-import { Writer } from '../src/protocol/codec.js';
-import { beginFrame, endFrame, FrameReader, K_BYE, K_CALL, K_HELLO, K_OK } from '../src/protocol/frame.js';
-import { CALLS } from '../src/protocol/calls.js';
+import { beginFrame, CALLS, endFrame, FrameReader, K_BYE, K_CALL, K_HELLO, K_OK, Writer } from '@rumpts/rumpclient/protocol';
 import { type BudgetMember, ReplyBudget } from '../src/server/budget.js';
 import { ConnectionSlots, SLOT_GRACE_MS, type SlotMember } from '../src/server/slots.js';
 import { type InProcess, startInProcess } from './helpers.js';
@@ -28,8 +26,12 @@ afterEach(async () => {
   srv = undefined;
 });
 
+/**
+ * Our protocol alone on the socket (no sysproxy banner): these raw sockets speak it byte by byte. The
+ * same defences on a listener that serves both protocols are tested in sysproxy-hostile.test.ts.
+ */
 async function start(limits: Partial<ServerLimits> = {}): Promise<InProcess> {
-  srv = await startInProcess({ limits });
+  srv = await startInProcess({ limits, sysproxy: false });
   // a 1 MiB file for the pread requests
   const fd = srv.kernel.proc.open('/tmp/big', O_CREAT | O_RDWR, 0o644);
   srv.kernel.proc.pwrite(fd, new Uint8Array(MiB).fill(0x5a), 0);

@@ -1,14 +1,13 @@
 import { createConnection, type Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isRumpError, O_CREAT, O_RDONLY, O_RDWR, O_WRONLY, RB_NOSYNC, type RumpError, SEEK_SET } from '@rumpts/librump';
-import { connect, PROTO_MAJOR, type RumpClient } from '../src/index.js';
-import { Writer } from '../src/protocol/codec.js';
-import { beginFrame, endFrame, K_CALL, K_HELLO } from '../src/protocol/frame.js';
+import { connect, PROTO_MAJOR, type RumpClient, type RumpClientOptions } from '@rumpts/rumpclient';
+import { beginFrame, endFrame, K_CALL, K_HELLO, Writer } from '@rumpts/rumpclient/protocol';
 import { type InProcess, startInProcess } from './helpers.js';
 
 let srv: InProcess;
 const clients: RumpClient[] = [];
-async function client(opts: Parameters<typeof connect>[1] = {}): Promise<RumpClient> {
+async function client(opts: RumpClientOptions = {}): Promise<RumpClient> {
   const c = await connect(srv.url, opts);
   clients.push(c);
   return c;

@@ -5,7 +5,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connect, parseUrl, type RumpClient, tokenDir, tokenFilePath } from '../src/index.js';
+import { connect, parseUrl, type RumpClient, type RumpClientOptions, tokenDir, tokenFilePath } from '@rumpts/rumpclient';
 import { type InProcess, RUNTIME_DIR, startInProcess } from './helpers.js';
 
 const servers: InProcess[] = [];
@@ -22,7 +22,7 @@ async function tcpServer(opts: Parameters<typeof startInProcess>[0] = {}, url = 
   return s;
 }
 
-async function client(url: string, opts: Parameters<typeof connect>[1] = {}): Promise<RumpClient> {
+async function client(url: string, opts: RumpClientOptions = {}): Promise<RumpClient> {
   const c = await connect(url, opts);
   clients.push(c);
   return c;

@@ -13,7 +13,7 @@ import type { Arg, RemoteCall, Reply, Request, WorkerData } from './messages.js'
 export interface RemoteProcOptions {
   /** unix://path or tcp://host:port/ (default: the RUMP_SERVER environment variable). */
   url?: string;
-  /** Shared secret (default: RUMP_SERVER_TOKEN, else for tcp the token file the server wrote, as @rumpts/server connect() finds it). */
+  /** Shared secret (default: RUMP_SERVER_TOKEN, else for tcp the token file the server wrote, as @rumpts/rumpclient connect() finds it). */
   token?: string;
   /** Program name the server logs (default: this script's name). */
   comm?: string;

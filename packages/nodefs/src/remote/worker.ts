@@ -4,7 +4,7 @@
  */
 import { workerData } from 'node:worker_threads';
 import { isRumpError } from '@rumpts/librump';
-import { connect, type RumpClient } from '@rumpts/server';
+import { connect, type RumpClient } from '@rumpts/rumpclient';
 import type { Reply, Request, WireError, WorkerData } from './messages.js';
 
 const data = workerData as WorkerData;

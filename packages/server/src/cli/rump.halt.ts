@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { RB_DUMP, RB_HALT, RB_NOSYNC } from '@rumpts/librump';
-import { connect } from '../client/client.js';
+import { connect } from '@rumpts/rumpclient';
 import { message } from './util.js';
 
 const cmd = new Command('rump.halt')

@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import type { SysctlValue } from '@rumpts/librump';
-import { connect, type RumpClient } from '../client/client.js';
+import { connect, type RumpClient } from '@rumpts/rumpclient';
 import { message } from './util.js';
 
 const cmd = new Command('rump.sysctl')

@@ -11,7 +11,7 @@ import { ALL_LIBRARIES, bootServerKernel, type MountSpec, parseMountSpec } from 
 import { type Drivespec, parseDrivespec } from '../drivespec.js';
 import { RumpServer } from '../server/server.js';
 import { parseSize } from '../size.js';
-import { parseUrl } from '../url.js';
+import { parseUrl } from '@rumpts/rumpclient';
 
 const CHILD_ENV = 'RUMPTS__SERVER_DAEMON';
 

@@ -7,10 +7,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { type ErrnoCode, isRumpError, type Proc, RumpError } from '@rumpts/librump';
-import { CALL_BY_OP } from '../protocol/calls.js';
-import { ProtocolError, Reader, type WireValue, Writer } from '../protocol/codec.js';
-import { beginFrame, endFrame, type Frame, HEADER_SIZE, K_BYE, K_CALL, K_ERR, K_HELLO, K_OK, K_WELCOME, MAX_IO, parseFrame, RUMPTS_LAYOUT } from '../protocol/frame.js';
-import { PROTO_MAJOR, PROTO_MINOR } from '../protocol/version.js';
+import {
+  beginFrame, CALL_BY_OP, endFrame, type Frame, HEADER_SIZE, K_BYE, K_CALL, K_ERR, K_HELLO, K_OK, K_WELCOME, MAX_IO, parseFrame, PROTO_MAJOR, PROTO_MINOR,
+  ProtocolError, Reader, RUMPTS_LAYOUT, type WireValue, Writer,
+} from '@rumpts/rumpclient/protocol';
 import { ConnectionPipe, type PipeContext, type PipeEndpoint } from './pipe.js';
 import { checkArgs, HANDLERS } from './syscalls.js';
 
@@ -27,13 +27,20 @@ export interface ConnectionHost extends PipeContext {
    * A client asked for reboot(howto); the host replies through `reply` once the kernel is down
    * (it resolves when the answer has left).
    */
-  reboot(conn: Connection, howto: number, reply: () => Promise<void>): void;
-  closed(conn: Connection): void;
+  reboot(conn: HostedConnection, howto: number, reply: () => Promise<void>): void;
+  closed(conn: HostedConnection): void;
+}
+
+/** A connection as its server sees it, whatever its protocol. */
+export interface HostedConnection {
+  readonly id: number;
+  /** Close quietly (server shutdown). */
+  end(): void;
 }
 
 const sha = (s: string): Buffer => createHash('sha256').update(s).digest();
 
-export class Connection implements PipeEndpoint {
+export class Connection implements PipeEndpoint, HostedConnection {
   /** The transport: framing, handshake slot and timeout, backpressure (shared with any protocol). */
   readonly pipe: ConnectionPipe;
   #state: 'new' | 'running' | 'dead' = 'new';
@@ -44,8 +51,10 @@ export class Connection implements PipeEndpoint {
     readonly id: number,
     socket: Socket,
     readonly host: ConnectionHost,
+    /** The pipe, when the listener made it to find out the protocol (it is started already). */
+    pipe?: ConnectionPipe,
   ) {
-    this.pipe = new ConnectionPipe(socket, RUMPTS_LAYOUT, host);
+    this.pipe = pipe ?? new ConnectionPipe(socket, RUMPTS_LAYOUT, host);
   }
 
   /** Start reading (after the host has recorded the connection: it may be closed at once). */
@@ -238,12 +247,7 @@ export class Connection implements PipeEndpoint {
     if (this.#state === 'dead') return;
     this.#logLine(`${this.#who()}: ${why}; closing it`);
     this.#state = 'dead';
-    const w = new Writer(64);
-    const at = beginFrame(w, 0, K_BYE);
-    w.u32(new RumpError(code).errno);
-    w.value({ code, detail: why });
-    endFrame(w, at);
-    this.pipe.close(w.buf.subarray(0, w.pos), now);
+    this.pipe.close(byeFrame(code, why), now);
   }
 
   /** Close quietly (server shutdown). */
@@ -251,6 +255,16 @@ export class Connection implements PipeEndpoint {
     if (this.#state === 'dead') return;
     this.pipe.close();
   }
+}
+
+/** Our protocol's goodbye: the errno and why, before the server closes the connection. */
+export function byeFrame(code: ErrnoCode, why: string): Buffer {
+  const w = new Writer(64);
+  const at = beginFrame(w, 0, K_BYE);
+  w.u32(new RumpError(code).errno);
+  w.value({ code, detail: why });
+  endFrame(w, at);
+  return w.buf.subarray(0, w.pos);
 }
 
 /** Read results at least this big are sent without being copied into the batch. */

@@ -4,7 +4,7 @@
  * connection of any protocol the server speaks is admitted, reassembled and paced by the same rules.
  */
 import { errno } from '@rumpts/librump';
-import { DEFAULT_MAX_FRAME } from '../protocol/frame.js';
+import { DEFAULT_MAX_FRAME } from '@rumpts/rumpclient/protocol';
 
 export interface ServerLimits {
   /** Frame-size limit once a connection has authenticated (default 4 MiB). */

@@ -7,8 +7,7 @@
  * connection goes, every byte it held is released at once.
  */
 import type { Socket } from 'node:net';
-import { Writer } from '../protocol/codec.js';
-import { FrameAssembler, type FrameLayout } from '../protocol/assembler.js';
+import { FrameAssembler, type FrameLayout, Writer } from '@rumpts/rumpclient/protocol';
 import type { BudgetMember, ReplyBudget } from './budget.js';
 import type { ServerLimits } from './limits.js';
 import type { ConnectionSlots, SlotMember } from './slots.js';
@@ -43,8 +42,22 @@ export interface PipeEndpoint {
   gone(byPeer: boolean, partial: number): void;
 }
 
+/**
+ * A listener that speaks two protocols decides which one a connection speaks from its first bytes
+ * (server.ts): until then the pipe only collects them.
+ */
+export interface Sniffer {
+  /** Bytes needed to decide. */
+  readonly need: number;
+  /** The layout and endpoint for a connection whose first bytes are `head` (at least `need` of them). */
+  decide(head: Buffer): { layout: FrameLayout; endpoint: PipeEndpoint };
+}
+
 export class ConnectionPipe implements BudgetMember, SlotMember {
-  readonly assembler: FrameAssembler;
+  #assembler: FrameAssembler | undefined;
+  #sniffer: Sniffer | undefined;
+  #sniffed: Buffer[] = [];
+  #sniffedBytes = 0;
   #endpoint: PipeEndpoint | undefined;
   #queued = 0;
   lastProgress = performance.now();
@@ -59,17 +72,33 @@ export class ConnectionPipe implements BudgetMember, SlotMember {
   #timer: NodeJS.Timeout | undefined;
   #flushWaiters: (() => void)[] = [];
 
+  /** `layout` undefined: the protocol is decided by a Sniffer given to start(). */
   constructor(
     readonly socket: Socket,
-    layout: FrameLayout,
+    layout: FrameLayout | undefined,
     readonly ctx: PipeContext,
   ) {
-    this.assembler = new FrameAssembler(layout, ctx.limits.preauthMaxFrame, ' before the handshake');
+    if (layout) this.#assembler = this.#newAssembler(layout);
   }
 
-  /** Start reading: frames go to `endpoint`. */
-  start(endpoint: PipeEndpoint): void {
+  #newAssembler(layout: FrameLayout): FrameAssembler {
+    return new FrameAssembler(layout, this.ctx.limits.preauthMaxFrame, ' before the handshake');
+  }
+
+  /** The frame reassembler (once the protocol is known). */
+  get assembler(): FrameAssembler {
+    if (!this.#assembler) throw new Error('ConnectionPipe: the protocol is not decided yet');
+    return this.#assembler;
+  }
+
+  /**
+   * Start reading: frames go to `endpoint`. With `sniffer`, `endpoint` serves only until the first
+   * bytes have decided the protocol (its timeouts and evictions apply meanwhile); then the sniffer's
+   * endpoint takes over.
+   */
+  start(endpoint: PipeEndpoint, sniffer?: Sniffer): void {
     this.#endpoint = endpoint;
+    this.#sniffer = sniffer;
     const s = this.socket;
     s.on('data', (chunk: Buffer) => this.#onData(chunk));
     s.on('error', () => undefined); // 'close' follows; the reason is of no use to anyone
@@ -190,6 +219,17 @@ export class ConnectionPipe implements BudgetMember, SlotMember {
 
   #onData(chunk: Buffer): void {
     if (this.#dead) return;
+    if (this.#sniffer) {
+      this.#sniffed.push(chunk);
+      this.#sniffedBytes += chunk.length;
+      if (this.#sniffedBytes < this.#sniffer.need) return;
+      chunk = Buffer.concat(this.#sniffed);
+      this.#sniffed = [];
+      const { layout, endpoint } = this.#sniffer.decide(chunk);
+      this.#sniffer = undefined;
+      this.#assembler = this.#newAssembler(layout);
+      this.#endpoint = endpoint;
+    }
     try {
       this.assembler.push(chunk);
     } catch (e) {
@@ -233,8 +273,12 @@ export class ConnectionPipe implements BudgetMember, SlotMember {
           return;
         }
         let f: Buffer | undefined;
+        if (!this.#assembler) {
+          if (this.socket.isPaused()) this.socket.resume();
+          return;
+        }
         try {
-          f = this.assembler.next();
+          f = this.#assembler.next();
         } catch (e) {
           this.#endpoint?.violation(e);
           return;
@@ -294,8 +338,9 @@ export class ConnectionPipe implements BudgetMember, SlotMember {
     if (this.#dead) return;
     this.#dead = true;
     clearTimeout(this.#timer);
-    const partial = this.assembler.pending;
-    this.assembler.clear();
+    const partial = this.#assembler ? this.#assembler.pending : this.#sniffedBytes;
+    this.#assembler?.clear();
+    this.#sniffed = [];
     this.#out = undefined;
     const q = this.#queued;
     this.#queued = 0;

@@ -5,12 +5,14 @@
  */
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import { errno, type Kernel, OSRELEASE, OSTYPE, type Proc, RB_DUMP, RB_HALT, RB_NOSYNC, RUMPTS_VERSION } from '@rumpts/librump';
-import { PROTO_MAJOR, PROTO_MINOR } from '../protocol/version.js';
-import { generateToken, removeTokenFile, writeTokenFile } from '../token.js';
-import { parseUrl, type RumpUrl } from '../url.js';
+import { errno, type ErrnoCode, type Kernel, OSRELEASE, OSTYPE, type Proc, RB_DUMP, RB_HALT, RB_NOSYNC, RUMPTS_VERSION } from '@rumpts/librump';
+import { generateToken, parseUrl, PROTO_MAJOR, PROTO_MINOR, removeTokenFile, type RumpUrl, writeTokenFile } from '@rumpts/rumpclient';
+import { HEADER_SIZE, K_HELLO, RUMPTS_LAYOUT, spBanner, SYSPROXY_LAYOUT } from '@rumpts/rumpclient/protocol';
 import { ReplyBudget } from './budget.js';
-import { Connection, type ConnectionHost } from './connection.js';
+import { type PipeEndpoint, ConnectionPipe, type Sniffer } from './pipe.js';
+import { byeFrame, Connection, type HostedConnection } from './connection.js';
+import { SpConnection, type SpHost } from '../sysproxy/connection.js';
+import { PreforkTable } from '../sysproxy/prefork.js';
 import { resolveLimits, type ServerLimits } from './limits.js';
 import { ConnectionSlots } from './slots.js';
 
@@ -39,6 +41,13 @@ export interface ServerOptions {
   handshakeTimeoutMs?: number;
   /** Resource limits (limits.ts); unset ones take their defaults. */
   limits?: Partial<ServerLimits>;
+  /**
+   * Also serve NetBSD's sysproxy clients (librumpclient, rump_sp(7)) on this listener: every
+   * connection is greeted with the sysproxy banner and its first frame tells the two protocols
+   * apart (docs/protocol.md §3). Default: on for unix sockets, and for tcp only when `insecure` —
+   * sysproxy has no authentication, so it cannot sit behind a token.
+   */
+  sysproxy?: boolean;
 }
 
 /** What the server holds right now, for monitoring and tests. */
@@ -64,7 +73,7 @@ export interface ServerExit {
   howto: number;
 }
 
-export class RumpServer implements ConnectionHost {
+export class RumpServer implements SpHost {
   readonly kernel: Kernel;
   readonly limits: ServerLimits;
   readonly budget: ReplyBudget;
@@ -74,10 +83,14 @@ export class RumpServer implements ConnectionHost {
   /** Where the token was written for local clients (tcp only). */
   tokenFile: string | undefined;
   readonly banner: string;
+  /** The sysproxy banner line, when this listener speaks sysproxy too. */
+  readonly spBanner: string | undefined;
+  /** Preforked processes of sysproxy clients, waiting for their children. */
+  readonly preforks = new PreforkTable();
   /** The locator clients use (for tcp port 0, the port actually bound). */
   url: RumpUrl;
   readonly #server: Server;
-  readonly #conns = new Set<Connection>();
+  readonly #conns = new Set<HostedConnection>();
   readonly #log: (line: string) => void;
   readonly #verbose: boolean;
   readonly #insecure: boolean;
@@ -103,6 +116,11 @@ export class RumpServer implements ConnectionHost {
     this.token = opts.token === '' ? undefined : opts.token;
     this.#insecure = opts.insecure === true;
     this.banner = `RUMPTS-${PROTO_MAJOR}.${PROTO_MINOR}-${OSTYPE}-${OSRELEASE}/rumpts-${RUMPTS_VERSION}`;
+    const spAllowed = url.proto === 'unix' || (this.#insecure && this.token === undefined);
+    if (opts.sysproxy === true && !spAllowed) {
+      throw errno('EINVAL', 'sysproxy has no authentication: on tcp it is served only without a token, with --insecure');
+    }
+    this.spBanner = (opts.sysproxy ?? spAllowed) ? spBanner(OSTYPE, OSRELEASE, 'amd64') : undefined;
     this.#log = opts.log ?? ((line) => process.stderr.write(`rump_server: ${line}\n`));
     this.#verbose = opts.verbose ?? false;
     this.exited = new Promise((r) => (this.#resolveExit = r));
@@ -220,7 +238,7 @@ export class RumpServer implements ConnectionHost {
     return this.kernel.newproc();
   }
 
-  closed(conn: Connection): void {
+  closed(conn: HostedConnection): void {
     if (this.#conns.delete(conn)) this.debug(`connection ${conn.id}: closed`);
   }
 
@@ -230,13 +248,39 @@ export class RumpServer implements ConnectionHost {
       return;
     }
     s.setNoDelay(true);
-    const c = new Connection(this.#nextId++, s, this);
-    this.#conns.add(c);
-    this.debug(`connection ${c.id}: accepted`);
-    c.start();
+    const id = this.#nextId++;
+    this.debug(`connection ${id}: accepted`);
+    if (this.spBanner === undefined) {
+      const c = new Connection(id, s, this);
+      this.#conns.add(c);
+      c.start();
+      return;
+    }
+    // Both protocols: the sysproxy banner first (librumpclient reads it before it says anything);
+    // our client skips it and sends HELLO, librumpclient sends its handshake. The first bytes decide.
+    s.write(this.spBanner);
+    const pipe = new ConnectionPipe(s, undefined, this);
+    const pending = new Undecided(id, this, pipe);
+    this.#conns.add(pending);
+    const sniffer: Sniffer = {
+      need: SNIFF_BYTES,
+      decide: (head) => {
+        this.#conns.delete(pending);
+        if (isRumptsHello(head)) {
+          const c = new Connection(id, s, this, pipe);
+          this.#conns.add(c);
+          return { layout: RUMPTS_LAYOUT, endpoint: c };
+        }
+        const c = new SpConnection(id, this, pipe);
+        this.#conns.add(c);
+        this.debug(`connection ${id}: sysproxy`);
+        return { layout: SYSPROXY_LAYOUT, endpoint: c };
+      },
+    };
+    pipe.start(pending, sniffer);
   }
 
-  reboot(conn: Connection, howto: number, reply: () => Promise<void>): void {
+  reboot(conn: HostedConnection, howto: number, reply: () => Promise<void>): void {
     this.debug(`connection ${conn.id}: reboot(0x${howto.toString(16)})`);
     void this.halt(howto, reply);
   }
@@ -304,4 +348,67 @@ async function removeStaleSocket(path: string): Promise<void> {
   });
   if (alive) throw errno('EADDRINUSE', `cannot listen on ${path}: a server is already listening there`);
   unlinkSync(path);
+}
+
+/** Bytes that tell the protocols apart: our HELLO's first value tag sits at byte 16. */
+const SNIFF_BYTES = HEADER_SIZE + 5;
+/** T_MAP, the tag of the HELLO's map (codec.ts). */
+const T_MAP = 0x08;
+
+/**
+ * Our HELLO: kind HELLO at byte 8, a major version ≥ 1 at 12, and the map's tag at 16. A sysproxy
+ * client's first frame has its class there (0 for a request), and a reqno below 2^32 leaves 12..15 zero.
+ */
+function isRumptsHello(h: Buffer): boolean {
+  return h[8] === K_HELLO && h.readUInt16LE(HEADER_SIZE) >= 1 && h[HEADER_SIZE + 4] === T_MAP;
+}
+
+/**
+ * A connection whose protocol its first bytes have not told yet: it can only time out or go. It is
+ * told why in our protocol's words (a BYE, which our client waits for); a sysproxy client always
+ * sends its whole handshake at once, so only ours can be caught half-way.
+ */
+class Undecided implements PipeEndpoint, HostedConnection {
+  constructor(
+    readonly id: number,
+    readonly host: RumpServer,
+    readonly pipe: ConnectionPipe,
+  ) {}
+
+  frame(): void {
+    // never called: frames exist only once the protocol is known
+  }
+
+  #drop(code: ErrnoCode, why: string): void {
+    this.host.logUnauthenticated(`connection ${this.id}: ${why}; closing it`);
+    this.pipe.close(byeFrame(code, why));
+  }
+
+  violation(e: unknown): void {
+    this.#drop('EPROTO', e instanceof Error ? e.message : String(e));
+  }
+
+  handshakeTimeout(ms: number): void {
+    this.#drop('EAUTH', `no handshake within ${ms} ms`);
+  }
+
+  slotLost(): void {
+    this.#drop('EAGAIN', `no handshake yet and all ${this.host.limits.maxUnauthenticated} handshake slots are taken (the oldest connection makes room)`);
+  }
+
+  refused(): void {
+    this.#drop('EAGAIN', `all ${this.host.limits.maxUnauthenticated} handshake slots are taken by connections that just arrived; try again`);
+  }
+
+  stalled(ms: number): void {
+    this.#drop('ENOBUFS', `stalled for ${Math.round(ms)} ms`);
+  }
+
+  gone(): void {
+    this.host.closed(this);
+  }
+
+  end(): void {
+    this.pipe.close(undefined, true);
+  }
 }

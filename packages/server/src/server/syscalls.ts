@@ -3,9 +3,7 @@
  * process (a Proc), with argument kinds checked first. Runs synchronously; the kernel is the big lock.
  */
 import { errno, type MountData, type Proc, type Timespec } from '@rumpts/librump';
-import type { ArgKind, CallName } from '../protocol/calls.js';
-import { ProtocolError, type WireValue } from '../protocol/codec.js';
-import { MAX_IO } from '../protocol/frame.js';
+import { type ArgKind, type CallName, MAX_IO, ProtocolError, type WireValue } from '@rumpts/rumpclient/protocol';
 
 type Handler = (p: Proc, a: WireValue[]) => WireValue | void;
 

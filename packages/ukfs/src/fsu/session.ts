@@ -3,8 +3,7 @@
  * from -t or autodetected, options from -o), and hand the command a handle; then release and halt.
  */
 import { errno, isRumpError, MNT_FORCE, MNT_LOG, MNT_NOATIME, MNT_NOEXEC, MNT_RDONLY, MNT_SYNCHRONOUS, MNT_ASYNC, strerror } from '@rumpts/librump';
-import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { connect } from '@rumpts/rumpclient';
 import { type MountOptions, UkfsLib } from '../lib.js';
 import type { Ukfs } from '../ukfs.js';
 import { checkImage } from './image.js';
@@ -69,27 +68,13 @@ export async function withTarget<T>(server: string | undefined, image: string, o
   }
 }
 
-interface ServerModule {
-  connect(url: string): Promise<FsuTarget & { disconnect(): Promise<void> }>;
-}
-
-/**
- * @rumpts/server sits above ukfs, so fsu finds it at run time, like a plugin: from the cwd, then from
- * ukfs's own folder.
- */
+/** `--server URL`: our protocol by default; a NetBSD rump_server is reached with RUMP_PROTOCOL=sysproxy. */
 async function connectServer(url: string): Promise<FsuTarget & { disconnect(): Promise<void> }> {
-  const { resolve: esmResolve } = await import('import-meta-resolve');
-  let mod: ServerModule | undefined;
-  for (const base of [process.cwd(), fileURLToPath(new URL('../..', import.meta.url))]) {
-    try {
-      mod = (await import(esmResolve('@rumpts/server', pathToFileURL(join(base, 'noop.js')).href))) as ServerModule;
-      break;
-    } catch {
-      // try the next base
-    }
+  const protocol = process.env['RUMP_PROTOCOL'];
+  if (protocol !== undefined && protocol !== '' && protocol !== 'rumpts' && protocol !== 'sysproxy') {
+    throw new UsageError(`RUMP_PROTOCOL must be rumpts or sysproxy, not '${protocol}'`);
   }
-  if (!mod) throw errno('ENOENT', '--server needs the @rumpts/server package (npm install @rumpts/server)');
-  return mod.connect(url);
+  return connect(url, { protocol: protocol === 'sysproxy' ? 'sysproxy' : 'rumpts' });
 }
 
 /** Mount `image` and run `fn` on the handle, always releasing and halting afterwards. */

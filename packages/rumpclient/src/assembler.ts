@@ -7,7 +7,7 @@
  * lowers it until its peer has authenticated) and is checked as soon as a length field is complete,
  * before the body is buffered.
  */
-import { ProtocolError } from './codec.js';
+import { ProtocolError } from './errors.js';
 
 /** Where a protocol keeps a frame's total length (header included). */
 export interface FrameLayout {

@@ -3,7 +3,7 @@
  * request id, kind, flags, operation — and a body. FrameReader reassembles frames from a byte stream
  * (FrameAssembler) and enforces the frame-size limit as soon as a header's length field arrives.
  */
-import { FrameAssembler, type FrameLayout } from './assembler.js';
+import { FrameAssembler, type FrameLayout } from '../assembler.js';
 import type { Writer } from './codec.js';
 
 export const HEADER_SIZE = 12;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ProtocolError, Reader, type WireValue, Writer } from '../src/protocol/codec.js';
-import { beginFrame, endFrame, FrameReader, HEADER_SIZE, K_CALL } from '../src/protocol/frame.js';
+import { ProtocolError, Reader, type WireValue, Writer } from '../src/rumpts/codec.js';
+import { beginFrame, endFrame, FrameReader, HEADER_SIZE, K_CALL } from '../src/rumpts/frame.js';
 
 function roundtrip(v: WireValue): WireValue {
   const w = new Writer(8);

@@ -5,6 +5,9 @@
  * the connection (the peer is not speaking the protocol).
  */
 import type { Stat } from '@rumpts/librump';
+import { ProtocolError } from '../errors.js';
+
+export { ProtocolError };
 
 export const T_NULL = 0x00;
 export const T_FALSE = 0x01;
@@ -23,10 +26,6 @@ export const MAX_DEPTH = 8;
 /** A value that can cross the wire. */
 export type WireValue = null | boolean | number | string | Uint8Array | Stat | readonly WireValue[] | { readonly [k: string]: WireValue };
 
-/** The peer broke the protocol: the connection is closed. */
-export class ProtocolError extends Error {
-  override name = 'ProtocolError';
-}
 
 const STAT_NUMS = ['dev', 'ino', 'mode', 'nlink', 'uid', 'gid', 'rdev', 'size', 'blocks', 'blksize', 'flags', 'gen'] as const;
 const STAT_TIMES = ['atime', 'mtime', 'ctime', 'birthtime'] as const;

@@ -1,8 +1,8 @@
 /** Frame reassembly: linear (each byte copied at most once), exact, and the limit checked early. */
 import { describe, expect, it } from 'vitest';
-import { FrameAssembler } from '../src/protocol/assembler.js';
-import { ProtocolError } from '../src/protocol/codec.js';
-import { FrameReader, HEADER_SIZE, RUMPTS_LAYOUT } from '../src/protocol/frame.js';
+import { FrameAssembler } from '../src/assembler.js';
+import { ProtocolError } from '../src/rumpts/codec.js';
+import { FrameReader, HEADER_SIZE, RUMPTS_LAYOUT } from '../src/rumpts/frame.js';
 
 /** A frame of `len` bytes: the u32 length, then a pattern that depends on `seed`. */
 function frame(len: number, seed: number): Buffer {

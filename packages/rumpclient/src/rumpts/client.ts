@@ -8,14 +8,16 @@ import { basename } from 'node:path';
 import {
   type Dirent, errno, type ErrnoCode, errnoCode, isRumpError, type MountData, RumpError, type Stat, type Statvfs, type SysctlValue, type Timespec,
 } from '@rumpts/librump';
-import { type CallName, CALLS } from '../protocol/calls.js';
-import { ProtocolError, Reader, type WireValue, Writer } from '../protocol/codec.js';
-import { beginFrame, DEFAULT_MAX_FRAME, endFrame, FrameReader, HEADER_SIZE, K_BYE, K_CALL, K_ERR, K_HELLO, K_OK, K_WELCOME, MAX_IO } from '../protocol/frame.js';
-import { PROTO_MAJOR, PROTO_MINOR } from '../protocol/version.js';
+import { type CallName, CALLS } from './calls.js';
+import { ProtocolError, Reader, type WireValue, Writer } from './codec.js';
+import { beginFrame, DEFAULT_MAX_FRAME, endFrame, FrameReader, HEADER_SIZE, K_BYE, K_CALL, K_ERR, K_HELLO, K_OK, K_WELCOME, MAX_IO } from './frame.js';
+import { PROTO_MAJOR, PROTO_MINOR } from './version.js';
+import { SP_MAXBANNER } from '../sysproxy/wire.js';
 import { clientToken, tokenFilePath } from '../token.js';
 import { parseUrl, type RumpUrl } from '../url.js';
 
-export interface ConnectOptions {
+/** Options of RumpClient.connect (our protocol). */
+export interface RumpClientOptions {
   /**
    * Shared secret (default: RUMP_SERVER_TOKEN from the environment, else for tcp the token file the
    * server wrote for the url's host and port, see tokenFilePath).
@@ -52,6 +54,12 @@ function wireError(body: WireValue, n: number, fallbackSyscall?: string, fallbac
   return new RumpError(code, detail, { ...(syscall !== undefined ? { syscall } : {}), ...(path !== undefined ? { path } : {}) });
 }
 
+const SP_BANNER_PREFIX = Buffer.from('RUMPSP-');
+
+/**
+ * A connection speaking our framed protocol: one kernel process on the server, its system calls as
+ * promises. Get one with connect() or RumpClient.connect().
+ */
 export class RumpClient {
   readonly url: RumpUrl;
   info: ServerInfo = { banner: '', pid: 0, maxFrame: DEFAULT_MAX_FRAME, maxIo: MAX_IO };
@@ -61,6 +69,8 @@ export class RumpClient {
   #nextId = 1;
   #dead: RumpError | undefined;
   #corked = false;
+  /** Bytes of a possible sysproxy banner seen so far (undefined once it has been dealt with). */
+  #banner: Buffer | undefined = Buffer.alloc(0);
   #closedResolve!: () => void;
   /** Resolves when the connection is gone. */
   readonly closed: Promise<void>;
@@ -81,7 +91,7 @@ export class RumpClient {
    * Connect and shake hands, within `timeoutMs` in all. A server whose handshake slots are all taken
    * answers EAGAIN (docs/protocol.md §7): the client tries again, backing off, until the time is up.
    */
-  static async connect(url: string | undefined = process.env['RUMP_SERVER'], opts: ConnectOptions = {}): Promise<RumpClient> {
+  static async connect(url: string | undefined = process.env['RUMP_SERVER'], opts: RumpClientOptions = {}): Promise<RumpClient> {
     if (url === undefined || url === '') throw errno('ENOENT', 'RUMP_SERVER not set');
     const u = parseUrl(url, false);
     const timeout = opts.timeoutMs ?? 10_000;
@@ -135,6 +145,11 @@ export class RumpClient {
   }
 
   #onData(chunk: Buffer): void {
+    if (this.#banner !== undefined) {
+      const c = this.#skipBanner(chunk);
+      if (c === undefined) return;
+      chunk = c;
+    }
     let frames;
     try {
       frames = this.#reader.push(chunk);
@@ -172,6 +187,34 @@ export class RumpClient {
         return;
       }
     }
+  }
+
+  /**
+   * A server that also speaks NetBSD's sysproxy greets every connection with its banner line
+   * (`RUMPSP-0.4-…\n`, docs/protocol.md §3) before our WELCOME: skip it. No frame of ours can start
+   * with those bytes (they would be a length past a gigabyte). Returns the bytes after it, or
+   * undefined while the first bytes are still undecided.
+   */
+  #skipBanner(chunk: Buffer): Buffer | undefined {
+    const have = Buffer.concat([this.#banner as Buffer, chunk]);
+    const probe = Math.min(have.length, SP_BANNER_PREFIX.length);
+    if (!have.subarray(0, probe).equals(SP_BANNER_PREFIX.subarray(0, probe))) {
+      this.#banner = undefined;
+      return have;
+    }
+    const nl = have.indexOf(0x0a);
+    if (nl < 0) {
+      if (have.length >= SP_MAXBANNER) {
+        this.#banner = undefined;
+        this.#fail(new RumpError('EPROTO', 'the server sent a banner line without an end'));
+        this.#sock.destroy();
+        return undefined;
+      }
+      this.#banner = have;
+      return undefined;
+    }
+    this.#banner = undefined;
+    return have.subarray(nl + 1);
   }
 
   #fail(e: RumpError): void {
@@ -472,7 +515,3 @@ function ts(t: Timespec | null): WireValue {
   return t === null ? null : { sec: t.sec, nsec: t.nsec };
 }
 
-/** Connect to a rump server (default: the RUMP_SERVER environment variable). */
-export function connect(url: string | undefined = process.env['RUMP_SERVER'], opts: ConnectOptions = {}): Promise<RumpClient> {
-  return RumpClient.connect(url, opts);
-}

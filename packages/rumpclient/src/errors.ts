@@ -1,0 +1,4 @@
+/** The peer broke the protocol (a bad frame, a length over the limit): the connection is closed. */
+export class ProtocolError extends Error {
+  override name = 'ProtocolError';
+}
