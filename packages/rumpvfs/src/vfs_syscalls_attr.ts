@@ -118,7 +118,9 @@ export function vn_utimes(p: Proc, vp: Vnode, atime: Timespec | null, mtime: Tim
     vn_access(vp, VWRITE, p.cred);
   }
   const now = nanotime();
-  setattr(p, vp, { atime: atime ?? now, mtime: mtime ?? now });
+  // do_sys_utimens: an explicit mtime older than the birth time pulls the birth time back to it.
+  const older = mtime !== null && (mtime.sec < va.birthtime.sec || (mtime.sec === va.birthtime.sec && mtime.nsec < va.birthtime.nsec));
+  setattr(p, vp, { atime: atime ?? now, mtime: mtime ?? now, ...(older ? { birthtime: mtime } : {}) });
 }
 
 export function vn_truncate(p: Proc, vp: Vnode, length: number, viaFd: boolean): void {

@@ -5,7 +5,7 @@
  */
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import { errno, type ErrnoCode, type Kernel, OSRELEASE, OSTYPE, type Proc, RB_DUMP, RB_HALT, RB_NOSYNC, RUMPTS_VERSION } from '@rumpts/librump';
+import { errno, type ErrnoCode, type Kernel, OSRELEASE, OSTYPE, type Proc, RB_DUMP, RB_HALT, RB_NOSYNC, RUMP_RFCFDG, RUMPTS_VERSION } from '@rumpts/librump';
 import { generateToken, parseUrl, PROTO_MAJOR, PROTO_MINOR, removeTokenFile, type RumpUrl, writeTokenFile } from '@rumpts/rumpclient';
 import { HEADER_SIZE, K_HELLO, RUMPTS_LAYOUT, spBanner, SYSPROXY_LAYOUT } from '@rumpts/rumpclient/protocol';
 import { ReplyBudget } from './budget.js';
@@ -98,6 +98,7 @@ export class RumpServer implements SpHost {
   #logStamp = performance.now();
   #logSuppressed = 0;
   #nextId = 1;
+  #initproc: Proc | undefined;
   #halting = false;
   #resolveExit!: (e: ServerExit) => void;
   /** Resolves once the kernel has been halted and the socket is closed. */
@@ -238,7 +239,16 @@ export class RumpServer implements SpHost {
     return this.kernel.newproc();
   }
 
-  closed(conn: HostedConnection): void {
+  /**
+   * NetBSD's rump kernel forks sysproxy guests off proc1 (init): made at the first guest, it takes
+   * pid 1 on a fresh kernel, so guests are numbered from 2 as NetBSD's are (getpid's ppid is 1).
+   */
+  guestproc(): Proc {
+    if (!this.#initproc || this.#initproc.exited) this.#initproc = this.kernel.newproc();
+    return this.#initproc.rfork(RUMP_RFCFDG);
+  }
+
+    closed(conn: HostedConnection): void {
     if (this.#conns.delete(conn)) this.debug(`connection ${conn.id}: closed`);
   }
 

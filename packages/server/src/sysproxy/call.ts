@@ -87,12 +87,17 @@ export class SpCall {
     return b;
   }
 
-  /** copyout(9): `data` to `addr`, a page per frame. */
-  copyout(addr: number, data: Uint8Array): void {
+  /**
+   * copyout(9): `data` to `addr`, at most a page per frame. File data read from `fileOffset` breaks
+   * where the file's pages do, as the kernel's uiomove of page after page sends it.
+   */
+  copyout(addr: number, data: Uint8Array, fileOffset = 0): void {
     if (data.length === 0) return;
     if (addr === 0) throw errno('EFAULT', 'NULL pointer');
-    for (let off = 0; off < data.length; off += COPYOUT_CHUNK) {
-      this.ch.copyout(addr + off, data.subarray(off, Math.min(data.length, off + COPYOUT_CHUNK)));
+    for (let off = 0; off < data.length; ) {
+      const n = Math.min(data.length - off, COPYOUT_CHUNK - ((fileOffset + off) % COPYOUT_CHUNK));
+      this.ch.copyout(addr + off, data.subarray(off, off + n));
+      off += n;
     }
   }
 }

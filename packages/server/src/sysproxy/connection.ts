@@ -22,6 +22,8 @@ import { SYSCALLS } from './syscalls.js';
 /** What a sysproxy connection needs from its server. */
 export interface SpHost extends ConnectionHost {
   readonly preforks: PreforkTable;
+  /** A new process for a guest: forked off init with an empty descriptor table (RUMP_RFCFDG). */
+  guestproc(): Proc;
 }
 
 /** Syscalls of one client running at once; one more is answered ERROR TRYAGAIN (EAGAIN). */
@@ -222,7 +224,7 @@ export class SpConnection implements PipeEndpoint, HostedConnection, CallChannel
   #guest(f: SpFrame): void {
     if (!this.pipe.authenticate()) return this.#refuse(f, RUMPSP_ERR_TRYAGAIN, `too many connections (the limit is ${this.host.limits.maxConnections})`);
     this.comm = this.#name(f);
-    const p = this.host.newproc();
+    const p = this.host.guestproc();
     attachConsole(p);
     this.#proc = p;
     this.#state = 'running';

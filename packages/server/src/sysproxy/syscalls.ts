@@ -75,8 +75,11 @@ function at<T>(p: Proc, fd: number, path: string, fn: (path: string) => T): T {
   }
 }
 
-/** read(2) family: the kernel reads in pieces, each copied out; a later piece's error keeps what was read. */
-async function readOut(c: SpCall, buf: number, nbyte: number, fn: (b: Uint8Array, done: number) => number): Promise<number> {
+/**
+ * read(2) family: the kernel reads in pieces, each copied out; a later piece's error keeps what was
+ * read. `at`: the file offset the read starts from (where the COPYOUT frames break).
+ */
+async function readOut(c: SpCall, buf: number, nbyte: number, at: number, fn: (b: Uint8Array, done: number) => number): Promise<number> {
   const want = size(nbyte);
   let done = 0;
   while (done < want || want === 0) {
@@ -88,7 +91,7 @@ async function readOut(c: SpCall, buf: number, nbyte: number, fn: (b: Uint8Array
       if (done > 0) return done;
       throw e;
     }
-    c.copyout(buf + done, piece.subarray(0, got));
+    c.copyout(buf + done, piece.subarray(0, got), at + done);
     done += got;
     if (got < piece.length || want === 0) break;
     await c.ch.drained();
@@ -147,20 +150,29 @@ async function mountData(c: SpCall, type: string, addr: number, len: number): Pr
   return fspec === 0 ? undefined : { fspec: await c.str(fspec) };
 }
 
+/** The file offset of `fd` (0 for a descriptor that is not open: the read fails anyway). */
+function offsetOf(p: Proc, fd: number): number {
+  try {
+    return p.getfile(fd).offset;
+  } catch {
+    return 0;
+  }
+}
+
 function rv2(a: number, b: number): readonly [number, number] {
   return [a, b];
 }
 
 export const SYSCALLS: ReadonlyMap<number, Handler> = new Map<number, Handler>([
-  [S.SYS_read, (c) => readOut(c, c.ptr(1), c.ptr(2), (b) => c.proc.read(c.int(0), b))],
+  [S.SYS_read, (c) => readOut(c, c.ptr(1), c.ptr(2), offsetOf(c.proc, c.int(0)), (b) => c.proc.read(c.int(0), b))],
   [S.SYS_write, (c) => writeIn(c, c.ptr(1), c.ptr(2), (b) => c.proc.write(c.int(0), b))],
-  [S.SYS_pread, (c) => readOut(c, c.ptr(1), c.ptr(2), (b, done) => c.proc.pread(c.int(0), b, c.off(4) + done))],
+  [S.SYS_pread, (c) => readOut(c, c.ptr(1), c.ptr(2), c.off(4), (b, done) => c.proc.pread(c.int(0), b, c.off(4) + done))],
   [S.SYS_pwrite, (c) => writeIn(c, c.ptr(1), c.ptr(2), (b, done) => c.proc.pwrite(c.int(0), b, c.off(4) + done))],
   [S.SYS_readv, async (c) => {
     const iov = await iovecs(c, c.ptr(1), c.int(2));
     let total = 0;
     for (const [base, len] of iov) {
-      const n = await readOut(c, base, len, (b) => c.proc.read(c.int(0), b));
+      const n = await readOut(c, base, len, offsetOf(c.proc, c.int(0)), (b) => c.proc.read(c.int(0), b));
       total += n;
       if (n < len) break;
     }
