@@ -4,9 +4,10 @@
  */
 import type { Dirent, Stat, Statvfs, Timespec } from '@rumpts/librump';
 import { RumpClient, type RumpClientOptions } from './rumpts/client.js';
+import { SysproxyClient, type SysproxyOptions } from './sysproxy/client.js';
 
 /** Options of connect(). */
-export interface ConnectOptions extends RumpClientOptions {
+export interface ConnectOptions extends RumpClientOptions, Pick<SysproxyOptions, 'onRaise'> {
   /** The protocol to speak (default 'rumpts'). 'sysproxy' has no authentication: `token` is not sent. */
   protocol?: 'rumpts' | 'sysproxy';
 }
@@ -85,10 +86,15 @@ export interface RemoteClient {
  * Connect to a rump server (default: the RUMP_SERVER environment variable) and become one kernel
  * process there. Our protocol by default; `{ protocol: 'sysproxy' }` speaks NetBSD's.
  */
+export function connect(url: string | undefined, opts: ConnectOptions & { protocol: 'sysproxy' }): Promise<SysproxyClient>;
 export function connect(url?: string, opts?: ConnectOptions & { protocol?: 'rumpts' }): Promise<RumpClient>;
 export function connect(url: string | undefined, opts: ConnectOptions): Promise<RemoteClient>;
 export function connect(url: string | undefined = process.env['RUMP_SERVER'], opts: ConnectOptions = {}): Promise<RemoteClient> {
   const { protocol = 'rumpts', ...rest } = opts;
   if (protocol === 'rumpts') return RumpClient.connect(url, rest);
+  if (protocol === 'sysproxy') {
+    const { comm, timeoutMs, onRaise } = rest;
+    return SysproxyClient.connect(url, { ...(comm !== undefined ? { comm } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(onRaise ? { onRaise } : {}) });
+  }
   return Promise.reject(new TypeError(`unknown protocol '${String(protocol)}'`));
 }

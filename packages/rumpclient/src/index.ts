@@ -6,6 +6,7 @@
  */
 export { connect, type ConnectOptions, type RemoteClient } from './connect.js';
 export { RumpClient, type RumpClientOptions, type ServerInfo } from './rumpts/client.js';
+export { type Retvals, type Slot, SysproxyClient, type SysproxyOptions } from './sysproxy/client.js';
 export { ProtocolError } from './errors.js';
 export { clientToken, generateToken, removeTokenFile, tokenDir, tokenFilePath, writeTokenFile } from './token.js';
 export { parseUrl, type RumpUrl, SUN_PATH_MAX } from './url.js';

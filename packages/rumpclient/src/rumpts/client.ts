@@ -3,7 +3,7 @@
  * kernel process, asynchronously, with the same RumpError codes. Many calls may be in flight: each
  * request carries an id, requests of one tick go out in one socket write, replies are matched by id.
  */
-import { createConnection, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { basename } from 'node:path';
 import {
   type Dirent, errno, type ErrnoCode, errnoCode, isRumpError, type MountData, RumpError, type Stat, type Statvfs, type SysctlValue, type Timespec,
@@ -12,6 +12,7 @@ import { type CallName, CALLS } from './calls.js';
 import { ProtocolError, Reader, type WireValue, Writer } from './codec.js';
 import { beginFrame, DEFAULT_MAX_FRAME, endFrame, FrameReader, HEADER_SIZE, K_BYE, K_CALL, K_ERR, K_HELLO, K_OK, K_WELCOME, MAX_IO } from './frame.js';
 import { PROTO_MAJOR, PROTO_MINOR } from './version.js';
+import { openSocket } from '../socket.js';
 import { SP_MAXBANNER } from '../sysproxy/wire.js';
 import { clientToken, tokenFilePath } from '../token.js';
 import { parseUrl, type RumpUrl } from '../url.js';
@@ -99,7 +100,7 @@ export class RumpClient {
     const token = opts.token ?? clientToken(u);
     const comm = opts.comm ?? basename(process.argv[1] ?? 'node');
     for (let backoff = 20; ; backoff = Math.min(1000, backoff * 2)) {
-      const c = new RumpClient(u, await open(u, deadline, timeout));
+      const c = new RumpClient(u, await openSocket(u, deadline, timeout));
       try {
         await c.#hello(token, comm, deadline, timeout);
         return c;
@@ -488,27 +489,6 @@ export class RumpClient {
   async reboot(howto = 0): Promise<void> {
     await this.call('reboot', [howto]);
   }
-}
-
-/** Open the socket of `u`, failing with the connect error or ETIMEDOUT at the deadline. */
-function open(u: RumpUrl, deadline: number, timeout: number): Promise<Socket> {
-  const sock = u.proto === 'unix' ? createConnection(u.path) : createConnection({ host: u.host, port: u.port, noDelay: true });
-  return new Promise<Socket>((resolve, reject) => {
-    const t = setTimeout(() => {
-      sock.destroy();
-      reject(errno('ETIMEDOUT', `connect to ${u.url}: timed out after ${timeout} ms`));
-    }, Math.max(0, deadline - performance.now()));
-    sock.once('connect', () => {
-      clearTimeout(t);
-      sock.removeAllListeners('error');
-      resolve(sock);
-    });
-    sock.once('error', (e: NodeJS.ErrnoException) => {
-      clearTimeout(t);
-      const code: ErrnoCode = e.code === 'ENOENT' ? 'ENOENT' : e.code === 'ECONNREFUSED' ? 'ECONNREFUSED' : e.code === 'EACCES' ? 'EACCES' : 'ENOTCONN';
-      reject(errno(code, `connect to ${u.url}: ${e.message}`));
-    });
-  });
 }
 
 function ts(t: Timespec | null): WireValue {
