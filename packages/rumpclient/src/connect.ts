@@ -7,7 +7,7 @@ import { RumpClient, type RumpClientOptions } from './rumpts/client.js';
 import { SysproxyClient, type SysproxyOptions } from './sysproxy/client.js';
 
 /** Options of connect(). */
-export interface ConnectOptions extends RumpClientOptions, Pick<SysproxyOptions, 'onRaise'> {
+export interface ConnectOptions extends RumpClientOptions, Pick<SysproxyOptions, 'onRaise' | 'maxInFlight'> {
   /** The protocol to speak (default 'rumpts'). 'sysproxy' has no authentication: `token` is not sent. */
   protocol?: 'rumpts' | 'sysproxy';
 }
@@ -93,8 +93,11 @@ export function connect(url: string | undefined = process.env['RUMP_SERVER'], op
   const { protocol = 'rumpts', ...rest } = opts;
   if (protocol === 'rumpts') return RumpClient.connect(url, rest);
   if (protocol === 'sysproxy') {
-    const { comm, timeoutMs, onRaise } = rest;
-    return SysproxyClient.connect(url, { ...(comm !== undefined ? { comm } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(onRaise ? { onRaise } : {}) });
+    const { comm, timeoutMs, onRaise, maxInFlight } = rest;
+    return SysproxyClient.connect(url, {
+      ...(comm !== undefined ? { comm } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(onRaise ? { onRaise } : {}),
+      ...(maxInFlight !== undefined ? { maxInFlight } : {}),
+    });
   }
   return Promise.reject(new TypeError(`unknown protocol '${String(protocol)}'`));
 }

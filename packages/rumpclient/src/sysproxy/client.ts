@@ -33,6 +33,11 @@ export interface SysproxyOptions {
   timeoutMs?: number;
   /** The server asked the client to raise a signal (NetBSD numbering, e.g. 13 SIGPIPE after EPIPE). */
   onRaise?: (signo: number) => void;
+  /**
+   * System calls sent at once (default 64); more wait their turn here. A server runs a bounded
+   * number per client (NetBSD's has 128 workers in all; ours refuses a connection's 129th with EAGAIN).
+   */
+  maxInFlight?: number;
 }
 
 /** The biggest frame taken from a server (a COPYOUT of NetBSD's is a page). */
@@ -87,6 +92,8 @@ export class SysproxyClient {
   #bannerBuf: Buffer | undefined = Buffer.alloc(0);
   #bannerWait: { resolve(): void; reject(e: RumpError): void } | undefined;
   #anon = 0;
+  #running = 0;
+  readonly #queue: (() => void)[] = [];
   #closedResolve!: () => void;
   /** Resolves when the connection is gone. */
   readonly closed: Promise<void>;
@@ -241,11 +248,19 @@ export class SysproxyClient {
 
   /**
    * A raw system call: NetBSD syscall number, the argument slots (pointers are addresses of this
-   * client's space: place buffers with the `buffers` callback). Resolves rsys_retval; a non-zero
+   * client's space, see AddressSpace). Resolves rsys_retval; a non-zero
    * rsys_error rejects with that errno.
    */
   async syscall(sysnum: number, args: readonly Slot[], name = `syscall ${sysnum}`, path?: string): Promise<Retvals> {
-    const f = await this.#request(RUMPSP_SYSCALL, sysnum, slots(args));
+    if (this.#running >= (this.#opts.maxInFlight ?? 64)) await new Promise<void>((r) => this.#queue.push(r));
+    this.#running++;
+    let f: SpFrame;
+    try {
+      f = await this.#request(RUMPSP_SYSCALL, sysnum, slots(args));
+    } finally {
+      this.#running--;
+      this.#queue.shift()?.();
+    }
     if (f.type !== RUMPSP_SYSCALL || f.buf.length < SP_HEADER + 24) throw new RumpError('EPROTO', `${name}: bad syscall response`);
     const err = f.buf.readInt32LE(SP_HEADER);
     if (err !== 0) {
