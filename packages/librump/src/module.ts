@@ -143,10 +143,10 @@ export function libraryOrderProblems(names: readonly string[]): LibraryOrderProb
   return out;
 }
 
-/** The rump libraries that resolve from `bases`: ours by short name, then third-party `rumpfs-*` packages found there. */
 /** @rumpts packages named rump* that are not kernel libraries (librumpclient runs outside the kernel). */
 const CLIENT_PACKAGES: ReadonlySet<string> = new Set(['rumpclient']);
 
+/** The rump libraries that resolve from `bases`: ours by short name, then third-party `rumpfs-*` packages found there. */
 export function availableLibraries(bases: readonly string[]): string[] {
   const out: string[] = [];
   for (const [name, lib] of Object.entries(RUMP_LIBRARIES)) {

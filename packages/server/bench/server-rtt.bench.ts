@@ -6,6 +6,12 @@
  * Targets: ≥ 25,000 ops/s for one client (NetBSD's C rump_server measured 11–12k here) and
  * ≥ 100,000 ops/s across 8 clients.
  *
+ * The same for NetBSD's sysproxy protocol (our sysproxy client, same server, same socket): a stat
+ * there is two round trips (SYSCALL, the server's COPYINSTR of the path, its answer, then COPYOUT and
+ * the reply), so its floor is two echo round trips per operation. With RUMP_NETBSD_DEST set to a
+ * buildrump.sh destination (bin/rump_server, lib/), NetBSD's own rump_server is measured too, with
+ * the same client, as the reference.
+ *
  * Shaped for tools/bench/run.ts (default export { name, description, run }); run it alone with
  * `pnpm exec tsx packages/server/bench/server-rtt.bench.ts` (SERVER_RTT_MS sets the time per case).
  */
@@ -16,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { O_CREAT, O_WRONLY } from '@rumpts/librump';
-import { connect, type RumpClient } from '../src/index.js';
+import { connect, type RumpClient, type SysproxyClient } from '@rumpts/rumpclient';
 
 interface Figure {
   value: number;
@@ -116,6 +122,17 @@ function startProcess(args: string[], cwd: string): Promise<ChildProcess> {
   });
 }
 
+/** NetBSD's rump_server in the foreground (-s) on `sock`; resolves once the socket exists. */
+async function startNetbsd(dest: string, sock: string, cwd: string): Promise<ChildProcess> {
+  const child = spawn(join(dest, 'bin/rump_server'), ['-s', '-lrumpvfs', `unix://${sock}`], {
+    cwd, stdio: 'ignore', env: { ...process.env, LD_LIBRARY_PATH: join(dest, 'lib') },
+  });
+  const { existsSync } = await import('node:fs');
+  for (let i = 0; i < 100 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 50));
+  if (!existsSync(sock)) throw new Error('NetBSD rump_server did not start');
+  return child;
+}
+
 /** Run `n` clients × `depth` loops of `op` for MS milliseconds; returns ops/s. */
 async function measure<C>(clients: C[], depth: number, op: (c: C) => Promise<void>): Promise<number> {
   let count = 0;
@@ -143,6 +160,7 @@ const bench = {
     const dir = mkdtempSync(join(tmpdir(), 'rtt-'));
     const procs: ChildProcess[] = [];
     const rumps: RumpClient[] = [];
+    const sps: SysproxyClient[] = [];
     const echoes: EchoClient[] = [];
     try {
       procs.push(await startProcess([join(PKG, 'dist/cli/rump_allserver.js'), '-s', 'unix://rump.sock'], dir));
@@ -172,9 +190,51 @@ const bench = {
           ...(target ? { target } : {}),
         });
       }
+      // NetBSD's protocol on the same server: 1 and 8 clients, one stat each in flight
+      for (const n of [1, 8]) {
+        while (sps.length < n) sps.push(await connect(url, { protocol: 'sysproxy' }));
+        const ours = await measure(sps.slice(0, n), 1, async (c) => {
+          await c.stat('/tmp/f');
+        });
+        const floor = await measure(echoes.slice(0, n), 1, async (c) => {
+          await c.call();
+          await c.call();
+        });
+        rows.push({
+          case: `sysproxy stat, ${n} client${n > 1 ? 's' : ''} × 1`,
+          ours: { value: ours, unit: 'ops/s', label: 'remote stat (sysproxy)' },
+          reference: { value: floor, unit: 'ops/s', label: 'bare echo, 2 round trips' },
+        });
+      }
+      const dest = process.env['RUMP_NETBSD_DEST'];
+      if (dest) {
+        const nbSock = join(dir, 'nb.sock');
+        procs.push(await startNetbsd(dest, nbSock, dir));
+        const nbs: SysproxyClient[] = [];
+        try {
+          for (let i = 0; i < 8; i++) nbs.push(await connect(`unix://${nbSock}`, { protocol: 'sysproxy' }));
+          await (nbs[0] as SysproxyClient).close(await (nbs[0] as SysproxyClient).open('/f', O_CREAT | O_WRONLY, 0o644));
+          for (const n of [1, 8]) {
+            const ours = await measure(sps.slice(0, n), 1, async (c) => {
+              await c.stat('/tmp/f');
+            });
+            const theirs = await measure(nbs.slice(0, n), 1, async (c) => {
+              await c.stat('/f');
+            });
+            rows.push({
+              case: `sysproxy stat, ${n} client${n > 1 ? 's' : ''} × 1`,
+              ours: { value: ours, unit: 'ops/s', label: 'rumpts rump_allserver' },
+              reference: { value: theirs, unit: 'ops/s', label: "NetBSD's rump_server (C)" },
+            });
+          }
+        } finally {
+          for (const c of nbs) c.destroy();
+        }
+      }
       return { rows };
     } finally {
       for (const c of rumps) c.destroy();
+      for (const c of sps) c.destroy();
       for (const e of echoes) e.sock.destroy();
       for (const p of procs) p.kill('SIGTERM');
       rmSync(dir, { recursive: true, force: true });
@@ -187,6 +247,6 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const r = await bench.run();
   for (const row of r.rows) {
     const ratio = row.reference ? (row.ours.value / row.reference.value).toFixed(2) : '-';
-    console.log(`${row.case.padEnd(32)} ${row.ours.value.toFixed(0).padStart(8)} ops/s   echo ${row.reference?.value.toFixed(0).padStart(8)} ops/s   ratio ${ratio}   ${row.target ?? ''}`);
+    console.log(`${row.case.padEnd(32)} ${row.ours.value.toFixed(0).padStart(8)} ops/s (${row.ours.label})   ${row.reference?.value.toFixed(0).padStart(8)} ops/s (${row.reference?.label})   ratio ${ratio}   ${row.target ?? ''}`);
   }
 }

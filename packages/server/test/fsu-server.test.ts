@@ -64,6 +64,23 @@ describe('fsu --server', () => {
     }
   });
 
+  it('RUMP_PROTOCOL=sysproxy: the same commands over NetBSD\'s protocol', async () => {
+    const s = await startInProcess();
+    try {
+      const env = { RUMP_PROTOCOL: 'sysproxy' };
+      expect((await fsu(['--server', s.url, 'write', '/tmp/sp.txt'], 'over sysproxy\n', env)).code).toBe(0);
+      expect((await fsu(['--server', s.url, 'mkdir', '-p', '/tmp/d/e'], undefined, env)).code).toBe(0);
+      expect((await fsu(['--server', s.url, 'ls', '/tmp'], undefined, env)).stdout).toBe('d\nsp.txt\n');
+      expect((await fsu(['--server', s.url, 'cat', '/tmp/sp.txt'], undefined, env)).stdout).toBe('over sysproxy\n');
+      expect(s.kernel.proc.stat('/tmp/d/e').mode & 0o170000).toBe(0o040000);
+      const bad = await fsu(['--server', s.url, 'ls', '/tmp'], undefined, { RUMP_PROTOCOL: 'nfs' });
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/RUMP_PROTOCOL must be rumpts or sysproxy/);
+    } finally {
+      await s.stop();
+    }
+  });
+
   it('a server that is not there is an operation error', async () => {
     const r = await fsu(['--server', 'unix:///nonexistent/sock', 'ls', '/']);
     expect(r.code).toBe(1);

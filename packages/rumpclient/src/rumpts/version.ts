@@ -1,3 +1,3 @@
 /** Protocol identity (docs/protocol.md §3). A different major version is refused at the handshake. */
 export const PROTO_MAJOR = 1;
-export const PROTO_MINOR = 0;
+export const PROTO_MINOR = 1;
