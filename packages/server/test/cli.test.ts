@@ -67,6 +67,15 @@ describe('rump_server in the foreground (-s)', () => {
     expect(s.stderr()).toMatch(/halted/);
   }, 20_000);
 
+  it('RUMP_PROTOCOL=sysproxy: rump.halt halts over NetBSD\'s protocol (as it would NetBSD\'s rump_server)', async () => {
+    const dir = temp();
+    const s = await server('rump_server', ['-lrumpvfs', 'unix://sock'], dir);
+    const h = await run('rump.halt', [], { cwd: dir, env: { RUMP_SERVER: 'unix://sock', RUMP_PROTOCOL: 'sysproxy' } });
+    expect(h).toMatchObject({ code: 0 });
+    expect(await s.exited).toBe(0);
+    expect(existsSync(join(dir, 'sock'))).toBe(false);
+  }, 20_000);
+
   it('without -l there is no vfs: calls fail with ENOSYS, as in a bare NetBSD rump_server', async () => {
     const dir = temp();
     const s = await server('rump_server', ['unix://s'], dir);

@@ -28,7 +28,8 @@ const o = cmd.opts<{ d?: true; h?: true; n?: true }>();
 const howto = (o.d ? RB_DUMP : 0) | (o.h ? RB_HALT : 0) | (o.n ? RB_NOSYNC : 0);
 let client;
 try {
-  client = await connect(undefined, { comm: 'rump.halt' });
+  // RUMP_PROTOCOL=sysproxy: a NetBSD rump_server (or ours over NetBSD's protocol)
+  client = await connect(undefined, { comm: 'rump.halt', protocol: process.env['RUMP_PROTOCOL'] === 'sysproxy' ? 'sysproxy' : 'rumpts' });
 } catch (e) {
   process.stderr.write(`rump.halt: init failed: ${message(e)}\n`);
   process.exit(1);
