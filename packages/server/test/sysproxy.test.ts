@@ -309,6 +309,18 @@ describe('sysproxy limits and defences', () => {
     expect(s.server.stats.unauthenticated).toBe(0);
   });
 
+  it('on a listener of both protocols our client still hears EAGAIN while handshake slots are full, and gets in', async () => {
+    const s = await server({ limits: { maxUnauthenticated: 4 } });
+    for (let i = 0; i < 4; i++) await Raw.open(s.url);
+    await until(() => s.server.stats.unauthenticated === 4);
+    await expect(connect(s.url, { timeoutMs: 100 })).rejects.toMatchObject({ code: 'EAGAIN' });
+    const good = await connect(s.url, { timeoutMs: 5000 });
+    expect(await good.getcwd()).toBe('/');
+    good.destroy();
+    const sp = await client(s.url);
+    expect(await sp.getcwd()).toBe('/');
+  });
+
   it('tcp: no sysproxy behind a token; with --insecure (no token) both protocols', async () => {
     const t = await server({}, 'tcp://127.0.0.1:0/');
     expect(t.server.spBanner).toBeUndefined();
