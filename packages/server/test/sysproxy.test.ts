@@ -291,6 +291,30 @@ describe('sysproxy limits and defences', () => {
     expect(raw.reply(1000)?.cls).toBe(RUMPSP_RESP);
   });
 
+  it('big writes gather their data within a bound: a client that leaves pieces unanswered pins at most maxFrame', async () => {
+    const s = await server({ limits: { maxFrame: 2 * 1024 * 1024 } });
+    const raw = await Raw.open(s.url);
+    await raw.guest();
+    // ten 1 MiB writes at once: only two of them may ask for their data; the rest wait
+    for (let i = 0; i < 10; i++) raw.syscall(200 + i, SYS_write, [1, 0x100000 + i * 0x200000, 1024 * 1024]);
+    await until(() => raw.frames.filter((f) => f.type === RUMPSP_COPYIN).length >= 32);
+    await sleep(50);
+    const asked = (): SpFrame[] => raw.frames.filter((f) => f.type === RUMPSP_COPYIN);
+    expect(asked()).toHaveLength(32);
+    // answer everything asked, as it comes, until all ten are done
+    const answered = new Set<number>();
+    await until(() => {
+      for (const f of asked()) {
+        if (answered.has(f.reqno)) continue;
+        answered.add(f.reqno);
+        raw.sock.write(spFrame(f.buf.subarray(8, 16), RUMPSP_RESP, RUMPSP_COPYIN, 0, Buffer.alloc(Number(f.buf.readBigUInt64LE(SP_HEADER)))));
+      }
+      return Array.from({ length: 10 }, (_, i) => raw.reply(200 + i)).every((r) => r !== undefined);
+    });
+    expect(answered.size).toBe(160);
+    expect(Array.from({ length: 10 }, (_, i) => Number((raw.reply(200 + i) as SpFrame).buf.readBigInt64LE(SP_HEADER + 8)))).toEqual(Array(10).fill(1024 * 1024));
+  });
+
   it('before the handshake: the small frame limit, checked at the length field', async () => {
     const s = await server();
     const raw = await Raw.open(s.url);

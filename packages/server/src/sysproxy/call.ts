@@ -17,6 +17,14 @@ export interface CallChannel {
   raise(signo: number): void;
   /** Resolves once the replies waiting for the client are few enough to send more (backpressure). */
   drained(): Promise<void>;
+  /**
+   * Take `n` bytes of the connection's copy-in allowance, waiting while other calls hold it: what a
+   * client has sent for calls still gathering their data is bounded (a client that answers all but
+   * one piece of many big writes pins no more than that).
+   */
+  reserve(n: number): Promise<void>;
+  /** Give the allowance back (the data went to the kernel, or the copy failed). */
+  unreserve(n: number): void;
 }
 
 /** MAXPATHLEN: paths are fetched with COPYINSTR of this many bytes. */
@@ -73,12 +81,17 @@ export class SpCall {
     if (len === 0) return Buffer.alloc(0);
     if (addr === 0) throw errno('EFAULT', 'NULL pointer');
     if (len <= COPYIN_CHUNK) return this.#checked(await this.ch.copyin(addr, len, false), len);
-    const parts: Promise<Buffer>[] = [];
-    for (let off = 0; off < len; off += COPYIN_CHUNK) {
-      const n = Math.min(COPYIN_CHUNK, len - off);
-      parts.push(this.ch.copyin(addr + off, n, false).then((b) => this.#checked(b, n)));
+    await this.ch.reserve(len);
+    try {
+      const parts: Promise<Buffer>[] = [];
+      for (let off = 0; off < len; off += COPYIN_CHUNK) {
+        const n = Math.min(COPYIN_CHUNK, len - off);
+        parts.push(this.ch.copyin(addr + off, n, false).then((b) => this.#checked(b, n)));
+      }
+      return Buffer.concat(await Promise.all(parts), len);
+    } finally {
+      this.ch.unreserve(len);
     }
-    return Buffer.concat(await Promise.all(parts), len);
   }
 
   #checked(b: Buffer, len: number): Buffer {

@@ -52,6 +52,9 @@ export class SpConnection implements PipeEndpoint, HostedConnection, CallChannel
   readonly #inflight = new Set<Promise<void>>();
   #inExec = false;
   #flushQueued = false;
+  /** Copy-in allowance taken by calls gathering big data, and the calls waiting for some. */
+  #reserved = 0;
+  readonly #reserveWaiters: { n: number; resolve(): void; reject(e: RumpError): void }[] = [];
 
   constructor(
     readonly id: number,
@@ -109,6 +112,7 @@ export class SpConnection implements PipeEndpoint, HostedConnection, CallChannel
     this.#state = 'dead';
     for (const w of this.#waiters.values()) w.reject(errno('EFAULT', 'the client disconnected during the copy'));
     this.#waiters.clear();
+    for (const w of this.#reserveWaiters.splice(0)) w.reject(errno('EFAULT', 'the client disconnected'));
     const p = this.#proc;
     this.#proc = undefined;
     if (p && !p.exited) {
@@ -384,6 +388,27 @@ export class SpConnection implements PipeEndpoint, HostedConnection, CallChannel
   raise(signo: number): void {
     // NetBSD leaves rsp_reqno of RAISE uninitialised; clients ignore it.
     if (this.#state !== 'dead') this.#send(0, RUMPSP_REQ, RUMPSP_RAISE, signo);
+  }
+
+  reserve(n: number): Promise<void> {
+    if (this.#state === 'dead') return Promise.reject(errno('EFAULT', 'the client is gone'));
+    // A request bigger than the whole allowance still runs, alone (never the case: pieces are 1 MiB).
+    if (this.#reserveWaiters.length === 0 && (this.#reserved === 0 || this.#reserved + n <= this.host.limits.maxFrame)) {
+      this.#reserved += n;
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => this.#reserveWaiters.push({ n, resolve, reject }));
+  }
+
+  unreserve(n: number): void {
+    this.#reserved -= n;
+    while (this.#reserveWaiters.length > 0) {
+      const w = this.#reserveWaiters[0] as { n: number; resolve(): void };
+      if (this.#reserved !== 0 && this.#reserved + w.n > this.host.limits.maxFrame) break;
+      this.#reserveWaiters.shift();
+      this.#reserved += w.n;
+      w.resolve();
+    }
   }
 
   drained(): Promise<void> {
