@@ -77,6 +77,9 @@ class ImageState {
     this.closed = true;
     open.delete(this);
     if (open.size === 0) removeHooks();
+    // The kernel halts itself at process exit (rump_init's syncOnExit), which syncs and unmounts:
+    // when its hook ran first there is nothing left to do.
+    if (!this.lib.kernel.running) return;
     let failure: unknown;
     try {
       this.lib.kernel.proc.sync();
