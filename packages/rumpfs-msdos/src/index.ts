@@ -1,0 +1,34 @@
+/**
+ * @rumpts/rumpfs-msdos — FAT12, FAT16 and FAT32 with Win95 long names (NetBSD's msdosfs), read-write,
+ * as the kernel module `rumpfs_msdos` registering file system type `msdos`. Written only against the
+ * public APIs of @rumpts/librump, @rumpts/rumpvfs and @rumpts/rumpdev-disk, as any third-party plugin
+ * would be.
+ *
+ *   await kernel.modload('rumpfs_msdos');
+ *   kernel.etfsRegister('/dev/sd0', 'fat.img', RUMP_ETFS_BLK);
+ *   kernel.proc.mount('msdos', '/mnt', 0, { fspec: '/dev/sd0' });
+ */
+import type { Kernel, ModInfo } from '@rumpts/librump';
+import { vfs_attach, vfs_detach } from '@rumpts/rumpvfs';
+import { msdosfs_vfsops } from './msdosfs_vfsops.js';
+
+/** The kernel module: registers type 'msdos'; unloading fails (EBUSY) while one is mounted. */
+export const modinfo: ModInfo = {
+  name: 'msdos',
+  class: 'vfs',
+  requires: ['rumpvfs'],
+  init(kernel: Kernel): void {
+    vfs_attach(kernel, msdosfs_vfsops);
+  },
+  fini(kernel: Kernel): void {
+    vfs_detach(kernel, msdosfs_vfsops.name);
+  },
+};
+
+export { msdosfs_vfsops, parseMsdosfsArgs, type MsdosfsArgs, MSDOSFS_NAMEMAX, MSDOSFS_SHORT_NAMEMAX } from './msdosfs_vfsops.js';
+export { msdosfs_vnodeops } from './msdosfs_vnops.js';
+export {
+  MSDOSFSMNT_SHORTNAME, MSDOSFSMNT_LONGNAME, MSDOSFSMNT_NOWIN95, MSDOSFSMNT_GEMDOSFS, MSDOSFSMNT_VERSIONED, MSDOSFSMNT_UTF8, MSDOSFSMNT_MNTOPT,
+} from './msdosfsmount.js';
+export { DosConv, type DosName, unix2dosfn, dos2unixfn, winChksum, winSlotCnt, foldName } from './conv.js';
+export * as ondisk from './ondisk/index.js';
