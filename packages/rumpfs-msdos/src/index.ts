@@ -32,3 +32,5 @@ export {
 } from './msdosfsmount.js';
 export { DosConv, type DosName, unix2dosfn, dos2unixfn, winChksum, winSlotCnt, foldName } from './conv.js';
 export * as ondisk from './ondisk/index.js';
+/** Tools (the fsu newfs/fsck/makefs commands call these). */
+export { newfs_msdos, type NewfsMsdosOptions, type NewfsMsdosResult } from './tools/newfs_msdos.js';
