@@ -138,15 +138,13 @@ function fatAndClusters(fatType: FatType, bps: number, spc: number, res: number,
   let spf = Math.max(1, howmany((RESFTE + Math.min(x, MAX_CLUSTERS[fatType])) * (fatType / 4), bps * 2));
   // mkfs_msdos's estimate can leave more clusters than FAT entries, which dosfstools rejects:
   // grow the FAT until every cluster the sectors hold has its entry.
-  let cls = 0;
   for (;;) {
     const dataStart = res + rds + spf * nft;
-    cls = bsec > dataStart ? Math.floor((bsec - dataStart) / spc) : 0;
+    const cls = bsec > dataStart ? Math.floor((bsec - dataStart) / spc) : 0;
     const cap = Math.floor((spf * bps * 2) / (fatType / 4)) - RESFTE;
-    if (cls <= cap) break;
+    if (cls <= cap) return { spf, cls };
     spf++;
   }
-  return { spf, cls };
 }
 
 function layout(sectorsAvail: number, o: NewfsMsdosOptions, devSecsize: number): Layout {
@@ -195,7 +193,7 @@ function layout(sectorsAvail: number, o: NewfsMsdosOptions, devSecsize: number):
     // The backup boot sector and its FSInfo copy (bkbs + infs).
     if (bkbs !== MAXU16 && x <= bkbs + infs) x = bkbs + infs + 1;
   }
-  let res = o.reservedSectors ?? (fatType === 32 ? Math.max(x, 16384 / bps, 4) : x);
+  const res = o.reservedSectors ?? (fatType === 32 ? Math.max(x, 16384 / bps, 4) : x);
   if (!Number.isInteger(res) || res < x || res > MAXU16) throw errno('EINVAL', `newfs_msdos: too few reserved sectors (need ${x} have ${res})`);
   const rde = fatType === 32 ? 0 : (o.rootEntries ?? DEFRDE);
   if (!Number.isInteger(rde) || rde < 0 || rde > MAXU16) throw errno('EINVAL', `newfs_msdos: bad number of root entries ${rde}`);
