@@ -34,3 +34,7 @@ export { DosConv, type DosName, unix2dosfn, dos2unixfn, winChksum, winSlotCnt, f
 export * as ondisk from './ondisk/index.js';
 /** Tools (the fsu newfs/fsck/makefs commands call these). */
 export { newfs_msdos, type NewfsMsdosOptions, type NewfsMsdosResult } from './tools/newfs_msdos.js';
+export {
+  fsck_msdos, FSCK_MSDOS_EXIT_OK, FSCK_MSDOS_EXIT_UNRESOLVED, FSCK_MSDOS_EXIT_CHECK_FAILED, type FsckMsdosOptions, type FsckMsdosResult, type FsckMsdosProblem,
+  type FsckMsdosProblemKind,
+} from './tools/fsck/index.js';

@@ -45,11 +45,11 @@ describe('newfs_msdos', () => {
         expect(r.fatType).toBe(c.fat);
         const f = fsckFat(img);
         expect(f.ok, f.out).toBe(true);
-        expect(f.out).toContain(`${r.clusters} data clusters`);
-        expect(f.out).toContain(`${r.fatType === 32 ? 32 : r.fatType === 16 ? 16 : 12} bit entries`);
+        expect(f.out).toContain(`/${r.clusters} clusters`);
         if (HAVE_MTOOLS) {
           const info = mtools('minfo', ['-i', img, '::']);
           expect(info).toContain(`cluster size: ${r.sectorsPerCluster} sectors`);
+          expect(info).toContain(`disk type="FAT${r.fatType}   "`);
           if (c.o.label) expect(mtools('mlabel', ['-s', '-i', img, '::'])).toContain(c.o.label.toUpperCase());
           if (c.o.volumeId !== undefined) expect(info.toLowerCase()).toContain('serial number: 12345678');
         }
