@@ -160,7 +160,6 @@ function checkDir(ctx: FsckContext, job: DirJob, queue: DirJob[]): boolean {
   let ok = true;
   const lfn = new LfnAssembler();
   let pending: number[] = [];
-  let pendingLong: string | null = null;
   const shortSeen = new Map<string, number>();
   const longSeen = new Set<string>();
   const dropSlots = (slots: number[], why: string): void => {
@@ -202,9 +201,6 @@ function checkDir(ctx: FsckContext, job: DirJob, queue: DirJob[]): boolean {
           const nm = new Uint8Array(11).fill(0x20);
           nm.fill(0x2e, 0, slot + 1);
           write(off, { ...e, name: nm, attributes: ATTR_DIRECTORY, lowerCase: 0, startCluster: cluster, fileSize: 0 });
-          if (slot === 0 && data[DIRENT_SIZE] === SLOT_EMPTY) {
-            // Keep the directory's end after the new '.': '..' is written next anyway.
-          }
         } else ok = false;
       } else {
         ctx.problem('dot-entries', `${job.path}: slot ${slot} holds something other than '${name}'`);
@@ -248,7 +244,7 @@ function checkDir(ctx: FsckContext, job: DirJob, queue: DirJob[]): boolean {
       dropSlots(pending, 'long name that does not match its entry (checksum or sequence)');
       pending = [];
     }
-    pendingLong = long;
+    let pendingLong = long;
     const e = decodeDirEntry(data, off, fat32);
     const shown = long ?? dos2unixfn(e.name, e.lowerCase);
     const path = `${job.path}${job.path.endsWith('/') ? '' : '/'}${shown}`;
