@@ -46,9 +46,9 @@ export function unix2dosChar(c: number): number {
   return 0;
 }
 
-/** dos2unix[]: a short-name byte as a character (control bytes show as '?'). */
+/** dos2unix[]: a short-name byte as a character (control bytes, and '/' from a damaged entry, show as '?'). */
 export function dos2unixChar(b: number): number {
-  if (b < 0x20) return 0x3f;
+  if (b < 0x20 || b === 0x2f) return 0x3f;
   if (b < 0x80) return b;
   return CP850_TO_LATIN1[b - 0x80] ?? 0x3f;
 }
