@@ -40,6 +40,8 @@ export class Denode {
   /** The cluster chain as far as it has been walked; `chainDone` once its end was seen. */
   chain: number[] = [];
   chainDone = false;
+  /** Index in `chain` of the cluster a loop would come back to (Brent's cycle detection). */
+  #mark = 0;
   /** Directories: names and free slots, built on first use (dircache.ts). */
   dircache: DirCache | null = null;
   vnode: Vnode<Denode> | null = null;
@@ -111,13 +113,16 @@ export class Denode {
       this.chain.push(s);
     }
     while (this.chain.length <= idx) {
-      if (this.chain.length > pmp.g.nclusters) throw errno('EIO', `msdosfs: the cluster chain of file ${this.fileid} loops`);
       const next = pmp.fatNext(this.chain[this.chain.length - 1]!, `file ${this.fileid}`);
       if (next < 0) {
         this.chainDone = true;
         return -1;
       }
+      // Brent's cycle check: a loop returns to the cluster marked at the last power of two.
+      if (next === this.chain[this.#mark] || this.chain.length > pmp.g.nclusters) throw errno('EIO', `msdosfs: the cluster chain of file ${this.fileid} loops`);
+      const i = this.chain.length;
       this.chain.push(next);
+      if ((i & (i - 1)) === 0) this.#mark = i;
     }
     return this.chain[idx]!;
   }
@@ -132,6 +137,7 @@ export class Denode {
   resetChain(): void {
     this.chain = [];
     this.chainDone = false;
+    this.#mark = 0;
   }
 
   // ---- the entry on disk ------------------------------------------------------------------------
@@ -262,6 +268,7 @@ export class Denode {
         this.de.startCluster = 0;
         this.chain = [];
         this.chainDone = true;
+        this.#mark = 0;
       } else if (keep < have) {
         const last = this.chain[keep - 1]!;
         const next = this.chain[keep]!;
@@ -269,6 +276,7 @@ export class Denode {
         pmp.freeChain(next);
         this.chain.length = keep;
         this.chainDone = true;
+        if (this.#mark >= keep) this.#mark = 0;
       }
       if (keep > 0 && length % bpc !== 0) this.#zeroFrom(keep - 1, length % bpc);
       this.fileSize = length;
@@ -308,6 +316,7 @@ export class Denode {
     this.de.startCluster = 0;
     this.chain = [];
     this.chainDone = true;
+    this.#mark = 0;
   }
 }
 

@@ -14,8 +14,9 @@ export class Surgeon {
   readonly b: Buffer;
   readonly g: FatGeometry;
 
-  constructor(readonly path: string) {
-    this.b = readFileSync(path);
+  /** The image file at `path`, or (for in-memory surgery) the bytes given. */
+  constructor(readonly path: string, bytes?: Buffer) {
+    this.b = bytes ?? readFileSync(path);
     this.g = fatGeometry(decodeBootSector(this.b.subarray(0, 512)), this.b.length);
   }
 
