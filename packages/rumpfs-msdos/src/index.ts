@@ -8,23 +8,7 @@
  *   kernel.etfsRegister('/dev/sd0', 'fat.img', RUMP_ETFS_BLK);
  *   kernel.proc.mount('msdos', '/mnt', 0, { fspec: '/dev/sd0' });
  */
-import type { Kernel, ModInfo } from '@rumpts/librump';
-import { vfs_attach, vfs_detach } from '@rumpts/rumpvfs';
-import { msdosfs_vfsops } from './msdosfs_vfsops.js';
-
-/** The kernel module: registers type 'msdos'; unloading fails (EBUSY) while one is mounted. */
-export const modinfo: ModInfo = {
-  name: 'msdos',
-  class: 'vfs',
-  requires: ['rumpvfs'],
-  init(kernel: Kernel): void {
-    vfs_attach(kernel, msdosfs_vfsops);
-  },
-  fini(kernel: Kernel): void {
-    vfs_detach(kernel, msdosfs_vfsops.name);
-  },
-};
-
+export { modinfo } from './modinfo.js';
 export { msdosfs_vfsops, parseMsdosfsArgs, type MsdosfsArgs, MSDOSFS_NAMEMAX, MSDOSFS_SHORT_NAMEMAX } from './msdosfs_vfsops.js';
 export { msdosfs_vnodeops } from './msdosfs_vnops.js';
 export {
@@ -38,3 +22,4 @@ export {
   fsck_msdos, FSCK_MSDOS_EXIT_OK, FSCK_MSDOS_EXIT_UNRESOLVED, FSCK_MSDOS_EXIT_CHECK_FAILED, type FsckMsdosOptions, type FsckMsdosResult, type FsckMsdosProblem,
   type FsckMsdosProblemKind,
 } from './tools/fsck/index.js';
+export { makefs_msdos, makefsMsdosSize, type MakefsMsdosOptions, type MakefsMsdosProgress, type MakefsMsdosResult } from './tools/makefs.js';
