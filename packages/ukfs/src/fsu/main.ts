@@ -18,6 +18,8 @@ import { cmd_newfs, type FsuNewfsOptions } from './newfs.js';
 import { cmd_fsck, cmd_makefs } from './ffstools.js';
 import type { MakefsOptions } from '@rumpts/rumpfs-ffs';
 import { parseSize } from '../size.js';
+import { dispatchMsdos } from './msdos.js';
+import { registerDiskCommands } from './partitions.js';
 
 const out = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -284,6 +286,7 @@ export function buildProgram(server?: string): Command {
         dev.close?.();
       }
     });
+  registerDiskCommands(program, out);
   return program;
 }
 
@@ -303,6 +306,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (argv.length > 0 && !argv[0]?.startsWith('-') && argv[0] !== 'help') argv = [argv[0] as string, SERVER_IMAGE, ...argv.slice(1)];
   }
+  // FAT's newfs/makefs (-t msdos) and fsck of a FAT image have their own options (msdos.ts).
+  const fat = server === undefined ? await dispatchMsdos(argv, out) : undefined;
+  if (fat !== undefined) return fat;
   const program = buildProgram(server);
   // find(1) spells its primaries with one dash.
   if (argv[0] === 'find') argv = argv.map((a) => (a === '-name' ? '--name' : a === '-type' ? '--kind' : a));

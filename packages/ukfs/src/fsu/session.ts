@@ -10,8 +10,9 @@ import { UkfsLib } from '../lib.js';
 import type { Ukfs } from '../ukfs.js';
 import type { FsuTarget } from './target.js';
 
-/** Types tried, in order, when -t is not given (fs-utils tries the auto-detectable ones). */
-export const AUTODETECT = ['ffs', 'cd9660'];
+/** Types tried, in order, when -t is not given (fs-utils tries the auto-detectable ones; cd9660 last: it refuses a
+ * read-write mount before looking at the image). */
+export const AUTODETECT = ['ffs', 'msdos', 'cd9660'];
 
 export interface SessionOptions {
   type?: string;
