@@ -22,4 +22,6 @@ export {
   fsck_msdos, FSCK_MSDOS_EXIT_OK, FSCK_MSDOS_EXIT_UNRESOLVED, FSCK_MSDOS_EXIT_CHECK_FAILED, type FsckMsdosOptions, type FsckMsdosResult, type FsckMsdosProblem,
   type FsckMsdosProblemKind,
 } from './tools/fsck/index.js';
-export { makefs_msdos, makefsMsdosSize, type MakefsMsdosOptions, type MakefsMsdosProgress, type MakefsMsdosResult } from './tools/makefs.js';
+export {
+  makefs_msdos, makefsMsdosPlan, makefsMsdosSize, type MakefsMsdosOptions, type MakefsMsdosPlan, type MakefsMsdosProgress, type MakefsMsdosResult,
+} from './tools/makefs.js';

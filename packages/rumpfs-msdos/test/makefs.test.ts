@@ -36,13 +36,15 @@ describe.skipIf(!(HAVE_FSCK_FAT && HAVE_MTOOLS))('makefs -t msdos', () => {
         want.delete('a link');
         const warnings: string[] = [];
         const img = join(t.path, 'img');
-        const r = await build(img, src, { fatType, onWarning: (w) => warnings.push(w) });
+        const r = await build(img, src, { fatType, label: `MK${fatType}`, onWarning: (w) => warnings.push(w) });
         expect(r.newfs.fatType).toBe(fatType);
         expect(r.files).toBe([...want.values()].filter((n) => !n.dir).length);
         expect(r.skipped).toEqual(['a link']);
         expect(warnings[0]).toMatch(/a link: a symbolic link/);
         const f = fsckFat(img);
         expect(f.ok, f.out).toBe(true);
+        // The label newfs put in the root's first slot is still there.
+        expect(execFileSync('mlabel', ['-s', '-i', img, '::'], { env: MTOOLS_ENV, encoding: 'utf8' })).toContain(`MK${fatType}`);
         const out = join(t.path, 'out');
         mkdirSync(out);
         execFileSync('mcopy', ['-s', '-m', '-n', '-i', img, '::', `${out}/`], { env: { ...MTOOLS_ENV, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' } });

@@ -8,7 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { errno, isRumpError, strerror } from '@rumpts/librump';
 import { HostFileBlockDevice } from '@rumpts/rumpdev-disk';
 import {
-  fsck_msdos, makefs_msdos, makefsMsdosSize, newfs_msdos, ondisk, type FsckMsdosResult, type MakefsMsdosOptions, type NewfsMsdosOptions, type NewfsMsdosResult,
+  fsck_msdos, makefs_msdos, makefsMsdosPlan, newfs_msdos, ondisk, type FsckMsdosResult, type MakefsMsdosOptions, type NewfsMsdosOptions, type NewfsMsdosResult,
 } from '@rumpts/rumpfs-msdos';
 import { hostError } from '@rumpts/etfs';
 import { parseDevpath, resolvePart } from '../part.js';
@@ -194,7 +194,8 @@ export function cmd_fsck_msdos(image: string, repair: boolean, out: Out): FsckMs
 export async function cmd_makefs_msdos(image: string, srcDir: string, opts: MakefsMsdosOptions, size: number | undefined): Promise<Awaited<ReturnType<typeof makefs_msdos>>> {
   if (!existsSync(srcDir) || !statSync(srcDir).isDirectory()) throw errno('ENOTDIR', 'source is not a directory', { path: srcDir });
   const probed = parseDevpath(image);
-  let bytes = size ?? makefsMsdosSize(srcDir, opts);
+  const plan = makefsMsdosPlan(srcDir, opts);
+  let bytes = size ?? plan.size;
   for (let attempt = 0; ; attempt++) {
     if (probed.want.type === 'none') {
       let fd = -1;
@@ -209,13 +210,13 @@ export async function cmd_makefs_msdos(image: string, srcDir: string, opts: Make
     }
     const dev = deviceOf(image, false);
     try {
-      return await makefs_msdos(dev, srcDir, opts);
+      // makefs_msdos flushes the device itself when it is done.
+      return await makefs_msdos(dev, srcDir, { ...opts, plan });
     } catch (e) {
       const grow = isRumpError(e) && e.code === 'ENOSPC' && size === undefined && probed.want.type === 'none' && attempt < 4;
       if (!grow) throw e;
       bytes = Math.ceil((bytes * 1.25) / 65536) * 65536;
     } finally {
-      dev.flush();
       dev.close();
     }
   }
