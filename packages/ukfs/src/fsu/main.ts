@@ -18,7 +18,6 @@ import { cmd_newfs, type FsuNewfsOptions } from './newfs.js';
 import { cmd_fsck, cmd_makefs } from './ffstools.js';
 import type { MakefsOptions } from '@rumpts/rumpfs-ffs';
 import { parseSize } from '../size.js';
-import { dispatchMsdos } from './msdos.js';
 import { registerDiskCommands } from './partitions.js';
 
 const out = (line: string): void => {
@@ -307,7 +306,7 @@ export async function main(argv: string[]): Promise<number> {
     if (argv.length > 0 && !argv[0]?.startsWith('-') && argv[0] !== 'help') argv = [argv[0] as string, SERVER_IMAGE, ...argv.slice(1)];
   }
   // FAT's newfs/makefs (-t msdos) and fsck of a FAT image have their own options (msdos.ts).
-  const fat = server === undefined ? await dispatchMsdos(argv, out) : undefined;
+  const fat = server === undefined && /^(newfs|makefs|fsck)$/.test(argv[0] ?? '') ? await (await import('./msdos.js')).dispatchMsdos(argv, out) : undefined;
   if (fat !== undefined) return fat;
   const program = buildProgram(server);
   // find(1) spells its primaries with one dash.
