@@ -254,5 +254,5 @@ export function foldName(name: string): string {
 
 /** The 11 bytes of a DOS name as a map key. */
 export function dosKey(dn: Uint8Array): string {
-  return String.fromCharCode(...dn.subarray(0, 11));
+  return String.fromCharCode(dn[0]!, dn[1]!, dn[2]!, dn[3]!, dn[4]!, dn[5]!, dn[6]!, dn[7]!, dn[8]!, dn[9]!, dn[10]!);
 }

@@ -226,6 +226,16 @@ export class Denode {
     const oldHave = this.chainLength();
     if (this.clcount(end) > oldHave) this.extendChain(this.clcount(end));
     const from = Math.min(offset, oldSize);
+    // Whole clusters past the old end, not in the cache, go straight to the device, a run of
+    // adjacent clusters in one request (the cache would only copy them and write them later).
+    let runStart = -1;
+    let runLen = 0;
+    let runSrc = 0;
+    const flushRun = (): void => {
+      if (runLen > 0) pmp.dev.write(buf.subarray(runSrc, runSrc + runLen * bpc), pmp.clusterByte(runStart));
+      runStart = -1;
+      runLen = 0;
+    };
     for (let ci = Math.floor(from / bpc); ci * bpc < end; ci++) {
       const cs = ci * bpc;
       const ce = cs + bpc;
@@ -235,6 +245,17 @@ export class Denode {
       if (cn < 0) throw errno('EIO', `msdosfs: file ${this.fileid}: cluster ${ci} missing from its chain`);
       const r = pmp.clusterRef(cn);
       const full = wLo === cs && wHi === ce;
+      if (full && cs >= oldSize && pmp.cache.incore(pmp.dev, r.blkno) === undefined) {
+        if (runLen > 0 && cn === runStart + runLen) runLen++;
+        else {
+          flushRun();
+          runStart = cn;
+          runLen = 1;
+          runSrc = wLo - offset;
+        }
+        continue;
+      }
+      flushRun();
       // Bytes before the old end must be kept; anything at or past it is stale and becomes zeros.
       const keep = !full && cs < oldSize && ci < oldHave;
       const bp = keep ? pmp.cache.bread(pmp.dev, r.blkno, r.size) : pmp.cache.getblk(pmp.dev, r.blkno, r.size);
@@ -246,6 +267,7 @@ export class Denode {
       if (wHi > wLo) d.set(buf.subarray(wLo - offset, wHi - offset), wLo - cs);
       pmp.cache.bdwrite(bp);
     }
+    flushRun();
     if (end > this.fileSize) this.fileSize = end;
     this.touchModified();
     return buf.length;

@@ -31,7 +31,8 @@ export function dirRef(dep: Denode, off: number): BlockRef & { boff: number } {
   const ci = Math.floor(off / bpc);
   const cn = dep.clusterAt(ci);
   if (cn < 0) throw errno('EIO', `msdosfs: directory ${dep.fileid} ends before offset ${off}`);
-  return { ...pmp.clusterRef(cn), boff: off - ci * bpc };
+  const r = pmp.clusterRef(cn);
+  return { blkno: r.blkno, size: r.size, boff: off - ci * bpc };
 }
 
 /** Device byte address of directory offset `off`. */
