@@ -83,6 +83,20 @@ function writeAll(path: string, writes: [number, Uint8Array][]): void {
   }
 }
 
+describe('no table', () => {
+  it('a FAT boot sector (signature, no partitions) and a blank disk hold no partition table', () => {
+    const fat = blank('fat.img', 8 << 20);
+    if (spawnSync('mkfs.fat', ['--help'], { stdio: 'ignore' }).error === undefined) {
+      execFileSync('mkfs.fat', ['-F', '16', fat], { stdio: 'ignore' });
+      expect(readPartitionTable(reader(fat), 8 << 20)).toBeNull();
+    }
+    const empty = blank('empty.img', 1 << 20);
+    writeAll(empty, encodeMbrChain([], null, []));
+    expect(readPartitionTable(reader(empty), 1 << 20)).toBeNull();
+    expect(readPartitionTable(reader(blank('zero.img', 1 << 20)), 1 << 20)).toBeNull();
+  });
+});
+
 describe('codecs', () => {
   it('CRC-32 and GUID strings match the published values', () => {
     expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);

@@ -37,7 +37,7 @@ export interface PartitionTable {
   gpt?: Gpt;
 }
 
-/** The partition table of a disk of `size` bytes, or null when it has neither GPT nor MBR. */
+/** The partition table of a disk of `size` bytes, or null when it has neither a GPT nor an MBR with partitions. */
 export function readPartitionTable(read: ReadBytes, size: number): PartitionTable | null {
   const gpt = readGpt(read, size);
   if (gpt) {
@@ -49,7 +49,8 @@ export function readPartitionTable(read: ReadBytes, size: number): PartitionTabl
   }
   if (size < MBR_SIZE) return null;
   const mbr = readMbrPartitions(read, Math.floor(size / MBR_SIZE));
-  if (!mbr) return null;
+  // A sector 0 with the signature but no partitions (a FAT boot sector, an empty MBR) holds no table.
+  if (!mbr || (mbr.slots.length === 0 && mbr.problems.length === 0)) return null;
   const partitions = mbr.slots.map((p): PartitionInfo => ({
     scheme: 'mbr', index: p.index, type: p.type.toString(16).padStart(2, '0'), offset: p.start * MBR_SIZE, size: p.size * MBR_SIZE,
     startSector: p.start, sectors: p.size, secsize: MBR_SIZE, name: '', active: p.flag === 0x80,
