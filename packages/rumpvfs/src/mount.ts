@@ -103,6 +103,20 @@ export class Mount<D = unknown> {
     return this.#insert(key, type, data) as Vnode<T>;
   }
 
+  /**
+   * vcache_rekey: give a cached vnode a new file id. For file systems whose ids name a location that
+   * a rename or a removal changes (msdosfs keys a file by its directory entry). EEXIST if `newKey`
+   * already has a vnode; the vnode keeps its references and its place on the free list.
+   */
+  vcacheRekey(vp: Vnode, newKey: number): void {
+    if (vp.mount !== this || this.#vcache.get(vp.key) !== vp) throw errno('EINVAL', `vcache: vnode ${vp.key} is not cached on this mount`);
+    if (newKey === vp.key) return;
+    if (this.#vcache.has(newKey)) throw errno('EEXIST', `vcache: file id ${newKey} already has a vnode`);
+    this.#vcache.delete(vp.key);
+    vp.key = newKey;
+    this.#vcache.set(newKey, vp);
+  }
+
   /** The cached vnode for key, if any, without taking a reference. */
   vcachePeek(key: number): Vnode | undefined {
     return this.#vcache.get(key);

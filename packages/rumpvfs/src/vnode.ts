@@ -30,8 +30,11 @@ export class Vnode<D = unknown> {
 
   constructor(
     readonly mount: Mount,
-    /** The cache key: the fs's file id (inode number). */
-    readonly key: number,
+    /**
+     * The cache key: the fs's file id (inode number). Changed only through `Mount.vcacheRekey`
+     * (a file system whose ids follow a location, as msdosfs's do after rename).
+     */
+    public key: number,
     public type: VType,
     /** The file system's own node (v_data). */
     public data: D,

@@ -52,6 +52,16 @@ export interface ConformanceFeatures {
   unmount?: boolean;
   /** How many files create_many makes in one directory (NetBSD: 2324). */
   createMany?: number;
+  /** chown stores any owner and group (msdosfs: files belong to the mount's owner; chown elsewhere fails). */
+  owners?: boolean;
+  /** chmod and create store every permission bit, umask applied (msdosfs keeps only the owner's write bit). */
+  modes?: boolean;
+  /** A file keeps its st_ino across rename and once its last name is gone (msdosfs names a file by its entry's place). */
+  stableFileIds?: boolean;
+  /** Seconds by which a stored modification time may be rounded down (0: exact; FAT: 2). */
+  mtimeResolution?: number;
+  /** Seconds by which a stored access time may be rounded down (0: exact; FAT keeps only the date: 86400). */
+  atimeResolution?: number;
 }
 
 export type ResolvedFeatures = Required<ConformanceFeatures>;
@@ -71,6 +81,11 @@ export function resolveFeatures(f: ConformanceFeatures = {}): ResolvedFeatures {
     readonly: f.readonly ?? true,
     unmount: f.unmount ?? true,
     createMany: f.createMany ?? 2324,
+    owners: f.owners ?? true,
+    modes: f.modes ?? true,
+    stableFileIds: f.stableFileIds ?? true,
+    mtimeResolution: f.mtimeResolution ?? 0,
+    atimeResolution: f.atimeResolution ?? 0,
   };
 }
 

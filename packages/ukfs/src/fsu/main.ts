@@ -15,6 +15,7 @@ import { errorLine } from './errors.js';
 import { BrokenPipe, EXIT_BROKEN_PIPE, Io } from './stdio.js';
 import type { MakefsOptions } from '@rumpts/rumpfs-ffs';
 import type { FsuNewfsOptions } from './newfs.js';
+import { registerDiskCommands } from './partitions.js';
 import type { FsuTarget } from './target.js';
 import { SERVER_IMAGE, UsageError } from './usage.js';
 
@@ -336,6 +337,7 @@ export function buildProgram(server: string | undefined, run: Run): Command {
         dev.close?.();
       }
     });
+  registerDiskCommands(program, io.out);
   return program;
 }
 
@@ -362,6 +364,12 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = argv[0] !== undefined && !argv[0].startsWith('-') ? argv[0] : undefined;
   try {
+    // FAT's newfs/makefs (-t msdos) and fsck of a FAT image have their own options (msdos.ts).
+    const fat = server === undefined && /^(newfs|makefs|fsck)$/.test(argv[0] ?? '') ? await (await import('./msdos.js')).dispatchMsdos(argv, io.out) : undefined;
+    if (fat !== undefined) {
+      io.flush();
+      return fat;
+    }
     try {
       await buildProgram(server, run).parseAsync(argv, { from: 'user' });
       io.flush();

@@ -13,8 +13,9 @@ import { SERVER_IMAGE, UsageError } from './usage.js';
 
 export { SERVER_IMAGE, UsageError };
 
-/** Types tried, in order, when -t is not given (fs-utils tries the auto-detectable ones). */
-export const AUTODETECT = ['ffs', 'cd9660'];
+/** Types tried, in order, when -t is not given (fs-utils tries the auto-detectable ones; cd9660 last: it refuses a
+ * read-write mount before looking at the image). */
+export const AUTODETECT = ['ffs', 'msdos', 'cd9660'];
 
 export interface SessionOptions {
   type?: string;
