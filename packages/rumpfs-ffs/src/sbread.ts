@@ -8,9 +8,10 @@ import { errno } from '@rumpts/librump';
 import type { BlockDevice } from '@rumpts/rumpvfs';
 import { bread } from './bio.js';
 import {
-  type Fs, FS_FLAGS_UPDATED, SBLOCKSEARCH, SBLOCKSIZE, SBLOCK_UFS2, SIZEOF_FS, decodeFs, probeMagic,
+  type Fs, FS_FLAGS_UPDATED, FS_MAXCONTIG, SBLOCKSEARCH, SBLOCKSIZE, SBLOCK_UFS2, SIZEOF_FS, decodeFs, probeMagic,
 } from './ondisk/fs.js';
 import { SIZEOF_CG } from './ondisk/cg.js';
+import { cgStandardLayout } from './cgcheck.js';
 import { DEV_BSIZE, MAXBSIZE, MAXFRAG, MINBSIZE, UFS_ROOTINO, dinodeSize } from './ondisk/geometry.js';
 
 function isPow2(n: number): boolean {
@@ -82,6 +83,12 @@ export function geometryInvalid(fs: Fs): string | null {
     return `fs_csaddr ${fs.csaddr} with fs_cssize ${fs.cssize} lies outside the file system`;
   }
   if (fs.cssize < fs.ncg * 16) return `fs_cssize ${fs.cssize} is smaller than fs_ncg × 16`;
+  if (!(fs.contigsumsize >= 0 && fs.contigsumsize <= FS_MAXCONTIG)) return `fs_contigsumsize ${fs.contigsumsize} is not in [0, ${FS_MAXCONTIG}]`;
+  if (fs.maxbpg <= 0) return `fs_maxbpg ${fs.maxbpg} is not positive`;
+  // Every cylinder group block must hold the header and its maps (cgcheck.ts checks each header).
+  const maps = cgStandardLayout(fs).nextfreeoff;
+  const cgblock = Math.ceil(fs.cgsize / fs.fsize) * fs.fsize;
+  if (maps > cgblock) return `fs_cgsize ${fs.cgsize} cannot hold the maps of fs_ipg ${fs.ipg} inodes and fs_fpg ${fs.fpg} fragments (${maps} bytes)`;
   if (fs.maxsymlinklen < 0 || fs.maxsymlinklen > (fs.ufsVersion === 1 ? 60 : 120)) return `fs_maxsymlinklen ${fs.maxsymlinklen} is out of range`;
   return null;
 }

@@ -45,8 +45,8 @@ function indirtrunc(t: Shrink, bn: number, lastbn: number, level: number, depthG
   const ip = t.ip;
   const ump = ip.ump;
   const fs = ump.fs;
-  if (depthGuard > UFS_NIADDR) throw errno('EIO', `ffs: inode ${ip.ino}: indirect blocks nest too deep`);
-  if (bn <= 0 || bn + fs.frag > fs.size) throw errno('EIO', `ffs: inode ${ip.ino}: indirect block ${bn} lies outside the file system`);
+  if (depthGuard > UFS_NIADDR) throw ump.corrupt(`inode ${ip.ino}: indirect blocks nest too deep`);
+  if (bn <= 0 || bn + fs.frag > fs.size) throw ump.corrupt(`inode ${ip.ino}: indirect block ${bn} lies outside the file system`);
   const factor = level === 0 ? 1 : level === 1 ? fs.nindir : fs.nindir * fs.nindir;
   const last = lastbn >= 0 ? Math.floor(lastbn / factor) : -1;
   const bp = ump.bio.bread(fsbtob(fs, bn), fs.bsize);

@@ -152,11 +152,14 @@ export function ffs_mount(mp: Mount, data: MountData, ctx: MountContext): void {
   const fspec = ufsArgs(data);
   const dev = ctx.openBlockDevice(fspec);
   const cache = bufcacheOf(ctx.kernel);
+  const printf = (m: string): void => ctx.kernel.printf(`ffs: ${mp.mntonname}: ${m}`);
   let ump = Ufsmount.open(dev, cache);
+  ump.printf = printf;
   let replay: ReplayPlan | null = null;
   try {
     if ((ump.fs.flags & FS_DOWAPBL) !== 0 && (mp.flag & MNT_FORCE) === 0) {
       ({ ump, replay } = ffs_wapbl_replay(ump, dev, cache, (mp.flag & MNT_RDONLY) !== 0, (m) => ctx.kernel.printf(m)));
+      ump.printf = printf;
     }
     ffs_checkflags(ump, mp.flag);
     // The root must be a directory before the mount is visible.

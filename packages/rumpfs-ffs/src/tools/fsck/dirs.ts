@@ -161,6 +161,56 @@ export function setDotdot(ctx: FsckContext, d: DirInfo, parent: number): boolean
   return true;
 }
 
+/**
+ * Write a new, empty directory at inode `ino` (one chunk: '.' and '..' → `parent`), claiming a
+ * fragment run for it, and record it as pass 1 would have. Null when there is no room.
+ */
+function newDir(ctx: FsckContext, ino: number, parent: number, mode: number): DirInfo | null {
+  const fs = ctx.fs;
+  const n = numfrags(fs, fragroundup(fs, DIRBLKSIZ));
+  const f = allocFrags(ctx, n);
+  if (!f) return null;
+  const din: Dinode = emptyDinode(ctx.ufs2);
+  const now = { sec: Math.floor(Date.now() / 1000), nsec: 0 };
+  din.mode = mode;
+  din.nlink = 2;
+  din.size = DIRBLKSIZ;
+  din.blocks = (n * fs.fsize) / DEV_BSIZE;
+  din.db[0] = f;
+  din.atime = { ...now };
+  din.mtime = { ...now };
+  din.ctime = { ...now };
+  if (ctx.ufs2) din.birthtime = { ...now };
+  din.gen = (Math.random() * 0x7fffffff) | 0;
+  const blk = new Uint8Array(n * fs.fsize);
+  const dv = new DataView(blk.buffer);
+  encodeDirect(blk, dv, 0, ctx.le, ctx.dtype, ino, 12, ctx.dtype ? DT_DIR : 0, utf8.encode('.'));
+  encodeDirect(blk, dv, 12, ctx.le, ctx.dtype, parent, DIRBLKSIZ - 12, ctx.dtype ? DT_DIR : 0, utf8.encode('..'));
+  for (let c = DIRBLKSIZ; c < blk.length; c += DIRBLKSIZ) dv.setUint16(c + 4, DIRBLKSIZ, ctx.le);
+  ctx.write(blk, fsbtob(fs, f));
+  // UFS2: the inode must lie below its group's cg_initediblk to be read (pass 5 writes the new mark).
+  const c = Math.floor(ino / fs.ipg);
+  const rel = ino % fs.ipg;
+  if ((ctx.inited[c] ?? 0) <= rel) ctx.inited[c] = Math.min(fs.ipg, Math.ceil((rel + 1) / fs.inopb) * fs.inopb);
+  ctx.writeDinode(ino, din);
+  ctx.state[ino] = DSTATE;
+  ctx.ftype[ino] = 4;
+  ctx.nlink[ino] = 2;
+  ctx.claimed[ino] = 1;
+  const info: DirInfo = { ino, din, blocks: [f], parent, dotdot: parent, subdirs: [], names: new Map() };
+  ctx.dirs.set(ino, info);
+  return info;
+}
+
+/**
+ * The root directory is unallocated, not a directory or condemned (fsck_ffs pass 2: "ROOT INODE
+ * UNALLOCATED: ALLOCATE", "… REALLOCATE"): make a new, empty one at inode 2 (what the old one
+ * named is reconnected to lost+found by passes 3 and 4). The caller cleared the old inode.
+ */
+export function makeRoot(ctx: FsckContext): boolean {
+  return newDir(ctx, UFS_ROOTINO, UFS_ROOTINO, 0o040755) !== null;
+}
+
 /** Find lost+found in the root, or make it (repairing); 0 when there is none and none can be made. */
 export function lostFound(ctx: FsckContext): number {
   if (ctx.lostfound) return ctx.lostfound;
@@ -174,39 +224,12 @@ export function lostFound(ctx: FsckContext): number {
     return 0;
   }
   if (!ctx.problem(3, 'lost+found', 'NO lost+found DIRECTORY: CREATE')) return 0;
-  const fs = ctx.fs;
   const ino = allocInode(ctx);
-  const n = numfrags(fs, fragroundup(fs, DIRBLKSIZ));
-  const f = ino ? allocFrags(ctx, n) : 0;
-  if (!ino || !f) {
-    if (f) ctx.release(f, n);
+  const info = ino ? newDir(ctx, ino, UFS_ROOTINO, 0o040700) : null;
+  if (!info) {
     ctx.unfixed('no free inode or fragment');
     return 0;
   }
-  const din: Dinode = emptyDinode(ctx.ufs2);
-  const now = { sec: Math.floor(Date.now() / 1000), nsec: 0 };
-  din.mode = 0o040700;
-  din.nlink = 2;
-  din.size = DIRBLKSIZ;
-  din.blocks = (n * fs.fsize) / DEV_BSIZE;
-  din.db[0] = f;
-  din.atime = { ...now };
-  din.mtime = { ...now };
-  din.ctime = { ...now };
-  if (ctx.ufs2) din.birthtime = { ...now };
-  din.gen = (Math.random() * 0x7fffffff) | 0;
-  const blk = new Uint8Array(n * fs.fsize);
-  const dv = new DataView(blk.buffer);
-  encodeDirect(blk, dv, 0, ctx.le, ctx.dtype, ino, 12, ctx.dtype ? DT_DIR : 0, utf8.encode('.'));
-  encodeDirect(blk, dv, 12, ctx.le, ctx.dtype, UFS_ROOTINO, DIRBLKSIZ - 12, ctx.dtype ? DT_DIR : 0, utf8.encode('..'));
-  for (let c = DIRBLKSIZ; c < blk.length; c += DIRBLKSIZ) dv.setUint16(c + 4, DIRBLKSIZ, ctx.le);
-  ctx.write(blk, fsbtob(fs, f));
-  ctx.writeDinode(ino, din);
-  ctx.state[ino] = DSTATE;
-  ctx.ftype[ino] = 4;
-  ctx.nlink[ino] = 2;
-  const info: DirInfo = { ino, din, blocks: [f], parent: UFS_ROOTINO, dotdot: UFS_ROOTINO, subdirs: [], names: new Map() };
-  ctx.dirs.set(ino, info);
   if (!addEntry(ctx, root, 'lost+found', ino, DT_DIR)) {
     ctx.unfixed('no room in the root directory');
     return 0;

@@ -10,7 +10,7 @@ import type { Dinode } from '../../ondisk/dinode.js';
 import {
   DEV_BSIZE, DIRBLKSIZ, UFS_NDADDR, UFS_ROOTINO, cgbase, cgdmin, cgimin, cgsblock, cgtod, dinodeSize, fragroundup, fsbtob, indirectSpans,
 } from '../../ondisk/geometry.js';
-import { DCLEAR, DSTATE, FCLEAR, FSTATE, type FsckContext, USTATE } from './context.js';
+import { DCLEAR, DSTATE, FCLEAR, FSTATE, type FsckContext } from './context.js';
 
 const S_IFMT = 0o170000;
 const S_IFDIR = 0o040000;
@@ -155,9 +155,5 @@ export function pass1(ctx: FsckContext): void {
         checkInode(ctx, ino, ctx.decode(raw.subarray(i * isz, (i + 1) * isz)));
       }
     }
-  }
-  if (ctx.state[UFS_ROOTINO] !== DSTATE) {
-    ctx.problem(1, 'bad-inode', `ROOT INODE ${UFS_ROOTINO} IS ${ctx.state[UFS_ROOTINO] === USTATE ? 'UNALLOCATED' : 'NOT A USABLE DIRECTORY'}`, UFS_ROOTINO);
-    ctx.unfixed('the root directory cannot be rebuilt by this fsck');
   }
 }

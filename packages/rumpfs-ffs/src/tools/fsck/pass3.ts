@@ -6,9 +6,8 @@
  */
 import { UFS_ROOTINO } from '../../ondisk/geometry.js';
 import { DSTATE, type FsckContext } from './context.js';
-import { addEntry, linkup, setDotdot } from './dirs.js';
+import { linkup, setDotdot } from './dirs.js';
 
-const DT_DIR = 4;
 
 /** Mark `from` and every directory below it reached. */
 function reach(ctx: FsckContext, from: number, reached: Set<number>): void {
@@ -42,7 +41,8 @@ export function pass3(ctx: FsckContext): void {
       if (linkup(ctx, top, true)) {
         const lf = ctx.lostfound;
         const old = d.dotdot;
-        if (old !== lf && (old === 0 ? addEntry(ctx, d, '..', lf, DT_DIR) : setDotdot(ctx, d, lf))) {
+        // '..' is the second record or nothing (pass 2 made the record where one was missing).
+        if (old !== lf && old !== 0 && setDotdot(ctx, d, lf)) {
           if (old > 0) ctx.refs[old] = (ctx.refs[old] ?? 0) - 1;
           ctx.refs[lf] = (ctx.refs[lf] ?? 0) + 1;
           d.dotdot = lf;
