@@ -104,6 +104,7 @@ export interface FoundSuperblock {
 /** Find, decode and validate the superblock of the FFS on `dev`. */
 export function ffs_sbread(dev: BlockDevice): FoundSuperblock {
   const why: string[] = [];
+  let sawMagic = false;
   for (const loc of SBLOCKSEARCH) {
     if (loc + SBLOCKSIZE > dev.size) {
       why.push(`${loc}: past the end of the device`);
@@ -115,6 +116,7 @@ export function ffs_sbread(dev: BlockDevice): FoundSuperblock {
       why.push(`${loc}: no FFS magic`);
       continue;
     }
+    sawMagic = true;
     const fs = decodeFs(raw, m.le, m.ufsVersion, loc);
     if (m.ufsVersion === 1 && (fs.old_flags & FS_FLAGS_UPDATED) === 0) {
       // An old-layout UFS1 superblock at 65536 is an alternate of a 64k-block fs, not the primary.
@@ -135,5 +137,8 @@ export function ffs_sbread(dev: BlockDevice): FoundSuperblock {
     if (geo) throw errno('EFTYPE', `ffs: superblock at byte ${loc}: ${geo}`);
     return { fs, loc, raw: raw.subarray(0, fs.sbsize) };
   }
+  // No magic anywhere: the device holds some other file system (or none); say so plainly, so a
+  // caller probing several types can tell this from a damaged FFS.
+  if (!sawMagic) throw errno('EINVAL', `ffs: not an FFS file system (no FFS magic at any superblock location: ${why.join('; ')})`);
   throw errno('EINVAL', `ffs: no valid superblock (${why.join('; ')})`);
 }
