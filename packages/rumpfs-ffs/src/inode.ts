@@ -118,5 +118,7 @@ export function ffs_iget(ump: Ufsmount, ino: number): Inode {
   if (!Number.isSafeInteger(din.size) || din.size > maxMappedSize(ump)) {
     throw ump.corrupt(`inode ${ino}: di_size ${din.size} exceeds what the block pointers can map`);
   }
+  // di_blocks is counted up and down as blocks come and go: it must be an exact number.
+  if (!Number.isSafeInteger(din.blocks) || din.blocks < 0) throw ump.corrupt(`inode ${ino}: di_blocks is out of range`);
   return new Inode(ump, ino, din);
 }

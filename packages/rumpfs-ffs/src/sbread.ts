@@ -12,7 +12,7 @@ import {
 } from './ondisk/fs.js';
 import { SIZEOF_CG } from './ondisk/cg.js';
 import { cgStandardLayout } from './cgcheck.js';
-import { DEV_BSIZE, MAXBSIZE, MAXFRAG, MINBSIZE, UFS_ROOTINO, dinodeSize } from './ondisk/geometry.js';
+import { DEV_BSIZE, MAXBSIZE, MAXFRAG, MINBSIZE, UFS_ROOTINO, cgbase, cgdmin, dinodeSize, dtog } from './ondisk/geometry.js';
 
 function isPow2(n: number): boolean {
   return Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
@@ -83,6 +83,13 @@ export function geometryInvalid(fs: Fs): string | null {
     return `fs_csaddr ${fs.csaddr} with fs_cssize ${fs.cssize} lies outside the file system`;
   }
   if (fs.cssize < fs.ncg * 16) return `fs_cssize ${fs.cssize} is smaller than fs_ncg × 16`;
+  // The summary array lies in the data area of one group (newfs puts it at cgdmin of group 0): it
+  // must not overlap a superblock copy, a cg header or inodes, which writing it back would destroy.
+  const csc = dtog(fs, fs.csaddr);
+  const csend = fs.csaddr + Math.ceil(fs.cssize / fs.fsize);
+  if (fs.csaddr < cgdmin(fs, csc) || csend > Math.min(cgbase(fs, csc + 1), fs.size)) {
+    return `fs_csaddr ${fs.csaddr} (${csend - fs.csaddr} fragments) is not inside the data area of cylinder group ${csc}`;
+  }
   if (!(fs.contigsumsize >= 0 && fs.contigsumsize <= FS_MAXCONTIG)) return `fs_contigsumsize ${fs.contigsumsize} is not in [0, ${FS_MAXCONTIG}]`;
   if (fs.maxbpg <= 0) return `fs_maxbpg ${fs.maxbpg} is not positive`;
   // Every cylinder group block must hold the header and its maps (cgcheck.ts checks each header).

@@ -189,9 +189,17 @@ function newDir(ctx: FsckContext, ino: number, parent: number, mode: number): Di
   for (let c = DIRBLKSIZ; c < blk.length; c += DIRBLKSIZ) dv.setUint16(c + 4, DIRBLKSIZ, ctx.le);
   ctx.write(blk, fsbtob(fs, f));
   // UFS2: the inode must lie below its group's cg_initediblk to be read (pass 5 writes the new mark).
+  // The inodes the mark newly covers were unallocated to this check: they are zeroed on disk, as the
+  // kernel initialises inode blocks, so no stale bytes there turn into inodes on the next run.
   const c = Math.floor(ino / fs.ipg);
   const rel = ino % fs.ipg;
-  if ((ctx.inited[c] ?? 0) <= rel) ctx.inited[c] = Math.min(fs.ipg, Math.ceil((rel + 1) / fs.inopb) * fs.inopb);
+  const old = ctx.inited[c] ?? 0;
+  if (old <= rel) {
+    const now = Math.min(fs.ipg, Math.ceil((rel + 1) / fs.inopb) * fs.inopb);
+    const isz = ctx.ufs2 ? 256 : 128;
+    ctx.write(new Uint8Array((now - old) * isz), ctx.inodeOffset(c * fs.ipg + old));
+    ctx.inited[c] = now;
+  }
   ctx.writeDinode(ino, din);
   ctx.state[ino] = DSTATE;
   ctx.ftype[ino] = 4;
