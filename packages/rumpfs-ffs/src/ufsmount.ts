@@ -60,6 +60,8 @@ export class Ufsmount {
   /** Kernel printf while mounted, prefixed with the mount (corrupt metadata is reported there as well as by EIO). */
   printf: ((line: string) => void) | null = null;
   readonly #reported = new Set<string>();
+  /** Cylinder group buffers whose header passed cgInvalid since they were read. */
+  readonly #checkedCg = new WeakSet<Buf>();
 
   constructor(
     readonly dev: BlockDevice,
@@ -100,12 +102,17 @@ export class Ufsmount {
     if (!(Number.isInteger(c) && c >= 0 && c < this.fs.ncg)) throw errno('EIO', `ffs: cylinder group ${c} out of range (fs_ncg ${this.fs.ncg})`);
     const bp = this.bio.bread(fsbtob(this.fs, cgtod(this.fs, c)), this.cgbufsize);
     const cgp = new CgView(bp.data, this.le);
-    const bad = cgInvalid(this.fs, cgp, c, bp.data.length);
-    if (bad) {
-      this.bio.brelse(bp);
-      throw this.corrupt(`cylinder group ${c}: ${bad}`);
+    // A buffer is checked once, when it comes from the disk: the allocator keeps every offset it
+    // was checked for and every count in range as long as the maps agree with the counts.
+    if (!this.#checkedCg.has(bp)) {
+      const bad = cgInvalid(this.fs, cgp, c, bp.data.length);
+      if (bad) {
+        this.bio.brelse(bp);
+        throw this.corrupt(`cylinder group ${c}: ${bad}`);
+      }
+      cgClampRotors(this.fs, cgp, c);
+      this.#checkedCg.add(bp);
     }
-    cgClampRotors(this.fs, cgp, c);
     return { bp, cgp, c };
   }
 

@@ -7,6 +7,7 @@
  */
 import { cgInvalid } from '../../cgcheck.js';
 import { CgView } from '../../ondisk/cg.js';
+import { FS_KNOWN_FLAGS } from '../../ondisk/fs.js';
 import type { Dinode } from '../../ondisk/dinode.js';
 import {
   DEV_BSIZE, DIRBLKSIZ, UFS_NDADDR, UFS_ROOTINO, cgbase, cgdmin, cgimin, cgsblock, cgtod, dinodeSize, fragroundup, fsbtob, indirectSpans,
@@ -143,9 +144,23 @@ function checkInode(ctx: FsckContext, ino: number, din: Dinode): void {
   }
 }
 
+/**
+ * fs_flags bits the kernel does not know make it refuse the mount (ffs_mountfs): clear them, as
+ * fsck_ffs's setup does ("UNKNOWN FLAGS … IN SUPERBLOCK: CLEAR").
+ */
+function checkFlags(ctx: FsckContext): void {
+  const unknown = ctx.fs.flags & ~FS_KNOWN_FLAGS;
+  if (unknown === 0) return;
+  if (ctx.problem(1, 'superblock', `UNKNOWN FLAGS=0x${(unknown >>> 0).toString(16)} IN SUPERBLOCK: CLEAR`)) {
+    ctx.fs.flags &= FS_KNOWN_FLAGS;
+    ctx.sbdirty = true;
+  }
+}
+
 export function pass1(ctx: FsckContext): void {
   const fs = ctx.fs;
   ctx.log('** Phase 1 - Check Blocks and Sizes');
+  checkFlags(ctx);
   claimReserved(ctx);
   readInited(ctx);
   const isz = dinodeSize(fs);
