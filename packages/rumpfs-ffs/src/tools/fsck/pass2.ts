@@ -163,7 +163,22 @@ function checkChunk(w: Walk, b: Uint8Array, dv: DataView, at: number, dirOff: nu
     const e = decodeDirect(b, dv, off, ctx.le, ctx.dtype);
     let bad = end - off < DIRECT_MIN ? `only ${end - off} bytes left in the chunk` : direntBad(e, off - at);
     if (!bad && e.namlen > FFS_MAXNAMLEN) bad = `d_namlen ${e.namlen}`;
-    if (!bad) bad = nameBad(b, e);
+    // A sound record whose only fault is its name loses that entry alone (fsck_ffs's dircheck would
+    // salvage the rest of the chunk with it); its inode is reconnected if it has no other name.
+    const badName = bad ? null : nameBad(b, e);
+    if (badName && w.entryno >= 2) {
+      w.entryno++;
+      if (ctx.problem(2, 'dir-entry', `BAD NAME I=${e.ino} DIR I=${w.d.ino} OFFSET ${dirOff + off - at}: ${badName}: REMOVE`, w.d.ino)) {
+        removeEntry(dv, ctx.le, off, prev, e.reclen);
+        changed = true;
+        last = prev >= 0 ? prev : off;
+      } else {
+        prev = last = off;
+      }
+      off += e.reclen;
+      continue;
+    }
+    // (In the first two records a bad name is no '.'/'..': checkEntry puts those in its place.)
     if (bad) {
       if (!ctx.problem(2, 'dir-entry', `DIRECTORY CORRUPTED I=${w.d.ino} OFFSET ${dirOff + off - at}: ${bad}: SALVAGE`, w.d.ino)) return changed;
       changed = true;
