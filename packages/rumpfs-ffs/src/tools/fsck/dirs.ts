@@ -145,6 +145,44 @@ export function addEntry(ctx: FsckContext, d: DirInfo, name: string, ino: number
   return false;
 }
 
+/**
+ * Take every name of inode `ino` out of directory `d` ('.' and '..' aside), as fsck_ffs's
+ * deleteentry does for the name that closed an orphaned directory loop. Returns how many went.
+ */
+export function removeNames(ctx: FsckContext, d: DirInfo, ino: number): number {
+  const fs = ctx.fs;
+  let removed = 0;
+  const nblk = Math.ceil(d.din.size / fs.bsize);
+  for (let lbn = 0; lbn < nblk; lbn++) {
+    const blk = dirBlock(ctx, d, lbn);
+    if (!blk) continue;
+    const b = blk.bytes;
+    const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    const len = Math.min(b.length, d.din.size - lbn * fs.bsize);
+    let changed = false;
+    for (let chunk = 0; chunk + DIRBLKSIZ <= len; chunk += DIRBLKSIZ) {
+      let prev = -1;
+      for (let off = chunk; off < chunk + DIRBLKSIZ; ) {
+        const e = decodeDirect(b, dv, off, ctx.le, ctx.dtype);
+        if (e.reclen < 12 || off + e.reclen > chunk + DIRBLKSIZ) break;
+        const dot = e.namlen <= 2 && b[e.nameOff] === 0x2e && (e.namlen === 1 || b[e.nameOff + 1] === 0x2e);
+        if (e.ino === ino && !dot) {
+          if (prev < 0) dv.setUint32(off, 0, ctx.le);
+          else dv.setUint16(prev + 4, dv.getUint16(prev + 4, ctx.le) + e.reclen, ctx.le);
+          removed++;
+          changed = true;
+          if (prev < 0) prev = off;
+        } else {
+          prev = off;
+        }
+        off += e.reclen;
+      }
+    }
+    if (changed) ctx.write(b, fsbtob(fs, blk.addr));
+  }
+  return removed;
+}
+
 /** Point the '..' entry of `d` (the second entry of its first chunk) at `parent` (changeino). */
 export function setDotdot(ctx: FsckContext, d: DirInfo, parent: number): boolean {
   const blk = dirBlock(ctx, d, 0);

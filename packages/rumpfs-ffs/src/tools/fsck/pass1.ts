@@ -5,10 +5,11 @@
  * pointers hold. The areas no inode may own — boot block, superblocks, cg headers, inode blocks,
  * the summary array — are claimed first.
  */
+import { MAXPATHLEN } from '@rumpts/librump';
 import { cgInvalid } from '../../cgcheck.js';
 import { CgView } from '../../ondisk/cg.js';
 import { FS_KNOWN_FLAGS } from '../../ondisk/fs.js';
-import type { Dinode } from '../../ondisk/dinode.js';
+import { type Dinode, UFS1_SHORTLINK, UFS2_SHORTLINK } from '../../ondisk/dinode.js';
 import {
   DEV_BSIZE, DIRBLKSIZ, UFS_NDADDR, UFS_ROOTINO, cgbase, cgdmin, cgimin, cgsblock, cgtod, dinodeSize, fragroundup, fsbtob, indirectSpans,
 } from '../../ondisk/geometry.js';
@@ -16,6 +17,7 @@ import { DCLEAR, DSTATE, FCLEAR, FSTATE, type FsckContext } from './context.js';
 
 const S_IFMT = 0o170000;
 const S_IFDIR = 0o040000;
+const S_IFLNK = 0o120000;
 const KNOWN = new Set([0o010000, 0o020000, 0o040000, 0o060000, 0o100000, 0o120000, 0o140000]);
 /**
  * MAXBAD: after this many bad pointers an inode's bad blocks are no longer reported one by one. The
@@ -85,6 +87,14 @@ function checkInode(ctx: FsckContext, ino: number, din: Dinode): void {
   if (!Number.isSafeInteger(din.size) || din.size > maxMapped(ctx)) {
     ctx.problem(1, 'size', `BAD SIZE I=${ino} (di_size ${din.size}): CLEAR`, ino);
     ctx.state[ino] = isdir ? DCLEAR : FCLEAR;
+    return;
+  }
+  // A symlink the kernel would refuse to read: a target of MAXPATHLEN bytes or more, or one kept in
+  // the inode that is longer than the inode's pointer area.
+  const inline = (fs.ufsVersion === 2 ? UFS2_SHORTLINK : UFS1_SHORTLINK).len;
+  if (fmt === S_IFLNK && (din.size >= MAXPATHLEN || (ctx.noBlocks(din) && din.size > inline))) {
+    ctx.problem(1, 'size', `BAD SYMLINK SIZE I=${ino} (di_size ${din.size}): CLEAR`, ino);
+    ctx.state[ino] = FCLEAR;
     return;
   }
   if (isdir && din.size === 0) {

@@ -129,7 +129,8 @@ function checkEntry(w: Walk, b: Uint8Array, dv: DataView, at: number, prev: numb
   }
   if (st === DSTATE) {
     const child = ctx.dirs.get(e.ino);
-    if (child && child.parent !== 0) {
+    // A directory naming itself (other than '.') is a link it can never have.
+    if (child && (child.parent !== 0 || e.ino === d.ino)) {
       if (ctx.problem(2, 'dir-extra-link', `'${name}' I=${e.ino} IS AN EXTRANEOUS HARD LINK TO DIRECTORY ${where}: REMOVE`, e.ino)) {
         removeEntry(dv, le, at, prev, e.reclen);
         return 'removed';

@@ -6,7 +6,7 @@
  */
 import { UFS_ROOTINO } from '../../ondisk/geometry.js';
 import { DSTATE, type FsckContext } from './context.js';
-import { linkup, setDotdot } from './dirs.js';
+import { linkup, removeNames, setDotdot } from './dirs.js';
 
 
 /** Mark `from` and every directory below it reached. */
@@ -37,8 +37,17 @@ export function pass3(ctx: FsckContext): void {
       top = p;
     }
     const d = ctx.dirs.get(top)!;
-    if (ctx.problem(3, 'unref-dir', `UNREF DIR I=${top}: RECONNECT`, top)) {
+    // A top with a parent is in a loop of directories naming each other, none reachable: its name
+    // in the loop goes once it is reconnected (a directory has one name), as fsck_ffs does.
+    const loopParent = d.parent !== 0 && d.parent !== top ? ctx.dirs.get(d.parent) : undefined;
+    const what = loopParent ? `ORPHANED DIRECTORY LOOP DETECTED I=${top}` : `UNREF DIR I=${top}`;
+    if (ctx.problem(3, 'unref-dir', `${what}: RECONNECT`, top)) {
       if (linkup(ctx, top, true)) {
+        if (loopParent) {
+          const n = removeNames(ctx, loopParent, top);
+          ctx.refs[top] = (ctx.refs[top] ?? 0) - n;
+          loopParent.subdirs = loopParent.subdirs.filter((x) => x !== top);
+        }
         const lf = ctx.lostfound;
         const old = d.dotdot;
         // '..' is the second record or nothing (pass 2 made the record where one was missing).
