@@ -166,7 +166,7 @@ function checkChunk(w: Walk, b: Uint8Array, dv: DataView, at: number, dirOff: nu
     if (!bad && e.namlen > FFS_MAXNAMLEN) bad = `d_namlen ${e.namlen}`;
     // A sound record whose only fault is its name loses that entry alone (fsck_ffs's dircheck would
     // salvage the rest of the chunk with it); its inode is reconnected if it has no other name.
-    const badName = bad ? null : nameBad(b, e);
+    const badName = bad || e.ino === 0 ? null : nameBad(b, e);
     if (badName && w.entryno >= 2) {
       w.entryno++;
       if (ctx.problem(2, 'dir-entry', `BAD NAME I=${e.ino} DIR I=${w.d.ino} OFFSET ${dirOff + off - at}: ${badName}: REMOVE`, w.d.ino)) {
@@ -194,6 +194,39 @@ function checkChunk(w: Walk, b: Uint8Array, dv: DataView, at: number, dirOff: nu
       // A first chunk that still needs its '.' or '..' goes on with the (now sound, empty) record; else the chunk is done.
       if (w.entryno <= 1) continue;
       break;
+    }
+    // '..' must be the second record, right after a 12-byte '.': room left in the '.' record would
+    // let a new name in between (the kernel inserts into any record's slack).
+    if (w.entryno === 1 && off > at + DIRECT_MIN) {
+      const slack = off - (at + DIRECT_MIN);
+      const isDotdot = e.ino !== 0 && e.namlen === 2 && b[e.nameOff] === 0x2e && b[e.nameOff + 1] === 0x2e;
+      const what = isDotdot ? "'.' HAS ROOM BEFORE '..'" : `MISSING '..'${e.ino !== 0 && slack < DIRECT_MIN ? ` (THE SECOND RECORD HOLDS '${utf8.decode(b.subarray(e.nameOff, e.nameOff + e.namlen))}', WHICH IS DROPPED)` : ''}`;
+      if (ctx.problem(2, 'dir-dotdot', `${what} DIR I=${w.d.ino} OFFSET ${dirOff + DIRECT_MIN}: FIX`, w.d.ino)) {
+        changed = true;
+        dv.setUint16(at + 4, DIRECT_MIN, ctx.le);
+        const dt = ctx.dtype ? DT_DIR : 0;
+        if (isDotdot) {
+          // '..' moves back to follow '.', taking the room: it is checked there next.
+          encodeDirect(b, dv, at + DIRECT_MIN, ctx.le, ctx.dtype, e.ino, slack + e.reclen, dt, DOTDOT);
+          off = at + DIRECT_MIN;
+          continue;
+        }
+        if (slack >= DIRECT_MIN) {
+          // A '..' with no inode yet in the room; this record stays, as the third.
+          encodeDirect(b, dv, at + DIRECT_MIN, ctx.le, ctx.dtype, 0, slack, dt, DOTDOT);
+          w.d.dotdot = -1;
+          w.entryno = 2;
+          prev = at + DIRECT_MIN;
+        } else {
+          // Too little room on its own: '..' takes it and this record (whose name is not counted).
+          encodeDirect(b, dv, at + DIRECT_MIN, ctx.le, ctx.dtype, 0, slack + e.reclen, dt, DOTDOT);
+          w.d.dotdot = -1;
+          w.entryno = 2;
+          prev = last = at + DIRECT_MIN;
+          off += e.reclen;
+          continue;
+        }
+      }
     }
     const r = checkEntry(w, b, dv, off, prev, dirOff + off - at, e);
     if (r !== 'keep') changed = true;
