@@ -1,10 +1,14 @@
 /**
- * Pass 2 — path names (fsck_ffs pass2.c): walk every directory's 512-byte chunks; a record with a
- * bad d_reclen or d_namlen ends the chunk (the rest becomes one empty record, fsck_readdir's
- * salvage); '.' and '..' must open the first chunk; names pointing at inode numbers out of range,
- * at free inodes or at inodes pass 1 condemned are removed; d_type must match the inode; a
- * directory may have one name only. Every name is counted as a reference for pass 4, and each
- * directory's '..' is then checked against the directory that names it.
+ * Pass 2 — path names (fsck_ffs pass2.c): the root must be a directory (else it is made afresh);
+ * walk every directory's 512-byte chunks; a record with a bad d_reclen or d_namlen ends the chunk
+ * (the rest becomes one empty record, fsck_readdir's salvage — joined to the record before when
+ * too short for one); a sound record whose name holds '/' or NUL or is empty loses that entry only;
+ * '.' and '..' must be the first two records, '.' 12 bytes long (they are remade there, whatever
+ * held their place); names pointing at inode numbers out of range, at free inodes or at inodes
+ * pass 1 condemned are removed; d_type must match the inode; a directory may have one name only,
+ * and never its own. Every name is counted as a reference for pass 4, and each directory's '..' is
+ * then checked against the directory that names it. Every step moves on or makes the record at hand
+ * sound, so the walk ends.
  */
 import { DIRECT_MIN, type Direct, decodeDirect, direntBad, encodeDirect } from '../../ondisk/direct.js';
 import { DIRBLKSIZ, FFS_MAXNAMLEN, UFS_ROOTINO, UFS_WINO, blksize, fsbtob } from '../../ondisk/geometry.js';
