@@ -69,8 +69,12 @@ export function geometryInvalid(fs: Fs): string | null {
   if ((fs.ncg - 1) * fs.fpg >= fs.size) return `fs_ncg ${fs.ncg} cylinder groups of fs_fpg ${fs.fpg} exceed fs_size ${fs.size}`;
   if (fs.ncg * fs.fpg < fs.size) return `fs_ncg ${fs.ncg} × fs_fpg ${fs.fpg} does not cover fs_size ${fs.size}`;
   const iblocks = (fs.ipg / fs.inopb) * fs.frag;
-  if (!(fs.sblkno >= 0 && fs.sblkno < fs.cblkno && fs.cblkno < fs.iblkno && fs.iblkno + iblocks <= fs.dblkno && fs.dblkno <= fs.fpg)) {
-    return `cg layout fs_sblkno ${fs.sblkno} / fs_cblkno ${fs.cblkno} / fs_iblkno ${fs.iblkno} / fs_dblkno ${fs.dblkno} is not ordered within fs_fpg ${fs.fpg} (${iblocks} inode fragments)`;
+  // Each area must also hold what it is for: the superblock copy before the cg header, the cg
+  // block before the inodes (a cg written back over the inodes would destroy them).
+  const sbfrags = Math.ceil(fs.sbsize / fs.fsize);
+  const cgfrags = Math.ceil(fs.cgsize / fs.fsize);
+  if (!(fs.sblkno >= 0 && fs.sblkno + sbfrags <= fs.cblkno && fs.cblkno + cgfrags <= fs.iblkno && fs.iblkno + iblocks <= fs.dblkno && fs.dblkno <= fs.fpg)) {
+    return `cg layout fs_sblkno ${fs.sblkno} / fs_cblkno ${fs.cblkno} / fs_iblkno ${fs.iblkno} / fs_dblkno ${fs.dblkno} does not fit a superblock, a cg block of ${cgfrags} and ${iblocks} inode fragments in order within fs_fpg ${fs.fpg}`;
   }
   if (fs.ufsVersion === 1) {
     // cgstart adds old_cgoffset × (c & ~old_cgmask): the largest shift must leave the cg's data start inside it.
