@@ -2,7 +2,6 @@
  * Directory blocks (ufs_lookup.c, ufs_readdir): entries are walked 512-byte chunk by chunk, each
  * checked as ufs_dirbadentry does before its name is read; a bad one is EIO naming the field.
  */
-import { errno } from '@rumpts/librump';
 import { dirhashOf } from './dirhash.js';
 import { ffs_read } from './read.js';
 import { type Direct, decodeDirect, direntBad } from './ondisk/direct.js';
@@ -27,7 +26,7 @@ export interface DirSlot {
 export function ffs_dirwalk(ip: Inode, start: number, fn: (e: DirSlot) => boolean): void {
   const ump = ip.ump;
   const size = ip.size;
-  if (size % DIRBLKSIZ !== 0) throw errno('EIO', `ffs: directory inode ${ip.ino}: di_size ${size} is not a multiple of ${DIRBLKSIZ}`);
+  if (size % DIRBLKSIZ !== 0) throw ump.corrupt(`directory inode ${ip.ino}: di_size ${size} is not a multiple of ${DIRBLKSIZ}`);
   const bsize = ump.fs.bsize;
   const buf = new Uint8Array(bsize);
   const dv = new DataView(buf.buffer);
@@ -43,7 +42,7 @@ export function ffs_dirwalk(ip: Inode, start: number, fn: (e: DirSlot) => boolea
       while (off < end) {
         const d: Direct = decodeDirect(buf, dv, off, ump.le, ump.dtype);
         const bad = direntBad(d, off);
-        if (bad) throw errno('EIO', `ffs: directory inode ${ip.ino} corrupt at offset ${blockStart + off}: ${bad}`);
+        if (bad) throw ump.corrupt(`directory inode ${ip.ino} corrupt at offset ${blockStart + off}: ${bad}`);
         const at = blockStart + off;
         if (d.ino !== 0 && at >= start) {
           const name = utf8.decode(buf.subarray(d.nameOff, d.nameOff + d.namlen));

@@ -69,7 +69,7 @@ export function inoInRange(ump: Ufsmount, ino: number): boolean {
 /** Read the dinode of `ino`. UFS2 inodes past cg_initediblk were never written: they read as zero. */
 export function readDinode(ump: Ufsmount, ino: number): Dinode {
   const fs = ump.fs;
-  if (!inoInRange(ump, ino)) throw errno('EIO', `ffs: inode ${ino} out of range (1..${maxino(fs) - 1})`);
+  if (!inoInRange(ump, ino)) throw ump.corrupt(`inode ${ino} out of range (1..${maxino(fs) - 1})`);
   const size = dinodeSize(fs);
   // The cg header is checked (magic, cgx) before any inode of it is trusted.
   const inited = ump.initediblk(ino_to_cg(fs, ino));
@@ -114,9 +114,11 @@ export function ffs_update(ip: Inode, wait = false): void {
 export function ffs_iget(ump: Ufsmount, ino: number): Inode {
   const din = readDinode(ump, ino);
   if (din.mode === 0) throw errno('ENOENT', `ffs: inode ${ino} is not allocated`);
-  if (!KNOWN_TYPES.has(din.mode & S_IFMT)) throw errno('EIO', `ffs: inode ${ino}: unknown file type in di_mode 0${din.mode.toString(8)}`);
+  if (!KNOWN_TYPES.has(din.mode & S_IFMT)) throw ump.corrupt(`inode ${ino}: unknown file type in di_mode 0${din.mode.toString(8)}`);
   if (!Number.isSafeInteger(din.size) || din.size > maxMappedSize(ump)) {
-    throw errno('EIO', `ffs: inode ${ino}: di_size ${din.size} exceeds what the block pointers can map`);
+    throw ump.corrupt(`inode ${ino}: di_size ${din.size} exceeds what the block pointers can map`);
   }
+  // di_blocks is counted up and down as blocks come and go: it must be an exact number.
+  if (!Number.isSafeInteger(din.blocks) || din.blocks < 0) throw ump.corrupt(`inode ${ino}: di_blocks is out of range`);
   return new Inode(ump, ino, din);
 }

@@ -3,11 +3,12 @@
  * what follows from it once — byte order, inode format, directory format — plus, while writable,
  * the in-core cylinder group summary array (fs_csp) and the superblock write-back (ffs_sbupdate).
  */
-import { errno } from '@rumpts/librump';
+import { type RumpError, errno } from '@rumpts/librump';
 import { BufCache, type Buf } from '@rumpts/rumpdev-disk';
 import type { BlockDevice } from '@rumpts/rumpvfs';
 import { FfsBio, bread, bwriteDirect } from './bio.js';
-import { CG_MAGIC, CgView } from './ondisk/cg.js';
+import { cgClampRotors, cgInvalid } from './cgcheck.js';
+import { CgView } from './ondisk/cg.js';
 import { FS_44INODEFMT, SBLOCKSIZE, type Fs, encodeFs } from './ondisk/fs.js';
 import { DEV_BSIZE, cgtod, fragroundup, fsbtob } from './ondisk/geometry.js';
 import { ffs_sbread } from './sbread.js';
@@ -56,6 +57,11 @@ export class Ufsmount {
    * and inode → whether it was a directory. Until then they stay allocated in the maps.
    */
   readonly deferred = { blocks: new Map<number, number>(), inodes: new Map<number, boolean>() };
+  /** Kernel printf while mounted, prefixed with the mount (corrupt metadata is reported there as well as by EIO). */
+  printf: ((line: string) => void) | null = null;
+  readonly #reported = new Set<string>();
+  /** Cylinder group buffers whose header passed cgInvalid since they were read. */
+  readonly #checkedCg = new WeakSet<Buf>();
 
   constructor(
     readonly dev: BlockDevice,
@@ -87,18 +93,44 @@ export class Ufsmount {
     return fragroundup(this.fs, this.fs.cgsize);
   }
 
-  /** Hold cylinder group `c` (checked: magic, cg_cgx). */
+  /**
+   * Hold cylinder group `c`, its header checked before any field is used (cgcheck.ts: magic,
+   * cg_cgx, cg_ndblk, every map inside the block, counts in range): a bad one is EIO with a kernel
+   * message. Out-of-range rotors are read as 0.
+   */
   cgget(c: number): HeldCg {
     if (!(Number.isInteger(c) && c >= 0 && c < this.fs.ncg)) throw errno('EIO', `ffs: cylinder group ${c} out of range (fs_ncg ${this.fs.ncg})`);
     const bp = this.bio.bread(fsbtob(this.fs, cgtod(this.fs, c)), this.cgbufsize);
     const cgp = new CgView(bp.data, this.le);
-    const magic = cgp.get('magic');
-    const cgx = cgp.get('cgx');
-    if (magic !== CG_MAGIC || cgx !== c) {
-      this.bio.brelse(bp);
-      throw errno('EIO', magic !== CG_MAGIC ? `ffs: cylinder group ${c}: bad cg_magic 0x${(magic >>> 0).toString(16)}` : `ffs: cylinder group ${c}: cg_cgx is ${cgx}`);
+    // A buffer is checked once, when it comes from the disk: the allocator keeps every offset it
+    // was checked for and every count in range as long as the maps agree with the counts.
+    if (!this.#checkedCg.has(bp)) {
+      const bad = cgInvalid(this.fs, cgp, c, bp.data.length);
+      if (bad) {
+        this.bio.brelse(bp);
+        throw this.corrupt(`cylinder group ${c}: ${bad}`);
+      }
+      cgClampRotors(this.fs, cgp, c);
+      this.#checkedCg.add(bp);
     }
     return { bp, cgp, c };
+  }
+
+  /**
+   * Corrupt metadata met: the kernel message (once per distinct text, so a walk over a damaged
+   * group does not flood the log) and the EIO to throw.
+   */
+  corrupt(what: string): RumpError {
+    this.warn(what);
+    return errno('EIO', `ffs: ${what}`);
+  }
+
+  /** A kernel message about the metadata (once per distinct text, at most 64 per mount). */
+  warn(what: string): void {
+    if (this.printf && !this.#reported.has(what) && this.#reported.size < 64) {
+      this.#reported.add(what);
+      this.printf(what);
+    }
   }
 
   /** Give a held cg back: a delayed write if it was changed. */

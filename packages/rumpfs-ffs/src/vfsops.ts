@@ -7,7 +7,7 @@
  * unless MNT_FORCE), turns it into FS_WASCLEAN on disk at once, and a clean unmount or rw→ro
  * downgrade writes FS_ISCLEAN back — so an image left mid-write is recognisably unclean.
  */
-import { MNT_FORCE, MNT_LOG, MNT_RDONLY, MNT_UPDATE, type MountData, errno } from '@rumpts/librump';
+import { MNT_FORCE, MNT_LOG, MNT_RDONLY, MNT_UPDATE, type MountData, errno, isRumpError } from '@rumpts/librump';
 import { type BufCache, bufcacheOf } from '@rumpts/rumpdev-disk';
 import { type BlockDevice, type FsStat, type LoadedVnode, type Mount, type MountContext, type VfsOps, VDIR, iftovt, vrele } from '@rumpts/rumpvfs';
 import { Inode, ffs_iget, ffs_update } from './inode.js';
@@ -152,11 +152,14 @@ export function ffs_mount(mp: Mount, data: MountData, ctx: MountContext): void {
   const fspec = ufsArgs(data);
   const dev = ctx.openBlockDevice(fspec);
   const cache = bufcacheOf(ctx.kernel);
+  const printf = (m: string): void => ctx.kernel.printf(`ffs: ${mp.mntonname}: ${m}`);
   let ump = Ufsmount.open(dev, cache);
+  ump.printf = printf;
   let replay: ReplayPlan | null = null;
   try {
     if ((ump.fs.flags & FS_DOWAPBL) !== 0 && (mp.flag & MNT_FORCE) === 0) {
       ({ ump, replay } = ffs_wapbl_replay(ump, dev, cache, (mp.flag & MNT_RDONLY) !== 0, (m) => ctx.kernel.printf(m)));
+      ump.printf = printf;
     }
     ffs_checkflags(ump, mp.flag);
     // The root must be a directory before the mount is visible.
@@ -181,7 +184,7 @@ export function ffs_mount(mp: Mount, data: MountData, ctx: MountContext): void {
   mp.data = ump;
   mp.mntfromname = fspec;
   mp.maxnamlen = FFS_MAXNAMLEN;
-  if (replay && !ump.ronly) ffs_wapbl_replay_finish(mp, replay);
+  if (replay && !ump.ronly) ffs_wapbl_replay_finish(mp, replay, printf);
 }
 
 /**
@@ -209,10 +212,21 @@ function ffs_wapbl_replay(
   return { ump: next, replay };
 }
 
-/** Inodes the log listed as unlinked but still allocated are freed now (ffs_wapbl_replay_finish). */
-function ffs_wapbl_replay_finish(mp: Mount, replay: ReplayPlan): void {
+/**
+ * Inodes the log listed as unlinked but still allocated are freed now (ffs_wapbl_replay_finish).
+ * One that cannot be loaded (a log naming a bad inode) is reported and skipped, as NetBSD does:
+ * the mount goes on, and fsck frees what is left.
+ */
+function ffs_wapbl_replay_finish(mp: Mount, replay: ReplayPlan, printf: (m: string) => void): void {
   for (const { inumber } of replay.inodes) {
-    const vp = mp.vcacheGet(inumber);
+    let vp;
+    try {
+      vp = mp.vcacheGet(inumber);
+    } catch (e) {
+      if (!isRumpError(e)) throw e;
+      printf(`ffs_wapbl_replay_finish: unable to clean up inode ${inumber}: ${e.message}`);
+      continue;
+    }
     vrele(vp); // nlink 0: inactive frees it
   }
 }

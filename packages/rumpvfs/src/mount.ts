@@ -2,7 +2,7 @@
  * A mounted file system (struct mount) and its vnode cache (vfs_vnode.c vcache): vnodes keyed by
  * file id, reference counted, kept after their last release until recycled or unmounted.
  */
-import { errno, type Kernel } from '@rumpts/librump';
+import { errno, isRumpError, type Kernel } from '@rumpts/librump';
 import type { VfsOps } from './vfsops.js';
 import type { VnodeOps } from './vnodeops.js';
 import { Vnode, VV_ROOT } from './vnode.js';
@@ -165,7 +165,13 @@ export class Mount<D = unknown> {
     this.#unfree(vp);
   }
 
-  /** Reclaim one vnode: the fs lets go, the cache forgets it. */
+  /**
+   * Reclaim one vnode: the fs lets go, the cache forgets it. Like NetBSD's vrecycle/vgone this never
+   * fails: the vnode is gone whatever the fs says, and an error from its reclaim (a corrupt block
+   * met while freeing an unlinked file, a failed write-back) goes to the kernel log, so no caller
+   * is left holding references it can no longer drop. Anything but a RumpError is a bug and is
+   * rethrown, after the bookkeeping.
+   */
   reclaim(vp: Vnode): void {
     if (vp.dead) return;
     this.#unfree(vp);
@@ -173,9 +179,21 @@ export class Mount<D = unknown> {
     if (this.#root === vp) this.#root = null;
     try {
       vp.ops.reclaim?.(vp);
+    } catch (e) {
+      this.#report('reclaim', vp, e);
     } finally {
       vp.dead = true;
     }
+  }
+
+  /** @internal An error from a vnode op that has no caller to report to: to the kernel log. */
+  report(what: string, vp: Vnode, e: unknown): void {
+    this.#report(what, vp, e);
+  }
+
+  #report(what: string, vp: Vnode, e: unknown): void {
+    if (!isRumpError(e)) throw e;
+    this.kernel.printf(`vfs: ${what} of file ${vp.key} on ${this.mntonname}: ${e.message}`);
   }
 
   #trim(): void {
@@ -198,7 +216,16 @@ export function vref(vp: Vnode): void {
 export function vrele(vp: Vnode): void {
   if (vp.usecount <= 0) throw errno('EINVAL', `vrele: vnode ${vp.key} has no references`);
   if (--vp.usecount > 0 || vp.dead) return;
-  const recycle = vp.ops.inactive?.(vp) ?? false;
+  // vrele never fails (it is void in NetBSD): the reference is gone whatever inactive says, so
+  // callers releasing several references in turn never leak the later ones. An inactive that fails
+  // leaves a vnode the fs could not vouch for: it is reclaimed (reloaded from disk next time).
+  let recycle: boolean;
+  try {
+    recycle = vp.ops.inactive?.(vp) ?? false;
+  } catch (e) {
+    vp.mount.report('inactive', vp, e);
+    recycle = true;
+  }
   if (vp.usecount > 0) return;
   if (recycle) vp.mount.reclaim(vp);
   else vp.mount.onFree(vp);

@@ -149,7 +149,13 @@ export function namei(vfs: Vfs, p: Proc, path: string, opts: NameiOptions): Name
 
       // Cross mount points downwards.
       while (vp.type === VDIR && vp.mountedhere) {
-        const mroot: Vnode = vp.mountedhere.root();
+        let mroot: Vnode;
+        try {
+          mroot = vp.mountedhere.root();
+        } catch (e) {
+          vrele(vp);
+          throw e;
+        }
         vrele(vp);
         vp = mroot;
       }
@@ -208,6 +214,9 @@ function isOnlySlashes(s: string, from: number): boolean {
 
 /** Release a namei result's references. */
 export function nameiDone(r: NameiResult): void {
-  if (r.vp) vrele(r.vp);
-  if (r.dvp) vrele(r.dvp);
+  try {
+    if (r.vp) vrele(r.vp);
+  } finally {
+    if (r.dvp) vrele(r.dvp);
+  }
 }

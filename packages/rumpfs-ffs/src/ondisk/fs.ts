@@ -34,6 +34,9 @@ export const FS_KNOWN_FLAGS = FS_DOSOFTDEP | FS_DOWAPBL | FS_DOQUOTA2;
 export const FS_42INODEFMT = -1;
 export const FS_44INODEFMT = 2;
 
+/** FS_MAXCONTIG: the cluster summary (fs_contigsumsize) tracks free runs up to this many blocks. */
+export const FS_MAXCONTIG = 16;
+
 /** fs_clean bits. */
 export const FS_ISCLEAN = 0x1;
 export const FS_WASCLEAN = 0x2;

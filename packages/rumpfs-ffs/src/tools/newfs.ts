@@ -18,7 +18,7 @@ import { DiskView } from '../ondisk/bswap.js';
 import { CG_MAGIC, CgView, SIZEOF_CG } from '../ondisk/cg.js';
 import { emptyDinode } from '../ondisk/dinode.js';
 import {
-  FS_44INODEFMT, FS_FIELDS, FS_FLAGS_UPDATED, FS_ISCLEAN, FS_UFS1_MAGIC, FS_UFS2_MAGIC, type Fs, SBLOCKSIZE, SBLOCK_UFS1, SBLOCK_UFS2,
+  FS_44INODEFMT, FS_FIELDS, FS_FLAGS_UPDATED, FS_ISCLEAN, FS_MAXCONTIG, FS_UFS1_MAGIC, FS_UFS2_MAGIC, type Fs, SBLOCKSIZE, SBLOCK_UFS1, SBLOCK_UFS2,
   SIZEOF_FS, encodeFs,
 } from '../ondisk/fs.js';
 import { DIRBLKSIZ, UFS_NDADDR, UFS_ROOTINO, cgbase, cgsblock, cgtod, fragroundup, fsbtob } from '../ondisk/geometry.js';
@@ -64,8 +64,6 @@ const log2 = (n: number): number => Math.round(Math.log2(n));
 const isPow2 = (n: number): boolean => Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
 const howmany = (a: number, b: number): number => Math.ceil(a / b);
 const roundup = (a: number, b: number): number => howmany(a, b) * b;
-/** FS_MAXCONTIG: the cluster summary tracks runs up to this many blocks. */
-const FS_MAXCONTIG = 16;
 const MAXPHYS = 65536;
 
 /** The cg map offsets NetBSD's mkfs (and fsck's pass 5) compute; returns the byte size of the cg. */

@@ -95,6 +95,14 @@ function bad(what: string): never {
 }
 
 /**
+ * A BPB field no FAT formatter writes: the sector is not a FAT boot sector at all (0x55AA alone is
+ * no proof: MBRs and hybrid ISO images carry it too), so type detection may try the next type.
+ */
+function notFat(what: string): never {
+  bad(`${what} (not a FAT file system)`);
+}
+
+/**
  * The geometry of a boot sector on a medium of `mediaBytes` bytes with `secsize`-byte sectors, or
  * EINVAL naming what does not add up. Follows msdosfs_mountfs, with the FAT type decided by the
  * cluster count as Microsoft's specification and dosfstools do.
@@ -103,12 +111,12 @@ export function fatGeometry(bs: BootSector, mediaBytes: number, secsize = 512): 
   if (!bs.signature) bad('no boot sector signature 0x55AA (not a FAT file system)');
   const b = bs.bpb;
   const bps = b.bytesPerSec;
-  if (bps < 512 || bps > 4096 || !isPow2(bps)) bad(`bytes per sector ${bps} is not 512, 1024, 2048 or 4096`);
+  if (bps < 512 || bps > 4096 || !isPow2(bps)) notFat(`bytes per sector ${bps} is not 512, 1024, 2048 or 4096`);
   if (bps < secsize || bps % secsize !== 0) bad(`sector size ${bps} is not a multiple of the device's ${secsize}`);
   const spc = b.secPerClust;
-  if (!isPow2(spc)) bad(`sectors per cluster ${spc} is not a power of two`);
-  if (b.resSectors < 1) bad('no reserved sectors (the boot sector itself is one)');
-  if (b.fats < 1 || b.fats > 16) bad(`${b.fats} FATs`);
+  if (!isPow2(spc)) notFat(`sectors per cluster ${spc} is not a power of two`);
+  if (b.resSectors < 1) notFat('no reserved sectors (the boot sector itself is one)');
+  if (b.fats < 1 || b.fats > 16) notFat(`${b.fats} FATs`);
   const totalSecs = b.sectors !== 0 ? b.sectors : b.hugeSectors;
   if (totalSecs === 0) bad('zero sectors');
   if (totalSecs * bps > mediaBytes) bad(`the file system (${totalSecs} sectors of ${bps}) extends past the end of the medium (${mediaBytes} bytes)`);

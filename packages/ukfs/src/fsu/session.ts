@@ -118,6 +118,14 @@ export async function withImage<T>(image: string, o: SessionOptions, fn: (fs: Uk
   }
 }
 
+/**
+ * Does a mount error only say that the image is not of the type tried? File systems say so with
+ * EINVAL "… not an <type> file system …" when their magic is nowhere (ffs, cd9660).
+ */
+function notThisType(e: unknown): boolean {
+  return isRumpError(e) && e.code === 'EINVAL' && /\bnot an? [^()]*file system\b/.test(e.detail ?? '');
+}
+
 async function mountAny(lib: UkfsLib, image: string, type: string | undefined, mo: MountOptions): Promise<Ukfs> {
   if (type) {
     await lib.ensureFs(type);
@@ -135,6 +143,9 @@ async function mountAny(lib: UkfsLib, image: string, type: string | undefined, m
     } catch (e) {
       // Errors about the image file itself (missing, locked, read-only) are the same for every type.
       if (isRumpError(e) && ['ENOENT', 'EACCES', 'EROFS', 'EPERM', 'EBUSY'].includes(e.code)) throw e;
+      // The image is of this type but cannot be mounted (a damaged superblock, corrupt metadata):
+      // that error is the answer, not the next type's "not mine".
+      if (!notThisType(e)) throw e;
       tried.push(`${t}: ${isRumpError(e) ? (e.detail ?? strerror(e.errno)) : String(e)}`);
     }
   }

@@ -35,7 +35,9 @@ function adjust(ctx: FsckContext, ino: number, adjusted: Set<number>): void {
   adjusted.add(ino);
   const what = st === DSTATE ? 'DIR' : 'FILE';
   if (ctx.problem(4, 'link-count', `LINK COUNT ${what} I=${ino} COUNT ${have} SHOULD BE ${want}: ADJUST`, ino)) {
-    const din = ctx.readDinode(ino);
+    // A directory's in-core dinode is written again when it grows (lost+found taking names): it
+    // must carry the new count too, or that write would put the old one back.
+    const din = ctx.dirs.get(ino)?.din ?? ctx.readDinode(ino);
     din.nlink = want;
     ctx.writeDinode(ino, din);
     ctx.nlink[ino] = want;
