@@ -12,11 +12,12 @@
 //          directories), unlink, rmdir, write + fsync, rewrite (O_TRUNC) + fsync, appends that move
 //          fragment tails (ffs_realloccg), truncates shorter and longer, files unlinked while open
 //          and written through their descriptor.
-//   fill   a small file system (8 MiB) filled with files of 8 KiB–256 KiB until ENOSPC, then
-//          files removed and the filling goes on, so most kills land near a full file system.
-//   walk   thousands of small files (--walk-files) synced, then read again and again (access times
-//          on every inode) with an occasional write + fsync: the log's transactions must stay
-//          bounded (no "written without the log").
+//   fill   a small file system (8 MiB, three quarters full on the template) filled with files of
+//          8 KiB–264 KiB until ENOSPC, then files removed and the filling goes on (appends,
+//          rewrites and unlink-while-open too), so most kills land near a full file system.
+//   walk   thousands of small files (--walk-files, made once on the template) read again and again
+//          (access times on every inode) with an occasional write + fsync: the log's transactions
+//          must stay bounded (no "written without the log").
 // The child tells the parent over its stdout pipe (synchronous writes) every file's inode, every content
 // it gives a file, every rename and removal (announced before the operation), every fsync and every
 // kernel message. Checks:
@@ -341,15 +342,32 @@ function mixedWorkload(p, r, say) {
   }
 }
 
-/** Fill the (small) file system to ENOSPC again and again. */
+/**
+ * The fill template: four directories of files of 8–264 KiB up to about three quarters of the
+ * space, so a point reaches ENOSPC soon after it starts.
+ */
+function populateFill(p, o) {
+  const r = rng(o.seed ^ 0x3c3c3c3c);
+  const made = [];
+  for (let i = 0; i < 4; i++) p.mkdir(`/mnt/d${i}`, 0o755);
+  for (let i = 0; ; i++) {
+    const sv = p.statvfs('/mnt');
+    if (sv.bfree < sv.blocks / 4) break;
+    const path = `/mnt/d${i % 4}/p${i}`;
+    const data = content(r, 8192 + r.int(256 * 1024));
+    const fd = p.open(path, O_CREAT | O_WRONLY, 0o644);
+    p.pwrite(fd, data, 0);
+    made.push({ ino: p.fstat(fd).ino, path, hash: sha(data) });
+    p.close(fd);
+  }
+  return made;
+}
+
+/** Fill the (small, mostly full) file system to ENOSPC again and again. */
 function fillWorkload(p, r, say) {
   const st = childState(p, r, say);
   const { files } = st;
-  for (let i = 0; i < 4; i++) {
-    const d = `/mnt/d${i}`;
-    p.mkdir(d, 0o755);
-    st.dirs.push(d);
-  }
+  adoptTemplate(p, st);
   for (;;) {
     const op = r.int(100);
     try {
@@ -357,7 +375,7 @@ function fillWorkload(p, r, say) {
         const path = st.fresh('f');
         const fd = st.create(path, content(r, 8192 + r.int(256 * 1024)));
         try {
-          if (r.next() < 0.4) st.fsynced(files.get(path), fd, path);
+          if (r.next() < 0.25) st.fsynced(files.get(path), fd, path);
         } finally {
           p.close(fd);
         }
@@ -398,25 +416,74 @@ function fillWorkload(p, r, say) {
   }
 }
 
-/** Many small files, synced, then read over and over (access times), with the odd write + fsync. */
-function walkWorkload(p, r, say, o) {
+/**
+ * The walk template's files (made once by the parent, written clean): they are on disk before the
+ * child starts, so each counts as fsynced with the content the child first reads.
+ */
+function populateWalk(p, o) {
+  const r = rng(o.seed ^ 0x5a5a5a5a);
+  const made = [];
+  for (let i = 0; i < 16; i++) p.mkdir(`/mnt/w${i}`, 0o755);
+  for (let i = 0; i < o.walkFiles; i++) {
+    const path = `/mnt/w${i % 16}/f${i}`;
+    const data = content(r, r.int(600));
+    const fd = p.open(path, O_CREAT | O_WRONLY, 0o644);
+    p.pwrite(fd, data, 0);
+    made.push({ ino: p.fstat(fd).ino, path, hash: sha(data) });
+    p.close(fd);
+  }
+  return made;
+}
+
+/**
+ * Take over the files the template holds (the parent made them, written clean before the mount, and
+ * knows them): one level of directories under /mnt, each file with its content.
+ */
+function adoptTemplate(p, st) {
+  const buf = new Uint8Array(65536);
+  const rootfd = p.open('/mnt', O_RDONLY);
+  const top = p.getdents(rootfd, 65536);
+  p.close(rootfd);
+  for (const dn of top) {
+    if (dn.name === '.' || dn.name === '..' || dn.name === 'lost+found') continue;
+    const d = `/mnt/${dn.name}`;
+    st.dirs.push(d);
+    const dfd = p.open(d, O_RDONLY);
+    for (let ents; (ents = p.getdents(dfd, 65536)).length > 0; ) {
+      for (const e of ents) {
+        if (e.name === '.' || e.name === '..') continue;
+        const path = `${d}/${e.name}`;
+        const fd = p.open(path, O_RDONLY);
+        const parts = [];
+        for (let n; (n = p.read(fd, buf)) > 0; ) parts.push(Buffer.from(buf.subarray(0, n)));
+        p.close(fd);
+        // The parent's model knows these files as -ino.
+        const id = -p.stat(path).ino;
+        st.files.set(path, id);
+        st.data.set(id, Buffer.concat(parts));
+      }
+    }
+    p.close(dfd);
+  }
+}
+
+/** Read every file of the walk template over and over (access times), with the odd write + fsync. */
+function walkWorkload(p, r, say) {
   const st = childState(p, r, say);
   const { files } = st;
-  for (let i = 0; i < 16; i++) {
-    const d = `/mnt/w${i}`;
-    p.mkdir(d, 0o755);
-    st.dirs.push(d);
-  }
-  for (let i = 0; i < o.walkFiles; i++) p.close(st.create(st.fresh('f'), content(r, r.int(600))));
-  p.sync();
-  for (const [path, id] of files) say(`F ${id} ${sha(st.data.get(id))} ${path}`);
   const buf = new Uint8Array(4096);
+  const readAllOf = (path) => {
+    const fd = p.open(path, O_RDONLY);
+    const parts = [];
+    for (let n; (n = p.read(fd, buf)) > 0; ) parts.push(Buffer.from(buf.subarray(0, n)));
+    p.close(fd);
+    return Buffer.concat(parts);
+  };
+  adoptTemplate(p, st);
   for (;;) {
     let i = 0;
     for (const path of st.paths()) {
-      const fd = p.open(path, O_RDONLY);
-      while (p.read(fd, buf) > 0);
-      p.close(fd);
+      readAllOf(path);
       if (++i % 500 === 0) {
         const s = st.fresh('s');
         const fd2 = st.create(s, content(r, r.int(5000)));
@@ -438,26 +505,37 @@ async function child(o) {
   const r = rng(o.seed);
   say('R');
   if (o.workload === 'fill') fillWorkload(p, r, say);
-  else if (o.workload === 'walk') walkWorkload(p, r, say, o);
+  else if (o.workload === 'walk') walkWorkload(p, r, say);
   else mixedWorkload(p, r, say);
 }
 
 // ---------------------------------------------------------------- parent: kill, then check
 
 /**
- * A fresh image of `fsBytes`. `room`: 2 MiB after the fs, where NetBSD puts the log (end of the
- * partition); without it a logged mount makes an in-filesystem log file (an unnamed SF_LOG inode).
+ * A fresh image of `fsBytes`. `room`: bytes after the fs, where NetBSD puts the log (end of the
+ * partition) when there is room for one (1 MiB here); without it a logged mount makes an
+ * in-filesystem log file (an unnamed SF_LOG inode).
+ * `populate(proc)`: files made on it (mounted without the log, unmounted clean) before any point;
+ * it returns them ({ ino, path, hash }), and every point's model starts with them as fsynced.
  */
-function makeTemplate(dir, o, fsBytes, room, name) {
+async function makeTemplate(dir, o, fsBytes, room, name, populate) {
   const img = join(dir, name);
-  const devBytes = fsBytes + (room ? 2 * MiB : 0);
+  const devBytes = fsBytes + room;
   const fd = openSync(img, 'w');
   ftruncateSync(fd, devBytes);
   closeSync(fd);
   const dev = new HostFileBlockDevice(img);
   ffs.newfs(dev, { version: o.version, endian: o.endian, size: fsBytes, bsize: 8192, fsize: 1024, density: 4096 });
   dev.close();
-  return img;
+  let made = [];
+  if (populate) {
+    const { k, dev: d2 } = await boot(img);
+    k.proc.mount('ffs', '/mnt', 0, { fspec: '/dev/ffs0' });
+    made = populate(k.proc);
+    k.halt();
+    d2.close();
+  }
+  return { img, made };
 }
 
 const EMPTY = sha(Buffer.alloc(0));
@@ -467,8 +545,14 @@ const EMPTY = sha(Buffer.alloc(0));
  * may hold, the content and names it may have since its last fsync, whether it may be gone, and the
  * child's kernel messages.
  */
-function newModel() {
-  return { ids: new Map(), inoHashes: new Map(), pending: new Set(), lastPending: null, kernel: [], enospc: 0 };
+function newModel(made) {
+  const m = { ids: new Map(), inoHashes: new Map(), pending: new Set(), lastPending: null, kernel: [], enospc: 0 };
+  // Files already on the template: ids -ino, so they never meet the child's.
+  for (const f of made) {
+    m.ids.set(-f.ino, { ino: f.ino, fsynced: f.hash, sinceF: new Set([f.hash]), paths: new Set([f.path]), gone: false });
+    addInoHash(m, f.ino, f.hash);
+  }
+  return m;
 }
 
 function addInoHash(m, ino, hash) {
@@ -516,11 +600,11 @@ function applyLine(m, line) {
   }
 }
 
-function runChild(img, o, pt) {
+function runChild(img, o, pt, made) {
   return new Promise((resolve, reject) => {
     const args = [import.meta.filename, '--child', img, '--seed', String(pt.seed), '--workload', pt.workload, '--walk-files', String(o.walkFiles), ...(o.log ? [] : ['--nolog'])];
     const c = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const model = newModel();
+    const model = newModel(made);
     let buf = '';
     let err = '';
     let ready = false;
@@ -693,7 +777,7 @@ function workloadOf(o, i) {
 /** How long after the start a point's child may be killed (ms): long enough to reach the interesting part. */
 function maxDelayOf(o, workload) {
   if (o.maxDelay !== null) return o.maxDelay;
-  return workload === 'walk' ? Math.max(1500, o.walkFiles * 0.8) : workload === 'fill' ? 1200 : 300;
+  return workload === 'walk' ? Math.max(1500, o.walkFiles * 0.6) : workload === 'fill' ? 1500 : 500;
 }
 
 async function parent(o) {
@@ -702,10 +786,13 @@ async function parent(o) {
   try {
     // Logged points alternate between an end-of-partition log and an in-filesystem one (--place).
     const templates = {};
-    const templateFor = (workload, place) => {
+    const templateFor = async (workload, place) => {
       const fsBytes = workload === 'fill' ? 8 * MiB : 24 * MiB;
-      const key = `${fsBytes}-${place}`;
-      templates[key] ??= makeTemplate(dir, o, fsBytes, place !== 'infs', `template-${key}.img`);
+      const key = `${workload === 'mixed' ? fsBytes : workload}-${place}`;
+      // The walk has a 1 MiB log (the smallest NetBSD makes) wherever it is; the others 2 MiB at the end.
+      const room = place === 'infs' ? 0 : workload === 'walk' ? MiB : 2 * MiB;
+      const populate = workload === 'walk' ? (p) => populateWalk(p, o) : workload === 'fill' ? (p) => populateFill(p, o) : null;
+      templates[key] ??= makeTemplate(dir, o, fsBytes, room, `template-${key}.img`, populate);
       return templates[key];
     };
     const placeOf = (i) => (!o.log ? 'none' : o.place === 'mixed' ? (Math.floor(i / 5) % 2 === 0 ? 'end' : 'infs') : o.place);
@@ -720,10 +807,11 @@ async function parent(o) {
       while (next < points.length) {
         const pt = points[next++];
         const img = join(dir, `p${pt.i}.img`);
-        copyFileSync(templateFor(pt.workload, pt.place), img);
+        const tpl = await templateFor(pt.workload, pt.place);
+        copyFileSync(tpl.img, img);
         let res;
         try {
-          const model = await runChild(img, o, pt);
+          const model = await runChild(img, o, pt, tpl.made);
           res = await check(img, o, model, pt);
         } catch (e) {
           res = { ok: false, problems: [String(e?.message ?? e)] };
@@ -731,7 +819,8 @@ async function parent(o) {
         results.push({ point: pt.i, seed: pt.seed, delay: pt.delay, place: pt.place, workload: pt.workload, ...res });
         if (!o.json) {
           const extra = [res.neededRepair ? 'needed fsck' : '', res.enospc ? `${res.enospc} ENOSPC` : '', res.replayedBy === 'fsck' ? 'replayed by fsck' : ''].filter(Boolean).join(', ');
-          console.log(`point ${pt.i} ${pt.workload} seed ${pt.seed} delay ${pt.delay}ms ${pt.place}: ${res.ok ? 'ok' : 'FAIL'} (${res.entries ?? 0} entries, ${res.fsynced ?? 0} fsynced, ${res.changed ?? 0} changed since${extra ? `, ${extra}` : ''})${res.ok ? '' : ` ${res.problems.join(' | ')}`}`);
+          const shown = res.problems.slice(0, 5).join(' | ') + (res.problems.length > 5 ? ` | … ${res.problems.length - 5} more` : '');
+          console.log(`point ${pt.i} ${pt.workload} seed ${pt.seed} delay ${pt.delay}ms ${pt.place}: ${res.ok ? 'ok' : 'FAIL'} (${res.entries ?? 0} entries, ${res.fsynced ?? 0} fsynced, ${res.changed ?? 0} changed since${extra ? `, ${extra}` : ''})${res.ok ? '' : ` ${shown}`}`);
         }
         if (res.ok) rmSync(img, { force: true });
       }
