@@ -3,7 +3,7 @@
 //
 //   node tools/crash/run.mjs [--points 200] [--jobs 2] [--seed N] [--nolog] [--place mixed|end|infs]
 //                            [--workload all|mixed|fill|walk] [--version 1|2] [--endian le|be]
-//                            [--walk-files 5000] [--json]
+//                            [--walk-files 5000] [--json] [--only POINT] [--keep]
 //
 // For each crash point a child process mounts a copy of a fresh image (MNT_LOG unless --nolog) and runs
 // a workload; the parent kills it with SIGKILL at a random moment, then checks the image. Workloads
@@ -51,7 +51,7 @@ const WORKLOADS = ['mixed', 'fill', 'walk'];
 function parseArgs(argv) {
   const o = {
     points: 200, jobs: 2, seed: Date.now() % 1_000_000, log: true, place: 'mixed', workload: 'all', version: 2, endian: 'le', json: false,
-    child: null, maxDelay: null, walkFiles: 5000,
+    child: null, maxDelay: null, walkFiles: 5000, only: null, keep: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -71,6 +71,8 @@ function parseArgs(argv) {
     else if (a === '--json') o.json = true;
     else if (a === '--max-delay') o.maxDelay = Number(next());
     else if (a === '--walk-files') o.walkFiles = Number(next());
+    else if (a === '--only') o.only = Number(next());
+    else if (a === '--keep') o.keep = true;
     else if (a === '--child') o.child = next();
     else throw new Error(`unknown argument ${a}`);
   }
@@ -109,6 +111,16 @@ function content(r, size) {
 }
 
 const sha = (b) => createHash('sha256').update(b).digest('hex');
+
+/** Without the log a crashed file may mix its contents block by block: each 8 KiB chunk is judged alone. */
+const CHUNK = 8192;
+
+/** A content as the parent learns it: "<sha> <length> <chunk,chunk,…>" (16 hex digits a chunk). */
+function stateOf(b) {
+  const chunks = [];
+  for (let i = 0; i < b.length; i += CHUNK) chunks.push(sha(b.subarray(i, Math.min(b.length, i + CHUNK))).slice(0, 16));
+  return `${sha(b)} ${b.length} ${chunks.join(',') || '-'}`;
+}
 
 // ---------------------------------------------------------------- child: a workload until killed
 //
@@ -160,7 +172,7 @@ function childState(p, r, say) {
   };
   /** A new file at `path` with `data`; returns its open descriptor. */
   st.create = (path, data) => {
-    say(`W - ${sha(data)}`);
+    say(`W - ${stateOf(data)}`);
     const fd = p.open(path, O_CREAT | O_RDWR | O_TRUNC, 0o644);
     const id = st.nextId++;
     st.files.set(path, id);
@@ -178,7 +190,9 @@ function childState(p, r, say) {
   /** Rewrite the existing file at `path` (O_TRUNC); returns its open descriptor. */
   st.rewrite = (path, data) => {
     const id = st.files.get(path);
-    say(`W ${id} ${sha(data)}`);
+    // O_TRUNC first: the file may be seen empty, or with the new bytes.
+    say(`W ${id} ${stateOf(Buffer.alloc(0))}`);
+    say(`W ${id} ${stateOf(data)}`);
     const fd = p.open(path, O_WRONLY | O_TRUNC, 0o644);
     st.data.set(id, Buffer.alloc(0));
     try {
@@ -194,7 +208,7 @@ function childState(p, r, say) {
   st.append = (id, fd, more) => {
     const old = st.data.get(id);
     const next = Buffer.concat([old, more]);
-    say(`W ${id} ${sha(next)}`);
+    say(`W ${id} ${stateOf(next)}`);
     p.pwrite(fd, more, old.length);
     st.data.set(id, next);
   };
@@ -202,7 +216,14 @@ function childState(p, r, say) {
   st.truncate = (id, fd, len) => {
     const old = st.data.get(id);
     const next = len <= old.length ? old.subarray(0, len) : Buffer.concat([old, Buffer.alloc(len - old.length)]);
-    say(`W ${id} ${sha(next)}`);
+    if (len < old.length && len % CHUNK !== 0) {
+      // ffs_truncate zeroes the rest of the new last block before the inode is written: a crash
+      // in between shows the old length with those bytes zero.
+      const mid = Buffer.from(old);
+      mid.fill(0, len, Math.min(old.length, Math.ceil(len / CHUNK) * CHUNK));
+      say(`W ${id} ${stateOf(mid)}`);
+    }
+    say(`W ${id} ${stateOf(next)}`);
     p.ftruncate(fd, len);
     st.data.set(id, next);
   };
@@ -357,7 +378,7 @@ function populateFill(p, o) {
     const data = content(r, 8192 + r.int(256 * 1024));
     const fd = p.open(path, O_CREAT | O_WRONLY, 0o644);
     p.pwrite(fd, data, 0);
-    made.push({ ino: p.fstat(fd).ino, path, hash: sha(data) });
+    made.push({ ino: p.fstat(fd).ino, path, state: stateOf(data) });
     p.close(fd);
   }
   return made;
@@ -429,7 +450,7 @@ function populateWalk(p, o) {
     const data = content(r, r.int(600));
     const fd = p.open(path, O_CREAT | O_WRONLY, 0o644);
     p.pwrite(fd, data, 0);
-    made.push({ ino: p.fstat(fd).ino, path, hash: sha(data) });
+    made.push({ ino: p.fstat(fd).ino, path, state: stateOf(data) });
     p.close(fd);
   }
   return made;
@@ -516,7 +537,7 @@ async function child(o) {
  * partition) when there is room for one (1 MiB here); without it a logged mount makes an
  * in-filesystem log file (an unnamed SF_LOG inode).
  * `populate(proc)`: files made on it (mounted without the log, unmounted clean) before any point;
- * it returns them ({ ino, path, hash }), and every point's model starts with them as fsynced.
+ * it returns them ({ ino, path, state }), and every point's model starts with them as fsynced.
  */
 async function makeTemplate(dir, o, fsBytes, room, name, populate) {
   const img = join(dir, name);
@@ -542,20 +563,32 @@ const EMPTY = sha(Buffer.alloc(0));
 
 /**
  * What the parent learns from the child's lines: every file (by id) with its inode, every content it
- * may hold, the content and names it may have since its last fsync, whether it may be gone, and the
- * child's kernel messages.
+ * may hold (states: hash, length, chunk hashes), the content and names it may have since its last
+ * fsync, whether it may be gone, and the child's kernel messages.
  */
 function newModel(made) {
-  const m = { ids: new Map(), inoHashes: new Map(), pending: new Set(), lastPending: null, kernel: [], enospc: 0 };
+  const m = { ids: new Map(), states: new Map(), inoHashes: new Map(), pending: new Set(), lastPending: null, kernel: [], enospc: 0 };
+  addInoHash(m, -1, EMPTY_STATE);
   // Files already on the template: ids -ino, so they never meet the child's.
   for (const f of made) {
-    m.ids.set(-f.ino, { ino: f.ino, fsynced: f.hash, sinceF: new Set([f.hash]), paths: new Set([f.path]), gone: false });
-    addInoHash(m, f.ino, f.hash);
+    const hash = addState(m, f.state);
+    m.ids.set(-f.ino, { ino: f.ino, fsynced: hash, sinceF: new Set([hash]), paths: new Set([f.path]), gone: false });
+    addInoHash(m, f.ino, hash);
   }
   return m;
 }
 
+const EMPTY_STATE = `${EMPTY} 0 -`;
+
+/** Record a state ("<sha> <len> <chunks>"); returns its hash. */
+function addState(m, state) {
+  const [hash, len, chunks] = state.split(' ');
+  if (!m.states.has(hash)) m.states.set(hash, { hash, len: Number(len), chunks: chunks === '-' ? [] : chunks.split(',') });
+  return hash;
+}
+
 function addInoHash(m, ino, hash) {
+  if (hash.includes(' ')) hash = addState(m, hash);
   let s = m.inoHashes.get(ino);
   if (!s) m.inoHashes.set(ino, (s = new Set()));
   s.add(hash);
@@ -572,17 +605,20 @@ function applyLine(m, line) {
     m.enospc++;
     return;
   }
-  const [, a, b, c] = line.split(' ');
+  const w = line.split(' ');
+  const [, a, b, c] = w;
   if (t === 'W' && a === '-') {
-    m.pending.add(b);
-    m.lastPending = b;
+    const hash = addState(m, w.slice(2).join(' '));
+    m.pending.add(hash);
+    m.lastPending = hash;
   } else if (t === 'W') {
     const f = m.ids.get(Number(a));
-    f.sinceF.add(b);
-    addInoHash(m, f.ino, b);
+    const hash = addState(m, w.slice(2).join(' '));
+    f.sinceF.add(hash);
+    addInoHash(m, f.ino, hash);
   } else if (t === 'C') {
     const ino = Number(b);
-    const f = { ino, fsynced: null, sinceF: new Set([EMPTY, m.lastPending]), paths: new Set([c]), gone: false, changed: false };
+    const f = { ino, fsynced: null, sinceF: new Set([EMPTY, m.lastPending]), paths: new Set([c]), gone: false };
     m.ids.set(Number(a), f);
     addInoHash(m, ino, EMPTY);
     addInoHash(m, ino, m.lastPending);
@@ -653,7 +689,17 @@ function walk(p, path, depth, out) {
     if ((st.mode & S_IFMT) === 0o100000) {
       const got = out.files.get(st.ino);
       if (got) got.paths.push(path);
-      else out.files.set(st.ino, { paths: [path], hash: sha(readAll(p, path)) });
+      else {
+        const data = readAll(p, path);
+        const chunks = [];
+        const zeros = [];
+        for (let i = 0; i < data.length; i += CHUNK) {
+          const c = data.subarray(i, Math.min(data.length, i + CHUNK));
+          chunks.push(sha(c).slice(0, 16));
+          zeros.push(c.every((x) => x === 0));
+        }
+        out.files.set(st.ino, { paths: [path], hash: sha(data), len: data.length, chunks, zeros });
+      }
     }
     return;
   }
@@ -674,14 +720,34 @@ function readAll(p, path) {
 }
 
 /**
+ * Could `got` be what a crash without the log leaves of a file whose contents were `states`? Its
+ * length is one of theirs, and each 8 KiB chunk is zeros (not written yet) or that chunk of one of
+ * them (a whole chunk of any long enough; the last, cut short, of one just as long). Bytes another
+ * file wrote never pass.
+ */
+function mixOf(got, states) {
+  if (got.len !== 0 && !states.some((s) => s.len === got.len)) return false;
+  for (let i = 0; i < got.chunks.length; i++) {
+    if (got.zeros[i]) continue;
+    const end = (i + 1) * CHUNK;
+    const whole = end <= got.len;
+    if (!states.some((s) => s.chunks[i] === got.chunks[i] && (whole ? s.len >= end : s.len === got.len))) return false;
+  }
+  return true;
+}
+
+/**
  * The file checks on the walked tree.
- *   Every fsynced file not removed since must be there under a name it had since, holding its
- *   fsynced content or one written later. Without the log a file changed since its fsync (not
- *   renamed or removed) must still be there with one of its contents; only one unchanged since is
- *   held to its fsynced content.
- *   Every regular file must hold content some write gave that inode: never another file's bytes.
+ *   Every fsynced file not removed since must be there under a name it had since. With the log it
+ *   holds its fsynced content or one written later. Without the log, one unchanged since its fsync
+ *   holds exactly its fsynced content; one changed since (not renamed) must still be there, made of
+ *   its contents chunk by chunk.
+ *   Every regular file holds content some write gave that inode — without the log, chunk by chunk
+ *   (zeros allowed): never another file's bytes.
  */
 function checkFiles(model, found, o, fail, res) {
+  const statesOf = (hashes) => [...hashes].map((h) => model.states.get(h)).filter(Boolean);
+  const pendingStates = statesOf(model.pending);
   for (const [id, f] of model.ids) {
     if (f.fsynced === null || f.gone) continue;
     const changed = f.sinceF.size > 1 || f.paths.size > 1;
@@ -697,18 +763,21 @@ function checkFiles(model, found, o, fail, res) {
       }
       continue;
     }
-    if (!f.sinceF.has(got.hash)) {
+    const intact = f.sinceF.has(got.hash) || (!o.log && changed && mixOf(got, statesOf(f.sinceF)));
+    if (!intact) {
       res.lost++;
-      fail(`fsynced file ${id} (inode ${f.ino}, ${got.paths[0]}): content ${got.hash.slice(0, 12)} is neither its fsynced one (${f.fsynced.slice(0, 12)}) nor a later one`);
+      fail(`fsynced file ${id} (inode ${f.ino}, ${got.paths[0]}): content ${got.hash.slice(0, 12)} (${got.len} bytes) is neither its fsynced one (${f.fsynced.slice(0, 12)}) nor a later one`);
     } else if (!got.paths.some((x) => f.paths.has(x)) && (o.log || f.paths.size === 1)) {
       res.lost++;
       fail(`fsynced file ${id} (inode ${f.ino}) found as ${got.paths.join(', ')}, not as ${names}`);
     }
   }
   for (const [ino, got] of found) {
-    if (got.hash === EMPTY || model.pending.has(got.hash) || model.inoHashes.get(ino)?.has(got.hash)) continue;
+    const mine = model.inoHashes.get(ino) ?? new Set();
+    if (got.hash === EMPTY || model.pending.has(got.hash) || mine.has(got.hash)) continue;
+    if (!o.log && mixOf(got, [...statesOf(mine), ...pendingStates])) continue;
     res.foreign++;
-    fail(`${got.paths[0]} (inode ${ino}) holds bytes no write to that file gave it (${got.hash.slice(0, 12)})`);
+    fail(`${got.paths[0]} (inode ${ino}) holds bytes no write to that file gave it (${got.hash.slice(0, 12)}, ${got.len} bytes)`);
   }
 }
 
@@ -801,6 +870,7 @@ async function parent(o) {
       const workload = workloadOf(o, i);
       return { i, workload, seed: (r.next() * 0x7fffffff) | 1, delay: Math.floor(r.next() * maxDelayOf(o, workload)), place: placeOf(i) };
     });
+    if (o.only !== null) points.splice(0, points.length, ...points.filter((pt) => pt.i === o.only));
     const results = [];
     let next = 0;
     const worker = async () => {
@@ -812,6 +882,7 @@ async function parent(o) {
         let res;
         try {
           const model = await runChild(img, o, pt, tpl.made);
+          if (o.keep) copyFileSync(img, `${img}.crashed`);
           res = await check(img, o, model, pt);
         } catch (e) {
           res = { ok: false, problems: [String(e?.message ?? e)] };
@@ -822,7 +893,7 @@ async function parent(o) {
           const shown = res.problems.slice(0, 5).join(' | ') + (res.problems.length > 5 ? ` | … ${res.problems.length - 5} more` : '');
           console.log(`point ${pt.i} ${pt.workload} seed ${pt.seed} delay ${pt.delay}ms ${pt.place}: ${res.ok ? 'ok' : 'FAIL'} (${res.entries ?? 0} entries, ${res.fsynced ?? 0} fsynced, ${res.changed ?? 0} changed since${extra ? `, ${extra}` : ''})${res.ok ? '' : ` ${shown}`}`);
         }
-        if (res.ok) rmSync(img, { force: true });
+        if (res.ok && !o.keep) rmSync(img, { force: true });
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, o.jobs) }, worker));
