@@ -10,7 +10,9 @@ import { MNT_LOG, O_CREAT, O_RDONLY, O_WRONLY, rump_init, S_IFBLK } from '@rumpt
 import * as rumpvfs from '@rumpts/rumpvfs';
 import { HostFileBlockDevice, MemoryBlockDevice } from '@rumpts/rumpdev-disk';
 import * as ffs from '../src/index.js';
+import { ffs_valloc } from '../src/alloc.js';
 import { FS_DOWAPBL } from '../src/ondisk/fs.js';
+import { VFSTOUFS } from '../src/vfsops.js';
 import { journalExtent } from '../src/wapbl/wapbl_log.js';
 import { wapbl_plan } from '../src/wapbl/wapbl_replay.js';
 import { pattern, tempDir } from './helpers.js';
@@ -236,4 +238,44 @@ describe('a refused read-write mount changes nothing on the image', () => {
       t.cleanup();
     }
   });
+});
+
+describe('MNT_LOG: a log naming an inode that was never initialised', () => {
+  // NetBSD's ffs_valloc registers the new inode in its own transaction and ufs_makeinode sets the
+  // mode in the next one; a commit between them logs the inode in INODES while its dinode is still
+  // mode 0 (seen in NetBSD's own crash images). Made here the same way: an inode allocated and
+  // listed by the commit, its dinode never written.
+  for (const logOnMount of [0, MNT_LOG]) {
+    it(`the mount${logOnMount ? ' (with MNT_LOG)' : ''} says "unable to cleanup inode" as NetBSD does, frees it, and the fs is clean`, async () => {
+      const t = tempDir('wapblmode0');
+      try {
+        const img = join(t.path, 'img');
+        const crash = join(t.path, 'crash');
+        newfsImage(img, { version: 2, endian: 'le', dev: 20 * MiB, fs: 16 * MiB });
+        const env = await mountImage(img, MNT_LOG);
+        const mp = rumpvfs.vfsOf(env.k).mounts.find((m) => m.mntonname === '/mnt')!;
+        const ump = VFSTOUFS(mp);
+        const w = ump.wapbl!;
+        const root = ffs.ffs_iget(ump, 2);
+        const ino = ffs_valloc(root, false);
+        const listed = w.hooks.unlinked;
+        w.hooks.unlinked = () => [...listed(), { inumber: ino, imode: 0o100644 }];
+        env.k.proc.sync(); // the commit: cg map with the inode taken, INODES naming it, dinode mode 0
+        copyFileSync(img, crash);
+        w.hooks.unlinked = listed;
+        env.done();
+
+        const plan = wapbl_plan(new MemoryBlockDevice(new Uint8Array(readFileSync(crash))), new Uint8Array(readFileSync(crash).subarray(65536, 65536 + 8192)));
+        expect(plan.inodes).toEqual([{ inumber: ino, imode: 0o100644 }]);
+        const { env: e2, console } = await bootImage(crash);
+        e2.k.proc.mount('ffs', '/mnt', logOnMount, { fspec: '/dev/ffs0' });
+        expect(console).toContain(`ffs_wapbl_replay_finish: unable to cleanup inode ${ino}`);
+        e2.k.proc.mkdir('/mnt/after', 0o755);
+        e2.done();
+        expect(runFsck(crash, false).problems).toEqual([]);
+      } finally {
+        t.cleanup();
+      }
+    });
+  }
 });
