@@ -4,6 +4,8 @@
 //   node tools/crash/run.mjs [--points 200] [--jobs 2] [--seed N] [--nolog] [--place mixed|end|infs]
 //                            [--workload all|mixed|fill|walk] [--version 1|2] [--endian le|be]
 //                            [--walk-files 5000] [--json] [--only POINT] [--keep]
+// --keep leaves every image (as killed: pN.img.crashed; checked: pN.img) and the child's lines
+// (pN.img.lines) in the temporary directory it names at the end.
 //
 // For each crash point a child process mounts a copy of a fresh image (MNT_LOG unless --nolog) and runs
 // a workload; the parent kills it with SIGKILL at a random moment, then checks the image. Workloads
@@ -37,7 +39,9 @@
 // Needs the packages built (pnpm build). Exit status 0 when every point passed.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, copyFileSync, ftruncateSync, mkdtempSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync, copyFileSync, existsSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MNT_LOG, O_CREAT, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, S_IFBLK, S_IFMT, S_IFDIR, rump_init } from '@rumpts/librump';
@@ -51,7 +55,7 @@ const WORKLOADS = ['mixed', 'fill', 'walk'];
 function parseArgs(argv) {
   const o = {
     points: 200, jobs: 2, seed: Date.now() % 1_000_000, log: true, place: 'mixed', workload: 'all', version: 2, endian: 'le', json: false,
-    child: null, maxDelay: null, walkFiles: 5000, only: null, keep: false,
+    child: null, maxDelay: null, walkFiles: 5000, only: null, keep: false, store: null,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -72,6 +76,7 @@ function parseArgs(argv) {
     else if (a === '--max-delay') o.maxDelay = Number(next());
     else if (a === '--walk-files') o.walkFiles = Number(next());
     else if (a === '--only') o.only = Number(next());
+    else if (a === '--store') o.store = next();
     else if (a === '--keep') o.keep = true;
     else if (a === '--child') o.child = next();
     else throw new Error(`unknown argument ${a}`);
@@ -112,14 +117,24 @@ function content(r, size) {
 
 const sha = (b) => createHash('sha256').update(b).digest('hex');
 
-/** Without the log a crashed file may mix its contents block by block: each 8 KiB chunk is judged alone. */
-const CHUNK = 8192;
+/** ffs_truncate zeroes the rest of the new last block (8 KiB here). */
+const BSIZE = 8192;
 
-/** A content as the parent learns it: "<sha> <length> <chunk,chunk,…>" (16 hex digits a chunk). */
+/**
+ * Every content a file is given is kept in a content-addressed store (one file per sha256, written
+ * before the content is announced), so the parent can judge a crashed file byte by byte: without
+ * the log it may mix its own contents (and zeros), never another file's bytes.
+ */
+let STORE = null;
+
+/** A content as the parent learns it ("<sha> <length>"), kept in the store first. */
 function stateOf(b) {
-  const chunks = [];
-  for (let i = 0; i < b.length; i += CHUNK) chunks.push(sha(b.subarray(i, Math.min(b.length, i + CHUNK))).slice(0, 16));
-  return `${sha(b)} ${b.length} ${chunks.join(',') || '-'}`;
+  const h = sha(b);
+  if (STORE) {
+    const f = join(STORE, h);
+    if (!existsSync(f)) writeFileSync(f, b);
+  }
+  return `${h} ${b.length}`;
 }
 
 // ---------------------------------------------------------------- child: a workload until killed
@@ -216,11 +231,11 @@ function childState(p, r, say) {
   st.truncate = (id, fd, len) => {
     const old = st.data.get(id);
     const next = len <= old.length ? old.subarray(0, len) : Buffer.concat([old, Buffer.alloc(len - old.length)]);
-    if (len < old.length && len % CHUNK !== 0) {
+    if (len < old.length && len % BSIZE !== 0) {
       // ffs_truncate zeroes the rest of the new last block before the inode is written: a crash
       // in between shows the old length with those bytes zero.
       const mid = Buffer.from(old);
-      mid.fill(0, len, Math.min(old.length, Math.ceil(len / CHUNK) * CHUNK));
+      mid.fill(0, len, Math.min(old.length, Math.ceil(len / BSIZE) * BSIZE));
       say(`W ${id} ${stateOf(mid)}`);
     }
     say(`W ${id} ${stateOf(next)}`);
@@ -519,6 +534,7 @@ function walkWorkload(p, r, say) {
 }
 
 async function child(o) {
+  STORE = o.store;
   const say = childSay();
   const { k } = await boot(o.child, (line) => say(`P ${line}`));
   const p = k.proc;
@@ -563,7 +579,7 @@ const EMPTY = sha(Buffer.alloc(0));
 
 /**
  * What the parent learns from the child's lines: every file (by id) with its inode, every content it
- * may hold (states: hash, length, chunk hashes), the content and names it may have since its last
+ * may hold (states: hash and length; the bytes are in the store), the content and names it may have since its last
  * fsync, whether it may be gone, and the child's kernel messages.
  */
 function newModel(made) {
@@ -578,12 +594,12 @@ function newModel(made) {
   return m;
 }
 
-const EMPTY_STATE = `${EMPTY} 0 -`;
+const EMPTY_STATE = `${EMPTY} 0`;
 
-/** Record a state ("<sha> <len> <chunks>"); returns its hash. */
+/** Record a state ("<sha> <len>"); returns its hash. */
 function addState(m, state) {
-  const [hash, len, chunks] = state.split(' ');
-  if (!m.states.has(hash)) m.states.set(hash, { hash, len: Number(len), chunks: chunks === '-' ? [] : chunks.split(',') });
+  const [hash, len] = state.split(' ');
+  if (!m.states.has(hash)) m.states.set(hash, { hash, len: Number(len) });
   return hash;
 }
 
@@ -638,9 +654,13 @@ function applyLine(m, line) {
 
 function runChild(img, o, pt, made) {
   return new Promise((resolve, reject) => {
-    const args = [import.meta.filename, '--child', img, '--seed', String(pt.seed), '--workload', pt.workload, '--walk-files', String(o.walkFiles), ...(o.log ? [] : ['--nolog'])];
+    const args = [
+      import.meta.filename, '--child', img, '--seed', String(pt.seed), '--workload', pt.workload, '--walk-files', String(o.walkFiles), '--store', o.store,
+      ...(o.log ? [] : ['--nolog']),
+    ];
     const c = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const model = newModel(made);
+    const trace = o.keep ? [] : null;
     let buf = '';
     let err = '';
     let ready = false;
@@ -651,6 +671,7 @@ function runChild(img, o, pt, made) {
       while ((i = buf.indexOf('\n')) >= 0) {
         const line = buf.slice(0, i);
         buf = buf.slice(i + 1);
+        trace?.push(line);
         if (line === 'R' && !ready) {
           ready = true;
           setTimeout(() => c.kill('SIGKILL'), pt.delay);
@@ -662,6 +683,7 @@ function runChild(img, o, pt, made) {
     c.stderr.on('data', (d) => (err += d));
     c.on('error', reject);
     c.on('exit', (code, signal) => {
+      if (trace) writeFileSync(`${img}.lines`, `${trace.join('\n')}\n`);
       if (signal === 'SIGKILL') resolve(model);
       else reject(new Error(`child exited on its own (code ${code}): ${err.slice(0, 2000)}`));
     });
@@ -691,14 +713,7 @@ function walk(p, path, depth, out) {
       if (got) got.paths.push(path);
       else {
         const data = readAll(p, path);
-        const chunks = [];
-        const zeros = [];
-        for (let i = 0; i < data.length; i += CHUNK) {
-          const c = data.subarray(i, Math.min(data.length, i + CHUNK));
-          chunks.push(sha(c).slice(0, 16));
-          zeros.push(c.every((x) => x === 0));
-        }
-        out.files.set(st.ino, { paths: [path], hash: sha(data), len: data.length, chunks, zeros });
+        out.files.set(st.ino, { paths: [path], hash: sha(data), len: data.length, data });
       }
     }
     return;
@@ -721,17 +736,22 @@ function readAll(p, path) {
 
 /**
  * Could `got` be what a crash without the log leaves of a file whose contents were `states`? Its
- * length is one of theirs, and each 8 KiB chunk is zeros (not written yet) or that chunk of one of
- * them (a whole chunk of any long enough; the last, cut short, of one just as long). Bytes another
- * file wrote never pass.
+ * length is one of theirs, and every byte is zero (not written yet) or the byte one of them has at
+ * that place (the size of one state over the bytes of a later one, a block written before its
+ * inode). Bytes another file wrote never pass (the contents are random).
  */
-function mixOf(got, states) {
+function mixOf(got, states, store) {
   if (got.len !== 0 && !states.some((s) => s.len === got.len)) return false;
-  for (let i = 0; i < got.chunks.length; i++) {
-    if (got.zeros[i]) continue;
-    const end = (i + 1) * CHUNK;
-    const whole = end <= got.len;
-    if (!states.some((s) => s.chunks[i] === got.chunks[i] && (whole ? s.len >= end : s.len === got.len))) return false;
+  const bodies = [];
+  for (const s of states) {
+    const f = join(store, s.hash);
+    if (s.len > 0 && existsSync(f)) bodies.push(readFileSync(f));
+  }
+  const d = got.data;
+  for (let i = 0; i < d.length; i++) {
+    const x = d[i];
+    if (x === 0) continue;
+    if (!bodies.some((b) => i < b.length && b[i] === x)) return false;
   }
   return true;
 }
@@ -741,11 +761,11 @@ function mixOf(got, states) {
  *   Every fsynced file not removed since must be there under a name it had since. With the log it
  *   holds its fsynced content or one written later. Without the log, one unchanged since its fsync
  *   holds exactly its fsynced content; one changed since (not renamed) must still be there, made of
- *   its contents chunk by chunk.
- *   Every regular file holds content some write gave that inode — without the log, chunk by chunk
+ *   its contents byte by byte.
+ *   Every regular file holds content some write gave that inode — without the log, byte by byte
  *   (zeros allowed): never another file's bytes.
  */
-function checkFiles(model, found, o, fail, res) {
+function checkFiles(model, found, o, fail, res, store) {
   const statesOf = (hashes) => [...hashes].map((h) => model.states.get(h)).filter(Boolean);
   const pendingStates = statesOf(model.pending);
   for (const [id, f] of model.ids) {
@@ -763,7 +783,7 @@ function checkFiles(model, found, o, fail, res) {
       }
       continue;
     }
-    const intact = f.sinceF.has(got.hash) || (!o.log && changed && mixOf(got, statesOf(f.sinceF)));
+    const intact = f.sinceF.has(got.hash) || (!o.log && changed && mixOf(got, statesOf(f.sinceF), store));
     if (!intact) {
       res.lost++;
       fail(`fsynced file ${id} (inode ${f.ino}, ${got.paths[0]}): content ${got.hash.slice(0, 12)} (${got.len} bytes) is neither its fsynced one (${f.fsynced.slice(0, 12)}) nor a later one`);
@@ -775,7 +795,7 @@ function checkFiles(model, found, o, fail, res) {
   for (const [ino, got] of found) {
     const mine = model.inoHashes.get(ino) ?? new Set();
     if (got.hash === EMPTY || model.pending.has(got.hash) || mine.has(got.hash)) continue;
-    if (!o.log && mixOf(got, [...statesOf(mine), ...pendingStates])) continue;
+    if (!o.log && mixOf(got, [...statesOf(mine), ...pendingStates], store)) continue;
     res.foreign++;
     fail(`${got.paths[0]} (inode ${ino}) holds bytes no write to that file gave it (${got.hash.slice(0, 12)}, ${got.len} bytes)`);
   }
@@ -819,7 +839,7 @@ async function check(img, o, model, pt) {
     const out = { n: 0, files: new Map() };
     walk(k.proc, '/mnt', 0, out);
     res.entries = out.n;
-    checkFiles(model, out.files, o, fail, res);
+    checkFiles(model, out.files, o, fail, res, o.store);
   } catch (e) {
     fail(`mount/walk: ${e?.message ?? e}`);
   } finally {
@@ -852,6 +872,9 @@ function maxDelayOf(o, workload) {
 async function parent(o) {
   const dir = mkdtempSync(join(tmpdir(), 'rumpts-crash-'));
   const started = Date.now();
+  o.store = join(dir, 'states');
+  mkdirSync(o.store);
+  STORE = o.store;
   try {
     // Logged points alternate between an end-of-partition log and an in-filesystem one (--place).
     const templates = {};
@@ -937,7 +960,7 @@ async function parent(o) {
     return summary.passed === summary.points;
   } finally {
     // Failing images stay for inspection.
-    if (!readdirSync(dir).some((f) => f.startsWith('p'))) rmSync(dir, { recursive: true, force: true });
+    if (!readdirSync(dir).some((f) => /^p\d/.test(f))) rmSync(dir, { recursive: true, force: true });
   }
 }
 
