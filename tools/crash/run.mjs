@@ -14,7 +14,7 @@
 //          directories), unlink, rmdir, write + fsync, rewrite (O_TRUNC) + fsync, appends that move
 //          fragment tails (ffs_realloccg), truncates shorter and longer, files unlinked while open
 //          and written through their descriptor.
-//   fill   a small file system (8 MiB, three quarters full on the template) filled with files of
+//   fill   a small file system (8 MiB, seven eighths full on the template) filled with files of
 //          8 KiB–264 KiB until ENOSPC, then files removed and the filling goes on (appends,
 //          rewrites and unlink-while-open too), so most kills land near a full file system.
 //   walk   thousands of small files (--walk-files, made once on the template) read again and again
@@ -27,7 +27,8 @@
 //             unlinked-while-open may be reported); then either a read-write mount replays the log,
 //             or (every third point) fsck -y replays it to disk and repairs; the tree walks; every
 //             fsynced file not removed since is there under a name it had since, holding its fsynced
-//             content or a later one; no file holds bytes some write gave another file; after
+//             content or a later one (or, if changed since, their bytes mixed: data goes in place,
+//             outside the log); no file holds bytes some write gave another file; after
 //             unmount fsck -n is clean; no kernel message says a transaction went without the log.
 //             --place: the log at the end of the partition, in the file system (an SF_LOG inode), or
 //             alternating (mixed, the default).
@@ -379,7 +380,7 @@ function mixedWorkload(p, r, say) {
 }
 
 /**
- * The fill template: four directories of files of 8–264 KiB up to about three quarters of the
+ * The fill template: four directories of files of 8–264 KiB up to about seven eighths of the
  * space, so a point reaches ENOSPC soon after it starts.
  */
 function populateFill(p, o) {
@@ -388,7 +389,7 @@ function populateFill(p, o) {
   for (let i = 0; i < 4; i++) p.mkdir(`/mnt/d${i}`, 0o755);
   for (let i = 0; ; i++) {
     const sv = p.statvfs('/mnt');
-    if (sv.bfree < sv.blocks / 4) break;
+    if (sv.bfree < sv.blocks / 8) break;
     const path = `/mnt/d${i % 4}/p${i}`;
     const data = content(r, 8192 + r.int(256 * 1024));
     const fd = p.open(path, O_CREAT | O_WRONLY, 0o644);
@@ -552,7 +553,7 @@ async function child(o) {
  * A fresh image of `fsBytes`. `room`: bytes after the fs, where NetBSD puts the log (end of the
  * partition) when there is room for one (1 MiB here); without it a logged mount makes an
  * in-filesystem log file (an unnamed SF_LOG inode).
- * `populate(proc)`: files made on it (mounted without the log, unmounted clean) before any point;
+ * `populate(proc)`: files made on it (then unmounted clean) before any point;
  * it returns them ({ ino, path, state }), and every point's model starts with them as fsynced.
  */
 async function makeTemplate(dir, o, fsBytes, room, name, populate) {
@@ -567,7 +568,8 @@ async function makeTemplate(dir, o, fsBytes, room, name, populate) {
   let made = [];
   if (populate) {
     const { k, dev: d2 } = await boot(img);
-    k.proc.mount('ffs', '/mnt', 0, { fspec: '/dev/ffs0' });
+    // With the log: made on an empty fs first (an in-filesystem log needs a contiguous run).
+    k.proc.mount('ffs', '/mnt', o.log ? MNT_LOG : 0, { fspec: '/dev/ffs0' });
     made = populate(k.proc);
     k.halt();
     d2.close();
@@ -735,12 +737,14 @@ function readAll(p, path) {
 }
 
 /**
- * Could `got` be what a crash without the log leaves of a file whose contents were `states`? Its
- * length is one of theirs, and every byte is zero (not written yet) or the byte one of them has at
- * that place (the size of one state over the bytes of a later one, a block written before its
- * inode). Bytes another file wrote never pass (the contents are random).
+ * Could `got` be what a crash leaves of a file whose contents were `states`? Its length is one of
+ * theirs, and every byte is the byte one of them has at that place — file data goes straight to
+ * its blocks, outside any log, so the size of one state may come back over the bytes of a later one
+ * (a truncate, then an append in the same block) — or, without the log only, zero (a block not
+ * written yet). Bytes another file wrote never pass (the contents are random); with the log,
+ * neither do stale zeros.
  */
-function mixOf(got, states, store) {
+function mixOf(got, states, store, zeros) {
   if (got.len !== 0 && !states.some((s) => s.len === got.len)) return false;
   const bodies = [];
   for (const s of states) {
@@ -750,7 +754,7 @@ function mixOf(got, states, store) {
   const d = got.data;
   for (let i = 0; i < d.length; i++) {
     const x = d[i];
-    if (x === 0) continue;
+    if (x === 0 && zeros) continue;
     if (!bodies.some((b) => i < b.length && b[i] === x)) return false;
   }
   return true;
@@ -758,12 +762,12 @@ function mixOf(got, states, store) {
 
 /**
  * The file checks on the walked tree.
- *   Every fsynced file not removed since must be there under a name it had since. With the log it
- *   holds its fsynced content or one written later. Without the log, one unchanged since its fsync
- *   holds exactly its fsynced content; one changed since (not renamed) must still be there, made of
- *   its contents byte by byte.
- *   Every regular file holds content some write gave that inode — without the log, byte by byte
- *   (zeros allowed): never another file's bytes.
+ *   Every fsynced file not removed since must be there under a name it had since. One unchanged since
+ *   its fsync holds exactly its fsynced content; one changed since holds its fsynced content or a
+ *   later one, or is made of them byte by byte (data is written in place, outside the log), and
+ *   without the log must still be there unless renamed.
+ *   Every regular file holds content some write gave that inode, byte by byte (without the log,
+ *   zeros too): never another file's bytes.
  */
 function checkFiles(model, found, o, fail, res, store) {
   const statesOf = (hashes) => [...hashes].map((h) => model.states.get(h)).filter(Boolean);
@@ -783,7 +787,8 @@ function checkFiles(model, found, o, fail, res, store) {
       }
       continue;
     }
-    const intact = f.sinceF.has(got.hash) || (!o.log && changed && mixOf(got, statesOf(f.sinceF), store));
+    const exact = f.sinceF.has(got.hash);
+    const intact = exact || (changed && mixOf(got, statesOf(f.sinceF), store, !o.log));
     if (!intact) {
       res.lost++;
       fail(`fsynced file ${id} (inode ${f.ino}, ${got.paths[0]}): content ${got.hash.slice(0, 12)} (${got.len} bytes) is neither its fsynced one (${f.fsynced.slice(0, 12)}) nor a later one`);
@@ -795,14 +800,17 @@ function checkFiles(model, found, o, fail, res, store) {
   for (const [ino, got] of found) {
     const mine = model.inoHashes.get(ino) ?? new Set();
     if (got.hash === EMPTY || model.pending.has(got.hash) || mine.has(got.hash)) continue;
-    if (!o.log && mixOf(got, [...statesOf(mine), ...pendingStates], store)) continue;
+    if (mixOf(got, [...statesOf(mine), ...pendingStates], store, !o.log)) {
+      res.mixed++;
+      continue;
+    }
     res.foreign++;
     fail(`${got.paths[0]} (inode ${ino}) holds bytes no write to that file gave it (${got.hash.slice(0, 12)}, ${got.len} bytes)`);
   }
 }
 
 async function check(img, o, model, pt) {
-  const res = { ok: true, fsynced: 0, changed: 0, lost: 0, foreign: 0, dups: 0, unprotected: 0, entries: 0, neededRepair: false, replayedBy: null, problems: [] };
+  const res = { ok: true, fsynced: 0, changed: 0, lost: 0, foreign: 0, mixed: 0, dups: 0, unprotected: 0, entries: 0, neededRepair: false, replayedBy: null, problems: [] };
   const fail = (m) => {
     res.ok = false;
     res.problems.push(m);
@@ -936,6 +944,7 @@ async function parent(o) {
       changedAfterFsync: sum('changed'),
       fsyncedLost: sum('lost'),
       foreignFiles: sum('foreign'),
+      mixedFiles: sum('mixed'),
       dupBlocks: sum('dups'),
       unprotectedCommits: sum('unprotected'),
       enospcPoints: results.filter((x) => x.enospc > 0).length,
@@ -954,7 +963,8 @@ async function parent(o) {
       );
       console.log(
         `${summary.fsyncedChecked} fsynced files checked (${summary.changedAfterFsync} changed after their fsync): ${summary.fsyncedLost} lost; ` +
-          `${summary.foreignFiles} files with foreign bytes; ${summary.dupBlocks} duplicate blocks; ${summary.unprotectedCommits} transactions without the log`,
+          `${summary.foreignFiles} files with foreign bytes (${summary.mixedFiles} made of their own contents mixed); ${summary.dupBlocks} duplicate blocks; ` +
+          `${summary.unprotectedCommits} transactions without the log`,
       );
     }
     return summary.passed === summary.points;
