@@ -78,8 +78,8 @@ describe('fsck after a crash without the log', () => {
         const b = new Uint8Array(fs.bsize);
         raw.read(b, ondisk.fsbtob(fs, ib));
         const dv = new DataView(b.buffer);
-        if (version === 2) dv.setBigInt64(10 * 8, BigInt(extra), endian === 'le');
-        else dv.setInt32(10 * 4, extra, endian === 'le');
+        if (version === 2) dv.setBigInt64(10 * 8, BigInt(extra), fs.le);
+        else dv.setInt32(10 * 4, extra, fs.le);
         raw.write(b, ondisk.fsbtob(fs, ib));
         raw.close();
 

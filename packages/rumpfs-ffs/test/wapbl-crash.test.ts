@@ -258,11 +258,12 @@ describe('MNT_LOG: a log naming an inode that was never initialised', () => {
         const w = ump.wapbl!;
         const root = ffs.ffs_iget(ump, 2);
         const ino = ffs_valloc(root, false);
-        const listed = w.hooks.unlinked;
-        w.hooks.unlinked = () => [...listed(), { inumber: ino, imode: 0o100644 }];
+        const hooks = w.hooks;
+        const listed = hooks.unlinked.bind(hooks);
+        hooks.unlinked = () => [...listed(), { inumber: ino, imode: 0o100644 }];
         env.k.proc.sync(); // the commit: cg map with the inode taken, INODES naming it, dinode mode 0
         copyFileSync(img, crash);
-        w.hooks.unlinked = listed;
+        hooks.unlinked = listed;
         env.done();
 
         const plan = wapbl_plan(new MemoryBlockDevice(new Uint8Array(readFileSync(crash))), new Uint8Array(readFileSync(crash).subarray(65536, 65536 + 8192)));
