@@ -63,7 +63,10 @@ export function ffs_direnter(dp: Inode, name: string, ino: number, type: number)
     const at = blkoff(fs, off);
     bp.data.fill(0, at, at + DIRBLKSIZ);
     encodeDirectName(bp.data, bp.view(), at, le, newfmt, ino, DIRBLKSIZ, dtype, name, namlen);
-    ump.bio.bdwrite(bp);
+    // Without the log the new chunk is on disk before the size that covers it (ufs_direnter's
+    // VOP_BWRITE): a crash never shows the directory with a chunk of stale bytes.
+    if (ump.ordered) ump.bio.bwrite(bp);
+    else ump.bio.bdwrite(bp);
     dp.din.size = off + DIRBLKSIZ;
     dp.dirty = true;
     // The new size goes to the inode block with the entry's block, so whatever writes the buffers

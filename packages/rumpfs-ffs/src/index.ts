@@ -33,6 +33,7 @@ export * as ondisk from './ondisk/index.js';
 /** Tools (the fsu newfs/fsck/makefs commands call these). */
 export { newfs, type NewfsOptions, type NewfsResult } from './tools/newfs.js';
 export {
-  fsck, FSCK_EXIT_OK, FSCK_EXIT_UNRESOLVED, FSCK_EXIT_CHECK_FAILED, type FsckOptions, type FsckResult, type Problem, type ProblemKind, type FsckPass,
+  fsck, FSCK_EXIT_OK, FSCK_EXIT_UNRESOLVED, FSCK_EXIT_CHECK_FAILED, type FsckOptions, type FsckResult, type FsckJournal, type Problem, type ProblemKind,
+  type FsckPass,
 } from './tools/fsck/index.js';
 export { makefs, makefsSize, type MakefsOptions, type MakefsProgress, type MakefsResult, type MakefsSize } from './tools/makefs.js';

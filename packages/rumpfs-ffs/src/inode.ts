@@ -24,8 +24,13 @@ export class Inode {
   indir: IndirCache | null = null;
   /** The directory's name index, built on first use and kept current by the entry ops. */
   dirhash: Dirhash | null = null;
-  /** The in-core dinode differs from the disk (IN_MODIFIED/IN_CHANGE/IN_UPDATE/IN_ACCESS). */
-  dirty = false;
+  #dirty = false;
+  /**
+   * Only the access time changed (IN_ACCESS on a logged mount, written lazily as MNT_LAZYACCESS
+   * would: with the next other change of the inode, at fsync, sync, reclaim or unmount), so a
+   * read-only walk adds nothing to the log's transactions.
+   */
+  lazyAccess = false;
   /** A newly allocated (or freed) inode: its on-disk slot is zeroed before the next write. */
   fresh = false;
 
@@ -34,6 +39,16 @@ export class Inode {
     readonly ino: number,
     readonly din: Dinode,
   ) {}
+
+  /** The in-core dinode differs from the disk (IN_MODIFIED/IN_CHANGE/IN_UPDATE/IN_ACCESS). */
+  get dirty(): boolean {
+    return this.#dirty;
+  }
+  set dirty(v: boolean) {
+    // While logging, the end of the operation writes it into its block (Ufsmount.dirtyInodes).
+    if (v && !this.#dirty && this.ump.wapbl) this.ump.dirtyInodes.add(this);
+    this.#dirty = v;
+  }
 
   get mode(): number {
     return this.din.mode;
@@ -89,7 +104,7 @@ export function readDinode(ump: Ufsmount, ino: number): Dinode {
  * are freed and reused, as ffs_truncate needs on a mount without the log).
  */
 export function ffs_update(ip: Inode, wait = false): void {
-  if (!ip.dirty && !wait) return;
+  if (!ip.dirty && !ip.lazyAccess && !wait) return;
   const ump = ip.ump;
   const fs = ump.fs;
   const size = dinodeSize(fs);
@@ -105,6 +120,7 @@ export function ffs_update(ip: Inode, wait = false): void {
   if (wait) ump.bio.bwrite(bp);
   else ump.bio.bdwrite(bp);
   ip.dirty = false;
+  ip.lazyAccess = false;
 }
 
 /**

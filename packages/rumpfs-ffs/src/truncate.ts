@@ -121,7 +121,14 @@ export function ffs_truncate(ip: Inode, length: number): void {
   if (length === osize) return;
   if (length > osize) {
     const lbn = lblkno(fs, length - 1);
-    const r = ffs_balloc(ip, lbn, blkoff(fs, length - 1) + 1);
+    let r;
+    try {
+      r = ffs_balloc(ip, lbn, blkoff(fs, length - 1) + 1);
+    } catch (e) {
+      // ffs_balloc may have made the old fragment tail a full block first: undo that too.
+      if (din.size !== osize) ffs_truncate(ip, osize);
+      throw e;
+    }
     if (r.fresh) {
       const bsz = blksize(fs, length, lbn);
       if (dataCached(ip)) {
@@ -136,7 +143,7 @@ export function ffs_truncate(ip: Inode, length: number): void {
     ip.dirty = true;
     return;
   }
-  const t: Shrink = { ip, sync: !ump.wapbl, frees: [] };
+  const t: Shrink = { ip, sync: ump.ordered, frees: [] };
   shrink(t, length, osize);
   if (t.frees.length === 0) return;
   if (t.sync) ffs_update(ip, true);

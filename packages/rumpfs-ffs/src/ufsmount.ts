@@ -12,6 +12,7 @@ import { CgView } from './ondisk/cg.js';
 import { FS_44INODEFMT, SBLOCKSIZE, type Fs, encodeFs } from './ondisk/fs.js';
 import { DEV_BSIZE, cgtod, fragroundup, fsbtob } from './ondisk/geometry.js';
 import { ffs_sbread } from './sbread.js';
+import type { Inode } from './inode.js';
 import type { Wapbl } from './wapbl/wapbl.js';
 import { ReadAhead } from './readahead.js';
 
@@ -41,6 +42,12 @@ export class Ufsmount {
   readonly sbraw: Uint8Array;
   /** Read-only (no allocation, no write-back). */
   ronly = true;
+  /**
+   * MNT_ASYNC (and makefs/newfs building a fresh image): no ordering writes. Otherwise a writable
+   * mount without the log orders its metadata writes so that a crash leaves nothing fsck must
+   * guess about: see `ordered`.
+   */
+  async = false;
   /** fs_csp: per-cg {ndir, nbfree, nifree, nffree}, loaded for read-write mounts. */
   cs: Int32Array | null = null;
   /** fs_fmod: the superblock or summary changed since the last write-back. */
@@ -62,6 +69,22 @@ export class Ufsmount {
   readonly #reported = new Set<string>();
   /** Cylinder group buffers whose header passed cgInvalid since they were read. */
   readonly #checkedCg = new WeakSet<Buf>();
+
+  /**
+   * While logging: inodes changed since the end of the last operation, written into their inode
+   * blocks when the operation ends so that the log's size trigger sees them (Inode.dirty adds).
+   */
+  readonly dirtyInodes = new Set<Inode>();
+
+  /**
+   * Writes are ordered for crash safety (a writable mount without the log, not async), as FFS
+   * without soft dependencies does it: a freed block is given out again only after every on-disk
+   * pointer to it is gone (the inode or indirect block written first), and a new metadata block
+   * (directory, indirect, symlink) reaches the disk before anything on disk points to it.
+   */
+  get ordered(): boolean {
+    return !this.ronly && !this.async && this.wapbl === null;
+  }
 
   constructor(
     readonly dev: BlockDevice,

@@ -659,6 +659,7 @@ function build(dev: BlockDevice, srcDir: string, tree: Tree, opts: MakefsOptions
   const ump = Ufsmount.open(wdev, cache);
   ump.loadCs();
   ump.ronly = false;
+  ump.async = true; // a fresh image: no crash ordering (NetBSD's makefs writes without it too)
   const root = ffs_iget(ump, UFS_ROOTINO);
   // makefs puts exactly the tree on the image: newfs's lost+found goes.
   const lf = ffs_iget(ump, 3);

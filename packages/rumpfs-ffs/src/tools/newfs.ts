@@ -319,6 +319,7 @@ export function newfs(dev: BlockDevice, o: NewfsOptions = {}): NewfsResult {
   const ump = Ufsmount.open(dev, cache);
   ump.loadCs();
   ump.ronly = false;
+  ump.async = true; // a fresh image, not yet anyone's file system
   const root = mkdirAt(ump, null, UFS_ROOTINO, 0o755, time);
   const lf = mkdirAt(ump, root, 3, 0o700, time);
   ffs_direnter(root, 'lost+found', lf.ino, 4);

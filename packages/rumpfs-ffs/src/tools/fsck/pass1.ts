@@ -67,6 +67,42 @@ function partlyAllocated(din: Dinode): boolean {
   return din.size !== 0 || din.db.some((a) => a !== 0) || din.ib.some((a) => a !== 0);
 }
 
+/**
+ * Zero the pointers inside `din`'s indirect blocks that map past di_size (iblock's "PARTIALLY
+ * TRUNCATED INODE" fix); what they held is not claimed, so pass 5 frees it. Bounded by the three
+ * levels of fs_nindir pointers; blocks outside the data area are not read.
+ */
+function zeroPastEnd(ctx: FsckContext, din: Dinode): void {
+  const fs = ctx.fs;
+  const spans = indirectSpans(fs);
+  const visit = (addr: number, level: number, first: number): void => {
+    if (ctx.badRange(addr, fs.frag)) return;
+    const off = fsbtob(fs, addr);
+    const b = ctx.read(off, fs.bsize);
+    const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    const span = level === 0 ? 1 : spans[level - 1]!;
+    let changed = false;
+    for (let i = 0; i < fs.nindir; i++) {
+      const p = ctx.indirPtr(dv, i);
+      if (p === 0) continue;
+      const lbn = first + i * span;
+      if (lbn * fs.bsize >= din.size) {
+        ctx.setIndirPtr(dv, i, 0);
+        changed = true;
+      } else if (level > 0) {
+        visit(p, level - 1, lbn);
+      }
+    }
+    if (changed) ctx.write(b, off);
+  };
+  let first = UFS_NDADDR;
+  for (let level = 0; level < 3; level++) {
+    const a = din.ib[level] ?? 0;
+    if (a !== 0 && first * fs.bsize < din.size) visit(a, level, first);
+    first += spans[level]!;
+  }
+}
+
 function checkInode(ctx: FsckContext, ino: number, din: Dinode): void {
   const fs = ctx.fs;
   if (din.mode === 0) {
@@ -105,6 +141,10 @@ function checkInode(ctx: FsckContext, ino: number, din: Dinode): void {
   let frags = 0;
   let bad = 0;
   let beyond = 0;
+  let truncated = 0;
+  const [n1, n2] = indirectSpans(fs);
+  /** The first logical block each top-level indirect pointer (ib[0..2]) maps. */
+  const ibFirst = [UFS_NDADDR, UFS_NDADDR + n1, UFS_NDADDR + n1 + n2];
   const nblk = isdir ? Math.ceil(din.size / fs.bsize) : 0;
   // Sparse: filled from the pointers, so a corrupt di_size costs nothing here.
   const blocks: number[] = [];
@@ -112,7 +152,17 @@ function checkInode(ctx: FsckContext, ino: number, din: Dinode): void {
   if (!ctx.noBlocks(din)) {
     ctx.claimed[ino] = 1;
     ctx.walkBlocks(din, (addr, n, lbn, level) => {
-      if (lbn * fs.bsize >= din.size) beyond++;
+      if (lbn * fs.bsize >= din.size) {
+        // In the inode itself (db[], ib[]) a pointer past the end clears the inode, as fsck_ffs's
+        // "bad direct addr"; inside an indirect block it is a partly done truncate or extension
+        // (an indirect block written before its inode): the pointer goes, the file stays.
+        const inInode = level === -1 ? lbn < UFS_NDADDR : lbn === ibFirst[level];
+        if (!inInode) {
+          truncated++;
+          return false;
+        }
+        beyond++;
+      }
       if (ctx.badRange(addr, n)) {
         if (++bad <= MAXBAD) ctx.problem(1, 'bad-block', `BAD BLOCK ${addr} I=${ino}${bad === MAXBAD ? ' (EXCESSIVE BAD BLOCKS: NO MORE REPORTED)' : ''}`, ino);
         return false;
@@ -133,6 +183,10 @@ function checkInode(ctx: FsckContext, ino: number, din: Dinode): void {
   if (bad > 0 || beyond > 0) {
     if (beyond > 0) ctx.problem(1, 'size', `I=${ino}: ${beyond} BLOCK(S) PAST END OF FILE (di_size ${din.size}): CLEAR`, ino);
     ctx.state[ino] = isdir ? DCLEAR : FCLEAR;
+  } else if (truncated > 0) {
+    if (ctx.problem(1, 'size', `PARTIALLY TRUNCATED INODE I=${ino} (${truncated} pointer(s) past di_size ${din.size}): SALVAGE`, ino)) {
+      zeroPastEnd(ctx, din);
+    }
   }
   const want = (frags * fs.fsize) / DEV_BSIZE;
   if (din.blocks !== want) {
