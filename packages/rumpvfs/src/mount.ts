@@ -12,6 +12,10 @@ import type { BlockDevice } from './devsw.js';
 /** How many unreferenced vnodes a mount keeps cached (desiredvnodes, RUMP_NVNODES default 1024). */
 export const DESIRED_VNODES = 1024;
 
+/**
+ * struct mount: one mounted file system: its vfsops, flags, names, private data `D` (mnt_data) and
+ * its vnode cache. Made by mount(2) (sys_mount); file systems reach theirs as `vp.mount`.
+ */
 export class Mount<D = unknown> {
   /** MNT_* flags (MNT_RDONLY, MNT_LOCAL, …). */
   flag: number;
@@ -19,13 +23,21 @@ export class Mount<D = unknown> {
   data: D = undefined as D;
   /** The directory this mount covers (null for the root file system). */
   vnodecovered: Vnode | null;
+  /** f_mntonname: where it is mounted (an absolute, lexically clean path). */
   mntonname: string;
+  /** f_mntfromname: what is mounted: the device path, or the fs type name for a memory fs. */
   mntfromname: string;
   /** f_namemax: longest component the fs stores. */
   maxnamlen = 255;
+  /** f_fsid: unique among this kernel's mounts; every file's st_dev. */
   readonly fsid: number;
   /** The block device this mount opened through MountContext, closed after unmount. */
-  device: { dev: number; bdev: BlockDevice } | null = null;
+  device: {
+    /** Its device number (the fs's mntfrom device). */
+    dev: number;
+    /** The open block device the fs does its I/O on. */
+    bdev: BlockDevice;
+  } | null = null;
   /** Set while unmounting or after: new vnodes refused. */
   unmounting = false;
   readonly #vcache = new Map<number, Vnode>();
@@ -38,6 +50,14 @@ export class Mount<D = unknown> {
   #freeCount = 0;
   #root: Vnode | null = null;
 
+  /**
+   * @param kernel The kernel the mount belongs to.
+   * @param ops The file system type's operations (mnt_op).
+   * @param flag Initial MNT_* flags.
+   * @param vnodecovered The directory covered, null for the root file system.
+   * @param mntonname Where it is mounted.
+   * @param fsid From `Vfs.allocFsid`.
+   */
   constructor(
     readonly kernel: Kernel,
     readonly ops: VfsOps,
@@ -53,10 +73,12 @@ export class Mount<D = unknown> {
     this.fsid = fsid;
   }
 
+  /** The file system's vnode operations (its vfsops' `vnodeops`). */
   get vnodeops(): VnodeOps {
     return this.ops.vnodeops;
   }
 
+  /** f_fstypename: the file system type's name (`ops.name`), e.g. 'ffs'. */
   get fstypename(): string {
     return this.ops.name;
   }
@@ -204,7 +226,7 @@ export class Mount<D = unknown> {
   }
 }
 
-/** Take a reference. */
+/** vref(9): take another reference on a vnode (one already held, or found in the cache). */
 export function vref(vp: Vnode): void {
   if (vp.usecount++ === 0) vp.mount.onUse(vp);
 }

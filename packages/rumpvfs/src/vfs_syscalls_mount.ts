@@ -220,6 +220,10 @@ export function dounmount(vfs: Vfs, mp: Mount, flags: number): void {
   }
 }
 
+/**
+ * VFS_STATVFS plus what the VFS knows: the fs's sizes and counts with the mount's flags, fsid,
+ * type and names filled in (statvfs(2), getvfsstat(2)).
+ */
 export function vfs_statvfs(mp: Mount): Statvfs {
   const s = mp.ops.statvfs(mp);
   return {

@@ -8,12 +8,17 @@
 import { errno } from '@rumpts/librump';
 import { MBR_MAGIC, MBR_MAGIC_OFFSET, MBR_SIZE, type MbrPartition, decodeMbr, encodeMbr } from './mbr.js';
 
+/** The header's Signature (its first 8 bytes). */
 export const GPT_SIGNATURE = 'EFI PART';
+/** The header Revision written (1.0). */
 export const GPT_REVISION = 0x00010000;
+/** Bytes of the header (HeaderSize) written, and the least a reader accepts. */
 export const GPT_HEADER_SIZE = 92;
+/** Bytes of one partition entry (SizeOfPartitionEntry) written, and the least a reader accepts. */
 export const GPT_ENTRY_SIZE = 128;
-/** Entries an array conventionally holds (16 KiB), and the most a reader accepts. */
+/** Entries an array conventionally holds (16 KiB). */
 export const GPT_DEFAULT_ENTRIES = 128;
+/** The most entries a reader accepts (a bound on what a hostile header can make it read). */
 export const GPT_MAX_ENTRIES = 1024;
 /** The protective MBR's partition type. */
 export const MBR_PTYPE_PMBR = 0xee;
@@ -22,16 +27,27 @@ export const GPT_NAME_CHARS = 36;
 
 /** Partition type GUIDs in common use. */
 export const GPT_TYPE = {
+  /** An unused entry. */
   UNUSED: '00000000-0000-0000-0000-000000000000',
+  /** EFI system partition (FAT). */
   EFI_SYSTEM: 'C12A7328-F81F-11D2-BA4B-00A0C93EC93B',
+  /** Microsoft basic data (FAT, NTFS, exFAT). */
   MS_BASIC_DATA: 'EBD0A0A2-B9E5-4433-87C0-68B6B72699C7',
+  /** Linux file system data. */
   LINUX_DATA: '0FC63DAF-8483-4772-8E79-3D69D8477DE4',
+  /** NetBSD FFS (gpt(8) type ffs). */
   NETBSD_FFS: '49F48D5A-B10E-11DC-B99B-0019D1879648',
+  /** NetBSD LFS. */
   NETBSD_LFS: '49F48D82-B10E-11DC-B99B-0019D1879648',
+  /** NetBSD swap. */
   NETBSD_SWAP: '49F48D32-B10E-11DC-B99B-0019D1879648',
+  /** NetBSD RAIDframe component. */
   NETBSD_RAID: '49F48DAA-B10E-11DC-B99B-0019D1879648',
+  /** NetBSD concatenated disk (ccd(4)) component. */
   NETBSD_CCD: '2DB519C4-B10F-11DC-B99B-0019D1879648',
+  /** NetBSD encrypted disk (cgd(4)). */
   NETBSD_CGD: '2DB519EC-B10F-11DC-B99B-0019D1879648',
+  /** BIOS boot partition (GRUB's core image on a GPT disk). */
   BIOS_BOOT: '21686148-6449-6E6F-744E-656564454649',
 } as const;
 
@@ -76,40 +92,61 @@ export function randomGuid(): string {
   return guidToString(b);
 }
 
+/** A GPT header (UEFI §5.3.2), decoded and checked by {@link decodeGptHeader}. */
 export interface GptHeader {
+  /** Revision (0x00010000 for 1.0). */
   revision: number;
+  /** HeaderSize: bytes the header CRC covers. */
   headerSize: number;
+  /** MyLBA: where this copy of the header is. */
   myLba: number;
+  /** AlternateLBA: where the other copy is (the backup's for the primary, and back). */
   alternateLba: number;
+  /** FirstUsableLBA: the first sector partitions may use. */
   firstUsableLba: number;
+  /** LastUsableLBA: the last sector partitions may use. */
   lastUsableLba: number;
+  /** DiskGUID, as an upper-case string. */
   diskGuid: string;
+  /** PartitionEntryLBA: where this copy's entry array starts. */
   entriesLba: number;
+  /** NumberOfPartitionEntries: slots in the array, used or not. */
   numEntries: number;
+  /** SizeOfPartitionEntry: bytes per slot (128 × 2^n). */
   entrySize: number;
+  /** PartitionEntryArrayCRC32. */
   entriesCrc: number;
 }
 
+/** One used GPT partition entry (UEFI §5.3.3). */
 export interface GptEntry {
   /** 1-based slot in the entry array (what `%GPT:N%` names). */
   index: number;
+  /** PartitionTypeGUID (see {@link GPT_TYPE}). */
   type: string;
+  /** UniquePartitionGUID. */
   guid: string;
   /** First and last LBA (inclusive), in the table's sectors. */
   start: number;
+  /** EndingLBA, inclusive. */
   end: number;
   /** Attribute bits as a bigint (bit 0 required, bit 2 legacy BIOS bootable, 48..63 type-specific). */
   attributes: bigint;
+  /** PartitionName (UTF-16LE on disk, up to 36 characters). */
   name: string;
 }
 
+/** A GPT as {@link readGpt} found it: the header and entries used, and the state of both copies. */
 export interface Gpt {
   /** The LBA size the table was found with (512 or 4096). */
   secsize: number;
+  /** The header the entries were taken from (the primary's unless it was unusable). */
   header: GptHeader;
   /** The used (non-empty) entries, in slot order. */
   entries: GptEntry[];
+  /** The primary header and its entry array passed every check. */
   primaryOk: boolean;
+  /** The backup header and its entry array passed every check. */
   backupOk: boolean;
   /** The entries and header come from the backup (the primary was unusable). */
   usedBackup: boolean;
@@ -244,27 +281,43 @@ export function readGpt(read: ReadBytes, size: number, secsizes: readonly number
   return null;
 }
 
+/** One partition for {@link encodeGpt}. */
 export interface GptPartitionSpec {
+  /** Partition type GUID (see {@link GPT_TYPE}). */
   type: string;
+  /** First LBA. */
   start: number;
   /** Last LBA, inclusive. */
   end: number;
+  /** Unique partition GUID (default: a random one). */
   guid?: string;
+  /** Partition name, up to GPT_NAME_CHARS characters (default ''). */
   name?: string;
+  /** Attribute bits (default 0). */
   attributes?: bigint;
 }
 
+/** What {@link encodeGpt} writes: the disk's size and geometry, and the partitions. */
 export interface MakeGptOptions {
   /** Disk size in sectors. */
   sectors: number;
+  /** LBA size in bytes (default 512). */
   secsize?: number;
+  /** DiskGUID (default: a random one). */
   diskGuid?: string;
+  /** Slots in the entry array (default GPT_DEFAULT_ENTRIES, 128). */
   numEntries?: number;
+  /** The partitions, in the order their slots get. */
   partitions: readonly GptPartitionSpec[];
 }
 
 /** The usable LBA range of a new table on a disk of `sectors` sectors. */
-export function gptUsableRange(sectors: number, secsize = 512, numEntries = GPT_DEFAULT_ENTRIES): { first: number; last: number } {
+export function gptUsableRange(sectors: number, secsize = 512, numEntries = GPT_DEFAULT_ENTRIES): {
+  /** First usable LBA: after the protective MBR, the primary header and its entry array. */
+  first: number;
+  /** Last usable LBA: before the backup entry array and header. */
+  last: number;
+} {
   const entrySecs = Math.ceil((numEntries * GPT_ENTRY_SIZE) / secsize);
   return { first: 2 + entrySecs, last: sectors - 2 - entrySecs };
 }

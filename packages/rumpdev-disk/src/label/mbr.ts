@@ -5,22 +5,36 @@
  */
 import { errno } from '@rumpts/librump';
 
+/** Bytes of the MBR sector (and of an extended boot record). */
 export const MBR_SIZE = 512;
+/** Byte offset of the partition table (mbr_parts), after the boot code. */
 export const MBR_PART_OFFSET = 446;
+/** Primary partition entries in an MBR. */
 export const MBR_PART_COUNT = 4;
+/** Bytes of one partition entry (struct mbr_partition). */
 export const MBR_PART_SIZE = 16;
+/** Byte offset of the signature (mbr_magic). */
 export const MBR_MAGIC_OFFSET = 510;
+/** The signature 0x55 0xAA, read as a little-endian 16-bit number. */
 export const MBR_MAGIC = 0xaa55;
 
+/** mbrp_type: unused entry. */
 export const MBR_PTYPE_UNUSED = 0x00;
+/** mbrp_type: FAT12. */
 export const MBR_PTYPE_FAT12 = 0x01;
+/** mbrp_type: extended partition (CHS addressed). */
 export const MBR_PTYPE_EXT = 0x05;
+/** mbrp_type: FAT32 with LBA addressing. */
 export const MBR_PTYPE_FAT32L = 0x0c;
+/** mbrp_type: extended partition, LBA addressed. */
 export const MBR_PTYPE_EXT_LBA = 0x0f;
-/** Linux's extended partition type. */
+/** mbrp_type: Linux's extended partition. */
 export const MBR_PTYPE_EXT_LNX = 0x85;
+/** mbrp_type: Linux native (ext2 and its successors). */
 export const MBR_PTYPE_LNXEXT2 = 0x83;
+/** mbrp_type: 386BSD/FreeBSD; NetBSD's reader falls back to it when no 0xA9 partition exists. */
 export const MBR_PTYPE_386BSD = 0xa5;
+/** mbrp_type: NetBSD; its first sector + LABELSECTOR holds the disklabel. */
 export const MBR_PTYPE_NETBSD = 0xa9;
 /** Active flag of mbrp_flag. */
 export const MBR_PFLAG_ACTIVE = 0x80;
@@ -29,8 +43,11 @@ export const MBR_PFLAG_ACTIVE = 0x80;
 export interface MbrPartition {
   /** 0x80 active, 0 inactive. */
   flag: number;
+  /** mbrp_type: MBR_PTYPE_* partition type (0: unused). */
   type: number;
+  /** First sector (LBA, mbrp_start). */
   start: number;
+  /** Length in sectors (mbrp_size). */
   size: number;
 }
 
@@ -131,6 +148,7 @@ export function isExtendedType(type: number): boolean {
 
 /** A partition of an MBR disk with its number: 1–4 primary, 5 on the logical ones in chain order. */
 export interface MbrSlot extends MbrPartition {
+  /** Its number: 1–4 for a primary, 5 on for the logical ones in chain order (`%MBR:N%`). */
   index: number;
   /** For a logical partition: the LBA of the extended boot record that describes it. */
   ebr?: number;
@@ -145,7 +163,12 @@ export const MBR_MAX_LOGICAL = 128;
  * is no MBR. A chain that leaves its extended partition, loops or is longer than MBR_MAX_LOGICAL ends
  * there, with the reason in `problems`.
  */
-export function readMbrPartitions(read: (offset: number, length: number) => Uint8Array, sectors: number): { slots: MbrSlot[]; problems: string[] } | null {
+export function readMbrPartitions(read: (offset: number, length: number) => Uint8Array, sectors: number): {
+  /** The partitions found, primaries first. */
+  slots: MbrSlot[];
+  /** Why the chain ended early, or what is wrong with a logical partition. */
+  problems: string[];
+} | null {
   const primary = decodeMbr(read(0, MBR_SIZE));
   if (!primary) return null;
   const slots: MbrSlot[] = [];

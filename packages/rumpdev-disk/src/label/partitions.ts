@@ -7,9 +7,12 @@ import { errno } from '@rumpts/librump';
 import { type Gpt, type ReadBytes, readGpt } from './gpt.js';
 import { MBR_SIZE, readMbrPartitions } from './mbr.js';
 
+/** Which kind of partition table: a GPT, or an MBR (with its extended chain). */
 export type PartitionScheme = 'gpt' | 'mbr';
 
+/** One partition of a disk, whatever the scheme. */
 export interface PartitionInfo {
+  /** The table it comes from. */
   scheme: PartitionScheme;
   /** GPT: the 1-based entry; MBR: 1–4 primary, 5+ logical. */
   index: number;
@@ -17,10 +20,13 @@ export interface PartitionInfo {
   type: string;
   /** Where it lies, in bytes. */
   offset: number;
+  /** Its length in bytes. */
   size: number;
   /** In the table's own sectors. */
   startSector: number;
+  /** Its length in the table's sectors. */
   sectors: number;
+  /** The table's sector size (512 for an MBR; 512 or 4096 for a GPT). */
   secsize: number;
   /** GPT partition name (MBR: ''). */
   name: string;
@@ -28,8 +34,11 @@ export interface PartitionInfo {
   active?: boolean;
 }
 
+/** A disk's partition table, as {@link readPartitionTable} found it. */
 export interface PartitionTable {
+  /** GPT or MBR. */
   scheme: PartitionScheme;
+  /** The partitions, in table order (an MBR's primaries, then its logical ones). */
   partitions: PartitionInfo[];
   /** What is wrong with the table (a bad primary GPT header, a broken extended chain …). */
   problems: string[];

@@ -3,6 +3,7 @@ import type { Kernel, Proc } from '@rumpts/librump';
 
 /** A freshly mounted, empty file system, ready for one test case. */
 export interface ConformanceEnv {
+  /** The kernel the file system is mounted in. */
   kernel: Kernel;
   /** The process the cases run as (root credentials, cwd anywhere). */
   proc: Proc;
@@ -20,6 +21,7 @@ export interface ConformanceEnv {
   remountReadOnly?(): void;
 }
 
+/** Mounts a fresh, empty instance of the file system under test; called before every case. */
 export type ConformanceSetup = () => ConformanceEnv | Promise<ConformanceEnv>;
 
 /**
@@ -31,6 +33,7 @@ export interface ConformanceFeatures {
   rename?: boolean;
   /** link(2) (hard links). */
   link?: boolean;
+  /** symlink(2) and readlink(2). */
   symlink?: boolean;
   /** A symlink may have an empty target (a host directory cannot store one: EINVAL instead). */
   emptySymlink?: boolean;
