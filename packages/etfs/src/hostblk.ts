@@ -8,7 +8,9 @@ import { DEV_BSIZE, errno, FWRITE } from '@rumpts/librump';
 import type { BlockDevice, CharDevice, Bdevsw, Cdevsw } from '@rumpts/rumpvfs';
 import { host } from './hosterr.js';
 
+/** Block and character major of rumpblk, as in NetBSD's rumpblk.c (device numbers of BLK/CHR keys). */
 export const RUMPBLK_DEVMAJOR = 197;
+/** Number of rumpblk minors: distinct BLK/CHR host windows registered at once (rumpblk.c RUMPBLK_SIZE). */
 export const RUMPBLK_SIZE = 16;
 
 /** A block device over a window of a host file, opened read-write if possible, else read-only. */
@@ -17,6 +19,11 @@ export class HostBlockDevice implements BlockDevice {
   readonly readonly: boolean;
   #fd: number;
 
+  /**
+   * @param hostpath Host file or device.
+   * @param begin First host byte of the window.
+   * @param size Window size in bytes; the device ends there.
+   */
   constructor(
     readonly hostpath: string,
     readonly begin: number,
@@ -68,6 +75,7 @@ export class HostBlockDevice implements BlockDevice {
     if (!this.readonly) host('fsync', () => fsyncSync(this.#fd));
   }
 
+  /** Close the host descriptor; the device must not be used afterwards. */
   close(): void {
     if (this.#fd >= 0) {
       closeSync(this.#fd);
@@ -108,6 +116,7 @@ interface Unit {
 
 /** The rumpblk driver of one kernel: minors over host files. */
 export class Rumpblk {
+  /** The units by minor: host path, device, open count and number of keys sharing it. */
   readonly units: (Unit | undefined)[] = new Array<Unit | undefined>(RUMPBLK_SIZE);
 
   /**
@@ -130,16 +139,19 @@ export class Rumpblk {
     return slot;
   }
 
+  /** The unit of a registered minor (ENXIO if none). */
   unit(minor: number): Unit {
     const u = this.units[minor];
     if (!u) throw errno('ENXIO', `rumpblk minor ${minor} is not registered`);
     return u;
   }
 
+  /** Whether the minor's device is open (through the bdevsw or cdevsw). */
   busy(minor: number): boolean {
     return (this.units[minor]?.opens ?? 0) > 0;
   }
 
+  /** rumpblk_deregister: drop one key's use of the minor; the last use closes the host file. */
   deregister(minor: number): void {
     const u = this.units[minor];
     if (!u) return;
@@ -148,6 +160,10 @@ export class Rumpblk {
     this.units[minor] = undefined;
   }
 
+  /**
+   * The block-device switch entry: open returns the unit's {@link HostBlockDevice} (EACCES for
+   * writing a host file that is read-only).
+   */
   bdevsw(): Bdevsw {
     return {
       name: 'rumpblk',
@@ -164,6 +180,7 @@ export class Rumpblk {
     };
   }
 
+  /** The character-device switch entry: open returns the byte-granular raw view ({@link rawDevice}). */
   cdevsw(): Cdevsw {
     return {
       name: 'rumpblk',

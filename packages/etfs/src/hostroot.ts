@@ -70,7 +70,7 @@ function openComponent(path: string, flags: number, what: string): number {
   }
 }
 
-/** Options for {@link HostRoot}. */
+/** How a {@link HostRoot} reaches the host: through /proc/self/fd, or by the lstat-checked fallback. */
 export interface HostRootOptions {
   /** Use `/proc/self/fd` (default: when the platform has it). `false` forces the lstat fallback. */
   procfd?: boolean;

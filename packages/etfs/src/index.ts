@@ -25,7 +25,7 @@ export function rump_pub_etfs_register_withsize(kernel: Kernel, key: string, hos
   kernel.etfsRegisterWithSize(key, hostpath, type, begin, size);
 }
 
-/** rump_pub_etfs_remove. */
+/** rump_pub_etfs_remove: drop `key` (ENOENT if it is not registered, EBUSY while something below it is in use). */
 export function rump_pub_etfs_remove(kernel: Kernel, key: string): void {
   kernel.etfsRemove(key);
 }

@@ -54,14 +54,28 @@ type PromiseName =
  * the option values they do not honour), with the host's `constants`.
  */
 export interface RumpFs extends Pick<typeof nodeFs, SyncName | CallbackName | 'createReadStream' | 'createWriteStream'> {
-  promises: Pick<typeof nodeFs.promises, PromiseName> & { constants: typeof constants; FileHandle: typeof FileHandle };
+  /** The fs.promises calls the facade has, over the same kernel target. */
+  promises: Pick<typeof nodeFs.promises, PromiseName> & {
+    /** The same host `constants` as `fs.constants`. */
+    constants: typeof constants;
+    /** The class of the handles `promises.open` returns. */
+    FileHandle: typeof FileHandle;
+  };
+  /** fs.constants: the host's own values (open flags are turned into NetBSD's by the facade). */
   constants: typeof constants;
+  /** The class of what stat/lstat/fstat return (passes `instanceof fs.Stats`). */
   Stats: typeof Stats;
+  /** The class of what the stat calls return with `{ bigint: true }`. */
   BigIntStats: typeof BigIntStats;
+  /** The class of what statfs returns. */
   StatFs: typeof StatFs;
+  /** The class of readdir's `{ withFileTypes: true }` entries (passes `instanceof fs.Dirent`). */
   Dirent: typeof Dirent;
+  /** The class of what opendir returns. */
   Dir: typeof Dir;
+  /** The class of what watch returns. */
   FSWatcher: typeof FSWatcher;
+  /** The class of what watchFile returns. */
   StatWatcher: typeof StatWatcher;
 }
 

@@ -20,13 +20,17 @@ export function badEntryName(name: string): string | undefined {
 
 /** An entry refused by a tree walk: the directory it was read from and the name as the kernel gave it. */
 export interface RefusedEntry {
+  /** The directory it was read from, as the caller's path. */
   dir: string;
+  /** The name exactly as the kernel returned it. */
   name: string;
+  /** Why it was refused, as {@link badEntryName} says: 'contains "/"', 'is ".."' … */
   reason: string;
 }
 
 /** The error a tree walk ends with when it refused entries: EINVAL on the first, naming all of them. */
 export interface RefusedEntriesError extends NodeFsError {
+  /** Every entry refused, in the order met (the message names the first five). */
   refused: RefusedEntry[];
 }
 

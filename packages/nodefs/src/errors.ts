@@ -10,11 +10,17 @@ import { constants as osConstants } from 'node:os';
 import { getSystemErrorMap, inspect } from 'node:util';
 import { isRumpError, strerror } from '@rumpts/librump';
 
+/** The error a facade call throws, shaped like Node's own fs errors (uvException). */
 export interface NodeFsError extends Error {
+  /** The errno name, e.g. 'ENOENT' (NetBSD's, which the host may not know: EFTYPE). */
   code: string;
+  /** Negative, in the host's numbering as Node reports it (the negated NetBSD number if the host has no such code). */
   errno: number;
+  /** The node:fs call's name for the failing operation, e.g. 'open', 'scandir'. */
   syscall: string;
+  /** The path the caller gave, when the call has one. */
   path?: string;
+  /** The second path of a two-path call (rename, link, copyFile, symlink). */
   dest?: string;
   /** NetBSD's errno number (sys/errno.h), as the kernel raised it. */
   rumpErrno: number;
@@ -116,10 +122,15 @@ export interface SystemErrorInfo {
 
 /** A Node SystemError (ERR_FS_EISDIR, ERR_FS_CP_*): `code` is the ERR_ key, `info` the system details. */
 export interface NodeSystemError extends Error {
+  /** Node's error key, e.g. 'ERR_FS_EISDIR', 'ERR_FS_CP_EINVAL'. */
   code: string;
+  /** The system details: errno code and number, message, path, syscall. */
   info: SystemErrorInfo;
+  /** Positive, in the host's numbering (as Node's SystemError has it). */
   errno: number;
+  /** The operation that failed, e.g. 'cp'. */
   syscall: string;
+  /** The path the error is about. */
   path: string;
 }
 

@@ -22,6 +22,7 @@ import { fsError, translate } from './errors.js';
 /** File-system types tried, in order, when `type` is not given (as fsu does). */
 export const AUTODETECT_TYPES: readonly string[] = ['ffs', 'cd9660'];
 
+/** How {@link openImage} mounts the image: type, read-only, the WAPBL log, nodev/nosuid, kernel messages. */
 export interface OpenImageOptions {
   /** Mount read-only (MNT_RDONLY); needed for cd9660. Default false. */
   readOnly?: boolean;
@@ -47,7 +48,9 @@ export interface OpenedImage {
   sync(): void;
   /** Sync, unmount and halt. Later facade calls fail with EBADF. Calling it again does nothing. */
   close(): Promise<void>;
+  /** True once close has run (or the exit hooks closed the image). */
   readonly closed: boolean;
+  /** `await using img = await openImage(…)`: close at the end of the scope. */
   [Symbol.asyncDispose](): Promise<void>;
 }
 
@@ -77,6 +80,9 @@ class ImageState {
     this.closed = true;
     open.delete(this);
     if (open.size === 0) removeHooks();
+    // The kernel halts itself at process exit (rump_init's syncOnExit), which syncs and unmounts:
+    // when its hook ran first there is nothing left to do.
+    if (!this.lib.kernel.running) return;
     let failure: unknown;
     try {
       this.lib.kernel.proc.sync();

@@ -25,24 +25,31 @@ function underNode(proto: object): abstract new () => object {
 /** The type predicates fs.Stats and fs.Dirent share, over an S_IFMT value, on top of a node:fs prototype. */
 function typePredicates(proto: object, fmtOf: (self: object) => number) {
   abstract class TypePredicates extends underNode(proto) {
+    /** A regular file (S_IFREG). */
     isFile(): boolean {
       return fmtOf(this) === S_IFREG;
     }
+    /** A directory (S_IFDIR). */
     isDirectory(): boolean {
       return fmtOf(this) === S_IFDIR;
     }
+    /** A symbolic link (S_IFLNK); only an lstat or a readdir entry can be one. */
     isSymbolicLink(): boolean {
       return fmtOf(this) === S_IFLNK;
     }
+    /** A block device (S_IFBLK). */
     isBlockDevice(): boolean {
       return fmtOf(this) === S_IFBLK;
     }
+    /** A character device (S_IFCHR). */
     isCharacterDevice(): boolean {
       return fmtOf(this) === S_IFCHR;
     }
+    /** A named pipe (S_IFIFO). */
     isFIFO(): boolean {
       return fmtOf(this) === S_IFIFO;
     }
+    /** A socket (S_IFSOCK). */
     isSocket(): boolean {
       return fmtOf(this) === S_IFSOCK;
     }
@@ -65,23 +72,41 @@ function hide(o: object, flags: number, gen: number): void {
  * there too, not enumerable.
  */
 export class Stats extends typePredicates(nodeFs.Stats.prototype, (s) => (s as { mode: number }).mode & S_IFMT) {
+  /** st_dev: the file system the file is on (its mount's fsid). */
   dev: number;
+  /** st_mode: file type (S_IFMT bits) and permission bits. */
   mode: number;
+  /** st_nlink: number of hard links. */
   nlink: number;
+  /** st_uid: owner. */
   uid: number;
+  /** st_gid: group. */
   gid: number;
+  /** st_rdev: device number, for a block or character device. */
   rdev: number;
+  /** st_blksize: the preferred I/O size. */
   blksize: number;
+  /** st_ino: the file id (inode number) within its file system. */
   ino: number;
+  /** st_size: length in bytes. */
   size: number;
+  /** st_blocks: storage used, in 512-byte units. */
   blocks: number;
+  /** Last access, in milliseconds since the epoch (fractional). */
   atimeMs: number;
+  /** Last data modification, in milliseconds since the epoch (fractional). */
   mtimeMs: number;
+  /** Last inode change, in milliseconds since the epoch (fractional). */
   ctimeMs: number;
+  /** Creation time, in milliseconds since the epoch (fractional; 0 where the fs keeps none). */
   birthtimeMs: number;
+  /** Last access (st_atim), as a Date. */
   atime: Date;
+  /** Last data modification (st_mtim), as a Date. */
   mtime: Date;
+  /** Last inode change (st_ctim), as a Date. */
   ctime: Date;
+  /** Creation time (st_birthtim), as a Date. */
   birthtime: Date;
   /** NetBSD's st_flags (chflags(2)); not enumerable. */
   declare readonly flags: number;
@@ -117,27 +142,49 @@ export class Stats extends typePredicates(nodeFs.Stats.prototype, (s) => (s as {
  * a bigint, plus the *Ns fields with the kernel's nanoseconds.
  */
 export class BigIntStats extends typePredicates(nodeBigIntStatsProto, (s) => Number((s as { mode: bigint }).mode) & S_IFMT) {
+  /** st_dev: the file system the file is on (its mount's fsid). */
   dev: bigint;
+  /** st_mode: file type (S_IFMT bits) and permission bits. */
   mode: bigint;
+  /** st_nlink: number of hard links. */
   nlink: bigint;
+  /** st_uid: owner. */
   uid: bigint;
+  /** st_gid: group. */
   gid: bigint;
+  /** st_rdev: device number, for a block or character device. */
   rdev: bigint;
+  /** st_blksize: the preferred I/O size. */
   blksize: bigint;
+  /** st_ino: the file id (inode number) within its file system. */
   ino: bigint;
+  /** st_size: length in bytes. */
   size: bigint;
+  /** st_blocks: storage used, in 512-byte units. */
   blocks: bigint;
+  /** Last access, in whole milliseconds since the epoch (floored, as Node does). */
   atimeMs: bigint;
+  /** Last data modification, in whole milliseconds since the epoch (floored). */
   mtimeMs: bigint;
+  /** Last inode change, in whole milliseconds since the epoch (floored). */
   ctimeMs: bigint;
+  /** Creation time, in whole milliseconds since the epoch (floored; 0 where the fs keeps none). */
   birthtimeMs: bigint;
+  /** Last access, in nanoseconds since the epoch, exact. */
   atimeNs: bigint;
+  /** Last data modification, in nanoseconds since the epoch, exact. */
   mtimeNs: bigint;
+  /** Last inode change, in nanoseconds since the epoch, exact. */
   ctimeNs: bigint;
+  /** Creation time, in nanoseconds since the epoch, exact. */
   birthtimeNs: bigint;
+  /** Last access (st_atim), as a Date. */
   atime: Date;
+  /** Last data modification (st_mtim), as a Date. */
   mtime: Date;
+  /** Last inode change (st_ctim), as a Date. */
   ctime: Date;
+  /** Creation time (st_birthtim), as a Date. */
   birthtime: Date;
   /** NetBSD's st_flags (chflags(2)); not enumerable. */
   declare readonly flags: number;
@@ -191,12 +238,19 @@ const FS_MAGIC: Readonly<Record<string, number>> = {
  * system (0 for one Linux has no number for); NetBSD's own name is `fstypename` (not enumerable).
  */
 export class StatFs<T extends number | bigint = number> {
+  /** f_type: the Linux statfs magic number of the file system type (0 if Linux has none for it). */
   type: T;
+  /** The unit `blocks`, `bfree` and `bavail` count in (NetBSD's f_frsize). */
   bsize: T;
+  /** f_blocks: size of the file system in `bsize` units. */
   blocks: T;
+  /** f_bfree: free blocks. */
   bfree: T;
+  /** f_bavail: free blocks available to unprivileged users. */
   bavail: T;
+  /** f_files: total file nodes (inodes). */
   files: T;
+  /** f_ffree: free file nodes. */
   ffree: T;
   /** NetBSD's f_fstypename ('ffs', 'tmpfs', 'cd9660'…); not enumerable. */
   declare readonly fstypename: string;
@@ -230,7 +284,9 @@ const DT_TO_IFMT: ReadonlyMap<number, number> = new Map([
 /** fs.Dirent (passes `instanceof fs.Dirent`): a name and its type; `parentPath` (and the older `path`) is the directory read. */
 export class Dirent<Name extends string | Buffer = string> extends typePredicates(nodeFs.Dirent.prototype, (d) => direntFmt(d)) {
   readonly #fmt: number;
+  /** The entry's name (d_name), a Buffer when the caller asked for encoding 'buffer'. */
   readonly name: Name;
+  /** The directory that was read, as the caller named it. */
   readonly parentPath: string;
   /** Deprecated alias of parentPath, an own field as in Node 20. */
   readonly path: string;

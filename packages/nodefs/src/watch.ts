@@ -72,7 +72,9 @@ export class StatWatcher extends EventEmitter {
   /** @internal */
   constructor(
     private readonly run: Runner,
+    /** The path watched, as the caller gave it. */
     readonly path: string,
+    /** Milliseconds between two stats. */
     readonly interval: number,
     persistent: boolean,
     bigint: boolean,
@@ -134,12 +136,14 @@ export class StatWatcher extends EventEmitter {
     this.emit('stop');
   }
 
+  /** Keep the process alive while polling (the default unless `persistent: false`). */
   ref(): this {
     this.#refed = true;
     this.#timer?.ref();
     return this;
   }
 
+  /** Let the process exit even though polling goes on. */
   unref(): this {
     this.#refed = false;
     this.#timer?.unref();
@@ -292,6 +296,7 @@ export class FSWatcher extends EventEmitter {
     }
   }
 
+  /** Stop polling; emits 'close' on the next tick. Calling it again does nothing. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
@@ -300,12 +305,14 @@ export class FSWatcher extends EventEmitter {
     process.nextTick(() => this.emit('close'));
   }
 
+  /** Keep the process alive while polling (the default unless `persistent: false`). */
   ref(): this {
     this.#refed = true;
     this.#timer?.ref();
     return this;
   }
 
+  /** Let the process exit even though polling goes on. */
   unref(): this {
     this.#refed = false;
     this.#timer?.unref();

@@ -6,8 +6,11 @@ import { errno, type Cred, MNT_NOEXEC, MNT_NOSUID, MNT_RDONLY, S_ISGID, S_ISUID,
 import type { Vnode } from './vnode.js';
 import { VBLK, VCHR, VDIR, VFIFO, VLNK, VREG, VSOCK, type Vattr } from './vattr.js';
 
+/** VOP_ACCESS mode: execute a file, or search a directory. */
 export const VEXEC = 0o100;
+/** VOP_ACCESS mode: write. */
 export const VWRITE = 0o200;
+/** VOP_ACCESS mode: read. */
 export const VREAD = 0o400;
 /** Append-only write (VAPPEND): allowed on SF/UF_APPEND files. */
 export const VAPPEND = 0o40000;
@@ -15,6 +18,7 @@ export const VAPPEND = 0o40000;
 export const IMMUTABLE = SF_IMMUTABLE | UF_IMMUTABLE;
 export const APPEND = SF_APPEND | UF_APPEND;
 
+/** groupmember(9): is `gid` the credential's group or one of its supplementary groups? */
 export function groupmember(gid: number, cred: Cred): boolean {
   return cred.gid === gid || cred.groups.includes(gid);
 }
@@ -62,7 +66,12 @@ export function vn_access(vp: Vnode, mode: number, cred: Cred): Vattr {
  * a regular file (EACCES otherwise), executable by `cred` (VOP_ACCESS VEXEC), not on a noexec mount
  * (EACCES). Returns the set-id bits that would apply: none on a nosuid mount, which ignores them.
  */
-export function vn_exec_check(vp: Vnode, cred: Cred): { setuid: boolean; setgid: boolean } {
+export function vn_exec_check(vp: Vnode, cred: Cred): {
+  /** The file is set-user-id, and the mount honours it. */
+  setuid: boolean;
+  /** The file is set-group-id, and the mount honours it. */
+  setgid: boolean;
+} {
   if (vp.type !== VREG) throw errno('EACCES', 'only a regular file can be executed');
   const va = vn_access(vp, VEXEC, cred);
   const mode = (vp.mount.flag & MNT_NOSUID) !== 0 ? va.mode & ~(S_ISUID | S_ISGID) : va.mode;

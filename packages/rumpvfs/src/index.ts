@@ -15,6 +15,7 @@ export { VEXEC, VREAD, VWRITE, VAPPEND, vaccess, vn_access, vn_exec_check, group
 export { fd_vnode, vn_stat, vnfileops, MAX_OFFSET } from './vfs_vnops.js';
 export { bdev_pread, bdev_pwrite, spec_nodev } from './specfs.js';
 export { direntReclen } from './vfs_syscalls_attr.js';
+export { direntNameInvalid } from './vfs_dirent.js';
 export { dounmount, vfs_statvfs } from './vfs_syscalls_mount.js';
 export { type Cwdinfo, cwdinfo } from './cwd.js';
 export { RUMPFS_MAXNAMLEN, rumpfs_vfsops } from './rumpfs.js';

@@ -63,6 +63,11 @@ function rumpvfs_init(kernel: Kernel): void {
   });
 }
 
+/**
+ * The rumpvfs component (rump_vfs_init, faction vfs): attaches the VFS, mounts the rumpfs root with
+ * /dev and /tmp, installs the file system calls, gives processes a cwd, and syncs and unmounts
+ * everything at halt.
+ */
 export const rumpvfs_component: RumpComponent = {
   name: 'rumpvfs',
   faction: 'vfs',

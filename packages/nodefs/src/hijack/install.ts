@@ -26,6 +26,7 @@ const noTarget = (): Target => {
 /** Kernel descriptor n is n + RUMP_FD_BASE to the program (far above any host descriptor). */
 export const RUMP_FD_BASE = 1 << 24;
 
+/** What {@link installHijack} routes: the kernel target and the path prefix. */
 export interface HijackOptions {
   /** The kernel process calls go to (a RemoteProc for a rump server, or a local Proc). */
   target: SyscallTarget;
@@ -33,7 +34,9 @@ export interface HijackOptions {
   prefix?: string;
 }
 
+/** An installed hijack: node:fs is patched until `uninstall()`. */
 export interface Hijack {
+  /** The prefix in effect, normalized (no trailing '/'). */
   readonly prefix: string;
   /** The facade the routed calls use. */
   readonly fs: RumpFs;
@@ -82,6 +85,11 @@ interface Routed {
 /** Calls whose result is a kernel path the program must see with the prefix back on. */
 const RETURNS_PATH = new Set(['mkdir', 'mkdtemp', 'realpath']);
 
+/**
+ * rumphijack(3) for Node: patch node:fs and node:fs/promises in place (ESM named exports too) so
+ * calls on paths under the prefix, and on descriptors from RUMP_FD_BASE up, go to `opts.target`;
+ * every other call reaches the host unchanged. TypeError for a relative prefix or '/'.
+ */
 export function installHijack(opts: HijackOptions): Hijack {
   const prefix = posix.normalize(opts.prefix ?? '/rump').replace(/\/+$/, '');
   if (!prefix.startsWith('/') || prefix === '') throw new TypeError(`hijack prefix must be an absolute path other than /: ${opts.prefix}`);

@@ -10,6 +10,7 @@ import { type Dirent, type ErrnoCode, errno, RumpError, type Stat, type Statvfs,
 import type { SyscallTarget } from '../core.js';
 import type { Arg, RemoteCall, Reply, Request, WorkerData } from './messages.js';
 
+/** How a {@link RemoteProc} reaches its server. */
 export interface RemoteProcOptions {
   /** unix://path or tcp://host:port/ (default: the RUMP_SERVER environment variable). */
   url?: string;
@@ -21,7 +22,13 @@ export interface RemoteProcOptions {
   timeoutMs?: number;
 }
 
+/**
+ * A process on a rump server, called synchronously: pass it to {@link createFs} for the *Sync calls
+ * against a server. Each call is one round trip through a worker thread that holds the connection
+ * (made with `@rumpts/rumpclient`'s `connect`).
+ */
 export class RemoteProc implements SyscallTarget {
+  /** The server's URL, as given or taken from RUMP_SERVER. */
   readonly url: string;
   /** The server-side process id of this connection. */
   readonly pid: number;
@@ -31,6 +38,7 @@ export class RemoteProc implements SyscallTarget {
   readonly #timeoutMs: number;
   #closed = false;
 
+  /** False once {@link RemoteProc.disconnect} ran or the connection was lost. */
   get connected(): boolean {
     return !this.#closed;
   }
@@ -196,9 +204,11 @@ export class RemoteProc implements SyscallTarget {
   getcwd(): string {
     return this.#call('getcwd') as string;
   }
+  /** Change the server-side process's working directory (chdir(2)). */
   chdir(path: string): void {
     this.#call('chdir', path);
   }
+  /** Set the server-side process's file-creation mask; returns the previous one (umask(2)). */
   umask(mask: number): number {
     return this.#call('umask', mask) as number;
   }

@@ -10,6 +10,7 @@ import { checkSecsize, checkTransfer } from './bounds.js';
 import { hostError } from '@rumpts/etfs';
 import { totalLength } from './vectored.js';
 
+/** Options of a {@link HostFileBlockDevice}: the window, read-only, sector size. */
 export interface HostDiskOptions {
   /** First byte of the window in the host file (default 0). */
   begin?: number;
@@ -24,11 +25,17 @@ export interface HostDiskOptions {
 /** Host I/O calls loop until a transfer is complete; this many zero-progress calls is an error. */
 const MAX_STALLS = 1;
 
+/**
+ * A block device over a window of a host file or device (rumpblk.c), with vectored I/O; the backing
+ * of disk images. The size is the window's whole sectors; a host file that ends inside it is EIO.
+ */
 export class HostFileBlockDevice implements VectoredBlockDevice {
   readonly secsize: number;
   readonly size: number;
   readonly readonly: boolean;
+  /** The host path it was opened with (named in errors). */
   readonly hostpath: string;
+  /** Byte offset of the window in the host file. */
   readonly begin: number;
   #fd: number | null;
 
@@ -163,7 +170,12 @@ export class HostFileBlockDevice implements VectoredBlockDevice {
    * The host descriptor and where the window starts in it, for a helper thread that does this
    * device's I/O (makefs's I/O thread writes the image through it). ENXIO once closed.
    */
-  hostWindow(): { fd: number; begin: number } | null {
+  hostWindow(): {
+    /** The open host file descriptor; address it with positional I/O at `begin` + device offset. */
+    fd: number;
+    /** Byte offset of the device's byte 0 in the host file. */
+    begin: number;
+  } | null {
     return { fd: this.#descriptor(), begin: this.begin };
   }
 

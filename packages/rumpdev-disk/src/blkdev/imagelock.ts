@@ -44,6 +44,7 @@ export interface ImageLock {
   readonly shared: boolean;
   /** False where the host offers no locks (the addon has no build for this platform). */
   readonly held: boolean;
+  /** Let the lock go; calling it again does nothing. The lock also dies with the process. */
   release(): void;
 }
 

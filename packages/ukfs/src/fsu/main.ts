@@ -15,6 +15,7 @@ import { errorLine } from './errors.js';
 import { BrokenPipe, EXIT_BROKEN_PIPE, Io } from './stdio.js';
 import type { MakefsOptions } from '@rumpts/rumpfs-ffs';
 import type { FsuNewfsOptions } from './newfs.js';
+import { registerDiskCommands } from './partitions.js';
 import type { FsuTarget } from './target.js';
 import { SERVER_IMAGE, UsageError } from './usage.js';
 
@@ -71,7 +72,7 @@ export function buildProgram(server: string | undefined, run: Run): Command {
   const target = async (image: string, readonly: boolean, o: Common, fn: (t: FsuTarget) => unknown): Promise<void> => {
     run.subject = image === SERVER_IMAGE ? server : image;
     const { withTarget } = await import('./session.js');
-    await withTarget(server, image, { type: o.type, opts: o.opts, readonly }, fn);
+    await withTarget(server, image, { type: o.type, opts: o.opts, readonly, console: (line) => io.warn(`kernel: ${line}`), skipped: () => (io.status = 1) }, fn);
   };
   const ro = (image: string, o: Common, fn: (t: FsuTarget) => unknown): Promise<void> => target(image, true, o, fn);
   const rw = (image: string, o: Common, fn: (t: FsuTarget) => unknown): Promise<void> => target(image, false, o, fn);
@@ -336,6 +337,7 @@ export function buildProgram(server: string | undefined, run: Run): Command {
         dev.close?.();
       }
     });
+  registerDiskCommands(program, io.out);
   return program;
 }
 
@@ -362,6 +364,12 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = argv[0] !== undefined && !argv[0].startsWith('-') ? argv[0] : undefined;
   try {
+    // FAT's newfs/makefs (-t msdos) and fsck of a FAT image have their own options (msdos.ts).
+    const fat = server === undefined && /^(newfs|makefs|fsck)$/.test(argv[0] ?? '') ? await (await import('./msdos.js')).dispatchMsdos(argv, io.out) : undefined;
+    if (fat !== undefined) {
+      io.flush();
+      return fat;
+    }
     try {
       await buildProgram(server, run).parseAsync(argv, { from: 'user' });
       io.flush();

@@ -5,6 +5,7 @@
 import { errno, isRumpError, MNT_FORCE, MNT_LOG, MNT_NOATIME, MNT_NOEXEC, MNT_RDONLY, MNT_SYNCHRONOUS, MNT_ASYNC, strerror } from '@rumpts/librump';
 import { connect } from '@rumpts/rumpclient';
 import { type MountOptions, UkfsLib } from '../lib.js';
+import { vfsOf } from '@rumpts/rumpvfs';
 import type { Ukfs } from '../ukfs.js';
 import { checkImage } from './image.js';
 import type { FsuTarget } from './target.js';
@@ -12,8 +13,9 @@ import { SERVER_IMAGE, UsageError } from './usage.js';
 
 export { SERVER_IMAGE, UsageError };
 
-/** Types tried, in order, when -t is not given (fs-utils tries the auto-detectable ones). */
-export const AUTODETECT = ['ffs', 'cd9660'];
+/** Types tried, in order, when -t is not given (fs-utils tries the auto-detectable ones; cd9660 last: it refuses a
+ * read-write mount before looking at the image). */
+export const AUTODETECT = ['ffs', 'msdos', 'cd9660'];
 
 export interface SessionOptions {
   type?: string;
@@ -21,6 +23,13 @@ export interface SessionOptions {
   opts?: string;
   /** The command only reads: mount read-only unless -o rw says otherwise. */
   readonly: boolean;
+  /**
+   * Kernel console messages once the image is mounted (a skipped directory entry, a damaged block …),
+   * as a NetBSD rump kernel prints them on the tool's standard error. Not for a server: its console is its own.
+   */
+  console?: (line: string) => void;
+  /** Called after the command when getdents skipped entries no directory may hold (the copy is incomplete). */
+  skipped?: (count: number) => void;
 }
 
 /**
@@ -81,7 +90,9 @@ async function connectServer(url: string): Promise<FsuTarget & { disconnect(): P
 export async function withImage<T>(image: string, o: SessionOptions, fn: (fs: Ukfs, lib: UkfsLib) => T | Promise<T>): Promise<T> {
   if (image === SERVER_IMAGE) throw new UsageError('this command needs an image, not --server');
   checkImage(image);
-  const lib = await UkfsLib.init({ logger: () => {} });
+  // Messages of a failed mount repeat its error, which fsu reports itself: the console is live once mounted.
+  let live = false;
+  const lib = await UkfsLib.init({ logger: (line) => live && o.console?.(line) });
   try {
     const flags = mountFlags(o.opts, o.readonly);
     let fs: Ukfs;
@@ -92,14 +103,25 @@ export async function withImage<T>(image: string, o: SessionOptions, fn: (fs: Uk
       if (isRumpError(e) && (e.path === undefined || e.path === '/fsu')) e.path = image;
       throw e;
     }
+    live = true;
     try {
       return await fn(fs, lib);
     } finally {
+      const skipped = vfsOf(lib.kernel).direntsSkipped;
+      if (skipped > 0) o.skipped?.(skipped);
       fs.release(0);
     }
   } finally {
     lib.halt();
   }
+}
+
+/**
+ * Does a mount error only say that the image is not of the type tried? File systems say so with
+ * EINVAL "… not an <type> file system …" when their magic is nowhere (ffs, cd9660).
+ */
+function notThisType(e: unknown): boolean {
+  return isRumpError(e) && e.code === 'EINVAL' && /\bnot an? [^()]*file system\b/.test(e.detail ?? '');
 }
 
 async function mountAny(lib: UkfsLib, image: string, type: string | undefined, mo: MountOptions): Promise<Ukfs> {
@@ -119,6 +141,9 @@ async function mountAny(lib: UkfsLib, image: string, type: string | undefined, m
     } catch (e) {
       // Errors about the image file itself (missing, locked, read-only) are the same for every type.
       if (isRumpError(e) && ['ENOENT', 'EACCES', 'EROFS', 'EPERM', 'EBUSY'].includes(e.code)) throw e;
+      // The image is of this type but cannot be mounted (a damaged superblock, corrupt metadata):
+      // that error is the answer, not the next type's "not mine".
+      if (!notThisType(e)) throw e;
       tried.push(`${t}: ${isRumpError(e) ? (e.detail ?? strerror(e.errno)) : String(e)}`);
     }
   }
