@@ -29,6 +29,7 @@ export class FrameAssembler {
   copied = 0;
 
   constructor(
+    /** Where the protocol keeps a frame's length. */
     readonly layout: FrameLayout,
     /** Frames longer than this are a protocol violation. */
     public maxFrame: number,

@@ -10,9 +10,28 @@ import { errno } from '@rumpts/librump';
 /** Linux sun_path is 108 bytes including the terminating NUL. */
 export const SUN_PATH_MAX = 108;
 
+/** A parsed server locator. */
 export type RumpUrl =
-  | { proto: 'unix'; path: string; url: string }
-  | { proto: 'tcp'; host: string; port: number; any: boolean; url: string };
+  | {
+      /** A unix-domain socket. */
+      proto: 'unix';
+      /** The socket's absolute path. */
+      path: string;
+      /** The locator, with the absolute path. */
+      url: string;
+    }
+  | {
+      /** A TCP socket (IPv4). */
+      proto: 'tcp';
+      /** The dotted IPv4 address (0.0.0.0 for INADDR_ANY). */
+      host: string;
+      /** The port. */
+      port: number;
+      /** The host was `*` or `0`: INADDR_ANY, for a server only. */
+      any: boolean;
+      /** The locator, normalised as `tcp://HOST:PORT/`. */
+      url: string;
+    };
 
 /**
  * Parse a locator. `forServer` allows the INADDR_ANY host (`*` or `0`), which a client may not use.

@@ -18,12 +18,17 @@ export const ALL_LIBRARIES = ['rumpvfs', 'rumpdev_disk', 'rumpfs_ffs', 'rumpfs_t
 
 /** Our extension: `--mount TYPE:DEVICE:DIR[:OPTS]` (OPTS, comma-separated: ro, rw, log). */
 export interface MountSpec {
+  /** The file-system type (ffs, tmpfs, cd9660 …). */
   type: string;
+  /** The device or drivespec key to mount (e.g. `/dev/dk`). */
   device: string;
+  /** The absolute kernel directory to mount on (made if missing). */
   dir: string;
+  /** MNT_* flags from OPTS (MNT_RDONLY for ro, MNT_LOG for log). */
   flags: number;
 }
 
+/** Parse `--mount TYPE:DEVICE:DIR[:OPTS]`; errors are RumpError EINVAL naming the spec. */
 export function parseMountSpec(spec: string): MountSpec {
   const parts = spec.split(':');
   if (parts.length < 3 || parts.length > 4 || parts.slice(0, 3).some((x) => x === '')) {
@@ -40,18 +45,25 @@ export function parseMountSpec(spec: string): MountSpec {
   return { type, device, dir, flags };
 }
 
+/** How bootServerKernel boots and sets up the kernel (rump_server's options). */
 export interface BootOptions {
+  /** -c: virtual CPUs the kernel reports. */
   ncpu?: number;
+  /** -r: the kernel's memory limit in bytes. */
   memlimit?: number;
+  /** -v: boot messages also go to `log`. */
   verbose?: boolean;
   /** -l, in order. */
   libraries: readonly string[];
   /** -m, in order. */
   modules: readonly string[];
+  /** -d, in order. */
   drives: readonly Drivespec[];
   /** --newfs: host paths of drives to give a fresh FFS when they hold none. */
   newfs?: boolean;
+  /** --mount, in order, once the drives are mapped. */
   mounts: readonly MountSpec[];
+  /** Where the kernel console goes (default: standard error). */
   log?: (line: string) => void;
 }
 
@@ -67,7 +79,12 @@ export function librarySpecs(name: string): string[] {
 }
 
 /** Boot the kernel and set it up as the options say. Errors name the step that failed. */
-export async function bootServerKernel(o: BootOptions): Promise<{ kernel: Kernel; drives: AppliedDrive[] }> {
+export async function bootServerKernel(o: BootOptions): Promise<{
+  /** The booted kernel. */
+  kernel: Kernel;
+  /** What each -d mapped, in order. */
+  drives: AppliedDrive[];
+}> {
   const misordered = libraryOrderProblems(o.libraries)[0];
   if (misordered) {
     const { library, needs } = misordered;

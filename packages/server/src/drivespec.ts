@@ -11,15 +11,21 @@ import {
 import { findDiskLabel } from '@rumpts/rumpdev-disk';
 import { parseSize } from './size.js';
 
+/** One `-d` drivespec of rump_server(1), parsed. */
 export interface Drivespec {
+  /** The kernel path the drive appears at (e.g. `/dev/dk`). */
   key: string;
+  /** The host file behind it (relative paths are taken from the cwd when applied). */
   hostpath: string;
   /** Bytes; 'host' = the host file's current size; undefined with disklabel. */
   size?: number | 'host';
+  /** Where the window starts in the host file, in bytes (default 0). */
   offset?: number;
   /** Partition letter a..z. */
   disklabel?: string;
+  /** The etfs type the drive is registered as (RUMP_ETFS_BLK by default). */
   type: RumpEtfsType;
+  /** The same type as the drivespec spells it. */
   typeName: 'blk' | 'chr' | 'reg';
 }
 
@@ -112,9 +118,13 @@ function parseTok(v: string, what: string, bad: (m: string) => never): number {
 
 /** What apply() mapped: the window in bytes. */
 export interface AppliedDrive {
+  /** The kernel path the drive appears at (the drivespec's key). */
   key: string;
+  /** The host file, as an absolute path. */
   hostpath: string;
+  /** The window's first byte in the host file. */
   begin: number;
+  /** The window's length in bytes. */
   size: number;
 }
 

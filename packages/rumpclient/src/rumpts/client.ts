@@ -16,6 +16,7 @@ import { openSocket } from '../socket.js';
 import { SP_MAXBANNER } from '../sysproxy/wire.js';
 import { clientToken, tokenFilePath } from '../token.js';
 import { parseUrl, type RumpUrl } from '../url.js';
+import type { RemoteClient } from '../connect.js';
 
 /** Options of RumpClient.connect (our protocol). */
 export interface RumpClientOptions {
@@ -39,10 +40,13 @@ interface Waiter {
 
 /** What the server said at the handshake. */
 export interface ServerInfo {
+  /** The server's identity: `RUMPTS-<protocol version>-<ostype>-<osrelease>/rumpts-<version>`. */
   banner: string;
   /** The kernel process this connection is. */
   pid: number;
+  /** The longest frame the server accepts. */
   maxFrame: number;
+  /** The most bytes one read or write moves; bigger ones are split. */
   maxIo: number;
 }
 
@@ -61,8 +65,10 @@ const SP_BANNER_PREFIX = Buffer.from('RUMPSP-');
  * A connection speaking our framed protocol: one kernel process on the server, its system calls as
  * promises. Get one with connect() or RumpClient.connect().
  */
-export class RumpClient {
+export class RumpClient implements RemoteClient {
+  /** The server's locator. */
   readonly url: RumpUrl;
+  /** What the server said in its WELCOME (until then, the defaults). */
   info: ServerInfo = { banner: '', pid: 0, maxFrame: DEFAULT_MAX_FRAME, maxIo: MAX_IO };
   readonly #sock: Socket;
   readonly #reader = new FrameReader(64 * 1024 * 1024);
@@ -265,6 +271,7 @@ export class RumpClient {
 
   // --- the calls of a process, as in Proc ---
 
+  /** One round trip that asks nothing of the kernel. */
   async ping(): Promise<void> {
     await this.call('ping', []);
   }

@@ -36,13 +36,16 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** An append-only buffer that grows by doubling. */
 export class Writer {
+  /** The bytes written so far are [0, pos). */
   buf: Buffer;
+  /** Where the next value goes. */
   pos = 0;
 
   constructor(initial = 256) {
     this.buf = Buffer.allocUnsafe(initial);
   }
 
+  /** Make room for `n` more bytes. */
   ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     let cap = this.buf.length * 2;
@@ -52,35 +55,41 @@ export class Writer {
     this.buf = nb;
   }
 
+  /** Append a u8. */
   u8(v: number): void {
     this.ensure(1);
     this.buf[this.pos++] = v;
   }
 
+  /** Append a little-endian u16. */
   u16(v: number): void {
     this.ensure(2);
     this.buf.writeUInt16LE(v, this.pos);
     this.pos += 2;
   }
 
+  /** Append a little-endian u32. */
   u32(v: number): void {
     this.ensure(4);
     this.buf.writeUInt32LE(v, this.pos);
     this.pos += 4;
   }
 
+  /** Append a little-endian i32. */
   i32(v: number): void {
     this.ensure(4);
     this.buf.writeInt32LE(v, this.pos);
     this.pos += 4;
   }
 
+  /** Append a little-endian f64. */
   f64(v: number): void {
     this.ensure(8);
     this.buf.writeDoubleLE(v, this.pos);
     this.pos += 8;
   }
 
+  /** Append raw bytes (no tag or length). */
   bytes(b: Uint8Array): void {
     this.ensure(b.length);
     this.buf.set(b, this.pos);
@@ -102,6 +111,7 @@ export class Writer {
     this.pos += 4 + n;
   }
 
+  /** Append a tagged value (null, booleans, numbers, strings, bytes, a Stat, arrays, objects). */
   value(v: WireValue | undefined, depth = 0): void {
     if (depth > MAX_DEPTH) throw new ProtocolError('value nested too deeply');
     if (v === null || v === undefined) return this.u8(T_NULL);
@@ -143,6 +153,7 @@ export class Writer {
     }
   }
 
+  /** Append a tagged Stat. */
   stat(s: Stat): void {
     this.u8(T_STAT);
     this.ensure(STAT_BYTES);
@@ -168,29 +179,36 @@ function isStat(v: object): v is Stat {
 
 /** A bounds-checked reader over one frame body. */
 export class Reader {
+  /** The next byte to read. */
   pos: number;
 
   constructor(
+    /** The frame. */
     readonly buf: Buffer,
     start = 0,
+    /** Where the body ends (the frame's end by default). */
     readonly end = buf.length,
   ) {
     this.pos = start;
   }
 
+  /** Throw ProtocolError unless `n` more bytes are there. */
   need(n: number): void {
     if (this.pos + n > this.end) throw new ProtocolError(`truncated body: need ${n} bytes at ${this.pos}, frame ends at ${this.end}`);
   }
 
+  /** Bytes left before `end`. */
   get remaining(): number {
     return this.end - this.pos;
   }
 
+  /** Read a u8. */
   u8(): number {
     this.need(1);
     return this.buf[this.pos++] as number;
   }
 
+  /** Read a little-endian u16. */
   u16(): number {
     this.need(2);
     const v = this.buf.readUInt16LE(this.pos);
@@ -198,6 +216,7 @@ export class Reader {
     return v;
   }
 
+  /** Read a little-endian u32. */
   u32(): number {
     this.need(4);
     const v = this.buf.readUInt32LE(this.pos);
@@ -205,6 +224,7 @@ export class Reader {
     return v;
   }
 
+  /** Read a little-endian i32. */
   i32(): number {
     this.need(4);
     const v = this.buf.readInt32LE(this.pos);
@@ -212,6 +232,7 @@ export class Reader {
     return v;
   }
 
+  /** Read a little-endian f64. */
   f64(): number {
     this.need(8);
     const v = this.buf.readDoubleLE(this.pos);
@@ -228,6 +249,7 @@ export class Reader {
     return out;
   }
 
+  /** Read a u32 length and that many bytes of UTF-8. */
   str(): string {
     const n = this.u32();
     this.need(n);
@@ -241,6 +263,7 @@ export class Reader {
     return s;
   }
 
+  /** Read a tagged value (nesting bounded by MAX_DEPTH). */
   value(depth = 0): WireValue {
     if (depth > MAX_DEPTH) throw new ProtocolError('value nested too deeply');
     const tag = this.u8();
@@ -284,6 +307,7 @@ export class Reader {
     }
   }
 
+  /** Read a tagged Stat. */
   stat(): Stat {
     this.need(STAT_BYTES);
     const b = this.buf;

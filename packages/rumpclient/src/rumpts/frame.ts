@@ -6,6 +6,7 @@
 import { FrameAssembler, type FrameLayout } from '../assembler.js';
 import type { Writer } from './codec.js';
 
+/** Bytes in a frame header. */
 export const HEADER_SIZE = 12;
 /** Default frame-size limit: 4 MiB, so 1 MiB I/O chunks fit with room to spare. */
 export const DEFAULT_MAX_FRAME = 4 * 1024 * 1024;
@@ -14,16 +15,26 @@ export const MAX_IO = 1024 * 1024;
 
 /** Frame kinds (header byte 8). */
 export const K_HELLO = 1;
+/** Kind: the server's answer to HELLO (its identity and limits). */
 export const K_WELCOME = 2;
+/** Kind: a system call (client to server). */
 export const K_CALL = 3;
+/** Kind: a call's result. */
 export const K_OK = 4;
+/** Kind: a call's error (errno and message). */
 export const K_ERR = 5;
+/** Kind: either side ends the connection. */
 export const K_BYE = 6;
 
+/** A frame's decoded header, with its bytes. */
 export interface Frame {
+/** Request id: a reply carries the id of its call. */
   id: number;
+/** K_HELLO … K_BYE. */
   kind: number;
+/** Header byte 9 (0 today). */
   flags: number;
+/** The call's operation number (CALLS), 0 for other kinds. */
   op: number;
   /** The whole frame; the body is [HEADER_SIZE, buf.length). */
   buf: Buffer;
@@ -61,6 +72,7 @@ export function parseFrame(f: Buffer): Frame {
 
 /** Reassembles rumpts frames from stream chunks (linear time; see FrameAssembler). */
 export class FrameReader {
+/** The byte-stream reassembler underneath (its limit can be raised after the handshake). */
   readonly assembler: FrameAssembler;
 
   constructor(maxFrame = DEFAULT_MAX_FRAME) {

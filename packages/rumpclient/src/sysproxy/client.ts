@@ -24,6 +24,7 @@ import {
   RUMPSP_COPYINSTR, RUMPSP_COPYOUT, RUMPSP_ERR_ERRNO, RUMPSP_ERROR, RUMPSP_HANDSHAKE, RUMPSP_PREFORK, RUMPSP_RAISE, RUMPSP_REQ, RUMPSP_RESP,
   RUMPSP_SYSCALL, SP_HEADER, SP_MAXBANNER, SP_PROTO_MAJOR, type SpFrame, spFrame, SYSPROXY_LAYOUT,
 } from './wire.js';
+import type { RemoteClient } from '../connect.js';
 
 /** Options of SysproxyClient.connect. */
 export interface SysproxyOptions {
@@ -78,7 +79,8 @@ function slots(args: readonly Slot[]): Buffer {
  * A sysproxy connection: one process on the server. Calls return promises and fail with the
  * server's RumpError (NetBSD errno numbers, as the protocol carries them).
  */
-export class SysproxyClient {
+export class SysproxyClient implements RemoteClient {
+  /** The server's locator. */
   readonly url: RumpUrl;
   /** The server's banner line (without the newline). */
   banner = '';

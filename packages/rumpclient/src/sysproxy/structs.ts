@@ -17,6 +17,7 @@ function get64(b: Buffer, off: number, signed = false): number {
 }
 
 // --- struct stat (__stat50), 152 bytes ---
+/** Bytes of NetBSD's struct stat (__stat50, LP64). */
 export const STAT_SIZE = 152;
 const ST = {
   dev: 0, mode: 8, ino: 16, nlink: 24, uid: 28, gid: 32, rdev: 40,
@@ -32,6 +33,7 @@ function getTimespec(b: Buffer, off: number): Timespec {
   return { sec: get64(b, off, true), nsec: get64(b, off + 8, true) };
 }
 
+/** Write a stat as NetBSD's struct stat into `b` at `off` (a new buffer by default). */
 export function encodeStat(s: Stat, b: Buffer = Buffer.alloc(STAT_SIZE), off = 0): Buffer {
   b.fill(0, off, off + STAT_SIZE);
   put64(b, off + ST.dev, s.dev);
@@ -53,6 +55,7 @@ export function encodeStat(s: Stat, b: Buffer = Buffer.alloc(STAT_SIZE), off = 0
   return b;
 }
 
+/** Read NetBSD's struct stat at `off`. */
 export function decodeStat(b: Buffer, off = 0): Stat {
   return {
     dev: get64(b, off + ST.dev, true),
@@ -78,6 +81,7 @@ export function decodeStat(b: Buffer, off = 0): Stat {
 /** d_fileno u64 @0, d_reclen u16 @8, d_namlen u16 @10, d_type u8 @12, d_name @13 (NUL, then padding). */
 export const DIRENT_NAME = 13;
 
+/** The record length of a dirent with a name of `namlen` bytes (header, name, NUL, padded to 8). */
 export function direntReclen(namlen: number): number {
   return (DIRENT_NAME + namlen + 1 + 7) & ~7;
 }
@@ -116,6 +120,7 @@ export function unpackDirents(b: Buffer): Dirent[] {
 }
 
 // --- struct statvfs (statvfs1), 2256 bytes ---
+/** Bytes of NetBSD's struct statvfs (statvfs1, LP64). */
 export const STATVFS_SIZE = 2256;
 const SV = {
   flag: 0, bsize: 8, frsize: 16, iosize: 24, blocks: 32, bfree: 40, bavail: 48, bresvd: 56,
@@ -143,6 +148,7 @@ function getName(b: Buffer, off: number, max: number): string {
   return b.toString('utf8', off, end < 0 || end > off + max ? off + max : end);
 }
 
+/** Write a statvfs as NetBSD's struct statvfs into `b` at `off` (a new buffer by default). */
 export function encodeStatvfs(s: Statvfs, b: Buffer = Buffer.alloc(STATVFS_SIZE), off = 0): Buffer {
   b.fill(0, off, off + STATVFS_SIZE);
   for (const k of ['flag', 'bsize', 'frsize', 'iosize', 'blocks', 'bfree', 'bavail', 'bresvd', 'files', 'ffree', 'favail', 'fresvd', 'namemax'] as const) {
@@ -158,6 +164,7 @@ export function encodeStatvfs(s: Statvfs, b: Buffer = Buffer.alloc(STATVFS_SIZE)
   return b;
 }
 
+/** Read NetBSD's struct statvfs at `off`. */
 export function decodeStatvfs(b: Buffer, off = 0): Statvfs {
   const n = (k: keyof typeof SV): number => get64(b, off + SV[k]);
   return {
@@ -190,13 +197,17 @@ export const STAT_FIELDS: Readonly<Record<string, readonly [offset: number, size
 };
 
 // --- struct timeval / timespec pairs (utimes, utimensat) ---
+/** Bytes of a struct timeval: time_t tv_sec @0, suseconds_t tv_usec @8, padding. */
 export const TIMEVAL_SIZE = 16; // time_t tv_sec @0, suseconds_t (int) tv_usec @8, pad
+/** Bytes of a struct timespec: time_t tv_sec @0, long tv_nsec @8. */
 export const TIMESPEC_SIZE = 16; // time_t tv_sec @0, long tv_nsec @8
 
+/** Read a struct timeval at `off` as a Timespec (microseconds to nanoseconds). */
 export function decodeTimeval(b: Buffer, off = 0): Timespec {
   return { sec: get64(b, off, true), nsec: b.readInt32LE(off + 8) * 1000 };
 }
 
+/** Write a Timespec as a struct timeval (nanoseconds truncated to microseconds). */
 export function encodeTimeval(t: Timespec, b: Buffer = Buffer.alloc(TIMEVAL_SIZE), off = 0): Buffer {
   put64(b, off, t.sec);
   b.writeInt32LE(Math.floor(t.nsec / 1000), off + 8);
@@ -204,10 +215,12 @@ export function encodeTimeval(t: Timespec, b: Buffer = Buffer.alloc(TIMEVAL_SIZE
   return b;
 }
 
+/** Read a struct timespec at `off`. */
 export function decodeTimespec(b: Buffer, off = 0): Timespec {
   return getTimespec(b, off);
 }
 
+/** Write a struct timespec into `b` at `off` (a new buffer by default). */
 export function encodeTimespec(t: Timespec, b: Buffer = Buffer.alloc(TIMESPEC_SIZE), off = 0): Buffer {
   putTimespec(b, off, t);
   return b;
@@ -215,6 +228,7 @@ export function encodeTimespec(t: Timespec, b: Buffer = Buffer.alloc(TIMESPEC_SI
 
 /** utimensat's special tv_nsec values (sys/stat.h). */
 export const UTIME_NOW = (1 << 30) - 1;
+/** utimensat: leave this time as it is. */
 export const UTIME_OMIT = (1 << 30) - 2;
 
 // --- mount(2) data ---
@@ -222,17 +236,26 @@ export const UTIME_OMIT = (1 << 30) - 2;
 export const UFS_ARGS_SIZE = 8;
 /** struct tmpfs_args: int ta_version @0, ino_t nodes_max @8, off_t size_max @16, uid @24, gid @28, mode @32. */
 export const TMPFS_ARGS_SIZE = 40;
+/** The tmpfs_args version NetBSD's mount_tmpfs passes (TMPFS_ARGS_VERSION). */
 export const TMPFS_ARGS_VERSION = 1;
 
+/** struct tmpfs_args, as a __mount50 of tmpfs carries it. */
 export interface TmpfsArgsWire {
+/** ta_version (TMPFS_ARGS_VERSION). */
   version: number;
+/** ta_nodes_max: most inodes (0: the default). */
   nodes: number;
+/** ta_size_max: most bytes (0: the default). */
   size: number;
+/** ta_root_uid: the owner of the root directory. */
   uid: number;
+/** ta_root_gid: the group of the root directory. */
   gid: number;
+/** ta_root_mode: the root directory's permission bits. */
   mode: number;
 }
 
+/** Read a struct tmpfs_args. */
 export function decodeTmpfsArgs(b: Buffer): TmpfsArgsWire {
   return {
     version: b.readInt32LE(0), nodes: get64(b, 8), size: get64(b, 16, true),
@@ -240,6 +263,7 @@ export function decodeTmpfsArgs(b: Buffer): TmpfsArgsWire {
   };
 }
 
+/** Write a struct tmpfs_args (TMPFS_ARGS_SIZE bytes). */
 export function encodeTmpfsArgs(a: TmpfsArgsWire): Buffer {
   const b = Buffer.alloc(TMPFS_ARGS_SIZE);
   b.writeInt32LE(a.version, 0);
@@ -256,6 +280,7 @@ export function readPtr(b: Buffer, off: number): number {
   return get64(b, off);
 }
 
+/** Write a little-endian pointer or size_t into an argument block or a struct. */
 export function writePtr(b: Buffer, off: number, v: number): void {
   put64(b, off, v);
 }

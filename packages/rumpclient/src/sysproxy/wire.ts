@@ -12,42 +12,65 @@
 import type { ErrnoCode } from '@rumpts/librump';
 import type { FrameLayout } from '../assembler.js';
 
+/** Bytes in a frame header. */
 export const SP_HEADER = 24;
+/** The protocol's major version (the banner's `0` of `0.4`). */
 export const SP_PROTO_MAJOR = 0;
+/** The protocol's minor version (the banner's `4` of `0.4`). */
 export const SP_PROTO_MINOR = 4;
 /** The client reads the banner with one read() of MAXBANNER - 1 bytes; it must end in '\n'. */
 export const SP_MAXBANNER = 96;
 
 /** rsp_class. */
 export const RUMPSP_REQ = 0;
+/** rsp_class: a response to the peer's request. */
 export const RUMPSP_RESP = 1;
+/** rsp_class: an error response; the u32 is an RUMPSP_ERR_* code. */
 export const RUMPSP_ERROR = 2;
 
 /** rsp_type. */
 export const RUMPSP_HANDSHAKE = 0;
+/** rsp_type: a system call (client to server), its reply. */
 export const RUMPSP_SYSCALL = 1;
+/** rsp_type: the server reads bytes of the client's memory. */
 export const RUMPSP_COPYIN = 2;
+/** rsp_type: the server reads a NUL-terminated string of the client's memory. */
 export const RUMPSP_COPYINSTR = 3;
+/** rsp_type: the server writes bytes into the client's memory (no reply). */
 export const RUMPSP_COPYOUT = 4;
+/** rsp_type: the server writes a string into the client's memory (no reply). */
 export const RUMPSP_COPYOUTSTR = 5;
+/** rsp_type: the server asks the client for anonymous memory; the reply is its address. */
 export const RUMPSP_ANONMMAP = 6;
+/** rsp_type: a client about to fork asks for the authentication cookie its child presents. */
 export const RUMPSP_PREFORK = 7;
+/** rsp_type: the server asks the client to raise a signal (the u32). */
 export const RUMPSP_RAISE = 8;
 
 /** Handshake types (the u32 of a HANDSHAKE request). */
 export const HANDSHAKE_GUEST = 0;
+/** Handshake type: authentication (NetBSD leaves it unimplemented). */
 export const HANDSHAKE_AUTH = 1;
+/** Handshake type: a forked child joins with its parent's PREFORK cookie. */
 export const HANDSHAKE_FORK = 2;
+/** Handshake type: a process after exec renames itself (the body is its new comm). */
 export const HANDSHAKE_EXEC = 3;
 
 /** enum rumpsp_err: the u32 of an ERROR frame. */
 export const RUMPSP_ERR_NONE = 0;
+/** ERROR code: the server is busy, try again (EAGAIN). */
 export const RUMPSP_ERR_TRYAGAIN = 1;
+/** ERROR code: authentication failed (EPERM). */
 export const RUMPSP_ERR_AUTH = 2;
+/** ERROR code: the FORK handshake named no known PREFORK cookie (ESRCH). */
 export const RUMPSP_ERR_INVALID_PREFORK = 3;
+/** ERROR code: the kernel could not fork the process (EIO). */
 export const RUMPSP_ERR_RFORK_FAILED = 4;
+/** ERROR code: a call arrived while the process is in exec (EBUSY). */
 export const RUMPSP_ERR_INEXEC = 5;
+/** ERROR code: the server is out of memory (ENOMEM). */
 export const RUMPSP_ERR_NOMEM = 6;
+/** ERROR code: a request the server could not parse (EINVAL). */
 export const RUMPSP_ERR_MALFORMED_REQUEST = 7;
 
 /** The errno a client reports for each ERROR code (rumpclient.c errmap). */
@@ -63,19 +86,26 @@ export const RUMPSP_ERR_ERRNO: Readonly<Record<number, ErrnoCode>> = {
 
 /** Sizes of the fixed bodies (LP64). */
 export const RSP_COPYDATA = 16; // size_t rcp_len, void *rcp_addr
+/** Bytes of a SYSCALL reply body: int rsys_error, pad, register_t rsys_retval[2]. */
 export const RSP_SYSRESP = 24; // int rsys_error, pad, register_t rsys_retval[2]
+/** Bytes of a FORK handshake body: uint32_t rf_auth[4], int rf_cancel. */
 export const RSP_HANDSHAKE_FORK = 20; // uint32_t rf_auth[4], int rf_cancel
+/** Bytes of a PREFORK cookie. */
 export const RSP_AUTHLEN = 16;
 
 /** A parsed frame header; the frame's bytes stay in `buf` (body from SP_HEADER). */
 export interface SpFrame {
+/** The frame's length, header included (rsp_len). */
   len: number;
   /** rsp_reqno, exact below 2^53 (a peer's larger reqno is echoed from `buf`, never from here). */
   reqno: number;
+/** rsp_class: RUMPSP_REQ, RUMPSP_RESP or RUMPSP_ERROR. */
   cls: number;
+/** rsp_type: RUMPSP_HANDSHAKE, RUMPSP_SYSCALL, …. */
   type: number;
   /** The union: sysnum, error, handshake type or signal number. */
   u: number;
+/** The whole frame, header included. */
   buf: Buffer;
 }
 
@@ -91,6 +121,7 @@ export const SYSPROXY_LAYOUT: FrameLayout = {
   length: (head) => u64(head, 0),
 };
 
+/** Read the header of a whole frame (as FrameAssembler hands it over). */
 export function parseSpFrame(buf: Buffer): SpFrame {
   return { len: buf.length, reqno: u64(buf, 8), cls: buf.readUInt16LE(16), type: buf.readUInt16LE(18), u: buf.readUInt32LE(20), buf };
 }
@@ -128,7 +159,14 @@ export function spBanner(ostype: string, osrelease: string, machine: string): st
 }
 
 /** Does a banner line announce protocol 0.x (the client refuses another major version)? */
-export function bannerVersion(line: string): { major: number; minor: number } | undefined {
+export function bannerVersion(line: string):
+  | {
+      /** The major version (a client refuses another). */
+      major: number;
+      /** The minor version. */
+      minor: number;
+    }
+  | undefined {
   const m = /^RUMPSP-(\d+)\.(\d+)-/.exec(line);
   return m ? { major: Number(m[1]), minor: Number(m[2]) } : undefined;
 }

@@ -6,6 +6,7 @@
 import { errno } from '@rumpts/librump';
 import { DEFAULT_MAX_FRAME } from '@rumpts/rumpclient/protocol';
 
+/** The limits of a RumpServer (ServerOptions.limits overrides any of them). */
 export interface ServerLimits {
   /** Frame-size limit once a connection has authenticated (default 4 MiB). */
   maxFrame: number;
@@ -40,6 +41,7 @@ export interface ServerLimits {
   stallTimeoutMs: number;
 }
 
+/** The limits a server has unless told otherwise (docs/protocol.md §7). */
 export const DEFAULT_LIMITS: Readonly<ServerLimits> = Object.freeze({
   maxFrame: DEFAULT_MAX_FRAME,
   preauthMaxFrame: 16 * 1024,

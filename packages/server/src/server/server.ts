@@ -20,7 +20,9 @@ import { ConnectionSlots } from './slots.js';
 const LOG_BURST = 20;
 const LOG_REFILL_MS = 1000;
 
+/** What RumpServer.listen() serves, where, and how. */
 export interface ServerOptions {
+  /** The booted kernel to serve (bootServerKernel makes one). */
   kernel: Kernel;
   /** unix://path or tcp://addr:port/ (port 0 picks a free one; see `url` after listen). */
   url: string;
@@ -70,18 +72,28 @@ export interface ServerStats {
 
 /** How the server ended: the reboot flags (RB_*) of the halt. */
 export interface ServerExit {
+  /** The RB_* flags reboot(2) was called with (RB_HALT, RB_POWERDOWN, RB_NOSYNC, RB_DUMP …). */
   howto: number;
 }
 
+/**
+ * rump_server(1)'s listener: serves one kernel on a unix or tcp socket to clients of our protocol
+ * and, unless turned off, of NetBSD's sysproxy on the same socket. Start one with RumpServer.listen().
+ */
 export class RumpServer implements SpHost {
+  /** The kernel served. */
   readonly kernel: Kernel;
+  /** The limits in force (the defaults, overridden by ServerOptions.limits). */
   readonly limits: ServerLimits;
+  /** The reply bytes all connections may have waiting for slow readers, shared (ServerLimits.serverReplyBytes and reserveReplyBytes). */
   readonly budget: ReplyBudget;
+  /** The handshake slots of connections not yet authenticated (ServerLimits.maxUnauthenticated). */
   readonly slots: ConnectionSlots;
   /** The secret clients must present, if any. */
   token: string | undefined;
   /** Where the token was written for local clients (tcp only). */
   tokenFile: string | undefined;
+  /** Our protocol's identity line, sent in WELCOME: `RUMPTS-<version>-<ostype>-<osrelease>/rumpts-<version>`. */
   readonly banner: string;
   /** The sysproxy banner line, when this listener speaks sysproxy too. */
   readonly spBanner: string | undefined;
@@ -211,6 +223,7 @@ export class RumpServer implements SpHost {
     };
   }
 
+  /** Write a line to the server's log (stderr, or the ServerOptions.log function). */
   log(line: string): void {
     this.#log(line);
   }
@@ -231,10 +244,12 @@ export class RumpServer implements SpHost {
     this.#log(line);
   }
 
+  /** Write a line to the log only when the server is verbose. */
   debug(line: string): void {
     if (this.#verbose) this.#log(line);
   }
 
+  /** A new kernel process for a connection of our protocol. */
   newproc(): Proc {
     return this.kernel.newproc();
   }
@@ -248,7 +263,8 @@ export class RumpServer implements SpHost {
     return this.#initproc.rfork(RUMP_RFCFDG);
   }
 
-    closed(conn: HostedConnection): void {
+  /** A connection has ended: forget it. */
+  closed(conn: HostedConnection): void {
     if (this.#conns.delete(conn)) this.debug(`connection ${conn.id}: closed`);
   }
 
