@@ -546,6 +546,16 @@ export class SysproxyClient implements RemoteClient {
     await this.#with([b], (a) => this.syscall(S.SYS_ioctl, [fd, cmd >>> 0, a[0] as number], 'ioctl'));
     return b;
   }
+  /**
+   * Bytes of this client's emulated address space — where the server's ANONMMAP and COPYOUT put
+   * what a call returns by pointer (e.g. the plist an ENVSYS_GETDICTIONARY ioctl of /dev/sysmon
+   * leaves behind its plistref). Fails with EFAULT unless all `len` bytes are mapped.
+   */
+  readMemory(addr: number, len: number): Uint8Array {
+    const b = this.#mem.read(addr, len);
+    if (b.length < len) throw errno('EFAULT', `${len} bytes at 0x${addr.toString(16)} are not all mapped`, { syscall: 'readMemory' });
+    return Uint8Array.from(b);
+  }
   getpid(): Promise<number> {
     return this.#n(this.syscall(S.SYS_getpid, [], 'getpid'));
   }
