@@ -286,13 +286,8 @@ function msdosfs_setattr(vp: Vnode, ch: VattrChange, _ctx: OpContext): void {
     dep.de.aDate = unix2dostime(ch.atime, gmtoff).date;
     dep.modified = true;
   }
-  if (ch.birthtime && (pmp.flags & MSDOSFSMNT_NOWIN95) === 0) {
-    const t = unix2dostime(ch.birthtime, gmtoff);
-    dep.de.cDate = t.date;
-    dep.de.cTime = t.time;
-    dep.de.cHundredth = t.hundredths;
-    dep.modified = true;
-  }
+  // No birth time is set: the creation date is the file's own (msdosfs_setattr never takes
+  // va_birthtime), so a utimes that pulls an FFS birth time back leaves it, and ctime, as they are.
   // DOS has one permission: the read-only attribute, kept as the owner's write bit. Directories ignore it.
   if (ch.mode !== undefined && !isDir) {
     if ((ch.mode & S_IWUSR) !== 0) dep.de.attributes &= ~ATTR_READONLY;
