@@ -108,7 +108,7 @@ describe('rump_server shutdown', () => {
 });
 
 describe('one writer per image', () => {
-  it('a second server on the image is refused, naming the first; so is fsu', async () => {
+  it('a second server on the image is refused, naming the first; so are fsu and fsu fsck -y', async () => {
     const dir = workdir();
     const img = join(dir, 'disk.img');
     const a = await serve(dir, img);
@@ -120,6 +120,10 @@ describe('one writer per image', () => {
     expect(f.status).toBe(1);
     expect(f.stderr).toContain(`image in use: pid ${a.child.pid} (`);
     expect(f.stderr).not.toContain('not clean');
+    // fsck does not mount, but takes the lock a mount would: -y is refused, naming the server.
+    const y = spawnSync(process.execPath, [FSU, 'fsck', '-y', img], { encoding: 'utf8', timeout: 20_000 });
+    expect(y.status).toBe(1);
+    expect(y.stderr).toContain(`${img}: image in use: pid ${a.child.pid} (`);
     expect(a.child.exitCode).toBeNull();
   }, 60_000);
 });

@@ -13,6 +13,7 @@ import {
 import { hostError } from '@rumpts/etfs';
 import { parseDevpath, resolvePart } from '../part.js';
 import { parseSize } from '../size.js';
+import { checkImage, lockImageOf } from './image.js';
 import { Progress } from './progress.js';
 
 type Out = (line: string) => void;
@@ -162,28 +163,42 @@ export function cmd_newfs_msdos(image: string, opts: NewfsMsdosOptions, size: nu
   if (!existsSync(probed.path)) {
     if (size === undefined) throw errno('ENOENT', 'no such image; give -s SIZE to create it', { path: probed.path });
     if (probed.want.type !== 'none') throw errno('ENOENT', 'a partition of an image that does not exist', { path: probed.path });
-  }
-  if (size !== undefined && probed.want.type === 'none') sizeImage(probed.path, size);
-  const dev = deviceOf(image, false);
+  } else checkImage(image, true);
+  // newfs overwrites the image: nobody may hold it (a new file is locked once made).
+  let lock = lockImageOf(image, false);
   try {
-    const bps = opts.bytesPerSector ?? 512;
-    const o = { ...opts };
-    if (size !== undefined) o.sectors = Math.floor(Math.min(size, dev.size) / bps);
-    return newfs_msdos(dev, o);
+    if (size !== undefined && probed.want.type === 'none') sizeImage(probed.path, size);
+    lock ??= lockImageOf(image, false);
+    const dev = deviceOf(image, false);
+    try {
+      const bps = opts.bytesPerSector ?? 512;
+      const o = { ...opts };
+      if (size !== undefined) o.sectors = Math.floor(Math.min(size, dev.size) / bps);
+      return newfs_msdos(dev, o);
+    } finally {
+      dev.flush();
+      dev.close();
+    }
   } finally {
-    dev.flush();
-    dev.close();
+    lock?.release();
   }
 }
 
 /** fsu fsck on a FAT image: fsck_msdos (-n reads only, -y repairs). */
 export function cmd_fsck_msdos(image: string, repair: boolean, out: Out): FsckMsdosResult {
-  const dev = deviceOf(image, !repair);
+  checkImage(image);
+  // As a mount would: shared to check, exclusive to repair.
+  const lock = lockImageOf(image, !repair);
   try {
-    return fsck_msdos(dev, { repair, log: out });
+    const dev = deviceOf(image, !repair);
+    try {
+      return fsck_msdos(dev, { repair, log: out });
+    } finally {
+      if (repair) dev.flush();
+      dev.close();
+    }
   } finally {
-    if (repair) dev.flush();
-    dev.close();
+    lock?.release();
   }
 }
 
@@ -196,29 +211,37 @@ export async function cmd_makefs_msdos(image: string, srcDir: string, opts: Make
   const probed = parseDevpath(image);
   const plan = makefsMsdosPlan(srcDir, opts);
   let bytes = size ?? plan.size;
-  for (let attempt = 0; ; attempt++) {
-    if (probed.want.type === 'none') {
-      let fd = -1;
+  if (existsSync(probed.path)) checkImage(image, true);
+  // makefs overwrites the image: nobody may hold it (a new file is locked once made).
+  let lock = lockImageOf(image, false);
+  try {
+    for (let attempt = 0; ; attempt++) {
+      if (probed.want.type === 'none') {
+        let fd = -1;
+        try {
+          fd = openSync(probed.path, 'w+', 0o644);
+          ftruncateSync(fd, bytes);
+        } catch (e) {
+          throw hostError(e, `create ${probed.path}`);
+        } finally {
+          if (fd >= 0) closeSync(fd);
+        }
+      }
+      lock ??= lockImageOf(image, false);
+      const dev = deviceOf(image, false);
       try {
-        fd = openSync(probed.path, 'w+', 0o644);
-        ftruncateSync(fd, bytes);
+        // makefs_msdos flushes the device itself when it is done.
+        return await makefs_msdos(dev, srcDir, { ...opts, plan });
       } catch (e) {
-        throw hostError(e, `create ${probed.path}`);
+        const grow = isRumpError(e) && e.code === 'ENOSPC' && size === undefined && probed.want.type === 'none' && attempt < 4;
+        if (!grow) throw e;
+        bytes = Math.ceil((bytes * 1.25) / 65536) * 65536;
       } finally {
-        if (fd >= 0) closeSync(fd);
+        dev.close();
       }
     }
-    const dev = deviceOf(image, false);
-    try {
-      // makefs_msdos flushes the device itself when it is done.
-      return await makefs_msdos(dev, srcDir, { ...opts, plan });
-    } catch (e) {
-      const grow = isRumpError(e) && e.code === 'ENOSPC' && size === undefined && probed.want.type === 'none' && attempt < 4;
-      if (!grow) throw e;
-      bytes = Math.ceil((bytes * 1.25) / 65536) * 65536;
-    } finally {
-      dev.close();
-    }
+  } finally {
+    lock?.release();
   }
 }
 
