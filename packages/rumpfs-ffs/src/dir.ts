@@ -10,12 +10,17 @@ import type { Inode } from './inode.js';
 
 const utf8 = new TextDecoder('utf-8');
 
+/** One live directory entry as ffs_dirwalk yields it: the struct direct fields with the name decoded. */
 export interface DirSlot {
   /** Byte offset of the entry in the directory. */
   off: number;
+  /** d_ino: the inode the entry names. */
   ino: number;
+  /** d_type (DT_*), or DT_UNKNOWN (0) on an old-format directory. */
   type: number;
+  /** d_name decoded as UTF-8. */
   name: string;
+  /** d_reclen: the record's length, slack to the next entry included. */
   reclen: number;
 }
 

@@ -16,6 +16,10 @@ export interface IndirCache {
   readonly buf: (DataView | null)[];
 }
 
+/**
+ * The in-core inode (struct inode): the dinode of inode number `ino` on mount `ump`, with the caches the read
+ * and write paths keep on it. Made by ffs_iget.
+ */
 export class Inode {
   /**
    * One cached indirect block per level (bmap walks the same ones for sequential reads); made on
@@ -35,8 +39,11 @@ export class Inode {
   fresh = false;
 
   constructor(
+    /** The mount the inode belongs to (i_ump). */
     readonly ump: Ufsmount,
+    /** The inode number (i_number). */
     readonly ino: number,
+    /** The in-core copy of the on-disk inode (i_din), changed in place and written back by ffs_update. */
     readonly din: Dinode,
   ) {}
 
@@ -44,18 +51,22 @@ export class Inode {
   get dirty(): boolean {
     return this.#dirty;
   }
+  /** Mark the inode changed (or clean after ffs_update); while logging, the end of the operation writes it. */
   set dirty(v: boolean) {
     // While logging, the end of the operation writes it into its block (Ufsmount.dirtyInodes).
     if (v && !this.#dirty && this.ump.wapbl) this.ump.dirtyInodes.add(this);
     this.#dirty = v;
   }
 
+  /** di_mode: the file type (IFMT) and permission bits. */
   get mode(): number {
     return this.din.mode;
   }
+  /** di_size: the file size in bytes. */
   get size(): number {
     return this.din.size;
   }
+  /** The file-type bits of di_mode (di_mode & IFMT). */
   get ifmt(): number {
     return this.din.mode & S_IFMT;
   }

@@ -22,6 +22,7 @@ export function ffs_readlinkBytes(ip: Inode): Uint8Array {
   return b.subarray(0, n);
 }
 
+/** ufs_readlink on an in-core inode: the symlink's target decoded as UTF-8. */
 export function ffs_readlink(ip: Inode): string {
   return utf8.decode(ffs_readlinkBytes(ip));
 }

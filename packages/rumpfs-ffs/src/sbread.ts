@@ -104,7 +104,9 @@ export function geometryInvalid(fs: Fs): string | null {
   return null;
 }
 
+/** What ffs_sbread found: the decoded superblock, where, and its raw bytes. */
 export interface FoundSuperblock {
+  /** The decoded and validated superblock (UFS1 compat fields folded in). */
   fs: Fs;
   /** The byte offset the superblock was found at. */
   loc: number;

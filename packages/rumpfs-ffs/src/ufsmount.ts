@@ -23,6 +23,11 @@ export interface HeldCg {
   c: number;
 }
 
+/**
+ * The per-mount state of an FFS (struct ufsmount): the device, the superblock and its derived flags, the buffer
+ * I/O, the cylinder-group summary, and the WAPBL log when logging. Usable without a kernel: Ufsmount.open reads
+ * a device directly.
+ */
 export class Ufsmount {
   /** Volume byte order (decided from the superblock magic; every codec gets this). */
   readonly le: boolean;
@@ -63,7 +68,12 @@ export class Ufsmount {
    * kept by alloc.ts while logging: block (its first fragment) → mask of its fragments being freed,
    * and inode → whether it was a directory. Until then they stay allocated in the maps.
    */
-  readonly deferred = { blocks: new Map<number, number>(), inodes: new Map<number, boolean>() };
+  readonly deferred = {
+    /** Block (the fragment address of its first fragment) → mask of its fragments being freed. */
+    blocks: new Map<number, number>(),
+    /** Inode number → whether it was a directory (for the cg_cs.cs_ndir count). */
+    inodes: new Map<number, boolean>(),
+  };
   /** Kernel printf while mounted, prefixed with the mount (corrupt metadata is reported there as well as by EIO). */
   printf: ((line: string) => void) | null = null;
   readonly #reported = new Set<string>();
@@ -87,7 +97,9 @@ export class Ufsmount {
   }
 
   constructor(
+    /** The block device the file system lives on (um_devvp). */
     readonly dev: BlockDevice,
+    /** The in-core superblock (um_fs), changed in place and written back by sbupdate. */
     readonly fs: Fs,
     sbloc: number,
     cache: BufCache = new BufCache(),

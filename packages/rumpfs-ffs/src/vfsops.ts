@@ -334,6 +334,11 @@ export function ffs_unmount(mp: Mount): void {
   }
 }
 
+/**
+ * The vfsops of file system type `ffs` (NetBSD's ffs_vfsops): mount (ufs_args), unmount, root (UFS_ROOTINO),
+ * statvfs, sync and loadvnode, with ffs_vnodeops wrapped so each operation is one WAPBL transaction when
+ * logging. modinfo attaches it; vfs_attach it yourself to use FFS without the module loader.
+ */
 export const ffs_vfsops: VfsOps = {
   name: 'ffs',
   vnodeops: wapbl_vnodeops(ffs_vnodeops),

@@ -72,7 +72,12 @@ export const enum DosConv {
   GEN = 3,
 }
 
+/** The result of unix2dosfn: the 8.3 bytes and how they relate to the Unix name. */
 export interface DosName {
+  /**
+   * How the 8.3 name relates to the original (unix2dosfn's return value): none, same, case-only, or with a
+   * generation number.
+   */
   conv: DosConv;
   /** The 11 bytes (8 + 3, blank padded). */
   dn: Uint8Array;

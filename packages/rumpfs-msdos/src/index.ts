@@ -7,6 +7,8 @@
  *   await kernel.modload('rumpfs_msdos');
  *   kernel.etfsRegister('/dev/sd0', 'fat.img', RUMP_ETFS_BLK);
  *   kernel.proc.mount('msdos', '/mnt', 0, { fspec: '/dev/sd0' });
+ *
+ * @packageDocumentation
  */
 export { modinfo } from './modinfo.js';
 export { msdosfs_vfsops, parseMsdosfsArgs, type MsdosfsArgs, MSDOSFS_NAMEMAX, MSDOSFS_SHORT_NAMEMAX } from './msdosfs_vfsops.js';
@@ -16,7 +18,7 @@ export {
 } from './msdosfsmount.js';
 export { DosConv, type DosName, unix2dosfn, dos2unixfn, winChksum, winSlotCnt, foldName } from './conv.js';
 export * as ondisk from './ondisk/index.js';
-/** Tools (the fsu newfs/fsck/makefs commands call these). */
+// Tools (the fsu newfs/fsck/makefs commands call these).
 export { newfs_msdos, type NewfsMsdosOptions, type NewfsMsdosResult } from './tools/newfs_msdos.js';
 export {
   fsck_msdos, FSCK_MSDOS_EXIT_OK, FSCK_MSDOS_EXIT_UNRESOLVED, FSCK_MSDOS_EXIT_CHECK_FAILED, type FsckMsdosOptions, type FsckMsdosResult, type FsckMsdosProblem,

@@ -3,6 +3,10 @@ import type { Kernel, ModInfo } from '@rumpts/librump';
 import { vfs_attach, vfs_detach } from '@rumpts/rumpvfs';
 import { msdosfs_vfsops } from './msdosfs_vfsops.js';
 
+/**
+ * The kernel module `msdos` (class vfs), loaded by the name `rumpfs_msdos`: init attaches msdosfs_vfsops, fini
+ * detaches it (EBUSY while a volume is mounted). Requires rumpvfs.
+ */
 export const modinfo: ModInfo = {
   name: 'msdos',
   class: 'vfs',

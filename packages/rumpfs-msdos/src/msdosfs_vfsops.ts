@@ -19,14 +19,18 @@ import { Denode, ROOT_KEY, readEntryAt } from './denode.js';
 import { isDotName, scanDir } from './dir.js';
 import { msdosfs_vnodeops } from './msdosfs_vnops.js';
 
-/** Longest name with long names on (WIN_MAXLEN), and 8.3 ("NAME.EXT") without. */
+/** The longest name with long names on (WIN_MAXLEN), reported as the mount's maxnamlen and statvfs namemax. */
 export const MSDOSFS_NAMEMAX = 255;
+/** The longest name without long names: 8.3 ("NAME.EXT", 12 characters). */
 export const MSDOSFS_SHORT_NAMEMAX = 12;
 
 /** msdosfs_args, checked: `{ fspec, uid?, gid?, mask?, dirmask?, flags?, gmtoff? }`. */
 export interface MsdosfsArgs {
+  /** The block device to mount (a key registered with etfs, e.g. "/dev/sd0"). */
   fspec: string;
+  /** Owner of every file (FAT stores none; mount_msdos -u), default 0. */
   uid: number;
+  /** Group of every file (mount_msdos -g), default 0. */
   gid: number;
   /** Permission mask for files (default 0755). */
   mask: number;
@@ -249,6 +253,10 @@ function msdosfs_statvfs(mp: Mount): FsStat {
   };
 }
 
+/**
+ * The vfsops of file system type `msdos` (NetBSD's msdosfs_vfsops): mount (msdosfs_args), unmount, root,
+ * statvfs, sync and loadvnode. modinfo attaches it.
+ */
 export const msdosfs_vfsops: VfsOps = {
   name: 'msdos',
   vnodeops: msdosfs_vnodeops,

@@ -439,6 +439,10 @@ function msdosfs_reclaim(vp: Vnode): void {
   }
 }
 
+/**
+ * The msdosfs vnode operations (msdosfs_vnodeop_p), over denodes: lookup, create, read, write, readdir, rename
+ * and the rest.
+ */
 export const msdosfs_vnodeops: VnodeOps = {
   lookup: msdosfs_lookup,
   create: msdosfs_create,

@@ -10,12 +10,20 @@ import type { BufCache } from '@rumpts/rumpdev-disk';
 import { decodeFsInfo, encodeFsInfo } from './ondisk/bootsector.js';
 import { CLUST_FIRST, FAT_CONSTS, type FatConsts, type FatGeometry, cntosec, fatEntryOffset } from './ondisk/geometry.js';
 
-/** mount_msdos(8) flags (msdosfsmount.h). */
+/** MSDOSFSMNT_SHORTNAME (mount_msdos -s): only DOS 8.3 names; long names are neither read nor written. */
 export const MSDOSFSMNT_SHORTNAME = 1;
+/** MSDOSFSMNT_LONGNAME (mount_msdos -l): Win95 long names are read and written (the default here). */
 export const MSDOSFSMNT_LONGNAME = 2;
+/**
+ * MSDOSFSMNT_NOWIN95 (mount_msdos -9): ignore Win95 long-name entries completely, as if absent (implies short
+ * names).
+ */
 export const MSDOSFSMNT_NOWIN95 = 4;
+/** MSDOSFSMNT_GEMDOSFS (mount_msdos -G): the Atari GEMDOS variant; refused with EINVAL here. */
 export const MSDOSFSMNT_GEMDOSFS = 8;
+/** MSDOSFSMNT_VERSIONED: the msdosfs_args carry a version (and so dirmask and gmtoff); accepted and ignored. */
 export const MSDOSFSMNT_VERSIONED = 16;
+/** MSDOSFSMNT_UTF8: long names as UTF-8 rather than Latin-1; accepted (names are always Unicode here). */
 export const MSDOSFSMNT_UTF8 = 32;
 /** Every flag mount data may carry. */
 export const MSDOSFSMNT_MNTOPT = MSDOSFSMNT_SHORTNAME | MSDOSFSMNT_LONGNAME | MSDOSFSMNT_NOWIN95 | MSDOSFSMNT_GEMDOSFS | MSDOSFSMNT_VERSIONED | MSDOSFSMNT_UTF8;

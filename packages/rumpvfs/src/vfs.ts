@@ -34,6 +34,12 @@ export class Vfs {
   readonly rootLookupHooks: RootLookupHook[] = [];
   /** The inverse, for getcwd: the path below "/" under which a hooked vnode is found, or null. */
   readonly rootNameHooks: ((vp: Vnode) => string | null)[] = [];
+  /**
+   * Directory entries getdents has skipped because no directory may hold their names (vfs_dirent.ts),
+   * each also reported with a kernel message. A tool that copies trees out can tell from it that a
+   * copy is incomplete.
+   */
+  direntsSkipped = 0;
   #nextFsid = 1;
 
   /** @param kernel The kernel this VFS belongs to. */

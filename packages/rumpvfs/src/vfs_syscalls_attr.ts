@@ -8,7 +8,7 @@ import {
 } from '@rumpts/librump';
 import { groupmember, IMMUTABLE, APPEND, VEXEC, VREAD, VWRITE, vn_access } from './genfs.js';
 import { LOOKUP, namei, nameiDone } from './vfs_lookup.js';
-import type { Vfs } from './vfs.js';
+import { vfsOf, type Vfs } from './vfs.js';
 import type { Vnode } from './vnode.js';
 import { fd_vnode, vn_stat } from './vfs_vnops.js';
 import { VDIR, VREG, nanotime, type VattrChange, vttodt } from './vattr.js';
@@ -173,6 +173,7 @@ export function sys_getdents(p: Proc, fd: number, count: number): Dirent[] {
     for (const e of r.entries) {
       const bad = stream.check(e.name);
       if (bad) {
+        vfsOf(vp.mount.kernel).direntsSkipped++;
         vp.mount.kernel.printf(`vfs: getdents: ${vp.mount.mntonname}: directory ${vp.key}: entry ${direntNameForLog(e.name)} (file ${e.fileno}) skipped: ${bad}`);
         cookie = e.cookie;
         continue;

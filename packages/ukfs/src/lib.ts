@@ -17,16 +17,22 @@ import { modloadDir, type ModloadDirResult } from './modload.js';
 import { parseDevpath, partWindow, resolvePart, type UkfsPart } from './part.js';
 import { Ukfs, UKFS_DEFAULTMP } from './ukfs.js';
 
-/** mount_disk's partition argument: a partition index (0 = 'a'), or the whole image. */
+/** UKFS_PARTITION_NONE: mountDisk's `partition` for the whole image; other values are disklabel partitions, 0 = 'a'. */
 export const UKFS_PARTITION_NONE = -1;
-/** Plain ukfs_mount: no device handling at all. */
+/**
+ * UKFS_PARTITION_NA (ukfs_part_na, "not applicable"): what plain ukfs_mount uses in C; mountDisk takes it as
+ * UKFS_PARTITION_NONE.
+ */
 export const UKFS_PARTITION_NA = -2;
 
 /** Where ukfs's own dependencies (the bundled file systems) resolve from. */
 const OWN_BASE = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
+/** Options of UkfsLib.mount / mountDisk: where, with which mount(2) flags and file-system arguments. */
 export interface MountOptions {
+  /** The mount point inside the kernel (default UKFS_DEFAULTMP); made with its parents if missing. */
   mountpath?: string;
+  /** MNT_* flags (MNT_RDONLY, MNT_LOG, ...); nodev and nosuid are added unless `dev` / `suid`. */
   flags?: number;
   /** File-system arguments; for ffs `{ fspec }` is filled in with the mapped device. */
   args?: MountData;
@@ -45,12 +51,18 @@ export function ukfsMountFlags(opts: MountOptions): number {
   return (opts.flags ?? 0) | (opts.dev === true ? 0 : MNT_NODEV) | (opts.suid === true ? 0 : MNT_NOSUID);
 }
 
+/**
+ * The ukfs library (ukfs_init): one rump kernel with the vfs, etfs and disk components, loading file-system
+ * modules and mounting images into it. Make one with UkfsLib.init.
+ */
 export class UkfsLib {
   #seq = 0;
+  /** The handles this library mounted; halt releases each one still mounted. */
   readonly handles = new Set<Ukfs>();
   /** Image locks of this library's mounts; whatever is left goes at halt. */
   readonly #locks = new Set<ImageLock>();
 
+  /** @param kernel The rump kernel the library runs. */
   private constructor(readonly kernel: Kernel) {
     kernel.onHalt(() => {
       for (const l of [...this.#locks]) l.release();

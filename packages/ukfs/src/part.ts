@@ -8,29 +8,101 @@ import { errno, isRumpError, RUMP_ETFS_SIZE_ENDOFF } from '@rumpts/librump';
 import { findDiskLabel, findPartition, MAXMAXPARTITIONS, type PartitionScheme } from '@rumpts/rumpdev-disk';
 import { hostError } from '@rumpts/etfs';
 
+/**
+ * UKFS_PARTITION_SCANMAGIC: the old `%PART:` syntax; ukfs_part_probe refuses it with ENODEV ("use %DISKLABEL
+ * instead").
+ */
 export const UKFS_PARTITION_SCANMAGIC = '%PART:';
+/**
+ * UKFS_DISKLABEL_SCANMAGIC: `image%DISKLABEL:x%` selects partition x (a..v) of the NetBSD disklabel in the
+ * image.
+ */
 export const UKFS_DISKLABEL_SCANMAGIC = '%DISKLABEL:';
+/** UKFS_DISKLABEL_MAGICLEN: strlen("%DISKLABEL:a%"); the magic must end the path exactly. */
 export const UKFS_DISKLABEL_MAGICLEN = 13; // strlen("%DISKLABEL:a%")
+/** UKFS_OFFSET_SCANMAGIC: `image%OFFSET:start,size%` selects a byte window (decimal byte offset and size). */
 export const UKFS_OFFSET_SCANMAGIC = '%OFFSET:';
+/** UKFS_OFFSET_MINLEN: strlen("%OFFSET:512,512%"); shorter tails are not taken as the magic. */
 export const UKFS_OFFSET_MINLEN = 16; // strlen("%OFFSET:512,512%")
+/** `image%GPT:N%` selects GPT entry N (from 1); a rumpts extension of ukfs_part_probe. */
 export const UKFS_GPT_SCANMAGIC = '%GPT:';
+/**
+ * `image%MBR:N%` selects MBR partition N (1–4 primary, 5 on logical); a rumpts extension of ukfs_part_probe.
+ */
 export const UKFS_MBR_SCANMAGIC = '%MBR:';
 /** Partitions a..v (MAXMAXPARTITIONS). */
 export const UKFS_MAXPARTITIONS = MAXMAXPARTITIONS;
 /** ukfs scans this much of the image for a label. */
 export const UKFS_LABEL_SCANSIZE = 65536;
 
+/**
+ * struct ukfs_part: which part of a host image a disk mount uses, as resolvePart found it — the whole
+ * image (ukfs_part_none), a disklabel, GPT or MBR partition, or an explicit byte window.
+ */
 export type UkfsPart =
-  | { type: 'none' }
-  | { type: 'disklabel'; index: number; offset: number; size: number }
-  | { type: 'gpt' | 'mbr'; index: number; offset: number; size: number }
-  | { type: 'offset'; offset: number; size: number };
+  | {
+      /** No partition magic: the whole image (ukfs_part_none). */
+      type: 'none';
+    }
+  | {
+      /** A NetBSD disklabel partition (`%DISKLABEL:x%`). */
+      type: 'disklabel';
+      /** Partition number, 0 = 'a'. */
+      index: number;
+      /** Byte offset of the partition in the image (p_offset × d_secsize). */
+      offset: number;
+      /** Bytes in the partition (p_size × d_secsize). */
+      size: number;
+    }
+  | {
+      /** A GPT entry (`%GPT:N%`) or an MBR partition (`%MBR:N%`). */
+      type: 'gpt' | 'mbr';
+      /** Partition number as written, from 1 (MBR: 1–4 primary, 5 on logical). */
+      index: number;
+      /** Byte offset of the partition in the image. */
+      offset: number;
+      /** Bytes in the partition. */
+      size: number;
+    }
+  | {
+      /** An explicit window (`%OFFSET:start,size%`). */
+      type: 'offset';
+      /** Byte offset of the window in the image. */
+      offset: number;
+      /** Bytes in the window. */
+      size: number;
+    };
 
+/** A device path split by parseDevpath: the host image and the partition its magic names. */
 export interface ProbedDevice {
   /** The host path with the magic cut off. */
   path: string;
   /** What the magic asked for (the label itself is read by `resolvePart`). */
-  want: { type: 'none' } | { type: 'disklabel'; index: number } | { type: 'gpt' | 'mbr'; index: number } | { type: 'offset'; offset: number; size: number };
+  want:
+    | {
+        /** No magic: the whole image. */
+        type: 'none';
+      }
+    | {
+        /** `%DISKLABEL:x%`. */
+        type: 'disklabel';
+        /** Partition number, 0 = 'a'. */
+        index: number;
+      }
+    | {
+        /** `%GPT:N%` or `%MBR:N%`. */
+        type: 'gpt' | 'mbr';
+        /** Partition number as written, from 1. */
+        index: number;
+      }
+    | {
+        /** `%OFFSET:start,size%`. */
+        type: 'offset';
+        /** Byte offset of the window. */
+        offset: number;
+        /** Bytes in the window. */
+        size: number;
+      };
 }
 
 /** Parse a device path's partition magic, without touching the image. */
@@ -125,7 +197,12 @@ export function resolvePart(path: string, want: ProbedDevice['want']): UkfsPart 
 }
 
 /** The etfs window of a part: [offset, size) or the whole file. */
-export function partWindow(part: UkfsPart): { begin: number; size: number } {
+export function partWindow(part: UkfsPart): {
+  /** Byte offset in the host file where the device begins. */
+  begin: number;
+  /** Bytes in the device, or RUMP_ETFS_SIZE_ENDOFF for "to the end of the file". */
+  size: number;
+} {
   return part.type === 'none' ? { begin: 0, size: RUMP_ETFS_SIZE_ENDOFF } : { begin: part.offset, size: part.size };
 }
 

@@ -23,6 +23,7 @@ import { type NewfsResult, newfs, newfsGeometry } from './newfs.js';
 import { IO_THREAD_MIN_FILES, MakefsIo, isHostBacked } from './iothread.js';
 import { CHUNK, StagingDevice } from './stage.js';
 
+/** Options of makefs(8) -t ffs, named after its -o and size flags. */
 export interface MakefsOptions {
   /** 1 or 2 (makefs -o version). Default 2. */
   version?: 1 | 2;
@@ -62,15 +63,19 @@ export interface MakefsOptions {
   progress?: (p: MakefsProgress) => void;
 }
 
+/** Progress of a makefs run, passed to MakefsOptions.progress. */
 export interface MakefsProgress {
   /** Entries (files, directories, links…) written so far / in the tree. */
   entries: number;
+  /** Entries in the tree. */
   totalEntries: number;
   /** File bytes written so far / in the tree. */
   bytes: number;
+  /** File bytes in the tree. */
   totalBytes: number;
 }
 
+/** The image geometry makefsSize computed for a tree (NetBSD makefs's ffs_validate sizing). */
 export interface MakefsSize {
   /** Image size in bytes (a multiple of bsize). */
   size: number;
@@ -80,13 +85,17 @@ export interface MakefsSize {
   inodes: number;
   /** Bytes of blocks the tree's files, directories and indirect blocks take. */
   treeBytes: number;
+  /** Block size the size was computed for. */
   bsize: number;
+  /** Fragment size the size was computed for. */
   fsize: number;
 }
 
+/** What makefs built: the newfs geometry plus what was written into it. */
 export interface MakefsResult extends NewfsResult {
   /** Entries written (every name but the root), and file bytes. */
   entries: number;
+  /** File bytes written. */
   bytes: number;
   /** I/O jobs (file reads into the image, image writes) that ran on the I/O thread; 0 without one. */
   threadJobs: number;

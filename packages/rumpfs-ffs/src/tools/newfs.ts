@@ -24,6 +24,7 @@ import {
 import { DIRBLKSIZ, UFS_NDADDR, UFS_ROOTINO, cgbase, cgsblock, cgtod, fragroundup, fsbtob } from '../ondisk/geometry.js';
 import { Ufsmount } from '../ufsmount.js';
 
+/** Options of newfs(8), named after its flags. */
 export interface NewfsOptions {
   /** 1 or 2 (newfs -O). Default 2. */
   version?: 1 | 2;
@@ -45,12 +46,19 @@ export interface NewfsOptions {
   time?: number;
 }
 
+/** The geometry newfs laid down (what newfs(8) prints as it runs). */
 export interface NewfsResult {
+  /** UFS1 or UFS2. */
   version: 1 | 2;
+  /** fs_bsize: block size in bytes. */
   bsize: number;
+  /** fs_fsize: fragment size in bytes. */
   fsize: number;
+  /** fs_ncg: cylinder groups. */
   ncg: number;
+  /** fs_fpg: fragments per cylinder group. */
   fpg: number;
+  /** fs_ipg: inodes per cylinder group. */
   ipg: number;
   /** Size in fragments. */
   size: number;

@@ -6,6 +6,7 @@
 
 /** The 0x55 0xAA signature at bytes 510..511 of the boot sector. */
 export const BOOTSIG_OFFSET = 510;
+/** BOOTSIG: the bytes 0x55 0xAA at BOOTSIG_OFFSET, read as a little-endian 16-bit word. */
 export const BOOTSIG = 0xaa55;
 /** The extended boot signature (bsBootSig) saying the volume id, label and type fields are valid. */
 export const EXBOOTSIG = 0x29;
@@ -47,43 +48,77 @@ const EXT_FIELDS = {
 } as const satisfies Record<string, readonly [number, Width]>;
 const EXT_LABEL = 7;
 const EXT_FSTYPE = 18;
+/** Byte offset of the extended boot record (bootsector50) on FAT12/16: right after the DOS 5.0 BPB. */
 export const EXT_OFFSET_FAT16 = 36;
+/** Byte offset of the extended boot record (bootsector710) on FAT32: after the bpb710 fields. */
 export const EXT_OFFSET_FAT32 = 64;
 
 /** bpbExtFlags: bit 7 set = only the FAT numbered in bits 0..3 is active (no mirroring). */
 export const FATMIRROR = 0x80;
+/** bpbExtFlags bits 0..3: the number of the active FAT when FATMIRROR is set. */
 export const FATNUM = 0x0f;
 
+/** The BIOS parameter block every FAT volume has (struct bpb50, bytes 11..35 of the boot sector). */
 export interface Bpb {
+  /** bpbBytesPerSec: bytes per sector (512, 1024, 2048 or 4096). */
   bytesPerSec: number;
+  /** bpbSecPerClust: sectors per cluster, a power of two. */
   secPerClust: number;
+  /**
+   * bpbResSectors: reserved sectors before the first FAT, the boot sector included (FAT32 keeps FSInfo and the
+   * backup boot sector there).
+   */
   resSectors: number;
+  /** bpbFATs: number of FAT copies (usually 2). */
   fats: number;
+  /** bpbRootDirEnts: entries of the fixed root directory (FAT12/16; 0 on FAT32). */
   rootDirEnts: number;
   /** 16-bit sector count (0 when hugeSectors is used). */
   sectors: number;
+  /**
+   * bpbMedia: the media descriptor (0xF8 fixed disk, 0xF0 removable, ...), repeated in the low byte of FAT[0].
+   */
   media: number;
   /** 16-bit FAT size in sectors (0 on FAT32). */
   fatSecs: number;
+  /** bpbSecPerTrack: sectors per track of the CHS geometry (recorded for booting, not used to find data). */
   secPerTrack: number;
+  /** bpbHeads: heads of the CHS geometry (recorded for booting, not used to find data). */
   heads: number;
+  /** bpbHiddenSecs: sectors before the volume on its disk (the partition's start), for boot code. */
   hiddenSecs: number;
+  /** bpbHugeSectors: the 32-bit sector count, used when bpbSectors is 0. */
   hugeSectors: number;
 }
 
+/** The FAT32 extension of the BPB (struct bpb710, bytes 36..63). */
 export interface Bpb32 {
+  /** bpbBigFATsecs: sectors per FAT copy (32-bit). */
   bigFatSecs: number;
+  /** bpbExtFlags: FATMIRROR and FATNUM, whether every FAT copy is kept or only one is active. */
   extFlags: number;
+  /** bpbFSVers: file-system version, major << 8 | minor; only 0.0 is mounted. */
   fsVers: number;
+  /** bpbRootClust: first cluster of the root directory. */
   rootClust: number;
+  /** bpbFSInfo: sector of the FSInfo sector in the reserved area (0xFFFF: none). */
   fsInfo: number;
+  /** bpbBackup: sector of the backup boot sector in the reserved area (usually 6; 0xFFFF: none). */
   backup: number;
 }
 
+/**
+ * The extended boot record (bootsector50 / bootsector710 fields from bsDriveNumber on), at EXT_OFFSET_FAT16 or
+ * EXT_OFFSET_FAT32.
+ */
 export interface ExtBoot {
+  /** bsDriveNumber: the BIOS drive number (0x80 hard disk, 0x00 floppy). */
   driveNumber: number;
+  /** bsReserved1: reserved (Windows NT keeps dirty flags here); kept as found. */
   reserved1: number;
+  /** bsBootSignature: EXBOOTSIG when volumeId, label and fsType are valid. */
   bootSig: number;
+  /** bsVolumeID: the volume serial number (newfs_msdos -I). */
   volumeId: number;
   /** 11 bytes, space padded (raw, not trimmed). */
   label: Uint8Array;
@@ -91,12 +126,17 @@ export interface ExtBoot {
   fsType: Uint8Array;
 }
 
+/** A decoded boot sector (struct bootsector50 / bootsector710). */
 export interface BootSector {
+  /** bsJump: the 3-byte x86 jump to the boot code (0xEB xx 0x90 or 0xE9 xx xx). */
   jump: Uint8Array;
+  /** bsOemName: the 8-byte OEM name of the formatter (e.g. "NetBSD "); informational. */
   oemName: Uint8Array;
+  /** The BPB common to every FAT type. */
   bpb: Bpb;
   /** Present when the volume is laid out as FAT32 (rootDirEnts 0 and fatSecs 0). */
   bpb32: Bpb32 | null;
+  /** The extended boot record, wherever the layout puts it. */
   ext: ExtBoot;
   /** The 0x55AA signature is present. */
   signature: boolean;
@@ -163,9 +203,11 @@ export function encodeBootSector(bs: BootSector, b: Uint8Array): Uint8Array {
   return b;
 }
 
-/** The FSInfo sector of FAT32 (struct fsinfo): signatures, the free-cluster count and the next-free hint. */
+/** fsisig1 "RRaA" at byte 0 of the FAT32 FSInfo sector (struct fsinfo). */
 export const FSI_LEADSIG = 0x41615252; // "RRaA"
+/** fsisig2 "rrAa" at byte 484 of the FSInfo sector, just before the two counts. */
 export const FSI_STRUCSIG = 0x61417272; // "rrAa"
+/** fsisig3 (bytes 00 00 55 AA) at byte 508, ending the FSInfo sector. */
 export const FSI_TRAILSIG = 0xaa550000;
 const FSI_OFF_LEAD = 0;
 const FSI_OFF_STRUC = 484;
@@ -175,12 +217,20 @@ const FSI_OFF_TRAIL = 508;
 /** "Unknown" for both counts. */
 export const FSI_UNKNOWN = 0xffffffff;
 
+/**
+ * The FSInfo sector of FAT32 (struct fsinfo): the free-cluster count and the next-free hint. Both are hints;
+ * the FAT is the truth.
+ */
 export interface FsInfo {
+  /** All three signatures are right; otherwise the counts are ignored. */
   valid: boolean;
+  /** fsinfree: free clusters, or FSI_UNKNOWN. */
   freeCount: number;
+  /** fsinxtfree: where the next free-cluster search should start, or FSI_UNKNOWN. */
   nextFree: number;
 }
 
+/** Decode the FSInfo sector `b` (512 bytes or more); never throws on content (see FsInfo.valid). */
 export function decodeFsInfo(b: Uint8Array): FsInfo {
   const v = new DataView(b.buffer, b.byteOffset, 512);
   const valid = v.getUint32(FSI_OFF_LEAD, true) === FSI_LEADSIG && v.getUint32(FSI_OFF_STRUC, true) === FSI_STRUCSIG && v.getUint32(FSI_OFF_TRAIL, true) === FSI_TRAILSIG;

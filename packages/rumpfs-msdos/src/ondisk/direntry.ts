@@ -3,32 +3,45 @@
  * Win95 long-name entry (struct winentry) that shares its slot size. Little-endian; offsets here only.
  */
 
+/** sizeof(struct direntry): every directory slot, DOS or long-name, is 32 bytes. */
 export const DIRENT_SIZE = 32;
 
-/** deName[0] values. */
+/** deName[0] SLOT_EMPTY: a slot never used; it and every slot after it end the directory. */
 export const SLOT_EMPTY = 0x00; // never used: the end of the directory
+/** deName[0] SLOT_E5: the name really begins with byte 0xE5 (stored as 0x05 so it does not read as deleted). */
 export const SLOT_E5 = 0x05; // the name really begins with 0xE5
+/** deName[0] SLOT_DELETED: the entry was deleted; the slot is free for reuse. */
 export const SLOT_DELETED = 0xe5;
 
-/** deAttributes bits. */
+/** deAttributes ATTR_NORMAL: a plain file (no bits set). */
 export const ATTR_NORMAL = 0x00;
+/** deAttributes ATTR_READONLY: the file may not be written (mapped to the write bits of the mode). */
 export const ATTR_READONLY = 0x01;
+/** deAttributes ATTR_HIDDEN: hidden from DOS directory listings. */
 export const ATTR_HIDDEN = 0x02;
+/** deAttributes ATTR_SYSTEM: a system file. */
 export const ATTR_SYSTEM = 0x04;
+/** deAttributes ATTR_VOLUME: the entry is the volume label, not a file. */
 export const ATTR_VOLUME = 0x08;
+/** deAttributes ATTR_DIRECTORY: the entry is a subdirectory. */
 export const ATTR_DIRECTORY = 0x10;
+/** deAttributes ATTR_ARCHIVE: changed since the last backup; set on every write. */
 export const ATTR_ARCHIVE = 0x20;
 /** A long-name entry's attribute byte (read-only, hidden, system, volume: DOS skips it). */
 export const ATTR_WIN95 = 0x0f;
 
-/** deLowerCase (NT reserved byte): the base name / extension of a short-only name is lower case. */
+/** deLowerCase LCASE_BASE (the NT reserved byte): the base name of a short-only name is lower case. */
 export const LCASE_BASE = 0x08;
+/** deLowerCase LCASE_EXT: the extension of a short-only name is lower case. */
 export const LCASE_EXT = 0x10;
 
-/** Win95 long-name entries: weCnt bits, characters per entry, longest name. */
+/** weCnt WIN_LAST: set on the long-name entry holding the end of the name (the first one stored). */
 export const WIN_LAST = 0x40;
+/** weCnt WIN_CNT: mask of the entry's sequence number (1-based, counting from the start of the name). */
 export const WIN_CNT = 0x3f;
+/** WIN_CHARS: UTF-16 code units per long-name entry. */
 export const WIN_CHARS = 13;
+/** WIN_MAXLEN: the longest long name, in UTF-16 code units. */
 export const WIN_MAXLEN = 255;
 /** The most long-name entries one name takes (20 × 13 ≥ 255). */
 export const WIN_MAXSUBCNT = Math.ceil(WIN_MAXLEN / WIN_CHARS);
@@ -51,17 +64,27 @@ const DE = {
 
 /** A decoded 32-byte DOS entry. `name` is the raw 11 bytes (8 + 3, space padded). */
 export interface DirEntry {
+  /** deName + deExtension: 8 + 3 bytes, blank padded, in code page 850. */
   name: Uint8Array;
+  /** deAttributes: ATTR_* bits. */
   attributes: number;
+  /** deLowerCase: LCASE_BASE / LCASE_EXT. */
   lowerCase: number;
+  /** deCHundredth: hundredths of a second of the creation time (0..199; the odd second is here). */
   cHundredth: number;
+  /** deCTime: creation time (DT_* fields, 2-second units). */
   cTime: number;
+  /** deCDate: creation date (DD_* fields). */
   cDate: number;
+  /** deADate: last access date (no time). */
   aDate: number;
   /** The start cluster, high word included (that word is meaningful on FAT32 only). */
   startCluster: number;
+  /** deMTime: last modification time (DT_* fields, 2-second units). */
   mTime: number;
+  /** deMDate: last modification date (DD_* fields). */
   mDate: number;
+  /** deFileSize: size in bytes (0 for directories). */
   fileSize: number;
 }
 
@@ -69,6 +92,7 @@ function view(b: Uint8Array, off: number): DataView {
   return new DataView(b.buffer, b.byteOffset + off, DIRENT_SIZE);
 }
 
+/** Decode the DOS entry at `off`; the high start-cluster word (deHighClust) is read on FAT32 only. */
 export function decodeDirEntry(b: Uint8Array, off: number, fat32: boolean): DirEntry {
   const v = view(b, off);
   const lo = v.getUint16(DE.startCluster, true);
@@ -109,6 +133,7 @@ export function encodeDirEntry(e: DirEntry, b: Uint8Array, off: number, fat32: b
 export function slotName0(b: Uint8Array, off: number): number {
   return b[off] ?? SLOT_EMPTY;
 }
+/** The attribute byte of the slot at `off` (ATTR_WIN95 marks a long-name entry). */
 export function slotAttributes(b: Uint8Array, off: number): number {
   return b[off + DE.attributes] ?? 0;
 }
@@ -130,14 +155,20 @@ const WE_PARTS: readonly (readonly [number, number])[] = [
   [WE.part3, 2],
 ];
 
+/**
+ * A decoded Win95 long-name entry (struct winentry): 13 characters of the name and the checksum tying it to its
+ * DOS entry.
+ */
 export interface WinEntry {
   /** Sequence number (1-based) with WIN_LAST on the entry holding the end of the name. */
   cnt: number;
+  /** weChksum: winChksum of the DOS entry's 11-byte name; a mismatch orphans the long name. */
   chksum: number;
   /** The 13 UTF-16 code units of this entry, padding included (0x0000 terminator, 0xFFFF fill). */
   chars: number[];
 }
 
+/** Decode the long-name entry at `off`. */
 export function decodeWinEntry(b: Uint8Array, off: number): WinEntry {
   const v = view(b, off);
   const chars: number[] = [];

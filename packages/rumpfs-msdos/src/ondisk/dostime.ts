@@ -11,6 +11,10 @@ export const SECONDSTO1980 = 315532800;
 /** The last representable moment: 2107-12-31 23:59:58 (local). */
 const MAX_DOS_LOCAL = Date.UTC(2107, 11, 31, 23, 59, 58) / 1000;
 
+/**
+ * A time as a DOS directory entry stores it: date word, time word and hundredths byte, in the volume's local
+ * time.
+ */
 export interface DosTime {
   /** DD_*: year-1980 << 9 | month << 5 | day. */
   date: number;

@@ -8,17 +8,20 @@ import { errno } from '@rumpts/librump';
 import { type BootSector, FATMIRROR, FATNUM, isFat32Layout } from './bootsector.js';
 import { DIRENT_SIZE } from './direntry.js';
 
+/** The FAT entry width in bits: 12, 16 or 32 (of which 28 are used). */
 export type FatType = 12 | 16 | 32;
 
 /** The first data cluster number; clusters 0 and 1 are reserved (their FAT entries hold the media byte and flags). */
 export const CLUST_FIRST = 2;
-/** FAT entry values, per type: free, the first reserved value, bad, and end of chain. */
+/** CLUST_FREE: the FAT entry of a free cluster (0 on every FAT type). */
 export const CLUST_FREE = 0;
 
-/** Fewer clusters than this is FAT12, fewer than FAT16_MIN_CLUSTERS… FAT16 (Microsoft's rule, as dosfstools). */
+/** A volume with at most this many clusters is FAT12 (Microsoft's rule, as dosfstools applies it). */
 export const FAT12_MAX_CLUSTERS = 4084;
+/** The most clusters a FAT16 volume has; a FAT12/16 BPB describing more is used as FAT16 with this many. */
 export const FAT16_MAX_CLUSTERS = 65524;
 
+/** The FAT entry values of one FAT type (fat.h CLUST_* and the FAT[1] flag bits). */
 export interface FatConsts {
   /** Mask of the meaningful bits of an entry (FAT32 entries have 28). */
   mask: number;
@@ -28,18 +31,25 @@ export interface FatConsts {
   bad: number;
   /** Entries ≥ this end a chain; `eofWrite` is what we write. */
   eof: number;
+  /** The end-of-chain value written (all ones in the mask). */
   eofWrite: number;
   /** FAT[1] bits: clean shutdown and no hard error (FAT16, FAT32; none on FAT12). */
   cleanBit: number;
+  /** The FAT[1] bit that says no disk error was seen (0 on FAT12). */
   hardErrBit: number;
 }
 
+/** FatConsts for FAT12, FAT16 and FAT32. */
 export const FAT_CONSTS: Readonly<Record<FatType, FatConsts>> = {
   12: { mask: 0xfff, rsrvd: 0xff0, bad: 0xff7, eof: 0xff8, eofWrite: 0xfff, cleanBit: 0, hardErrBit: 0 },
   16: { mask: 0xffff, rsrvd: 0xfff0, bad: 0xfff7, eof: 0xfff8, eofWrite: 0xffff, cleanBit: 0x8000, hardErrBit: 0x4000 },
   32: { mask: 0x0fffffff, rsrvd: 0x0ffffff0, bad: 0x0ffffff7, eof: 0x0ffffff8, eofWrite: 0x0fffffff, cleanBit: 0x08000000, hardErrBit: 0x04000000 },
 };
 
+/**
+ * The layout of a FAT volume as fatGeometry derives it from the boot sector (the pm_* fields of struct
+ * msdosfsmount), all in sectors of `bps` bytes unless said.
+ */
 export interface FatGeometry {
   /** Bytes per sector (512 … 4096). */
   bps: number;
@@ -47,7 +57,9 @@ export interface FatGeometry {
   spc: number;
   /** Bytes per cluster. */
   bpc: number;
+  /** Reserved sectors before the first FAT (bpbResSectors). */
   resSectors: number;
+  /** FAT copies (bpbFATs). */
   nfats: number;
   /** Sectors per FAT copy. */
   fatSecs: number;
@@ -55,6 +67,7 @@ export interface FatGeometry {
   rootDirEnts: number;
   /** Sectors of the fixed root directory (FAT12/16). */
   rootDirSecs: number;
+  /** Sectors of the whole volume (bpbSectors, or bpbHugeSectors). */
   totalSecs: number;
   /** First sector of the fixed root directory (FAT12/16). */
   rootStart: number;
@@ -62,7 +75,9 @@ export interface FatGeometry {
   dataStart: number;
   /** Data clusters: cluster numbers run from 2 to maxcluster. */
   nclusters: number;
+  /** pm_maxcluster: the highest cluster number (nclusters + 1). */
   maxcluster: number;
+  /** FAT12, FAT16 or FAT32, from the cluster count (FAT32 from the BPB layout). */
   fatType: FatType;
   /** Root directory's first cluster (FAT32), else 0. */
   rootCluster: number;
@@ -72,9 +87,11 @@ export interface FatGeometry {
   backupSec: number;
   /** Updates go to every FAT copy (else only `activeFat`, FAT32 with the mirror flag off). */
   mirror: boolean;
+  /** The FAT copy read and written when `mirror` is off (bpbExtFlags & FATNUM); 0 otherwise. */
   activeFat: number;
   /** Bytes of each FAT copy that hold entries 0..maxcluster, rounded up to a sector. */
   fatUsedBytes: number;
+  /** The media descriptor (bpbMedia). */
   media: number;
 }
 

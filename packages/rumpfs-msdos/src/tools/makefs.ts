@@ -21,15 +21,24 @@ import { DosConv, dosKey, foldName, unix2dosfn, winChksum, winEntryChars, winNam
 import { MAX_DIR_SLOTS } from '../dir.js';
 import { newfs_msdos, type NewfsMsdosOptions, type NewfsMsdosResult } from './newfs_msdos.js';
 
+/** Progress of makefs_msdos, passed to MakefsMsdosOptions.progress as files are written. */
 export interface MakefsMsdosProgress {
+  /** Files written so far. */
   files: number;
+  /** File bytes written so far. */
   bytes: number;
+  /** File bytes in the tree. */
   totalBytes: number;
 }
 
+/**
+ * Options of makefs(8) -t msdos: the newfs_msdos options of the image, plus warnings, progress and a reusable
+ * plan.
+ */
 export interface MakefsMsdosOptions extends NewfsMsdosOptions {
   /** Called for what is left out (symbolic links, devices …). */
   onWarning?: (message: string) => void;
+  /** Called as files are written (the fsu CLI draws a bar on a TTY). */
   progress?: (p: MakefsMsdosProgress) => void;
   /** The result of makefsMsdosPlan for the same directory: its walk of the tree is reused. */
   plan?: MakefsMsdosPlan;
@@ -37,17 +46,27 @@ export interface MakefsMsdosOptions extends NewfsMsdosOptions {
 
 /** A walk of a source tree and the image size it needs (makefsMsdosPlan). */
 export interface MakefsMsdosPlan {
+  /** The directory walked. */
   readonly srcDir: string;
+  /** Device size in bytes that holds the tree (see makefsMsdosPlan). */
   readonly size: number;
+  /** Regular files in the tree. */
   readonly files: number;
+  /** Directories in the tree, the root excluded. */
   readonly directories: number;
+  /** File bytes in the tree. */
   readonly bytes: number;
 }
 
+/** What makefs_msdos built: the newfs_msdos layout and what was written into it. */
 export interface MakefsMsdosResult {
+  /** The layout newfs_msdos made. */
   newfs: NewfsMsdosResult;
+  /** Regular files written. */
   files: number;
+  /** Directories made, the root excluded. */
   directories: number;
+  /** File bytes written. */
   bytes: number;
   /** Host paths left out, relative to the source directory. */
   skipped: string[];

@@ -23,6 +23,7 @@ const RESFTE = 2;
 const MIN_CLUSTERS: Readonly<Record<FatType, number>> = { 12: 1, 16: FAT12_MAX_CLUSTERS + 1, 32: FAT16_MAX_CLUSTERS + 1 };
 const MAX_CLUSTERS: Readonly<Record<FatType, number>> = { 12: FAT12_MAX_CLUSTERS, 16: FAT16_MAX_CLUSTERS, 32: 0x0ffffff4 };
 
+/** Options of newfs_msdos(8), named after its flags. */
 export interface NewfsMsdosOptions {
   /** -F: 12, 16 or 32 (default: from the size). */
   fatType?: 12 | 16 | 32;
@@ -50,28 +51,41 @@ export interface NewfsMsdosOptions {
   media?: number;
   /** -o: hidden sectors (the partition's start, for booting). */
   hiddenSectors?: number;
-  /** -h / -u: drive heads and sectors per track recorded in the BPB (default 255 / 63). */
+  /** -h: drive heads recorded in the BPB (default 255). */
   heads?: number;
+  /** -u: sectors per track recorded in the BPB (default 63). */
   sectorsPerTrack?: number;
-  /** -i / -k: FSInfo and backup boot sector (FAT32). */
+  /** -i: sector of the FSInfo sector (FAT32, default 1). */
   infoSector?: number;
+  /** -k: sector of the backup boot sector (FAT32, default 6). */
   backupSector?: number;
   /** The time stamped on the label and used for the volume id (tests pin it). */
   now?: Date;
 }
 
+/** The layout newfs_msdos wrote (the values of its bpb line). */
 export interface NewfsMsdosResult {
+  /** FAT12, FAT16 or FAT32. */
   fatType: FatType;
+  /** bpbBytesPerSec. */
   bytesPerSector: number;
+  /** bpbSecPerClust. */
   sectorsPerCluster: number;
+  /** bpbResSectors. */
   reservedSectors: number;
+  /** bpbFATs: FAT copies. */
   nfats: number;
+  /** bpbRootDirEnts: fixed root directory entries (0 on FAT32). */
   rootEntries: number;
   /** Total sectors. */
   sectors: number;
+  /** Sectors per FAT copy. */
   fatSectors: number;
+  /** Data clusters. */
   clusters: number;
+  /** bpbMedia: the media descriptor. */
   media: number;
+  /** bsVolumeID: the volume serial number. */
   volumeId: number;
   /** The MBR partition type that suits the result (1, 4, 6 or 11 as newfs_msdos prints). */
   mbrType: number;

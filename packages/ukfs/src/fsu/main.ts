@@ -70,7 +70,7 @@ export function buildProgram(server: string | undefined, run: Run): Command {
   const target = async (image: string, readonly: boolean, o: Common, fn: (t: FsuTarget) => unknown): Promise<void> => {
     run.subject = image === SERVER_IMAGE ? server : image;
     const { withTarget } = await import('./session.js');
-    await withTarget(server, image, { type: o.type, opts: o.opts, readonly }, fn);
+    await withTarget(server, image, { type: o.type, opts: o.opts, readonly, console: (line) => io.warn(`kernel: ${line}`), skipped: () => (io.status = 1) }, fn);
   };
   const ro = (image: string, o: Common, fn: (t: FsuTarget) => unknown): Promise<void> => target(image, true, o, fn);
   const rw = (image: string, o: Common, fn: (t: FsuTarget) => unknown): Promise<void> => target(image, false, o, fn);

@@ -6,6 +6,7 @@ import { errno, isRumpError, MNT_FORCE, MNT_LOG, MNT_NOATIME, MNT_NOEXEC, MNT_RD
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type MountOptions, UkfsLib } from '../lib.js';
+import { vfsOf } from '@rumpts/rumpvfs';
 import type { Ukfs } from '../ukfs.js';
 import { checkImage } from './image.js';
 import type { FsuTarget } from './target.js';
@@ -23,6 +24,13 @@ export interface SessionOptions {
   opts?: string;
   /** The command only reads: mount read-only unless -o rw says otherwise. */
   readonly: boolean;
+  /**
+   * Kernel console messages once the image is mounted (a skipped directory entry, a damaged block …),
+   * as a NetBSD rump kernel prints them on the tool's standard error. Not for a server: its console is its own.
+   */
+  console?: (line: string) => void;
+  /** Called after the command when getdents skipped entries no directory may hold (the copy is incomplete). */
+  skipped?: (count: number) => void;
 }
 
 /**
@@ -97,7 +105,9 @@ async function connectServer(url: string): Promise<FsuTarget & { disconnect(): P
 export async function withImage<T>(image: string, o: SessionOptions, fn: (fs: Ukfs, lib: UkfsLib) => T | Promise<T>): Promise<T> {
   if (image === SERVER_IMAGE) throw new UsageError('this command needs an image, not --server');
   checkImage(image);
-  const lib = await UkfsLib.init({ logger: () => {} });
+  // Messages of a failed mount repeat its error, which fsu reports itself: the console is live once mounted.
+  let live = false;
+  const lib = await UkfsLib.init({ logger: (line) => live && o.console?.(line) });
   try {
     const flags = mountFlags(o.opts, o.readonly);
     let fs: Ukfs;
@@ -108,9 +118,12 @@ export async function withImage<T>(image: string, o: SessionOptions, fn: (fs: Uk
       if (isRumpError(e) && (e.path === undefined || e.path === '/fsu')) e.path = image;
       throw e;
     }
+    live = true;
     try {
       return await fn(fs, lib);
     } finally {
+      const skipped = vfsOf(lib.kernel).direntsSkipped;
+      if (skipped > 0) o.skipped?.(skipped);
       fs.release(0);
     }
   } finally {

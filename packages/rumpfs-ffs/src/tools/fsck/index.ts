@@ -25,13 +25,18 @@ import { pass5 } from './pass5.js';
 
 export type { FsckOptions, Problem, ProblemKind, FsckPass } from './context.js';
 
+/** fsck exit status 0: the file system is clean (as found or after repair). */
 export const FSCK_EXIT_OK = 0;
+/** fsck exit status 2: problems remain (found with -n, or not repairable). */
 export const FSCK_EXIT_UNRESOLVED = 2;
+/** fsck exit status 8: the check itself failed (no usable superblock, an I/O error). */
 export const FSCK_EXIT_CHECK_FAILED = 8;
 
+/** What fsck found and did, and the exit status fsck_ffs would give. */
 export interface FsckResult {
   /** Nothing was found wrong (the image was consistent and marked clean as found, or after its log). */
   clean: boolean;
+  /** Every inconsistency found, in the order found. */
   problems: Problem[];
   /** Something was written (only with repair). */
   repaired: boolean;
@@ -43,6 +48,7 @@ export interface FsckResult {
 
 /** What fsck did with a pending log: replayed to the device (-y) or in memory (-n), as fsck_ffs does. */
 export interface FsckJournal {
+  /** Where the log was replayed: onto the device (-y) or into memory for the check only (-n). */
   replayed: 'disk' | 'memory';
   /** Blocks the log's committed transactions held. */
   blocks: number;

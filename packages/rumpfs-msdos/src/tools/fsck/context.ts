@@ -7,6 +7,10 @@ import { errno } from '@rumpts/librump';
 import type { BlockDevice } from '@rumpts/rumpvfs';
 import { type FatConsts, type FatGeometry, FAT_CONSTS, fatEntryOffset } from '../../ondisk/geometry.js';
 
+/**
+ * The kinds of inconsistency fsck_msdos reports: boot sector, FSInfo, FAT copies and media byte, chains,
+ * cross-links, lost clusters, sizes, directory entries, long names, dot entries, the clean bit.
+ */
 export type ProblemKind =
   | 'boot'
   | 'fsinfo'
@@ -21,13 +25,17 @@ export type ProblemKind =
   | 'dot-entries'
   | 'clean';
 
+/** One inconsistency found: its kind (a stable name), fsck_msdos's message, and whether it was fixed. */
 export interface Problem {
+  /** What kind of inconsistency. */
   kind: ProblemKind;
+  /** fsck_msdos's wording of the finding (one line). */
   message: string;
   /** The fix was made (only with repair). */
   repaired: boolean;
 }
 
+/** How fsck_msdos runs: -y (repair) or -n (report only), and where its lines go. */
 export interface FsckMsdosOptions {
   /** -y: repair what is found (the device must be writable); default -n: only report. */
   repair?: boolean;

@@ -18,13 +18,18 @@ import { checkTree } from './dir.js';
 
 export type { FsckMsdosOptions, Problem as FsckMsdosProblem, ProblemKind as FsckMsdosProblemKind } from './context.js';
 
+/** fsck_msdos exit status 0: clean as found, or every problem repaired. */
 export const FSCK_MSDOS_EXIT_OK = 0;
+/** fsck_msdos exit status 2: problems remain (-n, or not repairable). */
 export const FSCK_MSDOS_EXIT_UNRESOLVED = 2;
+/** fsck_msdos exit status 8: the check itself failed (no usable boot sector, an I/O error). */
 export const FSCK_MSDOS_EXIT_CHECK_FAILED = 8;
 
+/** What fsck_msdos found and did, the exit status, and the summary counts fsck.fat prints. */
 export interface FsckMsdosResult {
   /** Nothing was found wrong. */
   clean: boolean;
+  /** Every inconsistency found, in the order found. */
   problems: Problem[];
   /** Something was written (only with repair). */
   repaired: boolean;
@@ -34,7 +39,9 @@ export interface FsckMsdosResult {
   fatType?: 12 | 16 | 32;
   /** Clusters in use by files and directories, and in all (as fsck.fat's summary line). */
   usedClusters?: number;
+  /** Data clusters of the volume. */
   clusters?: number;
+  /** Files and directories found in the tree. */
   files?: number;
 }
 
