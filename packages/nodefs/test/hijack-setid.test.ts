@@ -37,7 +37,7 @@ function setidImage(root: string): string {
 const modeOf = (p: string): number => fs.statSync(p).mode & 0o7777;
 
 /** Mount the image (`suid` or not) and hijack /rumpsid onto the kernel while `fn` runs. */
-async function withImage(suid: boolean, fn: (host: string) => Promise<void>): Promise<void> {
+async function withImage(suid: boolean, fn: (host: string) => void | Promise<void>): Promise<void> {
   const t = hostTmp();
   const img = setidImage(t);
   const lib = await UkfsLib.init({ logger: () => undefined });
@@ -81,7 +81,7 @@ describe('set-id bits copied out of the kernel', () => {
   });
 
   it('a mount made suid keeps node:fs behaviour: the mode as the image has it', async () => {
-    await withImage(true, async (t) => {
+    await withImage(true, (t) => {
       fs.cpSync('/rumpsid/img', join(t, 'tree'), { recursive: true });
       expect(modeOf(join(t, 'tree/prog'))).toBe(0o4755);
       expect(modeOf(join(t, 'tree/d/inner'))).toBe(0o4711);

@@ -218,7 +218,7 @@ export function installHijack(opts: HijackOptions): Hijack {
       const r = f(p);
       return r instanceof Promise ? r.then((st) => fix(p, st)) : fix(p, r);
     };
-    return { ...side, stat: wrap(side.stat), lstat: wrap(side.lstat) };
+    return { ...side, stat: wrap((p) => side.stat(p)), lstat: wrap((p) => side.lstat(p)) };
   };
 
   /**
