@@ -115,8 +115,11 @@ export class FsckContext {
   readonly refs: Int32Array;
   /** Per inode: 1 if its d_type should be DT_DIR etc. — the file type bits (mode >> 12). */
   readonly ftype: Uint8Array;
-  /** Per inode: pass 1 claimed its blocks (so clearing it gives them back). */
-  readonly claimed: Uint8Array;
+  /**
+   * Per inode: 0, or 1 + the di_size pass 1 walked its pointers with when it claimed them, so that
+   * clearing the inode gives back exactly those claims (see {@link FsckContext.pastEnd}).
+   */
+  readonly claimed: Float64Array;
   /** Per fragment: how many inodes (or metadata) claim it, saturating at 255. */
   readonly bmap: Uint8Array;
   /** Fragments claimed twice or more (pass 1), for pass 1b. */
@@ -152,7 +155,7 @@ export class FsckContext {
     this.nlink = new Int32Array(this.maxino);
     this.refs = new Int32Array(this.maxino);
     this.ftype = new Uint8Array(this.maxino);
-    this.claimed = new Uint8Array(this.maxino);
+    this.claimed = new Float64Array(this.maxino);
     this.bmap = new Uint8Array(fs.size);
     const j = decodeJournalLoc(sbraw);
     const named = j.version === UFS_WAPBL_VERSION && j.location === UFS_WAPBL_JOURNALLOC_IN_FILESYSTEM ? j.locs[UFS_WAPBL_INFS_INO] : 0;
@@ -218,6 +221,23 @@ export class FsckContext {
     const c = dtog(fs, blk);
     if (blk < cgdmin(fs, c)) return blk + cnt > cgsblock(fs, c);
     return blk + cnt > cgbase(fs, c + 1);
+  }
+
+  /**
+   * Where a block pointer lies against di_size `size`: 'in' the file; 'beyond' the end but held in the
+   * inode itself (db[], ib[]: the inode is bad, as fsck_ffs's "bad direct addr", and its pointers are
+   * still claimed); or 'stray', a pointer past the end inside an indirect block — a partly done
+   * truncate or extension, not the file's: never claimed, never followed. Pass 1 claims by this rule
+   * and clri gives back by it, so a stray pointer into another file's blocks (or into metadata read
+   * as an indirect block) is never given back.
+   */
+  pastEnd(size: number, lbn: number, level: number): 'in' | 'beyond' | 'stray' {
+    const fs = this.fs;
+    if (lbn * fs.bsize < size) return 'in';
+    const [n1, n2] = indirectSpans(fs);
+    const ibFirst = [UFS_NDADDR, UFS_NDADDR + n1, UFS_NDADDR + n1 + n2];
+    const inInode = level === -1 ? lbn < UFS_NDADDR : lbn === ibFirst[level];
+    return inInode ? 'beyond' : 'stray';
   }
 
   /** Claim fragments in the map; returns the fragments already claimed (duplicates). */

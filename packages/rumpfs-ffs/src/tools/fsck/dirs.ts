@@ -242,7 +242,7 @@ function newDir(ctx: FsckContext, ino: number, parent: number, mode: number): Di
   ctx.state[ino] = DSTATE;
   ctx.ftype[ino] = 4;
   ctx.nlink[ino] = 2;
-  ctx.claimed[ino] = 1;
+  ctx.claimed[ino] = din.size + 1;
   const info: DirInfo = { ino, din, blocks: [f], parent, dotdot: parent, subdirs: [], names: new Map() };
   ctx.dirs.set(ino, info);
   return info;

@@ -142,27 +142,22 @@ function checkInode(ctx: FsckContext, ino: number, din: Dinode): void {
   let bad = 0;
   let beyond = 0;
   let truncated = 0;
-  const [n1, n2] = indirectSpans(fs);
-  /** The first logical block each top-level indirect pointer (ib[0..2]) maps. */
-  const ibFirst = [UFS_NDADDR, UFS_NDADDR + n1, UFS_NDADDR + n1 + n2];
   const nblk = isdir ? Math.ceil(din.size / fs.bsize) : 0;
   // Sparse: filled from the pointers, so a corrupt di_size costs nothing here.
   const blocks: number[] = [];
   let dirData = 0;
   if (!ctx.noBlocks(din)) {
-    ctx.claimed[ino] = 1;
+    ctx.claimed[ino] = din.size + 1;
     ctx.walkBlocks(din, (addr, n, lbn, level) => {
-      if (lbn * fs.bsize >= din.size) {
-        // In the inode itself (db[], ib[]) a pointer past the end clears the inode, as fsck_ffs's
-        // "bad direct addr"; inside an indirect block it is a partly done truncate or extension
-        // (an indirect block written before its inode): the pointer goes, the file stays.
-        const inInode = level === -1 ? lbn < UFS_NDADDR : lbn === ibFirst[level];
-        if (!inInode) {
-          truncated++;
-          return false;
-        }
-        beyond++;
+      // In the inode itself (db[], ib[]) a pointer past the end clears the inode; inside an indirect
+      // block it is a partly done truncate or extension (an indirect block written before its
+      // inode): the pointer goes, the file stays.
+      const where = ctx.pastEnd(din.size, lbn, level);
+      if (where === 'stray') {
+        truncated++;
+        return false;
       }
+      if (where === 'beyond') beyond++;
       if (ctx.badRange(addr, n)) {
         if (++bad <= MAXBAD) ctx.problem(1, 'bad-block', `BAD BLOCK ${addr} I=${ino}${bad === MAXBAD ? ' (EXCESSIVE BAD BLOCKS: NO MORE REPORTED)' : ''}`, ino);
         return false;

@@ -12,10 +12,12 @@ import { linkup } from './dirs.js';
 /** Clear inode `ino` (clri): its claims leave the block map, its dinode is zeroed. */
 export function clri(ctx: FsckContext, ino: number): void {
   const din = ctx.readDinode(ino);
-  // Only what pass 1 claimed goes back (an inode condemned for its size was never walked).
-  if (ctx.claimed[ino] && !ctx.noBlocks(din)) {
-    ctx.walkBlocks(din, (addr, n) => {
-      if (ctx.badRange(addr, n)) return false;
+  // Only what pass 1 claimed goes back (an inode condemned for its size was never walked), by the
+  // rule it claimed with, for the size it walked.
+  const walked = ctx.claimed[ino] ?? 0;
+  if (walked > 0 && !ctx.noBlocks(din)) {
+    ctx.walkBlocks(din, (addr, n, lbn, level) => {
+      if (ctx.pastEnd(walked - 1, lbn, level) === 'stray' || ctx.badRange(addr, n)) return false;
       ctx.release(addr, n);
       return true;
     });
