@@ -398,8 +398,11 @@ function invokedAsMain(): boolean {
   }
 }
 
-if (invokedAsMain()) {
-  // Whatever escapes is still one line, never a stack trace (FSU_DEBUG=1 shows it).
+/**
+ * Run fsu as a program with these arguments: the exit status is set when it is done; whatever escapes
+ * is still one line, never a stack trace (FSU_DEBUG=1 shows it). The bundled `fsu` starts here.
+ */
+export function runFsu(argv: string[]): void {
   const last = (e: unknown): void => {
     if ((e as { code?: unknown } | null)?.code === 'EPIPE' || e instanceof BrokenPipe) process.exit(EXIT_BROKEN_PIPE);
     new Io().warn(`internal error: ${errorLine(e)}`);
@@ -408,7 +411,9 @@ if (invokedAsMain()) {
   };
   process.on('uncaughtException', last);
   process.on('unhandledRejection', last);
-  main(process.argv.slice(2)).then((code) => {
+  main(argv).then((code) => {
     process.exitCode = code;
   }, last);
 }
+
+if (invokedAsMain()) runFsu(process.argv.slice(2));

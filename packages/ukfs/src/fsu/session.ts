@@ -3,6 +3,7 @@
  * from -t or autodetected, options from -o), and hand the command a handle; then release and halt.
  */
 import { errno, isRumpError, MNT_FORCE, MNT_LOG, MNT_NOATIME, MNT_RDONLY, MNT_SYNCHRONOUS, MNT_ASYNC, strerror } from '@rumpts/librump';
+import { modinfo as ffsModinfo } from '@rumpts/rumpfs-ffs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { UkfsLib } from '../lib.js';
@@ -85,7 +86,9 @@ async function connectServer(url: string): Promise<FsuTarget & { disconnect(): P
 export async function withImage<T>(image: string, o: SessionOptions, fn: (fs: Ukfs, lib: UkfsLib) => T | Promise<T>): Promise<T> {
   if (image === SERVER_IMAGE) throw new UsageError('this command needs an image, not --server');
   checkImage(image);
-  const lib = await UkfsLib.init({ logger: () => {} });
+  // FFS, ukfs's own dependency, is linked in (a builtin module, as in a kernel configured with it):
+  // no lookup by name on the way to every mount. Other types still load by name when tried.
+  const lib = await UkfsLib.init({ logger: () => {}, libraries: [{ modinfo: ffsModinfo }] });
   try {
     const flags = mountFlags(o.opts, o.readonly);
     let fs: Ukfs;
