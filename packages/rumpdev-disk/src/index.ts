@@ -5,7 +5,7 @@
 export { checkSecsize, checkTransfer, isPowerOfTwo } from './blkdev/bounds.js';
 export { type VectoredBlockDevice, isVectored } from './blkdev/vectored.js';
 export { MemoryBlockDevice, type MemoryDiskOptions } from './blkdev/memdisk.js';
-export { HostFileBlockDevice, type HostDiskOptions } from './blkdev/hostdisk.js';
+export { HostFileBlockDevice, type HostDiskOptions } from '@rumpts/etfs';
 export { WindowBlockDevice } from './blkdev/window.js';
 
 export { BC_INVAL, B_BUSY, B_DELWRI, B_DONE, B_INVAL, Buf, btodb, dbtob } from './bio/buf.js';
