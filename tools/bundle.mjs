@@ -145,6 +145,28 @@ const lazyModules = {
   },
 };
 
+/**
+ * Built-ins that an npm dependency requires at load but our programs never use on their common paths:
+ * commander requires node:child_process (for executable subcommands) — with net, streams and dgram
+ * behind it. Its require() gets an object that loads the module on first use.
+ */
+const LAZY_BUILTINS = [{ importer: /[\\/]commander[\\/]/, builtin: 'node:child_process' }];
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?child_process$/ }, (r) => {
+      if (r.namespace === 'lazy-builtin') return { path: r.path, external: true };
+      const hit = LAZY_BUILTINS.find((l) => l.importer.test(r.importer) && l.builtin === `node:${r.path.replace(/^node:/, '')}`);
+      return hit ? { path: hit.builtin, namespace: 'lazy-builtin' } : undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (a) => ({
+      loader: 'js',
+      contents: `let m; const load = () => (m ??= require(${JSON.stringify(a.path)}));
+module.exports = new Proxy({}, { get: (_, k) => load()[k], has: (_, k) => k in load(), ownKeys: () => Reflect.ownKeys(load()), getOwnPropertyDescriptor: (_, k) => Object.getOwnPropertyDescriptor(load(), k) });`,
+    }));
+  },
+};
+
 const summary = [];
 for (const p of programs) {
   const contents = p.fn
@@ -166,7 +188,7 @@ for (const p of programs) {
     legalComments: 'none',
     logLevel: 'warning',
     metafile: true,
-    plugins: [ownPackagesArePure, lazyModules],
+    plugins: [ownPackagesArePure, lazyModules, lazyBuiltins],
   });
   routeDynamicImports(codeFile);
   const code = readFileSync(codeFile);

@@ -157,11 +157,15 @@ function imageOf(img: string, src: string): void {
   else must([NODE, FSU, 'makefs', img, src]);
 }
 
-/** SHA-256 of what `fsu cat IMAGE PATH` writes (the figures below throw it away). */
-function catHash(img: string, path: string): string {
-  const r = spawnSync(NODE, [FSU, 'cat', img, path], { maxBuffer: 2 << 30 });
-  if (r.status !== 0) throw new Error(`fsu cat ${img} ${path}: exit ${r.status}`);
-  return createHash('sha256').update(r.stdout).digest('hex');
+/** SHA-256 of what `fsu cat IMAGE PATH` writes (the figures below throw it away), streamed. */
+function catHash(img: string, path: string): Promise<string> {
+  return new Promise((resolveHash, reject) => {
+    const h = createHash('sha256');
+    const child = spawn(NODE, [FSU, 'cat', img, path], { stdio: ['ignore', 'pipe', 'inherit'] });
+    child.stdout.on('data', (c: Buffer) => h.update(c));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolveHash(h.digest('hex')) : reject(new Error(`fsu cat ${img} ${path}: exit ${code}`))));
+  });
 }
 
 /** `rump_server -s …` until it says it listens: wall seconds, and the process's peak RSS then. */
@@ -260,7 +264,7 @@ export async function runCold(o: ColdOptions): Promise<ColdRow[]> {
         const img = join(dir, 'big.img');
         imageOf(img, src);
         rmSync(src, { recursive: true, force: true });
-        if (catHash(img, '/big') !== sum) throw new Error(`fsu cat ${img} /big does not give the file's bytes`);
+        if ((await catHash(img, '/big')) !== sum) throw new Error(`fsu cat ${img} /big does not give the file's bytes`);
         const [a, b] = pair({ argv: [NODE, FSU, 'cat', img, '/big'] }, { argv: ['cat', img] }, o.runs);
         const ratio = size / a.median / (statSync(img).size / b.median);
         rows.push({

@@ -12,7 +12,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { errorLine } from './errors.js';
-import { BrokenPipe, EXIT_BROKEN_PIPE, Io } from './stdio.js';
+import { BrokenPipe, EXIT_BROKEN_PIPE, Io, isTerminal } from './stdio.js';
 import type { MakefsOptions } from '@rumpts/rumpfs-ffs';
 import type { FsuNewfsOptions } from './newfs.js';
 import type { FsuTarget } from './target.js';
@@ -65,6 +65,11 @@ export function buildProgram(server: string | undefined, run: Run): Command {
     writeOut: (s) => io.text(s),
     writeErr: (s) => io.say(s),
     outputError: (s, write) => write(`fsu: ${s.replace(/^error: /, '')}`),
+    // Asked without making process.stdout (a stream, and the modules behind it) unless it is a terminal.
+    getOutHelpWidth: () => (isTerminal(1) ? process.stdout.columns : 80),
+    getErrHelpWidth: () => (isTerminal(2) ? process.stderr.columns : 80),
+    getOutHasColors: () => false,
+    getErrHasColors: () => false,
   });
 
   /** Mount the image (or connect to the server) and run `fn`, loading the target layer only now. */
