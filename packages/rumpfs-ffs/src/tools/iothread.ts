@@ -59,7 +59,7 @@ const CTRL_WORDS = 12;
 /** Trees with fewer files are built on the main thread alone: a thread takes some 30 ms to start. */
 export const IO_THREAD_MIN_FILES = 256;
 /** Chunk slots shared with the thread: half staged, half on their way to the image. */
-const SLOTS = 32;
+const SLOTS = 8;
 const NJOBS = 65536;
 /** How long to wait for the thread to start before doing its jobs here instead. */
 const START_TIMEOUT_MS = 5000;
