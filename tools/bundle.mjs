@@ -14,14 +14,14 @@
 //                   from source as usual, only slower. Never written at run time.
 // ENTRY:function runs function(process.argv.slice(2)); a plain ENTRY runs as a script does.
 //
-// dist/bundle/ is two folders deep like dist/fsu/ and dist/cli/, so `new URL('../../package.json',
-// import.meta.url)` and package look-ups from import.meta.url mean the same in the bundle as in tsc's
-// output. Files loaded by URL at run time (a worker script) are copied beside it with --copy.
+// A module of this repository keeps its own import.meta.url (the URL of its file, found from the
+// bundle's place), so what it finds from there — its package's dependencies, a worker script, its
+// package.json — it still finds. Files to have beside the bundle can be copied there with --copy.
 // Modules of this repository's packages have no import-time side effects: what a program does not
 // use is left out.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
-import { basename, dirname, join, resolve, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { Script } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import { build } from 'esbuild';
@@ -167,6 +167,25 @@ module.exports = new Proxy({}, { get: (_, k) => load()[k], has: (_, k) => k in l
   },
 };
 
+/**
+ * `import.meta.url` of this repository's modules stays the URL of the module's own file (found from
+ * the bundle's place, by the path between them), so whatever a module finds from it — its package's
+ * dependencies (createRequire), a worker script, its package.json — is found where it was before
+ * bundling. Other code's import.meta.url is the bundle's.
+ */
+const ownModuleUrls = {
+  name: 'own-module-urls',
+  setup(b) {
+    b.onLoad({ filter: /\.js$/ }, async (a) => {
+      if (!a.path.startsWith(packagesDir)) return undefined;
+      const text = readFileSync(a.path, 'utf8');
+      if (!text.includes('import.meta.url')) return undefined;
+      const rel = relative(outdir, a.path).split(sep).join('/');
+      return { contents: text.replaceAll('import.meta.url', `__moduleUrl(${JSON.stringify(rel)})`), loader: 'js' };
+    });
+  },
+};
+
 const summary = [];
 for (const p of programs) {
   const contents = p.fn
@@ -181,14 +200,16 @@ for (const p of programs) {
     platform: 'node',
     target: 'node20',
     define: { 'import.meta.url': '__bundleUrl' },
-    banner: { js: "var __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+    banner: {
+      js: "var __bundleUrl = require('node:url').pathToFileURL(__filename).href, __moduleUrl = (rel) => new URL(rel, __bundleUrl).href;",
+    },
     charset: 'ascii',
     minifyWhitespace: true,
     minifySyntax: true,
     legalComments: 'none',
     logLevel: 'warning',
     metafile: true,
-    plugins: [ownPackagesArePure, lazyModules, lazyBuiltins],
+    plugins: [ownPackagesArePure, lazyModules, lazyBuiltins, ownModuleUrls],
   });
   routeDynamicImports(codeFile);
   const code = readFileSync(codeFile);
