@@ -9,7 +9,7 @@
  * blocking where the handle allows, else fsu naps and retries. A closed reader (EPIPE, `fsu … | head`)
  * ends the command quietly, as SIGPIPE ends a Unix tool.
  */
-import { fstatSync, readSync, writeSync } from 'node:fs';
+import { fstatSync, readSync, statSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type * as Tty from 'node:tty';
 import { hostErr, errorLine } from './errors.js';
@@ -17,15 +17,30 @@ import { UsageError } from './usage.js';
 
 /**
  * isatty(fd), asking node:tty (which loads net and the stream modules behind it) only about a
- * character device: a pipe or a file is never a terminal, and most runs write to one.
+ * character device other than /dev/null: a pipe or a file is never a terminal, and most runs write to one.
  */
 export function isTerminal(fd: number): boolean {
   try {
-    if (!fstatSync(fd).isCharacterDevice()) return false;
+    const st = fstatSync(fd);
+    if (!st.isCharacterDevice()) return false;
+    // Nor is /dev/null, where benchmarks and scripts send what they do not want.
+    if (st.rdev === nullDevice()) return false;
   } catch {
     return false;
   }
   return (createRequire(import.meta.url)('node:tty') as typeof Tty).isatty(fd);
+}
+
+let devNull: number | undefined;
+function nullDevice(): number {
+  if (devNull === undefined) {
+    try {
+      devNull = statSync('/dev/null').rdev;
+    } catch {
+      devNull = -1;
+    }
+  }
+  return devNull;
 }
 
 /** The reader of standard output went away (EPIPE): stop, say nothing. */
