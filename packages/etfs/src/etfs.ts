@@ -6,7 +6,7 @@
  * with safety additions: a key in use cannot be removed (EBUSY), DIR keys match only at a
  * component boundary, and '..' at a DIR key's top leads to the kernel's root, never to the host.
  */
-import { statSync, type Stats } from 'node:fs';
+import { statSync, type BigIntStats } from 'node:fs';
 import { resolve } from 'node:path';
 import {
   errno, type EtfsService, isRumpError, type Kernel, MNT_LOCAL, RUMP_ETFS_BLK, RUMP_ETFS_CHR, RUMP_ETFS_DIR,
@@ -19,18 +19,31 @@ import type { EtNode } from './etnode.js';
 import { etfs_vnodeops } from './etfs_vnops.js';
 import { host } from './hosterr.js';
 import { RUMPBLK_DEVMAJOR, Rumpblk } from './hostblk.js';
+import { HostRoot, type HostRootOptions, hostIdOf } from './hostroot.js';
 
 const isDirType = (t: RumpEtfsType): boolean => t === RUMP_ETFS_DIR || t === RUMP_ETFS_DIR_SUBDIRS;
 
 /** One key: its mount, its nodes, and its file ids by host identity. */
 export class KeyMount {
+  /** The key's nodes by file id (the vnode cache key). */
   readonly nodes = new Map<number, EtNode>();
+  /** File ids by host identity ({@link hostIdOf}), so that hard links on the host share one node. */
   readonly ids = new Map<string, number>();
   #nextid = 2;
+  /** The hidden mount that carries this key's vnodes, statvfs and busy checks. */
   readonly mount: Mount;
+  /** The key's own node (the mount's root). */
   top!: EtNode;
+  /** The rumpblk minor of a BLK or CHR key; -1 for REG and DIR keys. */
   minor = -1;
+  /** DIR keys: the host directory, held open; every host operation below the key walks from it. */
+  root: HostRoot | null = null;
 
+  /**
+   * @param etfs The kernel's etfs registry this key belongs to.
+   * @param key The key without its leading '/' (the kernel path it answers to).
+   * @param type The RUMP_ETFS_* type the key was registered with.
+   */
   constructor(
     readonly etfs: Etfs,
     readonly key: string,
@@ -60,9 +73,9 @@ export class KeyMount {
   }
 
   /** The node of a host entry below directory d, from its lstat. */
-  child(path: string, st: Stats, type: VType, d: EtNode): EtNode {
+  child(path: string, st: BigIntStats, type: VType, d: EtNode): EtNode {
     const sub = this.type === RUMP_ETFS_DIR_SUBDIRS;
-    return this.node({ type, hostpath: path, hostid: `${st.dev}:${st.ino}`, searchable: type === VDIR && sub, writable: sub }, d);
+    return this.node({ type, hostpath: path, hostid: hostIdOf(st), searchable: type === VDIR && sub, writable: sub }, d);
   }
 
   /** Drop a node that no longer exists on the host (its id may be reused for something else). */
@@ -89,25 +102,39 @@ export class KeyMount {
     return this.minor >= 0 && this.etfs.blk.busy(this.minor) && this.etfs.blk.unit(this.minor).users === 1;
   }
 
+  /** Tear the key down: reclaim its vnodes, close the host directory, release its rumpblk minor. */
   destroy(): void {
     this.mount.unmounting = true;
     this.mount.releaseRoot();
     for (const vp of this.mount.vnodes()) this.mount.reclaim(vp);
     this.nodes.clear();
     this.ids.clear();
+    this.root?.close();
+    this.root = null;
     if (this.minor >= 0) this.etfs.blk.deregister(this.minor);
   }
 }
 
 /** Per-kernel etfs state: the keys and the rumpblk driver. */
 export class Etfs {
+  /** Registered keys, without their leading '/'. */
   readonly keys = new Map<string, KeyMount>();
+  /** The rumpblk driver behind BLK and CHR keys, attached at major {@link RUMPBLK_DEVMAJOR}. */
   readonly blk = new Rumpblk();
+  /** How DIR keys reach the host (tests force the portable fallback with `{ procfd: false }`). */
+  hostRootOptions: HostRootOptions = {};
 
+  /** @param kernel The kernel this registry lives in (one Etfs per kernel). */
   constructor(readonly kernel: Kernel) {
     devswOf(kernel).attach(RUMPBLK_DEVMAJOR, this.blk.bdevsw(), RUMPBLK_DEVMAJOR, this.blk.cdevsw());
   }
 
+  /**
+   * etfsregister (rump_etfs(3) rump_pub_etfs_register_withsize): map the absolute key `keyIn` to the
+   * host path as `type`, over the window [begin, begin + size) for REG/BLK/CHR.
+   * Throws EINVAL (bad key, type or window), ENOENT/ENOTDIR/EISDIR (host path), EEXIST (the key
+   * collides with another, also with a DIR key above or below it) or EBUSY (rumpblk minors exhausted).
+   */
   register(keyIn: string, hostpathIn: string, type: RumpEtfsType, begin: number, size: number): void {
     if (typeof keyIn !== 'string' || !keyIn.startsWith('/')) throw errno('EINVAL', 'etfs key must be an absolute path');
     const key = keyIn.replace(/^\/+/, '');
@@ -139,7 +166,10 @@ export class Etfs {
         throw errno('EEXIST', `etfs key '/${key}' collides with '/${e.key}'`);
       }
     }
+    // A DIR key holds its host directory from now on (its identity is the top node's).
+    const root = isDirType(type) ? host(`open ${hostpath}`, () => new HostRoot(hostpath, this.hostRootOptions)) : null;
     const km = new KeyMount(this, key, type);
+    km.root = root;
     km.mount.mntfromname = hostpath;
     if (type === RUMP_ETFS_BLK || type === RUMP_ETFS_CHR) km.minor = this.blk.register(hostpath, begin, wsize ?? 0);
     const vtype: VType = type === RUMP_ETFS_REG ? VREG : type === RUMP_ETFS_BLK ? VBLK : type === RUMP_ETFS_CHR ? VCHR : VDIR;
@@ -147,7 +177,7 @@ export class Etfs {
       {
         type: vtype,
         hostpath: km.minor >= 0 ? '' : hostpath,
-        hostid: km.minor >= 0 ? '' : `${st.dev}:${st.ino}`,
+        hostid: root ? root.id : km.minor >= 0 ? '' : `${st.dev}:${st.ino}`,
         begin,
         size: wsize,
         searchable: isDirType(type),
@@ -161,6 +191,10 @@ export class Etfs {
     if (type === RUMP_ETFS_BLK) this.kernel.aprint_verbose(`/${key}: hostpath ${hostpath} (${wsize ?? 0})`);
   }
 
+  /**
+   * etfsremove (rump_pub_etfs_remove): drop a key. Unlike NetBSD, a key in use (open, mounted on,
+   * a working directory) is refused with EBUSY rather than pulled from under its users.
+   */
   remove(keyIn: string): void {
     if (typeof keyIn !== 'string' || !keyIn.startsWith('/')) throw errno('EINVAL', 'etfs key must be an absolute path');
     const key = keyIn.replace(/^\/+/, '');
@@ -172,7 +206,12 @@ export class Etfs {
   }
 
   /** namei's root hook: the key the rest of the path names, if any. */
-  lookup(rest: string): { vp: Vnode; consumed: number } | null {
+  lookup(rest: string): {
+    /** The key's root vnode, referenced. */
+    vp: Vnode;
+    /** How many characters of `rest` the key consumed; namei goes on with the remainder. */
+    consumed: number;
+  } | null {
     const bare = rest.replace(/\/+$/, '');
     const exact = this.keys.get(bare);
     if (exact) return { vp: exact.mount.root(), consumed: bare.length };
@@ -182,6 +221,7 @@ export class Etfs {
     return null;
   }
 
+  /** Remove every key (the component's fini, at halt). */
   destroy(): void {
     for (const km of this.keys.values()) km.destroy();
     this.keys.clear();
@@ -210,6 +250,7 @@ const etfs_vfsops: VfsOps = {
   },
 };
 
+/** The name the kernel's subsystem registry keeps the {@link Etfs} state under. */
 export const ETFS_SUBSYSTEM = 'etfs';
 
 function etfs_init(kernel: Kernel): void {
@@ -242,6 +283,11 @@ function etfs_fini(kernel: Kernel): void {
   kernel.etfs = undefined;
 }
 
+/**
+ * The etfs component (faction vfs, needs rumpvfs): its init creates the {@link Etfs} state, hooks
+ * key lookup into namei at the root, installs `kernel.etfs` and registers the keys queued by
+ * rump_boot_etfs_register.
+ */
 export const etfs_component: RumpComponent = {
   name: 'etfs',
   faction: 'vfs',

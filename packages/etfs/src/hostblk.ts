@@ -8,7 +8,9 @@ import { errno, FWRITE } from '@rumpts/librump';
 import type { BlockDevice, CharDevice, Bdevsw, Cdevsw } from '@rumpts/rumpvfs';
 import { HostFileBlockDevice } from './hostdisk.js';
 
+/** Block and character major of rumpblk, as in NetBSD's rumpblk.c (device numbers of BLK/CHR keys). */
 export const RUMPBLK_DEVMAJOR = 197;
+/** Number of rumpblk minors: distinct BLK/CHR host windows registered at once (rumpblk.c RUMPBLK_SIZE). */
 export const RUMPBLK_SIZE = 16;
 
 /**
@@ -17,6 +19,11 @@ export const RUMPBLK_SIZE = 16;
  * file that shrank, reads as zeros).
  */
 export class HostBlockDevice extends HostFileBlockDevice {
+  /**
+   * @param hostpath Host file or device.
+   * @param begin First host byte of the window.
+   * @param size Window size in bytes; the device ends there.
+   */
   constructor(hostpath: string, begin: number, size: number) {
     super(hostpath, { begin, size, tail: 'zero' });
   }
@@ -54,6 +61,7 @@ interface Unit {
 
 /** The rumpblk driver of one kernel: minors over host files. */
 export class Rumpblk {
+  /** The units by minor: host path, device, open count and number of keys sharing it. */
   readonly units: (Unit | undefined)[] = new Array<Unit | undefined>(RUMPBLK_SIZE);
 
   /**
@@ -76,16 +84,19 @@ export class Rumpblk {
     return slot;
   }
 
+  /** The unit of a registered minor (ENXIO if none). */
   unit(minor: number): Unit {
     const u = this.units[minor];
     if (!u) throw errno('ENXIO', `rumpblk minor ${minor} is not registered`);
     return u;
   }
 
+  /** Whether the minor's device is open (through the bdevsw or cdevsw). */
   busy(minor: number): boolean {
     return (this.units[minor]?.opens ?? 0) > 0;
   }
 
+  /** rumpblk_deregister: drop one key's use of the minor; the last use closes the host file. */
   deregister(minor: number): void {
     const u = this.units[minor];
     if (!u) return;
@@ -94,6 +105,10 @@ export class Rumpblk {
     this.units[minor] = undefined;
   }
 
+  /**
+   * The block-device switch entry: open returns the unit's {@link HostBlockDevice} (EACCES for
+   * writing a host file that is read-only).
+   */
   bdevsw(): Bdevsw {
     return {
       name: 'rumpblk',
@@ -110,6 +125,7 @@ export class Rumpblk {
     };
   }
 
+  /** The character-device switch entry: open returns the byte-granular raw view ({@link rawDevice}). */
   cdevsw(): Cdevsw {
     return {
       name: 'rumpblk',

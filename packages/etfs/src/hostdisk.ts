@@ -11,6 +11,7 @@ import type { BlockDevice } from '@rumpts/rumpvfs';
 import { checkSecsize, checkTransfer } from './bounds.js';
 import { hostError } from './hosterr.js';
 
+/** Options of a {@link HostFileBlockDevice}: the window, read-only, sector size. */
 export interface HostDiskOptions {
   /** First byte of the window in the host file (default 0). */
   begin?: number;
@@ -38,13 +39,19 @@ function totalLength(bufs: readonly Uint8Array[]): number {
   return n;
 }
 
-/** A block device over a window of a host file (rumpblk), with vectored I/O. */
+/**
+ * A block device over a window of a host file or device (rumpblk.c), with vectored I/O; the backing
+ * of disk images and of etfs's rumpblk minors. The size is the window's whole sectors (a host file
+ * that ends inside it is EIO), or with tail 'zero' the window to the byte.
+ */
 export class HostFileBlockDevice implements BlockDevice {
   readonly secsize: number;
   /** Device size in bytes: whole sectors, or with tail 'zero' the window to the byte. */
   readonly size: number;
   readonly readonly: boolean;
+  /** The host path it was opened with (named in errors). */
   readonly hostpath: string;
+  /** Byte offset of the window in the host file. */
   readonly begin: number;
   readonly #zeroTail: boolean;
   #fd: number | null;
@@ -214,7 +221,12 @@ export class HostFileBlockDevice implements BlockDevice {
    * device's I/O (makefs's I/O thread writes the image through it). ENXIO once closed. A caller that
    * writes through it has written to the device: the next flush syncs.
    */
-  hostWindow(): { fd: number; begin: number } | null {
+  hostWindow(): {
+    /** The open host file descriptor; address it with positional I/O at `begin` + device offset. */
+    fd: number;
+    /** Byte offset of the device's byte 0 in the host file. */
+    begin: number;
+  } | null {
     const fd = this.#descriptor();
     if (!this.readonly) this.#dirty = true;
     return { fd, begin: this.begin };

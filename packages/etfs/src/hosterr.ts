@@ -1,6 +1,11 @@
 /** Host (Node) errors → RumpError with the NetBSD errno of the same name; unknown ones become EIO. */
 import { errno, Errno, type ErrnoCode, isRumpError, type RumpError } from '@rumpts/librump';
 
+/**
+ * Map a host (Node) error to a RumpError with the NetBSD errno of the same code name (ENOENT stays
+ * ENOENT); anything unknown becomes EIO. A RumpError passes through unchanged.
+ * @param what Prefix for the message: the operation and path, e.g. `open /tmp/x`.
+ */
 export function hostError(e: unknown, what: string): RumpError {
   if (isRumpError(e)) return e;
   const code = (e as { code?: unknown } | null)?.code;

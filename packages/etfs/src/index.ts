@@ -11,6 +11,7 @@ export { HostBlockDevice, RUMPBLK_DEVMAJOR, RUMPBLK_SIZE, Rumpblk, rawDevice } f
 export { hostError } from './hosterr.js';
 export { HostFileBlockDevice, type HostDiskOptions } from './hostdisk.js';
 export { checkSecsize, checkTransfer, isPowerOfTwo } from './bounds.js';
+export { HostRoot, type HostRootOptions, hostIdOf } from './hostroot.js';
 export type { EtNode } from './etnode.js';
 
 /** The components this library links into a kernel. */
@@ -26,7 +27,7 @@ export function rump_pub_etfs_register_withsize(kernel: Kernel, key: string, hos
   kernel.etfsRegisterWithSize(key, hostpath, type, begin, size);
 }
 
-/** rump_pub_etfs_remove. */
+/** rump_pub_etfs_remove: drop `key` (ENOENT if it is not registered, EBUSY while something below it is in use). */
 export function rump_pub_etfs_remove(kernel: Kernel, key: string): void {
   kernel.etfsRemove(key);
 }

@@ -7,19 +7,24 @@ import type { Kernel } from './kernel.js';
 
 /** Factions init in this order (rump.c: kern, then vfs, dev, net), dependencies permitting. */
 export const FACTIONS = ['kern', 'vfs', 'dev', 'net'] as const;
+/** A component's faction: kern, vfs, dev or net. */
 export type Faction = (typeof FACTIONS)[number];
 
+/** A piece of kernel linked in before boot (RUMP_COMPONENT): a library exports a list of them as `components`. */
 export interface RumpComponent {
   /** Unique name, e.g. 'rumpvfs', 'etfs'. Modules and components may require it by this name. */
   readonly name: string;
+  /** Its faction, which orders init among components ready at the same time. */
   readonly faction: Faction;
   /** Names of components that must init first. */
   readonly requires?: readonly string[];
+  /** Set the component up in a booting kernel (attach its subsystem, sysctl nodes, hooks). */
   init(kernel: Kernel): void;
   /** Called at halt, in reverse init order. */
   fini?(kernel: Kernel): void;
 }
 
+/** Does `x` have the shape of a RumpComponent (a library's export is checked before use)? */
 export function isComponent(x: unknown): x is RumpComponent {
   if (typeof x !== 'object' || x === null) return false;
   const c = x as Partial<RumpComponent>;

@@ -103,6 +103,7 @@ const TABLE = {
   EPROTO: [96, 'Protocol error'],
 } as const satisfies Record<string, readonly [number, string]>;
 
+/** The name of a NetBSD errno, e.g. `'ENOENT'`. */
 export type ErrnoCode = keyof typeof TABLE;
 
 /** NetBSD errno numbers by name, e.g. `Errno.ENOENT === 2`. */
@@ -127,9 +128,13 @@ export function strerror(e: ErrnoCode | number): string {
 
 const BRAND = Symbol.for('rumpts.RumpError');
 
+/** Where an error happened, for its message (like Node's SystemError fields). */
 export interface RumpErrorOptions {
+  /** The system call, e.g. `'open'`. */
   syscall?: string;
+  /** The path it was given. */
   path?: string;
+  /** The error this one wraps. */
   cause?: unknown;
 }
 
@@ -138,13 +143,18 @@ export interface RumpErrorOptions {
  * (`syscall`, `path` where they apply).
  */
 export class RumpError extends Error {
+  /** NetBSD's errno number (the same on every host). */
   readonly errno: number;
+  /** The errno name, e.g. `'ENOENT'`. */
   readonly code: ErrnoCode;
+  /** The system call that failed, where known. */
   syscall?: string;
+  /** The path it was given, where there was one. */
   path?: string;
   /** The detail given where the error was raised, without code or path decoration. */
   readonly detail?: string;
 
+  /** An error `code` with an optional detail (else strerror's text) and where it happened. */
   constructor(code: ErrnoCode, detail?: string, opts: RumpErrorOptions = {}) {
     super(formatMessage(code, detail, opts), opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'RumpError';

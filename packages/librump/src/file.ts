@@ -10,9 +10,11 @@ import { FREAD, FWRITE, O_ACCMODE, O_APPEND, O_ASYNC, O_NONBLOCK } from './const
 export interface FileOps {
   /** Read at `offset` (pread) or at and advancing the file offset when offset is undefined. */
   read(fp: RumpFile, buf: Uint8Array, offset: number | undefined): number;
+  /** Write at `offset` (pwrite) or at and advancing the file offset when offset is undefined. */
   write(fp: RumpFile, buf: Uint8Array, offset: number | undefined): number;
   /** lseek; absent → ESPIPE. Returns the new offset (the caller stores it). */
   seek?(fp: RumpFile, offset: number, whence: number): number;
+  /** fstat(2). */
   stat(fp: RumpFile): Stat;
   /** absent → ENOTTY */
   ioctl?(fp: RumpFile, cmd: number, arg: unknown): unknown;
@@ -25,26 +27,33 @@ export interface FileOps {
 /** Status flags F_SETFL may change (NetBSD FCNTLFLAGS, the subset we honour). */
 export const FCNTLFLAGS = O_APPEND | O_NONBLOCK | O_ASYNC;
 
+/** An open file (struct file): shared by every descriptor dup'ed from it, with the offset and status flags. */
 export class RumpFile<T = unknown> {
   /** FFLAGS form: FREAD/FWRITE plus the status bits of open(2). */
   flag: number;
+  /** The file offset read(2) and write(2) use. */
   offset = 0;
   /** Number of descriptor slots (in any process) pointing here. */
   refcnt = 0;
   #closed = false;
 
+  /** A file served by `ops` for the object `data` (a vnode…), opened with open(2) flags `oflags`. */
   constructor(
+    /** What serves the file's calls. */
     readonly ops: FileOps,
+    /** The object behind the file (a vnode, for the vfs faction). */
     readonly data: T,
     oflags: number,
   ) {
     this.flag = fflags(oflags);
   }
 
+  /** Open for reading? */
   get readable(): boolean {
     return (this.flag & FREAD) !== 0;
   }
 
+  /** Open for writing? */
   get writable(): boolean {
     return (this.flag & FWRITE) !== 0;
   }
@@ -54,6 +63,7 @@ export class RumpFile<T = unknown> {
     return oflags(this.flag);
   }
 
+  /** Take one reference (a descriptor slot now points here). */
   hold(): void {
     this.refcnt++;
   }

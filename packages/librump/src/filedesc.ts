@@ -10,9 +10,14 @@ interface Slot {
   cloexec: boolean;
 }
 
+/** A process's descriptor table. */
 export class Filedesc {
   readonly #slots: (Slot | undefined)[] = [];
-  constructor(readonly maxfiles = DEFAULT_MAXFILES) {}
+  /** An empty table holding at most `maxfiles` descriptors. */
+  constructor(
+    /** The descriptor limit (EMFILE past it). */
+    readonly maxfiles = DEFAULT_MAXFILES,
+  ) {}
 
   /** Install `fp` in the lowest free slot ≥ minfd (holds a reference). */
   alloc(fp: RumpFile, cloexec = false, minfd = 0): number {
@@ -30,18 +35,22 @@ export class Filedesc {
     return s;
   }
 
+  /** The file behind `fd`; EBADF if it is not open. */
   get(fd: number): RumpFile {
     return this.#slot(fd).fp;
   }
 
+  /** Is close-on-exec set on `fd`? */
   getCloexec(fd: number): boolean {
     return this.#slot(fd).cloexec;
   }
 
+  /** Set or clear close-on-exec on `fd`. */
   setCloexec(fd: number, on: boolean): void {
     this.#slot(fd).cloexec = on;
   }
 
+  /** Free `fd`, dropping its reference to the file. */
   close(fd: number): void {
     const s = this.#slot(fd);
     this.#slots[fd] = undefined;
@@ -49,6 +58,7 @@ export class Filedesc {
     s.fp.release();
   }
 
+  /** A new descriptor ≥ `minfd` sharing the file of `fd`. */
   dup(fd: number, minfd = 0, cloexec = false): number {
     const fp = this.get(fd);
     if (minfd < 0 || minfd >= this.maxfiles) throw errno('EINVAL', `descriptor ${minfd} out of range`);
@@ -88,6 +98,7 @@ export class Filedesc {
     return fdp;
   }
 
+  /** Close every descriptor, highest first (exit). */
   closeAll(): void {
     for (const fd of this.fds().reverse()) this.close(fd);
   }

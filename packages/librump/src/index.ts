@@ -11,13 +11,20 @@ export { FCNTLFLAGS, type FileOps, RumpFile, fflags, oflags } from './file.js';
 export { DEFAULT_MAXFILES, Filedesc } from './filedesc.js';
 export { VFS_SYSCALL_NAMES, type VfsSyscallName, type VfsSyscalls, enosysTable } from './sysent.js';
 export { FACTIONS, type Faction, type RumpComponent, isComponent, orderComponents } from './component.js';
-export { MODULE_CLASSES, type ModInfo, type ModStat, type ModuleClass, type ModuleSource, isModInfo, packageCandidates } from './module.js';
+export {
+  MODULE_CLASSES, type ModInfo, type ModStat, type ModuleClass, type ModuleSource, RUMP_LIBRARIES, type RumpLibrary, availableLibraries,
+  isModInfo, type LibraryOrderProblem, libraryName, libraryOrderProblems, packageCandidates,
+} from './module.js';
 export { Proc } from './proc.js';
+export {
+  DEFAULT_SYNC_DELAYS, SYNC_DATA, SYNC_DIR, SYNC_MAXDELAY, SYNC_META, SYNCER_TICK_MS, type SyncDelays, type SyncKind, type SyncStep, Syncer,
+} from './syncer.js';
 export {
   type BootEtfs,
   type EtfsService,
   Kernel,
   type LibraryNamespace,
+  type LinkedComponent,
   OSRELEASE,
   OSTYPE,
   RUMPTS_VERSION,

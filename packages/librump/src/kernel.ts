@@ -4,31 +4,42 @@
  */
 import { availableParallelism, totalmem } from 'node:os';
 import { errno, isRumpError } from './errno.js';
-import { type RumpComponent, isComponent, orderComponents } from './component.js';
+import { type Faction, type RumpComponent, isComponent, orderComponents } from './component.js';
 import { Filedesc } from './filedesc.js';
 import { Kmem } from './kmem.js';
-import { type ModInfo, type ModStat, type ModuleSource, importModule, isModInfo, resolveModule } from './module.js';
+import { type ModInfo, type ModStat, type ModuleSource, RUMP_LIBRARIES, importModule, isModInfo, libraryName, resolveModule } from './module.js';
 import { Proc } from './proc.js';
 import { Sysctl, type SysctlValue } from './sysctl.js';
 import { type VfsSyscalls, enosysTable } from './sysent.js';
+import { Syncer } from './syncer.js';
+import { forgetOnExit, haltOnExit } from './exithalt.js';
 import type { Cred } from './types.js';
 import { RB_HALT, RB_NOSYNC, RUMP_ETFS_SIZE_ENDOFF, type RumpEtfsType } from './constants.js';
 
+/** kern.ostype: what the kernel says it is. */
 export const OSTYPE = 'NetBSD';
+/** kern.osrelease: the NetBSD release whose behaviour rumpts follows. */
 export const OSRELEASE = '9.3';
+/** The rumpts version in kern.version. */
 export const RUMPTS_VERSION = '0.1.0';
 
 /** A registration made before boot (rump_boot_etfs_register); `status` is set by the kernel. */
 export interface BootEtfs {
+  /** The path in the kernel, e.g. `/dev/disk`. */
   key: string;
+  /** The host file it maps. */
   hostpath: string;
+  /** RUMP_ETFS_REG, _BLK, _CHR, _DIR or _DIR_SUBDIRS. */
   type: RumpEtfsType;
+  /** First byte of the window (default 0). */
   begin?: number;
+  /** Window size in bytes (default: to the end of the file). */
   size?: number;
   /** -1 not performed (no vfs), 0 success, >0 errno. */
   status?: number;
 }
 
+/** Options of rump_init(): the boot-time parameters of a kernel. */
 export interface RumpInitOptions {
   /** Virtual CPUs (hw.ncpu); default: the host's. */
   ncpu?: number;
@@ -46,17 +57,40 @@ export interface RumpInitOptions {
   moduleBase?: string | readonly string[];
   /** kern.hostname at boot. */
   hostname?: string;
+  /**
+   * Run the syncer (default true): changes reach the disk on their own, `vfs.sync.*` seconds after
+   * they were made, from an unref'd timer that never keeps the process alive.
+   */
+  syncer?: boolean;
+  /**
+   * Halt this kernel when the process exits without `halt()` (default true): file systems are
+   * synced and unmounted on a normal end, `process.exit()` or an uncaught exception (not on
+   * SIGKILL, nor on a signal the program does not handle).
+   */
+  syncOnExit?: boolean;
+}
+
+/** A component linked into a kernel, as Kernel.components() lists it. */
+export interface LinkedComponent {
+  /** Its name, e.g. `'rumpvfs'`. */
+  name: string;
+  /** Its faction. */
+  faction: Faction;
 }
 
 /** What a library exports: `components` (RUMP_COMPONENT) and/or a builtin `modinfo`. */
 export interface LibraryNamespace {
+  /** Components to link (RUMP_COMPONENT). */
   readonly components?: readonly RumpComponent[];
+  /** A module that becomes builtin. */
   readonly modinfo?: ModInfo;
 }
 
 /** The etfs services a kernel offers once the etfs component is linked (rump_etfs(3)). */
 export interface EtfsService {
+  /** rump_pub_etfs_register_withsize. */
   register(key: string, hostpath: string, type: RumpEtfsType, begin: number, size: number): void;
+  /** rump_pub_etfs_remove. */
   remove(key: string): void;
 }
 
@@ -71,12 +105,23 @@ type HaltHook = (howto: number) => void;
 type ForkHook = (child: Proc, parent: Proc | undefined) => void;
 type ExitHook = (p: Proc) => void;
 
+/**
+ * A rump kernel (rump.c): made by rump_init(), it holds components, modules, processes, sysctl,
+ * the memory account and the syncer, and ends with halt(). Every call after boot is synchronous;
+ * several kernels in one process share nothing.
+ */
 export class Kernel {
+  /** The sysctl tree; factions add nodes here (read and write nodes with sysctl()). */
   readonly sysctl_: Sysctl = new Sysctl();
+  /** The kernel memory account (memlimit). */
   readonly kmem: Kmem;
+  /** Virtual CPUs (hw.ncpu). */
   readonly ncpu: number;
+  /** bootverbose. */
   readonly verbose: boolean;
+  /** The etfs registrations made at boot, each with its status. */
   readonly bootEtfs: readonly BootEtfs[];
+  /** The directories package names resolve from (modload, libraries). */
   readonly moduleBase: readonly string[];
   /** The system call table; the vfs faction fills it. */
   sysent: VfsSyscalls = enosysTable();
@@ -84,6 +129,11 @@ export class Kernel {
   etfs: EtfsService | undefined;
   /** The kernel message buffer (dmesg). */
   readonly msgbuf: string[] = [];
+  /** The syncer: writes changes back on its own (see RumpInitOptions.syncer). */
+  readonly syncer: Syncer;
+  /** Whether halt runs at process exit (RumpInitOptions.syncOnExit). */
+  readonly syncOnExit: boolean;
+  readonly #runSyncer: boolean;
 
   #proc0: Proc | undefined;
   readonly #procs = new Map<number, Proc>();
@@ -113,6 +163,9 @@ export class Kernel {
     this.moduleBase = typeof base === 'string' ? [base] : [...base];
     this.bootEtfs = opts.bootEtfs ?? [];
     for (const eb of this.bootEtfs) eb.status = -1;
+    this.syncer = new Syncer(() => this.sysent.sync(this.#proc0 as Proc), (line) => this.printf(line));
+    this.#runSyncer = opts.syncer ?? true;
+    this.syncOnExit = opts.syncOnExit ?? true;
     this.#initSysctl(opts.hostname);
   }
 
@@ -134,6 +187,7 @@ export class Kernel {
     s.create('kern.rump.mempeak', { get: () => this.kmem.peak });
     s.create('kern.rump.nprocs', { get: () => this.#procs.size });
     s.constant('vfs.generic.fstypes', '', 'registered file system types (set by the vfs faction)');
+    this.syncer.attachSysctl(s);
   }
 
   // --- boot ---
@@ -142,6 +196,7 @@ export class Kernel {
   async boot(libraries: readonly (string | LibraryNamespace)[]): Promise<void> {
     const comps: RumpComponent[] = [];
     const builtins: { info: ModInfo; from: string }[] = [];
+    checkLibraryOrder(libraries);
     for (const lib of libraries) {
       const { ns, from } = typeof lib === 'string' ? await this.#importLibrary(lib) : { ns: lib, from: '(linked)' };
       const cs = ns.components;
@@ -168,6 +223,8 @@ export class Kernel {
       const r = this.#initModule(b.info, 'builtin', b.from);
       if (r === 0) throw errno('ENOENT', `builtin module '${b.info.name}' requires ${(b.info.requires ?? []).join(', ')}, not present`);
     }
+    if (this.#runSyncer) this.syncer.start();
+    if (this.syncOnExit) haltOnExit(this);
     this.aprint_verbose('rump kernel running');
   }
 
@@ -178,10 +235,12 @@ export class Kernel {
 
   // --- state ---
 
+  /** Booted and not halting or halted. */
   get running(): boolean {
     return this.#state === 'running';
   }
 
+  /** halt() has finished: every call now fails with ESHUTDOWN. */
   get halted(): boolean {
     return this.#state === 'halted';
   }
@@ -221,15 +280,17 @@ export class Kernel {
     this.#subsystems.set(name, value);
   }
 
+  /** A faction's state attached with setSubsystem, or undefined. */
   getSubsystem<T>(name: string): T | undefined {
     return this.#subsystems.get(name) as T | undefined;
   }
 
   /** The components linked into this kernel, in init order. */
-  components(): { name: string; faction: string }[] {
+  components(): LinkedComponent[] {
     return this.#components.map((c) => ({ name: c.name, faction: c.faction }));
   }
 
+  /** Is a component of this name linked? */
   hasComponent(name: string): boolean {
     return this.#components.some((c) => c.name === name);
   }
@@ -266,6 +327,7 @@ export class Kernel {
     return p;
   }
 
+  /** Every live process, proc0 first. */
   procs(): Proc[] {
     return [...this.#procs.values()];
   }
@@ -277,6 +339,7 @@ export class Kernel {
     for (const p of this.#procs.values()) h(p, undefined);
   }
 
+  /** Run `h` as each process exits (newest hook first). */
   onProcExit(h: ExitHook): void {
     this.#exitHooks.push(h);
   }
@@ -312,6 +375,10 @@ export class Kernel {
 
   #initModule(mi: ModInfo, source: ModuleSource, from: string): 0 | 1 {
     if (this.#modules.has(mi.name)) throw errno('EEXIST', `module '${mi.name}' is already loaded`, { syscall: 'modctl', path: from });
+    // A file system library cannot link into a kernel without the vfs faction (in C, its symbols would not resolve).
+    if (source === 'builtin' && mi.class === 'vfs' && !this.#components.some((c) => c.faction === 'vfs')) {
+      throw errno('ENOENT', `module '${mi.name}' is a file system and needs the vfs faction: link rumpvfs before it`, { syscall: 'modctl', path: from });
+    }
     const missing = (mi.requires ?? []).filter((r) => !this.#modules.has(r) && !this.hasComponent(r));
     if (missing.length > 0) {
       this.aprint_verbose(`module '${mi.name}' requires ${missing.join(', ')}: not loaded`);
@@ -391,14 +458,17 @@ export class Kernel {
     return this.etfs;
   }
 
+  /** rump_pub_etfs_register(3): map the whole host file `hostpath` at `key`. */
   etfsRegister(key: string, hostpath: string, type: RumpEtfsType): void {
     this.#etfs().register(key, hostpath, type, 0, RUMP_ETFS_SIZE_ENDOFF);
   }
 
+  /** rump_pub_etfs_register_withsize(3): map `size` bytes from `begin` (RUMP_ETFS_SIZE_ENDOFF: to the end). */
   etfsRegisterWithSize(key: string, hostpath: string, type: RumpEtfsType, begin: number, size: number): void {
     this.#etfs().register(key, hostpath, type, begin, size);
   }
 
+  /** rump_pub_etfs_remove(3): EBUSY while the key is in use. */
   etfsRemove(key: string): void {
     this.#etfs().remove(key);
   }
@@ -412,6 +482,8 @@ export class Kernel {
   halt(howto: number = RB_HALT): void {
     if (this.#state === 'halted' || this.#state === 'halting') return;
     this.#state = 'halting';
+    this.syncer.stop();
+    forgetOnExit(this);
     const errors: unknown[] = [];
     const attempt = (what: string, fn: () => void): void => {
       try {
@@ -426,8 +498,26 @@ export class Kernel {
     for (const [name, m] of [...this.#modules].reverse()) attempt(`module ${name}`, () => m.info.fini?.(this));
     this.#modules.clear();
     for (const c of [...this.#components].reverse()) attempt(`component ${c.name}`, () => c.fini?.(this));
+    this.syncer.clean();
     this.#state = 'halted';
     this.aprint_verbose(`rump kernel halted${(howto & RB_NOSYNC) !== 0 ? ' (no sync)' : ''}`);
+  }
+}
+
+/** Refuse a known library listed before one it needs (libraries are linked in order, never autoloaded). */
+function checkLibraryOrder(libraries: readonly (string | LibraryNamespace)[]): void {
+  const linked = new Set<string>();
+  for (const lib of libraries) {
+    if (typeof lib !== 'string') {
+      for (const c of lib.components ?? []) linked.add(c.name);
+      continue;
+    }
+    const name = libraryName(lib);
+    if (name === undefined) continue;
+    for (const need of RUMP_LIBRARIES[name]?.requires ?? []) {
+      if (!linked.has(need)) throw errno('ENOENT', `library '${lib}' needs '${need}' linked before it: list it first (libraries: ['${need}', …, '${lib}'])`);
+    }
+    linked.add(name);
   }
 }
 
@@ -441,4 +531,5 @@ export async function rump_init(options: RumpInitOptions = {}): Promise<Kernel> 
   return k;
 }
 
+/** rump_init under a JavaScript name. */
 export const createKernel = rump_init;

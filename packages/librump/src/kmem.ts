@@ -5,13 +5,17 @@
  */
 import { errno } from './errno.js';
 
+/** A cache that can give memory back when the kernel runs short (the pagedaemon's drain). */
 export interface Reclaimer {
+  /** Shown in diagnostics. */
   readonly name: string;
   /** Release at least `bytes` if possible; return how many bytes were actually released (uncharged). */
   reclaim(bytes: number): number;
 }
 
+/** The kernel memory account of one kernel (`kernel.kmem`). */
 export class Kmem {
+  /** The limit in bytes (Infinity: none). */
   readonly limit: number;
   #inuse = 0;
   #peak = 0;
@@ -20,19 +24,23 @@ export class Kmem {
   /** Count of times a reclaimer pass ran, for sysctl and tests. */
   reclaimPasses = 0;
 
+  /** An account with this limit in bytes (positive; Infinity for none). */
   constructor(limit: number = Number.POSITIVE_INFINITY) {
     if (!(limit > 0)) throw errno('EINVAL', `memlimit must be positive, got ${limit}`);
     this.limit = limit;
   }
 
+  /** Bytes charged now. */
   get inuse(): number {
     return this.#inuse;
   }
 
+  /** The most bytes ever charged at once. */
   get peak(): number {
     return this.#peak;
   }
 
+  /** Ask `r` to shrink when a charge would pass the limit; the function returned unregisters it. */
   registerReclaimer(r: Reclaimer): () => void {
     this.#reclaimers.push(r);
     return () => {
@@ -65,6 +73,7 @@ export class Kmem {
     return true;
   }
 
+  /** Give back `bytes` charged earlier. */
   uncharge(bytes: number): void {
     this.#inuse -= bytes;
     if (this.#inuse < 0) this.#inuse = 0;

@@ -4,7 +4,8 @@
  * sys_generic.c); path and vnode calls go through the kernel's sysent, filled by the vfs faction.
  */
 import { errno, isRumpError } from './errno.js';
-import { F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC, O_CLOEXEC, RUMP_RFCFDG, RUMP_RFFDG, SEEK_CUR, SEEK_END, SEEK_SET, FREAD, FWRITE } from './constants.js';
+import { F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC, O_CLOEXEC, O_CREAT, O_TRUNC, RUMP_RFCFDG, RUMP_RFFDG, SEEK_CUR, SEEK_END, SEEK_SET, FREAD, FWRITE } from './constants.js';
+import { SYNC_DATA, SYNC_DIR, SYNC_META, type SyncKind } from './syncer.js';
 import { FCNTLFLAGS, type RumpFile } from './file.js';
 import { Filedesc } from './filedesc.js';
 import type { Kernel } from './kernel.js';
@@ -17,11 +18,20 @@ function annotated(e: unknown, syscall: string, path: string | undefined): unkno
   return e;
 }
 
+/**
+ * A process of a rump kernel (struct proc with its one lwp): the rump_sys calls as synchronous
+ * methods that return a value or throw a RumpError annotated with the call and path. Get one with
+ * `kernel.proc` (proc0), `kernel.newproc()` or `proc.rfork()`; `exit()` ends it.
+ */
 export class Proc {
+  /** The process id (proc0 is 0). */
   readonly pid: number;
+  /** The kernel this process runs in. */
   readonly kernel: Kernel;
+  /** Credentials the VFS checks (change them with setcred). */
   cred: Cred;
   #umask: number;
+  /** The descriptor table. */
   fd: Filedesc;
   /**
    * The vfs faction's per-process state (cwd and root vnodes: NetBSD's cwdinfo). librump does not
@@ -39,6 +49,7 @@ export class Proc {
     this.fd = fd;
   }
 
+  /** Has exit() run? (Every call then fails with ESRCH.) */
   get exited(): boolean {
     return this.#exited;
   }
@@ -60,16 +71,30 @@ export class Proc {
     }
   }
 
+  /** #run for a call that changes a file system: the syncer learns of the change (kind) first. */
+  #change<T>(kind: SyncKind, syscall: string, path: string | undefined, fn: (s: VfsSyscalls) => T): T {
+    const s = this.#enter(syscall);
+    this.kernel.syncer.dirty(kind);
+    try {
+      return fn(s);
+    } catch (e) {
+      throw annotated(e, syscall, path);
+    }
+  }
+
   // --- processes and credentials ---
 
+  /** getpid(2): this process's id. */
   getpid(): number {
     return this.pid;
   }
 
+  /** getuid(2): the effective user id. */
   getuid(): number {
     return this.cred.uid;
   }
 
+  /** getgid(2): the effective group id. */
   getgid(): number {
     return this.cred.gid;
   }
@@ -126,6 +151,7 @@ export class Proc {
     return this.fd.get(fd);
   }
 
+  /** close(2): free the descriptor; the file closes with its last descriptor. */
   close(fd: number): void {
     this.#enter('close');
     try {
@@ -135,6 +161,7 @@ export class Proc {
     }
   }
 
+  /** read(2) at and advancing the file offset; 0 at the end of the file. */
   read(fd: number, buf: Uint8Array): number {
     return this.#run('read', undefined, () => {
       const fp = this.fd.get(fd);
@@ -143,14 +170,16 @@ export class Proc {
     });
   }
 
+  /** write(2) at and advancing the file offset (the end with O_APPEND). */
   write(fd: number, buf: Uint8Array): number {
-    return this.#run('write', undefined, () => {
+    return this.#change(SYNC_DATA, 'write', undefined, () => {
       const fp = this.fd.get(fd);
       if (!fp.writable) throw errno('EBADF', `descriptor ${fd} not open for writing`);
       return fp.ops.write(fp, buf, undefined);
     });
   }
 
+  /** pread(2): read at `offset`, the file offset unchanged. */
   pread(fd: number, buf: Uint8Array, offset: number): number {
     return this.#run('pread', undefined, () => {
       const fp = this.fd.get(fd);
@@ -161,8 +190,9 @@ export class Proc {
     });
   }
 
+  /** pwrite(2): write at `offset`, the file offset unchanged. */
   pwrite(fd: number, buf: Uint8Array, offset: number): number {
-    return this.#run('pwrite', undefined, () => {
+    return this.#change(SYNC_DATA, 'pwrite', undefined, () => {
       const fp = this.fd.get(fd);
       if (!fp.writable) throw errno('EBADF', `descriptor ${fd} not open for writing`);
       if (!fp.ops.seek) throw errno('ESPIPE', 'pwrite on a descriptor that cannot seek');
@@ -186,8 +216,9 @@ export class Proc {
     });
   }
 
+  /** writev(2): the buffers in order; stops early on a short write. */
   writev(fd: number, iov: readonly Uint8Array[]): number {
-    return this.#run('writev', undefined, () => {
+    return this.#change(SYNC_DATA, 'writev', undefined, () => {
       const fp = this.fd.get(fd);
       if (!fp.writable) throw errno('EBADF', `descriptor ${fd} not open for writing`);
       let total = 0;
@@ -200,6 +231,7 @@ export class Proc {
     });
   }
 
+  /** lseek(2): set the file offset (SEEK_SET, SEEK_CUR, SEEK_END); returns it. */
   lseek(fd: number, offset: number, whence: number): number {
     return this.#run('lseek', undefined, () => {
       const fp = this.fd.get(fd);
@@ -213,6 +245,7 @@ export class Proc {
     });
   }
 
+  /** fstat(2). */
   fstat(fd: number): Stat {
     return this.#run('fstat', undefined, () => {
       const fp = this.fd.get(fd);
@@ -220,6 +253,7 @@ export class Proc {
     });
   }
 
+  /** ioctl(2): a device or file-system control call; ENOTTY where there is none. */
   ioctl(fd: number, cmd: number, arg?: unknown): unknown {
     return this.#run('ioctl', undefined, () => {
       const fp = this.fd.get(fd);
@@ -229,10 +263,12 @@ export class Proc {
     });
   }
 
+  /** dup(2): the lowest free descriptor, sharing the file (and its offset). */
   dup(fd: number): number {
     return this.#run('dup', undefined, () => this.fd.dup(fd));
   }
 
+  /** dup2(2): `newfd` (closed first if open) shares the file of `fd`. */
   dup2(fd: number, newfd: number): number {
     return this.#run('dup2', undefined, () => this.fd.dup2(fd, newfd));
   }
@@ -268,14 +304,18 @@ export class Proc {
   // --- the vfs faction's calls (sysent) ---
 
   // The hottest calls (open, close, stat, lstat, unlink) skip #run's closure.
+  /** open(2): the lowest free descriptor for `path` (O_* flags; `mode` for O_CREAT, less the umask). */
   open(path: string, flags: number, mode = 0o666): number {
     const s = this.#enter('open');
+    if ((flags & O_CREAT) !== 0) this.kernel.syncer.dirty(SYNC_DIR);
+    if ((flags & O_TRUNC) !== 0) this.kernel.syncer.dirty(SYNC_DATA);
     try {
       return s.open(this, path, flags, mode);
     } catch (e) {
       throw annotated(e, 'open', path);
     }
   }
+  /** stat(2), following a final symbolic link. */
   stat(path: string): Stat {
     const s = this.#enter('stat');
     try {
@@ -284,6 +324,7 @@ export class Proc {
       throw annotated(e, 'stat', path);
     }
   }
+  /** lstat(2): a final symbolic link itself. */
   lstat(path: string): Stat {
     const s = this.#enter('lstat');
     try {
@@ -292,32 +333,41 @@ export class Proc {
       throw annotated(e, 'lstat', path);
     }
   }
+  /** access(2): EACCES unless allowed (R_OK, W_OK, X_OK; F_OK: exists). */
   access(path: string, mode: number): void {
     this.#run('access', path, (s) => s.access(this, path, mode));
   }
+  /** mkdir(2); `mode` less the umask. */
   mkdir(path: string, mode = 0o777): void {
-    this.#run('mkdir', path, (s) => s.mkdir(this, path, mode));
+    this.#change(SYNC_DIR, 'mkdir', path, (s) => s.mkdir(this, path, mode));
   }
+  /** rmdir(2): the directory must be empty. */
   rmdir(path: string): void {
-    this.#run('rmdir', path, (s) => s.rmdir(this, path));
+    this.#change(SYNC_DIR, 'rmdir', path, (s) => s.rmdir(this, path));
   }
+  /** unlink(2): remove a name; the file goes with its last link and descriptor. */
   unlink(path: string): void {
     const s = this.#enter('unlink');
+    this.kernel.syncer.dirty(SYNC_DIR);
     try {
       s.unlink(this, path);
     } catch (e) {
       throw annotated(e, 'unlink', path);
     }
   }
+  /** rename(2): atomic, replacing `to` if it exists. */
   rename(from: string, to: string): void {
-    this.#run('rename', from, (s) => s.rename(this, from, to));
+    this.#change(SYNC_DIR, 'rename', from, (s) => s.rename(this, from, to));
   }
+  /** link(2): a new hard link `path` to `existing`. */
   link(existing: string, path: string): void {
-    this.#run('link', existing, (s) => s.link(this, existing, path));
+    this.#change(SYNC_DIR, 'link', existing, (s) => s.link(this, existing, path));
   }
+  /** symlink(2): `path` becomes a symbolic link holding `target`. */
   symlink(target: string, path: string): void {
-    this.#run('symlink', path, (s) => s.symlink(this, target, path));
+    this.#change(SYNC_DIR, 'symlink', path, (s) => s.symlink(this, target, path));
   }
+  /** readlink(2): the target of a symbolic link. */
   readlink(path: string): string {
     return this.#run('readlink', path, (s) => s.readlink(this, path));
   }
@@ -325,85 +375,112 @@ export class Proc {
   getdents(fd: number, count = 4096): Dirent[] {
     return this.#run('getdents', undefined, (s) => s.getdents(this, fd, count));
   }
+  /** chmod(2). */
   chmod(path: string, mode: number): void {
-    this.#run('chmod', path, (s) => s.chmod(this, path, mode));
+    this.#change(SYNC_META, 'chmod', path, (s) => s.chmod(this, path, mode));
   }
+  /** lchmod(2): a symbolic link itself. */
   lchmod(path: string, mode: number): void {
-    this.#run('lchmod', path, (s) => s.lchmod(this, path, mode));
+    this.#change(SYNC_META, 'lchmod', path, (s) => s.lchmod(this, path, mode));
   }
+  /** fchmod(2). */
   fchmod(fd: number, mode: number): void {
-    this.#run('fchmod', undefined, (s) => s.fchmod(this, fd, mode));
+    this.#change(SYNC_META, 'fchmod', undefined, (s) => s.fchmod(this, fd, mode));
   }
+  /** chown(2); -1 leaves an id as it is. */
   chown(path: string, uid: number, gid: number): void {
-    this.#run('chown', path, (s) => s.chown(this, path, uid, gid));
+    this.#change(SYNC_META, 'chown', path, (s) => s.chown(this, path, uid, gid));
   }
+  /** lchown(2): a symbolic link itself. */
   lchown(path: string, uid: number, gid: number): void {
-    this.#run('lchown', path, (s) => s.lchown(this, path, uid, gid));
+    this.#change(SYNC_META, 'lchown', path, (s) => s.lchown(this, path, uid, gid));
   }
+  /** fchown(2). */
   fchown(fd: number, uid: number, gid: number): void {
-    this.#run('fchown', undefined, (s) => s.fchown(this, fd, uid, gid));
+    this.#change(SYNC_META, 'fchown', undefined, (s) => s.fchown(this, fd, uid, gid));
   }
+  /** chflags(2): UF_* / SF_* flags. */
   chflags(path: string, flags: number): void {
-    this.#run('chflags', path, (s) => s.chflags(this, path, flags));
+    this.#change(SYNC_META, 'chflags', path, (s) => s.chflags(this, path, flags));
   }
+  /** lchflags(2): a symbolic link itself. */
   lchflags(path: string, flags: number): void {
-    this.#run('lchflags', path, (s) => s.lchflags(this, path, flags));
+    this.#change(SYNC_META, 'lchflags', path, (s) => s.lchflags(this, path, flags));
   }
+  /** fchflags(2). */
   fchflags(fd: number, flags: number): void {
-    this.#run('fchflags', undefined, (s) => s.fchflags(this, fd, flags));
+    this.#change(SYNC_META, 'fchflags', undefined, (s) => s.fchflags(this, fd, flags));
   }
   /** utimes(2) with nanoseconds kept; null means "now" for that time. */
   utimes(path: string, atime: Timespec | null, mtime: Timespec | null): void {
-    this.#run('utimes', path, (s) => s.utimes(this, path, atime, mtime));
+    this.#change(SYNC_META, 'utimes', path, (s) => s.utimes(this, path, atime, mtime));
   }
+  /** lutimes(2): a symbolic link itself; null means "now". */
   lutimes(path: string, atime: Timespec | null, mtime: Timespec | null): void {
-    this.#run('lutimes', path, (s) => s.lutimes(this, path, atime, mtime));
+    this.#change(SYNC_META, 'lutimes', path, (s) => s.lutimes(this, path, atime, mtime));
   }
+  /** futimes(2); null means "now". */
   futimes(fd: number, atime: Timespec | null, mtime: Timespec | null): void {
-    this.#run('futimes', undefined, (s) => s.futimes(this, fd, atime, mtime));
+    this.#change(SYNC_META, 'futimes', undefined, (s) => s.futimes(this, fd, atime, mtime));
   }
+  /** truncate(2): set a file's length (zeros when it grows). */
   truncate(path: string, length: number): void {
-    this.#run('truncate', path, (s) => s.truncate(this, path, length));
+    this.#change(SYNC_DATA, 'truncate', path, (s) => s.truncate(this, path, length));
   }
+  /** ftruncate(2). */
   ftruncate(fd: number, length: number): void {
-    this.#run('ftruncate', undefined, (s) => s.ftruncate(this, fd, length));
+    this.#change(SYNC_DATA, 'ftruncate', undefined, (s) => s.ftruncate(this, fd, length));
   }
+  /** fsync(2): the file's data and inode reach its device before this returns. */
   fsync(fd: number): void {
     this.#run('fsync', undefined, (s) => s.fsync(this, fd));
   }
+  /** sync(2): every writable file system writes back; the syncer has nothing left to do. */
   sync(): void {
     this.#run('sync', undefined, (s) => s.sync(this));
+    this.kernel.syncer.clean();
   }
+  /** mknod(2): a device node (S_IFBLK / S_IFCHR and `dev`) or a fifo (root only for devices). */
   mknod(path: string, mode: number, dev = 0): void {
-    this.#run('mknod', path, (s) => s.mknod(this, path, mode, dev));
+    this.#change(SYNC_DIR, 'mknod', path, (s) => s.mknod(this, path, mode, dev));
   }
+  /** mkfifo(2). */
   mkfifo(path: string, mode = 0o666): void {
-    this.#run('mkfifo', path, (s) => s.mkfifo(this, path, mode));
+    this.#change(SYNC_DIR, 'mkfifo', path, (s) => s.mkfifo(this, path, mode));
   }
+  /** chdir(2): this process's current directory. */
   chdir(path: string): void {
     this.#run('chdir', path, (s) => s.chdir(this, path));
   }
+  /** fchdir(2). */
   fchdir(fd: number): void {
     this.#run('fchdir', undefined, (s) => s.fchdir(this, fd));
   }
+  /** chroot(2): this process's root directory (root only). */
   chroot(path: string): void {
     this.#run('chroot', path, (s) => s.chroot(this, path));
   }
+  /** getcwd(2): the current directory as a path from this process's root. */
   getcwd(): string {
     return this.#run('getcwd', undefined, (s) => s.getcwd(this));
   }
+  /** statvfs(2): the file system holding `path`. */
   statvfs(path: string): Statvfs {
     return this.#run('statvfs', path, (s) => s.statvfs(this, path));
   }
+  /** fstatvfs(2). */
   fstatvfs(fd: number): Statvfs {
     return this.#run('fstatvfs', undefined, (s) => s.fstatvfs(this, fd));
   }
+  /** getvfsstat(2): every mounted file system. */
   getvfsstat(): Statvfs[] {
     return this.#run('getvfsstat', undefined, (s) => s.getvfsstat(this));
   }
+  /** mount(2): mount a `type` file system on the directory `dir` (MNT_* flags; data as the file system wants, e.g. `{ fspec }` for ffs). */
   mount(type: string, dir: string, flags = 0, data?: MountData): void {
     this.#run('mount', dir, (s) => s.mount(this, type, dir, flags, data));
   }
+  /** unmount(2): EBUSY while in use, unless MNT_FORCE. */
   unmount(dir: string, flags = 0): void {
     this.#run('unmount', dir, (s) => s.unmount(this, dir, flags));
   }

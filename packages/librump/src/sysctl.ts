@@ -5,16 +5,20 @@
  */
 import { errno } from './errno.js';
 
+/** What a sysctl node holds. */
 export type SysctlValue = string | number | boolean;
 
+/** One sysctl node: a getter and, when writable, a setter. */
 export interface SysctlNode {
   /** Human description, shown by `sysctl -d`. */
   description?: string;
+  /** The current value. */
   get(): SysctlValue;
   /** Present only on writable nodes; validates and stores, throwing RumpError on bad values. */
   set?(value: SysctlValue): void;
 }
 
+/** The sysctl tree of one kernel (`kernel.sysctl_`), where factions add their nodes. */
 export class Sysctl {
   readonly #nodes = new Map<string, SysctlNode>();
 
@@ -42,10 +46,12 @@ export class Sysctl {
     this.create(name, node);
   }
 
+  /** Remove a node (its owner unloads). */
   destroy(name: string): void {
     this.#nodes.delete(name);
   }
 
+  /** Is there a node by this name? */
   has(name: string): boolean {
     return this.#nodes.has(name);
   }

@@ -1,8 +1,10 @@
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { rump_init } from '../src/index.js';
-import { packageCandidates } from '../src/module.js';
+import { RUMP_LIBRARIES, availableLibraries, libraryName, libraryOrderProblems, packageCandidates } from '../src/module.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const mods = join(here, 'fixtures', 'mods');
@@ -144,5 +146,49 @@ describe('libraries and components', () => {
   it('an unknown library is ENOENT; one that provides nothing is ENOEXEC', async () => {
     await expect(rump_init({ libraries: ['rumpnonesuch'] })).rejects.toMatchObject({ code: 'ENOENT' });
     await expect(rump_init({ libraries: [join(mods, 'notamodule.mjs')] })).rejects.toMatchObject({ code: 'ENOEXEC' });
+  });
+});
+
+describe('rump library names', () => {
+  it('every faction we ship has a short name, etfs included, and none maps to an unscoped package outside rump*', () => {
+    expect(packageCandidates('etfs')).toEqual(['@rumpts/etfs']);
+    expect(packageCandidates('libetfs.so')).toEqual(['@rumpts/etfs']);
+    expect(packageCandidates('rumpfs_cd9660')).toEqual(['@rumpts/rumpfs-cd9660', 'rumpfs-cd9660']);
+    expect(packageCandidates('rumpfs_msdos')).toEqual(['@rumpts/rumpfs-msdos', 'rumpfs-msdos']);
+    for (const [name, lib] of Object.entries(RUMP_LIBRARIES)) {
+      expect(libraryName(name)).toBe(name);
+      expect(packageCandidates(name)[0]).toBe(lib.package);
+    }
+    expect(libraryName('commander')).toBeUndefined();
+    expect(libraryName('@rumpts/rumpvfs')).toBeUndefined();
+  });
+
+  it('reports a library listed before one it needs', () => {
+    expect(libraryOrderProblems(['rumpfs_ffs'])).toEqual([{ library: 'rumpfs_ffs', needs: 'rumpvfs' }]);
+    expect(libraryOrderProblems(['rumpfs_ffs', 'rumpvfs'])).toEqual([{ library: 'rumpfs_ffs', needs: 'rumpvfs' }]);
+    expect(libraryOrderProblems(['librumpvfs.so', 'etfs', 'rumpdev_disk', 'rumpfs_ffs', 'my-plugin'])).toEqual([]);
+  });
+
+  it("rump_init refuses that order before importing anything, saying what to list first", async () => {
+    await expect(rump_init({ libraries: ['rumpfs_ffs'] })).rejects.toMatchObject({
+      code: 'ENOENT',
+      message: expect.stringContaining("library 'rumpfs_ffs' needs 'rumpvfs' linked before it"),
+    });
+  });
+
+  it('an unknown name lists what is available from the module base, third-party plugins included', async () => {
+    // Outside this checkout, so that resolution cannot climb to the repository's own node_modules.
+    const app = mkdtempSync(join(tmpdir(), 'rumpts-libs-'));
+    symlinkSync(join(base, 'node_modules'), join(app, 'node_modules'));
+    expect(availableLibraries([app])).toEqual(['rumpfs_demo', 'rumpfs_thirdparty']);
+    const k = await rump_init({ moduleBase: app });
+    await expect(k.modload('rumpfs_nosuch')).rejects.toMatchObject({
+      code: 'ENOENT',
+      message: expect.stringMatching(/module 'rumpfs_nosuch' not found .*available: rumpfs_demo, rumpfs_thirdparty/),
+    });
+    await expect(k.modload('etfs')).rejects.toMatchObject({ message: expect.stringContaining('@rumpts/etfs is not installed there') });
+    const empty = await rump_init({ moduleBase: join(app, 'node_modules', 'rumpfs-thirdparty') });
+    await expect(empty.modload('rumpfs_ffs')).rejects.toMatchObject({ message: expect.stringContaining('no rump libraries are installed there') });
+    rmSync(app, { recursive: true });
   });
 });

@@ -98,3 +98,25 @@ export function toBytes(data: unknown, encoding: Encoding = 'utf8', name = 'data
 export function decode(buf: Buffer, encoding: Encoding): string | Buffer {
   return encoding === undefined || encoding === null || encoding === 'buffer' ? buf : buf.toString(encoding);
 }
+
+/** Node's validateObject (options objects): a non-null, non-array object. */
+export function validateObject(v: unknown, name: string): asserts v is Record<string, unknown> {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw invalidArgType(name, 'of type object', v);
+}
+
+/** Node's validateBoolean. */
+export function validateBoolean(v: unknown, name: string): asserts v is boolean {
+  if (typeof v !== 'boolean') throw invalidArgType(name, 'of type boolean', v);
+}
+
+/** Node's validateFunction. */
+export function validateFunction(v: unknown, name: string): asserts v is (...args: unknown[]) => unknown {
+  if (typeof v !== 'function') throw invalidArgType(name, 'of type function', v);
+}
+
+/** Node's validateInteger/validateInt32/validateUint32: a number, an integer, within [min, max]. */
+export function validateInteger(v: unknown, name: string, min: number, max: number): asserts v is number {
+  if (typeof v !== 'number') throw invalidArgType(name, 'of type number', v);
+  if (!Number.isInteger(v)) throw outOfRange(name, 'an integer', v);
+  if (v < min || v > max) throw outOfRange(name, `>= ${min} && <= ${max}`, v);
+}

@@ -98,11 +98,12 @@ export function makeCallbackApi(core: Core, run: Runner) {
       if (typeof cb !== 'function') throw invalidArgType('cb', 'of type function', cb);
       run.callback((_e, v) => cb(v === true), core.exists(path), (v) => [v]);
     },
-    readdir: one((p, o) => core.readdir(p, o), 2),
+    readdir: one((p, o) => core.readdir(p, o, 'callback'), 2),
     mkdir: one((p, o) => core.mkdir(p, o), 2),
     mkdtemp: one((p, o) => core.mkdtemp(p, o), 2),
-    rmdir: one((p, o) => core.rmdir(p, o as { recursive?: boolean }), 2),
-    rm: one((p, o) => core.rm(p, o as { recursive?: boolean; force?: boolean }), 2),
+    rmdir: one((p, o) => core.rmdir(p, o, 'callback'), 2),
+    rm: one((p, o) => core.rm(p, o, 'callback'), 2),
+    statfs: one((p, o) => core.statfs(p, o as { bigint?: boolean }), 2),
     unlink: one((p) => core.unlink(p), 1),
     rename: one((a, b) => core.rename(a, b), 2),
     link: one((a, b) => core.link(a, b), 2),

@@ -1,10 +1,12 @@
 /**
  * fs.Dir (opendir): a directory descriptor read in getdents batches, one Dirent at a time, with
- * read/readSync/close/closeSync, callbacks and `for await`. Entries of type DT_UNKNOWN are lstat'ed.
+ * read/readSync/close/closeSync, callbacks and `for await`, and `recursive` (node:fs 20.1+). Entries of
+ * type DT_UNKNOWN are lstat'ed; unsafe names (entryname.ts) are left out with a warning.
  */
 import { posix } from 'node:path';
-import { isRumpError, O_DIRECTORY, O_RDONLY, S_IFMT } from '@rumpts/librump';
-import { encodingOf, toPath } from './args.js';
+import { type Dirent as KDirent, isRumpError, O_DIRECTORY, O_RDONLY, S_IFMT } from '@rumpts/librump';
+import { encodingOf, toPath, validateInteger } from './args.js';
+import { badEntryName, warnSkipped } from './entryname.js';
 import { FD_BIAS } from './core.js';
 import { fsError, translate } from './errors.js';
 import { type Program, sc } from './program.js';
@@ -37,6 +39,7 @@ export class Dir {
   readonly #fd: number;
   readonly #run: Runner;
   readonly #buffer: boolean;
+  readonly #recursive: boolean;
   #queue: Dirent<string | Buffer>[] = [];
   #eof = false;
   #closed = false;
@@ -47,6 +50,10 @@ export class Dir {
     this.#kpath = path;
     this.#fd = fd;
     this.#buffer = encodingOf(options) === 'buffer';
+    const o = (options !== null && typeof options === 'object' ? options : {}) as { bufferSize?: unknown; recursive?: unknown };
+    // Node's check of bufferSize (getdents here reads 64 KiB whatever it is)
+    if (o.bufferSize !== undefined) validateInteger(o.bufferSize, 'options.bufferSize', 1, 4294967295);
+    this.#recursive = o.recursive === true;
   }
 
   get path(): string {
@@ -70,21 +77,56 @@ export class Dir {
         throw translate(e, 'scandir', this.#shown);
       }
       if (batch.length === 0) this.#eof = true;
-      for (const d of batch) {
-        if (d.name === '.' || d.name === '..') continue;
-        let fmt = dtToIfmt(d.type);
-        if (fmt === undefined) {
-          const child = posix.join(this.#kpath, d.name);
-          try {
-            fmt = (yield* sc('lstat', child)).mode & S_IFMT;
-          } catch (e) {
-            throw translate(e, 'lstat', posix.join(this.#shown, d.name));
-          }
-        }
-        this.#queue.push(new Dirent(this.#buffer ? Buffer.from(d.name) : d.name, fmt, this.#shown));
-      }
+      yield* this.#take(batch, this.#kpath, this.#shown);
     }
-    return this.#queue.shift() ?? null;
+    const d = this.#queue.shift() ?? null;
+    // recursive: a directory's entries go to the end of the queue when it is handed out, as in node:fs
+    if (d !== null && this.#recursive && d.isDirectory()) yield* this.#descend(d);
+    return d;
+  }
+
+  /** Queue a batch of entries read from kernel directory `kdir` (shown as `shown`). */
+  *#take(batch: readonly KDirent[], kdir: string, shown: string): Program<void> {
+    for (const d of batch) {
+      if (d.name === '.' || d.name === '..') continue;
+      const bad = badEntryName(d.name);
+      if (bad !== undefined) {
+        warnSkipped(shown, d.name, bad);
+        continue;
+      }
+      let fmt = dtToIfmt(d.type);
+      if (fmt === undefined) {
+        const child = posix.join(kdir, d.name);
+        try {
+          fmt = (yield* sc('lstat', child)).mode & S_IFMT;
+        } catch (e) {
+          throw translate(e, 'lstat', posix.join(shown, d.name));
+        }
+      }
+      this.#queue.push(new Dirent(this.#buffer ? Buffer.from(d.name) : d.name, fmt, shown));
+    }
+  }
+
+  /** Read all of a subdirectory's entries into the queue (errors as opendir's on it). */
+  *#descend(d: Dirent<string | Buffer>): Program<void> {
+    const name = Buffer.isBuffer(d.name) ? d.name.toString('utf8') : d.name;
+    const shown = posix.join(d.parentPath, name);
+    const kdir = posix.join(this.#kpath, posix.relative(this.#shown, shown));
+    let fd: number;
+    try {
+      fd = yield* sc('open', kdir, O_RDONLY | O_DIRECTORY);
+    } catch (e) {
+      throw translate(e, 'opendir', shown);
+    }
+    try {
+      for (let batch = yield* sc('getdents', fd, 65536); batch.length > 0; batch = yield* sc('getdents', fd, 65536)) {
+        yield* this.#take(batch, kdir, shown);
+      }
+    } catch (e) {
+      throw translate(e, 'scandir', shown);
+    } finally {
+      yield* sc('close', fd);
+    }
   }
 
   *#close(): Program<void> {
@@ -116,6 +158,11 @@ export class Dir {
     if (this.#closed) throw dirClosed();
     if (cb) return this.#run.callback(cb, this.#close());
     return this.#run.promise(this.#close());
+  }
+
+  /** The entries as an async iterator; the Dir is closed at the end (or when the loop is left). */
+  entries(): AsyncGenerator<Dirent<string | Buffer>, void, undefined> {
+    return this[Symbol.asyncIterator]();
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<Dirent<string | Buffer>, void, undefined> {

@@ -40,6 +40,7 @@ export class FileHandle {
     return this.#run.promise(lazy(make));
   }
 
+  /** Close the descriptor (close(2)); later calls on the handle fail with EBADF. Closing twice is harmless. */
   close(): Promise<void> {
     if (this.#fd < 0) return Promise.resolve();
     const fd = this.#fd;
@@ -47,64 +48,102 @@ export class FileHandle {
     return this.#run.promise(this.#core.close(fd));
   }
 
+  /** `await using fh = await fs.promises.open(…)`: close at the end of the scope. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
 
-  read(...args: unknown[]): Promise<{ bytesRead: number; buffer: ArrayBufferView }> {
+  /**
+   * filehandle.read(buffer, offset?, length?, position?) or read({ buffer, offset, length, position }):
+   * read(2)/pread(2) into the buffer (a new 16 KiB Buffer if none is given).
+   */
+  read(...args: unknown[]): Promise<{
+    /** Bytes read; 0 at end of file. */
+    bytesRead: number;
+    /** The buffer read into. */
+    buffer: ArrayBufferView;
+  }> {
     const r = readArgs(args);
     return this.#p(() => this.#core.read(this.#live('read'), r.buffer, r.offset, r.length, r.position)).then((bytesRead) => ({ bytesRead, buffer: r.buffer }));
   }
 
-  write(...args: unknown[]): Promise<{ bytesWritten: number; buffer: unknown }> {
+  /** filehandle.write(buffer, offset?, length?, position?) or write(string, position?, encoding?): write(2)/pwrite(2). */
+  write(...args: unknown[]): Promise<{
+    /** Bytes written. */
+    bytesWritten: number;
+    /** The buffer or string written, as given. */
+    buffer: unknown;
+  }> {
     return this.#p(() => writeCall(this.#core, this.#live('write'), args)).then((bytesWritten) => ({ bytesWritten, buffer: args[0] }));
   }
 
-  readv(buffers: ArrayBufferView[], position?: number | null): Promise<{ bytesRead: number; buffers: ArrayBufferView[] }> {
+  /** readv(2)/preadv(2): fill the buffers in order, at `position` or the file offset. */
+  readv(buffers: ArrayBufferView[], position?: number | null): Promise<{
+    /** Bytes read in all; 0 at end of file. */
+    bytesRead: number;
+    /** The buffers, as given. */
+    buffers: ArrayBufferView[];
+  }> {
     return this.#p(() => this.#core.readv(this.#live('read'), buffers, position)).then((bytesRead) => ({ bytesRead, buffers }));
   }
 
-  writev(buffers: ArrayBufferView[], position?: number | null): Promise<{ bytesWritten: number; buffers: ArrayBufferView[] }> {
+  /** writev(2)/pwritev(2): write the buffers in order, at `position` or the file offset. */
+  writev(buffers: ArrayBufferView[], position?: number | null): Promise<{
+    /** Bytes written in all. */
+    bytesWritten: number;
+    /** The buffers, as given. */
+    buffers: ArrayBufferView[];
+  }> {
     return this.#p(() => this.#core.writev(this.#live('write'), buffers, position)).then((bytesWritten) => ({ bytesWritten, buffers }));
   }
 
+  /** Read from the current offset to the end of the file: a Buffer, or a string with an encoding. */
   readFile(options?: unknown): Promise<string | Buffer> {
     return this.#p(() => this.#core.readFile(this.#live('read'), options));
   }
 
+  /** Write all of `data` (bytes, a string, or an (async) iterable or stream of chunks) at the current offset. */
   writeFile(data: unknown, options?: unknown): Promise<void> {
     if (isChunks(data)) return Promise.resolve().then(() => writeChunks(this.#core, this.#run, this.#live('write'), data, options, 'w'));
     return this.#p(() => this.#core.writeFile(this.#live('write'), data, options));
   }
 
+  /** writeFile under the name Node also gives it: appends if the file was opened with 'a'. */
   appendFile(data: unknown, options?: unknown): Promise<void> {
     return this.writeFile(data, options);
   }
 
+  /** fstat(2): {@link Stats}, or {@link BigIntStats} with `{ bigint: true }`. */
   stat(options?: { bigint?: boolean }): Promise<AnyStats> {
     return this.#p(() => this.#core.fstat(this.#live('fstat'), options));
   }
 
+  /** ftruncate(2): cut or extend (with a hole) to `len` bytes. */
   truncate(len = 0): Promise<void> {
     return this.#p(() => this.#core.ftruncate(this.#live('ftruncate'), len));
   }
 
+  /** fsync(2): the file's data and metadata reach the image. */
   sync(): Promise<void> {
     return this.#p(() => this.#core.fsync(this.#live('fsync')));
   }
 
+  /** fdatasync(2); done as a full fsync. */
   datasync(): Promise<void> {
     return this.#p(() => this.#core.fsync(this.#live('fsync')));
   }
 
+  /** fchmod(2): permission bits, a number or an octal string. */
   chmod(mode: number | string): Promise<void> {
     return this.#p(() => this.#core.fchmod(this.#live('fchmod'), mode));
   }
 
+  /** fchown(2): owner and group (-1 leaves one unchanged). */
   chown(uid: number, gid: number): Promise<void> {
     return this.#p(() => this.#core.fchown(this.#live('fchown'), uid, gid));
   }
 
+  /** futimes(2): access and modification times (seconds, numeric strings or Dates). */
   utimes(atime: unknown, mtime: unknown): Promise<void> {
     return this.#p(() => this.#core.futimes(this.#live('futime'), atime, mtime));
   }
@@ -114,6 +153,7 @@ export class FileHandle {
     return this.#streams.createReadStream(null, { autoClose: false, ...options, fd: this.#live('read') });
   }
 
+  /** A WriteStream on this descriptor; it leaves the descriptor open unless autoClose is set. */
   createWriteStream(options?: WriteStreamOptions): ReturnType<Streams['createWriteStream']> {
     return this.#streams.createWriteStream(null, { autoClose: false, ...options, fd: this.#live('write') });
   }
@@ -166,11 +206,12 @@ export function makePromisesApi(core: Core, run: Runner, streams: Streams) {
     stat: p((path: unknown, options?: { bigint?: boolean }) => core.stat(path, options)),
     lstat: p((path: unknown, options?: { bigint?: boolean }) => core.lstat(path, options)),
     access: p((path: unknown, mode?: number) => core.access(path, mode)),
-    readdir: p((path: unknown, options?: unknown) => core.readdir(path, options)),
+    readdir: p((path: unknown, options?: unknown) => core.readdir(path, options, 'promise')),
     mkdir: p((path: unknown, options?: unknown) => core.mkdir(path, options)),
     mkdtemp: p((prefix: unknown, options?: unknown) => core.mkdtemp(prefix, options)),
-    rmdir: p((path: unknown, options?: { recursive?: boolean }) => core.rmdir(path, options)),
-    rm: p((path: unknown, options?: { recursive?: boolean; force?: boolean }) => core.rm(path, options)),
+    rmdir: p((path: unknown, options?: unknown) => core.rmdir(path, options, 'promise')),
+    rm: p((path: unknown, options?: unknown) => core.rm(path, options, 'promise')),
+    statfs: p((path: unknown, options?: { bigint?: boolean }) => core.statfs(path, options)),
     unlink: p((path: unknown) => core.unlink(path)),
     rename: p((from: unknown, to: unknown) => core.rename(from, to)),
     link: p((existing: unknown, path: unknown) => core.link(existing, path)),

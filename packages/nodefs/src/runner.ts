@@ -8,7 +8,7 @@
  * - promises: the program runs after the call returns; every error is a rejection.
  */
 import { fsError } from './errors.js';
-import { type AsyncSyscallTarget, type Program, runAsync, runSync, type SyscallTarget } from './program.js';
+import { type AsyncSyscallTarget, type Program, runAsync, runSync, runSyncOrAwait, type SyscallTarget } from './program.js';
 
 export type Target = { sync: true; proc: () => SyscallTarget } | { sync: false; client: AsyncSyscallTarget };
 
@@ -34,7 +34,7 @@ export class Runner {
 
   promise<T>(g: Program<T>): Promise<T> {
     const t = this.target;
-    if (t.sync) return Promise.resolve().then(() => runSync(g, t.proc));
+    if (t.sync) return Promise.resolve().then(() => runSyncOrAwait(g, t.proc));
     return Promise.resolve().then(() => runAsync(g, t.client));
   }
 
@@ -42,15 +42,23 @@ export class Runner {
   callback<T>(cb: Callback, g: Program<T>, results: (v: T) => unknown[] = (v) => (v === undefined ? [] : [v])): void {
     const t = this.target;
     if (t.sync) {
-      let v: T;
+      let v: T | Promise<T>;
       try {
-        v = runSync(g, t.proc);
+        v = runSyncOrAwait(g, t.proc);
       } catch (e) {
         if (isArgError(e)) throw e;
         setImmediate(() => cb(e as Error));
         return;
       }
-      setImmediate(() => cb(null, ...results(v)));
+      if (!(v instanceof Promise)) {
+        const done = v;
+        setImmediate(() => cb(null, ...results(done)));
+        return;
+      }
+      v.then(
+        (r) => setImmediate(() => cb(null, ...results(r))),
+        (e: unknown) => setImmediate(() => cb(e as Error)),
+      );
       return;
     }
     let p: Promise<T>;

@@ -15,7 +15,7 @@ import * as tarFs from 'tar-fs';
 import { describe, expect, it } from 'vitest';
 import { UkfsLib } from '@rumpts/ukfs';
 import { createFs, type RumpFs } from '../src/index.js';
-import { hostTmp } from './helpers.js';
+import { type FlsEntry, fls, hostTmp, icat, makeImage } from './helpers.js';
 
 declare module 'tar-fs' {
   interface Options {
@@ -24,17 +24,6 @@ declare module 'tar-fs' {
 }
 
 const HAVE_TOOLS = ['makefs', 'fls', 'icat'].every((t) => spawnSync(t, ['-V'], { stdio: 'ignore' }).error === undefined);
-
-/** A fresh UFS1 image of `mb` MiB with one file in it. */
-function makeImage(dir: string, mb: number, files = 4000): string {
-  const src = join(dir, 'seed');
-  host.mkdirSync(src, { recursive: true });
-  host.writeFileSync(join(src, 'seed.txt'), 'made by makefs\n');
-  const img = join(dir, 'ffs.img');
-  // -f: makefs sizes the inode table from the seed tree; ask for room for a few thousand files
-  execFileSync('makefs', ['-t', 'ffs', '-o', 'version=1', '-s', `${mb}m`, '-f', String(files), img, src], { stdio: 'pipe' });
-  return img;
-}
 
 /** Can rumpfs-ffs write yet? (A colleague is adding read-write; until then mounts refuse writes.) */
 async function ffsWritable(): Promise<string | undefined> {
@@ -53,26 +42,6 @@ async function ffsWritable(): Promise<string | undefined> {
   }
 }
 const skipReason = await ffsWritable();
-
-interface FlsEntry {
-  type: string;
-  ino: number;
-}
-
-/** fls -r -p: image path → type and inode of every allocated name. */
-function fls(img: string): Map<string, FlsEntry> {
-  const out = execFileSync('fls', ['-r', '-p', '-u', '-f', 'ufs1', img], { encoding: 'utf8', maxBuffer: 1 << 28 });
-  const m = new Map<string, FlsEntry>();
-  for (const line of out.split('\n')) {
-    const t = /^(\S)\/(\S)\s+(\d+):\t(.*)$/.exec(line);
-    if (t) m.set(t[4] as string, { type: t[1] as string, ino: Number(t[3]) });
-  }
-  return m;
-}
-
-function icat(img: string, ino: number): Buffer {
-  return execFileSync('icat', ['-f', 'ufs1', img, String(ino)], { maxBuffer: 1 << 30 });
-}
 
 /** Mount `img` read-write, run `work` with the facade, then release (strictly: no descriptor left open). */
 async function withFfs(img: string, work: (fs: RumpFs) => Promise<void>): Promise<void> {

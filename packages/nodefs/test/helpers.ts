@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
@@ -30,6 +31,7 @@ export function hostTmp(): string {
 /**
  * Copy a directory tree out of the kernel onto the host using the process's own system calls
  * (open/getdents/read/readlink/lstat) — not the facade — so a host tool can check the result.
+ * Permission bits of files and directories are kept; hard links become copies; times are not kept.
  */
 export function exportTree(proc: Proc, from: string, to: string): void {
   mkdirSync(to, { recursive: true });
@@ -47,7 +49,10 @@ export function exportTree(proc: Proc, from: string, to: string): void {
     const dst = join(to, n);
     const st = proc.lstat(src);
     const fmt = st.mode & S_IFMT;
-    if (fmt === S_IFDIR) exportTree(proc, src, dst);
+    if (fmt === S_IFDIR) {
+      exportTree(proc, src, dst);
+      chmodSync(dst, st.mode & 0o7777);
+    }
     else if (fmt === S_IFLNK) symlinkSync(proc.readlink(src), dst);
     else {
       const buf = Buffer.alloc(st.size);
@@ -83,4 +88,42 @@ export function kernelRead(proc: Proc, path: string): Buffer {
     proc.close(f);
   }
   return buf;
+}
+
+/** A fresh UFS1 image of `mb` MiB made by Debian's makefs, with one file (seed.txt) in it. */
+export function makeImage(dir: string, mb: number, files = 4000): string {
+  const src = join(dir, 'seed');
+  mkdirSync(src, { recursive: true });
+  writeFileSync(join(src, 'seed.txt'), 'made by makefs\n');
+  const img = join(dir, 'ffs.img');
+  // -f: makefs sizes the inode table from the seed tree; ask for room for a few thousand files
+  execFileSync('makefs', ['-t', 'ffs', '-o', 'version=1', '-s', `${mb}m`, '-f', String(files), img, src], { stdio: 'pipe' });
+  return img;
+}
+
+export interface FlsEntry {
+  type: string;
+  ino: number;
+}
+
+/** sleuthkit's fls -r -p: image path → type and inode of every allocated name. */
+export function fls(img: string): Map<string, FlsEntry> {
+  const out = execFileSync('fls', ['-r', '-p', '-u', '-f', 'ufs1', img], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const m = new Map<string, FlsEntry>();
+  for (const line of out.split('\n')) {
+    const t = /^(\S)\/(\S)\s+(\d+):\t(.*)$/.exec(line);
+    if (t) m.set(t[4] as string, { type: t[1] as string, ino: Number(t[3]) });
+  }
+  return m;
+}
+
+/** sleuthkit's icat: the contents of an inode. */
+export function icat(img: string, ino: number): Buffer {
+  return execFileSync('icat', ['-f', 'ufs1', img, String(ino)], { maxBuffer: 1 << 30 });
+}
+
+/** A file of the image by path, read by sleuthkit alone (undefined if fls does not list it). */
+export function sleuthRead(img: string, path: string): Buffer | undefined {
+  const e = fls(img).get(path);
+  return e === undefined ? undefined : icat(img, e.ino);
 }

@@ -77,6 +77,30 @@ describe('installHijack with a local Proc', () => {
       expect(() => fs.copyFileSync(`${hostDir}/a.txt`, '/rumptest/mnt/from-host', fs.constants.COPYFILE_EXCL)).toThrow(
         expect.objectContaining({ code: 'EEXIST', path: '/rumptest/mnt/from-host' }),
       );
+      // cp across the border, both ways and in every flavour; host numeric flags; statfs and watch on /rumptest paths
+      fs.mkdirSync('/rumptest/mnt/tree/sub', { recursive: true });
+      fs.writeFileSync('/rumptest/mnt/tree/sub/f.txt', 'in the kernel', { mode: 0o600 });
+      fs.symlinkSync('sub/f.txt', '/rumptest/mnt/tree/ln');
+      await fs.promises.cp('/rumptest/mnt/tree', `${hostDir}/out`, { recursive: true, verbatimSymlinks: true });
+      expect(readFileSync(`${hostDir}/out/sub/f.txt`, 'utf8')).toBe('in the kernel');
+      expect(fs.statSync(`${hostDir}/out/sub/f.txt`).mode & 0o777).toBe(0o600);
+      expect(fs.readlinkSync(`${hostDir}/out/ln`)).toBe('sub/f.txt');
+      const cpErr = await new Promise((res) => fs.cp(`${hostDir}/out`, '/rumptest/mnt/back', { recursive: true }, res));
+      expect(cpErr).toBeNull();
+      expect(kernelRead(kernel.proc, '/mnt/back/sub/f.txt').toString()).toBe('in the kernel');
+      // without verbatimSymlinks cp makes a relative link absolute, against the source's path (node:fs's rule)
+      expect(fs.readlinkSync('/rumptest/mnt/back/ln')).toBe(`${hostDir}/out/sub/f.txt`);
+      fs.cpSync('/rumptest/mnt/tree/sub/f.txt', `${hostDir}/one.txt`);
+      expect(readFileSync(`${hostDir}/one.txt`, 'utf8')).toBe('in the kernel');
+      const nfd = fs.openSync('/rumptest/mnt/numeric', fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_WRONLY, 0o640);
+      fs.closeSync(nfd);
+      expect(kernel.proc.stat('/mnt/numeric').mode & 0o777).toBe(0o640);
+      expect(fs.statfsSync('/rumptest/mnt').type).toBe(0x01021994);
+      const w = fs.watch('/rumptest/mnt', { interval: 10 } as fs.WatchOptions);
+      const ev = new Promise((res) => w.once('change', (t, n) => res(`${t}:${String(n)}`)));
+      fs.writeFileSync('/rumptest/mnt/watched', 'x');
+      expect(await ev).toBe('rename:watched');
+      w.close();
       // both inside: fine
       await renameP('/rumptest/mnt/a.txt', '/rumptest/mnt/b.txt');
       expect(kernelRead(kernel.proc, '/mnt/b.txt').toString()).toBe('kernel side');

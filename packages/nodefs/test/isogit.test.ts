@@ -3,10 +3,13 @@
  * add, commit, branch, checkout. The repository is then copied out through the kernel's own system
  * calls and checked by the host's git (fsck, log, show): an independent reader of what was written.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as host from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import git from 'isomorphic-git';
+import http from 'isomorphic-git/http/node';
 import { describe, expect, it } from 'vitest';
 import type { RumpFs } from '../src/index.js';
 import { exportTree, hostTmp, kernelRead, tmpfsFs } from './helpers.js';
@@ -83,6 +86,108 @@ describe('isomorphic-git on the facade', () => {
     expect(await git.status({ fs, dir, filepath: 'a.txt' })).toBe('*modified');
     await git.checkout({ fs, dir, ref: 'trunk', force: true });
     expect(fs.readFileSync(`${dir}/a.txt`, 'utf8')).toBe('alpha\n');
+  });
+});
+
+/** A pkt-line (git's protocol framing): 4 hex digits of length, then the payload. */
+function pkt(line: string): string {
+  return (line.length + 4).toString(16).padStart(4, '0') + line;
+}
+
+/**
+ * Git's smart HTTP protocol for one repository, served by the host's `git upload-pack`: what a
+ * `git clone http://…` talks to, and what isomorphic-git's http client speaks.
+ */
+async function serveRepo(repo: string): Promise<{ url: string; server: Server }> {
+  const server = createServer((req, res) => {
+    const run = (args: string[], body?: Buffer): void => {
+      const p = spawn('git', ['upload-pack', '--stateless-rpc', ...args, repo]);
+      p.stdout.pipe(res);
+      p.stdin.end(body);
+    };
+    if (req.method === 'GET' && req.url?.startsWith('/repo.git/info/refs?service=git-upload-pack')) {
+      res.writeHead(200, { 'content-type': 'application/x-git-upload-pack-advertisement', 'cache-control': 'no-cache' });
+      res.write(`${pkt('# service=git-upload-pack\n')}0000`);
+      run(['--advertise-refs']);
+      return;
+    }
+    if (req.method === 'POST' && req.url === '/repo.git/git-upload-pack') {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/x-git-upload-pack-result', 'cache-control': 'no-cache' });
+        run([], Buffer.concat(chunks));
+      });
+      return;
+    }
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/repo.git`, server };
+}
+
+/** Every file of a work tree (not .git): path → contents, as the host sees it. */
+function workTree(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of host.readdirSync(dir, { recursive: true }) as string[]) {
+    if (name === '.git' || name.startsWith('.git/')) continue;
+    const p = join(dir, name);
+    const st = host.lstatSync(p);
+    if (st.isSymbolicLink()) out[name] = `-> ${host.readlinkSync(p)}`;
+    else if (st.isFile()) out[name] = `${(st.mode & 0o111) !== 0 ? 'x ' : ''}${host.readFileSync(p, 'utf8')}`;
+  }
+  return out;
+}
+
+describe('isomorphic-git clone over HTTP, into the facade and into a host directory', () => {
+  it('clones, checks out a branch and commits: the same objects and work tree on both', async () => {
+    // a host repository with history on two branches, an executable, a symlink, packed by gc
+    const src = join(hostTmp(), 'origin');
+    execFileSync('git', ['init', '-q', '-b', 'main', src]);
+    const commit = (msg: string): void => void hostGit(src, '-c', 'user.name=Origin', '-c', 'user.email=o@example.org', 'commit', '-q', '-a', '-m', msg);
+    host.writeFileSync(join(src, 'README'), 'origin\n');
+    host.mkdirSync(join(src, 'bin'));
+    host.writeFileSync(join(src, 'bin/run.sh'), '#!/bin/sh\necho run\n', { mode: 0o755 });
+    host.symlinkSync('README', join(src, 'readme-link'));
+    hostGit(src, 'add', '.');
+    commit('first');
+    hostGit(src, 'checkout', '-q', '-b', 'feature');
+    host.writeFileSync(join(src, 'feature.txt'), 'only on feature\n'.repeat(2000));
+    hostGit(src, 'add', '.');
+    commit('feature work');
+    hostGit(src, 'checkout', '-q', 'main');
+    host.appendFileSync(join(src, 'README'), 'more\n');
+    commit('second');
+    hostGit(src, 'gc', '-q');
+    const { url, server } = await serveRepo(src);
+    try {
+      const me = { name: 'Cloner', email: 'c@example.org', timestamp: 1_700_000_500, timezoneOffset: -60 };
+      /** The same work, on whichever fs: clone, check out `feature`, change a file, commit. */
+      const work = async (fs: RumpFs | typeof host, dir: string): Promise<string> => {
+        await git.clone({ fs, http, dir, url });
+        expect((await git.log({ fs, dir })).map((e) => e.commit.message.trim())).toEqual(['second', 'first']);
+        await git.checkout({ fs, dir, ref: 'feature' });
+        fs.writeFileSync(`${dir}/feature.txt`, 'rewritten in the clone\n');
+        await git.add({ fs, dir, filepath: 'feature.txt' });
+        return git.commit({ fs, dir, message: 'from the clone', author: me });
+      };
+      const hostDir = join(hostTmp(), 'clone');
+      const expected = await work(host, hostDir);
+      const { fs, handle } = await tmpfsFs();
+      const actual = await work(fs, '/clone');
+      // same tree, same parent, same author and time: the very same commit id
+      expect(actual).toBe(expected);
+      const out = join(hostTmp(), 'exported');
+      exportTree(handle.proc, '/clone', out);
+      hostGit(out, 'fsck', '--strict', '--no-progress');
+      expect(hostGit(out, 'log', '--format=%H %s', 'HEAD').trim().split('\n')).toEqual(hostGit(hostDir, 'log', '--format=%H %s', 'HEAD').trim().split('\n'));
+      expect(hostGit(out, 'branch', '--format=%(refname:short)').trim().split('\n').sort()).toEqual(['feature', 'main']);
+      expect(workTree(out)).toEqual(workTree(hostDir));
+      expect(workTree(out)['bin/run.sh']).toBe('x #!/bin/sh\necho run\n');
+      expect(hostGit(out, 'status', '--porcelain')).toBe('');
+    } finally {
+      server.close();
+    }
   });
 });
 

@@ -117,6 +117,27 @@ describe('createFs over a rump server', () => {
     }
   });
 
+  it('over tcp the remote process finds the token file of the url (XDG_RUNTIME_DIR), and is refused without it', async () => {
+    const { url, dir } = await startServer(true);
+    const saved = process.env['XDG_RUNTIME_DIR'];
+    try {
+      process.env['XDG_RUNTIME_DIR'] = dir;
+      const proc = new mod.RemoteProc({ url });
+      try {
+        const fs = mod.createFs(proc);
+        fs.writeFileSync('/mnt/over-tcp', 'token from the file\n');
+        expect(fs.readFileSync('/mnt/over-tcp', 'utf8')).toBe('token from the file\n');
+      } finally {
+        proc.disconnect();
+      }
+      process.env['XDG_RUNTIME_DIR'] = hostTmp();
+      expect(() => new mod.RemoteProc({ url })).toThrow(expect.objectContaining({ code: 'EAUTH' }));
+    } finally {
+      if (saved === undefined) delete process.env['XDG_RUNTIME_DIR'];
+      else process.env['XDG_RUNTIME_DIR'] = saved;
+    }
+  });
+
   it('fails to connect with the client error', () => {
     expect(() => new mod.RemoteProc({ url: 'unix:///nonexistent/sock' })).toThrow(expect.objectContaining({ code: 'ENOENT' }));
   });

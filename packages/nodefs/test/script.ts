@@ -4,6 +4,11 @@
  * must come out the same — the host's Node is the oracle.
  */
 import type * as hostFs from 'node:fs';
+import * as realFs from 'node:fs';
+
+/** The host's own constants and classes: the facade must take and pass them. */
+const C = realFs.constants;
+const BigIntStatsClass = (Object.getPrototypeOf(realFs.statSync('/', { bigint: true })) as { constructor: new () => unknown }).constructor;
 
 export type Fs = Pick<
   typeof hostFs,
@@ -11,12 +16,13 @@ export type Fs = Pick<
   | 'mkdirSync' | 'readdirSync' | 'statSync' | 'lstatSync' | 'chmodSync' | 'symlinkSync' | 'readlinkSync' | 'linkSync'
   | 'renameSync' | 'rmdirSync' | 'rmSync' | 'unlinkSync' | 'truncateSync' | 'ftruncateSync' | 'utimesSync' | 'accessSync'
   | 'existsSync' | 'copyFileSync' | 'realpathSync' | 'mkdtempSync' | 'opendirSync' | 'opendir' | 'readFile' | 'stat' | 'exists' | 'mkdir'
-  | 'write' | 'read' | 'open' | 'close' | 'readdir' | 'createReadStream' | 'createWriteStream'
+  | 'write' | 'read' | 'open' | 'close' | 'readdir' | 'createReadStream' | 'createWriteStream' | 'cpSync' | 'cp' | 'statfsSync' | 'rm' | 'rmdir'
 > & {
-  constants: { COPYFILE_EXCL: number; O_CREAT: number; O_RDWR: number; R_OK: number; W_OK: number };
+  constants: { COPYFILE_EXCL: number; O_CREAT: number; O_RDWR: number; R_OK: number; W_OK: number; O_EXCL: number; O_TRUNC: number; O_APPEND: number };
   promises: Pick<
     typeof hostFs.promises,
     'writeFile' | 'appendFile' | 'readFile' | 'mkdir' | 'readdir' | 'stat' | 'rename' | 'copyFile' | 'access' | 'rmdir' | 'realpath' | 'open' | 'opendir'
+    | 'rm' | 'cp' | 'statfs' | 'lstat' | 'readlink' | 'symlink'
   >;
 };
 
@@ -28,8 +34,8 @@ export function outcome(root: string, fn: () => unknown): unknown {
     const v = fn();
     return { ok: Buffer.isBuffer(v) ? v.toString('hex') : rel(v) };
   } catch (e) {
-    const x = e as { code?: string; syscall?: string; path?: string; dest?: string; errno?: number; name?: string };
-    return { code: x.code, syscall: x.syscall, path: rel(x.path), dest: rel(x.dest), errno: x.errno, name: x.name };
+    const x = e as { code?: string; syscall?: string; path?: string; dest?: string; errno?: number; name?: string; message?: string };
+    return { code: x.code, syscall: x.syscall, path: rel(x.path), dest: rel(x.dest), errno: x.errno, name: x.name, message: rel(x.message) };
   }
 }
 
@@ -162,6 +168,129 @@ export function script(fs: Fs, root: string): Record<string, unknown> {
   });
   run('close bad fd', () => fs.closeSync(999));
   run('open bad flag', () => fs.openSync(r('/a.txt'), 'rw'));
+
+  // ---- node:fs's own classes, constants and flags ----
+  run('Stats is fs.Stats', () => {
+    const s = fs.statSync(r('/a.txt'));
+    return [s instanceof realFs.Stats, Object.keys(s), s.isFile(), s.atime instanceof Date];
+  });
+  run('BigIntStats class', () => {
+    const s = fs.lstatSync(r('/ln'), { bigint: true });
+    return [s instanceof BigIntStatsClass, Object.keys(s), s.isSymbolicLink(), typeof s.mtimeNs];
+  });
+  run('Dirent is fs.Dirent', () =>
+    fs
+      .readdirSync(r('/'), { withFileTypes: true })
+      .filter((d) => d.name === 'a.txt')
+      .map((d) => [d instanceof realFs.Dirent, Object.keys(d), d.isFile(), d.parentPath, d.path]),
+  );
+  run('host O_CREAT|O_EXCL on existing', () => fs.openSync(r('/a.txt'), C.O_WRONLY | C.O_CREAT | C.O_EXCL));
+  run('host O_TRUNC and O_APPEND', () => {
+    const fd = fs.openSync(r('/t.txt'), C.O_RDWR | C.O_CREAT | C.O_TRUNC, 0o640);
+    fs.writeSync(fd, 'abcdef');
+    fs.closeSync(fd);
+    fs.closeSync(fs.openSync(r('/t.txt'), C.O_WRONLY | C.O_TRUNC));
+    const a = fs.openSync(r('/t.txt'), C.O_WRONLY | C.O_APPEND);
+    fs.writeSync(a, 'xy');
+    fs.writeSync(a, 'z');
+    fs.closeSync(a);
+    return [fs.readFileSync(r('/t.txt'), 'utf8'), fs.statSync(r('/t.txt')).mode & 0o777];
+  });
+  run('host O_DIRECTORY on a file', () => fs.openSync(r('/a.txt'), C.O_RDONLY | C.O_DIRECTORY));
+  run('host O_NOFOLLOW on a link', () => fs.openSync(r('/ln'), C.O_RDONLY | C.O_NOFOLLOW));
+  run('host O_SYNC', () => fs.closeSync(fs.openSync(r('/a.txt'), C.O_RDONLY | C.O_SYNC)));
+  run('writeFile numeric flag', () => {
+    fs.writeFileSync(r('/t.txt'), '!', { flag: (C.O_WRONLY | C.O_APPEND) as unknown as string });
+    return fs.readFileSync(r('/t.txt'), 'utf8');
+  });
+  run('constants', () => [fs.constants.O_CREAT, fs.constants.O_EXCL, fs.constants.O_TRUNC, fs.constants.O_APPEND]);
+
+  // ---- rm and rmdir as node:fs ----
+  const tree = (top: string): void => {
+    fs.mkdirSync(r(`${top}/a/b`), { recursive: true });
+    fs.writeFileSync(r(`${top}/a/b/c.txt`), 'c');
+    fs.writeFileSync(r(`${top}/f`), 'f');
+    fs.symlinkSync('a', r(`${top}/link`));
+  };
+  tree('/rmt');
+  run('rm missing', () => fs.rmSync(r('/nope')));
+  run('rm -r missing', () => fs.rmSync(r('/nope'), { recursive: true }));
+  run('rm -rf missing', () => fs.rmSync(r('/nope'), { recursive: true, force: true }));
+  run('rm through a file', () => fs.rmSync(r('/a.txt/x')));
+  run('rm -f through a file', () => fs.rmSync(r('/a.txt/x'), { force: true }));
+  run('rm -rf through a file', () => fs.rmSync(r('/a.txt/x'), { force: true, recursive: true }));
+  run('rm a link to a dir', () => [fs.rmSync(r('/rmt/link')), fs.existsSync(r('/rmt/a/b/c.txt'))]);
+  run('rm -r a tree', () => [fs.rmSync(r('/rmt'), { recursive: true }), fs.existsSync(r('/rmt'))]);
+  run('rm force: 1', () => fs.rmSync(r('/a.txt'), { force: 1 } as unknown as { force: boolean }));
+  run('rm maxRetries: -1', () => fs.rmSync(r('/a.txt'), { maxRetries: -1 }));
+  run('rm retryDelay: 1.5', () => fs.rmSync(r('/a.txt'), { retryDelay: 1.5 }));
+  run('rm options: string', () => fs.rmSync(r('/a.txt'), 'x' as unknown as object));
+  run('rmdir -r a file', () => fs.rmdirSync(r('/b.txt'), { recursive: true }));
+  run('rmdir -r missing', () => fs.rmdirSync(r('/nope'), { recursive: true }));
+  tree('/rmt2');
+  run('rmdir -r a tree', () => [fs.rmdirSync(r('/rmt2'), { recursive: true }), fs.existsSync(r('/rmt2'))]);
+
+  // ---- cp as node:fs ----
+  fs.mkdirSync(r('/cps/d/sub'), { recursive: true });
+  fs.writeFileSync(r('/cps/d/f.txt'), 'file f', { mode: 0o640 });
+  fs.writeFileSync(r('/cps/d/sub/g.txt'), 'file g');
+  fs.symlinkSync('f.txt', r('/cps/d/rel'));
+  fs.symlinkSync(r('/cps/d/sub'), r('/cps/d/abs'));
+  fs.utimesSync(r('/cps/d/f.txt'), 1_000_000_000, 1_100_000_000);
+  const list = (top: string): unknown[] =>
+    (fs.readdirSync(r(top), { recursive: true }) as string[]).sort().map((n) => {
+      const p = r(`${top}/${n}`);
+      const st = fs.lstatSync(p);
+      if (st.isSymbolicLink()) return [n, 'link', fs.readlinkSync(p)];
+      if (st.isDirectory()) return [n, 'dir', st.mode & 0o777];
+      return [n, 'file', st.mode & 0o777, fs.readFileSync(p, 'utf8')];
+    });
+  run('cp a file', () => [fs.cpSync(r('/cps/d/f.txt'), r('/cps/out/f.txt')), list('/cps/out')]);
+  run('cp a dir without recursive', () => fs.cpSync(r('/cps/d'), r('/cps/o2')));
+  run('cp -r', () => [fs.cpSync(r('/cps/d'), r('/cps/o3'), { recursive: true }), list('/cps/o3')]);
+  run('cp -r verbatimSymlinks', () => [fs.cpSync(r('/cps/d'), r('/cps/o4'), { recursive: true, verbatimSymlinks: true }), list('/cps/o4')]);
+  run('cp -r dereference', () => [fs.cpSync(r('/cps/d'), r('/cps/o5'), { recursive: true, dereference: true }), list('/cps/o5')]);
+  run('cp -r onto a copy', () => {
+    fs.mkdirSync(r('/cps/plain/in'), { recursive: true });
+    fs.writeFileSync(r('/cps/plain/in/x'), 'x1');
+    fs.cpSync(r('/cps/plain'), r('/cps/plaincopy'), { recursive: true });
+    fs.writeFileSync(r('/cps/plain/in/x'), 'x2');
+    fs.writeFileSync(r('/cps/plaincopy/in/x'), 'stale');
+    fs.cpSync(r('/cps/plain'), r('/cps/plaincopy'), { recursive: true });
+    return list('/cps/plaincopy');
+  });
+  run('cp a link onto a link to the same place', () => fs.cpSync(r('/cps/d/rel'), r('/cps/o3/rel')));
+  run('cp onto itself', () => fs.cpSync(r('/cps/d/f.txt'), r('/cps/d/f.txt')));
+  run('cp into itself', () => fs.cpSync(r('/cps/d'), r('/cps/d/sub/x'), { recursive: true }));
+  run('cp a dir onto a file', () => fs.cpSync(r('/cps/d'), r('/cps/out/f.txt'), { recursive: true }));
+  run('cp a file onto a dir', () => fs.cpSync(r('/cps/d/f.txt'), r('/cps/o3')));
+  run('cp errorOnExist', () => fs.cpSync(r('/cps/d/sub/g.txt'), r('/cps/out/f.txt'), { force: false, errorOnExist: true }));
+  run('cp force: false', () => [fs.cpSync(r('/cps/d/sub/g.txt'), r('/cps/out/f.txt'), { force: false }), fs.readFileSync(r('/cps/out/f.txt'), 'utf8')]);
+  run('cp filter', () => [fs.cpSync(r('/cps/d'), r('/cps/o6'), { recursive: true, filter: (src) => !src.endsWith('g.txt') }), list('/cps/o6')]);
+  run('cp filter promise', () => fs.cpSync(r('/cps/d'), r('/cps/o7'), { recursive: true, filter: (() => Promise.resolve(true)) as unknown as () => boolean }));
+  run('cp preserveTimestamps', () => {
+    fs.cpSync(r('/cps/d/f.txt'), r('/cps/o8/f.txt'), { preserveTimestamps: true });
+    return [fs.statSync(r('/cps/o8/f.txt')).mtimeMs, fs.statSync(r('/cps/o8/f.txt')).mode & 0o777];
+  });
+  run('cp missing', () => fs.cpSync(r('/cps/nope'), r('/cps/o9')));
+  run('cp force: 1', () => fs.cpSync(r('/cps/d/f.txt'), r('/cps/o9'), { force: 1 } as unknown as { force: boolean }));
+  run('cp dereference + verbatimSymlinks', () => fs.cpSync(r('/cps/d/f.txt'), r('/cps/o9'), { dereference: true, verbatimSymlinks: true }));
+  run('cp mode excl', () => fs.cpSync(r('/cps/d/f.txt'), r('/cps/out/f.txt'), { mode: C.COPYFILE_EXCL, force: false, errorOnExist: false }));
+
+  // ---- statfs and recursive opendir ----
+  run('statfs', () => {
+    const s = fs.statfsSync(r('/'));
+    return [Object.keys(s), typeof s.bsize, s.bsize > 0, s.blocks >= s.bfree, s.bfree >= s.bavail, s.files >= s.ffree];
+  });
+  run('statfs bigint', () => Object.values(fs.statfsSync(r('/'), { bigint: true })).map((v) => typeof v));
+  run('statfs missing', () => fs.statfsSync(r('/nope')));
+  run('opendirSync recursive', () => {
+    const d = fs.opendirSync(r('/cps/d'), { recursive: true });
+    const out: string[] = [];
+    for (let e = d.readSync(); e !== null; e = d.readSync()) out.push(`${e.parentPath}|${e.name}|${e.isDirectory()}`);
+    d.closeSync();
+    return out.sort();
+  });
   return log;
 }
 
@@ -310,5 +439,53 @@ export async function asyncScript(fs: Fs, root: string): Promise<Record<string, 
       s.on('error', (e) => resolve(errOf(e)));
     }),
   );
+
+  // ---- rm, rmdir, cp, statfs, opendir recursive: the asynchronous forms ----
+  const viaCb = async (call: (cb: (...args: unknown[]) => void) => void): Promise<unknown> => {
+    const [sync, err] = await viaCallback(call);
+    return [sync, errOf(err)];
+  };
+  await p.mkdir(r('/ar/a/b'), { recursive: true });
+  await p.writeFile(r('/ar/a/b/c.txt'), 'c');
+  await p.writeFile(r('/ar/f'), 'f');
+  await p.symlink('a', r('/ar/link'));
+  await run('cb rm missing', () => viaCb((cb) => fs.rm(r('/none'), cb)));
+  await run('cb rm a dir', () => viaCb((cb) => fs.rm(r('/ar'), cb)));
+  await run('p.rm -rf through a file', () => p.rm(r('/ar/f/x'), { recursive: true, force: true }));
+  await run('p.rm -f missing', () => p.rm(r('/none'), { force: true }));
+  await run('p.rm a link', async () => [await p.rm(r('/ar/link')), (await p.stat(r('/ar/a'))).isDirectory()]);
+  await run('p.rm -r', async () => [await p.rm(r('/ar'), { recursive: true }), await p.access(r('/ar')).catch((e: NodeJS.ErrnoException) => e.code)]);
+  await run('p.rm bad options', () => p.rm(r('/none'), { force: 'yes' } as unknown as { force: boolean }));
+  await run('cb rmdir -r a file', () => viaCb((cb) => fs.rmdir(r('/fh.bin'), { recursive: true }, cb)));
+  await run('p.rmdir -r a file', () => p.rmdir(r('/fh.bin'), { recursive: true }));
+  await run('p.rmdir -r missing', () => p.rmdir(r('/none'), { recursive: true }));
+  await p.mkdir(r('/ac/d/sub'), { recursive: true });
+  await p.writeFile(r('/ac/d/f.txt'), 'f', { mode: 0o600 });
+  await p.writeFile(r('/ac/d/sub/g.txt'), 'g');
+  await p.symlink('sub/g.txt', r('/ac/d/ln'));
+  const walk = async (top: string): Promise<unknown[]> =>
+    Promise.all(
+      (await p.readdir(r(top), { recursive: true })).sort().map(async (n) => {
+        const st = await p.lstat(r(`${top}/${n}`));
+        return [n, st.isSymbolicLink() ? await p.readlink(r(`${top}/${n}`)) : st.isDirectory() ? 'dir' : (await p.readFile(r(`${top}/${n}`), 'utf8')) + (st.mode & 0o777).toString(8)];
+      }),
+    );
+  await run('p.cp -r with an async filter', async () => {
+    await p.cp(r('/ac/d'), r('/ac/o1'), { recursive: true, filter: async (src: string) => Promise.resolve(!src.endsWith('g.txt')) });
+    return walk('/ac/o1');
+  });
+  await run('cb cp -r', async () => [await viaCb((cb) => fs.cp(r('/ac/d'), r('/ac/o2'), { recursive: true }, cb)), await walk('/ac/o2')]);
+  await run('cb cp a dir without recursive', () => viaCb((cb) => fs.cp(r('/ac/d'), r('/ac/o3'), cb)));
+  await run('p.cp into itself', () => p.cp(r('/ac/d'), r('/ac/d/sub/in'), { recursive: true }));
+  await run('p.cp bad options', () => p.cp(r('/ac/d'), r('/ac/o4'), { recursive: 'yes' } as unknown as { recursive: boolean }));
+  await run('p.statfs', async () => {
+    const s = await p.statfs(r('/'));
+    return [Object.keys(s), s.bavail <= s.bfree];
+  });
+  await run('p.opendir recursive', async () => {
+    const out: string[] = [];
+    for await (const e of await p.opendir(r('/ac/d'), { recursive: true })) out.push(`${e.parentPath}|${e.name}`);
+    return out.sort();
+  });
   return log;
 }

@@ -16,16 +16,25 @@ afterEach(() => {
   for (const c of children.splice(0)) c.kill('SIGKILL');
 });
 
-export async function startServer(): Promise<{ url: string; dir: string }> {
+/**
+ * `tcp`: on 127.0.0.1 with the token the server generates, written under `dir` (XDG_RUNTIME_DIR);
+ * the url printed is the one returned.
+ */
+export async function startServer(tcp = false): Promise<{ url: string; dir: string }> {
   const dir = hostTmp();
-  const url = `unix://${join(dir, 'sock')}`;
-  const child = spawn(process.execPath, [RUMP_ALLSERVER, '-s', '--mount', 'tmpfs:tmpfs:/mnt', url], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let url = tcp ? 'tcp://127.0.0.1:0/' : `unix://${join(dir, 'sock')}`;
+  const env = tcp ? { ...process.env, XDG_RUNTIME_DIR: dir } : process.env;
+  const child = spawn(process.execPath, [RUMP_ALLSERVER, '-s', '--mount', 'tmpfs:tmpfs:/mnt', url], { stdio: ['ignore', 'ignore', 'pipe'], env });
   children.push(child);
   let err = '';
   await new Promise<void>((resolve, reject) => {
     child.stderr?.on('data', (c: Buffer) => {
       err += c.toString();
-      if (err.includes('listening on')) resolve();
+      const m = /listening on (\S+)/.exec(err);
+      if (m?.[1]) {
+        url = m[1];
+        resolve();
+      }
     });
     child.on('exit', (code) => reject(new Error(`rump_allserver exited ${code}: ${err}`)));
   });

@@ -65,6 +65,15 @@ describe('tar-fs with the facade as its fs', () => {
     expect(p.stat('/out/hello.txt').mode & 0o777).toBe(host.statSync(join(src, 'hello.txt')).mode & 0o777 & ~process.umask());
     expect(p.stat('/out/hello.txt').mtime.sec).toBe(1_234_567_890);
 
+    // the same work on the host: tar-fs extracting into a host directory gives the same modes
+    const hostOut = join(work, 'host-out');
+    host.mkdirSync(hostOut);
+    await pipeline(host.createReadStream(archive), tarFs.extract(hostOut, { fs: host }));
+    for (const n of ['hello.txt', 'dir', 'dir/sub', 'dir/big.bin', 'empty']) {
+      expect(p.stat(`/out/${n}`).mode, n).toBe(host.statSync(join(hostOut, n)).mode);
+      expect(p.stat(`/out/${n}`).mtime.sec, n).toBe(Math.floor(host.statSync(join(hostOut, n)).mtimeMs / 1000));
+    }
+
     // and the whole tree, copied out through the kernel, equals the source by diff(1)
     const back = join(work, 'back');
     exportTree(p, '/out', back);
@@ -83,6 +92,16 @@ describe('tar-fs with the facade as its fs', () => {
 
     const listing = execFileSync('tar', ['-tvf', archive], { encoding: 'utf8' });
     expect(listing).toMatch(/link -> hello\.txt/);
+    // the same work on the host: tar-fs packing the source tree lists the same members (mode, owner, size, name)
+    const hostArchive = join(work, 'host.tar');
+    await pipeline(tarFs.pack(src, { fs: host }), host.createWriteStream(hostArchive));
+    const members = (f: string): string[] =>
+      execFileSync('tar', ['-tvf', f], { encoding: 'utf8' })
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.replace(/^(\S+\s+\S+\s+\d+)\s+\S+\s+\S+\s+/, '$1 '))
+        .sort();
+    expect(members(archive)).toEqual(members(hostArchive));
     const out = join(work, 'out');
     host.mkdirSync(out);
     execFileSync('tar', ['-xf', archive, '-C', out]);

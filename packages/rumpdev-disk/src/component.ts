@@ -7,6 +7,10 @@ import { BUFCACHE_SUBSYSTEM, bufcacheOf } from './bio/kernel.js';
 import type { BufCache } from './bio/bufcache.js';
 import { diskDriverOf } from './disk/disk.js';
 
+/**
+ * The rumpdev_disk component (faction dev, needs rumpvfs): makes the disk driver and the buffer
+ * cache at boot, and writes every delayed write back at halt.
+ */
 export const rumpdev_disk_component: RumpComponent = {
   name: 'rumpdev_disk',
   faction: 'dev',

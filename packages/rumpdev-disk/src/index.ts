@@ -1,12 +1,14 @@
 /**
  * @rumpts/rumpdev-disk — block devices (memory and host-file backings), the buffer cache (bio), NetBSD
- * disklabel and MBR codecs, and the disk driver whose minors select disklabel partitions.
+ * disklabel, MBR (with logical partitions) and GPT codecs, and the disk driver whose minors select
+ * disklabel partitions.
  */
 export { checkSecsize, checkTransfer, isPowerOfTwo } from './blkdev/bounds.js';
 export { type VectoredBlockDevice, isVectored } from './blkdev/vectored.js';
 export { MemoryBlockDevice, type MemoryDiskOptions } from './blkdev/memdisk.js';
 export { HostFileBlockDevice, type HostDiskOptions } from '@rumpts/etfs';
 export { WindowBlockDevice } from './blkdev/window.js';
+export { type ImageLock, type ImageLockOptions, describeHolder, lockImage } from './blkdev/imagelock.js';
 
 export { BC_INVAL, B_BUSY, B_DELWRI, B_DONE, B_INVAL, Buf, btodb, dbtob } from './bio/buf.js';
 export { BufCache, type BufCacheOptions, type BufCacheStats, MAXBUFSIZE, MAXCLUSTER } from './bio/bufcache.js';
@@ -30,6 +32,12 @@ export {
   labelByteOrder,
 } from './label/disklabel.js';
 export * from './label/mbr.js';
+export {
+  GPT_DEFAULT_ENTRIES, GPT_ENTRY_SIZE, GPT_HEADER_SIZE, GPT_MAX_ENTRIES, GPT_NAME_CHARS, GPT_REVISION, GPT_SIGNATURE, GPT_TYPE, MBR_PTYPE_PMBR,
+  type Gpt, type GptEntry, type GptHeader, type GptPartitionSpec, type MakeGptOptions, type ReadBytes,
+  crc32, decodeGptHeader, encodeGpt, gptUsableRange, guidFromString, guidToString, randomGuid, readGpt,
+} from './label/gpt.js';
+export { type PartitionInfo, type PartitionScheme, type PartitionTable, findPartition, readPartitionTable } from './label/partitions.js';
 export {
   type LabelLocation,
   type MakeLabelOptions,

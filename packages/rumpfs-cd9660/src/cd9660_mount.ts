@@ -7,12 +7,18 @@ import { errno, isRumpError } from '@rumpts/librump';
 import type { BlockDevice, Mount } from '@rumpts/rumpvfs';
 import { type BufCache, dbtob } from '@rumpts/rumpdev-disk';
 
-/** iso_args.flags (NetBSD sys/fs/cd9660/cd9660_mount.h). */
+// iso_args.flags (NetBSD sys/fs/cd9660/cd9660_mount.h; the mount_cd9660(8) options).
+/** iso_args.flags (mount_cd9660 -o norrip): ignore Rock Ridge; ISO 9660 names and default attributes. */
 export const ISOFSMNT_NORRIP = 0x00000001;
+/** iso_args.flags (mount_cd9660 -o gens): keep the `;version` suffix of ISO 9660 names. */
 export const ISOFSMNT_GENS = 0x00000002;
+/** iso_args.flags (mount_cd9660 -o extatt): accepted for compatibility, no effect (extended attribute records are skipped). */
 export const ISOFSMNT_EXTATT = 0x00000004;
+/** iso_args.flags (mount_cd9660 -o nojoliet): ignore a Joliet tree; ISO 9660 names when there is no Rock Ridge. */
 export const ISOFSMNT_NOJOLIET = 0x00000008;
+/** iso_args.flags (mount_cd9660 -o nocasetrans): do not lower-case ISO 9660 names. */
 export const ISOFSMNT_NOCASETRANS = 0x00000010;
+/** iso_args.flags (mount_cd9660 -o rrcaseins): look Rock Ridge names up case-insensitively. */
 export const ISOFSMNT_RRCASEINS = 0x00000020;
 
 /** DEV_BSIZE: buffer cache block numbers count 512-byte units. */

@@ -24,12 +24,18 @@ export const ISO_MAXNAMLEN = 255;
 const ISO_MAX_VDS = 64;
 const KNOWN_FLAGS = ISOFSMNT_NORRIP | ISOFSMNT_GENS | ISOFSMNT_EXTATT | ISOFSMNT_NOJOLIET | ISOFSMNT_NOCASETRANS | ISOFSMNT_RRCASEINS;
 
-/** iso_args, checked. */
+/** iso_args (cd9660_mount.h): the mount data of a cd9660 mount, as {@link parseIsoArgs} returns it. */
 export interface IsoArgs {
+  /** The block device holding the image, e.g. a `/dev/cd0` etfs key. */
   fspec: string;
+  /** ISOFSMNT_* bits. 0 (the default): Rock Ridge if present, else Joliet, else ISO 9660 names lower-cased without `;version`. */
   flags: number;
 }
 
+/**
+ * Check mount(2) data as iso_args: `fspec` must name a device, `flags` may hold only ISOFSMNT_*
+ * bits, and any other field is EINVAL (a typo never passes silently).
+ */
 export function parseIsoArgs(data: MountData): IsoArgs {
   if (data === undefined || data === null || typeof data !== 'object') throw errno('EINVAL', 'cd9660: mount data (iso_args) is missing');
   const d = data as Record<string, unknown>;
@@ -160,6 +166,10 @@ function cd9660_loadvnode(mp: Mount, key: number): LoadedVnode {
   return { type: ip.type, data: ip };
 }
 
+/**
+ * The cd9660 vfsops (cd9660_vfsops.c), registered by the module as type 'cd9660'. Mounts are
+ * read-only (EROFS otherwise); a node's file id is the byte address of its directory record.
+ */
 export const cd9660_vfsops: VfsOps = {
   name: 'cd9660',
   vnodeops: cd9660_vnodeops,

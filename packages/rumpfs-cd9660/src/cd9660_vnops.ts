@@ -107,6 +107,10 @@ function cd9660_readlink(vp: Vnode): string {
   return ip.target;
 }
 
+/**
+ * The cd9660 vnodeops (cd9660_vnops.c, cd9660_lookup.c): lookup, getattr, read, readdir, readlink;
+ * every operation that would write answers EROFS.
+ */
 export const cd9660_vnodeops: VnodeOps = {
   lookup: cd9660_lookup,
   create: erofs,

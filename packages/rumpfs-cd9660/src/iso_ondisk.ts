@@ -6,15 +6,21 @@
  */
 import type { Timespec } from '@rumpts/librump';
 
-/** Volume descriptors start at sector 16 of 2048 bytes, whatever the logical block size (ECMA-119 6.2.1, 8.1). */
+/** The ISO 9660 sector: volume descriptors are read in 2048-byte sectors, whatever the logical block size. */
 export const ISO_SECTOR_SIZE = 2048;
+/** Volume descriptors start at sector 16, after the system area (ECMA-119 6.2.1, 8.1). */
 export const ISO_VD_FIRST_SECTOR = 16;
+/** The standard identifier every volume descriptor carries at byte 1. */
 export const ISO_STANDARD_ID = 'CD001';
-/** Volume descriptor types (ECMA-119 8.1.1). */
+/** Volume descriptor type (ECMA-119 8.1.1): boot record. */
 export const ISO_VD_BOOT = 0;
+/** Volume descriptor type: primary volume descriptor (the ISO 9660 tree). */
 export const ISO_VD_PRIMARY = 1;
+/** Volume descriptor type: supplementary volume descriptor (Joliet, when its escape sequences say so). */
 export const ISO_VD_SUPPLEMENTARY = 2;
+/** Volume descriptor type: volume partition descriptor. */
 export const ISO_VD_PARTITION = 3;
+/** Volume descriptor type: set terminator, the last descriptor. */
 export const ISO_VD_END = 255;
 
 /** struct iso_primary_descriptor (ECMA-119 8.4): byte offsets. */
@@ -51,12 +57,17 @@ const DR = {
 /** The fixed part of a directory record; the name follows. */
 export const ISO_DIRREC_MIN = DR.name;
 
-/** File flags (ECMA-119 9.1.6). */
+/** File flag (ECMA-119 9.1.6, the existence bit): the file need not be shown to the user. */
 export const ISO_FILE_HIDDEN = 0x01;
+/** File flag: the record is a directory. */
 export const ISO_FILE_DIRECTORY = 0x02;
+/** File flag: an associated file (such as a resource fork), not an ordinary one. */
 export const ISO_FILE_ASSOCIATED = 0x04;
+/** File flag: the record format is given in the extended attribute record. */
 export const ISO_FILE_RECORD = 0x08;
+/** File flag: owner and permissions are given in the extended attribute record. */
 export const ISO_FILE_PROTECTION = 0x10;
+/** File flag: not the file's final record; its data continues in the next record's extent. */
 export const ISO_FILE_MULTIEXTENT = 0x80;
 
 /** isonum_711: an unsigned byte. */
@@ -83,10 +94,13 @@ function ascii(b: Uint8Array, off: number, len: number): string {
 
 /** A volume descriptor header: its type, and whether it carries the 'CD001' standard identifier. */
 export interface VolumeDescriptorHeader {
+  /** ISO_VD_* type byte. */
   type: number;
+  /** Whether the identifier is 'CD001' and the version 1: a real descriptor, not garbage. */
   valid: boolean;
 }
 
+/** Decode the header of the volume descriptor in a 2048-byte sector. */
 export function decodeVdHeader(sector: Uint8Array): VolumeDescriptorHeader {
   return {
     type: isonum_711(sector, PVD.type),
@@ -96,14 +110,17 @@ export function decodeVdHeader(sector: Uint8Array): VolumeDescriptorHeader {
 
 /** The fields of the primary volume descriptor a mount needs. */
 export interface PrimaryVolumeDescriptor {
+  /** Volume identifier, trailing spaces trimmed. */
   volumeId: string;
   /** Volume space size, in logical blocks. */
   volumeSpaceSize: number;
+  /** Logical block size in bytes (the mount accepts 512, 1024 or 2048). */
   logicalBlockSize: number;
   /** The root directory's 34-byte record. */
   rootRecord: Uint8Array;
 }
 
+/** Decode the mount-relevant fields of a primary (or supplementary) volume descriptor sector; no checks. */
 export function decodePvd(sector: Uint8Array): PrimaryVolumeDescriptor {
   return {
     volumeId: ascii(sector, PVD.volume_id, PVD_VOLUME_ID_LEN).trimEnd(),
@@ -148,8 +165,11 @@ export interface DirRecord {
   size: number;
   /** Recording date and time. */
   date: Timespec;
+  /** ISO_FILE_* flags. */
   flags: number;
+  /** Interleaved recording: file unit size in blocks (0: not interleaved). */
   fileUnitSize: number;
+  /** Interleaved recording: interleave gap size in blocks. */
   interleave: number;
   /** File identifier bytes: 0x00 for '.', 0x01 for '..'. */
   name: Uint8Array;

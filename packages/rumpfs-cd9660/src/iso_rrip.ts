@@ -42,13 +42,36 @@ export const SUSP_MAX_CONTINUATIONS = 32;
 
 /** What Rock Ridge says about one directory record. Absent fields were not recorded. */
 export interface RripInfo {
-  px?: { mode: number; nlink: number; uid: number; gid: number; ino?: number };
+  /** PX: the POSIX attributes. */
+  px?: {
+    /** st_mode: file type and permission bits. */
+    mode: number;
+    /** Link count (st_nlink). */
+    nlink: number;
+    /** Owner (st_uid). */
+    uid: number;
+    /** Group (st_gid). */
+    gid: number;
+    /** File serial number (RRIP 1.12 only): the st_ino the image was written with. */
+    ino?: number;
+  };
+  /** PN: the device number of a block or character device node. */
   rdev?: number;
   /** The NM name; '.'/'..' entries (CURRENT/PARENT flags) leave it unset. */
   name?: string;
   /** The symlink target assembled from SL components. */
   symlink?: string;
-  times?: { birthtime?: Timespec; mtime?: Timespec; atime?: Timespec; ctime?: Timespec };
+  /** TF: the times recorded (backup, expiration and effective times are read past and dropped). */
+  times?: {
+    /** TF CREATION: when the file was created (st_birthtime). */
+    birthtime?: Timespec;
+    /** TF MODIFY: the last data change (st_mtime). */
+    mtime?: Timespec;
+    /** TF ACCESS: the last access (st_atime). */
+    atime?: Timespec;
+    /** TF ATTRIBUTES: the last attribute change (st_ctime). */
+    ctime?: Timespec;
+  };
   /** CL: this entry stands for a directory relocated to this logical block. */
   childLink?: number;
   /** PL: in a relocated directory's '..', the original parent's logical block. */

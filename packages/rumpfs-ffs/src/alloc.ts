@@ -21,7 +21,14 @@ import type { HeldCg, Ufsmount } from './ufsmount.js';
 /** fs_optim: FS_OPTSPACE asks for exactly the fragments needed when a tail grows. */
 const FS_OPTSPACE = 1;
 
-function nospc(ump: Ufsmount, what: string): never {
+/**
+ * ENOSPC. While logging, frees waiting for the commit of the open transaction may be what is
+ * missing: the log is told (Wapbl.spaceWanted), and the vnode operation, once it has undone what it
+ * did, commits them and runs again (wapbl_vnops.ts) — never a commit in the middle of an operation,
+ * which could put its half-done state (a file pointing at blocks not yet written) in the log.
+ */
+function nospc(ump: Ufsmount, what: string, kind: 'blocks' | 'inodes'): never {
+  if (ump.wapbl && ump.deferred[kind].size > 0) ump.wapbl.spaceWanted = true;
   throw errno('ENOSPC', `ffs: ${what}: file system full (${ump.fs.cs_nbfree} blocks, ${ump.fs.cs_nffree} fragments, ${ump.fs.cs_nifree} inodes free)`);
 }
 
@@ -142,26 +149,11 @@ export function ffs_alloc(ip: Inode, bpref: number, size: number): number {
     if (fs.cs_nbfree * fs.frag + fs.cs_nffree < numfrags(fs, size)) return 0;
     return hashalloc(ump, c, bpref, size, alloccg);
   };
-  let bno = tryAlloc();
-  if (!bno && commitDeferred(ump, 'blocks')) bno = tryAlloc();
-  if (!bno) nospc(ump, 'block allocation');
+  const bno = tryAlloc();
+  if (!bno) nospc(ump, 'block allocation', 'blocks');
   ip.din.blocks += btodb(size);
   ip.dirty = true;
   return bno;
-}
-
-/**
- * Out of space while frees wait for a commit: commit now, which gives their space back (NetBSD's
- * syncer would soon do the same). Says whether anything came back, i.e. whether to try again.
- * The commit happens inside the current operation, so a crash right after it would show that
- * operation half done; it is the price of not failing with ENOSPC while space is on its way.
- */
-function commitDeferred(ump: Ufsmount, what: 'blocks' | 'inodes'): boolean {
-  const w = ump.wapbl;
-  const pending = ump.deferred[what];
-  if (!w || pending.size === 0) return false;
-  w.commit();
-  return pending.size === 0;
 }
 
 /** ffs_fragextend: grow the fragment run at `bprev` in place from osize to nsize bytes, if free. */
@@ -221,9 +213,8 @@ export function ffs_realloccg(ip: Inode, bprev: number, bpref: number, osize: nu
     }
     return b;
   };
-  let bno = tryAlloc();
-  if (!bno && commitDeferred(ump, 'blocks')) bno = tryAlloc();
-  if (!bno) nospc(ump, 'fragment reallocation');
+  const bno = tryAlloc();
+  if (!bno) nospc(ump, 'fragment reallocation', 'blocks');
   // The unused tail was free as of the last commit too: it goes back at once.
   if (got > nsize) blkfreeNow(ump, bno + numfrags(fs, nsize), got - nsize);
   ip.din.blocks += btodb(nsize - osize);
@@ -456,9 +447,8 @@ export function ffs_valloc(pip: Inode, isdir: boolean, want?: number): number {
     if (ipref >= maxino(fs)) ipref = 0;
     return hashalloc(ump, ino_to_cg(fs, ipref), ipref, isdir ? 1 : 0, nodealloccg);
   };
-  let ino = tryAlloc();
-  if (!ino && commitDeferred(ump, 'inodes')) ino = tryAlloc();
-  if (!ino) nospc(ump, 'inode allocation');
+  const ino = tryAlloc();
+  if (!ino) nospc(ump, 'inode allocation', 'inodes');
   return ino;
 }
 
@@ -472,6 +462,17 @@ export function ffs_vfree(ump: Ufsmount, ino: number, isdir: boolean): void {
   const h = holdUsedInode(ump, ino);
   ump.cgput(h, false);
   ump.deferred.inodes.set(ino, isdir);
+}
+
+/** Is inode `ino` marked in use in its cylinder group's map? */
+export function ffs_inode_inuse(ump: Ufsmount, ino: number): boolean {
+  const fs = ump.fs;
+  const h = ump.cgget(ino_to_cg(fs, ino));
+  try {
+    return h.cgp.bit(h.cgp.get('iusedoff'), ino % fs.ipg);
+  } finally {
+    ump.cgput(h, false);
+  }
 }
 
 /** The cg of inode `ino`, held, after checking the inode is in range and in use. */

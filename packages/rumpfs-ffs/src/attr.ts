@@ -4,6 +4,10 @@ import { type Vattr, iftovt } from '@rumpts/rumpvfs';
 import { DEV_BSIZE } from './ondisk/geometry.js';
 import type { Inode } from './inode.js';
 
+/**
+ * ufs_getattr: the struct vattr of an in-core inode (di_rdev is di_db[0] for devices; va_bytes is di_blocks ×
+ * DEV_BSIZE).
+ */
 export function ffs_getattr(ip: Inode): Vattr {
   const d = ip.din;
   const fmt = d.mode & S_IFMT;

@@ -8,7 +8,7 @@ import { S_IFMT, S_IFREG, errno } from '@rumpts/librump';
 import { ffs_alloc, ffs_blkfree, ffs_blkpref, ffs_realloccg } from './alloc.js';
 import { breadInto, bwriteDirect } from './bio.js';
 import { indirPtr } from './bmap.js';
-import type { Inode } from './inode.js';
+import { type Inode, ffs_update } from './inode.js';
 import { setI64At } from './ondisk/bswap.js';
 import { UFS_NDADDR, blkoff, blksize, fragroundup, fsbtob, indirectSpans, lblkno } from './ondisk/geometry.js';
 
@@ -32,7 +32,7 @@ export function dataCached(ip: Inode): boolean {
 
 /**
  * The tail at `from` grew from osize to nsize bytes and now lives at `to`: carry the old bytes over
- * and zero the rest, through the path this inode's data takes; free the old run if it moved.
+ * and zero the rest, through the path this inode's data takes.
  */
 function moveTail(ip: Inode, from: number, to: number, osize: number, nsize: number): void {
   const ump = ip.ump;
@@ -51,37 +51,52 @@ function moveTail(ip: Inode, from: number, to: number, osize: number, nsize: num
     nb.data.fill(0, osize);
     bio.brelse(old);
     bio.invalidate(fsbtob(fs, from));
-    bio.bdwrite(nb);
+    // Without the log the copy reaches the disk before the inode can point at it.
+    if (ump.ordered) bio.bwrite(nb);
+    else bio.bdwrite(nb);
   } else if (from === to) {
     bwriteDirect(ump.dev, new Uint8Array(nsize - osize), fsbtob(fs, from) + osize);
-    return;
   } else {
     const b = new Uint8Array(nsize);
     breadInto(ump.dev, b.subarray(0, osize), fsbtob(fs, from));
     bwriteDirect(ump.dev, b, fsbtob(fs, to));
   }
-  ffs_blkfree(ump, from, osize);
 }
 
-/** A new indirect block, zeroed through the cache. */
+/**
+ * A new indirect block, zeroed through the cache. Without the log it is written at once, so an
+ * inode or indirect block on disk never points at garbage (ffs_balloc's synchronous write).
+ */
 function newIndir(ip: Inode, lbn: number, prev: number): number {
   const ump = ip.ump;
   const fs = ump.fs;
   const nb = ffs_alloc(ip, ffs_blkpref(ip, lbn, prev), fs.bsize);
   const bp = ump.bio.getblk(fsbtob(fs, nb), fs.bsize);
   bp.data.fill(0);
-  ump.bio.bdwrite(bp);
+  if (ump.ordered) ump.bio.bwrite(bp);
+  else ump.bio.bdwrite(bp);
   return nb;
 }
 
-/** Grow a fragment-run block `lbn` (at `nb`, osize bytes) to nsize bytes. */
+/**
+ * Grow a fragment-run block `lbn` (at `nb`, osize bytes) to nsize bytes. When ffs_realloccg moved
+ * it, the old run is freed only once nothing on disk points at it: under the log the free waits for
+ * the commit; without it the inode, now pointing at the new place (which already holds the bytes),
+ * is written first — else a crash could leave the file on disk pointing at fragments since given to
+ * another file (a duplicate block, or the other file's bytes in this one).
+ */
 function growTail(ip: Inode, lbn: number, nb: number, osize: number, nsize: number): number {
+  const ump = ip.ump;
   const db = ip.din.db;
   const pref = ffs_blkpref(ip, lbn, lbn > 0 ? (db[lbn - 1] ?? 0) : 0);
   const to = ffs_realloccg(ip, nb, pref, osize, nsize);
   moveTail(ip, nb, to, osize, nsize);
   db[lbn] = to;
   ip.dirty = true;
+  if (to !== nb) {
+    if (ump.ordered) ffs_update(ip, true);
+    ffs_blkfree(ump, nb, osize);
+  }
   return to;
 }
 
@@ -175,7 +190,11 @@ export function ffs_balloc(ip: Inode, lbn: number, size: number): Balloc {
         undo = () => {
           const pb = ump.bio.bread(fsbtob(fs, parent), fs.bsize);
           setIndirPtr(ip, new DataView(pb.data.buffer, pb.data.byteOffset, pb.data.byteLength), idx, 0);
-          ump.bio.bdwrite(pb);
+          // The delayed parent may have gone out with the pointer (eviction): without the log its
+          // removal is on disk before the blocks it named can be reused. (A pointer in the inode
+          // itself never reached the disk: nothing writes the inode within this call.)
+          if (ump.ordered) ump.bio.bwrite(pb);
+          else ump.bio.bdwrite(pb);
         };
       }
       nb = ptr;

@@ -12,7 +12,7 @@ import type { Inode } from './inode.js';
 export function chkaddr(ip: Inode, addr: number, nfrags: number, what: string): void {
   const fs = ip.ump.fs;
   if (!Number.isSafeInteger(addr) || addr < 0 || addr + nfrags > fs.size) {
-    throw errno('EIO', `ffs: inode ${ip.ino}: ${what} ${addr} lies outside the file system (fs_size ${fs.size})`);
+    throw ip.ump.corrupt(`inode ${ip.ino}: ${what} ${addr} lies outside the file system (fs_size ${fs.size})`);
   }
 }
 

@@ -2,7 +2,6 @@
  * Directory blocks (ufs_lookup.c, ufs_readdir): entries are walked 512-byte chunk by chunk, each
  * checked as ufs_dirbadentry does before its name is read; a bad one is EIO naming the field.
  */
-import { errno } from '@rumpts/librump';
 import { dirhashOf } from './dirhash.js';
 import { ffs_read } from './read.js';
 import { type Direct, decodeDirect, direntBad } from './ondisk/direct.js';
@@ -11,12 +10,17 @@ import type { Inode } from './inode.js';
 
 const utf8 = new TextDecoder('utf-8');
 
+/** One live directory entry as ffs_dirwalk yields it: the struct direct fields with the name decoded. */
 export interface DirSlot {
   /** Byte offset of the entry in the directory. */
   off: number;
+  /** d_ino: the inode the entry names. */
   ino: number;
+  /** d_type (DT_*), or DT_UNKNOWN (0) on an old-format directory. */
   type: number;
+  /** d_name decoded as UTF-8. */
   name: string;
+  /** d_reclen: the record's length, slack to the next entry included. */
   reclen: number;
 }
 
@@ -27,7 +31,7 @@ export interface DirSlot {
 export function ffs_dirwalk(ip: Inode, start: number, fn: (e: DirSlot) => boolean): void {
   const ump = ip.ump;
   const size = ip.size;
-  if (size % DIRBLKSIZ !== 0) throw errno('EIO', `ffs: directory inode ${ip.ino}: di_size ${size} is not a multiple of ${DIRBLKSIZ}`);
+  if (size % DIRBLKSIZ !== 0) throw ump.corrupt(`directory inode ${ip.ino}: di_size ${size} is not a multiple of ${DIRBLKSIZ}`);
   const bsize = ump.fs.bsize;
   const buf = new Uint8Array(bsize);
   const dv = new DataView(buf.buffer);
@@ -43,7 +47,7 @@ export function ffs_dirwalk(ip: Inode, start: number, fn: (e: DirSlot) => boolea
       while (off < end) {
         const d: Direct = decodeDirect(buf, dv, off, ump.le, ump.dtype);
         const bad = direntBad(d, off);
-        if (bad) throw errno('EIO', `ffs: directory inode ${ip.ino} corrupt at offset ${blockStart + off}: ${bad}`);
+        if (bad) throw ump.corrupt(`directory inode ${ip.ino} corrupt at offset ${blockStart + off}: ${bad}`);
         const at = blockStart + off;
         if (d.ino !== 0 && at >= start) {
           const name = utf8.decode(buf.subarray(d.nameOff, d.nameOff + d.namlen));

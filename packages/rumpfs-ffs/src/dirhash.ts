@@ -5,7 +5,6 @@
  * keeps creates per second flat). Built from the directory blocks on first use, then kept current
  * by every entry op.
  */
-import { errno } from '@rumpts/librump';
 import type { Inode } from './inode.js';
 import { decodeDirect, direntBad, direntIno, direntNamlen, direntReclen } from './ondisk/direct.js';
 import { DIRBLKSIZ, dirsiz } from './ondisk/geometry.js';
@@ -19,6 +18,11 @@ const NBUCKET = DIRBLKSIZ / 4 + 1;
 export class Dirhash {
   /** name → (offset of its entry, inode number). */
   readonly names = new NameTable();
+  /**
+   * Live entries left out of `names` because no entry may carry their name (entryNameBad): they
+   * cannot be looked up, but the directory is not empty while they are there (ufs_dirempty).
+   */
+  skipped = 0;
   /**
    * The largest record a new entry could take in each chunk without moving any entry (the most
    * slack after one entry, or a free first record). Entries never move, so readdir cookies — byte
@@ -113,12 +117,29 @@ export function chunkRoom(b: Uint8Array, dv: DataView, at: number, le: boolean, 
   return room;
 }
 
+/**
+ * Why the live entry with name bytes `b[off, off+len)`, record `index` of the directory's first
+ * chunk (or -1 for any later record), can never be looked up (ufs_lookup never returns one): an
+ * empty name, a '/' or NUL in it, or a '.'/'..' that is not the first/second record. Null if sound.
+ */
+export function entryNameBad(b: Uint8Array, off: number, len: number, index: number): string | null {
+  if (len === 0) return 'an empty name';
+  for (let i = off; i < off + len; i++) {
+    if (b[i] === 0x2f) return "a name with '/'";
+    if (b[i] === 0) return 'a name with NUL';
+  }
+  if (b[off] === 0x2e && (len === 1 || (len === 2 && b[off + 1] === 0x2e)) && index !== len - 1) {
+    return `a '${len === 1 ? '.' : '..'}' that is not record ${len - 1} of the directory`;
+  }
+  return null;
+}
+
 /** The dirhash of directory `ip`, built by reading every chunk if needed. */
 export function dirhashOf(ip: Inode): Dirhash {
   if (ip.dirhash) return ip.dirhash;
   const h = new Dirhash();
   const size = ip.size;
-  if (size % DIRBLKSIZ !== 0) throw errno('EIO', `ffs: directory inode ${ip.ino}: di_size ${size} is not a multiple of ${DIRBLKSIZ}`);
+  if (size % DIRBLKSIZ !== 0) throw ip.ump.corrupt(`directory inode ${ip.ino}: di_size ${size} is not a multiple of ${DIRBLKSIZ}`);
   const bsize = ip.ump.fs.bsize;
   const buf = new Uint8Array(bsize);
   const dv = new DataView(buf.buffer);
@@ -128,15 +149,24 @@ export function dirhashOf(ip: Inode): Dirhash {
     for (let chunk = 0; chunk < len; chunk += DIRBLKSIZ) {
       let room = 0;
       let off = chunk;
+      // Record numbers count in the first chunk only ('.' and '..' belong there).
+      let index = base + chunk === 0 ? 0 : -Infinity;
       while (off < chunk + DIRBLKSIZ) {
         const d = decodeDirect(buf, dv, off, le, ip.ump.dtype);
         const bad = direntBad(d, off);
-        if (bad) throw errno('EIO', `ffs: directory inode ${ip.ino} corrupt at offset ${base + off}: ${bad}`);
+        if (bad) throw ip.ump.corrupt(`directory inode ${ip.ino} corrupt at offset ${base + off}: ${bad}`);
         room = Math.max(room, d.reclen - (d.ino === 0 ? 0 : dirsiz(d.namlen)));
         if (d.ino !== 0) {
-          const name = utf8.decode(buf.subarray(d.nameOff, d.nameOff + d.namlen));
-          if (!h.names.has(name)) h.names.set(name, base + off, d.ino);
+          const why = entryNameBad(buf, d.nameOff, d.namlen, index < 0 ? -1 : index);
+          if (why) {
+            h.skipped++;
+            ip.ump.warn(`directory inode ${ip.ino}: the entry at offset ${base + off} (inode ${d.ino}) has ${why}: ignored`);
+          } else {
+            const name = utf8.decode(buf.subarray(d.nameOff, d.nameOff + d.namlen));
+            if (!h.names.has(name)) h.names.set(name, base + off, d.ino);
+          }
         }
+        index++;
         off += d.reclen;
       }
       h.setFree((base + chunk) / DIRBLKSIZ, room);

@@ -23,7 +23,7 @@ function dirblk(dp: Inode, off: number): Buf {
   const fs = ump.fs;
   const lbn = lblkno(fs, off);
   const addr = ffs_bmap(dp, lbn);
-  if (addr === 0) throw errno('EIO', `ffs: directory inode ${dp.ino} has a hole at offset ${off}`);
+  if (addr === 0) throw ump.corrupt(`directory inode ${dp.ino} has a hole at offset ${off}`);
   return ump.bio.bread(fsbtob(fs, addr), blksize(fs, dp.din.size, lbn));
 }
 
@@ -63,7 +63,10 @@ export function ffs_direnter(dp: Inode, name: string, ino: number, type: number)
     const at = blkoff(fs, off);
     bp.data.fill(0, at, at + DIRBLKSIZ);
     encodeDirectName(bp.data, bp.view(), at, le, newfmt, ino, DIRBLKSIZ, dtype, name, namlen);
-    ump.bio.bdwrite(bp);
+    // Without the log the new chunk is on disk before the size that covers it (ufs_direnter's
+    // VOP_BWRITE): a crash never shows the directory with a chunk of stale bytes.
+    if (ump.ordered) ump.bio.bwrite(bp);
+    else ump.bio.bdwrite(bp);
     dp.din.size = off + DIRBLKSIZ;
     dp.dirty = true;
     // The new size goes to the inode block with the entry's block, so whatever writes the buffers
@@ -113,7 +116,7 @@ function enterInChunk(dp: Inode, h: Dirhash, c: number, name: string, namlen: nu
     let room = 0;
     while (off < end) {
       const reclen = direntReclen(dv, off, le);
-      if (reclen <= 0 || off + reclen > end) throw errno('EIO', `ffs: directory inode ${dp.ino}: bad d_reclen ${reclen} at ${coff + off - at}`);
+      if (reclen <= 0 || off + reclen > end) throw ump.corrupt(`directory inode ${dp.ino}: bad d_reclen ${reclen} at ${coff + off - at}`);
       const used = direntIno(dv, off, le) === 0 ? 0 : dirsiz(direntNamlen(b, dv, off, le, newfmt));
       if (slot < 0 && reclen - used >= need) {
         slot = off;
@@ -124,7 +127,7 @@ function enterInChunk(dp: Inode, h: Dirhash, c: number, name: string, namlen: nu
       }
       off += reclen;
     }
-    if (slot < 0) throw errno('EIO', `ffs: directory inode ${dp.ino}: chunk at ${coff} has less room than its index says`);
+    if (slot < 0) throw ump.corrupt(`directory inode ${dp.ino}: chunk at ${coff} has less room than its index says`);
     if (slotUsed === 0) {
       encodeDirectName(b, dv, slot, le, newfmt, ino, slotReclen, dtype, name, namlen);
     } else {
@@ -169,7 +172,7 @@ export function ffs_dirremove(dp: Inode, name: string): void {
     }
     if (off !== target || prev < 0) {
       ump.bio.brelse(bp);
-      throw errno('EIO', `ffs: directory inode ${dp.ino}: entry ${name} at ${eoff} is not on the chunk's record chain`);
+      throw ump.corrupt(`directory inode ${dp.ino}: entry ${name} at ${eoff} is not on the chunk's record chain`);
     }
     dv.setUint16(prev + 4, dv.getUint16(prev + 4, le) + reclen, le);
   }
@@ -198,8 +201,10 @@ export function ffs_dirrewrite(dp: Inode, name: string, ino: number, type: numbe
 
 /** ufs_dirempty: does directory `ip` hold nothing but `.` and `..`? */
 export function ffs_dirempty(ip: Inode): boolean {
-  const names = dirhashOf(ip).names;
-  return names.size - (names.has('.') ? 1 : 0) - (names.has('..') ? 1 : 0) === 0;
+  const h = dirhashOf(ip);
+  const names = h.names;
+  // An entry whose name cannot be looked up still makes the directory non-empty.
+  return h.skipped === 0 && names.size - (names.has('.') ? 1 : 0) - (names.has('..') ? 1 : 0) === 0;
 }
 
 /** The first chunk of a new directory: `.` (reclen 12) and `..` taking the rest (dir.h template). */

@@ -16,6 +16,10 @@ export interface IndirCache {
   readonly buf: (DataView | null)[];
 }
 
+/**
+ * The in-core inode (struct inode): the dinode of inode number `ino` on mount `ump`, with the caches the read
+ * and write paths keep on it. Made by ffs_iget.
+ */
 export class Inode {
   /**
    * One cached indirect block per level (bmap walks the same ones for sequential reads); made on
@@ -24,23 +28,45 @@ export class Inode {
   indir: IndirCache | null = null;
   /** The directory's name index, built on first use and kept current by the entry ops. */
   dirhash: Dirhash | null = null;
-  /** The in-core dinode differs from the disk (IN_MODIFIED/IN_CHANGE/IN_UPDATE/IN_ACCESS). */
-  dirty = false;
+  #dirty = false;
+  /**
+   * Only the access time changed (IN_ACCESS on a logged mount, written lazily as MNT_LAZYACCESS
+   * would: with the next other change of the inode, at fsync, sync, reclaim or unmount), so a
+   * read-only walk adds nothing to the log's transactions.
+   */
+  lazyAccess = false;
   /** A newly allocated (or freed) inode: its on-disk slot is zeroed before the next write. */
   fresh = false;
 
   constructor(
+    /** The mount the inode belongs to (i_ump). */
     readonly ump: Ufsmount,
+    /** The inode number (i_number). */
     readonly ino: number,
+    /** The in-core copy of the on-disk inode (i_din), changed in place and written back by ffs_update. */
     readonly din: Dinode,
   ) {}
 
+  /** The in-core dinode differs from the disk (IN_MODIFIED/IN_CHANGE/IN_UPDATE/IN_ACCESS). */
+  get dirty(): boolean {
+    return this.#dirty;
+  }
+  /** Mark the inode changed (or clean after ffs_update); while logging, the end of the operation writes it. */
+  set dirty(v: boolean) {
+    // While logging, the end of the operation writes it into its block (Ufsmount.dirtyInodes).
+    if (v && !this.#dirty && this.ump.wapbl) this.ump.dirtyInodes.add(this);
+    this.#dirty = v;
+  }
+
+  /** di_mode: the file type (IFMT) and permission bits. */
   get mode(): number {
     return this.din.mode;
   }
+  /** di_size: the file size in bytes. */
   get size(): number {
     return this.din.size;
   }
+  /** The file-type bits of di_mode (di_mode & IFMT). */
   get ifmt(): number {
     return this.din.mode & S_IFMT;
   }
@@ -69,7 +95,7 @@ export function inoInRange(ump: Ufsmount, ino: number): boolean {
 /** Read the dinode of `ino`. UFS2 inodes past cg_initediblk were never written: they read as zero. */
 export function readDinode(ump: Ufsmount, ino: number): Dinode {
   const fs = ump.fs;
-  if (!inoInRange(ump, ino)) throw errno('EIO', `ffs: inode ${ino} out of range (1..${maxino(fs) - 1})`);
+  if (!inoInRange(ump, ino)) throw ump.corrupt(`inode ${ino} out of range (1..${maxino(fs) - 1})`);
   const size = dinodeSize(fs);
   // The cg header is checked (magic, cgx) before any inode of it is trusted.
   const inited = ump.initediblk(ino_to_cg(fs, ino));
@@ -89,7 +115,7 @@ export function readDinode(ump: Ufsmount, ino: number): Dinode {
  * are freed and reused, as ffs_truncate needs on a mount without the log).
  */
 export function ffs_update(ip: Inode, wait = false): void {
-  if (!ip.dirty && !wait) return;
+  if (!ip.dirty && !ip.lazyAccess && !wait) return;
   const ump = ip.ump;
   const fs = ump.fs;
   const size = dinodeSize(fs);
@@ -105,6 +131,7 @@ export function ffs_update(ip: Inode, wait = false): void {
   if (wait) ump.bio.bwrite(bp);
   else ump.bio.bdwrite(bp);
   ip.dirty = false;
+  ip.lazyAccess = false;
 }
 
 /**
@@ -114,9 +141,11 @@ export function ffs_update(ip: Inode, wait = false): void {
 export function ffs_iget(ump: Ufsmount, ino: number): Inode {
   const din = readDinode(ump, ino);
   if (din.mode === 0) throw errno('ENOENT', `ffs: inode ${ino} is not allocated`);
-  if (!KNOWN_TYPES.has(din.mode & S_IFMT)) throw errno('EIO', `ffs: inode ${ino}: unknown file type in di_mode 0${din.mode.toString(8)}`);
+  if (!KNOWN_TYPES.has(din.mode & S_IFMT)) throw ump.corrupt(`inode ${ino}: unknown file type in di_mode 0${din.mode.toString(8)}`);
   if (!Number.isSafeInteger(din.size) || din.size > maxMappedSize(ump)) {
-    throw errno('EIO', `ffs: inode ${ino}: di_size ${din.size} exceeds what the block pointers can map`);
+    throw ump.corrupt(`inode ${ino}: di_size ${din.size} exceeds what the block pointers can map`);
   }
+  // di_blocks is counted up and down as blocks come and go: it must be an exact number.
+  if (!Number.isSafeInteger(din.blocks) || din.blocks < 0) throw ump.corrupt(`inode ${ino}: di_blocks is out of range`);
   return new Inode(ump, ino, din);
 }

@@ -8,10 +8,11 @@ import { errno } from '@rumpts/librump';
 import type { BlockDevice } from '@rumpts/rumpvfs';
 import { bread } from './bio.js';
 import {
-  type Fs, FS_FLAGS_UPDATED, SBLOCKSEARCH, SBLOCKSIZE, SBLOCK_UFS2, SIZEOF_FS, decodeFs, probeMagic,
+  type Fs, FS_FLAGS_UPDATED, FS_MAXCONTIG, SBLOCKSEARCH, SBLOCKSIZE, SBLOCK_UFS2, SIZEOF_FS, decodeFs, probeMagic,
 } from './ondisk/fs.js';
 import { SIZEOF_CG } from './ondisk/cg.js';
-import { DEV_BSIZE, MAXBSIZE, MAXFRAG, MINBSIZE, UFS_ROOTINO, dinodeSize } from './ondisk/geometry.js';
+import { cgStandardLayout } from './cgcheck.js';
+import { DEV_BSIZE, MAXBSIZE, MAXFRAG, MINBSIZE, UFS_ROOTINO, cgbase, cgdmin, dinodeSize, dtog } from './ondisk/geometry.js';
 
 function isPow2(n: number): boolean {
   return Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
@@ -68,8 +69,12 @@ export function geometryInvalid(fs: Fs): string | null {
   if ((fs.ncg - 1) * fs.fpg >= fs.size) return `fs_ncg ${fs.ncg} cylinder groups of fs_fpg ${fs.fpg} exceed fs_size ${fs.size}`;
   if (fs.ncg * fs.fpg < fs.size) return `fs_ncg ${fs.ncg} × fs_fpg ${fs.fpg} does not cover fs_size ${fs.size}`;
   const iblocks = (fs.ipg / fs.inopb) * fs.frag;
-  if (!(fs.sblkno >= 0 && fs.sblkno < fs.cblkno && fs.cblkno < fs.iblkno && fs.iblkno + iblocks <= fs.dblkno && fs.dblkno <= fs.fpg)) {
-    return `cg layout fs_sblkno ${fs.sblkno} / fs_cblkno ${fs.cblkno} / fs_iblkno ${fs.iblkno} / fs_dblkno ${fs.dblkno} is not ordered within fs_fpg ${fs.fpg} (${iblocks} inode fragments)`;
+  // Each area must also hold what it is for: the superblock copy before the cg header, the cg
+  // block before the inodes (a cg written back over the inodes would destroy them).
+  const sbfrags = Math.ceil(fs.sbsize / fs.fsize);
+  const cgfrags = Math.ceil(fs.cgsize / fs.fsize);
+  if (!(fs.sblkno >= 0 && fs.sblkno + sbfrags <= fs.cblkno && fs.cblkno + cgfrags <= fs.iblkno && fs.iblkno + iblocks <= fs.dblkno && fs.dblkno <= fs.fpg)) {
+    return `cg layout fs_sblkno ${fs.sblkno} / fs_cblkno ${fs.cblkno} / fs_iblkno ${fs.iblkno} / fs_dblkno ${fs.dblkno} does not fit a superblock, a cg block of ${cgfrags} and ${iblocks} inode fragments in order within fs_fpg ${fs.fpg}`;
   }
   if (fs.ufsVersion === 1) {
     // cgstart adds old_cgoffset × (c & ~old_cgmask): the largest shift must leave the cg's data start inside it.
@@ -82,11 +87,26 @@ export function geometryInvalid(fs: Fs): string | null {
     return `fs_csaddr ${fs.csaddr} with fs_cssize ${fs.cssize} lies outside the file system`;
   }
   if (fs.cssize < fs.ncg * 16) return `fs_cssize ${fs.cssize} is smaller than fs_ncg × 16`;
+  // The summary array lies in the data area of one group (newfs puts it at cgdmin of group 0): it
+  // must not overlap a superblock copy, a cg header or inodes, which writing it back would destroy.
+  const csc = dtog(fs, fs.csaddr);
+  const csend = fs.csaddr + Math.ceil(fs.cssize / fs.fsize);
+  if (fs.csaddr < cgdmin(fs, csc) || csend > Math.min(cgbase(fs, csc + 1), fs.size)) {
+    return `fs_csaddr ${fs.csaddr} (${csend - fs.csaddr} fragments) is not inside the data area of cylinder group ${csc}`;
+  }
+  if (!(fs.contigsumsize >= 0 && fs.contigsumsize <= FS_MAXCONTIG)) return `fs_contigsumsize ${fs.contigsumsize} is not in [0, ${FS_MAXCONTIG}]`;
+  if (fs.maxbpg <= 0) return `fs_maxbpg ${fs.maxbpg} is not positive`;
+  // Every cylinder group block must hold the header and its maps (cgcheck.ts checks each header).
+  const maps = cgStandardLayout(fs).nextfreeoff;
+  const cgblock = Math.ceil(fs.cgsize / fs.fsize) * fs.fsize;
+  if (maps > cgblock) return `fs_cgsize ${fs.cgsize} cannot hold the maps of fs_ipg ${fs.ipg} inodes and fs_fpg ${fs.fpg} fragments (${maps} bytes)`;
   if (fs.maxsymlinklen < 0 || fs.maxsymlinklen > (fs.ufsVersion === 1 ? 60 : 120)) return `fs_maxsymlinklen ${fs.maxsymlinklen} is out of range`;
   return null;
 }
 
+/** What ffs_sbread found: the decoded superblock, where, and its raw bytes. */
 export interface FoundSuperblock {
+  /** The decoded and validated superblock (UFS1 compat fields folded in). */
   fs: Fs;
   /** The byte offset the superblock was found at. */
   loc: number;
@@ -97,6 +117,7 @@ export interface FoundSuperblock {
 /** Find, decode and validate the superblock of the FFS on `dev`. */
 export function ffs_sbread(dev: BlockDevice): FoundSuperblock {
   const why: string[] = [];
+  let sawMagic = false;
   for (const loc of SBLOCKSEARCH) {
     if (loc + SBLOCKSIZE > dev.size) {
       why.push(`${loc}: past the end of the device`);
@@ -108,6 +129,7 @@ export function ffs_sbread(dev: BlockDevice): FoundSuperblock {
       why.push(`${loc}: no FFS magic`);
       continue;
     }
+    sawMagic = true;
     const fs = decodeFs(raw, m.le, m.ufsVersion, loc);
     if (m.ufsVersion === 1 && (fs.old_flags & FS_FLAGS_UPDATED) === 0) {
       // An old-layout UFS1 superblock at 65536 is an alternate of a 64k-block fs, not the primary.
@@ -128,5 +150,8 @@ export function ffs_sbread(dev: BlockDevice): FoundSuperblock {
     if (geo) throw errno('EFTYPE', `ffs: superblock at byte ${loc}: ${geo}`);
     return { fs, loc, raw: raw.subarray(0, fs.sbsize) };
   }
+  // No magic anywhere: the device holds some other file system (or none); say so plainly, so a
+  // caller probing several types can tell this from a damaged FFS.
+  if (!sawMagic) throw errno('EINVAL', `ffs: not an FFS file system (no FFS magic at any superblock location: ${why.join('; ')})`);
   throw errno('EINVAL', `ffs: no valid superblock (${why.join('; ')})`);
 }

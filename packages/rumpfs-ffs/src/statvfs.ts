@@ -3,6 +3,10 @@ import type { FsStat } from '@rumpts/rumpvfs';
 import { FFS_MAXNAMLEN, UFS_ROOTINO, blkstofrags } from './ondisk/geometry.js';
 import type { Ufsmount } from './ufsmount.js';
 
+/**
+ * ffs_statvfs: statvfs(2) counts of a mounted FFS from fs_cstotal (plus pending frees); bavail leaves out the
+ * fs_minfree reserve, as NetBSD does.
+ */
 export function ffs_statvfs(ump: Ufsmount): FsStat {
   const fs = ump.fs;
   const nonneg = (n: number): number => (Number.isFinite(n) && n > 0 ? n : 0);

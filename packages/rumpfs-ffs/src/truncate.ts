@@ -4,7 +4,7 @@
  * bytes past the end in the last block, so growing again reads zeros. Growing allocates the new
  * last block (as NetBSD does) and leaves holes in between.
  */
-import { errno } from '@rumpts/librump';
+import { errno, isRumpError } from '@rumpts/librump';
 import { ffs_blkfree } from './alloc.js';
 import { dataCached, ffs_balloc, setIndirPtr } from './balloc.js';
 import { bwriteBytes, bwriteDirect } from './bio.js';
@@ -32,6 +32,12 @@ interface Shrink {
 function freeblk(t: Shrink, bno: number, size: number, cached: boolean): void {
   const ip = t.ip;
   const ump = ip.ump;
+  if (!Number.isSafeInteger(bno) || bno <= 0 || bno + size / ump.fs.fsize > ump.fs.size) {
+    // A corrupt pointer: nothing of ours to free there (the inode lets go of it all the same).
+    ump.warn(`inode ${ip.ino}: block ${bno} lies outside the file system: not freed`);
+    ip.din.blocks = Math.max(0, ip.din.blocks - size / 512);
+    return;
+  }
   if (cached) ump.bio.invalidate(fsbtob(ump.fs, bno));
   t.frees.push([bno, size]);
   ip.din.blocks = Math.max(0, ip.din.blocks - size / 512);
@@ -39,14 +45,19 @@ function freeblk(t: Shrink, bno: number, size: number, cached: boolean): void {
 
 /**
  * ffs_indirtrunc: in the indirect block `bn` of `level` (0 points at data), free everything mapping
- * logical blocks past `lastbn` (relative to this block; -1 = everything).
+ * logical blocks past `lastbn` (relative to this block; -1 = everything). An indirect pointer that
+ * lies outside the file system is neither read nor freed (a kernel message says so, as NetBSD's
+ * ffs_blkfree prints "bad block" and goes on): returns false for it, and the truncate completes.
  */
-function indirtrunc(t: Shrink, bn: number, lastbn: number, level: number, depthGuard: number): void {
+function indirtrunc(t: Shrink, bn: number, lastbn: number, level: number, depthGuard: number): boolean {
   const ip = t.ip;
   const ump = ip.ump;
   const fs = ump.fs;
-  if (depthGuard > UFS_NIADDR) throw errno('EIO', `ffs: inode ${ip.ino}: indirect blocks nest too deep`);
-  if (bn <= 0 || bn + fs.frag > fs.size) throw errno('EIO', `ffs: inode ${ip.ino}: indirect block ${bn} lies outside the file system`);
+  if (depthGuard > UFS_NIADDR) throw ump.corrupt(`inode ${ip.ino}: indirect blocks nest too deep`);
+  if (!Number.isSafeInteger(bn) || bn <= 0 || bn + fs.frag > fs.size) {
+    ump.warn(`inode ${ip.ino}: indirect block ${bn} lies outside the file system: not freed`);
+    return false;
+  }
   const factor = level === 0 ? 1 : level === 1 ? fs.nindir : fs.nindir * fs.nindir;
   const last = lastbn >= 0 ? Math.floor(lastbn / factor) : -1;
   const bp = ump.bio.bread(fsbtob(fs, bn), fs.bsize);
@@ -66,8 +77,7 @@ function indirtrunc(t: Shrink, bn: number, lastbn: number, level: number, depthG
     const nb = ptrs[i] ?? 0;
     if (nb === 0) continue;
     if (level > 0) {
-      indirtrunc(t, nb, -1, level - 1, depthGuard + 1);
-      freeblk(t, nb, fs.bsize, true);
+      if (indirtrunc(t, nb, -1, level - 1, depthGuard + 1)) freeblk(t, nb, fs.bsize, true);
     } else {
       freeblk(t, nb, fs.bsize, cached);
     }
@@ -76,6 +86,7 @@ function indirtrunc(t: Shrink, bn: number, lastbn: number, level: number, depthG
     const nb = ptrs[last] ?? 0;
     if (nb !== 0) indirtrunc(t, nb, lastbn % factor, level - 1, depthGuard + 1);
   }
+  return true;
 }
 
 /** Zero the bytes of logical block `lbn` from `from` to its end (the part past the new EOF). */
@@ -110,7 +121,14 @@ export function ffs_truncate(ip: Inode, length: number): void {
   if (length === osize) return;
   if (length > osize) {
     const lbn = lblkno(fs, length - 1);
-    const r = ffs_balloc(ip, lbn, blkoff(fs, length - 1) + 1);
+    let r;
+    try {
+      r = ffs_balloc(ip, lbn, blkoff(fs, length - 1) + 1);
+    } catch (e) {
+      // ffs_balloc may have made the old fragment tail a full block first: undo that too.
+      if (din.size !== osize) ffs_truncate(ip, osize);
+      throw e;
+    }
     if (r.fresh) {
       const bsz = blksize(fs, length, lbn);
       if (dataCached(ip)) {
@@ -125,11 +143,21 @@ export function ffs_truncate(ip: Inode, length: number): void {
     ip.dirty = true;
     return;
   }
-  const t: Shrink = { ip, sync: !ump.wapbl, frees: [] };
+  const t: Shrink = { ip, sync: ump.ordered, frees: [] };
   shrink(t, length, osize);
   if (t.frees.length === 0) return;
   if (t.sync) ffs_update(ip, true);
-  for (const [bno, size] of t.frees) ffs_blkfree(ump, bno, size);
+  // The inode no longer points at these: a free the maps refuse (a corrupt pointer, a block already
+  // free) is reported and skipped — the truncate is done, and fsck gets back what leaks (NetBSD's
+  // ffs_blkfree prints "bad block" / "freeing free block" the same way).
+  for (const [bno, size] of t.frees) {
+    try {
+      ffs_blkfree(ump, bno, size);
+    } catch (e) {
+      if (!isRumpError(e) || e.code !== 'EIO') throw e;
+      ump.warn(`inode ${ip.ino}: truncate: ${e.detail ?? e.message}`);
+    }
+  }
 }
 
 function shrink(t: Shrink, length: number, osize: number): void {
@@ -184,10 +212,10 @@ function shrink(t: Shrink, length: number, osize: number): void {
     const bn = din.ib[level] ?? 0;
     if (bn === 0) continue;
     const lib = lastiblock[level]!;
-    indirtrunc(t, bn, lib < 0 ? -1 : lib, level, 0);
+    const ok = indirtrunc(t, bn, lib < 0 ? -1 : lib, level, 0);
     if (lib < 0) {
       din.ib[level] = 0;
-      freeblk(t, bn, fs.bsize, true);
+      if (ok) freeblk(t, bn, fs.bsize, true);
     }
   }
   ip.invalIndir();

@@ -3,14 +3,16 @@
  * what follows from it once — byte order, inode format, directory format — plus, while writable,
  * the in-core cylinder group summary array (fs_csp) and the superblock write-back (ffs_sbupdate).
  */
-import { errno } from '@rumpts/librump';
+import { type RumpError, errno } from '@rumpts/librump';
 import { BufCache, type Buf } from '@rumpts/rumpdev-disk';
 import type { BlockDevice } from '@rumpts/rumpvfs';
 import { FfsBio, bread, bwriteDirect } from './bio.js';
-import { CG_MAGIC, CgView } from './ondisk/cg.js';
+import { cgClampRotors, cgInvalid } from './cgcheck.js';
+import { CgView } from './ondisk/cg.js';
 import { FS_44INODEFMT, SBLOCKSIZE, type Fs, encodeFs } from './ondisk/fs.js';
 import { DEV_BSIZE, cgtod, fragroundup, fsbtob } from './ondisk/geometry.js';
 import { ffs_sbread } from './sbread.js';
+import type { Inode } from './inode.js';
 import type { Wapbl } from './wapbl/wapbl.js';
 import { ReadAhead } from './readahead.js';
 
@@ -21,6 +23,11 @@ export interface HeldCg {
   c: number;
 }
 
+/**
+ * The per-mount state of an FFS (struct ufsmount): the device, the superblock and its derived flags, the buffer
+ * I/O, the cylinder-group summary, and the WAPBL log when logging. Usable without a kernel: Ufsmount.open reads
+ * a device directly.
+ */
 export class Ufsmount {
   /** Volume byte order (decided from the superblock magic; every codec gets this). */
   readonly le: boolean;
@@ -40,6 +47,12 @@ export class Ufsmount {
   readonly sbraw: Uint8Array;
   /** Read-only (no allocation, no write-back). */
   ronly = true;
+  /**
+   * MNT_ASYNC (and makefs/newfs building a fresh image): no ordering writes. Otherwise a writable
+   * mount without the log orders its metadata writes so that a crash leaves nothing fsck must
+   * guess about: see `ordered`.
+   */
+  async = false;
   /** fs_csp: per-cg {ndir, nbfree, nifree, nffree}, loaded for read-write mounts. */
   cs: Int32Array | null = null;
   /** fs_fmod: the superblock or summary changed since the last write-back. */
@@ -55,10 +68,38 @@ export class Ufsmount {
    * kept by alloc.ts while logging: block (its first fragment) → mask of its fragments being freed,
    * and inode → whether it was a directory. Until then they stay allocated in the maps.
    */
-  readonly deferred = { blocks: new Map<number, number>(), inodes: new Map<number, boolean>() };
+  readonly deferred = {
+    /** Block (the fragment address of its first fragment) → mask of its fragments being freed. */
+    blocks: new Map<number, number>(),
+    /** Inode number → whether it was a directory (for the cg_cs.cs_ndir count). */
+    inodes: new Map<number, boolean>(),
+  };
+  /** Kernel printf while mounted, prefixed with the mount (corrupt metadata is reported there as well as by EIO). */
+  printf: ((line: string) => void) | null = null;
+  readonly #reported = new Set<string>();
+  /** Cylinder group buffers whose header passed cgInvalid since they were read. */
+  readonly #checkedCg = new WeakSet<Buf>();
+
+  /**
+   * While logging: inodes changed since the end of the last operation, written into their inode
+   * blocks when the operation ends so that the log's size trigger sees them (Inode.dirty adds).
+   */
+  readonly dirtyInodes = new Set<Inode>();
+
+  /**
+   * Writes are ordered for crash safety (a writable mount without the log, not async), as FFS
+   * without soft dependencies does it: a freed block is given out again only after every on-disk
+   * pointer to it is gone (the inode or indirect block written first), and a new metadata block
+   * (directory, indirect, symlink) reaches the disk before anything on disk points to it.
+   */
+  get ordered(): boolean {
+    return !this.ronly && !this.async && this.wapbl === null;
+  }
 
   constructor(
+    /** The block device the file system lives on (um_devvp). */
     readonly dev: BlockDevice,
+    /** The in-core superblock (um_fs), changed in place and written back by sbupdate. */
     readonly fs: Fs,
     sbloc: number,
     cache: BufCache = new BufCache(),
@@ -87,18 +128,44 @@ export class Ufsmount {
     return fragroundup(this.fs, this.fs.cgsize);
   }
 
-  /** Hold cylinder group `c` (checked: magic, cg_cgx). */
+  /**
+   * Hold cylinder group `c`, its header checked before any field is used (cgcheck.ts: magic,
+   * cg_cgx, cg_ndblk, every map inside the block, counts in range): a bad one is EIO with a kernel
+   * message. Out-of-range rotors are read as 0.
+   */
   cgget(c: number): HeldCg {
     if (!(Number.isInteger(c) && c >= 0 && c < this.fs.ncg)) throw errno('EIO', `ffs: cylinder group ${c} out of range (fs_ncg ${this.fs.ncg})`);
     const bp = this.bio.bread(fsbtob(this.fs, cgtod(this.fs, c)), this.cgbufsize);
     const cgp = new CgView(bp.data, this.le);
-    const magic = cgp.get('magic');
-    const cgx = cgp.get('cgx');
-    if (magic !== CG_MAGIC || cgx !== c) {
-      this.bio.brelse(bp);
-      throw errno('EIO', magic !== CG_MAGIC ? `ffs: cylinder group ${c}: bad cg_magic 0x${(magic >>> 0).toString(16)}` : `ffs: cylinder group ${c}: cg_cgx is ${cgx}`);
+    // A buffer is checked once, when it comes from the disk: the allocator keeps every offset it
+    // was checked for and every count in range as long as the maps agree with the counts.
+    if (!this.#checkedCg.has(bp)) {
+      const bad = cgInvalid(this.fs, cgp, c, bp.data.length);
+      if (bad) {
+        this.bio.brelse(bp);
+        throw this.corrupt(`cylinder group ${c}: ${bad}`);
+      }
+      cgClampRotors(this.fs, cgp, c);
+      this.#checkedCg.add(bp);
     }
     return { bp, cgp, c };
+  }
+
+  /**
+   * Corrupt metadata met: the kernel message (once per distinct text, so a walk over a damaged
+   * group does not flood the log) and the EIO to throw.
+   */
+  corrupt(what: string): RumpError {
+    this.warn(what);
+    return errno('EIO', `ffs: ${what}`);
+  }
+
+  /** A kernel message about the metadata (once per distinct text, at most 64 per mount). */
+  warn(what: string): void {
+    if (this.printf && !this.#reported.has(what) && this.#reported.size < 64) {
+      this.#reported.add(what);
+      this.printf(what);
+    }
   }
 
   /** Give a held cg back: a delayed write if it was changed. */

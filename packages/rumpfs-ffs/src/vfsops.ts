@@ -7,16 +7,17 @@
  * unless MNT_FORCE), turns it into FS_WASCLEAN on disk at once, and a clean unmount or rw→ro
  * downgrade writes FS_ISCLEAN back — so an image left mid-write is recognisably unclean.
  */
-import { MNT_FORCE, MNT_LOG, MNT_RDONLY, MNT_UPDATE, type MountData, errno } from '@rumpts/librump';
+import { MNT_ASYNC, MNT_FORCE, MNT_LOG, MNT_RDONLY, MNT_UPDATE, type MountData, S_IFDIR, S_IFMT, errno } from '@rumpts/librump';
 import { type BufCache, bufcacheOf } from '@rumpts/rumpdev-disk';
 import { type BlockDevice, type FsStat, type LoadedVnode, type Mount, type MountContext, type VfsOps, VDIR, iftovt, vrele } from '@rumpts/rumpvfs';
-import { Inode, ffs_iget, ffs_update } from './inode.js';
+import { ffs_inode_inuse, ffs_vfree } from './alloc.js';
+import { Inode, ffs_iget, ffs_update, inoInRange, readDinode } from './inode.js';
 import { FS_DOWAPBL, FS_FLAGS_UPDATED, FS_ISCLEAN, FS_KNOWN_FLAGS, FS_WASCLEAN } from './ondisk/fs.js';
 import { FFS_MAXNAMLEN, UFS_ROOTINO } from './ondisk/geometry.js';
 import { ffs_statvfs as statvfsOf } from './statvfs.js';
 import { Ufsmount } from './ufsmount.js';
 import { ffs_vnodeops } from './vnops.js';
-import { ffs_wapbl_start, ffs_wapbl_stop } from './wapbl/ffs_wapbl.js';
+import { type LogPlan, ffs_wapbl_plan, ffs_wapbl_start, ffs_wapbl_stop } from './wapbl/ffs_wapbl.js';
 import type { ReplayPlan } from './wapbl/wapbl_log.js';
 import { wapbl_vnodeops } from './wapbl/wapbl_vnops.js';
 import { ReplayOverlayDevice, wapbl_plan, wapbl_replay_write } from './wapbl/wapbl_replay.js';
@@ -53,19 +54,29 @@ function nowSec(): number {
 }
 
 /**
- * Make a mounted fs writable: the checks NetBSD makes (whole fs on the device, clean unless
- * forced), the summary array loaded, fs_clean ISCLEAN → WASCLEAN written at once.
+ * The checks NetBSD makes before a mounted fs becomes writable (device writable, whole fs on the
+ * device, clean unless forced). Nothing is written.
  */
-export function ffs_rwsetup(ump: Ufsmount, mntflag: number, mntonname: string): void {
+export function ffs_rwcheck(ump: Ufsmount, mntflag: number, dev: BlockDevice = ump.dev): void {
   const fs = ump.fs;
-  if (ump.dev.readonly) throw errno('EROFS', 'ffs: the device is read-only');
-  if (fs.size * fs.fsize > ump.dev.size) {
-    throw errno('EINVAL', `ffs: the file system (${fs.size} fragments of ${fs.fsize}) extends past the end of the device (${ump.dev.size} bytes)`);
+  if (dev.readonly) throw errno('EROFS', 'ffs: the device is read-only');
+  if (fs.size * fs.fsize > dev.size) {
+    throw errno('EINVAL', `ffs: the file system (${fs.size} fragments of ${fs.fsize}) extends past the end of the device (${dev.size} bytes)`);
   }
   if ((fs.clean & FS_ISCLEAN) === 0 && (mntflag & MNT_FORCE) === 0) {
     throw errno('EPERM', 'ffs: file system is not clean; run fsck (or mount with MNT_FORCE)');
   }
+}
+
+/**
+ * Make a mounted fs writable: ffs_rwcheck, the summary array loaded, fs_clean ISCLEAN → WASCLEAN
+ * written at once.
+ */
+export function ffs_rwsetup(ump: Ufsmount, mntflag: number, mntonname: string): void {
+  const fs = ump.fs;
+  ffs_rwcheck(ump, mntflag);
   ump.loadCs();
+  ump.async = (mntflag & MNT_ASYNC) !== 0;
   fs.clean = (fs.clean & FS_ISCLEAN) !== 0 ? FS_WASCLEAN : 0;
   fs.ronly = 0;
   fs.fmod = 0;
@@ -75,10 +86,28 @@ export function ffs_rwsetup(ump: Ufsmount, mntflag: number, mntonname: string): 
   ump.sbupdate();
 }
 
-/** Write everything back: dirty inodes, cylinder groups and blocks (delayed writes), summary, superblock. */
+/**
+ * Write everything back: dirty inodes, cylinder groups and blocks (delayed writes), summary,
+ * superblock. While logging, each inode goes in as its own small operation (as ffs_sync does with
+ * UFS_WAPBL_BEGIN/END per vnode), so a sync after a long read-only walk — lazy access times on
+ * thousands of inodes — commits as the log fills instead of building one transaction larger than it.
+ */
 export function ffs_sync_ump(ump: Ufsmount, vnodes: readonly Inode[]): void {
   if (ump.ronly) return;
-  for (const ip of vnodes) ffs_update(ip);
+  const w = ump.wapbl;
+  for (const ip of vnodes) {
+    if (!ip.dirty && !ip.lazyAccess) continue;
+    if (!w) {
+      ffs_update(ip);
+      continue;
+    }
+    w.begin();
+    try {
+      ffs_update(ip);
+    } finally {
+      w.end();
+    }
+  }
   if (ump.fmod) {
     ump.fs.time = nowSec();
     ump.sbupdate();
@@ -109,40 +138,61 @@ function ffs_wapbl_checklayout(ump: Ufsmount, mp: Mount, log: (m: string) => voi
 }
 
 /**
- * Start the log of a read-write MNT_LOG mount. Each commit first writes every modified in-core inode
- * and the summary (ffs_wapbl_sync_metadata), and lists the unlinked inodes still in use.
+ * Start the log of a read-write MNT_LOG mount. Each operation's modified inodes go into their blocks
+ * when it ends, and each commit first writes any left and the summary (ffs_wapbl_sync_metadata),
+ * and lists the unlinked inodes still in use.
  */
-function ffs_logstart(mp: Mount, ump: Ufsmount, log: (m: string) => void): void {
+function ffs_logstart(mp: Mount, ump: Ufsmount, log: (m: string) => void, plan?: LogPlan): void {
+  const dirtyOnly = (ip: Inode): void => {
+    // Lazy access times stay out of commits: ffs_sync_ump writes them in bounded transactions.
+    if (ip.dirty) ffs_update(ip);
+  };
   ffs_wapbl_start(ump, {
+    opEnd: () => {
+      for (const ip of ump.dirtyInodes) dirtyOnly(ip);
+      ump.dirtyInodes.clear();
+    },
     syncMetadata: () => {
-      for (const ip of inodesOf(mp)) ffs_update(ip);
+      for (const ip of inodesOf(mp)) dirtyOnly(ip);
+      ump.dirtyInodes.clear();
       if (ump.fmod) {
         ump.fs.time = nowSec();
         ump.sbupdate();
       }
     },
     unlinked: () => inodesOf(mp).filter((ip) => ip.din.nlink === 0 && ip.din.mode !== 0).map((ip) => ({ inumber: ip.ino, imode: ip.din.mode })),
-  }, log);
+  }, log, plan);
+}
+
+/**
+ * ffs_wapbl_plan for a mount about to log, after the layout check (which clears MNT_LOG and says
+ * so for an old superblock). Nothing is written.
+ */
+function ffs_logplan(mp: Mount, ump: Ufsmount, log: (m: string) => void): LogPlan {
+  ffs_wapbl_checklayout(ump, mp, log);
+  return ffs_wapbl_plan(ump);
 }
 
 export function ffs_mount(mp: Mount, data: MountData, ctx: MountContext): void {
+  const log = (m: string): void => ctx.kernel.printf(m);
   if ((mp.flag & MNT_UPDATE) !== 0) {
     const ump = VFSTOUFS(mp);
     const wantRo = (mp.flag & MNT_RDONLY) !== 0;
-    const log = (m: string): void => ctx.kernel.printf(m);
     if (!wantRo && ump.ronly) {
+      // Every check (and the log's placement) before the first write: a refused update changes nothing.
       ffs_checkflags(ump, mp.flag);
-      if ((mp.flag & MNT_LOG) !== 0) ffs_wapbl_checklayout(ump, mp, log);
+      ffs_rwcheck(ump, mp.flag);
+      const plan = (mp.flag & MNT_LOG) !== 0 ? ffs_logplan(mp, ump, log) : undefined;
       ffs_rwsetup(ump, mp.flag, mp.mntonname);
-      if ((mp.flag & MNT_LOG) !== 0) ffs_logstart(mp, ump, log);
+      if (plan) ffs_logstart(mp, ump, log, plan);
     } else if (wantRo && !ump.ronly) {
       ffs_sync_ump(ump, inodesOf(mp));
       ffs_markclean(ump);
       ump.ronly = true;
     } else if (!ump.ronly && (mp.flag & MNT_LOG) !== 0 && !ump.wapbl) {
-      ffs_wapbl_checklayout(ump, mp, log);
+      const plan = ffs_logplan(mp, ump, log);
       ffs_sync_ump(ump, inodesOf(mp));
-      ffs_logstart(mp, ump, log);
+      ffs_logstart(mp, ump, log, plan);
     } else if (!ump.ronly && (mp.flag & MNT_LOG) === 0 && ump.wapbl) {
       ffs_sync_ump(ump, inodesOf(mp));
       ffs_wapbl_stop(ump);
@@ -152,25 +202,45 @@ export function ffs_mount(mp: Mount, data: MountData, ctx: MountContext): void {
   const fspec = ufsArgs(data);
   const dev = ctx.openBlockDevice(fspec);
   const cache = bufcacheOf(ctx.kernel);
+  const printf = (m: string): void => ctx.kernel.printf(`ffs: ${mp.mntonname}: ${m}`);
+  const ro = (mp.flag & MNT_RDONLY) !== 0;
   let ump = Ufsmount.open(dev, cache);
+  ump.printf = printf;
   let replay: ReplayPlan | null = null;
   try {
+    // A pending log is first replayed in memory: every check below sees the replayed file system,
+    // and a read-write mount writes the replay (and anything else) only once all of them passed,
+    // so a refused mount leaves the image as it was.
     if ((ump.fs.flags & FS_DOWAPBL) !== 0 && (mp.flag & MNT_FORCE) === 0) {
-      ({ ump, replay } = ffs_wapbl_replay(ump, dev, cache, (mp.flag & MNT_RDONLY) !== 0, (m) => ctx.kernel.printf(m)));
+      replay = wapbl_plan(dev, ump.sbraw);
+      cache.invalidate(dev, { save: false });
+      ump = replayedView(dev, cache, replay);
+      ump.printf = printf;
     }
     ffs_checkflags(ump, mp.flag);
     // The root must be a directory before the mount is visible.
     const root = ffs_iget(ump, UFS_ROOTINO);
     if (iftovt(root.mode) !== VDIR) throw errno('EFTYPE', `ffs: root inode ${UFS_ROOTINO} is not a directory (di_mode 0${root.mode.toString(8)})`);
-    const logging = (mp.flag & (MNT_RDONLY | MNT_LOG)) === MNT_LOG;
-    if (logging) ffs_wapbl_checklayout(ump, mp, (m) => ctx.kernel.printf(m));
-    if ((mp.flag & MNT_RDONLY) === 0) ffs_rwsetup(ump, mp.flag, mp.mntonname);
-    if (logging) {
-      try {
-        ffs_logstart(mp, ump, (m) => ctx.kernel.printf(m));
-      } catch (e) {
-        ffs_markclean(ump);
-        throw e;
+    if (ro) {
+      if (replay) log(`ffs: replaying log to memory (${replay.blocks.size} blocks)`);
+    } else {
+      ffs_rwcheck(ump, mp.flag, dev);
+      const plan = (mp.flag & MNT_LOG) !== 0 ? ffs_logplan(mp, ump, log) : undefined;
+      if (replay) {
+        log(`ffs: replaying log to disk (${replay.blocks.size} blocks)`);
+        cache.invalidate(ump.dev, { save: false });
+        wapbl_replay_write(dev, replay);
+        ump = replayedState(Ufsmount.open(dev, cache));
+      }
+      ffs_rwsetup(ump, mp.flag, mp.mntonname);
+      if (plan) {
+        try {
+          ffs_logstart(mp, ump, log, plan);
+        } catch (e) {
+          // Only an I/O error gets here (the plan was checked): leave the fs clean as it was.
+          ffs_markclean(ump);
+          throw e;
+        }
       }
     }
   } catch (e) {
@@ -181,39 +251,65 @@ export function ffs_mount(mp: Mount, data: MountData, ctx: MountContext): void {
   mp.data = ump;
   mp.mntfromname = fspec;
   mp.maxnamlen = FFS_MAXNAMLEN;
-  if (replay && !ump.ronly) ffs_wapbl_replay_finish(mp, replay);
+  if (replay && !ump.ronly) ffs_wapbl_replay_finish(mp, ump, replay, log);
 }
 
 /**
- * A mount found FS_DOWAPBL: the log holds committed transactions (ffs_wapbl_replay_start). Read-only
- * mounts see them through an in-memory overlay and write nothing ("replaying log to memory");
- * read-write mounts write them to the device first ("replaying log to disk"), then run as a clean fs.
+ * The superblock as a replay leaves it: FS_DOWAPBL cleared (a mount without MNT_LOG then runs
+ * without a log; with it the log is started afresh) and a fs whose log was in use (FS_WASCLEAN, as
+ * NetBSD requires of a logged fs) consistent again, so clean.
  */
-function ffs_wapbl_replay(
-  ump: Ufsmount, dev: BlockDevice, cache: BufCache, ro: boolean, log: (m: string) => void,
-): { ump: Ufsmount; replay: ReplayPlan } {
-  const replay = wapbl_plan(dev, ump.sbraw);
-  cache.invalidate(dev, { save: false });
-  let next: Ufsmount;
-  if (ro) {
-    log(`ffs: replaying log to memory (${replay.blocks.size} blocks)`);
-    next = Ufsmount.open(new ReplayOverlayDevice(dev, replay), cache);
-  } else {
-    log(`ffs: replaying log to disk (${replay.blocks.size} blocks)`);
-    wapbl_replay_write(dev, replay);
-    next = Ufsmount.open(dev, cache);
-    // As NetBSD leaves it after a replay without MNT_LOG: no log in use, the fs consistent.
-    next.fs.clean = FS_ISCLEAN;
-  }
-  next.fs.flags &= ~FS_DOWAPBL;
-  return { ump: next, replay };
+function replayedState(ump: Ufsmount): Ufsmount {
+  const fs = ump.fs;
+  if ((fs.clean & (FS_WASCLEAN | FS_ISCLEAN)) !== 0) fs.clean = FS_ISCLEAN;
+  fs.flags &= ~FS_DOWAPBL;
+  return ump;
 }
 
-/** Inodes the log listed as unlinked but still allocated are freed now (ffs_wapbl_replay_finish). */
-function ffs_wapbl_replay_finish(mp: Mount, replay: ReplayPlan): void {
-  for (const { inumber } of replay.inodes) {
-    const vp = mp.vcacheGet(inumber);
-    vrele(vp); // nlink 0: inactive frees it
+/** The file system with the log `replay` applied in memory (ffs_wapbl_replay_start's view). */
+function replayedView(dev: BlockDevice, cache: BufCache, replay: ReplayPlan): Ufsmount {
+  return replayedState(Ufsmount.open(new ReplayOverlayDevice(dev, replay), cache));
+}
+
+/**
+ * ffs_wapbl_replay_finish: the inodes the log listed as unlinked but still in use are freed now
+ * (the last reference goes: inactive frees them). One the log names that was never initialised
+ * (mode 0: the crash came between ffs_nodealloccg and ufs_makeinode) cannot be loaded; NetBSD says
+ * "unable to cleanup inode" and leaves it allocated for fsck. We say the same, and give the inode
+ * back when that is safe — its bit is set in the map and it holds no blocks — as NetBSD's own code
+ * for mode 0 means to. Nothing here fails the mount.
+ */
+function ffs_wapbl_replay_finish(mp: Mount, ump: Ufsmount, replay: ReplayPlan, log: (m: string) => void): void {
+  const unable = (ino: number, why: string): void => {
+    log(`ffs_wapbl_replay_finish: unable to cleanup inode ${ino}`);
+    log(`ffs: inode ${ino}: ${why}`);
+  };
+  for (const { inumber, imode } of replay.inodes) {
+    try {
+      if (!inoInRange(ump, inumber) || inumber < UFS_ROOTINO) {
+        unable(inumber, 'not an inode of this file system');
+        continue;
+      }
+      const din = readDinode(ump, inumber);
+      if (din.mode === 0) {
+        const empty = din.blocks === 0 && din.size === 0 && din.db.every((a) => a === 0) && din.ib.every((a) => a === 0);
+        if (!empty || !ffs_inode_inuse(ump, inumber)) {
+          unable(inumber, empty ? 'mode 0 and already free' : 'mode 0 but holds blocks; left for fsck');
+          continue;
+        }
+        unable(inumber, 'mode 0 (never initialised): freed');
+        ffs_vfree(ump, inumber, (imode & S_IFMT) === S_IFDIR);
+        continue;
+      }
+      if (din.nlink > 0) {
+        unable(inumber, `still has ${din.nlink} links; left alone`);
+        continue;
+      }
+      const vp = mp.vcacheGet(inumber);
+      vrele(vp); // nlink 0: inactive frees it
+    } catch (e) {
+      unable(inumber, e instanceof Error ? e.message : String(e));
+    }
   }
 }
 
@@ -235,6 +331,11 @@ export function ffs_unmount(mp: Mount): void {
   }
 }
 
+/**
+ * The vfsops of file system type `ffs` (NetBSD's ffs_vfsops): mount (ufs_args), unmount, root (UFS_ROOTINO),
+ * statvfs, sync and loadvnode, with ffs_vnodeops wrapped so each operation is one WAPBL transaction when
+ * logging. modinfo attaches it; vfs_attach it yourself to use FFS without the module loader.
+ */
 export const ffs_vfsops: VfsOps = {
   name: 'ffs',
   vnodeops: wapbl_vnodeops(ffs_vnodeops),

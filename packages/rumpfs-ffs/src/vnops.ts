@@ -57,6 +57,10 @@ export function ffs_readlink(vp: Vnode): string {
   return ffs_readlinkcore(VTOI(vp));
 }
 
+/**
+ * The FFS vnode operations (ffs_vnodeop_p): lookup, create, read, write, readdir, rename and the rest, over
+ * in-core inodes (VTOI).
+ */
 export const ffs_vnodeops: VnodeOps = {
   lookup: (dvp, name) => ffs_lookup(dvp, name),
   create: (dvp, name, va) => ffs_create(dvp, name, va),

@@ -128,7 +128,9 @@ export function ffs_mkdir(dvp: Vnode, name: string, va: VattrCreate): Vnode {
     const bp = ump.bio.getblk(fsbtob(fs, r.addr), fragroundup(fs, DIRBLKSIZ));
     bp.data.fill(0);
     dirTemplate(ip, bp.data, new DataView(bp.data.buffer, bp.data.byteOffset, bp.data.byteLength), 0, ip.ino, dp.ino, iftodt(S_IFDIR));
-    ump.bio.bdwrite(bp);
+    // Without the log, '.' and '..' are on disk before anything names the directory (ufs_mkdir).
+    if (ump.ordered) ump.bio.bwrite(bp);
+    else ump.bio.bdwrite(bp);
     ip.din.size = DIRBLKSIZ;
   } catch (e) {
     ip.din.nlink = 0;
@@ -282,17 +284,57 @@ export function ffs_write(vp: Vnode, buf: Uint8Array, offset: number): number {
   writable(ip.ump);
   if ((ip.din.flags & IMMUTABLE) !== 0) throw errno('EPERM', 'ffs: the file is immutable');
   if ((ip.din.flags & APPEND) !== 0 && offset !== ip.din.size) throw errno('EPERM', 'ffs: the file is append-only');
-  const n = ffs_writecore(ip, buf, offset);
-  if (n > 0) itimes(ip, { m: true, c: true });
-  return n;
+  const w = ip.ump.wapbl;
+  if (!w || buf.length <= LOG_WRITE_PIECE) {
+    const n = ffs_writecore(ip, buf, offset);
+    if (n > 0) itimes(ip, { m: true, c: true });
+    return n;
+  }
+  // A large write under the log goes in pieces, each ending as an operation would, so the log may
+  // commit between them (the block maps and indirect blocks of a huge write could outgrow it). A
+  // failure undoes every piece, as one write would be undone (IO_UNIT).
+  const osize = ip.din.size;
+  try {
+    for (let done = 0; done < buf.length; done += LOG_WRITE_PIECE) {
+      if (done > 0) {
+        w.end();
+        w.begin();
+      }
+      ffs_writecore(ip, buf.subarray(done, Math.min(buf.length, done + LOG_WRITE_PIECE)), offset + done);
+      itimes(ip, { m: true, c: true });
+    }
+  } catch (e) {
+    if (ip.din.size !== osize) {
+      try {
+        ffs_truncate(ip, osize);
+      } catch {
+        // The original error is the one to report.
+      }
+    }
+    throw e;
+  }
+  return buf.length;
 }
 
-/** Mark an access (IN_ACCESS) unless the mount says not to. */
+/** Bytes of one piece of a large write on a logged mount (see ffs_write). */
+const LOG_WRITE_PIECE = 8 * 1024 * 1024;
+
+/**
+ * Mark an access (IN_ACCESS) unless the mount says not to. While logging the new atime is lazy
+ * (Inode.lazyAccess): it goes out with the inode's next change, or at fsync, sync, reclaim or
+ * unmount in transactions of bounded size, so reads never grow the log's transaction.
+ */
 export function markAccess(vp: Vnode): void {
   if ((vp.mount.flag & (MNT_NOATIME | MNT_RDONLY)) !== 0) return;
   const ip = VTOI(vp);
   if (ip.ump.ronly) return;
-  itimes(ip, { a: true });
+  if (!ip.ump.wapbl) {
+    itimes(ip, { a: true });
+    return;
+  }
+  const now = nanotime();
+  ip.din.atime = { sec: now.sec, nsec: now.nsec };
+  ip.lazyAccess = true;
 }
 
 export function ffs_fsync(vp: Vnode): void {

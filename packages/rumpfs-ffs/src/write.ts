@@ -48,7 +48,9 @@ export function ffs_write(ip: Inode, buf: Uint8Array, offset: number): number {
         const bp = r.fresh ? ump.bio.getblk(dev, bsz) : ump.bio.bread(dev, bsz);
         if (r.fresh) bp.data.fill(0);
         bp.data.set(src, boff);
-        ump.bio.bdwrite(bp);
+        // A new symlink block is on disk before the inode points at it (without the log).
+        if (r.fresh && ump.ordered) ump.bio.bwrite(bp);
+        else ump.bio.bdwrite(bp);
       } else if (boff === 0 && chunk === bsz) {
         if (runLen > 0 && runDev + runLen === dev) {
           runLen += chunk;

@@ -4,6 +4,7 @@
  */
 import { errno, type MountData } from '@rumpts/librump';
 
+/** tmpfs mount data (struct tmpfs_args; the mount_tmpfs(8) options of the same meaning). */
 export interface TmpfsArgs {
   /** Byte limit of the file system (-s). Below one page (or absent): no limit but kernel memory. */
   size?: number;
@@ -11,8 +12,9 @@ export interface TmpfsArgs {
   nodes?: number;
   /** Root directory mode (-m). Default: the mount point's. */
   mode?: number;
-  /** Root directory owner (-u) and group (-g). Default: the mount point's. */
+  /** Root directory owner (-u). Default: the mount point's. */
   uid?: number;
+  /** Root directory group (-g). Default: the mount point's. */
   gid?: number;
 }
 

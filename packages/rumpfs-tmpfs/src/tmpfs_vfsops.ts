@@ -94,6 +94,10 @@ function tmpfs_loadvnode(mp: Mount, key: number): LoadedVnode {
   return { type: node.type, data: node };
 }
 
+/**
+ * The tmpfs vfsops (name 'tmpfs'), registered by the module's init with vfs_attach; mount data
+ * is {@link TmpfsArgs}; `mount -u` may change only the size, never below what is in use (EBUSY).
+ */
 export const tmpfs_vfsops: VfsOps = {
   name: 'tmpfs',
   vnodeops: tmpfs_vnodeops,

@@ -314,6 +314,7 @@ function tmpfs_reclaim(vp: Vnode): void {
   if (node.nlink === 0 && vp.mount.data instanceof TmpfsMount) vp.mount.data.freeNode(node);
 }
 
+/** The tmpfs vnodeops (tmpfs_vnops.c), the `vnodeops` of {@link tmpfs_vfsops}; v_data is a tmpfs node. */
 export const tmpfs_vnodeops: VnodeOps = {
   lookup: tmpfs_lookup,
   create: tmpfs_create,

@@ -9,6 +9,10 @@ const dead = (): never => {
   throw errno('EBADF', 'the file system of this file was unmounted');
 };
 
+/**
+ * deadfs's vnodeops (miscfs/deadfs): what a vnode's `ops` become once it is dead. Read and readdir
+ * see end of file, fsync and close succeed, everything else fails with EBADF.
+ */
 export const deadfs_vnodeops: VnodeOps = {
   lookup: dead,
   create: dead,

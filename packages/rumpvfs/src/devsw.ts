@@ -24,24 +24,36 @@ export interface BlockDevice {
 
 /** A character (raw) device: uncached reads and writes at any offset. */
 export interface CharDevice {
+  /**
+   * d_read: read into buf at byte `offset`; returns the bytes read (fewer at the end of the medium).
+   * A disk's raw device wants whole sectors (EINVAL otherwise).
+   */
   read(buf: Uint8Array, offset: number): number;
+  /** d_write: write buf at byte `offset`; returns the bytes written (fewer at the end of the medium). */
   write(buf: Uint8Array, offset: number): number;
   /** Size in bytes, if it has one (a disk does). */
   readonly size?: number;
+  /** Optional d_ioctl (DIOCGDINFO …); ENOTTY where absent. */
   ioctl?(cmd: number, arg: unknown): unknown;
 }
 
+/** struct bdevsw: a block device driver, attached by major number (devsw_attach). */
 export interface Bdevsw {
+  /** The driver's name (e.g. 'rumpblk'), shown in errors. */
   readonly name: string;
   /** d_open: return the device for this minor; mode is FREAD|FWRITE. ENXIO if no such unit. */
   open(minor: number, mode: number): BlockDevice;
-  /** d_close, when the last user closes. */
+  /** d_close: one call for each successful open that is closed (drivers that care about the last close count opens). */
   close?(minor: number, mode: number): void;
 }
 
+/** struct cdevsw: a character (raw) device driver, attached by major number. */
 export interface Cdevsw {
+  /** The driver's name. */
   readonly name: string;
+  /** d_open: return the raw device for this minor; mode is FREAD|FWRITE. ENXIO if no such unit. */
   open(minor: number, mode: number): CharDevice;
+  /** d_close: one call for each open that is closed. */
   close?(minor: number, mode: number): void;
 }
 
@@ -49,13 +61,16 @@ export interface Cdevsw {
 export function makedev(maj: number, min: number): number {
   return (((maj << 8) & 0x000fff00) | ((min << 12) & 0xfff00000) | (min & 0x000000ff)) >>> 0;
 }
+/** major(3): the driver number of a dev_t. */
 export function major(dev: number): number {
   return (dev & 0x000fff00) >>> 8;
 }
+/** minor(3): the unit number of a dev_t. */
 export function minor(dev: number): number {
   return ((dev & 0xfff00000) >>> 12) | (dev & 0x000000ff);
 }
 
+/** A kernel's device switch tables (bdevsw/cdevsw, sys/conf.h): drivers by block and character major. */
 export class Devsw {
   readonly #bdev = new Map<number, Bdevsw>();
   readonly #cdev = new Map<number, Cdevsw>();
@@ -68,6 +83,7 @@ export class Devsw {
     if (cmajor !== null && cdev) this.#cdev.set(cmajor, cdev);
   }
 
+  /** devsw_detach: unregister the drivers at these majors (null: none of that kind). */
   detach(bmajor: number | null, cmajor: number | null): void {
     if (bmajor !== null) this.#bdev.delete(bmajor);
     if (cmajor !== null) this.#cdev.delete(cmajor);
@@ -80,12 +96,14 @@ export class Devsw {
     return m;
   }
 
+  /** The block driver for device number `dev` (bdevsw_lookup); ENXIO if none. */
   bdev(dev: number): Bdevsw {
     const d = this.#bdev.get(major(dev));
     if (!d) throw errno('ENXIO', `no block device driver for major ${major(dev)}`);
     return d;
   }
 
+  /** The character driver for device number `dev` (cdevsw_lookup); ENXIO if none. */
   cdev(dev: number): Cdevsw {
     const d = this.#cdev.get(major(dev));
     if (!d) throw errno('ENXIO', `no character device driver for major ${major(dev)}`);

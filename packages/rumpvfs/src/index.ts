@@ -11,10 +11,11 @@ export { type BlockDevice, type Bdevsw, type CharDevice, type Cdevsw, Devsw, maj
 export { VFS_SUBSYSTEM, Vfs, devswOf, vfsOf, vfs_attach, vfs_detach } from './vfs.js';
 export { rumpvfs_component } from './vfs_init.js';
 export { LOOKUP, CREATE, DELETE, RENAME, MAXSYMLINKS, type NameiOp, type NameiOptions, type NameiResult, type RootLookupHook, namei, nameiDone } from './vfs_lookup.js';
-export { VEXEC, VREAD, VWRITE, VAPPEND, vaccess, vn_access, groupmember } from './genfs.js';
+export { VEXEC, VREAD, VWRITE, VAPPEND, vaccess, vn_access, vn_exec_check, groupmember } from './genfs.js';
 export { fd_vnode, vn_stat, vnfileops, MAX_OFFSET } from './vfs_vnops.js';
-export { bdev_pread, bdev_pwrite } from './specfs.js';
+export { bdev_pread, bdev_pwrite, spec_nodev } from './specfs.js';
 export { direntReclen } from './vfs_syscalls_attr.js';
+export { direntNameInvalid } from './vfs_dirent.js';
 export { dounmount, vfs_statvfs } from './vfs_syscalls_mount.js';
 export { type Cwdinfo, cwdinfo } from './cwd.js';
 export { RUMPFS_MAXNAMLEN, rumpfs_vfsops } from './rumpfs.js';

@@ -2,7 +2,7 @@
  * A mounted file system (struct mount) and its vnode cache (vfs_vnode.c vcache): vnodes keyed by
  * file id, reference counted, kept after their last release until recycled or unmounted.
  */
-import { errno, type Kernel } from '@rumpts/librump';
+import { errno, isRumpError, type Kernel } from '@rumpts/librump';
 import type { VfsOps } from './vfsops.js';
 import type { VnodeOps } from './vnodeops.js';
 import { Vnode, VV_ROOT } from './vnode.js';
@@ -12,6 +12,10 @@ import type { BlockDevice } from './devsw.js';
 /** How many unreferenced vnodes a mount keeps cached (desiredvnodes, RUMP_NVNODES default 1024). */
 export const DESIRED_VNODES = 1024;
 
+/**
+ * struct mount: one mounted file system: its vfsops, flags, names, private data `D` (mnt_data) and
+ * its vnode cache. Made by mount(2) (sys_mount); file systems reach theirs as `vp.mount`.
+ */
 export class Mount<D = unknown> {
   /** MNT_* flags (MNT_RDONLY, MNT_LOCAL, …). */
   flag: number;
@@ -19,13 +23,21 @@ export class Mount<D = unknown> {
   data: D = undefined as D;
   /** The directory this mount covers (null for the root file system). */
   vnodecovered: Vnode | null;
+  /** f_mntonname: where it is mounted (an absolute, lexically clean path). */
   mntonname: string;
+  /** f_mntfromname: what is mounted: the device path, or the fs type name for a memory fs. */
   mntfromname: string;
   /** f_namemax: longest component the fs stores. */
   maxnamlen = 255;
+  /** f_fsid: unique among this kernel's mounts; every file's st_dev. */
   readonly fsid: number;
   /** The block device this mount opened through MountContext, closed after unmount. */
-  device: { dev: number; bdev: BlockDevice } | null = null;
+  device: {
+    /** Its device number (the fs's mntfrom device). */
+    dev: number;
+    /** The open block device the fs does its I/O on. */
+    bdev: BlockDevice;
+  } | null = null;
   /** Set while unmounting or after: new vnodes refused. */
   unmounting = false;
   readonly #vcache = new Map<number, Vnode>();
@@ -38,6 +50,14 @@ export class Mount<D = unknown> {
   #freeCount = 0;
   #root: Vnode | null = null;
 
+  /**
+   * @param kernel The kernel the mount belongs to.
+   * @param ops The file system type's operations (mnt_op).
+   * @param flag Initial MNT_* flags.
+   * @param vnodecovered The directory covered, null for the root file system.
+   * @param mntonname Where it is mounted.
+   * @param fsid From `Vfs.allocFsid`.
+   */
   constructor(
     readonly kernel: Kernel,
     readonly ops: VfsOps,
@@ -53,10 +73,12 @@ export class Mount<D = unknown> {
     this.fsid = fsid;
   }
 
+  /** The file system's vnode operations (its vfsops' `vnodeops`). */
   get vnodeops(): VnodeOps {
     return this.ops.vnodeops;
   }
 
+  /** f_fstypename: the file system type's name (`ops.name`), e.g. 'ffs'. */
   get fstypename(): string {
     return this.ops.name;
   }
@@ -101,6 +123,20 @@ export class Mount<D = unknown> {
   vcacheNew<T>(key: number, type: VType, data: T): Vnode<T> {
     if (this.#vcache.has(key)) throw errno('EEXIST', `vcache: file id ${key} already has a vnode`);
     return this.#insert(key, type, data) as Vnode<T>;
+  }
+
+  /**
+   * vcache_rekey: give a cached vnode a new file id. For file systems whose ids name a location that
+   * a rename or a removal changes (msdosfs keys a file by its directory entry). EEXIST if `newKey`
+   * already has a vnode; the vnode keeps its references and its place on the free list.
+   */
+  vcacheRekey(vp: Vnode, newKey: number): void {
+    if (vp.mount !== this || this.#vcache.get(vp.key) !== vp) throw errno('EINVAL', `vcache: vnode ${vp.key} is not cached on this mount`);
+    if (newKey === vp.key) return;
+    if (this.#vcache.has(newKey)) throw errno('EEXIST', `vcache: file id ${newKey} already has a vnode`);
+    this.#vcache.delete(vp.key);
+    vp.key = newKey;
+    this.#vcache.set(newKey, vp);
   }
 
   /** The cached vnode for key, if any, without taking a reference. */
@@ -151,7 +187,13 @@ export class Mount<D = unknown> {
     this.#unfree(vp);
   }
 
-  /** Reclaim one vnode: the fs lets go, the cache forgets it. */
+  /**
+   * Reclaim one vnode: the fs lets go, the cache forgets it. Like NetBSD's vrecycle/vgone this never
+   * fails: the vnode is gone whatever the fs says, and an error from its reclaim (a corrupt block
+   * met while freeing an unlinked file, a failed write-back) goes to the kernel log, so no caller
+   * is left holding references it can no longer drop. Anything but a RumpError is a bug and is
+   * rethrown, after the bookkeeping.
+   */
   reclaim(vp: Vnode): void {
     if (vp.dead) return;
     this.#unfree(vp);
@@ -159,9 +201,21 @@ export class Mount<D = unknown> {
     if (this.#root === vp) this.#root = null;
     try {
       vp.ops.reclaim?.(vp);
+    } catch (e) {
+      this.#report('reclaim', vp, e);
     } finally {
       vp.dead = true;
     }
+  }
+
+  /** @internal An error from a vnode op that has no caller to report to: to the kernel log. */
+  report(what: string, vp: Vnode, e: unknown): void {
+    this.#report(what, vp, e);
+  }
+
+  #report(what: string, vp: Vnode, e: unknown): void {
+    if (!isRumpError(e)) throw e;
+    this.kernel.printf(`vfs: ${what} of file ${vp.key} on ${this.mntonname}: ${e.message}`);
   }
 
   #trim(): void {
@@ -172,7 +226,7 @@ export class Mount<D = unknown> {
   }
 }
 
-/** Take a reference. */
+/** vref(9): take another reference on a vnode (one already held, or found in the cache). */
 export function vref(vp: Vnode): void {
   if (vp.usecount++ === 0) vp.mount.onUse(vp);
 }
@@ -184,7 +238,16 @@ export function vref(vp: Vnode): void {
 export function vrele(vp: Vnode): void {
   if (vp.usecount <= 0) throw errno('EINVAL', `vrele: vnode ${vp.key} has no references`);
   if (--vp.usecount > 0 || vp.dead) return;
-  const recycle = vp.ops.inactive?.(vp) ?? false;
+  // vrele never fails (it is void in NetBSD): the reference is gone whatever inactive says, so
+  // callers releasing several references in turn never leak the later ones. An inactive that fails
+  // leaves a vnode the fs could not vouch for: it is reclaimed (reloaded from disk next time).
+  let recycle: boolean;
+  try {
+    recycle = vp.ops.inactive?.(vp) ?? false;
+  } catch (e) {
+    vp.mount.report('inactive', vp, e);
+    recycle = true;
+  }
   if (vp.usecount > 0) return;
   if (recycle) vp.mount.reclaim(vp);
   else vp.mount.onFree(vp);

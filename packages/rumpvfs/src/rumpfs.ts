@@ -12,6 +12,7 @@ import type { FsStat, VfsOps } from './vfsops.js';
 import { VDIR, VREG, type VType, type Vattr, type VattrCreate, nanotime, vttodt } from './vattr.js';
 import type { Timespec } from '@rumpts/librump';
 
+/** Longest name a rumpfs directory entry holds (NAME_MAX). */
 export const RUMPFS_MAXNAMLEN = 255;
 
 interface Dirslot {
@@ -293,6 +294,7 @@ const rumpfs_vnodeops: VnodeOps = {
   },
 };
 
+/** The rumpfs vfsops (type 'rumpfs'): the in-memory root file system every kernel mounts on "/". */
 export const rumpfs_vfsops: VfsOps = {
   name: 'rumpfs',
   vnodeops: rumpfs_vnodeops,

@@ -3,7 +3,7 @@
  * Block devices are sector-addressed; byte-granular reads and writes are bounced through whole
  * sectors so callers may use any offset.
  */
-import { errno, type FileOps, FREAD, FWRITE, SEEK_CUR, SEEK_END, SEEK_SET } from '@rumpts/librump';
+import { errno, type FileOps, FREAD, FWRITE, MNT_NODEV, SEEK_CUR, SEEK_END, SEEK_SET } from '@rumpts/librump';
 import type { BlockDevice, CharDevice } from './devsw.js';
 import { major, minor } from './devsw.js';
 import type { Vfs } from './vfs.js';
@@ -56,8 +56,18 @@ function seekable(size: () => number): NonNullable<FileOps['seek']> {
   };
 }
 
+/**
+ * MNT_NODEV (spec_open's first check in NetBSD): a device node on a file system mounted nodev opens
+ * nothing — ENXIO, before the driver is even looked up. An untrusted image can hold any device number
+ * (the rumpblk major reaches every mapped image), so this is what keeps it inside itself.
+ */
+export function spec_nodev(vp: Vnode): void {
+  if ((vp.mount.flag & MNT_NODEV) !== 0) throw errno('ENXIO', `device special file on a file system mounted nodev (${vp.mount.mntonname})`);
+}
+
 /** Open the device behind a VBLK/VCHR vnode; returns file ops bound to the opened device. */
 export function spec_open(vfs: Vfs, vp: Vnode, fmode: number): FileOps {
+  spec_nodev(vp);
   const rdev = vp.ops.getattr(vp).rdev;
   const mode = fmode & (FREAD | FWRITE);
   if (vp.type === VBLK) {

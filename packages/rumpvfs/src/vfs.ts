@@ -9,12 +9,23 @@ import type { Vnode } from './vnode.js';
 import type { VfsOps } from './vfsops.js';
 import type { RootLookupHook } from './vfs_lookup.js';
 
+/** The name the kernel's subsystem registry keeps the {@link Vfs} state under. */
 export const VFS_SUBSYSTEM = 'vfs';
 
+/**
+ * A kernel's VFS (vfs_init.c, vfs_mount.c): file system types, the mount list, the root vnode, the
+ * device switch and the namei hooks. One per kernel; reach it with {@link vfsOf}.
+ */
 export class Vfs {
+  /** The device switch: block and character drivers by major. */
   readonly devsw = new Devsw();
   /** Registered types by name, with the number of live mounts of each (vfs_refcount). */
-  readonly types = new Map<string, { ops: VfsOps; refcount: number }>();
+  readonly types = new Map<string, {
+    /** The type's vfsops. */
+    ops: VfsOps;
+    /** Live mounts of the type; vfs_detach refuses while it is not 0. */
+    refcount: number;
+  }>();
   /** Mounted file systems, in mount order; [0] is the root. */
   readonly mounts: Mount[] = [];
   /** The root directory of the whole namespace (rootvnode); set when the root is mounted. */
@@ -23,10 +34,18 @@ export class Vfs {
   readonly rootLookupHooks: RootLookupHook[] = [];
   /** The inverse, for getcwd: the path below "/" under which a hooked vnode is found, or null. */
   readonly rootNameHooks: ((vp: Vnode) => string | null)[] = [];
+  /**
+   * Directory entries getdents has skipped because no directory may hold their names (vfs_dirent.ts),
+   * each also reported with a kernel message. A tool that copies trees out can tell from it that a
+   * copy is incomplete.
+   */
+  direntsSkipped = 0;
   #nextFsid = 1;
 
+  /** @param kernel The kernel this VFS belongs to. */
   constructor(readonly kernel: Kernel) {}
 
+  /** A new file system id for a mount (f_fsid, its files' st_dev); never reused within the kernel. */
   allocFsid(): number {
     return this.#nextFsid++;
   }

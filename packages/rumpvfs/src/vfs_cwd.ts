@@ -8,6 +8,7 @@ import type { Vfs } from './vfs.js';
 import type { Vnode } from './vnode.js';
 import { fd_vnode } from './vfs_vnops.js';
 import { VDIR } from './vattr.js';
+import { direntNameInvalid } from './vfs_dirent.js';
 
 function dirFor(p: Proc, vp: Vnode): void {
   if (vp.type !== VDIR) throw errno('ENOTDIR');
@@ -61,7 +62,8 @@ function nameOf(dir: Vnode, fileid: number): string | null {
   for (let rounds = 0; rounds < 1_000_000; rounds++) {
     const r = dir.ops.readdir(dir, cookie, 8192);
     for (const e of r.entries) {
-      if (e.fileno === fileid && e.name !== '.' && e.name !== '..') return e.name;
+      // A name no entry may have (vfs_dirent.ts) is no path component either.
+      if (e.fileno === fileid && e.name !== '.' && e.name !== '..' && !direntNameInvalid(e.name)) return e.name;
       cookie = e.cookie;
     }
     if (r.eof || r.entries.length === 0) return null;

@@ -3,7 +3,7 @@
  * /dev (0755) and /tmp (01777), fills the system call table, gives every process a cwd, and at
  * halt syncs and unmounts everything.
  */
-import { RB_NOSYNC, type Kernel, type RumpComponent, MNT_LOCAL, errno } from '@rumpts/librump';
+import { RB_NOSYNC, type Kernel, type RumpComponent, MNT_LAZY, MNT_LOCAL, MNT_RDONLY, errno } from '@rumpts/librump';
 import { Mount, vref, vrele } from './mount.js';
 import { rumpfs_vfsops } from './rumpfs.js';
 import { vfsSyscalls } from './syscalls.js';
@@ -46,6 +46,16 @@ function rumpvfs_init(kernel: Kernel): void {
     if (!c.cdir.dead) vrele(c.cdir);
     if (c.rdir && !c.rdir.dead) vrele(c.rdir);
   });
+  // The syncer's pass: one step per writable file system, each synced and its device flushed.
+  kernel.syncer.setWork(() =>
+    vfs.mounts
+      .filter((m) => (m.flag & MNT_RDONLY) === 0 && m.fstypename !== 'rumpfs')
+      .map((m) => () => {
+        if (!vfs.mounts.includes(m) || (m.flag & MNT_RDONLY) !== 0) return; // unmounted or made read-only since
+        m.ops.sync(m, MNT_LAZY);
+        m.device?.bdev.flush();
+      }),
+  );
   kernel.onHalt((howto) => {
     const rv = vfs.rootvnode;
     if (rv && !rv.dead) vrele(rv);
@@ -53,6 +63,11 @@ function rumpvfs_init(kernel: Kernel): void {
   });
 }
 
+/**
+ * The rumpvfs component (rump_vfs_init, faction vfs): attaches the VFS, mounts the rumpfs root with
+ * /dev and /tmp, installs the file system calls, gives processes a cwd, and syncs and unmounts
+ * everything at halt.
+ */
 export const rumpvfs_component: RumpComponent = {
   name: 'rumpvfs',
   faction: 'vfs',

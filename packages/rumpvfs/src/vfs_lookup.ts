@@ -13,16 +13,24 @@ import type { Vfs } from './vfs.js';
 import type { Vnode } from './vnode.js';
 import { VDIR, VLNK } from './vattr.js';
 
+/** Most symbolic links one namei follows before ELOOP (sys/param.h MAXSYMLINKS). */
 export const MAXSYMLINKS = 32;
 
-/** nameiop: what the caller will do with the last component. */
+// nameiop (sys/namei.h): what the caller will do with the last component.
+/** nameiop: look the last component up only; it must exist. */
 export const LOOKUP = 0;
+/** nameiop: the caller will create the last component; it may be missing (vp null). */
 export const CREATE = 1;
+/** nameiop: the caller will remove the last component; it must exist. */
 export const DELETE = 2;
+/** nameiop: the last component is a rename target; it may be missing (vp null). */
 export const RENAME = 3;
+/** nameiop: LOOKUP, CREATE, DELETE or RENAME. */
 export type NameiOp = 0 | 1 | 2 | 3;
 
+/** What namei is asked (struct nameidata's flags and nameiop). */
 export interface NameiOptions {
+  /** What the caller will do with the last component (nameiop). */
   op: NameiOp;
   /** Follow a symlink in the last component (FOLLOW vs NOFOLLOW). */
   follow: boolean;
@@ -30,6 +38,7 @@ export interface NameiOptions {
   wantParent?: boolean;
 }
 
+/** What namei found: the vnodes, referenced, and the last component. Release with {@link nameiDone}. */
 export interface NameiResult {
   /** The parent directory (referenced) when wantParent, else null. Null too for "/" itself. */
   dvp: Vnode | null;
@@ -46,7 +55,12 @@ export interface NameiResult {
  * of the path from the current component, verbatim, return the node and how many characters it
  * consumed, or null.
  */
-export type RootLookupHook = (rest: string) => { vp: Vnode; consumed: number } | null;
+export type RootLookupHook = (rest: string) => {
+  /** The node the rest of the path names (a key's root), referenced. */
+  vp: Vnode;
+  /** How many characters of `rest` it consumed; namei walks on from there. */
+  consumed: number;
+} | null;
 
 const utf8 = new TextEncoder();
 function bytelen(s: string): number {
@@ -55,6 +69,11 @@ function bytelen(s: string): number {
   return s.length;
 }
 
+/**
+ * namei(9): resolve `path` for process `p` (its cwd and root directory, its credentials for
+ * search permission). Throws the errno of the first failure (ENOENT, ENOTDIR, ELOOP, EACCES,
+ * ENAMETOOLONG …); on success every vnode in the result holds a reference.
+ */
 export function namei(vfs: Vfs, p: Proc, path: string, opts: NameiOptions): NameiResult {
   if (typeof path !== 'string') throw errno('EFAULT', 'path is not a string');
   if (path.length === 0) throw errno('ENOENT', 'empty path');
@@ -149,7 +168,13 @@ export function namei(vfs: Vfs, p: Proc, path: string, opts: NameiOptions): Name
 
       // Cross mount points downwards.
       while (vp.type === VDIR && vp.mountedhere) {
-        const mroot: Vnode = vp.mountedhere.root();
+        let mroot: Vnode;
+        try {
+          mroot = vp.mountedhere.root();
+        } catch (e) {
+          vrele(vp);
+          throw e;
+        }
         vrele(vp);
         vp = mroot;
       }
@@ -208,6 +233,9 @@ function isOnlySlashes(s: string, from: number): boolean {
 
 /** Release a namei result's references. */
 export function nameiDone(r: NameiResult): void {
-  if (r.vp) vrele(r.vp);
-  if (r.dvp) vrele(r.dvp);
+  try {
+    if (r.vp) vrele(r.vp);
+  } finally {
+    if (r.dvp) vrele(r.dvp);
+  }
 }

@@ -8,10 +8,11 @@ import {
 } from '@rumpts/librump';
 import { groupmember, IMMUTABLE, APPEND, VEXEC, VREAD, VWRITE, vn_access } from './genfs.js';
 import { LOOKUP, namei, nameiDone } from './vfs_lookup.js';
-import type { Vfs } from './vfs.js';
+import { vfsOf, type Vfs } from './vfs.js';
 import type { Vnode } from './vnode.js';
 import { fd_vnode, vn_stat } from './vfs_vnops.js';
 import { VDIR, VREG, nanotime, type VattrChange, vttodt } from './vattr.js';
+import { DirentStream, direntNameForLog } from './vfs_dirent.js';
 
 /** Run fn on the vnode a path names (following symlinks or not), releasing it after. */
 export function withPath<T>(vfs: Vfs, p: Proc, path: string, follow: boolean, fn: (vp: Vnode) => T): T {
@@ -143,24 +144,44 @@ export function direntReclen(namelen: number): number {
   return (13 + namelen + 1 + 7) & ~7;
 }
 
-/** getdents(2): entries from the descriptor's offset (the fs's cookie) fitting in `count` bytes. */
+/** The '.'/'..' placement state of each open directory (vfs_dirent.ts). */
+const streams = new WeakMap<object, DirentStream>();
+
+/**
+ * getdents(2): entries from the descriptor's offset (the fs's cookie) fitting in `count` bytes.
+ * An entry whose name no directory may hold (empty, with '/' or NUL, a misplaced '.'/'..') is
+ * skipped with a kernel message, whatever the file system (vfs_dirent.ts).
+ */
 export function sys_getdents(p: Proc, fd: number, count: number): Dirent[] {
   const fp = p.getfile(fd);
   const vp = fd_vnode(p, fd);
   if (vp.type !== VDIR) throw errno('ENOTDIR');
   if ((fp.flag & 1) === 0) throw errno('EBADF', 'descriptor not open for reading');
   if (!Number.isInteger(count) || count <= 0) throw errno('EINVAL', 'bad count');
+  let stream = streams.get(fp);
+  if (!stream) streams.set(fp, (stream = new DirentStream()));
+  if (fp.offset === 0) stream.rewind();
   const out: Dirent[] = [];
   let used = 0;
   let cookie = fp.offset;
-  // Ask for a little more than count; stop at what fits.
+  // Ask for a little more than count; stop at what fits. A batch of nothing but skipped entries
+  // asks again (bounded: cookies must advance).
   for (let rounds = 0; rounds < 1_000_000; rounds++) {
     const r = vp.ops.readdir(vp, cookie, count - used);
     let stopped = false;
+    const before = cookie;
     for (const e of r.entries) {
+      const bad = stream.check(e.name);
+      if (bad) {
+        vfsOf(vp.mount.kernel).direntsSkipped++;
+        vp.mount.kernel.printf(`vfs: getdents: ${vp.mount.mntonname}: directory ${vp.key}: entry ${direntNameForLog(e.name)} (file ${e.fileno}) skipped: ${bad}`);
+        cookie = e.cookie;
+        continue;
+      }
       const reclen = direntReclen(Buffer.byteLength(e.name));
       if (used + reclen > count) {
         if (out.length === 0) throw errno('EINVAL', 'buffer too small for the next entry');
+        stream.uncheck(e.name);
         stopped = true;
         break;
       }
@@ -168,7 +189,7 @@ export function sys_getdents(p: Proc, fd: number, count: number): Dirent[] {
       used += reclen;
       cookie = e.cookie;
     }
-    if (stopped || r.eof || r.entries.length === 0 || out.length > 0) break;
+    if (stopped || r.eof || r.entries.length === 0 || out.length > 0 || cookie === before) break;
   }
   fp.offset = cookie;
   return out;

@@ -15,6 +15,7 @@ import type { MountContext } from './vfsops.js';
 import type { Vnode } from './vnode.js';
 import { VBLK, VDIR } from './vattr.js';
 import { cwdinfo } from './cwd.js';
+import { spec_nodev } from './specfs.js';
 import { sys_getcwd } from './vfs_cwd.js';
 
 /** Flags a caller may set on a mount (MNT_VISFLAGMASK less the ones the kernel owns). */
@@ -61,7 +62,13 @@ export function sys_mount(vfs: Vfs, kernel: Kernel, p: Proc, type: string, dir: 
   try {
     t.ops.mount(mp, data, mountContext(vfs, kernel, p, mp));
     mp.flag &= ~MNT_FORCE;
-    vrele(mp.root());
+    try {
+      vrele(mp.root());
+    } catch (e) {
+      // The fs mounted but its root cannot be loaded: undo the mount before reporting.
+      abandonMount(mp);
+      throw e;
+    }
   } catch (e) {
     closeDevice(vfs, mp);
     vrele(vp);
@@ -70,6 +77,18 @@ export function sys_mount(vfs: Vfs, kernel: Kernel, p: Proc, type: string, dir: 
   vp.mountedhere = mp;
   vfs.mounts.push(mp);
   t.refcount++;
+}
+
+/** A mount that never became visible: its vnodes are reclaimed and the fs lets go (errors logged). */
+function abandonMount(mp: Mount): void {
+  mp.unmounting = true;
+  for (const v of mp.vnodes()) mp.reclaim(v);
+  try {
+    mp.ops.unmount(mp, MNT_FORCE);
+  } catch (e) {
+    if (!isRumpError(e)) throw e;
+    mp.kernel.printf(`vfs: mount of ${mp.mntfromname} on ${mp.mntonname} abandoned: ${e.message}`);
+  }
 }
 
 function updateMount(vfs: Vfs, kernel: Kernel, p: Proc, dir: string, flags: number, data: MountData): void {
@@ -115,6 +134,8 @@ function mountContext(vfs: Vfs, kernel: Kernel, p: Proc, mp: Mount): MountContex
       try {
         const dvp = nd.vp as Vnode;
         if (dvp.type !== VBLK) throw errno('ENOTBLK', `${path} is not a block device`);
+        // NetBSD opens the device with VOP_OPEN, i.e. spec_open and its MNT_NODEV check.
+        spec_nodev(dvp);
         const rdev = dvp.ops.getattr(dvp).rdev;
         if (vfs.mounts.some((m) => m.device?.dev === rdev)) throw errno('EBUSY', `${path} is already mounted`);
         const mode = FREAD | ((mp.flag & MNT_RDONLY) !== 0 ? 0 : FWRITE);
@@ -173,6 +194,8 @@ export function dounmount(vfs: Vfs, mp: Mount, flags: number): void {
       if (!force) throw e;
     }
   }
+  // Past this point the mount goes whatever happens: its vnodes are reclaimed, so a failure of the
+  // fs's own unmount (writing back) is reported after the mount is detached, never left half done.
   mp.unmounting = true;
   mp.releaseRoot();
   for (const vp of mp.vnodes()) mp.reclaim(vp);
@@ -180,19 +203,27 @@ export function dounmount(vfs: Vfs, mp: Mount, flags: number): void {
     mp.ops.unmount(mp, flags);
   } catch (e) {
     if (!force) throw e;
+  } finally {
+    try {
+      closeDevice(vfs, mp);
+    } finally {
+      const covered = mp.vnodecovered;
+      if (covered) {
+        covered.mountedhere = null;
+        vrele(covered);
+      }
+      const i = vfs.mounts.indexOf(mp);
+      if (i >= 0) vfs.mounts.splice(i, 1);
+      const t = vfs.types.get(mp.fstypename);
+      if (t) t.refcount--;
+    }
   }
-  closeDevice(vfs, mp);
-  const covered = mp.vnodecovered;
-  if (covered) {
-    covered.mountedhere = null;
-    vrele(covered);
-  }
-  const i = vfs.mounts.indexOf(mp);
-  if (i >= 0) vfs.mounts.splice(i, 1);
-  const t = vfs.types.get(mp.fstypename);
-  if (t) t.refcount--;
 }
 
+/**
+ * VFS_STATVFS plus what the VFS knows: the fs's sizes and counts with the mount's flags, fsid,
+ * type and names filled in (statvfs(2), getvfsstat(2)).
+ */
 export function vfs_statvfs(mp: Mount): Statvfs {
   const s = mp.ops.statvfs(mp);
   return {

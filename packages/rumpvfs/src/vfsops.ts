@@ -14,7 +14,9 @@ export type FsStat = Omit<Statvfs, 'flag' | 'fsid' | 'owner' | 'fstypename' | 'm
 
 /** What a mount op may use besides its arguments. */
 export interface MountContext {
+  /** The kernel the mount happens in. */
   kernel: Kernel;
+  /** The process calling mount(2) (its credentials and working directory). */
   proc: Proc;
   /**
    * Open the block device at `path` (the mount's fspec) for this mount: namei, must be VBLK
@@ -26,10 +28,16 @@ export interface MountContext {
 
 /** Result of loadvnode: the type and private node for a file id read from the fs. */
 export interface LoadedVnode<D = unknown> {
+  /** The vnode type of the file. */
   type: VType;
+  /** The fs's own node, which becomes the vnode's `data` (v_data). */
   data: D;
 }
 
+/**
+ * struct vfsops: what a file system type implements at mount level. Register it with `vfs_attach`
+ * from a module's init; `name` is the type mount(2) names.
+ */
 export interface VfsOps {
   /** The type name: 'tmpfs', 'ffs'. Appears in vfs.generic.fstypes and statvfs.fstypename. */
   readonly name: string;
@@ -44,6 +52,7 @@ export interface VfsOps {
   unmount(mp: Mount, flags: number): void;
   /** The root file id (the VFS gets the root vnode through the vcache). */
   rootKey(mp: Mount): number;
+  /** statvfs(2): sizes and counts (VFS_STATVFS); the VFS adds the names, flags and fsid. */
   statvfs(mp: Mount): FsStat;
   /** Write back dirty data (MNT_WAIT waits for it). */
   sync(mp: Mount, waitfor: number): void;

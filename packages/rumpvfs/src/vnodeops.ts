@@ -9,9 +9,11 @@ import type { Vattr, VattrChange, VattrCreate } from './vattr.js';
 
 /** One directory entry as a file system reports it from readdir. */
 export interface DirEntry {
+  /** d_fileno: the entry's file id, as getattr's `fileid` reports it. */
   fileno: number;
   /** DT_* type (DT_UNKNOWN if the fs does not know without reading the inode). */
   type: number;
+  /** d_name: one component, never containing '/' or NUL. */
   name: string;
   /**
    * The cookie that resumes reading *after* this entry. Cookies are the fs's own (an index, a byte
@@ -21,7 +23,9 @@ export interface DirEntry {
   cookie: number;
 }
 
+/** What one readdir call returns: some entries, and whether the directory ends there. */
 export interface ReaddirResult {
+  /** Entries in directory order (possibly none before eof). */
   entries: DirEntry[];
   /** True when there is nothing after the last entry returned. */
   eof: boolean;
@@ -29,9 +33,14 @@ export interface ReaddirResult {
 
 /** Who is asking (the calling process's credentials), for ops that care. */
 export interface OpContext {
+  /** The caller's credentials (kauth_cred_t): uid, gid and groups. */
   cred: Cred;
 }
 
+/**
+ * struct vnodeopv (sys/vnode_if.src): the vnode operations of a file system, synchronous, throwing
+ * RumpError. Each op's comment says what the VFS has checked before calling it.
+ */
 export interface VnodeOps {
   /**
    * Find `name` in directory `dvp`. Returns the vnode (referenced, via `vcacheGet`) or null if absent.
@@ -70,7 +79,7 @@ export interface VnodeOps {
    */
   rename(fdvp: Vnode, fvp: Vnode, fname: string, tdvp: Vnode, tvp: Vnode | null, tname: string, ctx: OpContext): void;
 
-  /** Current attributes. */
+  /** VOP_GETATTR: the current attributes. */
   getattr(vp: Vnode): Vattr;
   /**
    * Change attributes. VFS did: EROFS, ownership/privilege checks (EPERM), immutable/append flags,
@@ -94,8 +103,9 @@ export interface VnodeOps {
   /** The symlink's target. VFS did: vp is a VLNK. */
   readlink(vp: Vnode): string;
 
-  /** Optional: open/close notifications (mode = FREAD|FWRITE bits). */
+  /** Optional: the file is being opened with `mode` (FREAD|FWRITE bits); may refuse. */
   open?(vp: Vnode, mode: number, ctx: OpContext): void;
+  /** Optional: an open file (opened with `mode`, FREAD|FWRITE bits) is closed (vn_close). */
   close?(vp: Vnode, mode: number): void;
   /**
    * Optional: the fs's own permission check. Default (genfs_access): owner/group/other bits of

@@ -3,11 +3,11 @@
  * load the -m modules, map the -d drives; then (our extension) create file systems and mount them.
  */
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
-import { HostFileBlockDevice } from '@rumpts/rumpdev-disk';
+import { HostFileBlockDevice, type ImageLock, lockImage } from '@rumpts/rumpdev-disk';
 import { newfs } from '@rumpts/rumpfs-ffs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { errno, isRumpError, type Kernel, MNT_RDONLY, RUMP_ETFS_REG, rump_init, RumpError } from '@rumpts/librump';
+import { errno, isRumpError, type Kernel, libraryOrderProblems, MNT_LOG, MNT_RDONLY, RUMP_ETFS_REG, rump_init, RumpError } from '@rumpts/librump';
 import { type AppliedDrive, applyDrivespec, type Drivespec } from './drivespec.js';
 import { ownLibrary } from './own.js';
 
@@ -17,7 +17,7 @@ export const PACKAGE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..'
 /** Every component rump_allserver links, in a working order. */
 export const ALL_LIBRARIES = ['rumpvfs', 'rumpdev_disk', 'rumpfs_ffs', 'rumpfs_tmpfs'] as const;
 
-/** Our extension: `--mount TYPE:DEVICE:DIR[:OPTS]` (OPTS: ro). */
+/** Our extension: `--mount TYPE:DEVICE:DIR[:OPTS]` (OPTS, comma-separated: ro, rw, log). */
 export interface MountSpec {
   type: string;
   device: string;
@@ -28,13 +28,14 @@ export interface MountSpec {
 export function parseMountSpec(spec: string): MountSpec {
   const parts = spec.split(':');
   if (parts.length < 3 || parts.length > 4 || parts.slice(0, 3).some((x) => x === '')) {
-    throw errno('EINVAL', `--mount '${spec}': expected TYPE:DEVICE:DIR[:ro]`);
+    throw errno('EINVAL', `--mount '${spec}': expected TYPE:DEVICE:DIR[:ro|log]`);
   }
   const [type, device, dir, opts] = parts as [string, string, string, string | undefined];
   let flags = 0;
   for (const o of (opts ?? '').split(',').filter((x) => x !== '')) {
     if (o === 'ro') flags |= MNT_RDONLY;
-    else if (o !== 'rw') throw errno('EINVAL', `--mount '${spec}': unknown option '${o}' (ro, rw)`);
+    else if (o === 'log') flags |= MNT_LOG; // WAPBL: a crash replays the log at the next mount
+    else if (o !== 'rw') throw errno('EINVAL', `--mount '${spec}': unknown option '${o}' (ro, rw, log)`);
   }
   if (!dir.startsWith('/')) throw errno('EINVAL', `--mount '${spec}': the directory must be an absolute path in the kernel`);
   return { type, device, dir, flags };
@@ -68,6 +69,11 @@ export function librarySpecs(name: string): string[] {
 
 /** Boot the kernel and set it up as the options say. Errors name the step that failed. */
 export async function bootServerKernel(o: BootOptions): Promise<{ kernel: Kernel; drives: AppliedDrive[] }> {
+  const misordered = libraryOrderProblems(o.libraries)[0];
+  if (misordered) {
+    const { library, needs } = misordered;
+    throw errno('ENOENT', `failed to load -libraries (${o.libraries.join(', ')}): ${library} requires '${needs}', linked before it: add -l ${needs}`);
+  }
   const libs = o.libraries.flatMap(librarySpecs);
   let kernel: Kernel;
   try {
@@ -85,15 +91,27 @@ export async function bootServerKernel(o: BootOptions): Promise<{ kernel: Kernel
   try {
     for (const m of o.modules) await loadModule(kernel, m);
     const drives: AppliedDrive[] = [];
+    const locks: ImageLock[] = [];
+    kernel.onHalt(() => {
+      for (const l of locks) l.release();
+    });
     for (const d of o.drives) {
+      let applied: AppliedDrive;
       try {
-        drives.push(applyDrivespec(kernel, d));
+        applied = applyDrivespec(kernel, d);
       } catch (e) {
         throw step(e, `-d key=${d.key}: etfs register`);
       }
+      // One writer per image: clients may mount any drive read-write, so the lock is exclusive.
+      try {
+        locks.push(lockImage(applied.hostpath, { shared: false }));
+      } catch (e) {
+        throw step(e, `-d key=${d.key}: ${d.hostpath}`);
+      }
+      drives.push(applied);
     }
     if (o.newfs) for (const m of o.mounts) newfsIfBlank(m, drives);
-    for (const m of o.mounts) await mountOne(kernel, m);
+    for (const m of o.mounts) await mountOne(kernel, m, drives);
     return { kernel, drives };
   } catch (e) {
     kernel.halt();
@@ -142,7 +160,7 @@ async function loadModule(kernel: Kernel, spec: string): Promise<void> {
   if (r === 0) throw errno('ENOENT', `-m ${spec}: module load failed: a module it requires is not loaded`);
 }
 
-async function mountOne(kernel: Kernel, m: MountSpec): Promise<void> {
+async function mountOne(kernel: Kernel, m: MountSpec, drives: readonly AppliedDrive[]): Promise<void> {
   const what = `--mount ${m.type}:${m.device}:${m.dir}`;
   try {
     if (!String(kernel.sysctl('vfs.generic.fstypes')).split(' ').includes(m.type)) {
@@ -163,6 +181,11 @@ async function mountOne(kernel: Kernel, m: MountSpec): Promise<void> {
     }
     kernel.proc.mount(m.type, m.dir, m.flags, m.type === 'tmpfs' ? {} : { fspec: m.device });
   } catch (e) {
+    const drive = drives.find((d) => d.key === m.device);
+    if (drive && isRumpError(e) && e.code === 'EPERM' && /not clean/.test(e.detail ?? '')) {
+      // Say exactly what to run: the host image is known here, the file system only knows its device.
+      throw errno('EPERM', `${what}: the file system on ${drive.hostpath} is not clean: run \`fsu fsck -y ${drive.hostpath}\` first (or mount it :ro)`, { cause: e });
+    }
     throw step(e, what);
   }
 }

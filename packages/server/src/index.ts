@@ -3,7 +3,9 @@
  * our framed protocol (docs/protocol.md), the client library, and the start-up pieces the CLIs use.
  */
 export { connect, type ConnectOptions, RumpClient, type ServerInfo } from './client/client.js';
-export { RumpServer, type ServerExit, type ServerOptions } from './server/server.js';
+export { RumpServer, type ServerExit, type ServerOptions, type ServerStats } from './server/server.js';
+export { DEFAULT_LIMITS, type ServerLimits } from './server/limits.js';
+export { clientToken, generateToken, tokenDir, tokenFilePath } from './token.js';
 export { parseUrl, type RumpUrl, SUN_PATH_MAX } from './url.js';
 export { parseSize } from './size.js';
 export { type AppliedDrive, applyDrivespec, type Drivespec, parseDrivespec } from './drivespec.js';

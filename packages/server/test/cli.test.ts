@@ -7,10 +7,11 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { O_CREAT, O_RDONLY, O_WRONLY } from '@rumpts/librump';
-import { encodeDiskLabel, makeDiskLabel } from '@rumpts/rumpdev-disk';
-import { connect, type RumpClient } from '../src/index.js';
-import { PKG, run, spawnServer, type Spawned, tempDir } from './helpers.js';
+import { isRumpError, O_CREAT, O_RDONLY, O_WRONLY } from '@rumpts/librump';
+import { encodeDiskLabel, HostFileBlockDevice, makeDiskLabel } from '@rumpts/rumpdev-disk';
+import { fsck } from '@rumpts/rumpfs-ffs';
+import { ALL_LIBRARIES, bootServerKernel, connect, parseDrivespec, parseMountSpec, type RumpClient } from '../src/index.js';
+import { BIN, PKG, run, RUNTIME_DIR, spawnServer, type Spawned, tempDir } from './helpers.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -88,6 +89,135 @@ describe('rump_server in the foreground (-s)', () => {
     expect(h.code).toBe(0);
     expect(await s.exited).toBe(0);
   }, 20_000);
+});
+
+describe('tcp tokens (no RUMP_SERVER_TOKEN)', () => {
+  it('a token is generated into a 0600 file the tools find from the URL; without it every tool is refused', async () => {
+    const dir = temp();
+    const s = await server('rump_allserver', ['tcp://127.0.0.1:0/'], dir);
+    const m = /token in (\S+) \(mode 0600/.exec(s.stderr());
+    expect(m?.[1]).toBe(join(RUNTIME_DIR, 'rumpts', `tcp-127.0.0.1-${/:(\d+)\/$/.exec(s.url)?.[1]}.token`));
+    const file = m?.[1] as string;
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readFileSync(file, 'utf8')).toMatch(/^[0-9a-f]{64}\n$/);
+    const env = { RUMP_SERVER: s.url };
+    const r = await run('rump.sysctl', ['-n', 'kern.ostype'], { env });
+    expect(r).toMatchObject({ code: 0, stdout: 'NetBSD\n' });
+    // another user (here: another runtime directory, no RUMP_SERVER_TOKEN) is refused before any call
+    const elsewhere = temp();
+    const denied = await run('rump.halt', [], { env: { ...env, XDG_RUNTIME_DIR: elsewhere } });
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toMatch(/^rump\.halt: init failed: .*EAUTH.*no token given.*set RUMP_SERVER_TOKEN/);
+    const wrong = await run('rump.sysctl', ['kern.ostype'], { env: { ...env, RUMP_SERVER_TOKEN: 'guess' } });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/EAUTH/);
+    expect(s.child.exitCode).toBeNull();
+    expect((await run('rump.halt', [], { env })).code).toBe(0);
+    expect(await s.exited).toBe(0);
+    expect(existsSync(file)).toBe(false);
+  }, 20_000);
+
+  it('--insecure serves tcp without a token and says so', async () => {
+    const dir = temp();
+    const s = await server('rump_server', ['--insecure', 'tcp://127.0.0.1:0/'], dir);
+    expect(s.stderr()).toMatch(/warning: --insecure: no token — any local user may use this kernel/);
+    const c = await client(s.url, '');
+    expect(await c.getpid()).toBeGreaterThan(0);
+    await c.reboot();
+    expect(await s.exited).toBe(0);
+  }, 20_000);
+
+  it('a detached tcp server: the parent prints where the token is', async () => {
+    const dir = temp();
+    const r = await run('rump_server', ['tcp://127.0.0.1:0/'], { cwd: dir });
+    expect(r.code).toBe(0);
+    const file = /token in (\S+) \(mode 0600/.exec(r.stderr)?.[1] as string;
+    const port = /tcp-127\.0\.0\.1-(\d+)\.token$/.exec(file)?.[1];
+    expect(port).toBeDefined();
+    const env = { RUMP_SERVER: `tcp://127.0.0.1:${port}/` };
+    expect((await run('rump.sysctl', ['-n', 'kern.ostype'], { env })).stdout).toBe('NetBSD\n');
+    expect((await run('rump.halt', [], { env })).code).toBe(0);
+    for (let i = 0; i < 100 && existsSync(file); i++) await new Promise((res) => setTimeout(res, 20));
+    expect(existsSync(file)).toBe(false);
+  }, 20_000);
+});
+
+describe('rump.halt -d (RB_DUMP)', () => {
+  /**
+   * A server with a fresh FFS on a host image at /mnt, started with core dumps off; write a file,
+   * then halt it with rump.halt `flags` (or 'kill': SIGKILL).
+   */
+  async function dumpAfterWrite(flags: string[] | 'kill'): Promise<{ img: string; halt: Awaited<ReturnType<typeof run>> | undefined; signal: NodeJS.Signals | null; content: Buffer }> {
+    const dir = temp();
+    const img = join(dir, 'disk.img');
+    const child = spawn('/bin/sh', ['-c', 'ulimit -c 0; exec "$@"', 'sh', process.execPath, BIN.rump_allserver, '-s', '-d', 'key=/dev/dk,hostpath=disk.img,size=8m', '--newfs', '--mount', 'ffs:/dev/dk:/mnt', 'unix://sock'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    cleanups.push(() => void child.kill('SIGKILL'));
+    const exited = new Promise<NodeJS.Signals | null>((res) => child.on('exit', (_c, sig) => res(sig)));
+    let err = '';
+    await new Promise<void>((res) => {
+      child.stderr.on('data', (d: Buffer) => {
+        err += d.toString();
+        if (err.includes('listening on')) res();
+      });
+      void exited.then(() => res());
+    });
+    const url = `unix://${join(dir, 'sock')}`;
+    const c = await connect(url);
+    const content = Buffer.from(Array.from({ length: 100_000 }, (_, i) => (i * 13) & 0xff));
+    const fd = await c.open('/mnt/precious', O_CREAT | O_WRONLY, 0o644);
+    expect(await c.write(fd, content)).toBe(content.length);
+    await c.close(fd);
+    c.destroy();
+    if (flags === 'kill') child.kill('SIGKILL');
+    const halt = flags === 'kill' ? undefined : await run('rump.halt', flags, { env: { RUMP_SERVER: url } });
+    return { img, halt, signal: await exited, content };
+  }
+
+  /** /precious as a fresh kernel reads it from the image (mounted read-only), or the error code. */
+  async function readBack(img: string, size: number): Promise<Buffer | string> {
+    const { kernel: k } = await bootServerKernel({
+      libraries: [...ALL_LIBRARIES],
+      modules: [],
+      drives: [parseDrivespec(`key=/dev/dk,hostpath=${img},size=host`)],
+      mounts: [parseMountSpec('ffs:/dev/dk:/mnt:ro')],
+      log: () => undefined,
+    });
+    try {
+      const fd = k.proc.open('/mnt/precious', O_RDONLY);
+      const back = new Uint8Array(size + 1);
+      return Buffer.from(back.subarray(0, k.proc.read(fd, back)));
+    } catch (e) {
+      if (isRumpError(e)) return e.code;
+      throw e;
+    } finally {
+      k.halt(0);
+    }
+  }
+
+  it('syncs before the dump: the image is clean and holds the file', async () => {
+    const { img, halt, signal, content } = await dumpAfterWrite(['-d']);
+    expect(halt?.code).toBe(0);
+    expect(signal).toBe('SIGABRT');
+    const dev = new HostFileBlockDevice(img, { readonly: true });
+    try {
+      expect(fsck(dev, { repair: false })).toMatchObject({ clean: true, exitStatus: 0 });
+    } finally {
+      dev.close();
+    }
+    const back = await readBack(img, content.length);
+    expect(Buffer.isBuffer(back) && back.equals(content)).toBe(true);
+  }, 30_000);
+
+  it('the control: a server killed without a sync (what RB_DUMP used to do) leaves the image unclean', async () => {
+    const { img, signal } = await dumpAfterWrite('kill');
+    expect(signal).toBe('SIGKILL');
+    const dev = new HostFileBlockDevice(img, { readonly: true });
+    try {
+      expect(fsck(dev, { repair: false }).problems.map((p) => p.kind)).toContain('clean-flag');
+    } finally {
+      dev.close();
+    }
+  }, 30_000);
 });
 
 describe('detach mode', () => {

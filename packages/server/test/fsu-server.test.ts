@@ -10,9 +10,9 @@ const require = createRequire(import.meta.url);
 const ukfsDir = dirname(require.resolve('@rumpts/ukfs/package.json'));
 const FSU = join(ukfsDir, (JSON.parse(readFileSync(join(ukfsDir, 'package.json'), 'utf8')) as { bin: { fsu: string } }).bin.fsu);
 
-function fsu(args: string[], input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function fsu(args: string[], input?: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((r) => {
-    const child = execFile(process.execPath, [FSU, ...args], { cwd: PKG, timeout: 30_000 }, (e, stdout, stderr) => {
+    const child = execFile(process.execPath, [FSU, ...args], { cwd: PKG, timeout: 30_000, env: { ...process.env, ...env } }, (e, stdout, stderr) => {
       r({ code: e ? (typeof e.code === 'number' ? e.code : null) : 0, stdout, stderr });
     });
     if (input !== undefined) child.stdin?.end(input);
@@ -45,6 +45,20 @@ describe('fsu --server', () => {
       expect(missing.code).toBe(1);
       expect(missing.stderr).toBe('fsu: /tmp/nope: No such file or directory\n');
       expect((await fsu(['--server', s.url, 'disklabel'])).code).toBe(2);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it('tcp: fsu reads the token file the server wrote; without it the server refuses', async () => {
+    const s = await startInProcess({}, 'tcp://127.0.0.1:0/');
+    try {
+      expect(s.server.tokenFile).toBeDefined();
+      expect((await fsu(['--server', s.url, 'mkdir', '/tmp/over-tcp'])).code).toBe(0);
+      expect((await fsu(['--server', s.url, 'ls', '/tmp'])).stdout).toBe('over-tcp\n');
+      const denied = await fsu(['--server', s.url, 'ls', '/tmp'], undefined, { XDG_RUNTIME_DIR: s.dir });
+      expect(denied.code).toBe(1);
+      expect(denied.stderr).toMatch(/^fsu: .*no token given.*set RUMP_SERVER_TOKEN/);
     } finally {
       await s.stop();
     }

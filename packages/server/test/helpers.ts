@@ -16,6 +16,15 @@ export const BIN = {
   'rump.sysctl': join(PKG, 'dist/bundle/rump.sysctl.cjs'),
 } as const;
 
+/**
+ * Token files of tcp servers started by the tests go to a private runtime directory, never to the
+ * user's own (every spawned server and client inherits it).
+ */
+export const RUNTIME_DIR = mkdtempSync(join(tmpdir(), 'rsrv-run-'));
+process.env['XDG_RUNTIME_DIR'] = RUNTIME_DIR;
+delete process.env['RUMP_SERVER_TOKEN'];
+process.on('exit', () => rmSync(RUNTIME_DIR, { recursive: true, force: true }));
+
 /** A short temp dir (unix socket paths are limited to 107 bytes). */
 export function tempDir(): { dir: string; cleanup(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'rsrv-'));

@@ -3,6 +3,8 @@
  * ukfs_modload's -1 / 0 / 1, ukfs_modload_dir's count, ukfs_vfstypes' length. Like the C library it
  * serves one process-wide instance made by ukfs_init — the one place rumpts keeps a kernel in a
  * module variable, because the C API has no argument to carry it. Use the `UkfsLib` class for more.
+ *
+ * @packageDocumentation
  */
 import { direntReclen } from '@rumpts/rumpvfs';
 import { Errno, isRumpError, type MountData, type Stat, type Timespec } from '@rumpts/librump';
@@ -13,6 +15,7 @@ import { type Ukfs, UKFS_DEFAULTMP, UKFS_RELFLAG_FORCE, UKFS_RELFLAG_NOUNMOUNT }
 
 export { UKFS_DEFAULTMP, UKFS_PARTITION_NA, UKFS_PARTITION_NONE, UKFS_RELFLAG_FORCE, UKFS_RELFLAG_NOUNMOUNT };
 export type { Ukfs };
+/** UKFS_VERSION (2): the interface version ukfs_init checks; another value fails with EPROGMISMATCH. */
 export const UKFS_VERSION = 2;
 
 let lib: UkfsLib | null = null;
@@ -107,7 +110,7 @@ export function ukfs_vfstypes(buf: Uint8Array, buflen: number = buf.length): num
   });
 }
 
-/** ukfs_mount: a handle, or null with errno. `arg` is the file system's argument object. */
+/** ukfs_mount: a handle, or null with errno. `arg` is the file system's argument object. Mounted nodev,nosuid (see UkfsLib.mount). */
 export function ukfs_mount(vfsname: string, devpath: string, mountpath: string = UKFS_DEFAULTMP, mntflags = 0, arg?: MountData, _alen = 0): Ukfs | null {
   const r = attempt(() => need().mount(vfsname, devpath, { mountpath, flags: mntflags, args: arg }));
   return r === -1 ? null : r;
@@ -134,45 +137,87 @@ export function ukfs_release(fs: Ukfs, flags: number): number {
 
 const zero = (fn: () => void): number => attempt(() => (fn(), 0));
 
+/**
+ * ukfs_read: open `path` read-only, pread(2) up to `bufsize` bytes at `off`, close; the bytes read, or -1 with
+ * errno.
+ */
 export const ukfs_read = (fs: Ukfs, path: string, off: number, buf: Uint8Array, bufsize = buf.length): number =>
   attempt(() => fs.read(path, off, buf.subarray(0, bufsize)));
+/**
+ * ukfs_write: open `path` (it must exist; no O_CREAT), pwrite(2) at `off`, fsync(2) if anything was written,
+ * close; the bytes written, or -1.
+ */
 export const ukfs_write = (fs: Ukfs, path: string, off: number, buf: Uint8Array, bufsize = buf.length): number =>
   attempt(() => fs.write(path, off, buf.subarray(0, bufsize)));
+/** ukfs_read_fd: pread(2) on a descriptor from ukfs_open; the bytes read, or -1. */
 export const ukfs_read_fd = (fs: Ukfs, fd: number, off: number, buf: Uint8Array, bufsize = buf.length): number =>
   attempt(() => fs.readFd(fd, off, buf.subarray(0, bufsize)));
+/**
+ * ukfs_write_fd: pwrite(2) on a descriptor from ukfs_open, fsync(2) after if `dosync` is non-zero and anything
+ * was written; the bytes written, or -1.
+ */
 export const ukfs_write_fd = (fs: Ukfs, fd: number, off: number, buf: Uint8Array, bufsize = buf.length, dosync = 0): number =>
   attempt(() => fs.writeFd(fd, off, buf.subarray(0, bufsize), dosync !== 0));
+/**
+ * ukfs_open: open(2) with `flags` (mode 0); the descriptor, valid until ukfs_close or release (in C it died
+ * with the call's process), or -1.
+ */
 export const ukfs_open = (fs: Ukfs, path: string, flags: number): number => attempt(() => fs.open(path, flags));
 /** ukfs_close always returns 0, as in C. */
 export const ukfs_close = (fs: Ukfs, fd: number): number => {
   attempt(() => fs.close(fd));
   return 0;
 };
+/**
+ * ukfs_create: create `path` with `mode` (O_WRONLY|O_CREAT, no O_EXCL: an existing file is kept as it is); 0 or
+ * -1.
+ */
 export const ukfs_create = (fs: Ukfs, path: string, mode: number): number => zero(() => fs.create(path, mode));
+/** ukfs_mknod: mknod(2); 0 or -1. */
 export const ukfs_mknod = (fs: Ukfs, path: string, mode: number, dev: number): number => zero(() => fs.mknod(path, mode, dev));
+/** ukfs_mkfifo: mkfifo(2); 0 or -1. */
 export const ukfs_mkfifo = (fs: Ukfs, path: string, mode: number): number => zero(() => fs.mkfifo(path, mode));
+/** ukfs_mkdir: mkdir(2); 0 or -1. */
 export const ukfs_mkdir = (fs: Ukfs, path: string, mode: number): number => zero(() => fs.mkdir(path, mode));
+/** ukfs_remove: unlink(2); 0 or -1. */
 export const ukfs_remove = (fs: Ukfs, path: string): number => zero(() => fs.remove(path));
+/** ukfs_rmdir: rmdir(2); 0 or -1. */
 export const ukfs_rmdir = (fs: Ukfs, path: string): number => zero(() => fs.rmdir(path));
+/** ukfs_link: link(2), `path` a new name for `existing`; 0 or -1. */
 export const ukfs_link = (fs: Ukfs, existing: string, path: string): number => zero(() => fs.link(existing, path));
+/** ukfs_symlink: symlink(2), `path` a link to `target`; 0 or -1. */
 export const ukfs_symlink = (fs: Ukfs, target: string, path: string): number => zero(() => fs.symlink(target, path));
+/** ukfs_rename: rename(2); 0 or -1. */
 export const ukfs_rename = (fs: Ukfs, from: string, to: string): number => zero(() => fs.rename(from, to));
+/** ukfs_chdir: change the handle's cwd (the one piece of state a ukfs handle keeps); 0 or -1. */
 export const ukfs_chdir = (fs: Ukfs, path: string): number => zero(() => fs.chdir(path));
+/** ukfs_chmod: chmod(2); 0 or -1. */
 export const ukfs_chmod = (fs: Ukfs, path: string, mode: number): number => zero(() => fs.chmod(path, mode));
+/** ukfs_lchmod: lchmod(2), not following a final symlink; 0 or -1. */
 export const ukfs_lchmod = (fs: Ukfs, path: string, mode: number): number => zero(() => fs.lchmod(path, mode));
+/** ukfs_chown: chown(2); 0 or -1. */
 export const ukfs_chown = (fs: Ukfs, path: string, uid: number, gid: number): number => zero(() => fs.chown(path, uid, gid));
+/** ukfs_lchown: lchown(2), not following a final symlink; 0 or -1. */
 export const ukfs_lchown = (fs: Ukfs, path: string, uid: number, gid: number): number => zero(() => fs.lchown(path, uid, gid));
+/** ukfs_chflags: chflags(2) (UF_* / SF_* flags); 0 or -1. */
 export const ukfs_chflags = (fs: Ukfs, path: string, flags: number): number => zero(() => fs.chflags(path, flags));
+/** ukfs_lchflags: lchflags(2), not following a final symlink; 0 or -1. */
 export const ukfs_lchflags = (fs: Ukfs, path: string, flags: number): number => zero(() => fs.lchflags(path, flags));
 /** ukfs_utimes: tv = [atime, mtime] or null for "now". */
 export const ukfs_utimes = (fs: Ukfs, path: string, tv: [Timespec, Timespec] | null): number => zero(() => fs.utimes(path, tv?.[0] ?? null, tv?.[1] ?? null));
+/** ukfs_lutimes: as ukfs_utimes, not following a final symlink; 0 or -1. */
 export const ukfs_lutimes = (fs: Ukfs, path: string, tv: [Timespec, Timespec] | null): number => zero(() => fs.lutimes(path, tv?.[0] ?? null, tv?.[1] ?? null));
+/**
+ * ukfs_util_builddirs: mkdir -p `path`, each missing component made with `mode`; existing ones are fine; 0 or
+ * -1.
+ */
 export const ukfs_util_builddirs = (fs: Ukfs, path: string, mode: number): number => zero(() => fs.builddirs(path, mode));
 
 /** ukfs_stat: fills `st` and returns 0, or -1 with errno. */
 export function ukfs_stat(fs: Ukfs, path: string, st: Partial<Stat>): number {
   return zero(() => Object.assign(st, fs.stat(path)));
 }
+/** ukfs_lstat: as ukfs_stat, of a symlink itself; 0 or -1. */
 export function ukfs_lstat(fs: Ukfs, path: string, st: Partial<Stat>): number {
   return zero(() => Object.assign(st, fs.lstat(path)));
 }
@@ -213,13 +258,16 @@ export function ukfs_getdents(fs: Ukfs, dirname: string, off: { value: number },
   });
 }
 
+/** ukfs_getmp: the kernel's struct mount of the handle's file system, or null with errno. */
 export const ukfs_getmp = (fs: Ukfs): Mount | null => {
   const r = attempt(() => fs.getmp());
   return r === -1 ? null : r;
 };
+/** ukfs_setspecific: attach an opaque user value to the handle. */
 export const ukfs_setspecific = (fs: Ukfs, p: unknown): void => {
   fs.specific = p;
 };
+/** ukfs_getspecific: the value ukfs_setspecific attached (undefined if none). */
 export const ukfs_getspecific = (fs: Ukfs): unknown => fs.specific;
 
 /** ukfs_part_probe: parse partition magic and read the label; 0 and `partp.value`, or -1. */
@@ -230,5 +278,5 @@ export function ukfs_part_probe(devpath: string, partp: { value?: { path: string
   });
 }
 
-/** ukfs_part_tostring: "" for none, "%DISKLABEL:c%", or "[start,end]". */
+/** ukfs_part_tostring: "" for none, "%DISKLABEL:c%", "%GPT:N%", "%MBR:N%", or "[start,end]" in bytes. */
 export const ukfs_part_tostring = (part: UkfsPart): string => partToString(part);

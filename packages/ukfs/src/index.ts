@@ -1,8 +1,10 @@
 /**
  * @rumpts/ukfs — ukfs(3): mount file-system images inside a rump kernel and work on them from Node.
  * The C-named layer is `@rumpts/ukfs/compat`; the `fsu` command-line tools are this package's bin.
+ *
+ * @packageDocumentation
  */
-export { type MountOptions, UkfsLib, UKFS_PARTITION_NA, UKFS_PARTITION_NONE } from './lib.js';
+export { type MountOptions, UkfsLib, ukfsMountFlags, UKFS_PARTITION_NA, UKFS_PARTITION_NONE } from './lib.js';
 export { Ukfs, type UkfsMountInfo, UKFS_DEFAULTMP, UKFS_RELFLAG_FORCE, UKFS_RELFLAG_NOUNMOUNT } from './ukfs.js';
 export { isModuleEntry, type ModloadDirResult, modloadDir } from './modload.js';
 export {

@@ -7,35 +7,67 @@ import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  errno, isRumpError, type Kernel, type MountData, MNT_RDONLY, RUMP_ETFS_BLK, rump_init, type RumpInitOptions,
+  errno, isRumpError, type Kernel, type MountData, MNT_NODEV, MNT_NOSUID, MNT_RDONLY, RUMP_ETFS_BLK, rump_init, type RumpInitOptions,
 } from '@rumpts/librump';
 import * as rumpvfs from '@rumpts/rumpvfs';
 import * as etfs from '@rumpts/etfs';
 import * as rumpdevDisk from '@rumpts/rumpdev-disk';
+import { type ImageLock, lockImage } from '@rumpts/rumpdev-disk';
 import { modloadDir, type ModloadDirResult } from './modload.js';
 import { parseDevpath, partWindow, resolvePart, type UkfsPart } from './part.js';
 import { Ukfs, UKFS_DEFAULTMP } from './ukfs.js';
 
-/** mount_disk's partition argument: a partition index (0 = 'a'), or the whole image. */
+/** UKFS_PARTITION_NONE: mountDisk's `partition` for the whole image; other values are disklabel partitions, 0 = 'a'. */
 export const UKFS_PARTITION_NONE = -1;
-/** Plain ukfs_mount: no device handling at all. */
+/**
+ * UKFS_PARTITION_NA (ukfs_part_na, "not applicable"): what plain ukfs_mount uses in C; mountDisk takes it as
+ * UKFS_PARTITION_NONE.
+ */
 export const UKFS_PARTITION_NA = -2;
 
 /** Where ukfs's own dependencies (the bundled file systems) resolve from. */
 const OWN_BASE = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
+/** Options of UkfsLib.mount / mountDisk: where, with which mount(2) flags and file-system arguments. */
 export interface MountOptions {
+  /** The mount point inside the kernel (default UKFS_DEFAULTMP); made with its parents if missing. */
   mountpath?: string;
+  /** MNT_* flags (MNT_RDONLY, MNT_LOG, ...); nodev and nosuid are added unless `dev` / `suid`. */
   flags?: number;
   /** File-system arguments; for ffs `{ fspec }` is filled in with the mapped device. */
   args?: MountData;
+  /**
+   * mount(8)'s `dev`: let device nodes in the image open kernel devices. Off by default — an image is
+   * untrusted, and a device node in it could name any device (another mapped image, its own disk),
+   * so it is mounted MNT_NODEV and opening one is ENXIO.
+   */
+  dev?: boolean;
+  /** mount(8)'s `suid`: honour set-user/group-id bits. Off by default: images are mounted MNT_NOSUID. */
+  suid?: boolean;
 }
 
+/** The flags an image is mounted with: the caller's, plus nodev,nosuid unless `dev`/`suid` were asked for. */
+export function ukfsMountFlags(opts: MountOptions): number {
+  return (opts.flags ?? 0) | (opts.dev === true ? 0 : MNT_NODEV) | (opts.suid === true ? 0 : MNT_NOSUID);
+}
+
+/**
+ * The ukfs library (ukfs_init): one rump kernel with the vfs, etfs and disk components, loading file-system
+ * modules and mounting images into it. Make one with UkfsLib.init.
+ */
 export class UkfsLib {
   #seq = 0;
+  /** The handles this library mounted; halt releases each one still mounted. */
   readonly handles = new Set<Ukfs>();
+  /** Image locks of this library's mounts; whatever is left goes at halt. */
+  readonly #locks = new Set<ImageLock>();
 
-  private constructor(readonly kernel: Kernel) {}
+  /** @param kernel The rump kernel the library runs. */
+  private constructor(readonly kernel: Kernel) {
+    kernel.onHalt(() => {
+      for (const l of [...this.#locks]) l.release();
+    });
+  }
 
   /** ukfs_init: boot a kernel with the vfs, etfs and disk components. */
   static async init(opts: RumpInitOptions = {}): Promise<UkfsLib> {
@@ -46,6 +78,22 @@ export class UkfsLib {
       libraries: [rumpvfs, etfs, rumpdevDisk, ...(opts.libraries ?? [])],
     });
     return new UkfsLib(kernel);
+  }
+
+  /** Take an image lock that leaves this library's list when released. */
+  #lock(hostpath: string, shared: boolean): ImageLock {
+    const l = lockImage(hostpath, { shared });
+    const tracked: ImageLock = {
+      path: l.path,
+      shared: l.shared,
+      held: l.held,
+      release: () => {
+        l.release();
+        this.#locks.delete(tracked);
+      },
+    };
+    this.#locks.add(tracked);
+    return tracked;
   }
 
   /** ukfs_modload: 1 loaded, 0 a dependency is missing; other failures throw RumpError. */
@@ -104,13 +152,21 @@ export class UkfsLib {
   #mount(vfsname: string, devpath: string, part: UkfsPart | null, hostpath: string, opts: MountOptions): Ukfs {
     const k = this.kernel;
     const mountpath = opts.mountpath ?? UKFS_DEFAULTMP;
-    const flags = opts.flags ?? 0;
+    const flags = ukfsMountFlags(opts);
     let key: string | null = null;
     let args = opts.args;
+    let lock: ImageLock | undefined;
     if (part) {
+      // ukfs_mount_disk's lock: shared for a read-only mount, exclusive for a read-write one.
+      lock = this.#lock(hostpath, (flags & MNT_RDONLY) !== 0);
       key = `/dev/ukfs${this.#seq++}`;
       const w = partWindow(part);
-      k.etfsRegisterWithSize(key, hostpath, RUMP_ETFS_BLK, w.begin, w.size);
+      try {
+        k.etfsRegisterWithSize(key, hostpath, RUMP_ETFS_BLK, w.begin, w.size);
+      } catch (e) {
+        lock.release();
+        throw e;
+      }
       const given = args as { fspec?: unknown } | undefined;
       if (!given || given.fspec === undefined || given.fspec === devpath || given.fspec === hostpath) args = { ...(given ?? {}), fspec: key };
     } else if (args === undefined) {
@@ -127,9 +183,10 @@ export class UkfsLib {
           // keep the mount's error; the key goes with the kernel
         }
       }
-      throw e;
+      lock?.release();
+      throw notCleanHint(e, devpath);
     }
-    const h = new Ukfs(k, { vfsname, devpath, mountpath, flags, args, etfsKey: key, part });
+    const h = new Ukfs(k, { vfsname, devpath, mountpath, flags, args, etfsKey: key, part }, lock);
     this.handles.add(h);
     return h;
   }
@@ -145,6 +202,17 @@ export class UkfsLib {
     }
     this.kernel.halt();
   }
+}
+
+/**
+ * "Not clean; run fsck" says exactly what to run: the host image is known here, the kernel's
+ * file system only knows its device.
+ */
+function notCleanHint(e: unknown, devpath: string): unknown {
+  if (isRumpError(e) && e.code === 'EPERM' && /not clean/.test(e.detail ?? '')) {
+    return errno('EPERM', `the file system is not clean: run \`fsu fsck -y ${devpath}\` (or mount it read-only)`, { cause: e, path: devpath });
+  }
+  return e;
 }
 
 /** Is this a host regular file or block device (an image to map)? */

@@ -14,10 +14,17 @@ export function isModuleEntry(name: string, isDir: boolean): boolean {
   return isDir || /\.(m?js)$/.test(name);
 }
 
+/** What modloadDir did: the modules loaded and those that never did. */
 export interface ModloadDirResult {
+  /** Paths of the modules loaded, in load order. */
   loaded: string[];
   /** Modules that never loaded, with why (missing dependency or their error). */
-  failed: { path: string; reason: string }[];
+  failed: {
+    /** The module's path in the directory. */
+    path: string;
+    /** Why it did not load: the missing dependency or its error. */
+    reason: string;
+  }[];
 }
 
 /** The detailed form: what loaded and what did not. Throws only if the directory cannot be read. */

@@ -57,13 +57,17 @@ describe('fsu get with a crafted image', () => {
     for (const v of ['victim1', 'victim2', 'vic3']) writeFileSync(join(d, v), 'original\n');
 
     const r = fsu(['get', '-r', img, '/', out]);
+    // The kernel skips each entry no directory may hold, saying so on the console (fsu's standard
+    // error, as a NetBSD rump kernel's), and fsu ends with status 1: the copy is incomplete.
     expect(r.code).toBe(1);
     const lines = r.stderr.trim().split('\n');
+    for (const line of lines) expect(line).toMatch(/^fsu: kernel: /);
+    const skipped = lines.filter((l) => l.includes('vfs: getdents: '));
     for (const name of ['../victim1', '../../../../../victim2', 'a/b', 'n\0l', '.', '..', '']) {
-      expect(lines, name).toContain(`fsu: /: bad directory entry name ${JSON.stringify(name)} (skipped)`);
+      expect(skipped.filter((l) => l.includes(`entry ${JSON.stringify(name)} `) && l.includes(' skipped: ')), name).toHaveLength(1);
     }
-    expect(lines).toContain('fsu: /sub: bad directory entry name "../../vic3" (skipped)');
-    expect(lines).toHaveLength(8);
+    expect(skipped.filter((l) => l.includes('entry "../../vic3" '))).toHaveLength(1);
+    expect(skipped).toHaveLength(8);
     for (const v of ['victim1', 'victim2', 'vic3']) expect(readFileSync(join(d, v), 'utf8')).toBe('original\n');
     expect(readdirSync(d).sort()).toEqual(['ffs.img', 'out', 'outside', 'src', 'vic3', 'victim1', 'victim2']);
     expect(readFileSync(join(out, 'good.txt'), 'utf8')).toBe('good\n');

@@ -9,15 +9,24 @@ import { posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nodeFs from 'node:fs';
 import type { SyscallTarget } from '../core.js';
-import { createFs, type RumpFs } from '../createfs.js';
+import { createFs, rawNames, type RumpFs } from '../createfs.js';
+import { cp } from '../ops/cp.js';
+import { asyncSide, type SideSource, syncSide } from '../ops/cpside.js';
+import { runSync, runSyncOrAwait, type SyscallTarget as Target } from '../program.js';
 import { fsError } from '../errors.js';
 import { FileHandle } from '../promises.js';
 import { Dir } from '../dir.js';
 import { Dirent } from '../stats.js';
 
+/** A cross-border cp makes no system calls of its own (every step goes through node:fs): it has no target. */
+const noTarget = (): Target => {
+  throw new Error('a cross-border cp made a system call');
+};
+
 /** Kernel descriptor n is n + RUMP_FD_BASE to the program (far above any host descriptor). */
 export const RUMP_FD_BASE = 1 << 24;
 
+/** What {@link installHijack} routes: the kernel target and the path prefix. */
 export interface HijackOptions {
   /** The kernel process calls go to (a RemoteProc for a rump server, or a local Proc). */
   target: SyscallTarget;
@@ -25,7 +34,9 @@ export interface HijackOptions {
   prefix?: string;
 }
 
+/** An installed hijack: node:fs is patched until `uninstall()`. */
 export interface Hijack {
+  /** The prefix in effect, normalized (no trailing '/'). */
   readonly prefix: string;
   /** The facade the routed calls use. */
   readonly fs: RumpFs;
@@ -47,7 +58,10 @@ const SYNC: Record<string, Kind> = {
   copyFileSync: 'path2', symlinkSync: 'symlink', closeSync: 'fd', readSync: 'fd', writeSync: 'fd', readvSync: 'fd',
   writevSync: 'fd', fstatSync: 'fd', fsyncSync: 'fd', fdatasyncSync: 'fd', ftruncateSync: 'fd', fchmodSync: 'fd',
   fchownSync: 'fd', futimesSync: 'fd', opendirSync: 'path', createReadStream: 'path', createWriteStream: 'path',
+  statfsSync: 'path', cpSync: 'path2',
 };
+/** Calls that are neither a *Sync nor a callback form: routed by path, called and returned as they are. */
+const PLAIN: Record<string, Kind> = { watch: 'path', watchFile: 'path', unwatchFile: 'path' };
 const CALLBACK: Record<string, Kind> = Object.fromEntries(
   Object.entries(SYNC)
     .filter(([n]) => n.endsWith('Sync'))
@@ -58,7 +72,7 @@ const PROMISES: Record<string, Kind> = {
   mkdir: 'path', mkdtemp: 'path', open: 'path', readFile: 'pathOrFd', readdir: 'path', readlink: 'path',
   realpath: 'path', rm: 'path', rmdir: 'path', stat: 'path', truncate: 'path', unlink: 'path', utimes: 'path',
   lutimes: 'path', writeFile: 'pathOrFd', rename: 'path2', link: 'path2', copyFile: 'path2', symlink: 'symlink',
-  opendir: 'path',
+  opendir: 'path', statfs: 'path', cp: 'path2',
 };
 
 /** Where a call goes: its kernel arguments, kernel → program paths for errors, and for a copyFile across the border, which side the source is on. */
@@ -71,6 +85,11 @@ interface Routed {
 /** Calls whose result is a kernel path the program must see with the prefix back on. */
 const RETURNS_PATH = new Set(['mkdir', 'mkdtemp', 'realpath']);
 
+/**
+ * rumphijack(3) for Node: patch node:fs and node:fs/promises in place (ESM named exports too) so
+ * calls on paths under the prefix, and on descriptors from RUMP_FD_BASE up, go to `opts.target`;
+ * every other call reaches the host unchanged. TypeError for a relative prefix or '/'.
+ */
 export function installHijack(opts: HijackOptions): Hijack {
   const prefix = posix.normalize(opts.prefix ?? '/rump').replace(/\/+$/, '');
   if (!prefix.startsWith('/') || prefix === '') throw new TypeError(`hijack prefix must be an absolute path other than /: ${opts.prefix}`);
@@ -159,7 +178,7 @@ export function installHijack(opts: HijackOptions): Hijack {
         const first = mapPath(0);
         const second = mapPath(1);
         if (first !== second) {
-          if (name.startsWith('copyFile')) return { args: a, paths, cross: { srcInRump: first } };
+          if (name.startsWith('copyFile') || name.startsWith('cp')) return { args: a, paths, cross: { srcInRump: first } };
           throw fsError('EXDEV', 18, name.replace(/Sync$/, '').toLowerCase(), String(args[0]), String(args[1]));
         }
         return first ? { args: a, paths } : undefined;
@@ -168,7 +187,7 @@ export function installHijack(opts: HijackOptions): Hijack {
   };
 
   // The host's own calls, taken before anything is patched.
-  const { readFileSync: hostRead, writeFileSync: hostWrite, statSync: hostStat } = nodeFs;
+  const { readFileSync: hostRead, writeFileSync: hostWrite, statSync: hostStat, readdirSync: hostReaddir } = nodeFs;
 
   /**
    * copyFile with one side in the kernel and one on the host: read the whole source on its side and
@@ -185,6 +204,37 @@ export function installHijack(opts: HijackOptions): Hijack {
       const data = hostRead(src);
       rfs.writeFileSync(dst, data, { flag, mode: hostStat(src).mode & 0o7777 });
     }
+  };
+
+  /**
+   * cp with one side in the kernel and one on the host: node:fs's cp walk (ops/cp.ts) over the
+   * program's own paths, each call going to its side through the patched node:fs — and directory
+   * names read from the kernel side refused, never joined onto a host path, when they are unsafe.
+   */
+  const names: Pick<SideSource, 'namesSync' | 'names'> = {
+    namesSync: (dir) => {
+      const k = toKernel(dir);
+      return k === undefined ? hostReaddir(dir) : rawNames(rfs).sync(k);
+    },
+    names: (dir) => {
+      const k = toKernel(dir);
+      return k === undefined ? Promise.resolve(hostReaddir(dir)) : rawNames(rfs).async(k);
+    },
+  };
+  const patched = (): SideSource => ({
+    fs: nodeFs,
+    ...names,
+    cwdSync: () => process.cwd(),
+    cwd: () => Promise.resolve(process.cwd()),
+  });
+  const crossCp = (flavor: Flavor, args: unknown[]): unknown => {
+    const [src, dest, options] = args;
+    if (flavor === 'sync') {
+      const side = syncSide(patched());
+      return runSync(cp(src, dest, options, { src: side, dest: side, same: false }, 'sync'), noTarget);
+    }
+    const side = asyncSide(patched());
+    return Promise.resolve().then(() => runSyncOrAwait(cp(src, dest, options, { src: side, dest: side, same: false }, 'async'), noTarget));
   };
 
   const wrap = (obj: Record<string, unknown>, name: string, kind: Kind, flavor: Flavor, impl: AnyFn): AnyFn | undefined => {
@@ -208,6 +258,16 @@ export function installHijack(opts: HijackOptions): Hijack {
       }
       if (routed === undefined) return hostFn.apply(this, args);
       const { args: a, paths } = routed;
+      if (routed.cross && base === 'cp') {
+        if (flavor !== 'cb') return crossCp(flavor, args);
+        const cb = args[args.length - 1];
+        if (typeof cb !== 'function') throw fsError('EINVAL', 22, 'cp', String(args[0]), String(args[1]));
+        (crossCp('promise', args.slice(0, -1)) as Promise<unknown>).then(
+          () => setImmediate(() => (cb as AnyFn)(null)),
+          (e: unknown) => setImmediate(() => (cb as AnyFn)(e)),
+        );
+        return undefined;
+      }
       if (routed.cross) {
         const r = routed;
         if (flavor === 'sync') {
@@ -266,6 +326,12 @@ export function installHijack(opts: HijackOptions): Hijack {
     const impl = rumpPromises[name];
     if (impl) wrap(hostPromises, name, kind, 'promise', impl);
   }
+  for (const [name, kind] of Object.entries(PLAIN)) {
+    const impl = rump[name];
+    if (impl) wrap(host, name, kind, 'sync', impl);
+  }
+  // fs.promises.watch returns an async iterator, not a promise
+  if (rumpPromises['watch']) wrap(hostPromises, 'watch', 'path', 'sync', rumpPromises['watch']);
   // realpath.native / realpathSync.native: the routed wrapper (the host side then uses the JS realpath)
   for (const name of ['realpathSync', 'realpath'] as const) (host[name] as Record<string, unknown>)['native'] = host[name];
   syncBuiltinESMExports();

@@ -2,7 +2,7 @@
 import { type Stat } from '@rumpts/librump';
 import { type Encoding, toFd } from '../args.js';
 import { invalidArgType, translate } from '../errors.js';
-import { type OpenFlags } from '../flags.js';
+import { type OpenFlags, stringToFlags } from '../flags.js';
 import { type Program, sc, type SyscallTarget, type SysName } from '../program.js';
 import { BigIntStats, Stats } from '../stats.js';
 
@@ -78,6 +78,15 @@ export function* as<T>(syscall: string, path: string | undefined, g: Program<T>,
     return yield* g;
   } catch (e) {
     throw translate(e, syscall, path, dest);
+  }
+}
+
+/** Open flags for the kernel; a number with bits the host does not name is EINVAL from `syscall` on `path`. */
+export function openFlags(flags: OpenFlags | undefined | null, def: string, syscall: string, path: string): number {
+  try {
+    return stringToFlags(flags, def);
+  } catch (e) {
+    throw translate(e, syscall, path);
   }
 }
 

@@ -1,40 +1,76 @@
-/** Directory operations as programs: readdir (flat or recursive), mkdir (-p), rmdir, rm (-r), mkdtemp. */
+/** Directory operations as programs: readdir (flat or recursive), mkdir (-p), mkdtemp. */
 import { posix } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { O_DIRECTORY, O_RDONLY, S_IFDIR, S_IFMT, type Dirent as KDirent, type Stat } from '@rumpts/librump';
-import { encodingOf, objectOf, toMode, toPath } from '../args.js';
-import { fsEisdir, fsError, hasCode } from '../errors.js';
+import { O_DIRECTORY, O_RDONLY, S_IFDIR, S_IFLNK, S_IFMT, type Dirent as KDirent, type Stat } from '@rumpts/librump';
+import { encodingOf, objectOf, toMode, toPath, validateBoolean } from '../args.js';
+import { badEntryName, warnSkipped } from '../entryname.js';
+import { fsError, hasCode } from '../errors.js';
 import { type Program, sc } from '../program.js';
 import { Dirent, dtToIfmt } from '../stats.js';
-import { call, as, codeOf, errnoOf, type ReaddirOptions, type MkdirOptions, type RmOptions } from './common.js';
+import { call, as, codeOf, errnoOf, type ReaddirOptions, type MkdirOptions } from './common.js';
 
-export function* readdir(path: unknown, options?: unknown): Program<(string | Buffer | Dirent<string | Buffer>)[]> {
+/** Which node:fs form is asking: their recursive walks differ (see readdir). */
+export type ReaddirFlavor = 'sync' | 'callback' | 'promise';
+
+/**
+ * readdir, flat or `recursive` as node:fs 20 walks: breadth-first for the sync and callback forms,
+ * the last directory found first for the promise form; with `withFileTypes` a directory entry is
+ * descended into, without it whatever stat(2) — following symbolic links — calls a directory.
+ */
+export function* readdir(path: unknown, options?: unknown, flavor: ReaddirFlavor = 'sync'): Program<(string | Buffer | Dirent<string | Buffer>)[]> {
   const root = toPath(path);
   const o = objectOf<ReaddirOptions>(options);
+  if (o.recursive !== undefined && o.recursive !== null) validateBoolean(o.recursive, 'options.recursive');
   const encoding = encodingOf(options, 'utf8');
+  const withTypes = o.withFileTypes === true;
   const name = (n: string): string | Buffer => (encoding === 'buffer' ? Buffer.from(n) : n);
   const out: (string | Buffer | Dirent<string | Buffer>)[] = [];
-  // Breadth-first like Node's recursive readdir: [directory to read, its path relative to root].
+  // [directory to read, its path relative to root]
   const queue: [string, string][] = [[root, '']];
-  for (let item = queue.shift(); item !== undefined; item = queue.shift()) {
+  const next = (): [string, string] | undefined => (flavor === 'promise' ? queue.pop() : queue.shift());
+  for (let item = next(); item !== undefined; item = next()) {
     const [dir, rel] = item;
     for (const d of yield* entries(dir)) {
       const relName = rel === '' ? d.name : posix.join(rel, d.name);
+      const child = posix.join(dir, d.name);
       let fmt = dtToIfmt(d.type);
-      if (fmt === undefined && (o.withFileTypes === true || o.recursive === true)) {
-        const child = posix.join(dir, d.name);
-        fmt = (yield* call('lstat', child, 'lstat', child)).mode & S_IFMT;
-      }
-      if (o.withFileTypes === true) out.push(new Dirent(name(d.name), fmt ?? 0, rel === '' ? root : posix.join(root, rel)));
+      if (fmt === undefined && withTypes) fmt = (yield* call('lstat', child, 'lstat', child)).mode & S_IFMT;
+      if (withTypes) out.push(new Dirent(name(d.name), fmt ?? 0, rel === '' ? root : posix.join(root, rel)));
       else out.push(name(relName));
-      if (o.recursive === true && fmt === S_IFDIR) queue.push([posix.join(dir, d.name), relName]);
+      if (o.recursive !== true) continue;
+      // a symbolic link loop ends at ELOOP or ENAMETOOLONG from stat: not a directory
+      const descend = withTypes ? fmt === S_IFDIR : fmt === S_IFDIR || (fmt === S_IFLNK || fmt === undefined ? yield* isDirFollowing(child) : false);
+      if (descend) queue.push([child, relName]);
     }
   }
   return out;
 }
 
-/** The entries of one directory, without '.' and '..' (getdents until it returns none). */
+/** Does stat(2) call `path` a directory? (Any error: no.) */
+function* isDirFollowing(path: string): Program<boolean> {
+  try {
+    return ((yield* sc('stat', path)).mode & S_IFMT) === S_IFDIR;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The entries of one directory for readdir: without '.' and '..', and without names that are not
+ * one entry of it (entryname.ts), which are left out with a warning.
+ */
 function* entries(dir: string): Program<KDirent[]> {
+  const out: KDirent[] = [];
+  for (const d of yield* rawEntries(dir)) {
+    const bad = badEntryName(d.name);
+    if (bad === undefined) out.push(d);
+    else warnSkipped(dir, d.name, bad);
+  }
+  return out;
+}
+
+/** Every entry getdents gives but '.' and '..' (errors as readdir's: scandir on `dir`). */
+export function* rawEntries(dir: string): Program<KDirent[]> {
   return yield* as('scandir', dir, scan(dir));
 }
 
@@ -42,6 +78,7 @@ function* scan(dir: string): Program<KDirent[]> {
   const fd = yield* sc('open', dir, O_RDONLY | O_DIRECTORY);
   try {
     const out: KDirent[] = [];
+    // getdents returns an empty batch at the end; a directory cannot hold more entries than bytes read
     for (let batch = yield* sc('getdents', fd, 65536); batch.length > 0; batch = yield* sc('getdents', fd, 65536)) {
       for (const d of batch) if (d.name !== '.' && d.name !== '..') out.push(d);
     }
@@ -87,44 +124,6 @@ function* maybeStat(path: string): Program<Stat | undefined> {
   } catch {
     return undefined;
   }
-}
-
-export function* rmdir(path: unknown, options?: { recursive?: boolean }): Program<void> {
-  const p = toPath(path);
-  if (options?.recursive === true) {
-    yield* rmtree(p);
-    return;
-  }
-  yield* call('rmdir', p, 'rmdir', p);
-}
-
-/** rm: unlink, or with `recursive` remove a whole tree; `force` ignores a missing path. */
-export function* rm(path: unknown, options?: RmOptions): Program<void> {
-  const p = toPath(path);
-  let st: Stat;
-  try {
-    st = yield* call('lstat', p, 'lstat', p);
-  } catch (e) {
-    if (options?.force === true && hasCode(e, 'ENOENT')) return;
-    throw fsError(codeOf(e), errnoOf(e), 'rm', p);
-  }
-  if ((st.mode & S_IFMT) === S_IFDIR) {
-    if (options?.recursive !== true) throw fsEisdir(p);
-    yield* rmtree(p);
-    return;
-  }
-  yield* call('rm', p, 'unlink', p);
-}
-
-/** Depth-first removal; never follows symbolic links (lstat decides). */
-function* rmtree(dir: string): Program<void> {
-  for (const d of yield* entries(dir)) {
-    const child = posix.join(dir, d.name);
-    const fmt = dtToIfmt(d.type) ?? (yield* call('lstat', child, 'lstat', child)).mode & S_IFMT;
-    if (fmt === S_IFDIR) yield* rmtree(child);
-    else yield* call('unlink', child, 'unlink', child);
-  }
-  yield* call('rmdir', dir, 'rmdir', dir);
 }
 
 export function* mkdtemp(prefix: unknown, options?: unknown): Program<string | Buffer> {

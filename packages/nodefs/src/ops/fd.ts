@@ -1,15 +1,22 @@
 /** Descriptor operations as programs: open/close/read/write (whole ranges), vectors, fstat and the f* setters. */
 import { toMode, toPath, toTimespec } from '../args.js';
-import { outOfRange } from '../errors.js';
-import { type OpenFlags, stringToFlags } from '../flags.js';
+import { O_NOFOLLOW } from '@rumpts/librump';
+import { fsError, hasCode, outOfRange } from '../errors.js';
+import { type OpenFlags } from '../flags.js';
 import { type Program } from '../program.js';
-import { FD_BIAS, kfd, CHUNK, call, toStats, viewOf, type StatOptions, type AnyStats } from './common.js';
+import { FD_BIAS, kfd, CHUNK, call, openFlags, toStats, viewOf, type StatOptions, type AnyStats } from './common.js';
 
 export function* open(path: unknown, flags?: OpenFlags | null, mode?: number | string | null): Program<number> {
   const p = toPath(path);
-  const f = stringToFlags(flags);
+  const f = openFlags(flags, 'r', 'open', p);
   const m = toMode(mode, 0o666);
-  return (yield* call('open', p, 'open', p, f, m)) + FD_BIAS;
+  try {
+    return (yield* call('open', p, 'open', p, f, m)) + FD_BIAS;
+  } catch (e) {
+    // NetBSD says EFTYPE for O_NOFOLLOW on a symbolic link (open(2)); Linux and Node say ELOOP
+    if ((f & O_NOFOLLOW) !== 0 && hasCode(e, 'EFTYPE')) throw fsError('ELOOP', 62, 'open', p);
+    throw e;
+  }
 }
 
 export function* close(fd: unknown): Program<void> {

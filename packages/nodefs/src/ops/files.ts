@@ -3,9 +3,8 @@ import { O_CREAT, O_EXCL, O_RDONLY, O_TRUNC, O_WRONLY, S_IFDIR, S_IFMT, S_IFREG 
 import { decode, encodingOf, isFd, objectOf, toBytes, toMode, toPath } from '../args.js';
 import { COPYFILE_EXCL, COPYFILE_FICLONE_FORCE } from '../constants.js';
 import { fsError } from '../errors.js';
-import { stringToFlags } from '../flags.js';
 import { type Program, sc } from '../program.js';
-import { kfd, CHUNK, call, as, type ReadFileOptions, type WriteFileOptions } from './common.js';
+import { kfd, CHUNK, call, as, openFlags, type ReadFileOptions, type WriteFileOptions } from './common.js';
 import { writeAll, readAll } from './fd.js';
 
 export function* readFile(file: unknown, options?: unknown): Program<string | Buffer> {
@@ -13,7 +12,7 @@ export function* readFile(file: unknown, options?: unknown): Program<string | Bu
   const o = objectOf<ReadFileOptions>(options);
   if (isFd(file)) return decode(yield* readAll(kfd(file), 0), encoding);
   const path = toPath(file);
-  const flags = stringToFlags(o.flag, 'r');
+  const flags = openFlags(o.flag, 'r', 'open', path);
   const fd = yield* call('open', path, 'open', path, flags, 0o666);
   try {
     const st = yield* call('fstat', path, 'fstat', fd);
@@ -33,7 +32,7 @@ export function* writeFile(file: unknown, data: unknown, options?: unknown, defF
     return;
   }
   const path = toPath(file);
-  const flags = stringToFlags(o.flag, defFlag);
+  const flags = openFlags(o.flag, defFlag, 'open', path);
   const mode = toMode(o.mode, 0o666);
   const fd = yield* call('open', path, 'open', path, flags, mode);
   try {

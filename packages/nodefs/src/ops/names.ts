@@ -5,6 +5,7 @@ import { fsError, hasCode } from '../errors.js';
 import { type Program, sc } from '../program.js';
 import { MAXSYMLINKS, call, as, toStats, type StatOptions, type AnyStats } from './common.js';
 import { ftruncate } from './fd.js';
+import { StatFs } from '../stats.js';
 
 export function* stat(path: unknown, opts?: StatOptions): Program<AnyStats | undefined> {
   const p = toPath(path);
@@ -146,4 +147,11 @@ export function* truncate(path: unknown, len = 0): Program<void> {
   }
   const p = toPath(path);
   yield* call('open', p, 'truncate', p, Math.max(0, len));
+}
+
+/** statfs: the file system's sizes from statvfs(2), as fs.StatFs. */
+export function* statfs(path: unknown, opts?: { bigint?: boolean }): Program<StatFs<number> | StatFs<bigint>> {
+  const p = toPath(path);
+  const sv = yield* call('statfs', p, 'statvfs', p);
+  return opts?.bigint === true ? new StatFs<bigint>(sv, true) : new StatFs<number>(sv, false);
 }

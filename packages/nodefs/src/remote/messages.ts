@@ -9,7 +9,7 @@ import type { MessagePort } from 'node:worker_threads';
 export const REMOTE_CALLS = [
   'open', 'close', 'read', 'write', 'pread', 'pwrite', 'lseek', 'fstat', 'stat', 'lstat', 'access', 'mkdir', 'rmdir',
   'unlink', 'rename', 'link', 'symlink', 'readlink', 'getdents', 'chmod', 'lchmod', 'fchmod', 'chown', 'lchown', 'fchown',
-  'utimes', 'lutimes', 'futimes', 'truncate', 'ftruncate', 'fsync', 'getcwd', 'chdir', 'umask', 'disconnect',
+  'utimes', 'lutimes', 'futimes', 'truncate', 'ftruncate', 'fsync', 'getcwd', 'statvfs', 'chdir', 'umask', 'disconnect',
 ] as const;
 export type RemoteCall = (typeof REMOTE_CALLS)[number];
 

@@ -6,14 +6,14 @@
  */
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { basename } from 'node:path';
-import { type Dirent, type ErrnoCode, errno, RumpError, type Stat, type Timespec } from '@rumpts/librump';
+import { type Dirent, type ErrnoCode, errno, RumpError, type Stat, type Statvfs, type Timespec } from '@rumpts/librump';
 import type { SyscallTarget } from '../core.js';
 import type { Arg, RemoteCall, Reply, Request, WorkerData } from './messages.js';
 
 export interface RemoteProcOptions {
   /** unix://path or tcp://host:port/ (default: the RUMP_SERVER environment variable). */
   url?: string;
-  /** Shared secret (default: RUMP_SERVER_TOKEN). */
+  /** Shared secret (default: RUMP_SERVER_TOKEN, else for tcp the token file the server wrote, as @rumpts/server connect() finds it). */
   token?: string;
   /** Program name the server logs (default: this script's name). */
   comm?: string;
@@ -189,6 +189,9 @@ export class RemoteProc implements SyscallTarget {
   }
   fsync(fd: number): void {
     this.#call('fsync', fd);
+  }
+  statvfs(path: string): Statvfs {
+    return this.#call('statvfs', path) as Statvfs;
   }
   getcwd(): string {
     return this.#call('getcwd') as string;

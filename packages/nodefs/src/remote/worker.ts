@@ -68,6 +68,7 @@ async function run(c: RumpClient, req: Request): Promise<unknown> {
     case 'ftruncate': return c.ftruncate(n(0), n(1));
     case 'fsync': return c.fsync(n(0));
     case 'getcwd': return c.getcwd();
+    case 'statvfs': return c.statvfs(s(0));
     case 'chdir': return c.chdir(s(0));
     case 'umask': return c.umask(n(0));
     case 'disconnect': return c.disconnect();

@@ -18,6 +18,10 @@ export const B_INVAL = 0x08;
 /** brelse(bp, BC_INVAL): discard the buffer (and any delayed write) instead of caching it. */
 export const BC_INVAL = 0x1;
 
+/**
+ * struct buf (buf(9)): one cached run of bytes of a block device, handed out busy by the
+ * {@link BufCache} (bread, getblk) and given back with brelse, bwrite, bdwrite or bawrite.
+ */
 export class Buf {
   /** B_* flags. Callers may set B_INVAL; the cache owns the others. */
   flags: number;
@@ -61,10 +65,12 @@ export class Buf {
     return this.data.length >>> DEV_BSHIFT;
   }
 
+  /** B_BUSY: a caller holds the buffer. */
   get busy(): boolean {
     return (this.flags & B_BUSY) !== 0;
   }
 
+  /** B_DELWRI: modified and not yet written back. */
   get dirty(): boolean {
     return (this.flags & B_DELWRI) !== 0;
   }

@@ -19,6 +19,7 @@ export const MAXBUFSIZE = 1 << 20;
 /** Largest cluster read (read-ahead) or write-back run sent to the device in one request. */
 export const MAXCLUSTER = 512 * 1024;
 
+/** Counters of a {@link BufCache} since it was made (a snapshot: `BufCache.stats`). */
 export interface BufCacheStats {
   /** bread found valid data cached. */
   hits: number;
@@ -28,10 +29,13 @@ export interface BufCacheStats {
   reads: number;
   /** Device write requests (one per cluster). */
   writes: number;
+  /** Bytes read from devices (read-ahead included). */
   bytesread: number;
+  /** Bytes written to devices. */
   byteswritten: number;
 }
 
+/** A {@link BufCache}'s memory account, soft cap, and where it reports write-back failures. */
 export interface BufCacheOptions {
   /** The kernel memory account buffers are charged to; default: an unlimited private one. */
   kmem?: Kmem;
@@ -80,6 +84,10 @@ function asError(e: unknown): Error {
   return e instanceof Error ? e : new Error(String(e));
 }
 
+/**
+ * The buffer cache (vfs_bio.c, buf(9)): blocks of any number of block devices, LRU with delayed
+ * writes and clustered I/O, charged to kernel memory. One per kernel: {@link bufcacheOf}.
+ */
 export class BufCache {
   readonly #kmem: Kmem | undefined;
   readonly #printf: (line: string) => void;
@@ -111,6 +119,7 @@ export class BufCache {
     return this.#bytes;
   }
 
+  /** Buffers currently cached (held and free). */
   get nbufs(): number {
     return this.#nbufs;
   }
@@ -120,10 +129,12 @@ export class BufCache {
     return this.#ndirty;
   }
 
+  /** A snapshot of the hit, miss and I/O counters. */
   get stats(): Readonly<BufCacheStats> {
     return { ...this.#stats };
   }
 
+  /** The soft cap on cached bytes (default 64 MiB); buffers held by callers may exceed it until released. */
   get maxbytes(): number {
     return this.#maxbytes;
   }

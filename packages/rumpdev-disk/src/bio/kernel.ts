@@ -5,6 +5,7 @@
 import { type Kernel, errno } from '@rumpts/librump';
 import { BufCache, type BufCacheStats } from './bufcache.js';
 
+/** The name the kernel's subsystem registry keeps the {@link BufCache} under. */
 export const BUFCACHE_SUBSYSTEM = 'bufcache';
 
 /** Cache size without a memlimit. */

@@ -6,6 +6,7 @@ import { DEV_BSIZE, errno } from '@rumpts/librump';
 import type { VectoredBlockDevice } from './vectored.js';
 import { checkSecsize, checkTransfer } from './bounds.js';
 
+/** A {@link MemoryBlockDevice}'s sector size, and whether it refuses writes. */
 export interface MemoryDiskOptions {
   /** Bytes per sector; a power of two (default DEV_BSIZE, 512). */
   secsize?: number;
@@ -13,10 +14,12 @@ export interface MemoryDiskOptions {
   readonly?: boolean;
 }
 
+/** A block device over memory (md(4)-like): a Uint8Array used in place, whole sectors only. */
 export class MemoryBlockDevice implements VectoredBlockDevice {
   readonly secsize: number;
   readonly size: number;
   readonly readonly: boolean;
+  /** The backing array, shared with the caller (writes show up in it at once). */
   readonly bytes: Uint8Array;
 
   /** Over `bytes` in place, or over a new zeroed array of `bytes` bytes. */

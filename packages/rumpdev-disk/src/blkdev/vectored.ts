@@ -4,6 +4,7 @@
  */
 import type { BlockDevice } from '@rumpts/rumpvfs';
 
+/** A block device that also does scatter/gather I/O: a run of adjacent buffers in one request. */
 export interface VectoredBlockDevice extends BlockDevice {
   /** Read sum(bufs.length) bytes starting at byte `offset` into the buffers, in order. */
   readv(bufs: readonly Uint8Array[], offset: number): void;
@@ -11,6 +12,7 @@ export interface VectoredBlockDevice extends BlockDevice {
   writev(bufs: readonly Uint8Array[], offset: number): void;
 }
 
+/** Whether `dev` has readv and writev (else callers issue one read or write per buffer). */
 export function isVectored(dev: BlockDevice): dev is VectoredBlockDevice {
   const d = dev as Partial<VectoredBlockDevice>;
   return typeof d.readv === 'function' && typeof d.writev === 'function';

@@ -8,12 +8,20 @@ import type { BlockDevice } from '@rumpts/rumpvfs';
 import { checkTransfer } from './bounds.js';
 import { type VectoredBlockDevice, devReadv, devWritev, totalLength } from './vectored.js';
 
+/**
+ * A block device that is a window [start, start + size) of a parent device: a disklabel partition.
+ * Every request is bounds-checked against the window before it reaches the parent.
+ */
 export class WindowBlockDevice implements VectoredBlockDevice {
   readonly secsize: number;
   readonly readonly: boolean;
   /** For messages: e.g. 'ld0e'. */
   readonly name: string;
 
+  /**
+   * @param parent The device the window is cut from.
+   * @param opts `readonly` refuses writes even if the parent allows them; `name` is used in messages.
+   */
   constructor(
     readonly parent: BlockDevice,
     /** Byte offset of the window in the parent (a multiple of its sector size). */
@@ -58,7 +66,12 @@ export class WindowBlockDevice implements VectoredBlockDevice {
   }
 
   /** The host descriptor and this window's start in it, if the parent is a host file (else null). */
-  hostWindow(): { fd: number; begin: number } | null {
+  hostWindow(): {
+    /** The parent's host file descriptor. */
+    fd: number;
+    /** Byte offset of this window's byte 0 in the host file. */
+    begin: number;
+  } | null {
     const p = this.parent as BlockDevice & { hostWindow?: () => { fd: number; begin: number } | null };
     const w = typeof p.hostWindow === 'function' ? p.hostWindow() : null;
     return w ? { fd: w.fd, begin: w.begin + this.start } : null;

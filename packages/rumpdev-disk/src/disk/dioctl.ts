@@ -12,12 +12,15 @@ const IOCPARM_MASK = 0x1fff;
 function ioc(inout: number, group: string, num: number, len: number): number {
   return (inout | ((len & IOCPARM_MASK) << 16) | (group.charCodeAt(0) << 8) | num) >>> 0;
 }
+/** _IO (sys/ioccom.h): an ioctl command with no argument, number `num` of group `group` (one letter). */
 export function _IO(group: string, num: number): number {
   return ioc(IOC_VOID, group, num, 0);
 }
+/** _IOR: an ioctl command that returns (copies out) an argument of `len` bytes. */
 export function _IOR(group: string, num: number, len: number): number {
   return ioc(IOC_OUT, group, num, len);
 }
+/** _IOW: an ioctl command that takes (copies in) an argument of `len` bytes. */
 export function _IOW(group: string, num: number, len: number): number {
   return ioc(IOC_IN, group, num, len);
 }

@@ -15,15 +15,18 @@ import { type DiskLabel, checkDiskLabel, encodeDiskLabel } from '../label/diskla
 import { type LabelLocation, makeDiskLabel, readDiskLabel, writeDiskLabel } from '../label/labelio.js';
 import { DIOCCACHESYNC, DIOCGDINFO, DIOCGMEDIASIZE, DIOCGSECTORSIZE, DIOCSDINFO, DIOCWDINFO } from './dioctl.js';
 
+/** The name the kernel's subsystem registry keeps the {@link DiskDriver} under. */
 export const DISK_SUBSYSTEM = 'disk';
 /** The driver's name (device nodes /dev/ld0a, /dev/rld0a). */
 export const DISK_DRIVER_NAME = 'ld';
-/** ld(4)'s majors on amd64 (majors.amd64); another free major is used if these are taken. */
+/** ld(4)'s block major on amd64 (majors.amd64); another free major is used if it is taken. */
 export const LD_BMAJOR = 19;
+/** ld(4)'s character major on amd64; if either is taken, both become one free major. */
 export const LD_CMAJOR = 69;
 /** Units per kernel: minors are 20 bits, so unit * 16 + 15 must fit. */
 export const MAXUNITS = 4096;
 
+/** How {@link disk_attach} treats the label on the media. */
 export interface DiskAttachOptions {
   /** Ignore the label on the media and use the default one (to rewrite a broken label). */
   nolabel?: boolean;
@@ -35,6 +38,7 @@ function labelCopy(l: DiskLabel): DiskLabel {
 
 /** One disk (struct dk_softc + struct disk). */
 export class DiskUnit {
+  /** The unit's name, e.g. 'ld0' (device nodes /dev/ld0a, /dev/rld0a). */
   readonly name: string;
   #label: DiskLabel;
   #location: LabelLocation | null;
@@ -44,7 +48,9 @@ export class DiskUnit {
 
   /** @internal made by disk_attach. */
   constructor(
+    /** The driver (per kernel) the unit belongs to. */
     readonly driver: DiskDriver,
+    /** Unit number: the N of ldN, and minor / MAXPARTITIONS. */
     readonly unit: number,
     /** The whole disk. */
     readonly backing: BlockDevice,
@@ -72,6 +78,7 @@ export class DiskUnit {
     return this.#location;
   }
 
+  /** Set by disk_detach; every partition device fails with ENXIO afterwards. */
   get detached(): boolean {
     return this.#detached;
   }
@@ -83,6 +90,7 @@ export class DiskUnit {
     return i;
   }
 
+  /** The minor of a partition: unit * MAXPARTITIONS + partition index. */
   minor(part: number | string): number {
     return this.unit * MAXPARTITIONS + DiskUnit.part(part);
   }
@@ -98,7 +106,12 @@ export class DiskUnit {
   }
 
   /** Byte window [start, start + size) of a partition; ENXIO if the label does not define it. */
-  window(part: number): { start: number; size: number } {
+  window(part: number): {
+    /** Byte offset of the partition on the disk. */
+    start: number;
+    /** Its size in bytes. */
+    size: number;
+  } {
     if (this.#detached) throw errno('ENXIO', `${this.name} is detached`);
     if (part === RAW_PART) return { start: 0, size: this.backing.size };
     const p = this.#label.partitions[part];
@@ -192,12 +205,15 @@ export class PartitionDevice implements VectoredBlockDevice {
   readonly secsize: number;
 
   constructor(
+    /** The disk the partition is on. */
     readonly disk: DiskUnit,
+    /** Partition index (0 = 'a'; RAW_PART 'd' is the whole disk). */
     readonly part: number,
   ) {
     this.secsize = disk.backing.secsize;
   }
 
+  /** The partition's name, e.g. 'ld0e'. */
   get name(): string {
     return `${this.disk.name}${partitionLetter(this.part)}`;
   }
@@ -251,6 +267,7 @@ export class PartitionDevice implements VectoredBlockDevice {
  * rules. It does not go through the buffer cache.
  */
 export class RawPartitionDevice implements CharDevice {
+  /** @param bdev The partition's block device, which the raw device reads and writes through (uncached). */
   constructor(readonly bdev: PartitionDevice) {}
 
   get size(): number {
@@ -326,12 +343,16 @@ function diskioctl(dev: PartitionDevice, cmd: number, arg: unknown): unknown {
 
 /** The driver's per-kernel state: its majors and units. */
 export class DiskDriver {
+  /** Block major the driver is attached at (LD_BMAJOR unless taken). */
   readonly bmajor: number;
+  /** Character major the driver is attached at (LD_CMAJOR unless taken). */
   readonly cmajor: number;
+  /** Units by unit number; a detached unit leaves a hole reused by the next attach. */
   readonly units: (DiskUnit | undefined)[] = [];
   /** Open counts per minor, for last-close handling. */
   readonly #bopen = new Map<number, number>();
 
+  /** @param kernel The kernel whose device switch the driver attaches to. */
   constructor(readonly kernel: Kernel) {
     const devsw = devswOf(kernel);
     const unitOf = (minor: number): DiskUnit => {
@@ -398,6 +419,7 @@ export class DiskDriver {
     return u;
   }
 
+  /** Remove a unit; EBUSY while one of its partitions is open, ENXIO if it is not attached here. */
   detach(u: DiskUnit): void {
     if (this.units[u.unit] !== u) throw errno('ENXIO', `${u.name} is not attached`);
     for (const m of this.#bopen.keys()) {

@@ -17,44 +17,75 @@ import {
 } from './constants.js';
 import { isPowerOfTwo } from '../blkdev/bounds.js';
 
+/** Byte order of a disklabel: 'le' (native on amd64/i386) or 'be' (as a big-endian port wrote it). */
 export type ByteOrder = 'le' | 'be';
 
 /** struct partition: sizes and offsets in sectors of d_secsize; p_offset is absolute on the disk. */
 export interface DiskPartition {
+  /** p_size: length in sectors. */
   size: number;
+  /** p_offset: first sector, counted from the start of the disk. */
   offset: number;
   /** Fragment size (FFS) / ISO9660 session start (p_cdsession). */
   fsize: number;
+  /** p_fstype: what the partition holds (FS_*). */
   fstype: number;
+  /** p_frag: FFS fragments per block. */
   frag: number;
   /** Cylinders per group (FFS) / segment shift (LFS, p_sgs). */
   cpg: number;
 }
 
+/**
+ * struct disklabel (disklabel(5)): the disk's geometry and its partition table, decoded. Geometry
+ * fields are historical for most media, but kept as read so a label round-trips.
+ */
 export interface DiskLabel {
+  /** d_type: drive type (DKTYPE_*). */
   type: number;
+  /** d_subtype: controller- or type-specific. */
   subtype: number;
+  /** d_typename: drive type name (up to 16 characters). */
   typename: string;
+  /** d_packname: pack (disk) identifier (up to 16 characters). */
   packname: string;
+  /** d_secsize: bytes per sector. */
   secsize: number;
+  /** d_nsectors: data sectors per track. */
   nsectors: number;
+  /** d_ntracks: tracks per cylinder. */
   ntracks: number;
+  /** d_ncylinders: data cylinders per unit. */
   ncylinders: number;
+  /** d_secpercyl: data sectors per cylinder. */
   secpercyl: number;
+  /** d_secperunit: data sectors per unit (the disk's size in sectors). */
   secperunit: number;
+  /** d_sparespertrack: spare sectors per track. */
   sparespertrack: number;
+  /** d_sparespercyl: spare sectors per cylinder. */
   sparespercyl: number;
+  /** d_acylinders: alternate cylinders per unit. */
   acylinders: number;
+  /** d_rpm: rotational speed. */
   rpm: number;
+  /** d_interleave: hardware sector interleave. */
   interleave: number;
+  /** d_trackskew: sector 0 skew, per track. */
   trackskew: number;
+  /** d_cylskew: sector 0 skew, per cylinder. */
   cylskew: number;
+  /** d_headswitch: head switch time, microseconds. */
   headswitch: number;
+  /** d_trkseek: track-to-track seek time, microseconds. */
   trkseek: number;
+  /** d_flags: D_* flags. */
   flags: number;
   /** d_drivedata[5]. */
   drivedata: number[];
+  /** d_bbsize: bytes of the boot area at sector 0. */
   bbsize: number;
+  /** d_sbsize: largest file system superblock, in bytes. */
   sbsize: number;
   /** d_partitions[d_npartitions]. */
   partitions: DiskPartition[];
@@ -155,6 +186,7 @@ function writeName(bytes: Uint8Array, off: number, s: string, what: string): voi
   for (let i = 0; i < s.length; i++) bytes[off + i] = s.charCodeAt(i);
 }
 
+/** How many partitions {@link decodeDiskLabel} accepts. */
 export interface DecodeOptions {
   /** Most partitions accepted (default MAXMAXPARTITIONS, 22; the amd64 kernel accepts MAXPARTITIONS, 16). */
   maxPartitions?: number;
@@ -218,12 +250,15 @@ export function encodeDiskLabel(label: DiskLabel, opts: { byteOrder?: ByteOrder 
   return bytes;
 }
 
+/** A label found by {@link findDiskLabel}, and where. */
 export interface FoundLabel {
+  /** The decoded label. */
   label: DiskLabel;
   /** Byte offset of the label within the scanned bytes. */
   at: number;
 }
 
+/** How {@link findDiskLabel} scans: the step between candidate offsets, and whether the first magic ends the scan. */
 export interface ScanOptions extends DecodeOptions {
   /** Step between candidate offsets (the kernel uses sizeof(long) = 8; ukfs 4). Default 4. */
   step?: number;
@@ -253,6 +288,7 @@ export function findDiskLabel(bytes: Uint8Array, opts: ScanOptions = {}): FoundL
   return null;
 }
 
+/** What {@link checkDiskLabel} checks a label against: the media size and the partition limit. */
 export interface CheckOptions {
   /** Media size in d_secsize sectors; partitions must end inside it (default: d_secperunit). */
   mediaSectors?: number;

@@ -10,6 +10,7 @@ import { BBSIZE, DKTYPE_UNKNOWN, FS_UNUSED, LABELOFFSET, LABELSCANSECTORS, LABEL
 import { type ByteOrder, type DiskLabel, type DiskPartition, checkDiskLabel, encodeDiskLabel, findDiskLabel } from './disklabel.js';
 import { type MbrPartition, MBR_SIZE, checkMbr, decodeMbr, encodeMbr, netbsdMbrPartition } from './mbr.js';
 
+/** Where a device's disklabel is, or would be written ({@link locateDiskLabel}). */
 export interface LabelLocation {
   /** Byte offset of the label on the device. */
   offset: number;
@@ -19,7 +20,9 @@ export interface LabelLocation {
   mbr: MbrPartition[] | null;
 }
 
+/** A disklabel read from a device, with where it was found. */
 export interface ReadLabel extends LabelLocation {
+  /** The decoded label. */
   label: DiskLabel;
 }
 
@@ -43,6 +46,7 @@ export function locateDiskLabel(dev: BlockDevice): LabelLocation {
   return { offset: LABELSECTOR * dev.secsize + LABELOFFSET, mbrPartition: null, mbr };
 }
 
+/** Whether {@link readDiskLabel} checks the label against the media, and its partition limit. */
 export interface ReadLabelOptions {
   /** Check partitions against the media (past end, overlaps); default true. */
   check?: boolean;
@@ -104,19 +108,31 @@ export function readMbr(dev: BlockDevice): MbrPartition[] | null {
   return decodeMbr(readSectors(dev, 0, 1));
 }
 
+/** One partition for {@link makeDiskLabel}: offset and size required, the other struct partition fields optional. */
 export type PartitionSpec = Pick<DiskPartition, 'offset' | 'size'> & Partial<DiskPartition>;
 
+/** What {@link makeDiskLabel} builds a label from. */
 export interface MakeLabelOptions {
   /** Total sectors (d_secperunit). */
   secperunit: number;
+  /** d_secsize: bytes per sector (default 512). */
   secsize?: number;
   /** Partitions by letter ('a'…'p') or index; fstype defaults to FS_UNUSED. */
   partitions?: Record<string, PartitionSpec>;
   /** The NetBSD part of the disk, for 'c' (default: the whole disk). */
-  netbsdPart?: { offset: number; size: number };
+  netbsdPart?: {
+    /** First sector of the NetBSD part. */
+    offset: number;
+    /** Its length in sectors. */
+    size: number;
+  };
+  /** d_type (default DKTYPE_UNKNOWN). */
   type?: number;
+  /** d_typename (default 'rumpts'). */
   typename?: string;
+  /** d_packname (default 'fictitious', as disklabel(8) writes it). */
   packname?: string;
+  /** d_flags, D_* bits (default 0). */
   flags?: number;
 }
 

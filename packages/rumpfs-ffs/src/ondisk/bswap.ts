@@ -10,28 +10,37 @@ const SAFE_HI = 0x200000; // 2^53 / 2^32
 
 /** A view over on-disk bytes in the volume's byte order. */
 export class DiskView {
+  /** A DataView over `bytes`. */
   readonly dv: DataView;
   constructor(
+    /** The on-disk bytes viewed (not copied). */
     readonly bytes: Uint8Array,
+    /** The volume's byte order: true = little-endian (the FFS_EI decision). */
     readonly le: boolean,
   ) {
     this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
+  /** The uint8 at `off`. */
   u8(off: number): number {
     return this.dv.getUint8(off);
   }
+  /** The int8 at `off`. */
   i8(off: number): number {
     return this.dv.getInt8(off);
   }
+  /** The uint16 at `off`, in volume byte order. */
   u16(off: number): number {
     return this.dv.getUint16(off, this.le);
   }
+  /** The int16 at `off`, in volume byte order. */
   i16(off: number): number {
     return this.dv.getInt16(off, this.le);
   }
+  /** The uint32 at `off`, in volume byte order. */
   u32(off: number): number {
     return this.dv.getUint32(off, this.le);
   }
+  /** The int32 at `off`, in volume byte order. */
   i32(off: number): number {
     return this.dv.getInt32(off, this.le);
   }
@@ -43,18 +52,23 @@ export class DiskView {
   i64(off: number): number {
     return i64At(this.dv, off, this.le);
   }
+  /** Store the low 8 bits of `v` at `off`. */
   setU8(off: number, v: number): void {
     this.dv.setUint8(off, v & 0xff);
   }
+  /** Store the low 16 bits of `v` at `off`, in volume byte order. */
   setU16(off: number, v: number): void {
     this.dv.setUint16(off, v & 0xffff, this.le);
   }
+  /** Store `v` as an int32 at `off`, in volume byte order. */
   setI32(off: number, v: number): void {
     this.dv.setInt32(off, v | 0, this.le);
   }
+  /** Store `v` as a uint32 at `off`, in volume byte order. */
   setU32(off: number, v: number): void {
     this.dv.setUint32(off, v >>> 0, this.le);
   }
+  /** Store a safe integer as a signed 64-bit field at `off`, in volume byte order. */
   setI64(off: number, v: number): void {
     setI64At(this.dv, off, v, this.le);
   }

@@ -7,42 +7,143 @@ import type { Timespec } from '@rumpts/librump';
 import { i64At, setI64At, u64At } from './bswap.js';
 import { UFS_NDADDR, UFS_NIADDR } from './geometry.js';
 
+/** sizeof(struct ufs1_dinode): 128 bytes. */
 export const UFS1_DINODE_SIZE = 128;
+/** sizeof(struct ufs2_dinode): 256 bytes. */
 export const UFS2_DINODE_SIZE = 256;
 
 /** Field offsets of struct ufs1_dinode. */
 export const UFS1_FIELDS = {
-  mode: 0, nlink: 2, ouid: 4, ogid: 6, size: 8,
-  atime: 16, atimensec: 20, mtime: 24, mtimensec: 28, ctime: 32, ctimensec: 36,
-  db: 40, ib: 88, flags: 100, blocks: 104, gen: 108, uid: 112, gid: 116, modrev: 120,
+  /** di_mode: file type (IFMT bits) and permissions. */
+  mode: 0,
+  /** di_nlink: directory entries naming this inode (int16). */
+  nlink: 2,
+  /** di_ouid: 16-bit owner of the FS_42INODEFMT format. */
+  ouid: 4,
+  /** di_ogid: 16-bit group of the FS_42INODEFMT format. */
+  ogid: 6,
+  /** di_size: file size in bytes (uint64). */
+  size: 8,
+  /** di_atime: last access, seconds (int32). */
+  atime: 16,
+  /** di_atimensec: nanoseconds of di_atime. */
+  atimensec: 20,
+  /** di_mtime: last data modification, seconds. */
+  mtime: 24,
+  /** di_mtimensec: nanoseconds of di_mtime. */
+  mtimensec: 28,
+  /** di_ctime: last inode change, seconds. */
+  ctime: 32,
+  /** di_ctimensec: nanoseconds of di_ctime. */
+  ctimensec: 36,
+  /** di_db[UFS_NDADDR]: direct block pointers, int32 fragment addresses. */
+  db: 40,
+  /** di_ib[UFS_NIADDR]: single, double and triple indirect block pointers (int32). */
+  ib: 88,
+  /** di_flags: chflags(2) flags (UF_*, SF_*). */
+  flags: 100,
+  /** di_blocks: DEV_BSIZE (512-byte) units allocated, indirect blocks included (uint32). */
+  blocks: 104,
+  /** di_gen: generation number, changed when the inode is reused (NFS file handles). */
+  gen: 108,
+  /** di_uid: owner (uint32). */
+  uid: 112,
+  /** di_gid: group (uint32). */
+  gid: 116,
+  /** di_modrev: i_modrev for NFSv4 (uint64); kept, not interpreted. */
+  modrev: 120,
 } as const;
 
 /** Field offsets of struct ufs2_dinode. */
 export const UFS2_FIELDS = {
-  mode: 0, nlink: 2, uid: 4, gid: 8, blksize: 12, size: 16, blocks: 24,
-  atime: 32, mtime: 40, ctime: 48, birthtime: 56,
-  mtimensec: 64, atimensec: 68, ctimensec: 72, birthnsec: 76,
-  gen: 80, kernflags: 84, flags: 88, extsize: 92, extb: 96, db: 112, ib: 208, modrev: 232,
+  /** di_mode: file type (IFMT bits) and permissions. */
+  mode: 0,
+  /** di_nlink: directory entries naming this inode (int16). */
+  nlink: 2,
+  /** di_uid: owner (uint32). */
+  uid: 4,
+  /** di_gid: group (uint32). */
+  gid: 8,
+  /** di_blksize: inode blocksize (uint32); unused by NetBSD. */
+  blksize: 12,
+  /** di_size: file size in bytes (uint64). */
+  size: 16,
+  /** di_blocks: DEV_BSIZE (512-byte) units allocated, indirect blocks included (uint64). */
+  blocks: 24,
+  /** di_atime: last access, seconds (int64). */
+  atime: 32,
+  /** di_mtime: last data modification, seconds (int64). */
+  mtime: 40,
+  /** di_ctime: last inode change, seconds (int64). */
+  ctime: 48,
+  /** di_birthtime: creation time, seconds (int64). */
+  birthtime: 56,
+  /** di_mtimensec: nanoseconds of di_mtime. */
+  mtimensec: 64,
+  /** di_atimensec: nanoseconds of di_atime. */
+  atimensec: 68,
+  /** di_ctimensec: nanoseconds of di_ctime. */
+  ctimensec: 72,
+  /** di_birthnsec: nanoseconds of di_birthtime. */
+  birthnsec: 76,
+  /** di_gen: generation number, changed when the inode is reused (NFS file handles). */
+  gen: 80,
+  /** di_kernflags: kernel-internal flags (uint32). */
+  kernflags: 84,
+  /** di_flags: chflags(2) flags (UF_*, SF_*). */
+  flags: 88,
+  /** di_extsize: bytes of extended-attribute data (UFS2 EA area). */
+  extsize: 92,
+  /** di_extb[UFS_NXADDR]: the two extended-attribute block pointers (int64). */
+  extb: 96,
+  /** di_db[UFS_NDADDR]: direct block pointers, int64 fragment addresses. */
+  db: 112,
+  /** di_ib[UFS_NIADDR]: single, double and triple indirect block pointers (int64). */
+  ib: 208,
+  /** di_modrev: i_modrev for NFSv4 (uint64); kept, not interpreted. */
+  modrev: 232,
 } as const;
 
-/** The bytes of the block-pointer area, where a short symlink keeps its target (db + ib). */
-export const UFS1_SHORTLINK = { off: UFS1_FIELDS.db, len: (UFS_NDADDR + UFS_NIADDR) * 4 } as const;
-export const UFS2_SHORTLINK = { off: UFS2_FIELDS.db, len: (UFS_NDADDR + UFS_NIADDR) * 8 } as const;
+/** UFS1: the bytes of the block-pointer area, where a short symlink keeps its target (di_db + di_ib). */
+export const UFS1_SHORTLINK = {
+  /** Offset of the area in the dinode (di_db). */
+  off: UFS1_FIELDS.db,
+  /** Its length, 60 bytes: targets shorter than fs_maxsymlinklen fit. */
+  len: (UFS_NDADDR + UFS_NIADDR) * 4,
+} as const;
+/** UFS2: the bytes of the block-pointer area, where a short symlink keeps its target (di_db + di_ib). */
+export const UFS2_SHORTLINK = {
+  /** Offset of the area in the dinode (di_db). */
+  off: UFS2_FIELDS.db,
+  /** Its length, 120 bytes: targets shorter than fs_maxsymlinklen fit. */
+  len: (UFS_NDADDR + UFS_NIADDR) * 8,
+} as const;
 
+/** An on-disk inode (struct ufs1_dinode or ufs2_dinode) in one shape; the di_ fields this package uses. */
 export interface Dinode {
+  /** di_mode: file type (IFMT bits) and permission bits. */
   mode: number;
+  /** di_nlink: links to this inode. */
   nlink: number;
+  /** di_uid (di_ouid on FS_42INODEFMT volumes): owner. */
   uid: number;
+  /** di_gid (di_ogid on FS_42INODEFMT volumes): group. */
   gid: number;
-  /** NaN if the on-disk value does not fit a safe integer (caught when the inode is loaded). */
+  /** di_size: bytes; NaN if the on-disk value does not fit a safe integer (caught when the inode is loaded). */
   size: number;
-  /** DEV_BSIZE units. */
+  /** di_blocks: DEV_BSIZE (512-byte) units allocated, indirect blocks included (st_blocks). */
   blocks: number;
+  /** di_atime + di_atimensec: last access. */
   atime: Timespec;
+  /** di_mtime + di_mtimensec: last data modification. */
   mtime: Timespec;
+  /** di_ctime + di_ctimensec: last inode change. */
   ctime: Timespec;
+  /** di_birthtime + di_birthnsec: creation (UFS2; 0 on UFS1). */
   birthtime: Timespec;
+  /** di_flags: chflags(2) flags (UF_*, SF_*; SF_LOG marks the WAPBL log file). */
   flags: number;
+  /** di_gen: generation number, changed each time the inode is reused. */
   gen: number;
   /** Direct block pointers (fragment addresses; 0 = hole). db[0] is the device number of a VBLK/VCHR. */
   db: number[];

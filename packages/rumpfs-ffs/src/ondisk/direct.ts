@@ -4,15 +4,31 @@
  */
 import { DIRBLKSIZ, FFS_MAXNAMLEN, dirsiz } from './geometry.js';
 
-export const DIRECT_FIELDS = { ino: 0, reclen: 4, type: 6, namlen: 7, name: 8 } as const;
+/** Byte offsets of the struct direct fields (new format; the old one has a 16-bit d_namlen at 6). */
+export const DIRECT_FIELDS = {
+  /** d_ino (uint32). */
+  ino: 0,
+  /** d_reclen (uint16). */
+  reclen: 4,
+  /** d_type (uint8): DT_*, the file type, so readdir need not load the inode. */
+  type: 6,
+  /** d_namlen (uint8). */
+  namlen: 7,
+  /** d_name: the name, NUL-terminated and padded to a multiple of 4. */
+  name: 8,
+} as const;
 /** The smallest possible record (an empty name): DIRSIZ(0). */
 export const DIRECT_MIN = 12;
 
+/** A decoded struct direct header; the name stays in the buffer at `nameOff`. */
 export interface Direct {
+  /** d_ino: the inode named; 0 marks a free slot. */
   ino: number;
+  /** d_reclen: bytes from this entry to the next, slack included (entries never cross a DIRBLKSIZ chunk). */
   reclen: number;
   /** DT_* (0 = DT_UNKNOWN in the old format). */
   type: number;
+  /** d_namlen: bytes in the name (no NUL). */
   namlen: number;
   /** Offset of the name within the buffer the entry was decoded from. */
   nameOff: number;
@@ -52,12 +68,15 @@ export function decodeDirect(b: Uint8Array, dv: DataView, off: number, le: boole
  * Field reads for walks that only need one or two fields of each entry (a chunk walk per insert or
  * removal): no record is allocated per entry.
  */
+/** d_ino of the entry at `off`, read without decoding the record. */
 export function direntIno(dv: DataView, off: number, le: boolean): number {
   return dv.getUint32(off, le);
 }
+/** d_reclen of the entry at `off`. */
 export function direntReclen(dv: DataView, off: number, le: boolean): number {
   return dv.getUint16(off + 4, le);
 }
+/** d_namlen of the entry at `off`: a byte at 7 in the new format (`newfmt`), a 16-bit field at 6 in the old. */
 export function direntNamlen(b: Uint8Array, dv: DataView, off: number, le: boolean, newfmt: boolean): number {
   return newfmt ? (b[off + 7] as number) : dv.getUint16(off + 6, le);
 }

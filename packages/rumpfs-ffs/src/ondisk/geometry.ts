@@ -5,19 +5,25 @@
  */
 import type { Fs } from './fs.js';
 
-/** Number of direct (UFS_NDADDR) and indirect (UFS_NIADDR) block pointers in a dinode. */
+/** UFS_NDADDR: direct block pointers in a dinode (di_db). */
 export const UFS_NDADDR = 12;
+/** UFS_NIADDR: indirect block pointers in a dinode (di_ib: single, double, triple). */
 export const UFS_NIADDR = 3;
+/** UFS_ROOTINO: the root directory's inode (0 is never used, 1 is UFS_WINO). */
 export const UFS_ROOTINO = 2;
+/** UFS_WINO: the inode number whiteout entries point at; never allocated. */
 export const UFS_WINO = 1;
 /** DEV_BSIZE: di_blocks and fsbtodb count in these. */
 export const DEV_BSIZE = 512;
 /** DIRBLKSIZ: directory entries never cross a chunk of this size. */
 export const DIRBLKSIZ = 512;
+/** FFS_MAXNAMLEN: the longest name a directory entry holds, in bytes. */
 export const FFS_MAXNAMLEN = 255;
 /** MAXFRAG: at most 8 fragments to a block. */
 export const MAXFRAG = 8;
+/** MINBSIZE: the smallest block size a superblock may declare. */
 export const MINBSIZE = 4096;
+/** MAXBSIZE: the largest block size a superblock may declare. */
 export const MAXBSIZE = 65536;
 
 /** Byte offset of fragment address `frag` (fsbtob). */
@@ -28,11 +34,11 @@ export function fsbtob(fs: Fs, frag: number): number {
 export function fsbtodb(fs: Fs, frag: number): number {
   return frag * 2 ** fs.fsbtodb;
 }
-/** ffs_fragstoblks. */
+/** ffs_fragstoblks: whole blocks in a count of fragments (rounded down). */
 export function fragstoblks(fs: Fs, frags: number): number {
   return Math.floor(frags / fs.frag);
 }
-/** ffs_blkstofrags. */
+/** ffs_blkstofrags: fragments in a count of blocks. */
 export function blkstofrags(fs: Fs, blks: number): number {
   return blks * fs.frag;
 }
@@ -89,7 +95,7 @@ export function cgimin(fs: Fs, c: number): number {
 export function cgdmin(fs: Fs, c: number): number {
   return cgstart(fs, c) + fs.dblkno;
 }
-/** ino_to_cg. */
+/** ino_to_cg: the cylinder group holding inode `ino`. */
 export function ino_to_cg(fs: Fs, ino: number): number {
   return Math.floor(ino / fs.ipg);
 }

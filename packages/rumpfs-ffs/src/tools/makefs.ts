@@ -26,6 +26,7 @@ import { CHUNK, StagingDevice } from './stage.js';
 /** Image bytes staged at once when makefs does its own I/O. */
 const STAGED_BYTES = 4 * CHUNK;
 
+/** Options of makefs(8) -t ffs, named after its -o and size flags. */
 export interface MakefsOptions {
   /** 1 or 2 (makefs -o version). Default 2. */
   version?: 1 | 2;
@@ -67,15 +68,19 @@ export interface MakefsOptions {
   progress?: (p: MakefsProgress) => void;
 }
 
+/** Progress of a makefs run, passed to MakefsOptions.progress. */
 export interface MakefsProgress {
   /** Entries (files, directories, links…) written so far / in the tree. */
   entries: number;
+  /** Entries in the tree. */
   totalEntries: number;
   /** File bytes written so far / in the tree. */
   bytes: number;
+  /** File bytes in the tree. */
   totalBytes: number;
 }
 
+/** The image geometry makefsSize computed for a tree (NetBSD makefs's ffs_validate sizing). */
 export interface MakefsSize {
   /** Image size in bytes (a multiple of bsize). */
   size: number;
@@ -85,13 +90,17 @@ export interface MakefsSize {
   inodes: number;
   /** Bytes of blocks the tree's files, directories and indirect blocks take. */
   treeBytes: number;
+  /** Block size the size was computed for. */
   bsize: number;
+  /** Fragment size the size was computed for. */
   fsize: number;
 }
 
+/** What makefs built: the newfs geometry plus what was written into it. */
 export interface MakefsResult extends NewfsResult {
   /** Entries written (every name but the root), and file bytes. */
   entries: number;
+  /** File bytes written. */
   bytes: number;
   /** I/O jobs (file reads into the image, image writes) that ran on the I/O thread; 0 without one. */
   threadJobs: number;
@@ -666,6 +675,7 @@ function build(dev: BlockDevice, srcDir: string, tree: Tree, opts: MakefsOptions
   const ump = Ufsmount.open(wdev, cache);
   ump.loadCs();
   ump.ronly = false;
+  ump.async = true; // a fresh image: no crash ordering (NetBSD's makefs writes without it too)
   const root = ffs_iget(ump, UFS_ROOTINO);
   // makefs puts exactly the tree on the image: newfs's lost+found goes.
   const lf = ffs_iget(ump, 3);

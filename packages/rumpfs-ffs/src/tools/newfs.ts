@@ -18,12 +18,13 @@ import { DiskView } from '../ondisk/bswap.js';
 import { CG_MAGIC, CgView, SIZEOF_CG } from '../ondisk/cg.js';
 import { emptyDinode } from '../ondisk/dinode.js';
 import {
-  FS_44INODEFMT, FS_FIELDS, FS_FLAGS_UPDATED, FS_ISCLEAN, FS_UFS1_MAGIC, FS_UFS2_MAGIC, type Fs, SBLOCKSIZE, SBLOCK_UFS1, SBLOCK_UFS2,
+  FS_44INODEFMT, FS_FIELDS, FS_FLAGS_UPDATED, FS_ISCLEAN, FS_MAXCONTIG, FS_UFS1_MAGIC, FS_UFS2_MAGIC, type Fs, SBLOCKSIZE, SBLOCK_UFS1, SBLOCK_UFS2,
   SIZEOF_FS, encodeFs,
 } from '../ondisk/fs.js';
 import { DIRBLKSIZ, UFS_NDADDR, UFS_ROOTINO, cgbase, cgsblock, cgtod, fragroundup, fsbtob } from '../ondisk/geometry.js';
 import { Ufsmount } from '../ufsmount.js';
 
+/** Options of newfs(8), named after its flags. */
 export interface NewfsOptions {
   /** 1 or 2 (newfs -O). Default 2. */
   version?: 1 | 2;
@@ -45,12 +46,19 @@ export interface NewfsOptions {
   time?: number;
 }
 
+/** The geometry newfs laid down (what newfs(8) prints as it runs). */
 export interface NewfsResult {
+  /** UFS1 or UFS2. */
   version: 1 | 2;
+  /** fs_bsize: block size in bytes. */
   bsize: number;
+  /** fs_fsize: fragment size in bytes. */
   fsize: number;
+  /** fs_ncg: cylinder groups. */
   ncg: number;
+  /** fs_fpg: fragments per cylinder group. */
   fpg: number;
+  /** fs_ipg: inodes per cylinder group. */
   ipg: number;
   /** Size in fragments. */
   size: number;
@@ -64,8 +72,6 @@ const log2 = (n: number): number => Math.round(Math.log2(n));
 const isPow2 = (n: number): boolean => Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
 const howmany = (a: number, b: number): number => Math.ceil(a / b);
 const roundup = (a: number, b: number): number => howmany(a, b) * b;
-/** FS_MAXCONTIG: the cluster summary tracks runs up to this many blocks. */
-const FS_MAXCONTIG = 16;
 const MAXPHYS = 65536;
 
 /** The cg map offsets NetBSD's mkfs (and fsck's pass 5) compute; returns the byte size of the cg. */
@@ -321,6 +327,7 @@ export function newfs(dev: BlockDevice, o: NewfsOptions = {}): NewfsResult {
   const ump = Ufsmount.open(dev, cache);
   ump.loadCs();
   ump.ronly = false;
+  ump.async = true; // a fresh image, not yet anyone's file system
   const root = mkdirAt(ump, null, UFS_ROOTINO, 0o755, time);
   const lf = mkdirAt(ump, root, 3, 0o700, time);
   ffs_direnter(root, 'lost+found', lf.ino, 4);

@@ -84,13 +84,18 @@ function findExtent(ump: Ufsmount, want: number): [number, number] {
   return best;
 }
 
-/**
- * wapbl_create_infs_log: a log file inode with contiguous blocks, written home before logging
- * starts. Returns the extent of its data and its inode number.
- */
-function createInfsLog(ump: Ufsmount): { ext: WapblLogExtent; ino: number } {
+/** Where a new in-filesystem log goes: its first fragment, data blocks and indirect blocks. */
+interface InfsPlan {
+  start: number;
+  nblk: number;
+  ind: { single: number; double: number; under: number };
+  total: number;
+}
+
+/** wapbl_create_infs_log's choice of place and size, without writing anything (ENOSPC if none fits). */
+function planInfsLog(ump: Ufsmount): InfsPlan {
   const fs = ump.fs;
-  const ss = ump.dev.secsize;
+  if (fs.cs_nifree <= 0) throw errno('ENOSPC', 'wapbl: no free inode for the log file');
   let nblk = Math.floor(desiredLogSize(fs.dsize * fs.fsize) / fs.bsize);
   let ind = indirBlocks(nblk, fs.nindir);
   let total = nblk + ind.single + ind.double + ind.under;
@@ -106,6 +111,17 @@ function createInfsLog(ump: Ufsmount): { ext: WapblLogExtent; ino: number } {
       total = nblk + ind.single + ind.double + ind.under;
     } while (total > got);
   }
+  return { start, nblk, ind, total };
+}
+
+/**
+ * wapbl_create_infs_log: a log file inode with contiguous blocks (as planned), written home before
+ * logging starts. Returns the extent of its data and its inode number.
+ */
+function createInfsLog(ump: Ufsmount, plan: InfsPlan): { ext: WapblLogExtent; ino: number } {
+  const fs = ump.fs;
+  const ss = ump.dev.secsize;
+  const { start, nblk, ind, total } = plan;
   const root = ffs_iget(ump, UFS_ROOTINO);
   const ino = ffs_valloc(root, false);
   const din = emptyDinode(ump.ufs2);
@@ -166,11 +182,41 @@ function createInfsLog(ump: Ufsmount): { ext: WapblLogExtent; ino: number } {
   return { ext: { offset: fsbtob(fs, first), length: nblk * fs.bsize, blksize: ss }, ino };
 }
 
+/** Where the log of a mount will be (ffs_wapbl_plan): the one the superblock names, or a new one. */
+export type LogPlan =
+  | { kind: 'existing'; ext: WapblLogExtent; generation: number }
+  | { kind: 'end'; ext: WapblLogExtent }
+  | { kind: 'infs'; infs: InfsPlan };
+
+/**
+ * ffs_wapbl_start's decisions, without writing anything, so a mount can refuse before it changes
+ * the image: EINVAL for a UFS1 superblock in the old layout, EFTYPE for a log the superblock names
+ * that does not fit the device, ENOSPC when an in-filesystem log has no room.
+ */
+export function ffs_wapbl_plan(ump: Ufsmount): LogPlan {
+  const fs = ump.fs;
+  const dev = ump.dev;
+  if (fs.ufsVersion === 1 && (fs.old_flags & FS_FLAGS_UPDATED) === 0) throw errno('EINVAL', 'ffs: fs superblock in old format, not journaling');
+  const j = decodeJournalLoc(ump.sbraw);
+  if (j.version === UFS_WAPBL_VERSION && (j.location === UFS_WAPBL_JOURNALLOC_END_PARTITION || j.location === UFS_WAPBL_JOURNALLOC_IN_FILESYSTEM)) {
+    const ext = journalExtent(j, dev.size);
+    return { kind: 'existing', ext, generation: nextGeneration(dev, ext) };
+  }
+  const fsbytes = fs.size * fs.fsize;
+  const ss = dev.secsize;
+  const logstart = Math.ceil(fsbytes / ss) * ss;
+  if (dev.size - logstart >= desiredLogSize(fsbytes)) {
+    return { kind: 'end', ext: { offset: logstart, length: Math.floor((dev.size - logstart) / ss) * ss, blksize: ss } };
+  }
+  return { kind: 'infs', infs: planInfsLog(ump) };
+}
+
 /**
  * ffs_wapbl_start for a read-write mount with MNT_LOG. EINVAL (the caller clears MNT_LOG) for a UFS1
- * superblock in the old layout. `hooks` brings in-core changes into a commit and lists unlinked inodes in use.
+ * superblock in the old layout. `hooks` brings in-core changes into a commit and lists unlinked
+ * inodes in use; `plan` is ffs_wapbl_plan's answer (made here if not given).
  */
-export function ffs_wapbl_start(ump: Ufsmount, hooks: WapblFsHooks, printf: (line: string) => void): Wapbl {
+export function ffs_wapbl_start(ump: Ufsmount, hooks: WapblFsHooks, printf: (line: string) => void, plan?: LogPlan): Wapbl {
   const fs = ump.fs;
   const dev = ump.dev;
   if (ump.wapbl) return ump.wapbl;
@@ -178,22 +224,21 @@ export function ffs_wapbl_start(ump: Ufsmount, hooks: WapblFsHooks, printf: (lin
     printf('ffs: fs superblock in old format, not journaling');
     throw errno('EINVAL', 'ffs: fs superblock in old format, not journaling');
   }
-  const j = decodeJournalLoc(ump.sbraw);
+  const p = plan ?? ffs_wapbl_plan(ump);
   let ext: WapblLogExtent;
   let generation = 0;
-  if (j.version === UFS_WAPBL_VERSION && (j.location === UFS_WAPBL_JOURNALLOC_END_PARTITION || j.location === UFS_WAPBL_JOURNALLOC_IN_FILESYSTEM)) {
-    ext = journalExtent(j, dev.size);
-    generation = nextGeneration(dev, ext);
+  if (p.kind === 'existing') {
+    ext = p.ext;
+    generation = p.generation;
   } else {
-    const fsbytes = fs.size * fs.fsize;
+    const j = decodeJournalLoc(ump.sbraw);
     const ss = dev.secsize;
-    const logstart = Math.ceil(fsbytes / ss) * ss;
-    if (dev.size - logstart >= desiredLogSize(fsbytes)) {
-      ext = { offset: logstart, length: Math.floor((dev.size - logstart) / ss) * ss, blksize: ss };
+    if (p.kind === 'end') {
+      ext = p.ext;
       j.location = UFS_WAPBL_JOURNALLOC_END_PARTITION;
-      j.locs = [logstart / ss, ext.length / ss, ss, 0];
+      j.locs = [ext.offset / ss, ext.length / ss, ss, 0];
     } else {
-      const made = createInfsLog(ump);
+      const made = createInfsLog(ump, p.infs);
       ext = made.ext;
       j.location = UFS_WAPBL_JOURNALLOC_IN_FILESYSTEM;
       j.locs = [ext.offset / ss, ext.length / ss, ss, made.ino];
@@ -237,6 +282,7 @@ export function ffs_wapbl_stop(ump: Ufsmount): void {
   ump.bio.dev = ump.dev;
   ump.bio.log = null;
   ump.wapbl = null;
+  ump.dirtyInodes.clear();
   ump.fs.flags &= ~FS_DOWAPBL;
   ump.sbupdate();
   ump.dev.flush();

@@ -48,6 +48,11 @@ export interface UnlinkedInode {
 export interface WapblFsHooks {
   /** Put every in-core change (modified inodes, the superblock summary) into buffers before a commit. */
   syncMetadata(): void;
+  /**
+   * The outermost operation ended: put its in-core changes (the inodes it modified) into buffers
+   * now, so the size of the open transaction is known before deciding to commit.
+   */
+  opEnd?(): void;
   /** The inodes with no links that are still referenced (listed in every commit's INODES record). */
   unlinked(): UnlinkedInode[];
 }
@@ -64,6 +69,11 @@ export class Wapbl {
   /** The generation the next header gets. */
   generation: number;
   readonly stats: WapblStats = { commits: 0, blocks: 0, logBytes: 0 };
+  /**
+   * An allocation failed while frees waited for this transaction's commit: the operation, undone,
+   * commits and tries once more (wapbl_vnops.ts). Reset by every commit.
+   */
+  spaceWanted = false;
   /** Freed metadata sectors (wapbl_register_deallocation), written as REVOCATIONS. */
   readonly #revoked = new Set<number>();
   /** Bytes of metadata dirtied since the last commit (an over-estimate: the size trigger). */
@@ -112,7 +122,14 @@ export class Wapbl {
   /** UFS_WAPBL_END: at the end of the outermost operation, commit if the transaction passed half the log. */
   end(): void {
     if (this.#depth > 0) this.#depth--;
-    if (this.#depth === 0 && this.#tooBig()) this.commit();
+    if (this.#depth !== 0) return;
+    this.hooks.opEnd?.();
+    if (this.#tooBig()) this.commit();
+  }
+
+  /** Operations in progress (nested UFS_WAPBL_BEGIN). */
+  get depth(): number {
+    return this.#depth;
   }
 
   /** A metadata buffer of `bytes` became dirty. */
@@ -153,6 +170,7 @@ export class Wapbl {
   commit(): void {
     if (this.#committing) return;
     this.#committing = true;
+    this.spaceWanted = false;
     try {
       this.hooks.syncMetadata();
       this.cache.writeback(this.dev);

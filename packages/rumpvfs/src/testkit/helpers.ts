@@ -1,6 +1,6 @@
 /** Small helpers the conformance cases share. */
 import { expect } from 'vitest';
-import { type ErrnoCode, isRumpError, O_CREAT, O_RDONLY, O_RDWR, O_TRUNC, type Proc, type Stat } from '@rumpts/librump';
+import { type ErrnoCode, isRumpError, O_CREAT, O_RDONLY, O_RDWR, O_TRUNC, type Proc, type Stat, type Timespec } from '@rumpts/librump';
 
 /** The call must fail with exactly this errno (a RumpError, not any other exception). */
 export function expectErrno(code: ErrnoCode, fn: () => unknown, what = ''): void {
@@ -116,4 +116,18 @@ export function expectBytes(actual: Uint8Array, expected: Uint8Array, what = '')
 export function statNoAtime(st: Stat): Omit<Stat, 'atime'> {
   const { atime: _atime, ...rest } = st;
   return rest;
+}
+
+/**
+ * A stored time against the one set: exact (nanoseconds too when `nsec`), or, for a file system that
+ * rounds (FAT: 2 s, access dates), at most `resolution` seconds earlier and never later.
+ */
+export function expectTime(got: Timespec, want: Timespec, resolution: number, nsec: boolean, what: string): void {
+  if (resolution <= 0) {
+    expect(got.sec, what).toBe(want.sec);
+    if (nsec) expect(got.nsec, what).toBe(want.nsec);
+    return;
+  }
+  expect(got.sec, `${what} never later than set`).toBeLessThanOrEqual(want.sec);
+  expect(want.sec - got.sec, `${what} rounded by less than ${resolution} s`).toBeLessThan(resolution);
 }

@@ -5,7 +5,7 @@
  */
 import { expect } from 'vitest';
 import { F_OK, O_CREAT, O_DIRECTORY, O_EXCL, O_RDONLY, O_RDWR, type Proc, R_OK, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, W_OK, X_OK } from '@rumpts/librump';
-import { expectErrno, md, statNoAtime, tryCall } from './helpers.js';
+import { expectErrno, expectTime, md, statNoAtime, tryCall } from './helpers.js';
 import type { Kit } from './types.js';
 
 export function t_vnops(kit: Kit): void {
@@ -130,10 +130,10 @@ export function t_vnops(kit: Kit): void {
       }
       proc.stat('file2');
       proc.rename('file1', 'file3');
-      expect(proc.stat('file3').ino).toBe(f1ino);
+      if (features.stableFileIds) expect(proc.stat('file3').ino).toBe(f1ino);
       expectErrno('ENOENT', () => proc.stat('file1'), 'source 1');
       proc.rename('file3', 'file2');
-      expect(proc.stat('file2').ino).toBe(f1ino);
+      if (features.stableFileIds) expect(proc.stat('file2').ino).toBe(f1ino);
       expectErrno('ENOENT', () => proc.stat('file3'), 'source 2');
       if (features.link) {
         // Renaming one hard link over another of the same file removes the source name (BSD).
@@ -250,22 +250,20 @@ export function t_vnops(kit: Kit): void {
     proc.chdir(mountpoint);
     proc.close(proc.open('afile', O_RDWR | O_CREAT, 0o755));
     const sb = proc.stat('afile');
-    proc.chown('afile', 1, 2);
+    if (features.owners) proc.chown('afile', 1, 2);
     proc.chmod('afile', 0o123);
     const atime = { sec: 1000000000, nsec: 1000 };
     const mtime = { sec: 1000000002, nsec: 3000 };
     proc.utimes('afile', atime, mtime);
     proc.utimes('afile', atime, mtime);
     const sb2 = proc.stat('afile');
-    expect(sb2.uid).toBe(1);
-    expect(sb2.gid).toBe(2);
-    expect(sb2.mode).toBe((sb.mode & ~0o777) | 0o123);
-    expect(sb2.atime.sec).toBe(atime.sec);
-    expect(sb2.mtime.sec).toBe(mtime.sec);
-    if (features.nsec) {
-      expect(sb2.atime.nsec).toBe(atime.nsec);
-      expect(sb2.mtime.nsec).toBe(mtime.nsec);
+    if (features.owners) {
+      expect(sb2.uid).toBe(1);
+      expect(sb2.gid).toBe(2);
     }
+    if (features.modes) expect(sb2.mode).toBe((sb.mode & ~0o777) | 0o123);
+    expectTime(sb2.atime, atime, features.atimeResolution, features.nsec, 'atime');
+    expectTime(sb2.mtime, mtime, features.mtimeResolution, features.nsec, 'mtime');
     proc.chdir('/');
   });
 

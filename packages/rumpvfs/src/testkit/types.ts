@@ -3,6 +3,7 @@ import type { Kernel, Proc } from '@rumpts/librump';
 
 /** A freshly mounted, empty file system, ready for one test case. */
 export interface ConformanceEnv {
+  /** The kernel the file system is mounted in. */
   kernel: Kernel;
   /** The process the cases run as (root credentials, cwd anywhere). */
   proc: Proc;
@@ -20,6 +21,7 @@ export interface ConformanceEnv {
   remountReadOnly?(): void;
 }
 
+/** Mounts a fresh, empty instance of the file system under test; called before every case. */
 export type ConformanceSetup = () => ConformanceEnv | Promise<ConformanceEnv>;
 
 /**
@@ -31,6 +33,7 @@ export interface ConformanceFeatures {
   rename?: boolean;
   /** link(2) (hard links). */
   link?: boolean;
+  /** symlink(2) and readlink(2). */
   symlink?: boolean;
   /** A symlink may have an empty target (a host directory cannot store one: EINVAL instead). */
   emptySymlink?: boolean;
@@ -52,6 +55,16 @@ export interface ConformanceFeatures {
   unmount?: boolean;
   /** How many files create_many makes in one directory (NetBSD: 2324). */
   createMany?: number;
+  /** chown stores any owner and group (msdosfs: files belong to the mount's owner; chown elsewhere fails). */
+  owners?: boolean;
+  /** chmod and create store every permission bit, umask applied (msdosfs keeps only the owner's write bit). */
+  modes?: boolean;
+  /** A file keeps its st_ino across rename and once its last name is gone (msdosfs names a file by its entry's place). */
+  stableFileIds?: boolean;
+  /** Seconds by which a stored modification time may be rounded down (0: exact; FAT: 2). */
+  mtimeResolution?: number;
+  /** Seconds by which a stored access time may be rounded down (0: exact; FAT keeps only the date: 86400). */
+  atimeResolution?: number;
 }
 
 export type ResolvedFeatures = Required<ConformanceFeatures>;
@@ -71,6 +84,11 @@ export function resolveFeatures(f: ConformanceFeatures = {}): ResolvedFeatures {
     readonly: f.readonly ?? true,
     unmount: f.unmount ?? true,
     createMany: f.createMany ?? 2324,
+    owners: f.owners ?? true,
+    modes: f.modes ?? true,
+    stableFileIds: f.stableFileIds ?? true,
+    mtimeResolution: f.mtimeResolution ?? 0,
+    atimeResolution: f.atimeResolution ?? 0,
   };
 }
 

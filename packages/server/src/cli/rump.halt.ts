@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * rump.halt(1) [-dhn]: reboot(2) the server named by RUMP_SERVER — it syncs (unless -n), halts and
- * exits 0 (-h: stays, idle; -d: dumps core). Exit 1 when no server answers.
+ * exits 0 (-h: stays, idle; -d: syncs all the same, then dumps core). Exit 1 when no server answers.
  */
 import { Command, CommanderError } from 'commander';
 import { RB_DUMP, RB_HALT, RB_NOSYNC } from '@rumpts/librump';
@@ -11,7 +11,7 @@ import { message } from './util.js';
 const cmd = new Command('rump.halt')
   .usage('[-dhn]')
   .description('halt the rump kernel server named by RUMP_SERVER')
-  .option('-d', 'dump core (RB_DUMP)')
+  .option('-d', 'sync, then dump core (RB_DUMP)')
   .option('-h', 'halt but do not exit (RB_HALT)')
   .option('-n', 'do not sync (RB_NOSYNC)')
   .helpOption('--help')

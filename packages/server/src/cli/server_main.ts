@@ -25,6 +25,7 @@ interface Parsed {
   drives: Drivespec[];
   mounts: MountSpec[];
   newfs: boolean;
+  insecure: boolean;
   url: string;
 }
 
@@ -32,7 +33,7 @@ const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
 function parse(prog: string, argv: readonly string[]): Parsed {
   const cmd = new Command(prog)
-    .usage('[-sv] [-c ncpu] [-d drivespec] [-l library] [-m module] [-r total_ram] [--mount TYPE:DEVICE:DIR[:ro]] [--newfs] url')
+    .usage('[-sv] [-c ncpu] [-d drivespec] [-l library] [-m module] [-r total_ram] [--mount TYPE:DEVICE:DIR[:ro|log]] [--newfs] url')
     .description('serve a rump kernel on url (unix://path or tcp://addr:port/)')
     .option('-s', 'stay in the foreground (do not detach)')
     .option('-v', 'set bootverbose')
@@ -41,13 +42,14 @@ function parse(prog: string, argv: readonly string[]): Parsed {
     .option('-l <library>', 'link a component library before boot (in order)', collect, [])
     .option('-m <module>', 'load a kernel module after boot', collect, [])
     .option('-r <total_ram>', 'kernel memory limit (dd-style suffixes: k, m, g…)')
-    .addOption(new Option('--mount <spec>', 'rumpts extension: mount TYPE:DEVICE:DIR[:ro] after the drives are mapped').argParser(collect).default([]))
+    .addOption(new Option('--mount <spec>', 'rumpts extension: mount TYPE:DEVICE:DIR[:ro|log] after the drives are mapped (log: WAPBL)').argParser(collect).default([]))
     .option('--newfs', 'rumpts extension: give ffs --mount drives without a file system a fresh one')
+    .option('--insecure', 'rumpts extension: tcp without a token (any local user may use the kernel)')
     .argument('<url>', 'where to listen')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   cmd.parse(argv, { from: 'user' });
-  const o = cmd.opts<{ s?: true; v?: true; c?: string; d: string[]; l: string[]; m: string[]; r?: string; mount: string[]; newfs?: true }>();
+  const o = cmd.opts<{ s?: true; v?: true; c?: string; d: string[]; l: string[]; m: string[]; r?: string; mount: string[]; newfs?: true; insecure?: true }>();
   const url = cmd.args[0] as string;
   parseUrl(url, true);
   let ncpu: number | undefined;
@@ -68,6 +70,7 @@ function parse(prog: string, argv: readonly string[]): Parsed {
     drives: o.d.map(parseDrivespec),
     mounts: o.mount.map(parseMountSpec),
     newfs: o.newfs === true,
+    insecure: o.insecure === true,
     url,
   };
 }
@@ -106,7 +109,7 @@ export async function serverMain(prog: 'rump_server' | 'rump_allserver', argv: r
       log: (line) => log(line),
     });
     const token = process.env['RUMP_SERVER_TOKEN'];
-    server = await RumpServer.listen({ kernel, url: p.url, ...(token ? { token } : {}), log, verbose: p.verbose });
+    server = await RumpServer.listen({ kernel, url: p.url, ...(token ? { token } : {}), insecure: p.insecure, log, verbose: p.verbose });
   } catch (e) {
     const msg = isRumpError(e) ? e.message : e instanceof Error ? e.message : String(e);
     if (isChild && process.send) {
@@ -116,12 +119,21 @@ export async function serverMain(prog: 'rump_server' | 'rump_allserver', argv: r
     log(msg);
     process.exit(1);
   }
-  if (server.url.proto === 'tcp') {
-    log(`warning: the rumpts protocol has no encryption${server.url.any ? ' and this server listens on every address' : ''}; set RUMP_SERVER_TOKEN and keep it on trusted networks`);
+  const notes = tcpNotes(server);
+  for (const line of notes) log(line);
+  // A signal is an orderly shutdown, as rump.halt: sync, unmount, exit 0. halt() writes everything back
+  // before it first yields, so a second signal (an impatient Ctrl-C) may end the process at once.
+  let signalled = false;
+  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    process.on(sig, () => {
+      if (signalled) process.exit(1);
+      signalled = true;
+      log(`${sig}: syncing and unmounting`);
+      void server.halt(0);
+    });
   }
-  for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => void server.halt(0));
   if (isChild && process.send) {
-    process.send({ ok: true, url: server.url.url }, () => process.disconnect());
+    process.send({ ok: true, url: server.url.url, notes }, () => process.disconnect());
   } else {
     log(`listening on ${server.url.url} — export RUMP_SERVER=${server.url.url}; stop it with rump.halt`);
   }
@@ -132,6 +144,16 @@ export async function serverMain(prog: 'rump_server' | 'rump_allserver', argv: r
     return;
   }
   process.exit(0);
+}
+
+/** What a tcp server says at start: where its token is, or that it has none; no encryption either way. */
+function tcpNotes(server: RumpServer): string[] {
+  if (server.url.proto !== 'tcp') return [];
+  const every = server.url.any ? ' and this server listens on every address' : '';
+  if (server.token === undefined) {
+    return [`warning: --insecure: no token — any local user${every ? ', and anyone who can reach the port,' : ''} may use this kernel`, `warning: the rumpts protocol has no encryption${every}; keep it on trusted networks`];
+  }
+  return [`token in ${server.tokenFile ?? '(not written)'} (mode 0600; clients of this user read it, others need RUMP_SERVER_TOKEN)`, `warning: the rumpts protocol has no encryption${every}; keep it on trusted networks`];
 }
 
 /** The parent of a detached server: wait for the child's word, then exit with it. */
@@ -145,9 +167,10 @@ function detach(prog: string, argv: readonly string[]): Promise<void> {
   });
   return new Promise(() => {
     let done = false;
-    child.on('message', (m: { ok?: boolean; error?: string }) => {
+    child.on('message', (m: { ok?: boolean; error?: string; notes?: string[] }) => {
       done = true;
       if (m.ok) {
+        for (const line of m.notes ?? []) process.stderr.write(`${prog}: ${line}\n`);
         child.disconnect();
         child.unref();
         process.exit(0);

@@ -6,20 +6,24 @@
 import { createConnection, type Socket } from 'node:net';
 import { basename } from 'node:path';
 import {
-  type Dirent, errno, type ErrnoCode, errnoCode, type MountData, RumpError, type Stat, type Statvfs, type SysctlValue, type Timespec,
+  type Dirent, errno, type ErrnoCode, errnoCode, isRumpError, type MountData, RumpError, type Stat, type Statvfs, type SysctlValue, type Timespec,
 } from '@rumpts/librump';
 import { type CallName, CALLS } from '../protocol/calls.js';
 import { ProtocolError, Reader, type WireValue, Writer } from '../protocol/codec.js';
 import { beginFrame, DEFAULT_MAX_FRAME, endFrame, FrameReader, HEADER_SIZE, K_BYE, K_CALL, K_ERR, K_HELLO, K_OK, K_WELCOME, MAX_IO } from '../protocol/frame.js';
 import { PROTO_MAJOR, PROTO_MINOR } from '../protocol/version.js';
+import { clientToken, tokenFilePath } from '../token.js';
 import { parseUrl, type RumpUrl } from '../url.js';
 
 export interface ConnectOptions {
-  /** Shared secret (default: RUMP_SERVER_TOKEN from the environment). */
+  /**
+   * Shared secret (default: RUMP_SERVER_TOKEN from the environment, else for tcp the token file the
+   * server wrote for the url's host and port, see tokenFilePath).
+   */
   token?: string;
   /** Program name shown in the server's logs (default: this script's name). */
   comm?: string;
-  /** Give up connecting after this long (default 10 s). */
+  /** Give up connecting and shaking hands after this long in all (default 10 s). */
   timeoutMs?: number;
 }
 
@@ -73,43 +77,55 @@ export class RumpClient {
     });
   }
 
-  /** Connect and shake hands. */
+  /**
+   * Connect and shake hands, within `timeoutMs` in all. A server whose handshake slots are all taken
+   * answers EAGAIN (docs/protocol.md §7): the client tries again, backing off, until the time is up.
+   */
   static async connect(url: string | undefined = process.env['RUMP_SERVER'], opts: ConnectOptions = {}): Promise<RumpClient> {
     if (url === undefined || url === '') throw errno('ENOENT', 'RUMP_SERVER not set');
     const u = parseUrl(url, false);
-    const sock = u.proto === 'unix' ? createConnection(u.path) : createConnection({ host: u.host, port: u.port, noDelay: true });
     const timeout = opts.timeoutMs ?? 10_000;
-    await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => {
-        sock.destroy();
-        reject(errno('ETIMEDOUT', `connect to ${u.url}: timed out after ${timeout} ms`));
-      }, timeout);
-      sock.once('connect', () => {
-        clearTimeout(t);
-        sock.removeAllListeners('error');
-        resolve();
-      });
-      sock.once('error', (e: NodeJS.ErrnoException) => {
-        clearTimeout(t);
-        const code: ErrnoCode = e.code === 'ENOENT' ? 'ENOENT' : e.code === 'ECONNREFUSED' ? 'ECONNREFUSED' : e.code === 'EACCES' ? 'EACCES' : 'ENOTCONN';
-        reject(errno(code, `connect to ${u.url}: ${e.message}`));
-      });
-    });
-    const c = new RumpClient(u, sock);
-    await c.#hello(opts.token ?? process.env['RUMP_SERVER_TOKEN'], opts.comm ?? basename(process.argv[1] ?? 'node'));
-    return c;
+    const deadline = performance.now() + timeout;
+    const token = opts.token ?? clientToken(u);
+    const comm = opts.comm ?? basename(process.argv[1] ?? 'node');
+    for (let backoff = 20; ; backoff = Math.min(1000, backoff * 2)) {
+      const c = new RumpClient(u, await open(u, deadline, timeout));
+      try {
+        await c.#hello(token, comm, deadline, timeout);
+        return c;
+      } catch (e) {
+        c.destroy();
+        if (isRumpError(e) && e.code === 'EAGAIN' && performance.now() + backoff < deadline) {
+          await new Promise((r) => setTimeout(r, backoff));
+          continue;
+        }
+        if (isRumpError(e) && e.code === 'EAUTH' && !token && u.proto === 'tcp') {
+          throw errno('EAUTH', `${e.detail ?? e.message}: set RUMP_SERVER_TOKEN, or run the client as the user who started the server (it reads ${tokenFilePath(u)})`);
+        }
+        throw e;
+      }
+    }
   }
 
-  async #hello(token: string | undefined, comm: string): Promise<void> {
+  async #hello(token: string | undefined, comm: string, deadline: number, timeout: number): Promise<void> {
     const w = new Writer(128);
     const at = beginFrame(w, 0, K_HELLO);
     w.u16(PROTO_MAJOR);
     w.u16(PROTO_MINOR);
     w.value({ comm, ...(token ? { token } : {}) });
     endFrame(w, at);
-    const welcome = new Promise<WireValue>((resolve, reject) => this.#waiters.set(0, { resolve, reject, call: 'ping', path: undefined }));
+    let timer: NodeJS.Timeout | undefined;
+    const welcome = new Promise<WireValue>((resolve, reject) => {
+      this.#waiters.set(0, { resolve, reject, call: 'ping', path: undefined });
+      timer = setTimeout(() => reject(errno('ETIMEDOUT', `connect to ${this.url.url}: no answer to the handshake after ${timeout} ms`)), Math.max(0, deadline - performance.now()));
+    });
     this.#sock.write(w.buf.subarray(0, w.pos));
-    const v = (await welcome) as Record<string, WireValue>;
+    let v: Record<string, WireValue>;
+    try {
+      v = (await welcome) as Record<string, WireValue>;
+    } finally {
+      clearTimeout(timer);
+    }
     this.info = {
       banner: typeof v['banner'] === 'string' ? v['banner'] : '',
       pid: Number(v['pid']),
@@ -429,6 +445,27 @@ export class RumpClient {
   async reboot(howto = 0): Promise<void> {
     await this.call('reboot', [howto]);
   }
+}
+
+/** Open the socket of `u`, failing with the connect error or ETIMEDOUT at the deadline. */
+function open(u: RumpUrl, deadline: number, timeout: number): Promise<Socket> {
+  const sock = u.proto === 'unix' ? createConnection(u.path) : createConnection({ host: u.host, port: u.port, noDelay: true });
+  return new Promise<Socket>((resolve, reject) => {
+    const t = setTimeout(() => {
+      sock.destroy();
+      reject(errno('ETIMEDOUT', `connect to ${u.url}: timed out after ${timeout} ms`));
+    }, Math.max(0, deadline - performance.now()));
+    sock.once('connect', () => {
+      clearTimeout(t);
+      sock.removeAllListeners('error');
+      resolve(sock);
+    });
+    sock.once('error', (e: NodeJS.ErrnoException) => {
+      clearTimeout(t);
+      const code: ErrnoCode = e.code === 'ENOENT' ? 'ENOENT' : e.code === 'ECONNREFUSED' ? 'ECONNREFUSED' : e.code === 'EACCES' ? 'EACCES' : 'ENOTCONN';
+      reject(errno(code, `connect to ${u.url}: ${e.message}`));
+    });
+  });
 }
 
 function ts(t: Timespec | null): WireValue {

@@ -88,6 +88,12 @@ export class Writer {
     this.pos += b.length;
   }
 
+  /** The tag and length of a bytes value of `n` bytes, without the bytes (they may follow apart). */
+  bytesHead(n: number): void {
+    this.u8(T_BYTES);
+    this.u32(n);
+  }
+
   /** u32 byte length + UTF-8. */
   str(s: string): void {
     const max = s.length * 3;
@@ -117,8 +123,7 @@ export class Writer {
         break;
     }
     if (v instanceof Uint8Array) {
-      this.u8(T_BYTES);
-      this.u32(v.length);
+      this.bytesHead(v.length);
       return this.bytes(v);
     }
     if (Array.isArray(v)) {

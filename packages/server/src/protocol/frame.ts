@@ -1,9 +1,10 @@
 /**
  * Frames of the rumpts protocol (docs/protocol.md §2): a 12-byte little-endian header — total length,
  * request id, kind, flags, operation — and a body. FrameReader reassembles frames from a byte stream
- * and enforces the frame-size limit as soon as a header's length field arrives.
+ * (FrameAssembler) and enforces the frame-size limit as soon as a header's length field arrives.
  */
-import { ProtocolError, type Writer } from './codec.js';
+import { FrameAssembler, type FrameLayout } from './assembler.js';
+import type { Writer } from './codec.js';
 
 export const HEADER_SIZE = 12;
 /** Default frame-size limit: 4 MiB, so 1 MiB I/O chunks fit with room to spare. */
@@ -24,7 +25,7 @@ export interface Frame {
   kind: number;
   flags: number;
   op: number;
-  /** The whole frame; the body is [HEADER_SIZE, buf.length). Valid only until the next push(). */
+  /** The whole frame; the body is [HEADER_SIZE, buf.length). */
   buf: Buffer;
 }
 
@@ -46,16 +47,29 @@ export function endFrame(w: Writer, at: number): void {
   w.buf.writeUInt32LE(w.pos - at, at);
 }
 
-/** Reassembles frames from stream chunks. */
-export class FrameReader {
-  #chunks: Buffer[] = [];
-  #have = 0;
+/** Where the rumpts header keeps a frame's length: the first u32, little-endian. */
+export const RUMPTS_LAYOUT: FrameLayout = {
+  lengthBytes: 4,
+  minFrame: HEADER_SIZE,
+  length: (head) => head.readUInt32LE(0),
+};
 
-  constructor(readonly maxFrame = DEFAULT_MAX_FRAME) {}
+/** Decode the header of a whole frame. */
+export function parseFrame(f: Buffer): Frame {
+  return { id: f.readUInt32LE(4), kind: f[8] as number, flags: f[9] as number, op: f.readUInt16LE(10), buf: f };
+}
+
+/** Reassembles rumpts frames from stream chunks (linear time; see FrameAssembler). */
+export class FrameReader {
+  readonly assembler: FrameAssembler;
+
+  constructor(maxFrame = DEFAULT_MAX_FRAME) {
+    this.assembler = new FrameAssembler(RUMPTS_LAYOUT, maxFrame);
+  }
 
   /** Bytes buffered but not yet part of a whole frame. */
   get pending(): number {
-    return this.#have;
+    return this.assembler.pending;
   }
 
   /**
@@ -63,29 +77,9 @@ export class FrameReader {
    * length below the header size or above the limit (the caller closes the connection).
    */
   push(chunk: Buffer): Frame[] {
-    this.#chunks.push(chunk);
-    this.#have += chunk.length;
+    this.assembler.push(chunk);
     const out: Frame[] = [];
-    if (this.#have < 4) return out;
-    let buf = this.#chunks.length === 1 ? (this.#chunks[0] as Buffer) : Buffer.concat(this.#chunks, this.#have);
-    let pos = 0;
-    while (buf.length - pos >= 4) {
-      const len = buf.readUInt32LE(pos);
-      if (len < HEADER_SIZE) throw new ProtocolError(`frame length ${len} is below the ${HEADER_SIZE}-byte header`);
-      if (len > this.maxFrame) throw new ProtocolError(`frame length ${len} exceeds the limit of ${this.maxFrame} bytes`);
-      if (buf.length - pos < len) break;
-      const f = buf.subarray(pos, pos + len);
-      out.push({ id: f.readUInt32LE(4), kind: f[8] as number, flags: f[9] as number, op: f.readUInt16LE(10), buf: f });
-      pos += len;
-    }
-    if (pos === buf.length) {
-      this.#chunks = [];
-      this.#have = 0;
-    } else {
-      buf = buf.subarray(pos);
-      this.#chunks = [buf];
-      this.#have = buf.length;
-    }
+    for (let f = this.assembler.next(); f; f = this.assembler.next()) out.push(parseFrame(f));
     return out;
   }
 }

@@ -1,58 +1,56 @@
 /**
- * One client connection = one kernel process (rumpuser_sp.c's spclient). Frames are decoded as they
- * arrive and executed synchronously in arrival order against the connection's Proc; the replies of
- * one read batch go out in one socket write. A protocol violation closes this connection only.
+ * One client connection = one kernel process (rumpuser_sp.c's spclient): the rumpts protocol on top
+ * of a ConnectionPipe. Frames are executed synchronously in arrival order against the connection's
+ * Proc, as fast as the pipe's bounds allow; replies are batched into few socket writes. A protocol
+ * violation closes this connection only.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { type ErrnoCode, isRumpError, type Proc, RumpError } from '@rumpts/librump';
 import { CALL_BY_OP } from '../protocol/calls.js';
 import { ProtocolError, Reader, type WireValue, Writer } from '../protocol/codec.js';
-import { beginFrame, endFrame, type Frame, FrameReader, HEADER_SIZE, K_BYE, K_CALL, K_ERR, K_HELLO, K_OK, K_WELCOME, MAX_IO } from '../protocol/frame.js';
+import { beginFrame, endFrame, type Frame, HEADER_SIZE, K_BYE, K_CALL, K_ERR, K_HELLO, K_OK, K_WELCOME, MAX_IO, parseFrame, RUMPTS_LAYOUT } from '../protocol/frame.js';
 import { PROTO_MAJOR, PROTO_MINOR } from '../protocol/version.js';
+import { ConnectionPipe, type PipeContext, type PipeEndpoint } from './pipe.js';
 import { checkArgs, HANDLERS } from './syscalls.js';
 
 /** What a connection needs from its server. */
-export interface ConnectionHost {
-  readonly maxFrame: number;
+export interface ConnectionHost extends PipeContext {
   readonly token: string | undefined;
   readonly banner: string;
   log(line: string): void;
+  /** Log a line caused by a peer that has not authenticated (rate-limited: anyone can cause them). */
+  logUnauthenticated(line: string): void;
   debug(line: string): void;
   newproc(): Proc;
-  /** A client asked for reboot(howto); the host replies through `reply` once the kernel is down. */
-  reboot(conn: Connection, howto: number, reply: () => void): void;
+  /**
+   * A client asked for reboot(howto); the host replies through `reply` once the kernel is down
+   * (it resolves when the answer has left).
+   */
+  reboot(conn: Connection, howto: number, reply: () => Promise<void>): void;
   closed(conn: Connection): void;
 }
 
 const sha = (s: string): Buffer => createHash('sha256').update(s).digest();
 
-export class Connection {
-  readonly reader: FrameReader;
+export class Connection implements PipeEndpoint {
+  /** The transport: framing, handshake slot and timeout, backpressure (shared with any protocol). */
+  readonly pipe: ConnectionPipe;
   #state: 'new' | 'running' | 'dead' = 'new';
   #proc: Proc | undefined;
-  #out: Writer | undefined;
-  #timer: NodeJS.Timeout | undefined;
   comm = '?';
 
   constructor(
     readonly id: number,
-    readonly socket: Socket,
+    socket: Socket,
     readonly host: ConnectionHost,
-    handshakeTimeoutMs: number,
   ) {
-    this.reader = new FrameReader(host.maxFrame);
-    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
-    socket.on('error', (e) => this.host.debug(`connection ${this.id}: ${e.message}`));
-    socket.on('close', () => {
-      if (this.#state !== 'dead' && this.reader.pending > 0) {
-        this.host.log(`connection ${this.id}${this.#proc ? ` (pid ${this.#proc.pid}, '${this.comm}')` : ''}: peer vanished mid-request (${this.reader.pending} bytes of a partial frame dropped)`);
-      }
-      this.#teardown();
-    });
-    socket.on('drain', () => socket.resume());
-    this.#timer = setTimeout(() => this.fatal('EAUTH', `no handshake within ${handshakeTimeoutMs} ms`), handshakeTimeoutMs);
-    this.#timer.unref();
+    this.pipe = new ConnectionPipe(socket, RUMPTS_LAYOUT, host);
+  }
+
+  /** Start reading (after the host has recorded the connection: it may be closed at once). */
+  start(): void {
+    this.pipe.start(this);
   }
 
   get dead(): boolean {
@@ -63,42 +61,66 @@ export class Connection {
     return this.#proc?.pid;
   }
 
-  #onData(chunk: Buffer): void {
+  // --- PipeEndpoint ---
+
+  frame(buf: Buffer): void {
     if (this.#state === 'dead') return;
-    let frames: Frame[];
     try {
-      frames = this.reader.push(chunk);
+      this.#frame(parseFrame(buf));
     } catch (e) {
       this.#violation(e);
-      return;
     }
-    for (const f of frames) {
-      if (this.dead) return;
+  }
+
+  violation(e: unknown): void {
+    this.#violation(e);
+  }
+
+  handshakeTimeout(ms: number): void {
+    this.fatal('EAUTH', `no handshake within ${ms} ms`);
+  }
+
+  slotLost(): void {
+    this.fatal('EAGAIN', `no handshake yet and all ${this.host.limits.maxUnauthenticated} handshake slots are taken (the oldest connection makes room)`);
+  }
+
+  refused(): void {
+    this.fatal('EAGAIN', `all ${this.host.limits.maxUnauthenticated} handshake slots are taken by connections that just arrived; try again`);
+  }
+
+  stalled(ms: number): void {
+    this.fatal('ENOBUFS', `its replies have not been read for ${Math.round(ms)} ms while the server's reply buffers are full`, true);
+  }
+
+  gone(byPeer: boolean, partial: number): void {
+    if (byPeer && partial > 0 && this.#state !== 'dead') {
+      this.#logLine(`${this.#who()}: peer vanished mid-request (${partial} bytes of requests not yet run dropped)`);
+    }
+    this.#state = 'dead';
+    const p = this.#proc;
+    this.#proc = undefined;
+    if (p && !p.exited) {
       try {
-        this.#frame(f);
+        if (p.kernel.running) p.exit();
       } catch (e) {
-        this.#violation(e);
-        return;
+        this.host.log(`connection ${this.id}: exit of pid ${p.pid}: ${e instanceof Error ? e.message : String(e)}`);
       }
     }
-    this.#flush();
+    this.host.closed(this);
+  }
+
+  #who(): string {
+    return `connection ${this.id}${this.#proc ? ` (pid ${this.#proc.pid}, '${this.comm}')` : ''}`;
+  }
+
+  #logLine(line: string): void {
+    if (this.pipe.authenticated) this.host.log(line);
+    else this.host.logUnauthenticated(line);
   }
 
   #violation(e: unknown): void {
     if (e instanceof ProtocolError) this.fatal('EPROTO', e.message);
     else this.fatal('EIO', `internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-  }
-
-  #writer(): Writer {
-    return (this.#out ??= new Writer(1024));
-  }
-
-  #flush(): void {
-    const w = this.#out;
-    if (!w || w.pos === 0 || this.#state === 'dead') return;
-    this.#out = undefined;
-    // Pause reading while the peer does not take our replies: bounded memory per connection.
-    if (!this.socket.write(w.buf.subarray(0, w.pos))) this.socket.pause();
   }
 
   #frame(f: Frame): void {
@@ -116,10 +138,13 @@ export class Connection {
     const proc = this.#proc as Proc;
     if (call.name === 'reboot') {
       const id = f.id;
-      this.#flush();
+      this.pipe.flush();
+      this.pipe.hold();
       this.host.reboot(this, args[0] as number, () => {
         this.#reply(id, null);
-        this.#flush();
+        this.pipe.flush();
+        this.pipe.release();
+        return this.pipe.flushed();
       });
       return;
     }
@@ -130,7 +155,8 @@ export class Connection {
       this.#error(f.id, e);
       return;
     }
-    this.#reply(f.id, result ?? null);
+    // read and pread return a buffer of their own (syscalls.ts readInto), which the reply may keep
+    this.#reply(f.id, result ?? null, call.name === 'read' || call.name === 'pread');
   }
 
   #hello(f: Frame): void {
@@ -147,29 +173,42 @@ export class Connection {
     if (this.host.token !== undefined) {
       const given = typeof o['token'] === 'string' ? o['token'] : '';
       if (!timingSafeEqual(sha(given), sha(this.host.token))) {
-        this.fatal('EAUTH', 'authentication failed (RUMP_SERVER_TOKEN does not match)');
+        this.fatal('EAUTH', given === '' ? 'authentication failed (no token given; this server requires one)' : 'authentication failed (the token does not match)');
         return;
       }
     }
     if (typeof o['comm'] === 'string') this.comm = o['comm'].slice(0, 64);
-    clearTimeout(this.#timer);
+    if (!this.pipe.authenticate()) {
+      this.fatal('EAGAIN', `too many connections (the limit is ${this.host.limits.maxConnections})`);
+      return;
+    }
     this.#proc = this.host.newproc();
     this.#state = 'running';
-    const w = this.#writer();
+    const w = this.pipe.writer();
     const at = beginFrame(w, f.id, K_WELCOME);
     w.u16(PROTO_MAJOR);
     w.u16(PROTO_MINOR);
-    w.value({ banner: this.host.banner, pid: this.#proc.pid, maxFrame: this.host.maxFrame, maxIo: MAX_IO });
+    w.value({ banner: this.host.banner, pid: this.#proc.pid, maxFrame: this.host.limits.maxFrame, maxIo: MAX_IO });
     endFrame(w, at);
     this.host.debug(`connection ${this.id}: '${this.comm}' is pid ${this.#proc.pid}`);
   }
 
-  #reply(id: number, v: WireValue): void {
-    const w = this.#writer();
+  /** Answer OK with `v`. `owned`: v is a buffer nothing else holds, which may be sent without a copy. */
+  #reply(id: number, v: WireValue, owned = false): void {
+    if (owned && v instanceof Uint8Array && v.length >= BULK_MIN && HEADER_SIZE + 5 + v.length <= this.host.limits.maxFrame) {
+      // A read's data goes out as it is, after its frame header.
+      const w = this.pipe.writer();
+      const at = beginFrame(w, id, K_OK);
+      w.bytesHead(v.length);
+      w.buf.writeUInt32LE(w.pos - at + v.length, at);
+      this.pipe.sendBulk(v);
+      return;
+    }
+    const w = this.pipe.writer(HEADER_SIZE + bulkSize(v));
     const at = beginFrame(w, id, K_OK);
     w.value(v);
     endFrame(w, at);
-    if (w.pos - at > this.host.maxFrame) {
+    if (w.pos - at > this.host.limits.maxFrame) {
       w.pos = at;
       this.#error(id, new RumpError('EMSGSIZE', 'reply exceeds the frame-size limit'));
     }
@@ -184,50 +223,46 @@ export class Connection {
       this.host.log(`connection ${this.id}: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       err = new RumpError('EIO', `internal error: ${e instanceof Error ? e.message : String(e)}`);
     }
-    const w = this.#writer();
+    const w = this.pipe.writer();
     const at = beginFrame(w, id, K_ERR);
     w.u32(err.errno);
     w.value({ code: err.code, detail: err.detail ?? null, syscall: err.syscall ?? null, path: err.path ?? null });
     endFrame(w, at);
   }
 
-  /** Say why (one BYE frame), log it, and close this connection only. */
-  fatal(code: ErrnoCode, why: string): void {
+  /**
+   * Say why (one BYE frame), log it, and close this connection only. `now`: drop it without the
+   * goodbye (a peer that reads nothing would never take it).
+   */
+  fatal(code: ErrnoCode, why: string, now = false): void {
     if (this.#state === 'dead') return;
-    this.host.log(`connection ${this.id}${this.#proc ? ` (pid ${this.#proc.pid}, '${this.comm}')` : ''}: ${why}; closing it`);
-    this.#flush();
+    this.#logLine(`${this.#who()}: ${why}; closing it`);
+    this.#state = 'dead';
     const w = new Writer(64);
     const at = beginFrame(w, 0, K_BYE);
     w.u32(new RumpError(code).errno);
     w.value({ code, detail: why });
     endFrame(w, at);
-    this.#state = 'dead';
-    this.socket.end(w.buf.subarray(0, w.pos));
-    this.socket.destroySoon();
-    this.#teardown();
+    this.pipe.close(w.buf.subarray(0, w.pos), now);
   }
 
   /** Close quietly (server shutdown). */
   end(): void {
     if (this.#state === 'dead') return;
-    this.#flush();
-    this.#state = 'dead';
-    this.socket.end();
-    this.#teardown();
+    this.pipe.close();
   }
+}
 
-  #teardown(): void {
-    this.#state = 'dead';
-    clearTimeout(this.#timer);
-    const p = this.#proc;
-    this.#proc = undefined;
-    if (p && !p.exited) {
-      try {
-        if (p.kernel.running) p.exit();
-      } catch (e) {
-        this.host.log(`connection ${this.id}: exit of pid ${p.pid}: ${e instanceof Error ? e.message : String(e)}`);
-      }
-    }
-    this.host.closed(this);
+/** Read results at least this big are sent without being copied into the batch. */
+const BULK_MIN = 16 * 1024;
+
+/** The bytes of data a reply carries (a read's buffer, readv's buffers), to size its batch buffer. */
+function bulkSize(v: WireValue): number {
+  if (v instanceof Uint8Array) return 5 + v.length;
+  if (Array.isArray(v)) {
+    let n = 5;
+    for (const x of v as readonly WireValue[]) n += x instanceof Uint8Array ? 5 + x.length : 16;
+    return n;
   }
+  return 64;
 }

@@ -15,6 +15,7 @@ import { errorLine } from './errors.js';
 import { BrokenPipe, EXIT_BROKEN_PIPE, Io, isTerminal } from './stdio.js';
 import type { MakefsOptions } from '@rumpts/rumpfs-ffs';
 import type { FsuNewfsOptions } from './newfs.js';
+import { registerDiskCommands } from './partitions.js';
 import type { FsuTarget } from './target.js';
 import { SERVER_IMAGE, UsageError } from './usage.js';
 
@@ -76,7 +77,7 @@ export function buildProgram(server: string | undefined, run: Run): Command {
   const target = async (image: string, readonly: boolean, o: Common, fn: (t: FsuTarget) => unknown): Promise<void> => {
     run.subject = image === SERVER_IMAGE ? server : image;
     const { withTarget } = await import('./session.js');
-    await withTarget(server, image, { type: o.type, opts: o.opts, readonly }, fn);
+    await withTarget(server, image, { type: o.type, opts: o.opts, readonly, console: (line) => io.warn(`kernel: ${line}`), skipped: () => (io.status = 1) }, fn);
   };
   const ro = (image: string, o: Common, fn: (t: FsuTarget) => unknown): Promise<void> => target(image, true, o, fn);
   const rw = (image: string, o: Common, fn: (t: FsuTarget) => unknown): Promise<void> => target(image, false, o, fn);
@@ -90,7 +91,7 @@ export function buildProgram(server: string | undefined, run: Run): Command {
       .description(summary)
       .showHelpAfterError(hint(name))
       .addOption(new Option('-t, --type <fstype>', "file-system type, e.g. ffs or cd9660 (default: autodetect; not ls's -t)"))
-      .addOption(new Option('-o, --opts <options>', 'mount options: ro, rw (also for reading commands), log, force, sync, async, noatime'))
+      .addOption(new Option('-o, --opts <options>', 'mount options: ro, rw (also for reading commands), log, force, sync, async, noatime, dev, suid, noexec (images are nodev,nosuid unless dev/suid)'))
       .argument('<image>', 'image file, optionally IMAGE%DISKLABEL:p%');
 
   fsuCommand('ls', 'list directory contents')
@@ -341,6 +342,7 @@ export function buildProgram(server: string | undefined, run: Run): Command {
         dev.close?.();
       }
     });
+  registerDiskCommands(program, io.out);
   return program;
 }
 
@@ -367,6 +369,12 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = argv[0] !== undefined && !argv[0].startsWith('-') ? argv[0] : undefined;
   try {
+    // FAT's newfs/makefs (-t msdos) and fsck of a FAT image have their own options (msdos.ts).
+    const fat = server === undefined && /^(newfs|makefs|fsck)$/.test(argv[0] ?? '') ? await (await import('./msdos.js')).dispatchMsdos(argv, io.out) : undefined;
+    if (fat !== undefined) {
+      io.flush();
+      return fat;
+    }
     try {
       await buildProgram(server, run).parseAsync(argv, { from: 'user' });
       io.flush();

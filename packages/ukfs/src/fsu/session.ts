@@ -2,11 +2,12 @@
  * What every fsu command starts with: boot a ukfs kernel, load the file system, mount the image (type
  * from -t or autodetected, options from -o), and hand the command a handle; then release and halt.
  */
-import { errno, isRumpError, MNT_FORCE, MNT_LOG, MNT_NOATIME, MNT_RDONLY, MNT_SYNCHRONOUS, MNT_ASYNC, strerror } from '@rumpts/librump';
+import { errno, isRumpError, MNT_FORCE, MNT_LOG, MNT_NOATIME, MNT_NOEXEC, MNT_RDONLY, MNT_SYNCHRONOUS, MNT_ASYNC, strerror } from '@rumpts/librump';
 import { modinfo as ffsModinfo } from '@rumpts/rumpfs-ffs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { UkfsLib } from '../lib.js';
+import { type MountOptions, UkfsLib } from '../lib.js';
+import { vfsOf } from '@rumpts/rumpvfs';
 import type { Ukfs } from '../ukfs.js';
 import { checkImage } from './image.js';
 import type { FsuTarget } from './target.js';
@@ -14,15 +15,23 @@ import { SERVER_IMAGE, UsageError } from './usage.js';
 
 export { SERVER_IMAGE, UsageError };
 
-/** Types tried, in order, when -t is not given (fs-utils tries the auto-detectable ones). */
-export const AUTODETECT = ['ffs', 'cd9660'];
+/** Types tried, in order, when -t is not given (fs-utils tries the auto-detectable ones; cd9660 last: it refuses a
+ * read-write mount before looking at the image). */
+export const AUTODETECT = ['ffs', 'msdos', 'cd9660'];
 
 export interface SessionOptions {
   type?: string;
-  /** -o: comma-separated mount options (ro, rw, log, force, sync, async, noatime). */
+  /** -o: comma-separated mount options (ro, rw, log, force, sync, async, noatime, [no]dev, [no]suid, [no]exec). */
   opts?: string;
   /** The command only reads: mount read-only unless -o rw says otherwise. */
   readonly: boolean;
+  /**
+   * Kernel console messages once the image is mounted (a skipped directory entry, a damaged block …),
+   * as a NetBSD rump kernel prints them on the tool's standard error. Not for a server: its console is its own.
+   */
+  console?: (line: string) => void;
+  /** Called after the command when getdents skipped entries no directory may hold (the copy is incomplete). */
+  skipped?: (count: number) => void;
 }
 
 /**
@@ -40,9 +49,20 @@ export function mountFlags(opts: string | undefined, readonly: boolean): number 
     else if (o === 'sync' || o === 'synchronous') f |= MNT_SYNCHRONOUS;
     else if (o === 'async') f |= MNT_ASYNC;
     else if (o === 'noatime') f |= MNT_NOATIME;
-    else throw new UsageError(`unknown mount option '${o}'`);
+    else if (o === 'noexec') f |= MNT_NOEXEC;
+    else if (o === 'exec') f &= ~MNT_NOEXEC;
+    else if (!(o in TRUST)) throw new UsageError(`unknown mount option '${o}'`);
   }
   return f;
+}
+
+const TRUST: Record<string, { dev?: boolean; suid?: boolean }> = { dev: { dev: true }, nodev: { dev: false }, suid: { suid: true }, nosuid: { suid: false } };
+
+/** -o dev/nodev, suid/nosuid (mount(8)): ukfs mounts images nodev,nosuid unless dev/suid is given (the last one wins). */
+export function mountTrust(opts: string | undefined): { dev: boolean; suid: boolean } {
+  const t = { dev: false, suid: false };
+  for (const o of (opts ?? '').split(',').map((s) => s.trim())) Object.assign(t, TRUST[o]);
+  return t;
 }
 
 /**
@@ -88,20 +108,25 @@ export async function withImage<T>(image: string, o: SessionOptions, fn: (fs: Uk
   checkImage(image);
   // FFS, ukfs's own dependency, is linked in (a builtin module, as in a kernel configured with it):
   // no lookup by name on the way to every mount. Other types still load by name when tried.
-  const lib = await UkfsLib.init({ logger: () => {}, libraries: [{ modinfo: ffsModinfo }] });
+  // Messages of a failed mount repeat its error, which fsu reports itself: the console is live once mounted.
+  let live = false;
+  const lib = await UkfsLib.init({ logger: (line) => live && o.console?.(line), libraries: [{ modinfo: ffsModinfo }] });
   try {
     const flags = mountFlags(o.opts, o.readonly);
     let fs: Ukfs;
     try {
-      fs = await mountAny(lib, image, o.type, flags);
+      fs = await mountAny(lib, image, o.type, { flags, mountpath: '/fsu', ...mountTrust(o.opts) });
     } catch (e) {
       // Mount errors are about the image, not the kernel-internal mount point.
       if (isRumpError(e) && (e.path === undefined || e.path === '/fsu')) e.path = image;
       throw e;
     }
+    live = true;
     try {
       return await fn(fs, lib);
     } finally {
+      const skipped = vfsOf(lib.kernel).direntsSkipped;
+      if (skipped > 0) o.skipped?.(skipped);
       fs.release(0);
     }
   } finally {
@@ -109,10 +134,18 @@ export async function withImage<T>(image: string, o: SessionOptions, fn: (fs: Uk
   }
 }
 
-async function mountAny(lib: UkfsLib, image: string, type: string | undefined, flags: number): Promise<Ukfs> {
+/**
+ * Does a mount error only say that the image is not of the type tried? File systems say so with
+ * EINVAL "… not an <type> file system …" when their magic is nowhere (ffs, cd9660).
+ */
+function notThisType(e: unknown): boolean {
+  return isRumpError(e) && e.code === 'EINVAL' && /\bnot an? [^()]*file system\b/.test(e.detail ?? '');
+}
+
+async function mountAny(lib: UkfsLib, image: string, type: string | undefined, mo: MountOptions): Promise<Ukfs> {
   if (type) {
     await lib.ensureFs(type);
-    return lib.mount(type, image, { flags, mountpath: '/fsu' });
+    return lib.mount(type, image, mo);
   }
   const tried: string[] = [];
   for (const t of AUTODETECT) {
@@ -122,9 +155,13 @@ async function mountAny(lib: UkfsLib, image: string, type: string | undefined, f
       continue;
     }
     try {
-      return lib.mount(t, image, { flags, mountpath: '/fsu' });
+      return lib.mount(t, image, mo);
     } catch (e) {
-      if (isRumpError(e) && (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EROFS' || e.code === 'EPERM')) throw e;
+      // Errors about the image file itself (missing, locked, read-only) are the same for every type.
+      if (isRumpError(e) && ['ENOENT', 'EACCES', 'EROFS', 'EPERM', 'EBUSY'].includes(e.code)) throw e;
+      // The image is of this type but cannot be mounted (a damaged superblock, corrupt metadata):
+      // that error is the answer, not the next type's "not mine".
+      if (!notThisType(e)) throw e;
       tried.push(`${t}: ${isRumpError(e) ? (e.detail ?? strerror(e.errno)) : String(e)}`);
     }
   }

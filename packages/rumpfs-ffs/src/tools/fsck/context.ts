@@ -23,19 +23,30 @@ export const DSTATE = 2;
 export const FCLEAR = 3;
 export const DCLEAR = 4;
 
+/**
+ * The fsck_ffs pass a Problem was found in: 0 superblock and journal, 1 blocks and sizes, 1b duplicate blocks,
+ * 2 path names, 3 connectivity, 4 reference counts, 5 cylinder groups.
+ */
 export type FsckPass = 0 | 1 | '1b' | 2 | 3 | 4 | 5;
 
 /** One inconsistency found: where, what kind (stable names tests and tools can match), the message. */
 export interface Problem {
+  /** The pass that found it. */
   pass: FsckPass;
+  /** What kind of inconsistency, as a stable name. */
   kind: ProblemKind;
   /** The inode concerned, if any. */
   ino?: number;
+  /** fsck_ffs's wording of the finding (one line). */
   message: string;
   /** The fix was made (only with repair). */
   repaired: boolean;
 }
 
+/**
+ * The kinds of inconsistency fsck reports, one per fsck_ffs message family (superblock, bad and duplicate
+ * blocks, directory entries, link counts, cylinder-group maps and summaries, the clean flag...).
+ */
 export type ProblemKind =
   | 'superblock'
   | 'journal'
@@ -82,6 +93,7 @@ export interface DirInfo {
   names?: Map<string, number>;
 }
 
+/** How fsck runs: fsck_ffs -y (repair) or -n (read only), and where its lines go. */
 export interface FsckOptions {
   /** -y: repair everything found. Without it (-n) nothing is written. */
   repair: boolean;

@@ -145,6 +145,44 @@ export function addEntry(ctx: FsckContext, d: DirInfo, name: string, ino: number
   return false;
 }
 
+/**
+ * Take every name of inode `ino` out of directory `d` ('.' and '..' aside), as fsck_ffs's
+ * deleteentry does for the name that closed an orphaned directory loop. Returns how many went.
+ */
+export function removeNames(ctx: FsckContext, d: DirInfo, ino: number): number {
+  const fs = ctx.fs;
+  let removed = 0;
+  const nblk = Math.ceil(d.din.size / fs.bsize);
+  for (let lbn = 0; lbn < nblk; lbn++) {
+    const blk = dirBlock(ctx, d, lbn);
+    if (!blk) continue;
+    const b = blk.bytes;
+    const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    const len = Math.min(b.length, d.din.size - lbn * fs.bsize);
+    let changed = false;
+    for (let chunk = 0; chunk + DIRBLKSIZ <= len; chunk += DIRBLKSIZ) {
+      let prev = -1;
+      for (let off = chunk; off < chunk + DIRBLKSIZ; ) {
+        const e = decodeDirect(b, dv, off, ctx.le, ctx.dtype);
+        if (e.reclen < 12 || off + e.reclen > chunk + DIRBLKSIZ) break;
+        const dot = e.namlen <= 2 && b[e.nameOff] === 0x2e && (e.namlen === 1 || b[e.nameOff + 1] === 0x2e);
+        if (e.ino === ino && !dot) {
+          if (prev < 0) dv.setUint32(off, 0, ctx.le);
+          else dv.setUint16(prev + 4, dv.getUint16(prev + 4, ctx.le) + e.reclen, ctx.le);
+          removed++;
+          changed = true;
+          if (prev < 0) prev = off;
+        } else {
+          prev = off;
+        }
+        off += e.reclen;
+      }
+    }
+    if (changed) ctx.write(b, fsbtob(fs, blk.addr));
+  }
+  return removed;
+}
+
 /** Point the '..' entry of `d` (the second entry of its first chunk) at `parent` (changeino). */
 export function setDotdot(ctx: FsckContext, d: DirInfo, parent: number): boolean {
   const blk = dirBlock(ctx, d, 0);
@@ -161,6 +199,64 @@ export function setDotdot(ctx: FsckContext, d: DirInfo, parent: number): boolean
   return true;
 }
 
+/**
+ * Write a new, empty directory at inode `ino` (one chunk: '.' and '..' → `parent`), claiming a
+ * fragment run for it, and record it as pass 1 would have. Null when there is no room.
+ */
+function newDir(ctx: FsckContext, ino: number, parent: number, mode: number): DirInfo | null {
+  const fs = ctx.fs;
+  const n = numfrags(fs, fragroundup(fs, DIRBLKSIZ));
+  const f = allocFrags(ctx, n);
+  if (!f) return null;
+  const din: Dinode = emptyDinode(ctx.ufs2);
+  const now = { sec: Math.floor(Date.now() / 1000), nsec: 0 };
+  din.mode = mode;
+  din.nlink = 2;
+  din.size = DIRBLKSIZ;
+  din.blocks = (n * fs.fsize) / DEV_BSIZE;
+  din.db[0] = f;
+  din.atime = { ...now };
+  din.mtime = { ...now };
+  din.ctime = { ...now };
+  if (ctx.ufs2) din.birthtime = { ...now };
+  din.gen = (Math.random() * 0x7fffffff) | 0;
+  const blk = new Uint8Array(n * fs.fsize);
+  const dv = new DataView(blk.buffer);
+  encodeDirect(blk, dv, 0, ctx.le, ctx.dtype, ino, 12, ctx.dtype ? DT_DIR : 0, utf8.encode('.'));
+  encodeDirect(blk, dv, 12, ctx.le, ctx.dtype, parent, DIRBLKSIZ - 12, ctx.dtype ? DT_DIR : 0, utf8.encode('..'));
+  for (let c = DIRBLKSIZ; c < blk.length; c += DIRBLKSIZ) dv.setUint16(c + 4, DIRBLKSIZ, ctx.le);
+  ctx.write(blk, fsbtob(fs, f));
+  // UFS2: the inode must lie below its group's cg_initediblk to be read (pass 5 writes the new mark).
+  // The inodes the mark newly covers were unallocated to this check: they are zeroed on disk, as the
+  // kernel initialises inode blocks, so no stale bytes there turn into inodes on the next run.
+  const c = Math.floor(ino / fs.ipg);
+  const rel = ino % fs.ipg;
+  const old = ctx.inited[c] ?? 0;
+  if (old <= rel) {
+    const now = Math.min(fs.ipg, Math.ceil((rel + 1) / fs.inopb) * fs.inopb);
+    const isz = ctx.ufs2 ? 256 : 128;
+    ctx.write(new Uint8Array((now - old) * isz), ctx.inodeOffset(c * fs.ipg + old));
+    ctx.inited[c] = now;
+  }
+  ctx.writeDinode(ino, din);
+  ctx.state[ino] = DSTATE;
+  ctx.ftype[ino] = 4;
+  ctx.nlink[ino] = 2;
+  ctx.claimed[ino] = 1;
+  const info: DirInfo = { ino, din, blocks: [f], parent, dotdot: parent, subdirs: [], names: new Map() };
+  ctx.dirs.set(ino, info);
+  return info;
+}
+
+/**
+ * The root directory is unallocated, not a directory or condemned (fsck_ffs pass 2: "ROOT INODE
+ * UNALLOCATED: ALLOCATE", "… REALLOCATE"): make a new, empty one at inode 2 (what the old one
+ * named is reconnected to lost+found by passes 3 and 4). The caller cleared the old inode.
+ */
+export function makeRoot(ctx: FsckContext): boolean {
+  return newDir(ctx, UFS_ROOTINO, UFS_ROOTINO, 0o040755) !== null;
+}
+
 /** Find lost+found in the root, or make it (repairing); 0 when there is none and none can be made. */
 export function lostFound(ctx: FsckContext): number {
   if (ctx.lostfound) return ctx.lostfound;
@@ -174,39 +270,12 @@ export function lostFound(ctx: FsckContext): number {
     return 0;
   }
   if (!ctx.problem(3, 'lost+found', 'NO lost+found DIRECTORY: CREATE')) return 0;
-  const fs = ctx.fs;
   const ino = allocInode(ctx);
-  const n = numfrags(fs, fragroundup(fs, DIRBLKSIZ));
-  const f = ino ? allocFrags(ctx, n) : 0;
-  if (!ino || !f) {
-    if (f) ctx.release(f, n);
+  const info = ino ? newDir(ctx, ino, UFS_ROOTINO, 0o040700) : null;
+  if (!info) {
     ctx.unfixed('no free inode or fragment');
     return 0;
   }
-  const din: Dinode = emptyDinode(ctx.ufs2);
-  const now = { sec: Math.floor(Date.now() / 1000), nsec: 0 };
-  din.mode = 0o040700;
-  din.nlink = 2;
-  din.size = DIRBLKSIZ;
-  din.blocks = (n * fs.fsize) / DEV_BSIZE;
-  din.db[0] = f;
-  din.atime = { ...now };
-  din.mtime = { ...now };
-  din.ctime = { ...now };
-  if (ctx.ufs2) din.birthtime = { ...now };
-  din.gen = (Math.random() * 0x7fffffff) | 0;
-  const blk = new Uint8Array(n * fs.fsize);
-  const dv = new DataView(blk.buffer);
-  encodeDirect(blk, dv, 0, ctx.le, ctx.dtype, ino, 12, ctx.dtype ? DT_DIR : 0, utf8.encode('.'));
-  encodeDirect(blk, dv, 12, ctx.le, ctx.dtype, UFS_ROOTINO, DIRBLKSIZ - 12, ctx.dtype ? DT_DIR : 0, utf8.encode('..'));
-  for (let c = DIRBLKSIZ; c < blk.length; c += DIRBLKSIZ) dv.setUint16(c + 4, DIRBLKSIZ, ctx.le);
-  ctx.write(blk, fsbtob(fs, f));
-  ctx.writeDinode(ino, din);
-  ctx.state[ino] = DSTATE;
-  ctx.ftype[ino] = 4;
-  ctx.nlink[ino] = 2;
-  const info: DirInfo = { ino, din, blocks: [f], parent: UFS_ROOTINO, dotdot: UFS_ROOTINO, subdirs: [], names: new Map() };
-  ctx.dirs.set(ino, info);
   if (!addEntry(ctx, root, 'lost+found', ino, DT_DIR)) {
     ctx.unfixed('no room in the root directory');
     return 0;

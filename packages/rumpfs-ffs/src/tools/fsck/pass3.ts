@@ -6,9 +6,8 @@
  */
 import { UFS_ROOTINO } from '../../ondisk/geometry.js';
 import { DSTATE, type FsckContext } from './context.js';
-import { addEntry, linkup, setDotdot } from './dirs.js';
+import { linkup, removeNames, setDotdot } from './dirs.js';
 
-const DT_DIR = 4;
 
 /** Mark `from` and every directory below it reached. */
 function reach(ctx: FsckContext, from: number, reached: Set<number>): void {
@@ -38,11 +37,21 @@ export function pass3(ctx: FsckContext): void {
       top = p;
     }
     const d = ctx.dirs.get(top)!;
-    if (ctx.problem(3, 'unref-dir', `UNREF DIR I=${top}: RECONNECT`, top)) {
+    // A top with a parent is in a loop of directories naming each other, none reachable: its name
+    // in the loop goes once it is reconnected (a directory has one name), as fsck_ffs does.
+    const loopParent = d.parent !== 0 && d.parent !== top ? ctx.dirs.get(d.parent) : undefined;
+    const what = loopParent ? `ORPHANED DIRECTORY LOOP DETECTED I=${top}` : `UNREF DIR I=${top}`;
+    if (ctx.problem(3, 'unref-dir', `${what}: RECONNECT`, top)) {
       if (linkup(ctx, top, true)) {
+        if (loopParent) {
+          const n = removeNames(ctx, loopParent, top);
+          ctx.refs[top] = (ctx.refs[top] ?? 0) - n;
+          loopParent.subdirs = loopParent.subdirs.filter((x) => x !== top);
+        }
         const lf = ctx.lostfound;
         const old = d.dotdot;
-        if (old !== lf && (old === 0 ? addEntry(ctx, d, '..', lf, DT_DIR) : setDotdot(ctx, d, lf))) {
+        // '..' is the second record or nothing (pass 2 made the record where one was missing).
+        if (old !== lf && old !== 0 && setDotdot(ctx, d, lf)) {
           if (old > 0) ctx.refs[old] = (ctx.refs[old] ?? 0) - 1;
           ctx.refs[lf] = (ctx.refs[lf] ?? 0) + 1;
           d.dotdot = lf;

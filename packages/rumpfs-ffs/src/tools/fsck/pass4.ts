@@ -1,8 +1,8 @@
 /**
  * Pass 4 — reference counts (fsck_ffs pass4.c): every inode's di_nlink must equal the names
- * found for it. An unreferenced file with data is reconnected into lost+found (an empty one is
- * cleared); inodes pass 1/1b condemned are cleared, their fragments given back to the map so
- * pass 5 frees whatever nobody else holds. The SF_LOG inode of an in-filesystem WAPBL log is
+ * found for it. An unreferenced file with data and links is reconnected into lost+found (an
+ * empty one, or one with no links left, is cleared); inodes pass 1/1b condemned are cleared, their
+ * fragments given back to the map so pass 5 frees whatever nobody else holds. The SF_LOG inode of an in-filesystem WAPBL log is
  * unnamed with one link by design and is left alone, as fsck_ffs does.
  */
 import { UFS_ROOTINO } from '../../ondisk/geometry.js';
@@ -35,7 +35,9 @@ function adjust(ctx: FsckContext, ino: number, adjusted: Set<number>): void {
   adjusted.add(ino);
   const what = st === DSTATE ? 'DIR' : 'FILE';
   if (ctx.problem(4, 'link-count', `LINK COUNT ${what} I=${ino} COUNT ${have} SHOULD BE ${want}: ADJUST`, ino)) {
-    const din = ctx.readDinode(ino);
+    // A directory's in-core dinode is written again when it grows (lost+found taking names): it
+    // must carry the new count too, or that write would put the old one back.
+    const din = ctx.dirs.get(ino)?.din ?? ctx.readDinode(ino);
     din.nlink = want;
     ctx.writeDinode(ino, din);
     ctx.nlink[ino] = want;
@@ -58,7 +60,9 @@ export function pass4(ctx: FsckContext): void {
     if (st === FSTATE && ctx.isJournalInode(ino)) continue;
     if (refs === 0) {
       const din = ctx.readDinode(ino);
-      if (st === DSTATE || din.size === 0) {
+      // No name and no link either (a file unlinked while open when the system went down): it goes,
+      // as fsck_ffs clears the zero-link inodes pass 1 listed, rather than into lost+found.
+      if (st === DSTATE || din.size === 0 || (ctx.nlink[ino] ?? 0) === 0) {
         if (ctx.problem(4, st === DSTATE ? 'unref-dir' : 'unref-file', `UNREF ${st === DSTATE ? 'DIR' : 'FILE'} I=${ino} (size ${din.size}): CLEAR`, ino)) clri(ctx, ino);
         continue;
       }

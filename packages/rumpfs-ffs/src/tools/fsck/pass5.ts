@@ -4,47 +4,25 @@
  * block map, cg_frsum, the cluster map and its summary, cg_cs — compare them with the disk and
  * write the group back where they differ; then the summary array (fs_csaddr) and fs_cstotal.
  */
-import { CG_MAGIC, CG_SPACE_OFF, CgView } from '../../ondisk/cg.js';
+import { cgClampRotors, cgInvalid, cgMapsInvalid, cgNdblk, cgRotorsBad, cgStandardLayout } from '../../cgcheck.js';
+import { CG_MAGIC, CgView } from '../../ondisk/cg.js';
 import { UFS_ROOTINO, cgbase, cgtod, fragroundup, fsbtob } from '../../ondisk/geometry.js';
 import { DCLEAR, DSTATE, type FsckContext, USTATE } from './context.js';
 
-const howmany = (a: number, b: number): number => Math.ceil(a / b);
-
-/** Are the map offsets of a cg header inside the block and in order (else they are rebuilt)? */
-function layoutSane(ctx: FsckContext, cgp: CgView, size: number): boolean {
-  const fs = ctx.fs;
-  const iused = cgp.get('iusedoff');
-  const free = cgp.get('freeoff');
-  if (iused < CG_SPACE_OFF || iused + howmany(fs.ipg, 8) > free || free + howmany(fs.fpg, 8) > size) return false;
-  if (fs.contigsumsize > 0) {
-    const sum = cgp.get('clustersumoff');
-    const map = cgp.get('clusteroff');
-    // clustersumoff sits 4 bytes early: cg_clustersum[0] is never used (mkfs rounds down).
-    if (sum + 4 < free + howmany(fs.fpg, 8) || sum % 4 !== 0 || map < sum + (fs.contigsumsize + 1) * 4 || map + howmany(fs.fpg / fs.frag, 8) > size) return false;
-  }
-  return true;
-}
-
 /** The standard map layout (NetBSD mkfs, as our newfs writes it) for a header beyond saving. */
 function standardLayout(ctx: FsckContext, cgp: CgView): void {
-  const fs = ctx.fs;
-  let iused = CG_SPACE_OFF;
+  const l = cgStandardLayout(ctx.fs);
   if (!ctx.ufs2) {
-    cgp.set('old_btotoff', CG_SPACE_OFF);
-    cgp.set('old_boff', CG_SPACE_OFF + 4);
-    iused = CG_SPACE_OFF + 6;
+    cgp.set('old_btotoff', l.btotoff);
+    cgp.set('old_boff', l.boff);
   }
-  const free = iused + howmany(fs.ipg, 8);
-  let next = free + howmany(fs.fpg, 8);
-  cgp.set('iusedoff', iused);
-  cgp.set('freeoff', free);
-  if (fs.contigsumsize > 0) {
-    const sum = Math.ceil(next / 4) * 4 - 4;
-    cgp.set('clustersumoff', sum);
-    cgp.set('clusteroff', sum + (fs.contigsumsize + 1) * 4);
-    next = sum + (fs.contigsumsize + 1) * 4 + howmany(fs.fpg / fs.frag, 8);
+  cgp.set('iusedoff', l.iusedoff);
+  cgp.set('freeoff', l.freeoff);
+  if (ctx.fs.contigsumsize > 0) {
+    cgp.set('clustersumoff', l.clustersumoff);
+    cgp.set('clusteroff', l.clusteroff);
   }
-  cgp.set('nextfreeoff', next);
+  cgp.set('nextfreeoff', l.nextfreeoff);
 }
 
 interface Totals {
@@ -61,31 +39,41 @@ function checkCg(ctx: FsckContext, c: number, tot: Totals, csNew: Int32Array): v
   const raw = ctx.read(off, size);
   const nb = raw.slice();
   const cgp = new CgView(nb, ctx.le);
-  const ndblk = Math.min(fs.fpg, fs.size - cgbase(fs, c));
+  // Every count and length below comes from the geometry, never from the header being checked.
+  const ndblk = cgNdblk(fs, c);
+  const nclblks = fs.contigsumsize > 0 ? Math.floor(ndblk / fs.frag) : 0;
   let dirty = false;
-  // Header.
-  const hdrBad: string[] = [];
-  if (cgp.get('magic') !== CG_MAGIC) hdrBad.push('bad magic');
-  if (cgp.get('cgx') !== c) hdrBad.push(`cg_cgx ${cgp.get('cgx')}`);
-  if (cgp.get('ndblk') !== ndblk) hdrBad.push(`cg_ndblk ${cgp.get('ndblk')} should be ${ndblk}`);
-  if (ctx.ufs2 && cgp.get('niblk') !== fs.ipg) hdrBad.push(`cg_niblk ${cgp.get('niblk')}`);
-  const sane = layoutSane(ctx, cgp, size);
-  if (!sane) hdrBad.push('map offsets');
-  if (hdrBad.length > 0 && ctx.problem(5, 'cg-header', `CG ${c}: BAD HEADER (${hdrBad.join(', ')}): REBUILD`)) {
-    cgp.set('magic', CG_MAGIC);
-    cgp.set('cgx', c);
-    cgp.set('ndblk', ndblk);
-    if (ctx.ufs2) {
-      cgp.set('niblk', fs.ipg);
-      cgp.set('initediblk', ctx.inited[c] ?? 0);
-    } else {
-      cgp.set('old_niblk', fs.ipg);
-      cgp.set('old_ncyl', 1);
+  // Header: what the kernel checks before it uses a group (cgcheck.ts), and the rotors.
+  const why = cgInvalid(fs, cgp, c, size);
+  const sane = cgMapsInvalid(fs, cgp, c, size) === null;
+  const rotors = cgRotorsBad(fs, cgp, c);
+  if (why || rotors) {
+    if (ctx.problem(5, 'cg-header', `CG ${c}: BAD HEADER (${why ?? rotors}): REBUILD`)) {
+      cgp.set('magic', CG_MAGIC);
+      cgp.set('cgx', c);
+      cgp.set('ndblk', ndblk);
+      if (ctx.ufs2) {
+        cgp.set('niblk', fs.ipg);
+        cgp.set('initediblk', ctx.inited[c] ?? 0);
+      } else {
+        cgp.set('old_niblk', fs.ipg);
+        cgp.set('old_ncyl', 1);
+      }
+      if (fs.contigsumsize > 0) cgp.set('nclusterblks', nclblks);
+      if (!sane) standardLayout(ctx, cgp);
+      cgClampRotors(fs, cgp, c);
+      dirty = true;
+    } else if (!sane) {
+      // Without a repair the maps cannot be read: nothing more to compare in this group.
+      return;
     }
-    if (!sane) standardLayout(ctx, cgp);
-    dirty = true;
-  } else if (!sane) {
-    return;
+  }
+  // UFS2: inodes fsck made (a new root, lost+found) past the group's initialised ones.
+  if (ctx.ufs2 && cgp.get('initediblk') < (ctx.inited[c] ?? 0)) {
+    if (ctx.problem(5, 'cg-header', `CG ${c}: cg_initediblk ${cgp.get('initediblk')} SHOULD BE ${ctx.inited[c] ?? 0}: FIX`)) {
+      cgp.set('initediblk', ctx.inited[c] ?? 0);
+      dirty = true;
+    }
   }
   const iusedoff = cgp.get('iusedoff');
   const freeoff = cgp.get('freeoff');
@@ -113,7 +101,6 @@ function checkCg(ctx: FsckContext, c: number, tot: Totals, csNew: Int32Array): v
   let usedMarkedFree = 0;
   let freeMarkedUsed = 0;
   const frsum = new Array<number>(fs.frag).fill(0);
-  const nclblks = fs.contigsumsize > 0 ? cgp.get('nclusterblks') : 0;
   const blkFree: boolean[] = [];
   for (let blk = 0; blk * fs.frag < ndblk; blk++) {
     let run = 0;

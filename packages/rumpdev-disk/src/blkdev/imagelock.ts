@@ -1,0 +1,165 @@
+/**
+ * Advisory locks on host images, as ukfs_mount_disk takes in C: shared for a read-only mount,
+ * exclusive for a read-write one, so two writers (or a writer and a reader) never share an image.
+ *
+ * The lock is a real kernel lock on an open file description (fcntl F_OFD_SETLK on Linux, flock
+ * elsewhere) through fs-native-extensions, not a lock file: it belongs to the descriptor this
+ * module keeps open, so it is gone the moment the holder closes it or dies however it dies
+ * (kill -9 included) — there is never a stale lock to detect or clean up. Two locks taken through
+ * two descriptors conflict even inside one process. Other programs see it only if they lock too
+ * (flock(1), NetBSD's ukfs); it is advisory.
+ *
+ * On a refusal the error names the holder when the host can tell (Linux: the process whose
+ * descriptor carries the lock in /proc/PID/fdinfo).
+ */
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { errno } from '@rumpts/librump';
+
+/** What fs-native-extensions offers (it ships no types). */
+interface NativeLocks {
+  tryLock(fd: number, opts: { shared: boolean }): boolean;
+  unlock(fd: number): void;
+}
+
+let native: NativeLocks | null | undefined;
+
+/** The native lock calls, or null where the addon has no build for this platform. */
+function nativeLocks(): NativeLocks | null {
+  if (native === undefined) {
+    try {
+      native = createRequire(import.meta.url)('fs-native-extensions') as NativeLocks;
+    } catch {
+      native = null;
+    }
+  }
+  return native;
+}
+
+/** A lock held on an image; `release()` lets it go (idempotent). */
+export interface ImageLock {
+  /** The image as given. */
+  readonly path: string;
+  /** Shared (read-only users) or exclusive (a writer). */
+  readonly shared: boolean;
+  /** False where the host offers no locks (the addon has no build for this platform). */
+  readonly held: boolean;
+  /** Let the lock go; calling it again does nothing. The lock also dies with the process. */
+  release(): void;
+}
+
+/** What lockImage needs to know. */
+export interface ImageLockOptions {
+  /** A shared lock (several read-only users); else exclusive. */
+  shared: boolean;
+  /** Names the user of the image in the error, e.g. `mount` or `-d key=/dev/dk`. */
+  what?: string;
+}
+
+/**
+ * Lock a host image (or block device) for reading (shared) or writing (exclusive), without
+ * waiting: EBUSY if another holder has it in a conflicting mode, naming the holder.
+ */
+export function lockImage(path: string, opts: ImageLockOptions): ImageLock {
+  const locks = nativeLocks();
+  let fd: number;
+  let shared = opts.shared;
+  try {
+    // An exclusive (write) lock needs a descriptor open for writing; an image the host will not
+    // let us write can have no writer through us, so a shared lock is all it needs.
+    fd = openSync(path, shared ? 'r' : 'r+');
+  } catch (e) {
+    if (shared || (e as NodeJS.ErrnoException).code !== 'EACCES') throw hostError(e, path);
+    shared = true;
+    fd = openSync(path, 'r');
+  }
+  if (!locks) {
+    closeSync(fd);
+    return { path, shared, held: false, release: () => undefined };
+  }
+  let ok: boolean;
+  try {
+    ok = locks.tryLock(fd, { shared });
+  } catch (e) {
+    closeSync(fd);
+    // A file system without lock support (some network mounts): go on unlocked, as flock(1) users do.
+    if ((e as NodeJS.ErrnoException).code === 'ENOLCK' || (e as NodeJS.ErrnoException).code === 'EOPNOTSUPP') {
+      return { path, shared, held: false, release: () => undefined };
+    }
+    throw hostError(e, path);
+  }
+  if (!ok) {
+    closeSync(fd);
+    const holder = describeHolder(path) ?? (shared ? 'a writer holds its lock' : 'another user holds its lock');
+    throw errno('EBUSY', `${opts.what ? `${opts.what}: ` : ''}image in use: ${holder}; wait for it to end, or work through it (fsu --server URL when it is a rump server)`, { path });
+  }
+  let open = true;
+  return {
+    path,
+    shared,
+    held: true,
+    release() {
+      if (!open) return;
+      open = false;
+      closeSync(fd); // closing the descriptor drops the lock
+    },
+  };
+}
+
+function hostError(e: unknown, path: string): Error {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return errno('ENOENT', `${path}: no such image`, { path });
+  if (code === 'EACCES' || code === 'EPERM') return errno('EACCES', `${path}: permission denied`, { path });
+  return errno('EIO', `${path}: ${e instanceof Error ? e.message : String(e)}`, { path });
+}
+
+/** Most processes and descriptors looked at while naming a holder (the error path only). */
+const SCAN_LIMIT = 200_000;
+
+/**
+ * "pid 1234 (node rump_allserver …)" for the process holding a lock on `path`, found through
+ * /proc/PID/fd and /proc/PID/fdinfo (Linux); undefined where that cannot be read.
+ */
+export function describeHolder(path: string): string | undefined {
+  let target: string;
+  let pids: string[];
+  try {
+    target = realpathSync(path);
+    pids = readdirSync('/proc').filter((p) => /^[0-9]+$/.test(p));
+  } catch {
+    return undefined;
+  }
+  let looked = 0;
+  for (const pid of pids) {
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue; // gone, or another user's
+    }
+    for (const fd of fds) {
+      if (++looked > SCAN_LIMIT) return undefined;
+      try {
+        if (readlinkSync(`/proc/${pid}/fd/${fd}`) !== target) continue;
+        const info = readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8');
+        const lock = /^lock:\s.*\b(READ|WRITE)\b/m.exec(info);
+        if (!lock) continue;
+        const self = Number(pid) === process.pid ? ', this process' : '';
+        return `pid ${pid}${self} (${commandLine(pid)}) holds a ${lock[1] === 'WRITE' ? 'write' : 'read'} lock`;
+      } catch {
+        // raced with a close; keep looking
+      }
+    }
+  }
+  return undefined;
+}
+
+function commandLine(pid: string): string {
+  try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((a) => a !== '');
+    const text = argv.map((a) => (a.startsWith('/') && a.length > 40 ? `…/${a.split('/').slice(-2).join('/')}` : a)).join(' ');
+    return text.length > 160 ? `${text.slice(0, 157)}…` : text;
+  } catch {
+    return '?';
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * Directory entries (sys/fs/msdosfs/direntry.h): the 32-byte DOS entry (struct direntry) and the
+ * Win95 long-name entry (struct winentry) that shares its slot size. Little-endian; offsets here only.
+ */
+
+/** sizeof(struct direntry): every directory slot, DOS or long-name, is 32 bytes. */
+export const DIRENT_SIZE = 32;
+
+/** deName[0] SLOT_EMPTY: a slot never used; it and every slot after it end the directory. */
+export const SLOT_EMPTY = 0x00; // never used: the end of the directory
+/** deName[0] SLOT_E5: the name really begins with byte 0xE5 (stored as 0x05 so it does not read as deleted). */
+export const SLOT_E5 = 0x05; // the name really begins with 0xE5
+/** deName[0] SLOT_DELETED: the entry was deleted; the slot is free for reuse. */
+export const SLOT_DELETED = 0xe5;
+
+/** deAttributes ATTR_NORMAL: a plain file (no bits set). */
+export const ATTR_NORMAL = 0x00;
+/** deAttributes ATTR_READONLY: the file may not be written (mapped to the write bits of the mode). */
+export const ATTR_READONLY = 0x01;
+/** deAttributes ATTR_HIDDEN: hidden from DOS directory listings. */
+export const ATTR_HIDDEN = 0x02;
+/** deAttributes ATTR_SYSTEM: a system file. */
+export const ATTR_SYSTEM = 0x04;
+/** deAttributes ATTR_VOLUME: the entry is the volume label, not a file. */
+export const ATTR_VOLUME = 0x08;
+/** deAttributes ATTR_DIRECTORY: the entry is a subdirectory. */
+export const ATTR_DIRECTORY = 0x10;
+/** deAttributes ATTR_ARCHIVE: changed since the last backup; set on every write. */
+export const ATTR_ARCHIVE = 0x20;
+/** A long-name entry's attribute byte (read-only, hidden, system, volume: DOS skips it). */
+export const ATTR_WIN95 = 0x0f;
+
+/** deLowerCase LCASE_BASE (the NT reserved byte): the base name of a short-only name is lower case. */
+export const LCASE_BASE = 0x08;
+/** deLowerCase LCASE_EXT: the extension of a short-only name is lower case. */
+export const LCASE_EXT = 0x10;
+
+/** weCnt WIN_LAST: set on the long-name entry holding the end of the name (the first one stored). */
+export const WIN_LAST = 0x40;
+/** weCnt WIN_CNT: mask of the entry's sequence number (1-based, counting from the start of the name). */
+export const WIN_CNT = 0x3f;
+/** WIN_CHARS: UTF-16 code units per long-name entry. */
+export const WIN_CHARS = 13;
+/** WIN_MAXLEN: the longest long name, in UTF-16 code units. */
+export const WIN_MAXLEN = 255;
+/** The most long-name entries one name takes (20 × 13 ≥ 255). */
+export const WIN_MAXSUBCNT = Math.ceil(WIN_MAXLEN / WIN_CHARS);
+
+/** struct direntry field offsets. */
+const DE = {
+  name: 0, // 11 bytes: 8 name + 3 extension
+  attributes: 11,
+  lowerCase: 12,
+  cHundredth: 13,
+  cTime: 14,
+  cDate: 16,
+  aDate: 18,
+  highClust: 20,
+  mTime: 22,
+  mDate: 24,
+  startCluster: 26,
+  fileSize: 28,
+} as const;
+
+/** A decoded 32-byte DOS entry. `name` is the raw 11 bytes (8 + 3, space padded). */
+export interface DirEntry {
+  /** deName + deExtension: 8 + 3 bytes, blank padded, in code page 850. */
+  name: Uint8Array;
+  /** deAttributes: ATTR_* bits. */
+  attributes: number;
+  /** deLowerCase: LCASE_BASE / LCASE_EXT. */
+  lowerCase: number;
+  /** deCHundredth: hundredths of a second of the creation time (0..199; the odd second is here). */
+  cHundredth: number;
+  /** deCTime: creation time (DT_* fields, 2-second units). */
+  cTime: number;
+  /** deCDate: creation date (DD_* fields). */
+  cDate: number;
+  /** deADate: last access date (no time). */
+  aDate: number;
+  /** The start cluster, high word included (that word is meaningful on FAT32 only). */
+  startCluster: number;
+  /** deMTime: last modification time (DT_* fields, 2-second units). */
+  mTime: number;
+  /** deMDate: last modification date (DD_* fields). */
+  mDate: number;
+  /** deFileSize: size in bytes (0 for directories). */
+  fileSize: number;
+}
+
+function view(b: Uint8Array, off: number): DataView {
+  return new DataView(b.buffer, b.byteOffset + off, DIRENT_SIZE);
+}
+
+/** Decode the DOS entry at `off`; the high start-cluster word (deHighClust) is read on FAT32 only. */
+export function decodeDirEntry(b: Uint8Array, off: number, fat32: boolean): DirEntry {
+  const v = view(b, off);
+  const lo = v.getUint16(DE.startCluster, true);
+  const hi = fat32 ? v.getUint16(DE.highClust, true) : 0;
+  return {
+    name: b.slice(off, off + 11),
+    attributes: v.getUint8(DE.attributes),
+    lowerCase: v.getUint8(DE.lowerCase),
+    cHundredth: v.getUint8(DE.cHundredth),
+    cTime: v.getUint16(DE.cTime, true),
+    cDate: v.getUint16(DE.cDate, true),
+    aDate: v.getUint16(DE.aDate, true),
+    startCluster: hi * 0x10000 + lo,
+    mTime: v.getUint16(DE.mTime, true),
+    mDate: v.getUint16(DE.mDate, true),
+    fileSize: v.getUint32(DE.fileSize, true),
+  };
+}
+
+/** Write a DOS entry at `off` (all 32 bytes). The high cluster word is written on FAT32 only. */
+export function encodeDirEntry(e: DirEntry, b: Uint8Array, off: number, fat32: boolean): void {
+  const v = view(b, off);
+  b.set(e.name.subarray(0, 11), off);
+  v.setUint8(DE.attributes, e.attributes);
+  v.setUint8(DE.lowerCase, e.lowerCase);
+  v.setUint8(DE.cHundredth, e.cHundredth);
+  v.setUint16(DE.cTime, e.cTime, true);
+  v.setUint16(DE.cDate, e.cDate, true);
+  v.setUint16(DE.aDate, e.aDate, true);
+  v.setUint16(DE.highClust, fat32 ? Math.floor(e.startCluster / 0x10000) & 0xffff : 0, true);
+  v.setUint16(DE.mTime, e.mTime, true);
+  v.setUint16(DE.mDate, e.mDate, true);
+  v.setUint16(DE.startCluster, e.startCluster & 0xffff, true);
+  v.setUint32(DE.fileSize, e.fileSize >>> 0, true);
+}
+
+/** The first name byte and attributes of the slot at `off`, without decoding the rest. */
+export function slotName0(b: Uint8Array, off: number): number {
+  return b[off] ?? SLOT_EMPTY;
+}
+/** The attribute byte of the slot at `off` (ATTR_WIN95 marks a long-name entry). */
+export function slotAttributes(b: Uint8Array, off: number): number {
+  return b[off + DE.attributes] ?? 0;
+}
+
+/** struct winentry: 13 UCS-2 characters in three parts. */
+const WE = {
+  cnt: 0,
+  part1: 1, // 5 chars
+  attributes: 11,
+  reserved1: 12,
+  chksum: 13,
+  part2: 14, // 6 chars
+  reserved2: 26, // 2 bytes, 0
+  part3: 28, // 2 chars
+} as const;
+const WE_PARTS: readonly (readonly [number, number])[] = [
+  [WE.part1, 5],
+  [WE.part2, 6],
+  [WE.part3, 2],
+];
+
+/**
+ * A decoded Win95 long-name entry (struct winentry): 13 characters of the name and the checksum tying it to its
+ * DOS entry.
+ */
+export interface WinEntry {
+  /** Sequence number (1-based) with WIN_LAST on the entry holding the end of the name. */
+  cnt: number;
+  /** weChksum: winChksum of the DOS entry's 11-byte name; a mismatch orphans the long name. */
+  chksum: number;
+  /** The 13 UTF-16 code units of this entry, padding included (0x0000 terminator, 0xFFFF fill). */
+  chars: number[];
+}
+
+/** Decode the long-name entry at `off`. */
+export function decodeWinEntry(b: Uint8Array, off: number): WinEntry {
+  const v = view(b, off);
+  const chars: number[] = [];
+  for (const [p, n] of WE_PARTS) for (let i = 0; i < n; i++) chars.push(v.getUint16(p + 2 * i, true));
+  return { cnt: v.getUint8(WE.cnt), chksum: v.getUint8(WE.chksum), chars };
+}
+
+/** Write a long-name entry (attributes ATTR_WIN95, reserved fields 0). */
+export function encodeWinEntry(w: WinEntry, b: Uint8Array, off: number): void {
+  const v = view(b, off);
+  v.setUint8(WE.cnt, w.cnt);
+  v.setUint8(WE.attributes, ATTR_WIN95);
+  v.setUint8(WE.reserved1, 0);
+  v.setUint8(WE.chksum, w.chksum);
+  v.setUint16(WE.reserved2, 0, true);
+  let k = 0;
+  for (const [p, n] of WE_PARTS) for (let i = 0; i < n; i++) v.setUint16(p + 2 * i, w.chars[k++] ?? 0xffff, true);
+}
+
+/** The reserved start-cluster word of a long-name entry (must be 0: DOS tools check it). */
+export function winEntryCluster(b: Uint8Array, off: number): number {
+  return view(b, off).getUint16(WE.reserved2, true);
+}

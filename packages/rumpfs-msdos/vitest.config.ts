@@ -1,0 +1,3 @@
+import { packageTestConfig } from '../../tools/vitest/base.ts';
+
+export default packageTestConfig;

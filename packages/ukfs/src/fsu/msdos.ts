@@ -1,0 +1,313 @@
+/**
+ * fsu's FAT tools: `fsu newfs -t msdos` (newfs_msdos's options), `fsu makefs -t msdos`, and
+ * `fsu fsck` on an image it finds to be FAT (fsck_msdos). main() hands these argument lists here
+ * before its own parser, so the FFS commands keep their options unchanged.
+ */
+import { closeSync, existsSync, ftruncateSync, openSync, statSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { errno, isRumpError, strerror } from '@rumpts/librump';
+import { HostFileBlockDevice } from '@rumpts/rumpdev-disk';
+import {
+  fsck_msdos, makefs_msdos, makefsMsdosPlan, newfs_msdos, ondisk, type FsckMsdosResult, type MakefsMsdosOptions, type NewfsMsdosOptions, type NewfsMsdosResult,
+} from '@rumpts/rumpfs-msdos';
+import { hostError } from '@rumpts/etfs';
+import { parseDevpath, resolvePart } from '../part.js';
+import { parseSize } from '../size.js';
+import { Progress } from './progress.js';
+
+type Out = (line: string) => void;
+
+/** The `-t` value of an argument list (`-t msdos`, `-tmsdos`, `--type msdos`, `--type=msdos`). */
+function typeArg(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '-t' || a === '--type') return argv[i + 1];
+    if (a.startsWith('--type=')) return a.slice(7);
+    if (a.startsWith('-t') && a.length > 2 && !a.startsWith('--')) return a.slice(2);
+  }
+  return undefined;
+}
+
+/** The device an image path (with partition magic) names, or null if the image is missing. */
+function deviceOf(image: string, readonly: boolean): HostFileBlockDevice {
+  const probed = parseDevpath(image);
+  if (!existsSync(probed.path)) throw errno('ENOENT', 'no such image', { path: probed.path });
+  const part = resolvePart(probed.path, probed.want);
+  return new HostFileBlockDevice(probed.path, part.type === 'none' ? { readonly } : { begin: part.offset, size: part.size, readonly });
+}
+
+/** Does `image` (or its partition) begin with a FAT boot sector whose geometry checks out? */
+export function isFatImage(image: string): boolean {
+  let dev: HostFileBlockDevice | null = null;
+  try {
+    dev = deviceOf(image, true);
+    if (dev.size < 512) return false;
+    const head = new Uint8Array(Math.max(512, dev.secsize));
+    dev.read(head, 0);
+    ondisk.fatGeometry(ondisk.decodeBootSector(head), dev.size, dev.secsize);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    dev?.close();
+  }
+}
+
+class UsageError extends Error {}
+
+const num = (v: string | undefined, what: string): number | undefined => {
+  if (v === undefined) return undefined;
+  try {
+    return parseSize(v, what);
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
+  }
+};
+
+interface NewfsFlags {
+  F?: string;
+  c?: string;
+  b?: string;
+  L?: string;
+  S?: string;
+  s?: string;
+  r?: string;
+  n?: string;
+  I?: string;
+  e?: string;
+  O?: string;
+  m?: string;
+  o?: string;
+  h?: string;
+  u?: string;
+}
+
+function newfsOptions(o: NewfsFlags): NewfsMsdosOptions {
+  const opts: NewfsMsdosOptions = {};
+  if (o.F !== undefined) {
+    if (o.F !== '12' && o.F !== '16' && o.F !== '32') throw new UsageError(`-F must be 12, 16 or 32, not '${o.F}'`);
+    opts.fatType = Number(o.F) as 12 | 16 | 32;
+  }
+  const set = <K extends keyof NewfsMsdosOptions>(k: K, v: string | undefined, what: string): void => {
+    const n = num(v, what);
+    if (n !== undefined) (opts as Record<string, unknown>)[k] = n;
+  };
+  set('sectorsPerCluster', o.c, '-c');
+  set('blockSize', o.b, '-b');
+  set('bytesPerSector', o.S, '-S');
+  set('reservedSectors', o.r, '-r');
+  set('nfats', o.n, '-n');
+  set('rootEntries', o.e, '-e');
+  set('hiddenSectors', o.o, '-o');
+  set('heads', o.h, '-h');
+  set('sectorsPerTrack', o.u, '-u');
+  if (o.I !== undefined) {
+    const id = /^0x[0-9a-f]{1,8}$/i.test(o.I) ? parseInt(o.I, 16) : /^[0-9]+$/.test(o.I) ? Number(o.I) : NaN;
+    if (!Number.isInteger(id) || id > 0xffffffff) throw new UsageError(`-I: bad volume id '${o.I}' (decimal or 0x hex)`);
+    opts.volumeId = id;
+  }
+  if (o.m !== undefined) {
+    const m = /^0x[0-9a-f]{1,2}$/i.test(o.m) ? parseInt(o.m, 16) : Number(o.m);
+    if (!Number.isInteger(m)) throw new UsageError(`-m: bad media descriptor '${o.m}'`);
+    opts.media = m;
+  }
+  if (o.L !== undefined) opts.label = o.L;
+  if (o.O !== undefined) opts.oem = o.O;
+  return opts;
+}
+
+/** newfs_msdos's options on a command. */
+function withNewfsOptions(c: Command): Command {
+  return c
+    .option('-F <type>', 'FAT type: 12, 16 or 32 (default: from the size)')
+    .option('-c <n>', 'sectors per cluster')
+    .option('-b <bytes>', 'bytes per cluster')
+    .option('-L <label>', 'volume label')
+    .option('-S <bytes>', 'bytes per sector')
+    .option('-r <n>', 'reserved sectors')
+    .option('-n <n>', 'number of FATs')
+    .option('-I <id>', 'volume id (decimal or 0x hex)')
+    .option('-e <n>', 'root directory entries (FAT12/16)')
+    .option('-O <oem>', 'OEM string')
+    .option('-m <media>', 'media descriptor')
+    .option('-o <n>', 'hidden sectors')
+    .option('-h <n>', 'drive heads')
+    .option('-u <n>', 'sectors per track');
+}
+
+/** Create `path` or extend it to `size` bytes (never shrink it: that could cut a partition). */
+function sizeImage(path: string, size: number): void {
+  let fd = -1;
+  try {
+    fd = openSync(path, existsSync(path) ? 'r+' : 'w+', 0o644);
+    if (statSync(path).size < size) ftruncateSync(fd, size);
+  } catch (e) {
+    throw hostError(e, `create ${path}`);
+  } finally {
+    if (fd >= 0) closeSync(fd);
+  }
+}
+
+/** newfs_msdos's report: the sector and cluster counts, the MBR type that suits it, the BPB. */
+export function newfsReport(image: string, r: NewfsMsdosResult, out: Out): void {
+  const secs = r.clusters * r.sectorsPerCluster;
+  out(`${image}: ${secs} sector${secs === 1 ? '' : 's'} in ${r.clusters} FAT${r.fatType} cluster${r.clusters === 1 ? '' : 's'} (${r.bytesPerSector * r.sectorsPerCluster} bytes/cluster)`);
+  out(`MBR type: ${r.mbrType}`);
+  out(r.bpbLine);
+}
+
+/** fsu newfs -t msdos: newfs_msdos on an image (created or extended to -s SIZE) or a partition of one. */
+export function cmd_newfs_msdos(image: string, opts: NewfsMsdosOptions, size: number | undefined): NewfsMsdosResult {
+  const probed = parseDevpath(image);
+  if (!existsSync(probed.path)) {
+    if (size === undefined) throw errno('ENOENT', 'no such image; give -s SIZE to create it', { path: probed.path });
+    if (probed.want.type !== 'none') throw errno('ENOENT', 'a partition of an image that does not exist', { path: probed.path });
+  }
+  if (size !== undefined && probed.want.type === 'none') sizeImage(probed.path, size);
+  const dev = deviceOf(image, false);
+  try {
+    const bps = opts.bytesPerSector ?? 512;
+    const o = { ...opts };
+    if (size !== undefined) o.sectors = Math.floor(Math.min(size, dev.size) / bps);
+    return newfs_msdos(dev, o);
+  } finally {
+    dev.flush();
+    dev.close();
+  }
+}
+
+/** fsu fsck on a FAT image: fsck_msdos (-n reads only, -y repairs). */
+export function cmd_fsck_msdos(image: string, repair: boolean, out: Out): FsckMsdosResult {
+  const dev = deviceOf(image, !repair);
+  try {
+    return fsck_msdos(dev, { repair, log: out });
+  } finally {
+    if (repair) dev.flush();
+    dev.close();
+  }
+}
+
+/**
+ * fsu makefs -t msdos: a FAT image of `srcDir` (size computed unless -s; a computed size that proves
+ * short grows by a quarter and the build is tried again, as fsu makefs does for FFS).
+ */
+export async function cmd_makefs_msdos(image: string, srcDir: string, opts: MakefsMsdosOptions, size: number | undefined): Promise<Awaited<ReturnType<typeof makefs_msdos>>> {
+  if (!existsSync(srcDir) || !statSync(srcDir).isDirectory()) throw errno('ENOTDIR', 'source is not a directory', { path: srcDir });
+  const probed = parseDevpath(image);
+  const plan = makefsMsdosPlan(srcDir, opts);
+  let bytes = size ?? plan.size;
+  for (let attempt = 0; ; attempt++) {
+    if (probed.want.type === 'none') {
+      let fd = -1;
+      try {
+        fd = openSync(probed.path, 'w+', 0o644);
+        ftruncateSync(fd, bytes);
+      } catch (e) {
+        throw hostError(e, `create ${probed.path}`);
+      } finally {
+        if (fd >= 0) closeSync(fd);
+      }
+    }
+    const dev = deviceOf(image, false);
+    try {
+      // makefs_msdos flushes the device itself when it is done.
+      return await makefs_msdos(dev, srcDir, { ...opts, plan });
+    } catch (e) {
+      const grow = isRumpError(e) && e.code === 'ENOSPC' && size === undefined && probed.want.type === 'none' && attempt < 4;
+      if (!grow) throw e;
+      bytes = Math.ceil((bytes * 1.25) / 65536) * 65536;
+    } finally {
+      dev.close();
+    }
+  }
+}
+
+function program(out: Out, result: { code: number; image?: string }): Command {
+  const p = new Command('fsu').exitOverride().configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  withNewfsOptions(
+    p.command('newfs')
+      .description('make a new FAT file system on an image (created or extended with -s) or on IMAGE%GPT:n% / %MBR:n% / %DISKLABEL:p%')
+      .requiredOption('-t, --type <fstype>', 'msdos')
+      .option('-s <size>', 'size (dd suffixes: k, m, g); creates the image if missing'),
+  )
+    .argument('<image>')
+    .action((image: string, o: NewfsFlags & { s?: string }) => {
+      result.image = image;
+      const r = cmd_newfs_msdos(image, newfsOptions(o), num(o.s, '-s'));
+      newfsReport(image, r, out);
+    });
+  withNewfsOptions(
+    p.command('makefs')
+      .description('build a FAT image from a host directory (size computed unless -s)')
+      .requiredOption('-t, --type <fstype>', 'msdos')
+      .option('-s <size>', 'image size (dd suffixes)'),
+  )
+    .argument('<image>')
+    .argument('<dir>')
+    .action(async (image: string, dir: string, o: NewfsFlags & { s?: string }) => {
+      result.image = image;
+      const bar = new Progress(process.stderr.isTTY === true, 0);
+      let started = false;
+      const opts: MakefsMsdosOptions = {
+        ...newfsOptions(o),
+        onWarning: (w) => process.stderr.write(`fsu: warning: ${w}\n`),
+        progress: (pr) => {
+          if (!started) {
+            bar.start(pr.totalBytes);
+            started = true;
+          }
+          bar.set(pr.bytes);
+        },
+      };
+      const r = await cmd_makefs_msdos(image, dir, opts, num(o.s, '-s'));
+      bar.stop();
+      out(`${image}: ${r.files} files, ${r.directories} directories, ${r.bytes} bytes of data, FAT${r.newfs.fatType}, ${r.newfs.bytesPerSector * r.newfs.sectorsPerCluster} bytes/cluster${r.skipped.length ? `, ${r.skipped.length} skipped` : ''}`);
+    });
+  p.command('fsck')
+    .description('check a FAT image (-n, the default) or repair it (-y); exit 0 clean, 2 problems remain, 8 the check failed')
+    .option('-n', 'report only; the image is opened read-only (default)')
+    .option('-y', 'repair everything found')
+    .option('-t, --type <fstype>', 'msdos')
+    .argument('<image>')
+    .action((image: string, o: { n?: boolean; y?: boolean }) => {
+      if (o.n && o.y) throw new UsageError('-n and -y exclude each other');
+      result.image = image;
+      const r = cmd_fsck_msdos(image, !!o.y, out);
+      out(r.clean ? `${image}: clean` : `${image}: ${r.problems.length} problem(s)${r.repaired ? ', repaired' : ''}`);
+      result.code = r.exitStatus;
+    });
+  return p;
+}
+
+/**
+ * The FAT tools' share of fsu's argument lists: `newfs -t msdos …`, `makefs -t msdos …`, and `fsck`
+ * of an image that holds FAT (or `fsck -t msdos`). Returns the exit status, or undefined when the
+ * arguments are fsu's own to parse.
+ */
+export async function dispatchMsdos(argv: readonly string[], out: Out): Promise<number | undefined> {
+  const cmd = argv[0];
+  const type = typeArg(argv);
+  if (cmd === 'newfs' || cmd === 'makefs') {
+    if (type !== 'msdos') return undefined;
+  } else if (cmd === 'fsck') {
+    const image = argv.slice(1).filter((a) => !a.startsWith('-') && a !== type).pop();
+    if (type !== 'msdos' && !(type === undefined && image !== undefined && isFatImage(image))) return undefined;
+  } else return undefined;
+  const result: { code: number; image?: string } = { code: 0 };
+  try {
+    await program(out, result).parseAsync([...argv], { from: 'user' });
+    return result.code;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.code === 'commander.helpDisplayed' || e.code === 'commander.help' ? 0 : 2;
+    if (e instanceof UsageError) {
+      process.stderr.write(`fsu: ${e.message}\n`);
+      return 2;
+    }
+    if (isRumpError(e)) {
+      process.stderr.write(`fsu: ${e.path ?? result.image ?? '-'}: ${e.detail ?? strerror(e.errno)}\n`);
+      return 1;
+    }
+    process.stderr.write(`fsu: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+}
