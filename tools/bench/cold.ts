@@ -12,8 +12,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const FSU = join(ROOT, 'packages/ukfs/dist/bundle/fsu.cjs');
-const SERVER = (name: string): string => join(ROOT, `packages/server/dist/bundle/${name}.cjs`);
+// The committed bin entries: what a user's node_modules/.bin links run (they start the bundles).
+const FSU = join(ROOT, 'packages/ukfs/bin/fsu.cjs');
+const SERVER = (name: string): string => join(ROOT, `packages/server/bin/${name}.cjs`);
 const NODE = process.execPath;
 const TIME = '/usr/bin/time';
 const HAVE_TIME = existsSync(TIME);
@@ -206,7 +207,9 @@ export interface ColdOptions {
 }
 
 export async function runCold(o: ColdOptions): Promise<ColdRow[]> {
-  for (const f of [FSU, SERVER('rump_server')]) if (!existsSync(f)) throw new Error(`${f} is missing: run pnpm build`);
+  for (const f of ['packages/ukfs/dist/bundle/fsu.cjs', 'packages/server/dist/bundle/rump_server.cjs']) {
+    if (!existsSync(join(ROOT, f))) throw new Error(`${f} is missing: run pnpm build`);
+  }
   const dir = mkdtempSync(join(tmpdir(), 'rumpts-bench-'));
   const rows: ColdRow[] = [];
   const want = (c: ColdCase): boolean => o.cases.includes(c);
