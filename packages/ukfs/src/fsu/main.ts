@@ -294,6 +294,9 @@ export function buildProgram(server: string | undefined, run: Run): Command {
       if (o.B !== 'le' && o.B !== 'be') throw new UsageError(`-B must be be or le, not '${o.B}'`);
       const { parseSize } = await import('../size.js');
       const { cmd_makefs } = await import('./ffstools.js');
+      // makefs keeps little alive for long (the tree, the metadata it writes): V8's young generation
+      // need not grow past its first size. Peak RSS of a 10,000-file tree: 77 MiB to 71, same CPU.
+      (await import('node:v8')).setFlagsFromString('--semi-space-growth-factor=1');
       const opts: MakefsOptions = { version: o.O === '1' ? 1 : 2, endian: o.B };
       const size = num(o.s, '-s', parseSize);
       if (size !== undefined) opts.size = size;
