@@ -9,6 +9,9 @@ export const packageTestConfig = defineConfig({
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     reporters: ['default', ['json', { outputFile: '.vitest-report.json' }]],
     passWithNoTests: true,
+    // Two test files at a time even on two cores (vitest's default there is one): most files wait on
+    // child processes (the CLIs, makefs, fsck.fat, sleuthkit) or timers, so a second file fills the gap.
+    maxWorkers: 2,
     // Image and subprocess tests share two cores with other packages' runs in CI.
     testTimeout: 60_000,
     hookTimeout: 60_000,
