@@ -3,7 +3,7 @@ import { Errno, RumpError, errno, errnoCode, isRumpError, strerror } from './err
 
 describe('errno', () => {
   it('uses NetBSD numbers, not the host ones', () => {
-    // Linux has EAGAIN 11, ELOOP 40, ENOTEMPTY 39; NetBSD differs (REFERENCE.md appendix A).
+    // Linux has EAGAIN 11, ELOOP 40, ENOTEMPTY 39; NetBSD differs (sys/sys/errno.h).
     expect(Errno.EAGAIN).toBe(35);
     expect(Errno.ELOOP).toBe(62);
     expect(Errno.ENAMETOOLONG).toBe(63);

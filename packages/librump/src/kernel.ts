@@ -146,6 +146,7 @@ export class Kernel {
   readonly #exitHooks: ExitHook[] = [];
   readonly #logger: (line: string) => void;
   #state: 'booting' | 'running' | 'halting' | 'halted' = 'booting';
+  #haltHowto: number | undefined;
   /** The module whose init is running, so registrations can record their owner. */
   #initing: string | undefined;
 
@@ -243,6 +244,14 @@ export class Kernel {
   /** halt() has finished: every call now fails with ESHUTDOWN. */
   get halted(): boolean {
     return this.#state === 'halted';
+  }
+
+  /**
+   * The reboot(2) flags of the halt under way or done (undefined before halt): a component's fini
+   * sees RB_NOSYNC here and writes nothing back.
+   */
+  get haltHowto(): number | undefined {
+    return this.#haltHowto;
   }
 
   /** Throw unless the kernel is up (used at every kernel entry). */
@@ -344,7 +353,10 @@ export class Kernel {
     this.#exitHooks.push(h);
   }
 
-  /** Called at halt, most recently registered first (the vfs: sync and unmount everything). */
+  /**
+   * Called at halt, most recently registered first (the vfs: sync and unmount everything); with
+   * RB_NOSYNC in `howto` the hooks run before the processes exit, and must write nothing back.
+   */
   onHalt(h: HaltHook): void {
     this.#haltHooks.push(h);
   }
@@ -476,12 +488,18 @@ export class Kernel {
   // --- halt ---
 
   /**
-   * Halt the kernel (rump_sys_reboot): every process exits, the vfs syncs (unless RB_NOSYNC) and
-   * unmounts in reverse mount order, modules and components are finalised. Idempotent.
+   * Halt the kernel (rump_sys_reboot): every process exits, the vfs syncs and unmounts in reverse
+   * mount order, modules and components are finalised. Idempotent.
+   *
+   * RB_NOSYNC is NetBSD's cpu_reboot, which skips rump_vfs_fini altogether: nothing is written back
+   * (delayed writes are dropped, file systems left as they are on the medium, unclean if mounted
+   * read-write). The shutdown hooks then run before the processes exit (cpu_reboot never waits for
+   * them), so the vfs has cut every file system off its vnodes before a last close could write.
    */
   halt(howto: number = RB_HALT): void {
     if (this.#state === 'halted' || this.#state === 'halting') return;
     this.#state = 'halting';
+    this.#haltHowto = howto;
     this.syncer.stop();
     forgetOnExit(this);
     const errors: unknown[] = [];
@@ -493,8 +511,19 @@ export class Kernel {
         this.printf(`halt: ${what}: ${e instanceof Error ? e.message : String(e)}`);
       }
     };
-    for (const p of [...this.#procs.values()].reverse()) attempt(`exit pid ${p.pid}`, () => p.exit());
-    for (const h of [...this.#haltHooks].reverse()) attempt('shutdown hook', () => h(howto));
+    const exitAll = (): void => {
+      for (const p of [...this.#procs.values()].reverse()) attempt(`exit pid ${p.pid}`, () => p.exit());
+    };
+    const shutdownHooks = (): void => {
+      for (const h of [...this.#haltHooks].reverse()) attempt('shutdown hook', () => h(howto));
+    };
+    if ((howto & RB_NOSYNC) !== 0) {
+      shutdownHooks();
+      exitAll();
+    } else {
+      exitAll();
+      shutdownHooks();
+    }
     for (const [name, m] of [...this.#modules].reverse()) attempt(`module ${name}`, () => m.info.fini?.(this));
     this.#modules.clear();
     for (const c of [...this.#components].reverse()) attempt(`component ${c.name}`, () => c.fini?.(this));

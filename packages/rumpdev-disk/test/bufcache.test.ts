@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type BlockDevice } from '@rumpts/rumpvfs';
 import * as rumpvfs from '@rumpts/rumpvfs';
-import { Kmem, errno, rump_init } from '@rumpts/librump';
+import { Kmem, RB_NOSYNC, errno, rump_init } from '@rumpts/librump';
 import * as disk from '../src/index.js';
 import { BC_INVAL, B_DONE, BufCache, MemoryBlockDevice, bufcacheOf } from '../src/index.js';
 import { codeOf, pattern, sha } from './helpers.js';
@@ -349,5 +349,21 @@ describe('buffer cache: write-back on sync and halt', () => {
     k.halt();
     expect(bytes[2048]).toBe(0x77);
     expect(bytes[3071]).toBe(0x77);
+  });
+
+  it('halt with RB_NOSYNC drops delayed writes unwritten, and the cache lets go of them', async () => {
+    const k = await boot();
+    const c = bufcacheOf(k);
+    const dev = new CountingDevice(8192);
+    const bp = c.getblk(dev, 4, 1024);
+    bp.data.fill(0x77);
+    c.bdwrite(bp);
+    expect(c.ndirty).toBe(1);
+    k.halt(RB_NOSYNC);
+    expect(dev.writes).toBe(0);
+    expect(dev.bytes.every((b) => b === 0)).toBe(true);
+    expect(c.ndirty).toBe(0);
+    expect(c.nbufs).toBe(0);
+    expect(k.haltHowto).toBe(RB_NOSYNC);
   });
 });

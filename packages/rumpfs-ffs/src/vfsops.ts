@@ -3,8 +3,8 @@
  * read-write, update between the two, sync, unmount. Mount data is NetBSD's ufs_args:
  * `{ fspec: '/dev/…' }`.
  *
- * The clean flag (fs_clean): a read-write mount needs FS_ISCLEAN (else "not clean; run fsck",
- * unless MNT_FORCE), turns it into FS_WASCLEAN on disk at once, and a clean unmount or rw→ro
+ * The clean flag (fs_clean): a read-write mount needs FS_ISCLEAN (else EPERM "not clean", naming
+ * the fsck to run, unless MNT_FORCE), turns it into FS_WASCLEAN on disk at once, and a clean unmount or rw→ro
  * downgrade writes FS_ISCLEAN back — so an image left mid-write is recognisably unclean.
  */
 import { MNT_ASYNC, MNT_FORCE, MNT_LOG, MNT_RDONLY, MNT_UPDATE, type MountData, S_IFDIR, S_IFMT, errno } from '@rumpts/librump';
@@ -55,16 +55,19 @@ function nowSec(): number {
 
 /**
  * The checks NetBSD makes before a mounted fs becomes writable (device writable, whole fs on the
- * device, clean unless forced). Nothing is written.
+ * device, clean unless forced). Nothing is written. `from` is the device (mntfromname) the refusal
+ * names; the host image behind it is unknown here, so the message names the tools generically and
+ * ukfs and rump_server, which know it, rewrite it into the exact command (they match "not clean").
  */
-export function ffs_rwcheck(ump: Ufsmount, mntflag: number, dev: BlockDevice = ump.dev): void {
+export function ffs_rwcheck(ump: Ufsmount, mntflag: number, dev: BlockDevice = ump.dev, from?: string): void {
   const fs = ump.fs;
   if (dev.readonly) throw errno('EROFS', 'ffs: the device is read-only');
   if (fs.size * fs.fsize > dev.size) {
     throw errno('EINVAL', `ffs: the file system (${fs.size} fragments of ${fs.fsize}) extends past the end of the device (${dev.size} bytes)`);
   }
   if ((fs.clean & FS_ISCLEAN) === 0 && (mntflag & MNT_FORCE) === 0) {
-    throw errno('EPERM', 'ffs: file system is not clean; run fsck (or mount with MNT_FORCE)');
+    const on = from ? ` on ${from}` : '';
+    throw errno('EPERM', `ffs: the file system${on} is not clean (FS_ISCLEAN unset); check it first: fsu fsck -y IMAGE (fsck_ffs -y on NetBSD), or mount it read-only (MNT_FORCE mounts it as it is)`);
   }
 }
 
@@ -181,7 +184,7 @@ export function ffs_mount(mp: Mount, data: MountData, ctx: MountContext): void {
     if (!wantRo && ump.ronly) {
       // Every check (and the log's placement) before the first write: a refused update changes nothing.
       ffs_checkflags(ump, mp.flag);
-      ffs_rwcheck(ump, mp.flag);
+      ffs_rwcheck(ump, mp.flag, ump.dev, mp.mntfromname);
       const plan = (mp.flag & MNT_LOG) !== 0 ? ffs_logplan(mp, ump, log) : undefined;
       ffs_rwsetup(ump, mp.flag, mp.mntonname);
       if (plan) ffs_logstart(mp, ump, log, plan);
@@ -224,7 +227,7 @@ export function ffs_mount(mp: Mount, data: MountData, ctx: MountContext): void {
     if (ro) {
       if (replay) log(`ffs: replaying log to memory (${replay.blocks.size} blocks)`);
     } else {
-      ffs_rwcheck(ump, mp.flag, dev);
+      ffs_rwcheck(ump, mp.flag, dev, fspec);
       const plan = (mp.flag & MNT_LOG) !== 0 ? ffs_logplan(mp, ump, log) : undefined;
       if (replay) {
         log(`ffs: replaying log to disk (${replay.blocks.size} blocks)`);

@@ -82,7 +82,18 @@ describe.skipIf(!HAVE_MAKEFS)('read-write FFS', () => {
           msg = (e as Error).message;
           expect(isRumpError(e) && e.code).toBe('EPERM');
         }
-        expect(msg).toContain('not clean; run fsck');
+        // It says what to run: the device it knows, fsu's form and NetBSD's tool.
+        expect(msg).toContain('ffs: the file system on /dev/ffs0 is not clean (FS_ISCLEAN unset); check it first: fsu fsck -y IMAGE (fsck_ffs -y on NetBSD)');
+        // An update of a read-only mount to read-write says the same.
+        e2.k.proc.mount('ffs', '/mnt', MNT_RDONLY, { fspec: '/dev/ffs0' });
+        let upd: unknown;
+        try {
+          e2.k.proc.mount('ffs', '/mnt', MNT_UPDATE, { fspec: '/dev/ffs0' });
+        } catch (e) {
+          upd = e;
+        }
+        expect(upd).toMatchObject({ code: 'EPERM', message: expect.stringContaining('the file system on /dev/ffs0 is not clean (FS_ISCLEAN unset); check it first: fsu fsck -y IMAGE') });
+        e2.k.proc.unmount('/mnt');
         e2.k.proc.mount('ffs', '/mnt', MNT_FORCE, { fspec: '/dev/ffs0' });
         e2.k.proc.unmount('/mnt');
       } finally {

@@ -16,7 +16,7 @@ const APPEND = UF_APPEND | SF_APPEND;
 /** Largest file size: offsets are JS numbers, exact up to 2^53. */
 const TMPFS_MAXFILESIZE = Number.MAX_SAFE_INTEGER;
 
-/** d_reclen of a NetBSD struct dirent with this name (REFERENCE appendix C). */
+/** d_reclen of a NetBSD struct dirent with this name (sys/sys/dirent.h _DIRENT_RECLEN: 13 header bytes, the name, a NUL, to a multiple of 8). */
 function reclen(name: string): number {
   return (13 + Buffer.byteLength(name) + 1 + 7) & ~7;
 }

@@ -265,7 +265,10 @@ export function sys_sync(vfs: Vfs, waitfor = MNT_NOWAIT): void {
   if (first !== undefined) throw first;
 }
 
-/** Halt: sync (unless told not to), then unmount everything newest first, the root last. */
+/**
+ * Halt: sync, then unmount everything newest first, the root last. Without `sync` (RB_NOSYNC)
+ * nothing is written back, as NetBSD's cpu_reboot skips rump_vfs_fini: see vfs_detach_nosync.
+ */
 export function vfs_shutdown(vfs: Vfs, sync: boolean, log: (m: string) => void): void {
   if (sync) {
     try {
@@ -273,11 +276,16 @@ export function vfs_shutdown(vfs: Vfs, sync: boolean, log: (m: string) => void):
     } catch (e) {
       log(`vfs_shutdown: sync: ${isRumpError(e) ? e.message : String(e)}`);
     }
+  } else {
+    // Every vnode of a mounted file system dies first, so detaching one mount never wakes another
+    // file system's inactive through the vnode it covers.
+    for (const mp of vfs.mounts) if (mp.vnodecovered) vfs_kill_vnodes(mp);
   }
   for (const mp of [...vfs.mounts].reverse()) {
     if (!mp.vnodecovered) continue;
     try {
-      dounmount(vfs, mp, MNT_FORCE);
+      if (sync) dounmount(vfs, mp, MNT_FORCE);
+      else vfs_detach_nosync(vfs, mp);
     } catch (e) {
       log(`vfs_shutdown: unmount ${mp.mntonname}: ${isRumpError(e) ? e.message : String(e)}`);
     }
@@ -294,6 +302,38 @@ export function vfs_shutdown(vfs: Vfs, sync: boolean, log: (m: string) => void):
       log(`vfs_shutdown: root: ${isRumpError(e) ? e.message : String(e)}`);
     }
     vfs.mounts.length = 0;
+  }
+}
+
+/**
+ * Every vnode of `mp` becomes a deadfs vnode without its file system hearing of it (no inactive,
+ * reclaim or write-back): a process's last close or vrele at halt then touches nothing on the medium.
+ */
+function vfs_kill_vnodes(mp: Mount): void {
+  mp.unmounting = true;
+  for (const vp of mp.vnodes()) vp.dead = true;
+}
+
+/**
+ * RB_NOSYNC's end of a mount (its vnodes already dead): detached and its device closed without the
+ * file system's sync or unmount and without a flush, so the medium stays as the last write left it —
+ * unclean if it was mounted read-write, as after a crash or a power cut.
+ */
+function vfs_detach_nosync(vfs: Vfs, mp: Mount): void {
+  const d = mp.device;
+  mp.device = null;
+  try {
+    if (d) vfs.devsw.bdev(d.dev).close?.(minor(d.dev), FREAD | ((mp.flag & MNT_RDONLY) !== 0 ? 0 : FWRITE));
+  } finally {
+    const covered = mp.vnodecovered;
+    if (covered) {
+      covered.mountedhere = null;
+      vrele(covered);
+    }
+    const i = vfs.mounts.indexOf(mp);
+    if (i >= 0) vfs.mounts.splice(i, 1);
+    const t = vfs.types.get(mp.fstypename);
+    if (t) t.refcount--;
   }
 }
 

@@ -2,16 +2,16 @@
  * Nothing lost, nothing double-mounted, from the server's side: SIGTERM/SIGINT sync and unmount, the
  * syncer writes on its own, an image is locked for the server's lifetime, a `:log` mount replays
  * after a SIGKILL, and an unclean image names the command that repairs it. Images are read back
- * by sleuthkit and grub (tools/ffs/verify_ffs_image.sh).
+ * by sleuthkit and grub (tools/ffs/verify_ffs_image.sh). `rump.halt -n` (RB_NOSYNC) writes nothing.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { O_CREAT, O_RDONLY, O_WRONLY } from '@rumpts/librump';
 import { UkfsLib, UKFS_PARTITION_NONE } from '@rumpts/ukfs';
 import { connect } from '../src/index.js';
-import { type Spawned, spawnServer, tempDir } from './helpers.js';
+import { type Spawned, run, spawnServer, tempDir } from './helpers.js';
 
 const REPO = resolve(import.meta.dirname, '../../..');
 const VERIFY = join(REPO, 'tools/ffs/verify_ffs_image.sh');
@@ -107,8 +107,36 @@ describe('rump_server shutdown', () => {
   }, 60_000);
 });
 
+describe('rump.halt', () => {
+  it('-n (RB_NOSYNC) writes nothing: the image is byte-identical to what it was; without -n the write is on a clean image', async () => {
+    const dir = workdir();
+    const img = join(dir, 'disk.img');
+    const s = await serve(dir, img);
+    const text = 'written before rump.halt -n\n'.repeat(200);
+    await put(s.url, '/mnt/n.txt', text);
+    const atHalt = readFileSync(img);
+    const h = await run('rump.halt', ['-n'], { env: { RUMP_SERVER: s.url } });
+    expect(h.code, h.stderr).toBe(0);
+    expect(await s.exited).toBe(0);
+    expect(readFileSync(img).equals(atHalt)).toBe(true);
+    // Mounted read-write and never unmounted: still unclean, so the next read-write mount is refused.
+    await expect(mountsClean(img)).rejects.toThrow(/not clean/);
+
+    const img2 = join(dir, 'disk2.img');
+    const s2 = await serve(dir, img2, '', 'sock2');
+    await put(s2.url, '/mnt/n.txt', text);
+    const atHalt2 = readFileSync(img2);
+    const h2 = await run('rump.halt', [], { env: { RUMP_SERVER: s2.url } });
+    expect(h2.code, h2.stderr).toBe(0);
+    expect(await s2.exited).toBe(0);
+    expect(readFileSync(img2).equals(atHalt2)).toBe(false);
+    verify(img2, expected(dir, 'n.txt', text));
+    await mountsClean(img2);
+  }, 60_000);
+});
+
 describe('one writer per image', () => {
-  it('a second server on the image is refused, naming the first; so is fsu', async () => {
+  it('a second server on the image is refused, naming the first; so are fsu and fsu fsck -y', async () => {
     const dir = workdir();
     const img = join(dir, 'disk.img');
     const a = await serve(dir, img);
@@ -120,6 +148,10 @@ describe('one writer per image', () => {
     expect(f.status).toBe(1);
     expect(f.stderr).toContain(`image in use: pid ${a.child.pid} (`);
     expect(f.stderr).not.toContain('not clean');
+    // fsck does not mount, but takes the lock a mount would: -y is refused, naming the server.
+    const y = spawnSync(process.execPath, [FSU, 'fsck', '-y', img], { encoding: 'utf8', timeout: 20_000 });
+    expect(y.status).toBe(1);
+    expect(y.stderr).toContain(`${img}: image in use: pid ${a.child.pid} (`);
     expect(a.child.exitCode).toBeNull();
   }, 60_000);
 });

@@ -3,7 +3,7 @@ import { parseUrl, SUN_PATH_MAX } from '../src/index.js';
 
 describe('parseUrl (sp_common.c parseurl)', () => {
   it('resolves a relative unix path against the cwd, keeps an absolute one', () => {
-    expect(parseUrl('unix://sock', true, '/work/dir')).toEqual({ proto: 'unix', path: '/work/dir/sock', url: 'unix:///work/dir/sock' });
+    expect(parseUrl('unix://sock', true, '/home/u/dir')).toEqual({ proto: 'unix', path: '/home/u/dir/sock', url: 'unix:///home/u/dir/sock' });
     expect(parseUrl('unix:///tmp/sock', false)).toMatchObject({ proto: 'unix', path: '/tmp/sock' });
   });
 

@@ -205,7 +205,7 @@ export class UkfsLib {
 }
 
 /**
- * "Not clean; run fsck" says exactly what to run: the host image is known here, the kernel's
+ * The kernel's "not clean" refusal made exact: the host image is known here, the kernel's
  * file system only knows its device.
  */
 function notCleanHint(e: unknown, devpath: string): unknown {

@@ -3,7 +3,8 @@
  * held by the process (in another process here, as a user would meet it) and gone when it dies,
  * kill -9 included. A refusal names the holder.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MNT_RDONLY } from '@rumpts/librump';
@@ -25,8 +26,8 @@ function newImage(): string {
 }
 
 /** Another process that mounts `img` and holds it. */
-async function holder(img: string, mode: 'ro' | 'rw'): Promise<ChildProcess> {
-  const c = spawn(process.execPath, [HOLD, img, mode], { stdio: ['ignore', 'pipe', 'pipe'] });
+async function holder(img: string, mode: 'ro' | 'rw', fstype = 'ffs'): Promise<ChildProcess> {
+  const c = spawn(process.execPath, [HOLD, img, mode, ...(fstype === 'ffs' ? [] : [fstype])], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(c);
   let err = '';
   c.stderr?.on('data', (d: Buffer) => (err += d.toString()));
@@ -110,4 +111,67 @@ describe('image lock', () => {
     l.release();
     a.halt();
   });
+});
+
+/** fsu ARGS: its status and standard error. */
+function fsu(...args: string[]): { status: number | null; stderr: string } {
+  const r = spawnSync(process.execPath, [FSU, ...args], { encoding: 'utf8', timeout: 60_000 });
+  return { status: r.status, stderr: r.stderr };
+}
+
+/** A host directory with one file, for makefs. */
+function srcTree(): string {
+  const d = join(tmp(), 'src');
+  mkdirSync(d);
+  writeFileSync(join(d, 'f.txt'), 'new tree\n');
+  return d;
+}
+
+describe('image lock of the fsu tools that do not mount (fsck, newfs, makefs, mkdisk)', () => {
+  it('FFS: fsck -y, newfs and makefs are refused while another process writes the image, naming it; the image is left as it was', async () => {
+    const img = newImage();
+    const c = await holder(img, 'rw');
+    const before = readFileSync(img);
+    const held = `${img}: image in use: pid ${c.pid} (`;
+    for (const args of [['fsck', '-y', img], ['fsck', '-n', img], ['newfs', img], ['newfs', '-s', '8m', img], ['makefs', img, srcTree()], ['mkdisk', '-s', '8m', img, 'a:ffs:rest']]) {
+      const r = fsu(...args);
+      expect(r.status, `fsu ${args.join(' ')}: ${r.stderr}`).toBe(1);
+      expect(r.stderr).toContain(held);
+      expect(r.stderr).toContain('holds a write lock');
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    expect(readFileSync(img).equals(before)).toBe(true);
+    c.kill('SIGKILL');
+    await new Promise((r) => c.once('exit', r));
+    // Gone with the holder: fsck repairs what the killed writer left, newfs works again.
+    expect(fsu('fsck', '-y', img).status).toBe(0);
+    expect(fsu('newfs', img).status).toBe(0);
+  }, 60_000);
+
+  it('FFS: fsck -n shares the image with read-only users; fsck -y does not', async () => {
+    const img = newImage();
+    await holder(img, 'ro');
+    const n = fsu('fsck', '-n', img);
+    expect(n.status, n.stderr).toBe(0);
+    const y = fsu('fsck', '-y', img);
+    expect(y.status).toBe(1);
+    expect(y.stderr).toContain('holds a read lock');
+  }, 60_000);
+
+  it('FAT: fsck -y, newfs -t msdos and makefs -t msdos are refused while another process has the image mounted', async () => {
+    const img = join(tmp(), 'fat.img');
+    expect(fsu('newfs', '-t', 'msdos', '-s', '4m', img).status).toBe(0);
+    const c = await holder(img, 'rw', 'msdos');
+    const before = readFileSync(img);
+    for (const args of [['fsck', '-y', img], ['fsck', '-n', '-t', 'msdos', img], ['newfs', '-t', 'msdos', img], ['makefs', '-t', 'msdos', img, srcTree()]]) {
+      const r = fsu(...args);
+      expect(r.status, `fsu ${args.join(' ')}: ${r.stderr}`).toBe(1);
+      expect(r.stderr).toContain(`${img}: image in use: pid ${c.pid} (`);
+    }
+    expect(readFileSync(img).equals(before)).toBe(true);
+    c.kill('SIGKILL');
+    await new Promise((r) => c.once('exit', r));
+    expect(fsu('fsck', '-n', img).status).toBeLessThan(8);
+    expect(fsu('newfs', '-t', 'msdos', img).status).toBe(0);
+  }, 60_000);
 });

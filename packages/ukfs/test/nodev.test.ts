@@ -4,7 +4,7 @@
  * (`{ dev: true }`, `fsu -o dev`). The images are Debian makefs's, device nodes from an mtree spec.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -123,5 +123,36 @@ describe('fsu -o dev', () => {
     expect(readFileSync(outPath).equals(readFileSync(img))).toBe(true);
     expect(fsu(['cat', '-o', 'dev,nodev', img, '/disk0']).status).toBe(1);
     expect(fsu(['cat', '-o', 'bogus', img, '/disk0']).status).toBe(2);
+  });
+});
+
+describe('fsu get and set-id bits', () => {
+  const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'fsu', 'main.js');
+  const fsu = (args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 60_000 });
+  const modeOf = (p: string): number => statSync(p).mode & 0o7777;
+
+  it('never makes a set-user-id or set-group-id host file: cp -R without -p (the owner is not kept), nosuid or not', () => {
+    const t = tmp();
+    const src = join(t, 'src');
+    mkdirSync(join(src, 'd'), { recursive: true });
+    for (const f of ['prog', 'gprog', 'd/inner']) writeFileSync(join(src, f), `#!/bin/sh\necho ${f}\n`);
+    const spec = ['/set type=file uid=0 gid=0 mode=0644', '. type=dir mode=0755', 'prog type=file mode=04755', 'gprog type=file mode=02755', 'd type=dir mode=02775', 'inner type=file mode=04711', '..'];
+    writeFileSync(join(t, 'spec'), `${spec.join('\n')}\n`);
+    const img = join(t, 'setid.img');
+    execFileSync('makefs', ['-t', 'ffs', '-o', 'version=2', '-F', join(t, 'spec'), '-s', '2m', img, src], { stdio: 'pipe' });
+    // The image holds the bits (stat shows them, as NetBSD's stat does on a nosuid mount).
+    expect(fsu(['stat', img, '/prog']).stdout).toContain('4755');
+    for (const [i, opts] of [[], ['-o', 'suid']].entries()) {
+      const out = join(t, `out${i}`);
+      mkdirSync(out);
+      expect(fsu(['get', ...opts, img, '/prog', join(out, 'one')]).status).toBe(0);
+      expect(fsu(['get', ...opts, img, '/gprog', out]).status).toBe(0);
+      expect(fsu(['get', '-r', ...opts, img, '/d', join(out, 'tree')]).status).toBe(0);
+      expect(readFileSync(join(out, 'one'), 'utf8')).toBe('#!/bin/sh\necho prog\n');
+      expect(modeOf(join(out, 'one'))).toBe(0o755);
+      expect(modeOf(join(out, 'gprog'))).toBe(0o755);
+      expect(modeOf(join(out, 'tree')) & 0o7000).toBe(0);
+      expect(modeOf(join(out, 'tree/inner'))).toBe(0o711);
+    }
   });
 });

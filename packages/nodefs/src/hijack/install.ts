@@ -8,6 +8,7 @@ import { syncBuiltinESMExports } from 'node:module';
 import { posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nodeFs from 'node:fs';
+import { MNT_NOSUID, S_ISGID, S_ISUID } from '@rumpts/librump';
 import type { SyscallTarget } from '../core.js';
 import { createFs, rawNames, type RumpFs } from '../createfs.js';
 import { cp } from '../ops/cp.js';
@@ -16,7 +17,8 @@ import { runSync, runSyncOrAwait, type SyscallTarget as Target } from '../progra
 import { fsError } from '../errors.js';
 import { FileHandle } from '../promises.js';
 import { Dir } from '../dir.js';
-import { Dirent } from '../stats.js';
+import { Dirent, type Stats } from '../stats.js';
+import type { CpOps } from '../ops/cp.js';
 
 /** A cross-border cp makes no system calls of its own (every step goes through node:fs): it has no target. */
 const noTarget = (): Target => {
@@ -190,16 +192,46 @@ export function installHijack(opts: HijackOptions): Hijack {
   const { readFileSync: hostRead, writeFileSync: hostWrite, statSync: hostStat, readdirSync: hostReaddir } = nodeFs;
 
   /**
+   * The mode a file or directory read from kernel path `k` gets on the host: without its set-user-id
+   * and set-group-id bits when its mount is nosuid (images are, unless asked) — the bits never take
+   * effect there, and a host copy must not give them effect, as cp without -p drops them when it
+   * does not keep the owner. When the mount cannot be asked, they are dropped too.
+   */
+  const hostMode = (k: string, mode: number): number => {
+    if ((mode & (S_ISUID | S_ISGID)) === 0) return mode;
+    let nosuid = true;
+    try {
+      nosuid = (opts.target.statvfs(k).flag & MNT_NOSUID) !== 0;
+    } catch {
+      // unknown: the safer thing
+    }
+    return nosuid ? mode & ~(S_ISUID | S_ISGID) : mode;
+  };
+  /** A cp side whose stat/lstat of kernel paths report the mode hostMode gives (what the copy writes on the host). */
+  const outOfKernel = (side: CpOps): CpOps => {
+    const fix = (p: string, st: Stats): Stats => {
+      const k = toKernel(p);
+      if (k !== undefined) st.mode = hostMode(k, st.mode);
+      return st;
+    };
+    const wrap = (f: (p: string) => Stats | Promise<Stats>) => (p: string): Stats | Promise<Stats> => {
+      const r = f(p);
+      return r instanceof Promise ? r.then((st) => fix(p, st)) : fix(p, r);
+    };
+    return { ...side, stat: wrap((p) => side.stat(p)), lstat: wrap((p) => side.lstat(p)) };
+  };
+
+  /**
    * copyFile with one side in the kernel and one on the host: read the whole source on its side and
    * write it on the other with the source's permission bits (O_EXCL for COPYFILE_EXCL), as cp(1)
-   * under rumphijack would.
+   * under rumphijack would — set-id bits from a nosuid mount dropped (hostMode).
    */
   const crossCopy = (r: Routed): void => {
     const [src, dst, mode] = r.args as [string, string, number | undefined];
     const flag = ((mode ?? 0) & nodeFs.constants.COPYFILE_EXCL) !== 0 ? 'wx' : 'w';
     if (r.cross?.srcInRump) {
       const data = rfs.readFileSync(src);
-      hostWrite(dst, data, { flag, mode: rfs.statSync(src).mode & 0o7777 });
+      hostWrite(dst, data, { flag, mode: hostMode(src, rfs.statSync(src).mode & 0o7777) });
     } else {
       const data = hostRead(src);
       rfs.writeFileSync(dst, data, { flag, mode: hostStat(src).mode & 0o7777 });
@@ -231,10 +263,10 @@ export function installHijack(opts: HijackOptions): Hijack {
     const [src, dest, options] = args;
     if (flavor === 'sync') {
       const side = syncSide(patched());
-      return runSync(cp(src, dest, options, { src: side, dest: side, same: false }, 'sync'), noTarget);
+      return runSync(cp(src, dest, options, { src: outOfKernel(side), dest: side, same: false }, 'sync'), noTarget);
     }
     const side = asyncSide(patched());
-    return Promise.resolve().then(() => runSyncOrAwait(cp(src, dest, options, { src: side, dest: side, same: false }, 'async'), noTarget));
+    return Promise.resolve().then(() => runSyncOrAwait(cp(src, dest, options, { src: outOfKernel(side), dest: side, same: false }, 'async'), noTarget));
   };
 
   const wrap = (obj: Record<string, unknown>, name: string, kind: Kind, flavor: Flavor, impl: AnyFn): AnyFn | undefined => {

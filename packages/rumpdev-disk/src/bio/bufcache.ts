@@ -362,6 +362,17 @@ export class BufCache {
     this.#devs.delete(dev);
   }
 
+  /**
+   * Drop every buffer no caller holds, delayed writes discarded unwritten: a halt with RB_NOSYNC,
+   * which writes nothing back.
+   */
+  discard(): void {
+    for (const [dev, d] of [...this.#devs]) {
+      for (const bp of [...d.bufs.values()]) if (!bp.busy) this.#remove(bp, false);
+      if (d.bufs.size === 0) this.#devs.delete(dev);
+    }
+  }
+
   /** Kernel memory pressure: evict least recently used buffers (writing delayed ones back) until `bytes` are freed. */
   reclaim(bytes: number): number {
     return this.#evictLru(bytes);

@@ -2,7 +2,7 @@
  * The per-kernel buffer cache: made on first use (or by the rumpdev_disk component), charged to the
  * kernel's kmem account with a reclaimer, counters under vfs.bufcache.*, written back at halt.
  */
-import { type Kernel, errno } from '@rumpts/librump';
+import { type Kernel, RB_NOSYNC, errno } from '@rumpts/librump';
 import { BufCache, type BufCacheStats } from './bufcache.js';
 
 /** The name the kernel's subsystem registry keeps the {@link BufCache} under. */
@@ -49,7 +49,11 @@ export function bufcacheOf(kernel: Kernel): BufCache {
       cache.maxbytes = v;
     },
   });
-  // Delayed writes reach the media before the kernel stops (vfs_shutdown's sync).
-  kernel.onHalt(() => cache.sync());
+  // Delayed writes reach the media before the kernel stops (vfs_shutdown's sync) — unless the halt
+  // is RB_NOSYNC, which writes nothing back (NetBSD's cpu_reboot skips rump_vfs_fini): they are dropped.
+  kernel.onHalt((howto) => {
+    if ((howto & RB_NOSYNC) !== 0) cache.discard();
+    else cache.sync();
+  });
   return cache;
 }

@@ -4,7 +4,7 @@
  * partition (unit * MAXPARTITIONS + partition); each partition device sees exactly its disklabel
  * window, the raw partition 'd' the whole disk. DIOCGDINFO returns the label.
  */
-import { FWRITE, type Kernel, type Proc, S_IFBLK, S_IFCHR, errno } from '@rumpts/librump';
+import { FWRITE, type Kernel, type Proc, RB_NOSYNC, S_IFBLK, S_IFCHR, errno } from '@rumpts/librump';
 import { type BlockDevice, type Bdevsw, type CharDevice, type Cdevsw, devswOf, makedev } from '@rumpts/rumpvfs';
 import { checkTransfer } from '../blkdev/bounds.js';
 import { type VectoredBlockDevice, devReadv, devWritev, totalLength } from '../blkdev/vectored.js';
@@ -375,10 +375,12 @@ export class DiskDriver {
           return;
         }
         this.#bopen.delete(minor);
-        // Last close: delayed writes reach the media and the cache lets go of the device.
+        // Last close: delayed writes reach the media and the cache lets go of the device — except
+        // at a halt with RB_NOSYNC, which writes nothing back.
         const u = this.units[Math.floor(minor / MAXPARTITIONS)];
         const cache = this.kernel.getSubsystem<BufCache>(BUFCACHE_SUBSYSTEM);
-        if (u && cache && !u.detached) cache.invalidate(u.partition(minor % MAXPARTITIONS));
+        const save = ((this.kernel.haltHowto ?? 0) & RB_NOSYNC) === 0;
+        if (u && cache && !u.detached) cache.invalidate(u.partition(minor % MAXPARTITIONS), { save });
       },
     };
     const cdevsw: Cdevsw = {

@@ -14,7 +14,7 @@ export const CG_FRSUM_OFF = 52;
 /** Offset of cg_space, where the maps begin (the map offsets in the header point into it). */
 export const CG_SPACE_OFF = 168;
 
-/** Byte offsets and types of the struct cg header fields this package reads and writes (REFERENCE §5.4). */
+/** Byte offsets and types of the struct cg header fields this package reads and writes (NetBSD sys/ufs/ffs/fs.h, struct cg). */
 export const CG_FIELDS = {
   /** cg_magic: CG_MAGIC. */
   magic: [4, 'i32'],

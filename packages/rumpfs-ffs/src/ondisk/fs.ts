@@ -74,7 +74,7 @@ export const FS_WASCLEAN = 0x2;
 
 type Kind = 'i8' | 'u8' | 'i32' | 'u32' | 'i64' | 'u64';
 
-/** Byte offsets of the superblock fields this package reads (REFERENCE §5.2). */
+/** Byte offsets of the superblock fields this package reads (NetBSD sys/ufs/ffs/fs.h, struct fs). */
 export const FS_FIELDS = {
   /** fs_sblkno: fragment offset of the backup superblock from the start of each cylinder group. */
   sblkno: [8, 'i32'],

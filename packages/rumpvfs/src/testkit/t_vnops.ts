@@ -1,5 +1,5 @@
 /**
- * Cases modelled on NetBSD tests/fs/vfs/t_vnops.c (REFERENCE §7). Names follow the NetBSD cases;
+ * Cases modelled on NetBSD tests/fs/vfs/t_vnops.c. Names follow the NetBSD cases;
  * each runs on a fresh mount, with the mount point as the working directory where NetBSD does
  * FSTEST_ENTER.
  */

@@ -6,7 +6,7 @@ import { HostFileBlockDevice } from '@rumpts/rumpdev-disk';
 import { fsck, type FsckResult, makefs, type MakefsOptions, type MakefsProgress, makefsSize, type MakefsResult } from '@rumpts/rumpfs-ffs';
 import { parseDevpath, resolvePart } from '../part.js';
 import { hostErr } from './errors.js';
-import { checkImage } from './image.js';
+import { checkImage, lockImageOf } from './image.js';
 
 /** The device an image path (with partition magic) names. */
 function deviceOf(image: string, readonly: boolean): HostFileBlockDevice {
@@ -16,14 +16,20 @@ function deviceOf(image: string, readonly: boolean): HostFileBlockDevice {
   return new HostFileBlockDevice(probed.path, part.type === 'none' ? { readonly } : { begin: part.offset, size: part.size, readonly });
 }
 
-/** fsck: -n checks read-only, -y repairs. */
+/** fsck: -n checks read-only under a shared image lock, -y repairs under an exclusive one. */
 export function cmd_fsck(image: string, repair: boolean, log: (line: string) => void): FsckResult {
-  const dev = deviceOf(image, !repair);
+  checkImage(image);
+  const lock = lockImageOf(image, !repair);
   try {
-    return fsck(dev, { repair, log });
+    const dev = deviceOf(image, !repair);
+    try {
+      return fsck(dev, { repair, log });
+    } finally {
+      if (repair) dev.flush();
+      dev.close();
+    }
   } finally {
-    if (repair) dev.flush();
-    dev.close();
+    lock?.release();
   }
 }
 
@@ -113,6 +119,8 @@ export function cmd_makefs(image: string, srcDir: string, opts: MakefsOptions, p
   const part = existing && probed.want.type !== 'none' ? resolvePart(target, probed.want) : undefined;
   if (probed.want.type !== 'none' && !part) throw errno('ENOENT', 'no such image', { path: probed.path });
   const plan = makefsSize(srcDir, opts);
+  // An existing image (or the disk holding the partition) is replaced: nobody may hold it meanwhile.
+  const lock = existing ? lockImageOf(image, false) : null;
   // A name of our own beside the target (pid and time: node:crypto costs more to load than makefs of a small tree).
   const tmp = join(dirname(target), `.${basename(target)}.fsu-${process.pid}-${process.hrtime.bigint().toString(36)}`);
   try {
@@ -137,5 +145,6 @@ export function cmd_makefs(image: string, srcDir: string, opts: MakefsOptions, p
     } catch {
       // renamed into place, or never made
     }
+    lock?.release();
   }
 }

@@ -1,6 +1,7 @@
-/** What fsu says when an image argument cannot be an image, before any layer below sees it. */
-import { statSync } from 'node:fs';
+/** What fsu says when an image argument cannot be an image, before any layer below sees it; the image lock of its own tools. */
+import { existsSync, statSync } from 'node:fs';
 import { errno } from '@rumpts/librump';
+import { type ImageLock, lockImage } from '@rumpts/rumpdev-disk';
 import { parseDevpath } from '../part.js';
 import { hostErr } from './errors.js';
 
@@ -25,4 +26,16 @@ export function checkImage(image: string, emptyOk = false): void {
   if (st.isFIFO()) not('is a fifo');
   if (st.isSocket()) not('is a socket');
   if (st.isFile() && st.size === 0 && !emptyOk) not('is an empty file');
+}
+
+/**
+ * The image lock a mount would take, for fsu's tools that work on the image without one (fsck,
+ * newfs, makefs, mkdisk): shared to read, exclusive to write, so `fsu fsck -y` on an image a rump
+ * server or another fsu holds is refused (EBUSY, naming the holder) instead of writing under it.
+ * Null when the file does not exist yet (nobody can hold it). It dies with the process.
+ */
+export function lockImageOf(image: string, shared: boolean): ImageLock | null {
+  const path = parseDevpath(image).path;
+  if (!existsSync(path)) return null;
+  return lockImage(path, { shared });
 }

@@ -17,7 +17,7 @@ import type { MakefsOptions } from '@rumpts/rumpfs-ffs';
 import type { FsuNewfsOptions } from './newfs.js';
 import { registerDiskCommands } from './partitions.js';
 import type { FsuTarget } from './target.js';
-import { SERVER_IMAGE, UsageError } from './usage.js';
+import { hint, SERVER_IMAGE, UsageError } from './usage.js';
 
 interface Common {
   type?: string;
@@ -29,8 +29,6 @@ function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
   return `fsu (${pkg.name}) ${pkg.version}`;
 }
-
-const hint = (name?: string): string => `Try 'fsu ${name ? `${name} ` : ''}--help' for more information.`;
 
 /** What a run needs beyond its arguments. */
 interface Run {
@@ -373,7 +371,7 @@ export async function main(argv: string[]): Promise<number> {
   const command = argv[0] !== undefined && !argv[0].startsWith('-') ? argv[0] : undefined;
   try {
     // FAT's newfs/makefs (-t msdos) and fsck of a FAT image have their own options (msdos.ts).
-    const fat = server === undefined && /^(newfs|makefs|fsck)$/.test(argv[0] ?? '') ? await (await import('./msdos.js')).dispatchMsdos(argv, io.out) : undefined;
+    const fat = server === undefined && /^(newfs|makefs|fsck)$/.test(argv[0] ?? '') ? await (await import('./msdos.js')).dispatchMsdos(argv, io) : undefined;
     if (fat !== undefined) {
       io.flush();
       return fat;

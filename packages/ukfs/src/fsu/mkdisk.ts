@@ -7,10 +7,10 @@
  *
  *   fsu mkdisk -s 256m --gpt disk.img esp:fat32:64m:./efi ffs:rest:./root
  */
-import { closeSync, existsSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync, statSync, writeSync } from 'node:fs';
 import { errno } from '@rumpts/librump';
 import {
-  GPT_TYPE, HostFileBlockDevice, type MbrPartition, type PartitionTable, encodeGpt, encodeMbrChain, gptUsableRange, readPartitionTable,
+  GPT_TYPE, HostFileBlockDevice, type MbrPartition, type PartitionTable, encodeGpt, encodeMbrChain, gptUsableRange, lockImage, readPartitionTable,
 } from '@rumpts/rumpdev-disk';
 import { makefs_msdos, newfs_msdos } from '@rumpts/rumpfs-msdos';
 import { makefs as makefs_ffs, newfs as newfs_ffs } from '@rumpts/rumpfs-ffs';
@@ -178,6 +178,23 @@ export interface MkdiskResult {
 
 /** fsu mkdisk: the table, then a file system in every part. */
 export async function cmd_mkdisk(image: string, spec: DiskSpec, out: Out): Promise<MkdiskResult> {
+  // mkdisk rewrites a whole existing image: nobody (a rump server, another fsu) may hold it meanwhile.
+  let existing = false;
+  try {
+    const st = statSync(image);
+    existing = st.isFile() || st.isBlockDevice();
+  } catch {
+    // a new image
+  }
+  const lock = existing ? lockImage(image, { shared: false }) : null;
+  try {
+    return await buildDisk(image, spec, out);
+  } finally {
+    lock?.release();
+  }
+}
+
+async function buildDisk(image: string, spec: DiskSpec, out: Out): Promise<MkdiskResult> {
   const parts = place(spec);
   for (const p of parts) if (p.dir !== undefined && !existsSync(p.dir)) throw errno('ENOENT', `mkdisk: part ${p.index} (${p.name}): no directory ${p.dir}`);
   const sectors = Math.floor(spec.size / 512);

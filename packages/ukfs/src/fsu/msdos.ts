@@ -5,15 +5,18 @@
  */
 import { closeSync, existsSync, ftruncateSync, openSync, statSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { errno, isRumpError, strerror } from '@rumpts/librump';
+import { errno, isRumpError } from '@rumpts/librump';
 import { HostFileBlockDevice } from '@rumpts/rumpdev-disk';
 import {
   fsck_msdos, makefs_msdos, makefsMsdosPlan, newfs_msdos, ondisk, type FsckMsdosResult, type MakefsMsdosOptions, type NewfsMsdosOptions, type NewfsMsdosResult,
 } from '@rumpts/rumpfs-msdos';
-import { hostError } from '@rumpts/etfs';
 import { parseDevpath, resolvePart } from '../part.js';
 import { parseSize } from '../size.js';
+import { errorLine, hostErr } from './errors.js';
+import { checkImage, lockImageOf } from './image.js';
 import { Progress } from './progress.js';
+import { BrokenPipe, type Io } from './stdio.js';
+import { hint, UsageError } from './usage.js';
 
 type Out = (line: string) => void;
 
@@ -52,8 +55,6 @@ export function isFatImage(image: string): boolean {
     dev?.close();
   }
 }
-
-class UsageError extends Error {}
 
 const num = (v: string | undefined, what: string): number | undefined => {
   if (v === undefined) return undefined;
@@ -142,7 +143,7 @@ function sizeImage(path: string, size: number): void {
     fd = openSync(path, existsSync(path) ? 'r+' : 'w+', 0o644);
     if (statSync(path).size < size) ftruncateSync(fd, size);
   } catch (e) {
-    throw hostError(e, `create ${path}`);
+    throw hostErr(e, path);
   } finally {
     if (fd >= 0) closeSync(fd);
   }
@@ -162,28 +163,42 @@ export function cmd_newfs_msdos(image: string, opts: NewfsMsdosOptions, size: nu
   if (!existsSync(probed.path)) {
     if (size === undefined) throw errno('ENOENT', 'no such image; give -s SIZE to create it', { path: probed.path });
     if (probed.want.type !== 'none') throw errno('ENOENT', 'a partition of an image that does not exist', { path: probed.path });
-  }
-  if (size !== undefined && probed.want.type === 'none') sizeImage(probed.path, size);
-  const dev = deviceOf(image, false);
+  } else checkImage(image, true);
+  // newfs overwrites the image: nobody may hold it (a new file is locked once made).
+  let lock = lockImageOf(image, false);
   try {
-    const bps = opts.bytesPerSector ?? 512;
-    const o = { ...opts };
-    if (size !== undefined) o.sectors = Math.floor(Math.min(size, dev.size) / bps);
-    return newfs_msdos(dev, o);
+    if (size !== undefined && probed.want.type === 'none') sizeImage(probed.path, size);
+    lock ??= lockImageOf(image, false);
+    const dev = deviceOf(image, false);
+    try {
+      const bps = opts.bytesPerSector ?? 512;
+      const o = { ...opts };
+      if (size !== undefined) o.sectors = Math.floor(Math.min(size, dev.size) / bps);
+      return newfs_msdos(dev, o);
+    } finally {
+      dev.flush();
+      dev.close();
+    }
   } finally {
-    dev.flush();
-    dev.close();
+    lock?.release();
   }
 }
 
 /** fsu fsck on a FAT image: fsck_msdos (-n reads only, -y repairs). */
 export function cmd_fsck_msdos(image: string, repair: boolean, out: Out): FsckMsdosResult {
-  const dev = deviceOf(image, !repair);
+  checkImage(image);
+  // As a mount would: shared to check, exclusive to repair.
+  const lock = lockImageOf(image, !repair);
   try {
-    return fsck_msdos(dev, { repair, log: out });
+    const dev = deviceOf(image, !repair);
+    try {
+      return fsck_msdos(dev, { repair, log: out });
+    } finally {
+      if (repair) dev.flush();
+      dev.close();
+    }
   } finally {
-    if (repair) dev.flush();
-    dev.close();
+    lock?.release();
   }
 }
 
@@ -196,37 +211,53 @@ export async function cmd_makefs_msdos(image: string, srcDir: string, opts: Make
   const probed = parseDevpath(image);
   const plan = makefsMsdosPlan(srcDir, opts);
   let bytes = size ?? plan.size;
-  for (let attempt = 0; ; attempt++) {
-    if (probed.want.type === 'none') {
-      let fd = -1;
+  if (existsSync(probed.path)) checkImage(image, true);
+  // makefs overwrites the image: nobody may hold it (a new file is locked once made).
+  let lock = lockImageOf(image, false);
+  try {
+    for (let attempt = 0; ; attempt++) {
+      if (probed.want.type === 'none') {
+        let fd = -1;
+        try {
+          fd = openSync(probed.path, 'w+', 0o644);
+          ftruncateSync(fd, bytes);
+        } catch (e) {
+          throw hostErr(e, probed.path);
+        } finally {
+          if (fd >= 0) closeSync(fd);
+        }
+      }
+      lock ??= lockImageOf(image, false);
+      const dev = deviceOf(image, false);
       try {
-        fd = openSync(probed.path, 'w+', 0o644);
-        ftruncateSync(fd, bytes);
+        // makefs_msdos flushes the device itself when it is done.
+        return await makefs_msdos(dev, srcDir, { ...opts, plan });
       } catch (e) {
-        throw hostError(e, `create ${probed.path}`);
+        const grow = isRumpError(e) && e.code === 'ENOSPC' && size === undefined && probed.want.type === 'none' && attempt < 4;
+        if (!grow) throw e;
+        bytes = Math.ceil((bytes * 1.25) / 65536) * 65536;
       } finally {
-        if (fd >= 0) closeSync(fd);
+        dev.close();
       }
     }
-    const dev = deviceOf(image, false);
-    try {
-      // makefs_msdos flushes the device itself when it is done.
-      return await makefs_msdos(dev, srcDir, { ...opts, plan });
-    } catch (e) {
-      const grow = isRumpError(e) && e.code === 'ENOSPC' && size === undefined && probed.want.type === 'none' && attempt < 4;
-      if (!grow) throw e;
-      bytes = Math.ceil((bytes * 1.25) / 65536) * 65536;
-    } finally {
-      dev.close();
-    }
+  } finally {
+    lock?.release();
   }
 }
 
-function program(out: Out, result: { code: number; image?: string }): Command {
-  const p = new Command('fsu').exitOverride().configureOutput({ writeErr: (s) => process.stderr.write(s) });
+/** The FAT commands, with fsu's conventions: output through `io`, usage errors one line and a hint. */
+function program(io: Io, result: { code: number; image?: string }): Command {
+  const out = io.out;
+  const p = new Command('fsu').exitOverride().showHelpAfterError(hint());
+  p.configureOutput({
+    writeOut: (s) => io.text(s),
+    writeErr: (s) => io.say(s),
+    outputError: (s, write) => write(`fsu: ${s.replace(/^error: /, '')}`),
+  });
   withNewfsOptions(
     p.command('newfs')
       .description('make a new FAT file system on an image (created or extended with -s) or on IMAGE%GPT:n% / %MBR:n% / %DISKLABEL:p%')
+      .showHelpAfterError(hint('newfs'))
       .requiredOption('-t, --type <fstype>', 'msdos')
       .option('-s <size>', 'size (dd suffixes: k, m, g); creates the image if missing'),
   )
@@ -239,6 +270,7 @@ function program(out: Out, result: { code: number; image?: string }): Command {
   withNewfsOptions(
     p.command('makefs')
       .description('build a FAT image from a host directory (size computed unless -s)')
+      .showHelpAfterError(hint('makefs'))
       .requiredOption('-t, --type <fstype>', 'msdos')
       .option('-s <size>', 'image size (dd suffixes)'),
   )
@@ -250,7 +282,7 @@ function program(out: Out, result: { code: number; image?: string }): Command {
       let started = false;
       const opts: MakefsMsdosOptions = {
         ...newfsOptions(o),
-        onWarning: (w) => process.stderr.write(`fsu: warning: ${w}\n`),
+        onWarning: (w) => io.warn(`warning: ${w}`),
         progress: (pr) => {
           if (!started) {
             bar.start(pr.totalBytes);
@@ -265,6 +297,7 @@ function program(out: Out, result: { code: number; image?: string }): Command {
     });
   p.command('fsck')
     .description('check a FAT image (-n, the default) or repair it (-y); exit 0 clean, 2 problems remain, 8 the check failed')
+    .showHelpAfterError(hint('fsck'))
     .option('-n', 'report only; the image is opened read-only (default)')
     .option('-y', 'repair everything found')
     .option('-t, --type <fstype>', 'msdos')
@@ -282,9 +315,11 @@ function program(out: Out, result: { code: number; image?: string }): Command {
 /**
  * The FAT tools' share of fsu's argument lists: `newfs -t msdos …`, `makefs -t msdos …`, and `fsck`
  * of an image that holds FAT (or `fsck -t msdos`). Returns the exit status, or undefined when the
- * arguments are fsu's own to parse.
+ * arguments are fsu's own to parse. Errors follow fsu's conventions: one line naming the image (or
+ * the path the error is about), exit 1; a usage error one line and a hint, exit 2; a closed standard
+ * output (BrokenPipe) is left to main, which ends quietly with status 141.
  */
-export async function dispatchMsdos(argv: readonly string[], out: Out): Promise<number | undefined> {
+export async function dispatchMsdos(argv: readonly string[], io: Io): Promise<number | undefined> {
   const cmd = argv[0];
   const type = typeArg(argv);
   if (cmd === 'newfs' || cmd === 'makefs') {
@@ -295,19 +330,21 @@ export async function dispatchMsdos(argv: readonly string[], out: Out): Promise<
   } else return undefined;
   const result: { code: number; image?: string } = { code: 0 };
   try {
-    await program(out, result).parseAsync([...argv], { from: 'user' });
+    await program(io, result).parseAsync([...argv], { from: 'user' });
+    io.flush();
     return result.code;
   } catch (e) {
-    if (e instanceof CommanderError) return e.code === 'commander.helpDisplayed' || e.code === 'commander.help' ? 0 : 2;
+    if (e instanceof CommanderError) {
+      io.flush();
+      return e.exitCode === 0 ? 0 : 2;
+    }
     if (e instanceof UsageError) {
-      process.stderr.write(`fsu: ${e.message}\n`);
+      io.warn(e.message);
+      io.say(`${hint(cmd)}\n`);
       return 2;
     }
-    if (isRumpError(e)) {
-      process.stderr.write(`fsu: ${e.path ?? result.image ?? '-'}: ${e.detail ?? strerror(e.errno)}\n`);
-      return 1;
-    }
-    process.stderr.write(`fsu: ${e instanceof Error ? e.message : String(e)}\n`);
+    if (e instanceof BrokenPipe) throw e;
+    io.warn(errorLine(e, result.image));
     return 1;
   }
 }

@@ -9,7 +9,7 @@ import { HostFileBlockDevice } from '@rumpts/rumpdev-disk';
 import { newfs, type NewfsOptions, type NewfsResult } from '@rumpts/rumpfs-ffs';
 import { parseDevpath, resolvePart } from '../part.js';
 import { hostErr } from './errors.js';
-import { checkImage } from './image.js';
+import { checkImage, lockImageOf } from './image.js';
 
 export interface FsuNewfsOptions extends NewfsOptions {
   /** -s: image size in bytes (creates or extends the file; with a partition, the fs size). */
@@ -25,6 +25,8 @@ export function cmd_newfs(image: string, o: FsuNewfsOptions): NewfsResult {
     if (probed.want.type !== 'none') throw errno('ENOENT', 'a partition of an image that does not exist', { path });
   }
   if (existed) checkImage(image, true);
+  // newfs overwrites the image: nobody may hold it (a new file is locked once made).
+  let lock = existed ? lockImageOf(image, false) : null;
   let created = false;
   let oldSize: number | undefined;
   if (o.imageSize !== undefined && probed.want.type === 'none') {
@@ -41,12 +43,14 @@ export function cmd_newfs(image: string, o: FsuNewfsOptions): NewfsResult {
       }
     } catch (e) {
       if (created) unlinkSync(path);
+      lock?.release();
       throw hostErr(e, path);
     } finally {
       if (fd >= 0) closeSync(fd);
     }
   }
   try {
+    lock ??= lockImageOf(image, false);
     const part = resolvePart(path, probed.want);
     const dev = new HostFileBlockDevice(path, part.type === 'none' ? {} : { begin: part.offset, size: part.size });
     try {
@@ -65,5 +69,7 @@ export function cmd_newfs(image: string, o: FsuNewfsOptions): NewfsResult {
       // the newfs error is the one to report
     }
     throw e;
+  } finally {
+    lock?.release();
   }
 }

@@ -5,3 +5,6 @@ export class UsageError extends Error {}
 
 /** The placeholder image argument when `--server` is used. */
 export const SERVER_IMAGE = '@server';
+
+/** The hint after a usage error: where the help for `fsu [name]` is. */
+export const hint = (name?: string): string => `Try 'fsu ${name ? `${name} ` : ''}--help' for more information.`;
