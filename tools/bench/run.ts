@@ -1,11 +1,17 @@
 /**
- * Benchmark runner (`pnpm bench [name…]`): runs each named benchmark in tools/bench/*.bench.ts and
- * prints our figure, the reference tool's figure measured in the same run, and the ratio. Targets
- * live here as printed ratios, never as timed assertions in unit tests.
+ * Benchmark runner: `pnpm bench [name…] [--runs=N] [--check] [--in-process]`.
+ *
+ * By default it runs the cold end-to-end figures (cold.ts): our command-line programs as a user runs
+ * them, one new process each, against the reference tool in the same run, printed with the ratio (or
+ * the milliseconds above `node -e 0`), the reference's time and the peak RSS of both. The in-process
+ * benchmarks (tools/bench/*.bench.ts: one warm process) run when named or with --in-process.
+ * Targets are printed, never asserted in unit tests; --check makes a missed cold target exit 1.
  */
 import { readdirSync } from 'node:fs';
+import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { COLD_CASES, type ColdCase, type ColdRow, fmtBytes, runCold } from './cold.js';
 
 /** One measured figure: a value and its unit (e.g. 1.9, 'µs/op'). */
 export interface Figure {
@@ -44,29 +50,72 @@ function fmt(f: Figure | null): string {
   return `${v} ${f.unit}`;
 }
 
-const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-const all = await discover();
-const chosen = wanted.length ? all.filter((b) => wanted.includes(b.name)) : all;
-const unknown = wanted.filter((w) => !all.some((b) => b.name === w));
-if (unknown.length) {
-  console.error(`bench: unknown benchmark(s): ${unknown.join(', ')}; have: ${all.map((b) => b.name).join(', ') || '(none)'}`);
+/** Each row's cells padded to the widest in its column. */
+function table(header: string[], lines: string[][]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
+  const show = (l: string[]) => l.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  return [show(header), ...lines.map(show)];
+}
+
+const args = process.argv.slice(2);
+const check = args.includes('--check');
+const inProcess = args.includes('--in-process');
+const runsArg = args.find((a) => a.startsWith('--runs='));
+const runs = runsArg ? Number(runsArg.slice('--runs='.length)) : 5;
+if (!Number.isInteger(runs) || runs < 1 || runs > 100) {
+  console.error('bench: --runs=N takes 1..100');
   process.exit(2);
 }
-if (chosen.length === 0) {
-  console.log('benchmark  case  ours  reference  ratio');
-  console.log('(no benchmarks defined yet)');
-  process.exit(0);
+const unknownFlags = args.filter((a) => a.startsWith('-') && a !== '--check' && a !== '--in-process' && !a.startsWith('--runs='));
+if (unknownFlags.length) {
+  console.error(`bench: unknown option(s) ${unknownFlags.join(', ')} (--runs=N, --check, --in-process)`);
+  process.exit(2);
 }
-const header = ['benchmark', 'case', 'ours', 'reference', 'ratio (ours/ref)', 'target'];
-const lines: string[][] = [];
-for (const b of chosen) {
-  const r = await b.run();
-  for (const row of r.rows) {
-    const ratio = row.reference && row.reference.unit === row.ours.unit ? (row.ours.value / row.reference.value).toFixed(2) : '-';
-    lines.push([b.name, row.case, `${fmt(row.ours)} (${row.ours.label})`, row.reference ? `${fmt(row.reference)} (${row.reference.label})` : '-', ratio, row.target ?? '']);
+const wanted = args.filter((a) => !a.startsWith('-'));
+const all = await discover();
+const coldWanted = wanted.filter((w): w is ColdCase => (COLD_CASES as readonly string[]).includes(w));
+const inWanted = wanted.filter((w) => all.some((b) => b.name === w));
+const unknown = wanted.filter((w) => !coldWanted.includes(w as ColdCase) && !inWanted.includes(w));
+if (unknown.length) {
+  console.error(`bench: unknown benchmark(s): ${unknown.join(', ')}; cold: ${COLD_CASES.join(', ')}; in-process: ${all.map((b) => b.name).join(', ')}`);
+  process.exit(2);
+}
+// By default the cold figures; in-process benchmarks when named or with --in-process.
+const coldCases: ColdCase[] = wanted.length ? coldWanted : [...COLD_CASES];
+const chosen = wanted.length ? all.filter((b) => inWanted.includes(b.name)) : inProcess ? all : [];
+
+const load0 = loadavg()[0]!;
+console.log(`machine: ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${platform()} ${release()}, node ${process.version}`);
+let missed = 0;
+if (coldCases.length) {
+  console.log(`cold processes: ${runs} runs of each command after one untimed run, ours and the reference in turn; medians (min–max); peak RSS beside each`);
+  const rows = await runCold({ runs, cases: coldCases, log: (l) => console.error(l) });
+  const ms = (x: number): string => `${(x * 1000).toFixed(0)} ms`;
+  const time = (s: ColdRow['ours']): string => `${ms(s.median)} (${(s.min * 1000).toFixed(0)}–${(s.max * 1000).toFixed(0)})`;
+  const figure = (r: ColdRow): string =>
+    r.figure.kind === 'ms-above' ? `+${r.figure.value.toFixed(0)} ms` : `${r.figure.value.toFixed(2)}×${r.figure.kind === 'throughput-ratio' ? ' throughput' : ''}`;
+  const lines = rows.map((r) => {
+    const extra = (r.extra ?? []).map((e) => `; ${e.text}: ${e.met ? 'yes' : 'NO'}`).join('');
+    if (!r.met || (r.extra ?? []).some((e) => !e.met)) missed++;
+    const cpu = (s: ColdRow['ours']): string => (Number.isFinite(s.cpu) ? ms(s.cpu) : '-');
+    return [r.case, `${time(r.ours)} ${r.oursLabel}`, fmtBytes(r.ours.rss), cpu(r.ours), `${time(r.reference)} ${r.referenceLabel}`, fmtBytes(r.reference.rss), cpu(r.reference), figure(r), `${r.target}: ${r.met ? 'yes' : 'NO'}${extra}`];
+  });
+  for (const l of table(['case', 'ours: wall', 'RSS', 'CPU', 'reference (same run): wall', 'RSS', 'CPU', 'figure (wall)', 'target met'], lines)) console.log(l);
+}
+if (chosen.length) {
+  console.log('in-process (one warm process, not what a user runs):');
+  const lines: string[][] = [];
+  for (const b of chosen) {
+    const r = await b.run();
+    for (const row of r.rows) {
+      const ratio = row.reference && row.reference.unit === row.ours.unit ? (row.ours.value / row.reference.value).toFixed(2) : '-';
+      lines.push([b.name, row.case, `${fmt(row.ours)} (${row.ours.label})`, row.reference ? `${fmt(row.reference)} (${row.reference.label})` : '-', ratio, row.target ?? '']);
+    }
   }
+  for (const l of table(['benchmark', 'case', 'ours', 'reference', 'ratio (ours/ref)', 'target'], lines)) console.log(l);
 }
-const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
-const show = (l: string[]) => l.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
-console.log(show(header));
-for (const l of lines) console.log(show(l));
+console.log(`load average (1 min): ${load0.toFixed(2)} at the start, ${loadavg()[0]!.toFixed(2)} at the end`);
+if (check && missed > 0) {
+  console.error(`bench: ${missed} cold target(s) missed`);
+  process.exit(1);
+}

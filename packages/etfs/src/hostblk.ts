@@ -3,84 +3,29 @@
  * by host path, 16 at most (RUMPBLK_SIZE), major 197 (RUMPBLK_DEVMAJOR). The window
  * [begin, begin + size) is all the device ever reads or writes.
  */
-import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
-import { DEV_BSIZE, errno, FWRITE } from '@rumpts/librump';
+import { fstatSync } from 'node:fs';
+import { errno, FWRITE } from '@rumpts/librump';
 import type { BlockDevice, CharDevice, Bdevsw, Cdevsw } from '@rumpts/rumpvfs';
-import { host } from './hosterr.js';
+import { HostFileBlockDevice } from './hostdisk.js';
 
 /** Block and character major of rumpblk, as in NetBSD's rumpblk.c (device numbers of BLK/CHR keys). */
 export const RUMPBLK_DEVMAJOR = 197;
 /** Number of rumpblk minors: distinct BLK/CHR host windows registered at once (rumpblk.c RUMPBLK_SIZE). */
 export const RUMPBLK_SIZE = 16;
 
-/** A block device over a window of a host file, opened read-write if possible, else read-only. */
-export class HostBlockDevice implements BlockDevice {
-  readonly secsize = DEV_BSIZE;
-  readonly readonly: boolean;
-  #fd: number;
-
+/**
+ * rumpblk's device: the host block device (hostdisk.ts) over [begin, begin + size), opened read-write
+ * if possible, else read-only; the window is the device to the byte (a partial last sector, or a host
+ * file that shrank, reads as zeros).
+ */
+export class HostBlockDevice extends HostFileBlockDevice {
   /**
    * @param hostpath Host file or device.
    * @param begin First host byte of the window.
    * @param size Window size in bytes; the device ends there.
    */
-  constructor(
-    readonly hostpath: string,
-    readonly begin: number,
-    readonly size: number,
-  ) {
-    let ro = false;
-    let fd: number;
-    try {
-      fd = openSync(hostpath, 'r+');
-    } catch {
-      fd = host(`open ${hostpath}`, () => openSync(hostpath, 'r'));
-      ro = true;
-    }
-    this.#fd = fd;
-    this.readonly = ro;
-  }
-
-  /** Sector-aligned I/O inside the device; a window whose size is not a sector multiple ends in a partial sector. */
-  #check(len: number, offset: number): void {
-    if (!Number.isSafeInteger(offset) || offset < 0 || offset % this.secsize !== 0 || len % this.secsize !== 0) {
-      throw errno('EINVAL', `unaligned block I/O (offset ${offset}, length ${len}, sector ${this.secsize})`);
-    }
-    const end = Math.ceil(this.size / this.secsize) * this.secsize;
-    if (offset + len > end) throw errno('ENXIO', `block I/O past the end of the device (${offset}+${len} > ${this.size})`);
-  }
-
-  read(buf: Uint8Array, offset: number): void {
-    this.#check(buf.length, offset);
-    // Bytes past the window (the tail of a partial last sector) read as zeros, never from the host.
-    const want = Math.min(buf.length, this.size - offset);
-    buf.fill(0, Math.max(0, want));
-    let done = 0;
-    while (done < want) {
-      const n = host('read', () => readSync(this.#fd, buf, done, want - done, this.begin + offset + done));
-      if (n === 0) return; // a short host file reads as zeros up to the window's end
-      done += n;
-    }
-  }
-
-  write(buf: Uint8Array, offset: number): void {
-    if (this.readonly) throw errno('EROFS', `${this.hostpath} is open read-only`);
-    this.#check(buf.length, offset);
-    if (offset + buf.length > this.size) throw errno('ENXIO', 'write past the end of the window');
-    let done = 0;
-    while (done < buf.length) done += host('write', () => writeSync(this.#fd, buf, done, buf.length - done, this.begin + offset + done));
-  }
-
-  flush(): void {
-    if (!this.readonly) host('fsync', () => fsyncSync(this.#fd));
-  }
-
-  /** Close the host descriptor; the device must not be used afterwards. */
-  close(): void {
-    if (this.#fd >= 0) {
-      closeSync(this.#fd);
-      this.#fd = -1;
-    }
+  constructor(hostpath: string, begin: number, size: number) {
+    super(hostpath, { begin, size, tail: 'zero' });
   }
 }
 

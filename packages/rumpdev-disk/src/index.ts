@@ -6,7 +6,7 @@
 export { checkSecsize, checkTransfer, isPowerOfTwo } from './blkdev/bounds.js';
 export { type VectoredBlockDevice, isVectored } from './blkdev/vectored.js';
 export { MemoryBlockDevice, type MemoryDiskOptions } from './blkdev/memdisk.js';
-export { HostFileBlockDevice, type HostDiskOptions } from './blkdev/hostdisk.js';
+export { HostFileBlockDevice, type HostDiskOptions } from '@rumpts/etfs';
 export { WindowBlockDevice } from './blkdev/window.js';
 export { type ImageLock, type ImageLockOptions, describeHolder, lockImage } from './blkdev/imagelock.js';
 

@@ -152,12 +152,18 @@ function mapsearch8(b: Uint8Array, freeoff: number, ndblk: number, first: number
   // From `first` to the end, then from the start round to `first`.
   for (let pass = 0; pass < 2; pass++) {
     const to = pass === 0 ? nblk : Math.min(first, nblk);
+    // Words of whole blocks only: the partial last block is looked at byte by byte (its tail mask).
+    const wordsTo = Math.min(to, full) - 4;
     let h = pass === 0 ? first : 0;
     while (h < to) {
-      // Runs of wholly allocated blocks (zero bytes) are skipped eight at a time.
-      if (h + 8 <= to && (dv.getUint32(h) | dv.getUint32(h + 4)) === 0) {
-        h += 8;
-        continue;
+      // Four blocks wholly allocated (0x00 bytes) or wholly free (0xff: no partial run) are skipped
+      // at once: an image being filled has long runs of both, which a fragment search crosses.
+      if (h <= wordsTo) {
+        const w = dv.getUint32(h);
+        if (w === 0 || w === 0xffffffff) {
+          h += 4;
+          continue;
+        }
       }
       let v = b[freeoff + h]!;
       if (h === nblk - 1) v &= tailMask;

@@ -116,7 +116,7 @@ describe('makefs I/O thread', () => {
       const src = join(t.path, 'src');
       mkdirSync(src);
       bigTree(src);
-      const plan = makefsSize(src, { version: 2 });
+      const plan = makefsSize(src, { version: 2, ioThread: true });
       const img = join(t.path, 'img');
       const start = MiB;
       const total = start + plan.size + MiB;
@@ -124,7 +124,7 @@ describe('makefs I/O thread', () => {
       const host = new HostFileBlockDevice(img);
       try {
         const part = new WindowBlockDevice(host, start, plan.size, { name: 'img-a' });
-        const r = makefs(part, src, { version: 2, plan });
+        const r = makefs(part, src, { version: 2, plan, ioThread: true });
         expect(r.threadJobs).toBeGreaterThan(0);
         const f = fsck(new WindowBlockDevice(host, start, plan.size), { repair: false });
         expect(f.problems.map((p) => p.message)).toEqual([]);
@@ -145,14 +145,16 @@ describe('makefs I/O thread', () => {
       const src = join(t.path, 'src');
       mkdirSync(src);
       bigTree(src);
-      for (const [name, change] of [
-        ['f200', (p: string) => rmSync(p)],
-        ['f201', (p: string) => truncateSync(p, 10)],
+      for (const [name, change, ioThread] of [
+        ['f200', (p: string) => rmSync(p), true],
+        ['f201', (p: string) => truncateSync(p, 10), true],
+        ['f200', (p: string) => rmSync(p), false],
+        ['f201', (p: string) => truncateSync(p, 10), false],
       ] as const) {
-        const o = { version: 2 as const };
+        const o = { version: 2 as const, ioThread };
         const plan = makefsSize(src, o);
         change(join(src, 'many', name));
-        const img = join(t.path, `img-${name}`);
+        const img = join(t.path, `img-${name}-${ioThread}`);
         const fd = openSync(img, 'w');
         ftruncateSync(fd, plan.size);
         closeSync(fd);

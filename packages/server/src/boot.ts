@@ -9,6 +9,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { errno, isRumpError, type Kernel, libraryOrderProblems, MNT_LOG, MNT_RDONLY, RUMP_ETFS_REG, rump_init, RumpError } from '@rumpts/librump';
 import { type AppliedDrive, applyDrivespec, type Drivespec } from './drivespec.js';
+import { ownLibrary } from './own.js';
 
 /** Where this package's own dependencies (the bundled components) resolve from. */
 export const PACKAGE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -97,7 +98,7 @@ export async function bootServerKernel(o: BootOptions): Promise<{
       ...(o.ncpu !== undefined ? { ncpu: o.ncpu } : {}),
       ...(o.memlimit !== undefined ? { memlimit: o.memlimit } : {}),
       verbose: o.verbose ?? false,
-      libraries: libs,
+      libraries: libs.map(ownLibrary),
       moduleBase: [process.cwd(), PACKAGE_DIR],
       ...(o.log ? { logger: o.log } : {}),
     });

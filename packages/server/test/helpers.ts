@@ -10,10 +10,10 @@ import { RumpServer, type ServerOptions } from '../src/index.js';
 
 export const PKG = resolve(import.meta.dirname, '..');
 export const BIN = {
-  rump_server: join(PKG, 'dist/cli/rump_server.js'),
-  rump_allserver: join(PKG, 'dist/cli/rump_allserver.js'),
-  'rump.halt': join(PKG, 'dist/cli/rump.halt.js'),
-  'rump.sysctl': join(PKG, 'dist/cli/rump.sysctl.js'),
+  rump_server: join(PKG, 'dist/bundle/rump_server.cjs'),
+  rump_allserver: join(PKG, 'dist/bundle/rump_allserver.cjs'),
+  'rump.halt': join(PKG, 'dist/bundle/rump.halt.cjs'),
+  'rump.sysctl': join(PKG, 'dist/bundle/rump.sysctl.cjs'),
 } as const;
 
 /**

@@ -3,7 +3,7 @@ import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const FSU_BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'fsu', 'main.js');
+export const FSU_BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'bundle', 'fsu.cjs');
 
 export interface Ran {
   code: number;

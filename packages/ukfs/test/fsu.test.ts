@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { labeledImage, makefsImage, sourceTree, tmp } from './helpers.js';
 
-const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'fsu', 'main.js');
+const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'bundle', 'fsu.cjs');
 
 function fsu(args: string[], input?: string): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', input, timeout: 60_000 });

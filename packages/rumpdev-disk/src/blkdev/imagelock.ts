@@ -12,8 +12,9 @@
  * On a refusal the error names the holder when the host can tell (Linux: the process whose
  * descriptor carries the lock in /proc/PID/fdinfo).
  */
-import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { errno } from '@rumpts/librump';
 
 /** What fs-native-extensions offers (it ships no types). */
@@ -27,13 +28,55 @@ let native: NativeLocks | null | undefined;
 /** The native lock calls, or null where the addon has no build for this platform. */
 function nativeLocks(): NativeLocks | null {
   if (native === undefined) {
+    const req = createRequire(import.meta.url);
     try {
-      native = createRequire(import.meta.url)('fs-native-extensions') as NativeLocks;
+      native = prebuilt(req) ?? (req('fs-native-extensions') as NativeLocks);
     } catch {
       native = null;
     }
   }
   return native;
+}
+
+/** The calls of the addon's binary itself (its binding.c), for the versions whose binding we know. */
+interface LockBinding {
+  tryLock(fd: number, offset: number, length: number, exclusive: boolean): void;
+  unlock(fd: number, offset: number, length: number): void;
+}
+
+/**
+ * The addon's prebuilt binary for this platform, loaded directly: its JavaScript loader
+ * (require-addon and its resolver) finds the same file through ~20–30 ms of module loading, on the
+ * way to every image a cold fsu opens. Only for the addon's 1.5 line, whose binding this wraps as its
+ * index.js does (tryLock throws EAGAIN on a conflict); null elsewhere, or if the binary is not where
+ * the package puts it or does not load (a musl host), and the package is then required as usual.
+ */
+function prebuilt(req: NodeJS.Require): NativeLocks | null {
+  try {
+    const dir = dirname(req.resolve('fs-native-extensions'));
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version?: unknown };
+    if (typeof pkg.version !== 'string' || !/^1\.5\.\d+$/.test(pkg.version)) return null;
+    const file = join(dir, 'prebuilds', `${process.platform}-${process.arch}`, 'fs-native-extensions.node');
+    if (!existsSync(file)) return null;
+    const m = { exports: {} as Partial<LockBinding> };
+    process.dlopen(m, file);
+    if (typeof m.exports.tryLock !== 'function' || typeof m.exports.unlock !== 'function') return null;
+    const b = m.exports as LockBinding;
+    return {
+      tryLock(fd, opts) {
+        try {
+          b.tryLock(fd, 0, 0, !opts.shared);
+          return true;
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === 'EAGAIN') return false;
+          throw e;
+        }
+      },
+      unlock: (fd) => b.unlock(fd, 0, 0),
+    };
+  } catch {
+    return null;
+  }
 }
 
 /** A lock held on an image; `release()` lets it go (idempotent). */

@@ -14,7 +14,8 @@
  * remaining jobs itself. The first host-file or image error is thrown by the next wait.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import type * as WorkerThreads from 'node:worker_threads';
 import { errno } from '@rumpts/librump';
 import type { BlockDevice } from '@rumpts/rumpvfs';
 import { CHUNK, type ChunkSlot, type ChunkStore, writeRuns } from './stage.js';
@@ -58,7 +59,7 @@ const CTRL_WORDS = 12;
 /** Trees with fewer files are built on the main thread alone: a thread takes some 30 ms to start. */
 export const IO_THREAD_MIN_FILES = 256;
 /** Chunk slots shared with the thread: half staged, half on their way to the image. */
-const SLOTS = 32;
+const SLOTS = 8;
 const NJOBS = 65536;
 /** How long to wait for the thread to start before doing its jobs here instead. */
 const START_TIMEOUT_MS = 5000;
@@ -72,8 +73,8 @@ export class MakefsIo implements ChunkStore {
   /** Where the next steal looks (a job number; it scans towards the tail). */
   #stealAt = -1;
   readonly #errText: Uint8Array;
-  readonly #worker: Worker;
-  readonly #port: MessagePort;
+  readonly #worker: WorkerThreads.Worker;
+  readonly #port: WorkerThreads.MessagePort;
   readonly #chunks: SharedArrayBuffer;
   readonly #dirty: SharedArrayBuffer;
   #paths: readonly string[] = [];
@@ -108,6 +109,9 @@ export class MakefsIo implements ChunkStore {
     this.#errText = new Uint8Array(errText);
     this.#chunks = chunks;
     this.#dirty = dirty;
+    // node:worker_threads loads here, not at import: a program that never builds an image (every
+    // fsu command but makefs) does not pay for it at start-up.
+    const { MessageChannel, Worker } = createRequire(import.meta.url)('node:worker_threads') as typeof WorkerThreads;
     const { port1, port2 } = new MessageChannel();
     this.#port = port1;
     this.#worker = new Worker(opts.workerUrl ?? new URL('./iothread-worker.mjs', import.meta.url), {

@@ -26,19 +26,23 @@ try {
 }
 const o = cmd.opts<{ d?: true; h?: true; n?: true }>();
 const howto = (o.d ? RB_DUMP : 0) | (o.h ? RB_HALT : 0) | (o.n ? RB_NOSYNC : 0);
-let client;
-try {
-  // RUMP_PROTOCOL=sysproxy: a NetBSD rump_server (or ours over NetBSD's protocol)
-  client = await connect(undefined, { comm: 'rump.halt', protocol: process.env['RUMP_PROTOCOL'] === 'sysproxy' ? 'sysproxy' : 'rumpts' });
-} catch (e) {
-  process.stderr.write(`rump.halt: init failed: ${message(e)}\n`);
-  process.exit(1);
+/** Connect, reboot, exit: an async function, not top-level await, so that the program bundles as a script. */
+async function halt(): Promise<never> {
+  let client;
+  try {
+    // RUMP_PROTOCOL=sysproxy: a NetBSD rump_server (or ours over NetBSD's protocol)
+    client = await connect(undefined, { comm: 'rump.halt', protocol: process.env['RUMP_PROTOCOL'] === 'sysproxy' ? 'sysproxy' : 'rumpts' });
+  } catch (e) {
+    process.stderr.write(`rump.halt: init failed: ${message(e)}\n`);
+    process.exit(1);
+  }
+  try {
+    await client.reboot(howto);
+  } catch (e) {
+    process.stderr.write(`rump.halt: reboot: ${message(e)}\n`);
+    process.exit(1);
+  }
+  client.destroy();
+  process.exit(0);
 }
-try {
-  await client.reboot(howto);
-} catch (e) {
-  process.stderr.write(`rump.halt: reboot: ${message(e)}\n`);
-  process.exit(1);
-}
-client.destroy();
-process.exit(0);
+void halt();

@@ -48,36 +48,40 @@ function coerce(old: SysctlValue, text: string): SysctlValue {
   return text;
 }
 
-let client: RumpClient;
-try {
-  client = await connect(undefined, { comm: 'rump.sysctl' });
-} catch (e) {
-  process.stderr.write(`rump.sysctl: ${message(e)}\n`);
-  process.exit(1);
-}
-let status = 0;
-const out: string[] = [];
-const targets = o.a ? (names.length ? names : ['']) : names;
-for (const arg of targets) {
-  const eq = arg.indexOf('=');
+/** Connect, read and set, exit: an async function, not top-level await, so that the program bundles as a script. */
+async function sysctl(): Promise<never> {
+  let client: RumpClient;
   try {
-    if (o.a) {
-      for (const n of await client.sysctlList(arg)) out.push(show(n, await client.sysctl(n)));
-    } else if (eq >= 0) {
-      const name = arg.slice(0, eq);
-      const old = await client.sysctl(name);
-      const nv = coerce(old, arg.slice(eq + 1));
-      await client.sysctl(name, nv);
-      out.push(o.n ? show(name, nv) : `${name}: ${show(name, old).split(' = ')[1]} -> ${show(name, nv).split(' = ')[1]}`);
-    } else {
-      if (o.w) throw new Error('-w needs name=value');
-      out.push(show(arg, await client.sysctl(arg)));
-    }
+    client = await connect(undefined, { comm: 'rump.sysctl' });
   } catch (e) {
-    process.stderr.write(`rump.sysctl: ${eq >= 0 ? arg.slice(0, eq) : arg}: ${message(e)}\n`);
-    status = 1;
+    process.stderr.write(`rump.sysctl: ${message(e)}\n`);
+    process.exit(1);
   }
+  let status = 0;
+  const out: string[] = [];
+  const targets = o.a ? (names.length ? names : ['']) : names;
+  for (const arg of targets) {
+    const eq = arg.indexOf('=');
+    try {
+      if (o.a) {
+        for (const n of await client.sysctlList(arg)) out.push(show(n, await client.sysctl(n)));
+      } else if (eq >= 0) {
+        const name = arg.slice(0, eq);
+        const old = await client.sysctl(name);
+        const nv = coerce(old, arg.slice(eq + 1));
+        await client.sysctl(name, nv);
+        out.push(o.n ? show(name, nv) : `${name}: ${show(name, old).split(' = ')[1]} -> ${show(name, nv).split(' = ')[1]}`);
+      } else {
+        if (o.w) throw new Error('-w needs name=value');
+        out.push(show(arg, await client.sysctl(arg)));
+      }
+    } catch (e) {
+      process.stderr.write(`rump.sysctl: ${eq >= 0 ? arg.slice(0, eq) : arg}: ${message(e)}\n`);
+      status = 1;
+    }
+  }
+  if (out.length) process.stdout.write(`${out.join('\n')}\n`);
+  client.destroy();
+  process.exit(status);
 }
-if (out.length) process.stdout.write(`${out.join('\n')}\n`);
-client.destroy();
-process.exit(status);
+void sysctl();

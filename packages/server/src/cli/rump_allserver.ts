@@ -2,4 +2,4 @@
 /** rump_allserver(1): rump_server with every component of rumpts linked. */
 import { serverMain } from './server_main.js';
 
-await serverMain('rump_allserver', process.argv.slice(2));
+void serverMain('rump_allserver', process.argv.slice(2));

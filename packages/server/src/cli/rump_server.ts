@@ -2,4 +2,4 @@
 /** rump_server(1): a rump kernel server with only the components given by -l. */
 import { serverMain } from './server_main.js';
 
-await serverMain('rump_server', process.argv.slice(2));
+void serverMain('rump_server', process.argv.slice(2));

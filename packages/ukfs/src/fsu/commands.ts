@@ -5,7 +5,7 @@
  * ls, find and the copies live in their own files.
  */
 import { errno, isRumpError, O_CREAT, O_WRONLY, O_TRUNC, S_IFLNK, S_IFMT, SEEK_END, type Stat } from '@rumpts/librump';
-import { readFileChunks } from './copy.js';
+import { CopyBuffer, READ_CHUNK, readFileChunks } from './copy.js';
 import { modeString } from './ls.js';
 import type { ModeChange } from './modes.js';
 import type { Io } from './stdio.js';
@@ -14,7 +14,8 @@ import { Ancestry, ijoin, isDir, names } from './walk.js';
 
 /** cat: each file's bytes to standard output, exactly (the read buffer is reused only after the write). */
 export async function cmd_cat(fs: FsuTarget, paths: string[], io: Io): Promise<void> {
-  await io.each(paths, (path) => readFileChunks(fs, path, io.write));
+  const buffer = new CopyBuffer(READ_CHUNK);
+  await io.each(paths, (path) => readFileChunks(fs, path, io.write, undefined, buffer));
 }
 
 export async function cmd_mv(fs: FsuTarget, srcs: string[], dst: string, io: Io): Promise<void> {

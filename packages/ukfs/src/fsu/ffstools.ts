@@ -1,5 +1,4 @@
 /** fsu fsck and fsu makefs: the FFS package's fsck and makefs on image files (and partitions). */
-import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, ftruncateSync, openSync, readSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { errno, isRumpError } from '@rumpts/librump';
@@ -47,7 +46,11 @@ function sizedFile(path: string, size: number): void {
   }
 }
 
-/** Run makefs on the host file `file`; when `grow`, a computed size that proves short grows by a quarter. */
+/**
+ * Run makefs on the host file `file`; when `grow`, a computed size that proves short grows by a quarter.
+ * Like NetBSD's makefs the image is not synced to stable storage (an fsync of the whole image cost
+ * more than building it); the rename into place is what makes it appear whole or not at all.
+ */
 function makefsInto(file: string, srcDir: string, opts: MakefsOptions, size: number, grow: boolean, progress?: (p: MakefsProgress) => void): MakefsResult {
   for (let attempt = 0; ; attempt++) {
     sizedFile(file, size);
@@ -60,7 +63,6 @@ function makefsInto(file: string, srcDir: string, opts: MakefsOptions, size: num
       if (!(grow && isRumpError(e) && e.code === 'ENOSPC' && attempt < 4)) throw e;
       size = Math.ceil((size * 1.25) / 65536) * 65536;
     } finally {
-      dev.flush();
       dev.close();
     }
   }
@@ -119,7 +121,8 @@ export function cmd_makefs(image: string, srcDir: string, opts: MakefsOptions, p
   const plan = makefsSize(srcDir, opts);
   // An existing image (or the disk holding the partition) is replaced: nobody may hold it meanwhile.
   const lock = existing ? lockImageOf(image, false) : null;
-  const tmp = join(dirname(target), `.${basename(target)}.fsu-${randomBytes(6).toString('hex')}`);
+  // A name of our own beside the target (pid and time: node:crypto costs more to load than makefs of a small tree).
+  const tmp = join(dirname(target), `.${basename(target)}.fsu-${process.pid}-${process.hrtime.bigint().toString(36)}`);
   try {
     if (!part || part.type === 'none') {
       const r = makefsInto(tmp, srcDir, { ...opts, plan }, opts.size ?? plan.size, opts.size === undefined, progress);

@@ -9,10 +9,39 @@
  * blocking where the handle allows, else fsu naps and retries. A closed reader (EPIPE, `fsu … | head`)
  * ends the command quietly, as SIGPIPE ends a Unix tool.
  */
-import { fstatSync, readSync, writeSync } from 'node:fs';
-import { isatty } from 'node:tty';
+import { fstatSync, readSync, statSync, writeSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type * as Tty from 'node:tty';
 import { hostErr, errorLine } from './errors.js';
 import { UsageError } from './usage.js';
+
+/**
+ * isatty(fd), asking node:tty (which loads net and the stream modules behind it) only about a
+ * character device other than /dev/null: a pipe or a file is never a terminal, and most runs write to one.
+ */
+export function isTerminal(fd: number): boolean {
+  try {
+    const st = fstatSync(fd);
+    if (!st.isCharacterDevice()) return false;
+    // Nor is /dev/null, where benchmarks and scripts send what they do not want.
+    if (st.rdev === nullDevice()) return false;
+  } catch {
+    return false;
+  }
+  return (createRequire(import.meta.url)('node:tty') as typeof Tty).isatty(fd);
+}
+
+let devNull: number | undefined;
+function nullDevice(): number {
+  if (devNull === undefined) {
+    try {
+      devNull = statSync('/dev/null').rdev;
+    } catch {
+      devNull = -1;
+    }
+  }
+  return devNull;
+}
 
 /** The reader of standard output went away (EPIPE): stop, say nothing. */
 export class BrokenPipe extends Error {
@@ -72,7 +101,7 @@ export class Io {
   status = 0;
   #lines: string[] = [];
   #pending = 0;
-  readonly #tty = isatty(1);
+  readonly #tty = isTerminal(1);
 
   /** One line on standard output (buffered like stdio: by line on a terminal, in 64 KiB blocks otherwise). */
   out = (line: string): void => {
@@ -151,7 +180,7 @@ export async function* stdinChunks(): AsyncGenerator<Uint8Array> {
     throw hostErr(e, 'standard input');
   }
   if (st.isDirectory()) throw hostErr(Object.assign(new Error('EISDIR'), { code: 'EISDIR' }), 'standard input');
-  if (st.isFIFO() || st.isSocket() || isatty(0)) {
+  if (st.isFIFO() || st.isSocket() || isTerminal(0)) {
     try {
       for await (const chunk of process.stdin) yield typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Uint8Array);
     } catch (e) {

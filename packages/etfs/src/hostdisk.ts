@@ -1,14 +1,15 @@
 /**
- * A block device over a window of a host file (rumpblk.c): the window [begin, begin+size) is what
- * etfs register_withsize gives; I/O is checked against it before any host call, so bytes outside the
- * window are never read or written. Host I/O is synchronous on one descriptor (fs.*Sync).
+ * The one block device over a window of a host file (rumpblk.c): etfs's rumpblk minors and
+ * rumpdev-disk's image devices are both this class. The window [begin, begin+size) is all it ever
+ * reads or writes: every transfer is checked against it before any host call. Host I/O is synchronous
+ * on one descriptor (fs.*Sync), with vectored forms (readv/writev: one host call for a run of
+ * buffers, as the buffer cache's clusters want) and a flush that syncs only what was written.
  */
-import { closeSync, fstatSync, fsyncSync, openSync, statSync, readSync, readvSync, writeSync, writevSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, openSync, readSync, readvSync, statSync, writeSync, writevSync } from 'node:fs';
 import { DEV_BSIZE, RUMP_ETFS_SIZE_ENDOFF, errno } from '@rumpts/librump';
-import type { VectoredBlockDevice } from './vectored.js';
+import type { BlockDevice } from '@rumpts/rumpvfs';
 import { checkSecsize, checkTransfer } from './bounds.js';
-import { hostError } from '@rumpts/etfs';
-import { totalLength } from './vectored.js';
+import { hostError } from './hosterr.js';
 
 /** Options of a {@link HostFileBlockDevice}: the window, read-only, sector size. */
 export interface HostDiskOptions {
@@ -20,29 +21,48 @@ export interface HostDiskOptions {
   readonly?: boolean;
   /** Bytes per sector; a power of two (default 512, RUMP_BLKSECTSHIFT 9). */
   secsize?: number;
+  /**
+   * What a window that does not end on a sector boundary, or outlives its host file, reads as:
+   * 'truncate' (default) — the device is the window's whole sectors, and a host file that ends inside
+   * it is EIO; 'zero' — rumpblk's: the device is the window to the byte, the rest of its last sector
+   * and anything past the host file's end read as zeros (and are never written).
+   */
+  tail?: 'truncate' | 'zero';
 }
 
 /** Host I/O calls loop until a transfer is complete; this many zero-progress calls is an error. */
 const MAX_STALLS = 1;
 
+function totalLength(bufs: readonly Uint8Array[]): number {
+  let n = 0;
+  for (const b of bufs) n += b.length;
+  return n;
+}
+
 /**
  * A block device over a window of a host file or device (rumpblk.c), with vectored I/O; the backing
- * of disk images. The size is the window's whole sectors; a host file that ends inside it is EIO.
+ * of disk images and of etfs's rumpblk minors. The size is the window's whole sectors (a host file
+ * that ends inside it is EIO), or with tail 'zero' the window to the byte.
  */
-export class HostFileBlockDevice implements VectoredBlockDevice {
+export class HostFileBlockDevice implements BlockDevice {
   readonly secsize: number;
+  /** Device size in bytes: whole sectors, or with tail 'zero' the window to the byte. */
   readonly size: number;
   readonly readonly: boolean;
   /** The host path it was opened with (named in errors). */
   readonly hostpath: string;
   /** Byte offset of the window in the host file. */
   readonly begin: number;
+  readonly #zeroTail: boolean;
   #fd: number | null;
+  /** Written since the last flush: a flush of a device nothing was written to makes no host call. */
+  #dirty = false;
 
   constructor(hostpath: string, opts: HostDiskOptions = {}) {
     this.hostpath = hostpath;
     this.secsize = opts.secsize ?? DEV_BSIZE;
     checkSecsize(this.secsize, hostpath);
+    this.#zeroTail = opts.tail === 'zero';
     const begin = opts.begin ?? 0;
     const want = opts.size ?? RUMP_ETFS_SIZE_ENDOFF;
     if (!Number.isSafeInteger(begin) || begin < 0) throw errno('EINVAL', `${hostpath}: bad window start ${begin}`);
@@ -75,8 +95,8 @@ export class HostFileBlockDevice implements VectoredBlockDevice {
       if (begin > hostsize) throw errno('EINVAL', `${hostpath}: window start ${begin} is past the end of the file (${hostsize} bytes)`);
       const size = want === RUMP_ETFS_SIZE_ENDOFF ? hostsize - begin : want;
       if (begin + size > hostsize) throw errno('EINVAL', `${hostpath}: window [${begin}, ${begin + size}) is past the end of the file (${hostsize} bytes)`);
-      // Only whole sectors are addressable.
-      this.size = size - (size % this.secsize);
+      // Only whole sectors are addressable, unless a partial last sector reads as zeros past the window.
+      this.size = this.#zeroTail ? size : size - (size % this.secsize);
     } catch (e) {
       closeSync(fd);
       throw hostError(e, `stat ${hostpath}`);
@@ -91,19 +111,39 @@ export class HostFileBlockDevice implements VectoredBlockDevice {
     return this.#fd;
   }
 
+  /** The addressable end for reads: the size, or with a zero tail the end of its last sector. */
+  #readEnd(): number {
+    return this.#zeroTail ? Math.ceil(this.size / this.secsize) * this.secsize : this.size;
+  }
+
   read(buf: Uint8Array, offset: number): void {
-    checkTransfer(`read ${this.hostpath}`, offset, buf.length, this.size, this.secsize);
+    checkTransfer(`read ${this.hostpath}`, offset, buf.length, this.#readEnd(), this.secsize);
+    this.#readAt(buf, offset);
+  }
+
+  /** Read `buf` at device byte `offset` (already checked), looping over short host reads. */
+  #readAt(buf: Uint8Array, offset: number): void {
     const fd = this.#descriptor();
+    // With a zero tail, bytes past the window read as zeros, never from the host.
+    const want = this.#zeroTail ? Math.max(0, Math.min(buf.length, this.size - offset)) : buf.length;
+    if (want < buf.length) buf.fill(0, want);
     let done = 0;
     let stalls = 0;
-    while (done < buf.length) {
+    while (done < want) {
       let n: number;
       try {
-        n = readSync(fd, buf, done, buf.length - done, this.begin + offset + done);
+        n = readSync(fd, buf, done, want - done, this.begin + offset + done);
       } catch (e) {
         throw hostError(e, `read ${this.hostpath}`);
       }
-      if (n === 0 && ++stalls > MAX_STALLS) throw errno('EIO', `read ${this.hostpath}: host file ended inside the window (was it truncated?)`);
+      if (n === 0) {
+        if (this.#zeroTail) {
+          // A host file shorter than the window reads as zeros up to the window's end.
+          buf.fill(0, done, want);
+          return;
+        }
+        if (++stalls > MAX_STALLS) throw errno('EIO', `read ${this.hostpath}: host file ended inside the window (was it truncated?)`);
+      }
       done += n;
     }
   }
@@ -111,7 +151,12 @@ export class HostFileBlockDevice implements VectoredBlockDevice {
   write(buf: Uint8Array, offset: number): void {
     if (this.readonly) throw errno('EROFS', `${this.hostpath} is read-only`);
     checkTransfer(`write ${this.hostpath}`, offset, buf.length, this.size, this.secsize);
+    this.#writeAt(buf, offset);
+  }
+
+  #writeAt(buf: Uint8Array, offset: number): void {
     const fd = this.#descriptor();
+    this.#dirty = true;
     let done = 0;
     let stalls = 0;
     while (done < buf.length) {
@@ -126,9 +171,14 @@ export class HostFileBlockDevice implements VectoredBlockDevice {
     }
   }
 
+  /** Read sum(bufs.length) bytes at `offset` into the buffers, in order: one host call when it can. */
   readv(bufs: readonly Uint8Array[], offset: number): void {
     const len = totalLength(bufs);
-    checkTransfer(`read ${this.hostpath}`, offset, len, this.size, this.secsize);
+    checkTransfer(`read ${this.hostpath}`, offset, len, this.#readEnd(), this.secsize);
+    if (this.#zeroTail && offset + len > this.size) {
+      this.#finish(bufs, offset, 0, (b, o) => this.#readAt(b, o));
+      return;
+    }
     const fd = this.#descriptor();
     let n: number;
     try {
@@ -136,21 +186,23 @@ export class HostFileBlockDevice implements VectoredBlockDevice {
     } catch (e) {
       throw hostError(e, `read ${this.hostpath}`);
     }
-    if (n < len) this.#finish(bufs, offset, n, (b, o) => this.read(b, o));
+    if (n < len) this.#finish(bufs, offset, n, (b, o) => this.#readAt(b, o));
   }
 
+  /** Write the buffers, in order, as one run at `offset`: one host call when it can. */
   writev(bufs: readonly Uint8Array[], offset: number): void {
     if (this.readonly) throw errno('EROFS', `${this.hostpath} is read-only`);
     const len = totalLength(bufs);
     checkTransfer(`write ${this.hostpath}`, offset, len, this.size, this.secsize);
     const fd = this.#descriptor();
+    this.#dirty = true;
     let n: number;
     try {
       n = writevSync(fd, bufs, this.begin + offset);
     } catch (e) {
       throw hostError(e, `write ${this.hostpath}`);
     }
-    if (n < len) this.#finish(bufs, offset, n, (b, o) => this.write(b, o));
+    if (n < len) this.#finish(bufs, offset, n, (b, o) => this.#writeAt(b, o));
   }
 
   /** Complete a short vectored transfer buffer by buffer (the looping single calls handle the rest). */
@@ -158,17 +210,16 @@ export class HostFileBlockDevice implements VectoredBlockDevice {
     let off = 0;
     for (const b of bufs) {
       const end = off + b.length;
-      if (end > done) {
-        // Re-do this whole buffer; sector alignment holds because every buffer is whole sectors.
-        one(b, offset + off);
-      }
+      // Re-do this whole buffer; sector alignment holds because every buffer is whole sectors.
+      if (end > done) one(b, offset + off);
       off = end;
     }
   }
 
   /**
    * The host descriptor and where the window starts in it, for a helper thread that does this
-   * device's I/O (makefs's I/O thread writes the image through it). ENXIO once closed.
+   * device's I/O (makefs's I/O thread writes the image through it). ENXIO once closed. A caller that
+   * writes through it has written to the device: the next flush syncs.
    */
   hostWindow(): {
     /** The open host file descriptor; address it with positional I/O at `begin` + device offset. */
@@ -176,16 +227,20 @@ export class HostFileBlockDevice implements VectoredBlockDevice {
     /** Byte offset of the device's byte 0 in the host file. */
     begin: number;
   } | null {
-    return { fd: this.#descriptor(), begin: this.begin };
+    const fd = this.#descriptor();
+    if (!this.readonly) this.#dirty = true;
+    return { fd, begin: this.begin };
   }
 
+  /** fsync the host file if anything was written since the last flush. */
   flush(): void {
-    if (this.readonly) return;
+    if (this.readonly || !this.#dirty) return;
     try {
       fsyncSync(this.#descriptor());
     } catch (e) {
       throw hostError(e, `fsync ${this.hostpath}`);
     }
+    this.#dirty = false;
   }
 
   /** Close the host descriptor; later I/O fails with ENXIO. Idempotent. */

@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+'use strict';
+// The `rump_server` command. Committed (not built) so that `pnpm install` can link it before anything is
+// built; it runs the bundled program in ../dist/bundle (CommonJS, as the bundle: no ES module loader
+// on the way to a cold start), or says how to build it.
+const { existsSync } = require('node:fs');
+
+const entry = `${__dirname}/../dist/bundle/rump_server.cjs`;
+if (!existsSync(entry)) {
+  process.stderr.write('rump_server: @rumpts/server is not built yet (no dist/bundle/): run pnpm build\n');
+  process.exit(1);
+}
+require(entry);
