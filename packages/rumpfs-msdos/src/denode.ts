@@ -227,12 +227,13 @@ export class Denode {
     if (this.clcount(end) > oldHave) this.extendChain(this.clcount(end));
     const from = Math.min(offset, oldSize);
     // Whole clusters past the old end, not in the cache, go straight to the device, a run of
-    // adjacent clusters in one request (the cache would only copy them and write them later).
+    // adjacent clusters in one request (the cache would only copy them and write them later),
+    // staged so that the runs of files written one after another become one request (stagedev.ts).
     let runStart = -1;
     let runLen = 0;
     let runSrc = 0;
     const flushRun = (): void => {
-      if (runLen > 0) pmp.dev.write(buf.subarray(runSrc, runSrc + runLen * bpc), pmp.clusterByte(runStart));
+      if (runLen > 0) pmp.dev.stage(buf.subarray(runSrc, runSrc + runLen * bpc), pmp.clusterByte(runStart));
       runStart = -1;
       runLen = 0;
     };
@@ -256,6 +257,11 @@ export class Denode {
         continue;
       }
       flushRun();
+      if (cs >= oldSize && wLo === cs && pmp.cache.incore(pmp.dev, r.blkno) === undefined) {
+        // The new last cluster: its bytes, then zeros to its end, as the cache would have written it.
+        pmp.dev.stage(buf.subarray(wLo - offset, wHi - offset), pmp.clusterByte(cn), ce - wHi);
+        continue;
+      }
       // Bytes before the old end must be kept; anything at or past it is stale and becomes zeros.
       const keep = !full && cs < oldSize && ci < oldHave;
       const bp = keep ? pmp.cache.bread(pmp.dev, r.blkno, r.size) : pmp.cache.getblk(pmp.dev, r.blkno, r.size);

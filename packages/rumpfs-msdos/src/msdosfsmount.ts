@@ -5,8 +5,9 @@
  * equal, the FSInfo hints of FAT32 and the clean-shutdown bit in FAT[1].
  */
 import { errno } from '@rumpts/librump';
-import type { BlockDevice, Mount } from '@rumpts/rumpvfs';
+import type { Mount } from '@rumpts/rumpvfs';
 import type { BufCache } from '@rumpts/rumpdev-disk';
+import type { StagedDevice } from './stagedev.js';
 import { decodeFsInfo, encodeFsInfo } from './ondisk/bootsector.js';
 import { CLUST_FIRST, FAT_CONSTS, type FatConsts, type FatGeometry, cntosec, fatEntryOffset } from './ondisk/geometry.js';
 
@@ -72,7 +73,7 @@ export class Msdosfsmount {
 
   constructor(
     readonly mp: Mount,
-    readonly dev: BlockDevice,
+    readonly dev: StagedDevice,
     readonly cache: BufCache,
     readonly g: FatGeometry,
     readonly opts: MountOptions,

@@ -40,11 +40,21 @@ export function unix2dostime(ts: Timespec, gmtoff: number): DosTime {
     t = MAX_DOS_LOCAL;
     hun = 0;
   }
-  const d = new Date(t * 1000);
-  const date = ((d.getUTCFullYear() - 1980) << 9) | ((d.getUTCMonth() + 1) << 5) | d.getUTCDate();
-  const time = (d.getUTCHours() << 11) | (d.getUTCMinutes() << 5) | (d.getUTCSeconds() >> 1);
-  return { date, time, hundredths: hun };
+  const even = t - (t & 1);
+  if (even !== lastEven) {
+    // Date's UTC getters are slow and every create and write asks for the time: keep the last second's words.
+    const d = new Date(t * 1000);
+    lastDate = ((d.getUTCFullYear() - 1980) << 9) | ((d.getUTCMonth() + 1) << 5) | d.getUTCDate();
+    lastTime = (d.getUTCHours() << 11) | (d.getUTCMinutes() << 5) | (d.getUTCSeconds() >> 1);
+    lastEven = even;
+  }
+  return { date: lastDate, time: lastTime, hundredths: hun };
 }
+
+/** The local even second unix2dostime last converted, and its date and time words. */
+let lastEven = Number.NaN;
+let lastDate = 0;
+let lastTime = 0;
 
 /**
  * dos2unixtime: DOS fields back to UTC. A zero date means "not set" and gives the epoch, as NetBSD;
