@@ -424,7 +424,9 @@ function msdosfs_inactive(vp: Vnode): boolean {
     dep.freeClusters();
     return true;
   }
-  if (!dep.pmp.ronly) dep.deupdat();
+  // A directory's entry changes with every name made in it (its modification time): each release of
+  // it would rewrite the same entry, so it waits for reclaim or sync, which write every changed node.
+  if (!dep.pmp.ronly && dep.type !== VDIR) dep.deupdat();
   return false;
 }
 

@@ -6,7 +6,7 @@
  */
 import { errno } from '@rumpts/librump';
 import type { Mount } from '@rumpts/rumpvfs';
-import type { BufCache } from '@rumpts/rumpdev-disk';
+import type { Buf, BufCache } from '@rumpts/rumpdev-disk';
 import type { StagedDevice } from './stagedev.js';
 import { decodeFsInfo, encodeFsInfo } from './ondisk/bootsector.js';
 import { CLUST_FIRST, FAT_CONSTS, type FatConsts, type FatGeometry, cntosec, fatEntryOffset } from './ondisk/geometry.js';
@@ -232,6 +232,32 @@ export class Msdosfsmount {
     this.fmod = true;
   }
 
+  /**
+   * Chain `cns` together in the active FAT, the last marked end of chain: fatSet for each, holding
+   * one FAT buffer while the entries stay in it (a new file's clusters nearly always do).
+   */
+  #fatLink(cns: readonly number[]): void {
+    let bp: Buf | null = null;
+    let blkno = -1;
+    try {
+      for (let i = 0; i < cns.length; i++) {
+        const cn = cns[i]!;
+        const r = this.fatRef(this.g.activeFat, fatEntryOffset(this.g, cn));
+        if (r.blkno !== blkno) {
+          if (bp) this.cache.bdwrite(bp);
+          bp = null;
+          bp = this.cache.bread(this.dev, r.blkno, r.size);
+          blkno = r.blkno;
+          this.dirtyFat.add(r.index);
+        }
+        this.#encode(bp!.data, r.boff, cn, (i + 1 < cns.length ? cns[i + 1]! : this.fc.eofWrite) & this.fc.mask);
+      }
+    } finally {
+      if (bp) this.cache.bdwrite(bp);
+    }
+    this.fmod = true;
+  }
+
   /** The next cluster after `cn`, or -1 at the end of the chain; EIO for anything that is not a link. */
   fatNext(cn: number, what: string): number {
     const v = this.fatGet(cn);
@@ -326,7 +352,7 @@ export class Msdosfsmount {
       got.push(cn);
       at = cn + 1;
     }
-    for (let i = 0; i < got.length; i++) this.fatSet(got[i]!, i + 1 < got.length ? got[i + 1]! : this.fc.eofWrite);
+    this.#fatLink(got);
     this.nxtfree = at > this.g.maxcluster ? CLUST_FIRST : at;
     return got;
   }
