@@ -21,7 +21,7 @@ import {
 import { dos2unixtime, unix2dostime } from './ondisk/dostime.js';
 import { MSDOSFSMNT_NOWIN95, type Msdosfsmount, VFSTOMSDOSFS } from './msdosfsmount.js';
 import { Denode, ROOT_KEY, VTODE, dirKeyOf } from './denode.js';
-import { LfnAssembler, createEntry, dirEmpty, dirLookup, dirPos, isDotName, readDirEntry, removeEntry, scanDir, writeDirEntry } from './dir.js';
+import { LfnAssembler, createEntry, dircache, dirEmpty, dirLookup, dirPos, isDotName, readDirEntry, removeEntry, scanDir, writeDirEntry } from './dir.js';
 import { dos2unixfn } from './conv.js';
 
 function pmpOf(vp: Vnode): Msdosfsmount {
@@ -73,6 +73,14 @@ function msdosfs_lookup(dvp: Vnode, name: string, _ctx: OpContext): Vnode | null
   if (name === '..') return dvp.mount.vcacheGet(parentKey(pmp, dp));
   const off = dirLookup(dp, name);
   if (off < 0) return null;
+  // A node this mount created at this offset and still cached with its entry known: no entry read.
+  const known = dircache(dp).keyOf.get(off);
+  const cached = known === undefined ? undefined : dvp.mount.vcachePeek(known);
+  if (cached && !cached.dead && cached.data instanceof Denode && cached.data.linked && cached.data.entryPos === dirPos(dp, off)) {
+    const vp = dvp.mount.vcacheGet(known!);
+    VTODE(vp).diroffset = off;
+    return vp;
+  }
   const e = readDirEntry(dp, off);
   const key = entryKey(pmp, dp, off, e);
   let vp: Vnode;
@@ -101,6 +109,7 @@ function msdosfs_create(dvp: Vnode, name: string, va: VattrCreate, _ctx: OpConte
   const e = newEntry(pmp, ATTR_ARCHIVE | ((va.mode & S_IWUSR) !== 0 ? 0 : ATTR_READONLY), 0);
   const ne = createEntry(dp, name, e);
   const key = ne.pos / DIRENT_SIZE;
+  dircache(dp).keyOf.set(ne.off, key);
   const dep = new Denode(pmp, key, VREG, false, { ...e, name: ne.dn });
   dep.entryPos = ne.pos;
   dep.diroffset = ne.off;
@@ -133,6 +142,7 @@ function msdosfs_mkdir(dvp: Vnode, name: string, _va: VattrCreate, _ctx: OpConte
     writeDirEntry(tmp, DIRENT_SIZE, dotdot);
     const ne = createEntry(dp, name, e);
     const key = dirKeyOf(pmp, cluster);
+    dircache(dp).keyOf.set(ne.off, key);
     const dep = new Denode(pmp, key, VDIR, false, { ...e, name: ne.dn });
     dep.chain = [cluster];
     dep.chainDone = true;
