@@ -145,8 +145,8 @@ export class Msdosfsmount {
     const dataByte = g.dataStart * g.bps;
     if (pos < dataByte || pos >= dataByte + g.nclusters * g.bpc) throw errno('EIO', `msdosfs: directory entry address ${pos} is outside the directories`);
     const cn = CLUST_FIRST + Math.floor((pos - dataByte) / g.bpc);
-    const base = this.clusterByte(cn);
-    return { ...this.clusterRef(cn), boff: pos - base };
+    const r = this.clusterRef(cn);
+    return { blkno: r.blkno, size: r.size, boff: pos - this.clusterByte(cn) };
   }
 
   /** Is `cn` a valid data cluster number? */
