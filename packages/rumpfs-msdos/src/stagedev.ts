@@ -40,14 +40,16 @@ export class StagedDevice implements BlockDevice {
   stage(data: Uint8Array, offset: number, zeros = 0): void {
     const len = data.length + zeros;
     if (this.#len > 0 && (offset !== this.#at + this.#len || this.#len + len > STAGE_BYTES)) this.#drain();
-    if (len > STAGE_BYTES) {
-      this.inner.write(data, offset);
-      if (zeros > 0) this.inner.write(new Uint8Array(zeros), offset + data.length);
-      return;
-    }
-    if (this.inner.readonly) {
-      // Refused at once, as a direct write would be (EROFS from the device).
-      this.inner.write(data, offset);
+    // Too long to stage, or refused at once as a direct write would be (EROFS, the device's range checks).
+    const bad = this.inner.readonly || offset < 0 || offset + len > this.inner.size || offset % this.inner.secsize !== 0 || len % this.inner.secsize !== 0;
+    if (len > STAGE_BYTES || bad) {
+      this.#drain();
+      if (zeros === 0) this.inner.write(data, offset);
+      else {
+        const whole = new Uint8Array(len);
+        whole.set(data);
+        this.inner.write(whole, offset);
+      }
       return;
     }
     const buf = (this.#buf ??= new Uint8Array(STAGE_BYTES));

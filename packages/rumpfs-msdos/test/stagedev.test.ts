@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { errno } from '@rumpts/librump';
 import type { BlockDevice } from '@rumpts/rumpvfs';
 import { STAGE_BYTES, StagedDevice } from '../src/stagedev.js';
 
@@ -16,6 +17,7 @@ class Recorder implements BlockDevice {
     buf.set(this.bytes.subarray(offset, offset + buf.length));
   }
   write(buf: Uint8Array, offset: number): void {
+    if (offset + buf.length > this.size) throw errno('ENXIO', `write past the end (${offset}+${buf.length})`);
     this.log.push(`w${offset}+${buf.length}`);
     this.bytes.set(buf, offset);
   }
@@ -76,8 +78,20 @@ describe('StagedDevice', () => {
     dev.stage(fill(1024, 2), STAGE_BYTES - 512);
     expect(inner.log).toEqual([`w0+${STAGE_BYTES - 512}`]);
     dev.stage(fill(STAGE_BYTES, 3), 2 * STAGE_BYTES, 512);
-    expect(inner.log).toEqual([`w0+${STAGE_BYTES - 512}`, `w${STAGE_BYTES - 512}+1024`, `w${2 * STAGE_BYTES}+${STAGE_BYTES}`, `w${3 * STAGE_BYTES}+512`]);
+    expect(inner.log).toEqual([`w0+${STAGE_BYTES - 512}`, `w${STAGE_BYTES - 512}+1024`, `w${2 * STAGE_BYTES}+${STAGE_BYTES + 512}`]);
+    expect(inner.bytes[3 * STAGE_BYTES - 1]).toBe(3);
+    expect(inner.bytes[3 * STAGE_BYTES]).toBe(0);
     dev.flush();
     expect(inner.log.at(-1)).toBe('f');
+  });
+
+  it('a write past the end or unaligned is not staged: the device refuses it at once', () => {
+    const inner = new Recorder();
+    const dev = new StagedDevice(inner);
+    dev.stage(fill(512, 1), 0);
+    expect(() => dev.stage(fill(512, 2), inner.size)).toThrow(/past the end/);
+    expect(inner.log).toEqual(['w0+512']);
+    dev.stage(fill(100, 3), 1024, 12);
+    expect(inner.log).toEqual(['w0+512', 'w1024+112']);
   });
 });
