@@ -65,7 +65,17 @@ export function dos2unixtime(date: number, time: number, hundredths: number, gmt
   const year = 1980 + ((date >> 9) & 0x7f);
   const month = Math.max(1, (date >> 5) & 0x0f);
   const day = date & 0x1f;
-  const base = Date.UTC(year, month - 1, 1) / 1000;
+  // Date.UTC is slow and stat asks for three times at once, nearly always of the same month: keep the last.
+  const ym = (year << 4) | month;
+  if (ym !== lastYm) {
+    lastMonthStart = Date.UTC(year, month - 1, 1) / 1000;
+    lastYm = ym;
+  }
+  const base = lastMonthStart;
   const sec = base + (day - 1) * 86400 + ((time >> 11) & 0x1f) * 3600 + ((time >> 5) & 0x3f) * 60 + (time & 0x1f) * 2 + Math.floor(hundredths / 100);
   return { sec: sec - gmtoff, nsec: (hundredths % 100) * 10_000_000 };
 }
+
+/** The year and month dos2unixtime last converted ((year << 4) | month), and that month's first second (UTC). */
+let lastYm = -1;
+let lastMonthStart = 0;
