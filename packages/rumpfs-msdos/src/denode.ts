@@ -10,7 +10,7 @@
  * is rekeyed (Mount.vcacheRekey).
  */
 import { errno, type Timespec } from '@rumpts/librump';
-import { VDIR, VREG, type VType, type Vnode, nanotime } from '@rumpts/rumpvfs';
+import { VDIR, VREG, type VType, type Vnode } from '@rumpts/rumpvfs';
 import {
   ATTR_ARCHIVE, ATTR_DIRECTORY, DIRENT_SIZE, type DirEntry, decodeDirEntry, encodeDirEntry,
 } from './ondisk/direntry.js';
@@ -18,6 +18,16 @@ import { dos2unixtime, unix2dostime } from './ondisk/dostime.js';
 import { CLUST_FIRST } from './ondisk/geometry.js';
 import { MSDOSFSMNT_NOWIN95, type Msdosfsmount } from './msdosfsmount.js';
 import type { DirCache } from './dircache.js';
+
+/**
+ * The time now for a DOS entry: to the millisecond, since an entry keeps 10 ms at best (the
+ * creation hundredths); the VFS's nanotime would add a sub-millisecond part from a BigInt clock read
+ * that no DOS field can hold.
+ */
+export function dosNow(): Timespec {
+  const ms = Date.now();
+  return { sec: Math.floor(ms / 1000), nsec: (ms % 1000) * 1_000_000 };
+}
 
 /** The root's file id (NetBSD's msdosfs_getattr gives the root 1). */
 export const ROOT_KEY = 1;
@@ -74,7 +84,7 @@ export class Denode {
   // ---- times ----------------------------------------------------------------------------------
 
   /** Set the modification time to now (DE_UPDATE) and the archive bit. */
-  touchModified(now: Timespec = nanotime()): void {
+  touchModified(now: Timespec = dosNow()): void {
     const t = unix2dostime(now, this.pmp.opts.gmtoff);
     this.de.mDate = t.date;
     this.de.mTime = t.time;
@@ -85,7 +95,7 @@ export class Denode {
   /** Set the access date to today (DE_ACCESS), unless Win95 fields are ignored. */
   touchAccessed(): void {
     if ((this.pmp.flags & MSDOSFSMNT_NOWIN95) !== 0) return;
-    const d = unix2dostime(nanotime(), this.pmp.opts.gmtoff).date;
+    const d = unix2dostime(dosNow(), this.pmp.opts.gmtoff).date;
     if (d !== this.de.aDate) {
       this.de.aDate = d;
       this.modified = true;

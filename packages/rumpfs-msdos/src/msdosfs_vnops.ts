@@ -11,7 +11,7 @@ import { DT_DIR, DT_REG, MNT_NOATIME, MNT_RDONLY, SF_ARCHIVED, errno } from '@ru
 /** The owner's write permission bit (S_IWUSR), the one chmod keeps as the read-only attribute. */
 const S_IWUSR = 0o200;
 import {
-  VDIR, VREG, direntReclen, nanotime,
+  VDIR, VREG, direntReclen,
   type DirEntry as VDirEntry, type OpContext, type ReaddirResult, type Vattr, type VattrChange, type VattrCreate, type Vnode, type VnodeOps,
 } from '@rumpts/rumpvfs';
 import {
@@ -20,7 +20,7 @@ import {
 } from './ondisk/direntry.js';
 import { dos2unixtime, unix2dostime } from './ondisk/dostime.js';
 import { MSDOSFSMNT_NOWIN95, type Msdosfsmount, VFSTOMSDOSFS } from './msdosfsmount.js';
-import { Denode, ROOT_KEY, VTODE, dirKeyOf } from './denode.js';
+import { Denode, ROOT_KEY, VTODE, dirKeyOf, dosNow } from './denode.js';
 import { LfnAssembler, createEntry, dircache, dirEmpty, dirLookup, dirPos, isDotName, readDirEntry, removeEntry, scanDir, writeDirEntry } from './dir.js';
 import { dos2unixfn } from './conv.js';
 
@@ -30,7 +30,7 @@ function pmpOf(vp: Vnode): Msdosfsmount {
 
 /** A new entry's fields: times now, no clusters. */
 function newEntry(pmp: Msdosfsmount, attributes: number, startCluster: number): DirEntry {
-  const t = unix2dostime(nanotime(), pmp.opts.gmtoff);
+  const t = unix2dostime(dosNow(), pmp.opts.gmtoff);
   return {
     name: new Uint8Array(11).fill(0x20),
     attributes,
