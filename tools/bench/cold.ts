@@ -125,6 +125,31 @@ function makeTree(dir: string): number {
   return bytes;
 }
 
+/**
+ * The same 10,000 files and sizes as makeTree under long names (FAT needs long-name entries for
+ * every one: 'Directory number 7 with a long name/A rather long file name 42 of 7.txt').
+ */
+function makeLongTree(dir: string): void {
+  let x = 12345;
+  for (let d = 0; d < 100; d++) {
+    const sub = join(dir, `Directory number ${d} with a long name`);
+    mkdirSync(sub, { recursive: true });
+    for (let f = 0; f < 100; f++) {
+      x = (x * 1103515245 + 12345) & 0x7fffffff;
+      writeFileSync(join(sub, `A rather long file name ${f} of ${d}.txt`), Buffer.alloc(x % 8192, 0x61 + (f % 26)));
+    }
+  }
+}
+
+const onPath = (cmd: string): boolean => spawnSync(cmd, ['--help'], { stdio: 'ignore' }).error === undefined;
+
+/** fsck.fat -n finds nothing to say about `img` (skipped without dosfstools' fsck.fat). */
+function fatClean(img: string): void {
+  if (!onPath('fsck.fat')) return;
+  const r = spawnSync('fsck.fat', ['-n', img], { encoding: 'utf8' });
+  if (r.status !== 0 || r.stdout.split('\n').filter(Boolean).length > 2) throw new Error(`fsck.fat -n ${img}:\n${r.stdout}${r.stderr}`);
+}
+
 /** A host file of `size` bytes of varied (not zero) data; its SHA-256. */
 function bigFile(path: string, size: number): string {
   const chunk = Buffer.alloc(1 << 20);
@@ -197,7 +222,7 @@ async function serverUntilListening(argv: string[], cwd: string): Promise<Sample
 }
 
 /** The cases, by name (pnpm bench NAME… runs some): each yields its rows. */
-export const COLD_CASES = ['makefs', 'cat', 'start', 'server', 'put'] as const;
+export const COLD_CASES = ['makefs', 'cat', 'start', 'server', 'put', 'msdos'] as const;
 export type ColdCase = (typeof COLD_CASES)[number];
 
 export interface ColdOptions {
@@ -222,7 +247,7 @@ export async function runCold(o: ColdOptions): Promise<ColdRow[]> {
   try {
     const tree = join(dir, 'tree');
     let treeBytes = 0;
-    if (want('makefs') || want('put')) {
+    if (want('makefs') || want('put') || want('msdos')) {
       o.log('bench: making the 10,000-file tree');
       treeBytes = makeTree(tree);
     }
@@ -257,6 +282,47 @@ export async function runCold(o: ColdOptions): Promise<ColdRow[]> {
       );
       const ratio = a.median / b.median;
       rows.push({ name: 'put', case: 'put -r of the 10,000-file tree into a fresh 128 MiB image', ours: a, oursLabel: 'fsu put -r', reference: b, referenceLabel: 'fsu makefs', figure: { kind: 'time-ratio', value: ratio }, target: '≤ 1.5×', met: ratio <= 1.5 });
+    }
+    if (want('msdos')) {
+      // A 10,000-file tree into a fresh FAT32 image against mtools (issue 21): fsu makefs -t msdos
+      // against mkfs.fat + mcopy -s, and fsu put -r against mcopy -s into the same fresh mkfs.fat image;
+      // with 8.3-style names (file12.txt) and with long names. Each image we made is checked with fsck.fat -n.
+      if (!onPath('mcopy') || !onPath('mkfs.fat')) o.log('bench: msdos skipped: mtools (mcopy) and dosfstools (mkfs.fat) are needed as the reference');
+      else {
+        const longTree = join(dir, 'long');
+        makeLongTree(longTree);
+        const fresh = join(dir, 'fat32.img');
+        // 128 MiB: mkfs.fat makes it FAT32 with 1 KiB clusters.
+        must(['mkfs.fat', '-C', '-F', '32', fresh, String(128 * 1024)]);
+        const ours = join(dir, 'ours-fat.img');
+        const theirs = join(dir, 'theirs-fat.img');
+        const mt = { ...process.env, MTOOLS_SKIP_CHECK: '1' };
+        for (const [label, src] of [['8.3-style names', tree], ['long names', longTree]] as const) {
+          o.log(`bench: msdos, ${label}`);
+          const [a, b] = pair(
+            { argv: [NODE, FSU, 'makefs', '-t', 'msdos', '-F', '32', ours, src], before: () => rmSync(ours, { force: true }) },
+            { argv: ['sh', '-c', 'mkfs.fat -C -F 32 "$1" 131072 >/dev/null && exec mcopy -s -i "$1" "$2" ::', 'sh', theirs, src], env: mt, before: () => rmSync(theirs, { force: true }) },
+            o.runs,
+          );
+          fatClean(ours);
+          const r1 = a.median / b.median;
+          rows.push({
+            name: 'msdos', case: `10,000 files (${label}) into a new FAT32 image`, ours: a, oursLabel: 'fsu makefs -t msdos -F 32', reference: b, referenceLabel: 'mkfs.fat -F 32 + mcopy -s',
+            figure: { kind: 'time-ratio', value: r1 }, target: '≤ 1.0×', met: r1 <= 1.0,
+          });
+          const [c, e] = pair(
+            { argv: [NODE, FSU, 'put', '-r', ours, src, '/'], before: () => copyFileSync(fresh, ours) },
+            { argv: ['mcopy', '-s', '-i', theirs, src, '::'], env: mt, before: () => copyFileSync(fresh, theirs) },
+            o.runs,
+          );
+          fatClean(ours);
+          const r2 = c.median / e.median;
+          rows.push({
+            name: 'msdos', case: `10,000 files (${label}) into a fresh FAT32 image`, ours: c, oursLabel: 'fsu put -r', reference: e, referenceLabel: 'mcopy -s',
+            figure: { kind: 'time-ratio', value: r2 }, target: '≤ 1.0×', met: r2 <= 1.0,
+          });
+        }
+      }
     }
     if (want('cat')) {
       for (const [label, size, limit] of [['256 MiB', 256 << 20, 0.35], ['1 GiB', 1 << 30, 0.5]] as const) {

@@ -10,7 +10,7 @@
  * is rekeyed (Mount.vcacheRekey).
  */
 import { errno, type Timespec } from '@rumpts/librump';
-import { VDIR, VREG, type VType, type Vnode, nanotime } from '@rumpts/rumpvfs';
+import { VDIR, VREG, type VType, type Vnode } from '@rumpts/rumpvfs';
 import {
   ATTR_ARCHIVE, ATTR_DIRECTORY, DIRENT_SIZE, type DirEntry, decodeDirEntry, encodeDirEntry,
 } from './ondisk/direntry.js';
@@ -18,6 +18,16 @@ import { dos2unixtime, unix2dostime } from './ondisk/dostime.js';
 import { CLUST_FIRST } from './ondisk/geometry.js';
 import { MSDOSFSMNT_NOWIN95, type Msdosfsmount } from './msdosfsmount.js';
 import type { DirCache } from './dircache.js';
+
+/**
+ * The time now for a DOS entry: to the millisecond, since an entry keeps 10 ms at best (the
+ * creation hundredths); the VFS's nanotime would add a sub-millisecond part from a BigInt clock read
+ * that no DOS field can hold.
+ */
+export function dosNow(): Timespec {
+  const ms = Date.now();
+  return { sec: Math.floor(ms / 1000), nsec: (ms % 1000) * 1_000_000 };
+}
 
 /** The root's file id (NetBSD's msdosfs_getattr gives the root 1). */
 export const ROOT_KEY = 1;
@@ -74,7 +84,7 @@ export class Denode {
   // ---- times ----------------------------------------------------------------------------------
 
   /** Set the modification time to now (DE_UPDATE) and the archive bit. */
-  touchModified(now: Timespec = nanotime()): void {
+  touchModified(now: Timespec = dosNow()): void {
     const t = unix2dostime(now, this.pmp.opts.gmtoff);
     this.de.mDate = t.date;
     this.de.mTime = t.time;
@@ -85,7 +95,7 @@ export class Denode {
   /** Set the access date to today (DE_ACCESS), unless Win95 fields are ignored. */
   touchAccessed(): void {
     if ((this.pmp.flags & MSDOSFSMNT_NOWIN95) !== 0) return;
-    const d = unix2dostime(nanotime(), this.pmp.opts.gmtoff).date;
+    const d = unix2dostime(dosNow(), this.pmp.opts.gmtoff).date;
     if (d !== this.de.aDate) {
       this.de.aDate = d;
       this.modified = true;
@@ -227,12 +237,13 @@ export class Denode {
     if (this.clcount(end) > oldHave) this.extendChain(this.clcount(end));
     const from = Math.min(offset, oldSize);
     // Whole clusters past the old end, not in the cache, go straight to the device, a run of
-    // adjacent clusters in one request (the cache would only copy them and write them later).
+    // adjacent clusters in one request (the cache would only copy them and write them later),
+    // staged so that the runs of files written one after another become one request (stagedev.ts).
     let runStart = -1;
     let runLen = 0;
     let runSrc = 0;
     const flushRun = (): void => {
-      if (runLen > 0) pmp.dev.write(buf.subarray(runSrc, runSrc + runLen * bpc), pmp.clusterByte(runStart));
+      if (runLen > 0) pmp.dev.stage(buf.subarray(runSrc, runSrc + runLen * bpc), pmp.clusterByte(runStart));
       runStart = -1;
       runLen = 0;
     };
@@ -256,6 +267,11 @@ export class Denode {
         continue;
       }
       flushRun();
+      if (cs >= oldSize && wLo === cs && pmp.cache.incore(pmp.dev, r.blkno) === undefined) {
+        // The new last cluster: its bytes, then zeros to its end, as the cache would have written it.
+        pmp.dev.stage(buf.subarray(wLo - offset, wHi - offset), pmp.clusterByte(cn), ce - wHi);
+        continue;
+      }
       // Bytes before the old end must be kept; anything at or past it is stale and becomes zeros.
       const keep = !full && cs < oldSize && ci < oldHave;
       const bp = keep ? pmp.cache.bread(pmp.dev, r.blkno, r.size) : pmp.cache.getblk(pmp.dev, r.blkno, r.size);

@@ -13,6 +13,7 @@ import { DosConv, dosKey, foldName, unix2dosfn, winChksum, winEntryChars, winNam
 import { DirCache } from './dircache.js';
 import type { Denode } from './denode.js';
 import type { BlockRef } from './msdosfsmount.js';
+import type { Buf } from '@rumpts/rumpdev-disk';
 
 /** A FAT directory holds at most 65536 entries (2 MiB): the specification's limit, which DOS tools assume. */
 export const MAX_DIR_SLOTS = 65536;
@@ -291,20 +292,37 @@ export function createEntry(dep: Denode, name: string, e: DirEntry): NewEntry {
   if (shortOff + DIRENT_SIZE > dirSize(dep)) growDir(dep, shortOff + DIRENT_SIZE);
   const fat32 = pmp.g.fatType === 32;
   const chk = winChksum(dn);
-  // Long-name slots first, the one holding the end of the name (marked last) lowest.
-  for (let k = 0; k < nwin; k++) {
-    const cnt = nwin - k;
-    modifySlot(dep, first + k * DIRENT_SIZE, (d, b) => encodeWinEntry({ cnt: cnt | (k === 0 ? WIN_LAST : 0), chksum: chk, chars: winEntryChars(stored, cnt) }, d, b));
-  }
   const entry: DirEntry = { ...e, name: dn };
   const oldEnd = c.end;
-  modifySlot(dep, shortOff, (d, b, size) => {
-    encodeDirEntry(entry, d, b, fat32);
-    // Past the old end nothing was in use, but a foreign tool may have left bytes there: the slot
-    // after a new last entry must read as the end (when it shares the buffer, as it nearly always does).
-    const next = b + DIRENT_SIZE;
-    if (shortOff + DIRENT_SIZE >= oldEnd && next < size) d[next] = SLOT_EMPTY;
-  });
+  // Long-name slots first, the one holding the end of the name (marked last) lowest, then the short
+  // entry; one buffer held while the slots stay in it (they nearly always share one).
+  let bp: Buf | null = null;
+  let blkno = -1;
+  try {
+    for (let k = 0; k <= nwin; k++) {
+      const off = first + k * DIRENT_SIZE;
+      const r = dirRef(dep, off);
+      if (r.blkno !== blkno) {
+        if (bp) pmp.cache.bdwrite(bp);
+        bp = null;
+        bp = pmp.cache.bread(pmp.dev, r.blkno, r.size);
+        blkno = r.blkno;
+      }
+      const d = bp!.data;
+      if (k < nwin) {
+        const cnt = nwin - k;
+        encodeWinEntry({ cnt: cnt | (k === 0 ? WIN_LAST : 0), chksum: chk, chars: winEntryChars(stored, cnt) }, d, r.boff);
+        continue;
+      }
+      encodeDirEntry(entry, d, r.boff, fat32);
+      // Past the old end nothing was in use, but a foreign tool may have left bytes there: the slot
+      // after a new last entry must read as the end (when it shares the buffer, as it nearly always does).
+      const next = r.boff + DIRENT_SIZE;
+      if (shortOff + DIRENT_SIZE >= oldEnd && next < r.size) d[next] = SLOT_EMPTY;
+    }
+  } finally {
+    if (bp) pmp.cache.bdwrite(bp);
+  }
   const lastSlot = shortOff / DIRENT_SIZE;
   for (let s = first / DIRENT_SIZE; s <= lastSlot; s++) c.setFree(s, false);
   if (first === c.freeHint) c.freeHint = shortOff + DIRENT_SIZE;

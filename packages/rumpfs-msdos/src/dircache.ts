@@ -27,6 +27,11 @@ export class DirCache {
   freeHint = 0;
   /** Per slot below `end`: 1 if deleted (free), 0 if in use. */
   free: Uint8Array;
+  /**
+   * Short-entry offset → the file id of the node this mount created there (create, mkdir): a lookup
+   * of a name whose node is still cached needs no read of the entry.
+   */
+  readonly keyOf = new Map<number, number>();
   /** uniqdosname: for a gen-1 short name, the lowest generation number not known to be taken. */
   readonly genHint = new Map<string, number>();
 
@@ -48,6 +53,7 @@ export class DirCache {
   /** Forget a removed entry. */
   remove(off: number, foldedLong: string | null): void {
     const n = this.names.get(off);
+    this.keyOf.delete(off);
     if (!n) return;
     this.names.delete(off);
     if (this.byShort.get(n.short) === off) this.byShort.delete(n.short);

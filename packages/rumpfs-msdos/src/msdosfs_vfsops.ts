@@ -6,7 +6,7 @@
  * flushed); loadvnode by file id.
  */
 import { MNT_RDONLY, MNT_UPDATE, errno, type MountData } from '@rumpts/librump';
-import { type BlockDevice, type FsStat, type LoadedVnode, type Mount, type MountContext, type VfsOps, VDIR, VREG } from '@rumpts/rumpvfs';
+import { type FsStat, type LoadedVnode, type Mount, type MountContext, type VfsOps, VDIR, VREG } from '@rumpts/rumpvfs';
 import { type BufCache, bufcacheOf } from '@rumpts/rumpdev-disk';
 import { decodeBootSector } from './ondisk/bootsector.js';
 import { ATTR_DIRECTORY, ATTR_VOLUME, ATTR_WIN95, DIRENT_SIZE, type DirEntry, SLOT_DELETED, SLOT_EMPTY } from './ondisk/direntry.js';
@@ -16,6 +16,7 @@ import {
   VFSTOMSDOSFS,
 } from './msdosfsmount.js';
 import { Denode, ROOT_KEY, readEntryAt } from './denode.js';
+import { StagedDevice } from './stagedev.js';
 import { isDotName, scanDir } from './dir.js';
 import { msdosfs_vnodeops } from './msdosfs_vnops.js';
 
@@ -89,7 +90,8 @@ function msdosfs_mount(mp: Mount, data: MountData, ctx: MountContext): void {
     return;
   }
   const args = parseMsdosfsArgs(data);
-  const dev = ctx.openBlockDevice(args.fspec);
+  // File data is staged and written in long runs (stagedev.ts); everything else passes through.
+  const dev = new StagedDevice(ctx.openBlockDevice(args.fspec));
   const cache = bufcacheOf(ctx.kernel);
   try {
     mp.data = mountfs(mp, dev, cache, args);
@@ -102,7 +104,7 @@ function msdosfs_mount(mp: Mount, data: MountData, ctx: MountContext): void {
 }
 
 /** msdosfs_mountfs: read and check the boot sector, build the mount, load the root. */
-function mountfs(mp: Mount, dev: BlockDevice, cache: BufCache, args: MsdosfsArgs): Msdosfsmount {
+function mountfs(mp: Mount, dev: StagedDevice, cache: BufCache, args: MsdosfsArgs): Msdosfsmount {
   const ronly = (mp.flag & MNT_RDONLY) !== 0;
   if (dev.size < 512) throw errno('EINVAL', 'msdosfs: the device is too small for a boot sector');
   // The boot sector is read outside the cache: its size is not yet known to be the sector size.

@@ -11,7 +11,7 @@ import { DT_DIR, DT_REG, MNT_NOATIME, MNT_RDONLY, SF_ARCHIVED, errno } from '@ru
 /** The owner's write permission bit (S_IWUSR), the one chmod keeps as the read-only attribute. */
 const S_IWUSR = 0o200;
 import {
-  VDIR, VREG, direntReclen, nanotime,
+  VDIR, VREG, direntReclen,
   type DirEntry as VDirEntry, type OpContext, type ReaddirResult, type Vattr, type VattrChange, type VattrCreate, type Vnode, type VnodeOps,
 } from '@rumpts/rumpvfs';
 import {
@@ -20,8 +20,8 @@ import {
 } from './ondisk/direntry.js';
 import { dos2unixtime, unix2dostime } from './ondisk/dostime.js';
 import { MSDOSFSMNT_NOWIN95, type Msdosfsmount, VFSTOMSDOSFS } from './msdosfsmount.js';
-import { Denode, ROOT_KEY, VTODE, dirKeyOf } from './denode.js';
-import { LfnAssembler, createEntry, dirEmpty, dirLookup, dirPos, isDotName, readDirEntry, removeEntry, scanDir, writeDirEntry } from './dir.js';
+import { Denode, ROOT_KEY, VTODE, dirKeyOf, dosNow } from './denode.js';
+import { LfnAssembler, createEntry, dircache, dirEmpty, dirLookup, dirPos, isDotName, readDirEntry, removeEntry, scanDir, writeDirEntry } from './dir.js';
 import { dos2unixfn } from './conv.js';
 
 function pmpOf(vp: Vnode): Msdosfsmount {
@@ -30,7 +30,7 @@ function pmpOf(vp: Vnode): Msdosfsmount {
 
 /** A new entry's fields: times now, no clusters. */
 function newEntry(pmp: Msdosfsmount, attributes: number, startCluster: number): DirEntry {
-  const t = unix2dostime(nanotime(), pmp.opts.gmtoff);
+  const t = unix2dostime(dosNow(), pmp.opts.gmtoff);
   return {
     name: new Uint8Array(11).fill(0x20),
     attributes,
@@ -73,6 +73,14 @@ function msdosfs_lookup(dvp: Vnode, name: string, _ctx: OpContext): Vnode | null
   if (name === '..') return dvp.mount.vcacheGet(parentKey(pmp, dp));
   const off = dirLookup(dp, name);
   if (off < 0) return null;
+  // A node this mount created at this offset and still cached with its entry known: no entry read.
+  const known = dircache(dp).keyOf.get(off);
+  const cached = known === undefined ? undefined : dvp.mount.vcachePeek(known);
+  if (cached && !cached.dead && cached.data instanceof Denode && cached.data.linked && cached.data.entryPos === dirPos(dp, off)) {
+    const vp = dvp.mount.vcacheGet(known!);
+    VTODE(vp).diroffset = off;
+    return vp;
+  }
   const e = readDirEntry(dp, off);
   const key = entryKey(pmp, dp, off, e);
   let vp: Vnode;
@@ -101,6 +109,7 @@ function msdosfs_create(dvp: Vnode, name: string, va: VattrCreate, _ctx: OpConte
   const e = newEntry(pmp, ATTR_ARCHIVE | ((va.mode & S_IWUSR) !== 0 ? 0 : ATTR_READONLY), 0);
   const ne = createEntry(dp, name, e);
   const key = ne.pos / DIRENT_SIZE;
+  dircache(dp).keyOf.set(ne.off, key);
   const dep = new Denode(pmp, key, VREG, false, { ...e, name: ne.dn });
   dep.entryPos = ne.pos;
   dep.diroffset = ne.off;
@@ -133,6 +142,7 @@ function msdosfs_mkdir(dvp: Vnode, name: string, _va: VattrCreate, _ctx: OpConte
     writeDirEntry(tmp, DIRENT_SIZE, dotdot);
     const ne = createEntry(dp, name, e);
     const key = dirKeyOf(pmp, cluster);
+    dircache(dp).keyOf.set(ne.off, key);
     const dep = new Denode(pmp, key, VDIR, false, { ...e, name: ne.dn });
     dep.chain = [cluster];
     dep.chainDone = true;
@@ -419,7 +429,9 @@ function msdosfs_inactive(vp: Vnode): boolean {
     dep.freeClusters();
     return true;
   }
-  if (!dep.pmp.ronly) dep.deupdat();
+  // A directory's entry changes with every name made in it (its modification time): each release of
+  // it would rewrite the same entry, so it waits for reclaim or sync, which write every changed node.
+  if (!dep.pmp.ronly && dep.type !== VDIR) dep.deupdat();
   return false;
 }
 

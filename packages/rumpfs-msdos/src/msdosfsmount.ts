@@ -5,8 +5,9 @@
  * equal, the FSInfo hints of FAT32 and the clean-shutdown bit in FAT[1].
  */
 import { errno } from '@rumpts/librump';
-import type { BlockDevice, Mount } from '@rumpts/rumpvfs';
-import type { BufCache } from '@rumpts/rumpdev-disk';
+import type { Mount } from '@rumpts/rumpvfs';
+import type { Buf, BufCache } from '@rumpts/rumpdev-disk';
+import type { StagedDevice } from './stagedev.js';
 import { decodeFsInfo, encodeFsInfo } from './ondisk/bootsector.js';
 import { CLUST_FIRST, FAT_CONSTS, type FatConsts, type FatGeometry, cntosec, fatEntryOffset } from './ondisk/geometry.js';
 
@@ -72,7 +73,7 @@ export class Msdosfsmount {
 
   constructor(
     readonly mp: Mount,
-    readonly dev: BlockDevice,
+    readonly dev: StagedDevice,
     readonly cache: BufCache,
     readonly g: FatGeometry,
     readonly opts: MountOptions,
@@ -144,8 +145,8 @@ export class Msdosfsmount {
     const dataByte = g.dataStart * g.bps;
     if (pos < dataByte || pos >= dataByte + g.nclusters * g.bpc) throw errno('EIO', `msdosfs: directory entry address ${pos} is outside the directories`);
     const cn = CLUST_FIRST + Math.floor((pos - dataByte) / g.bpc);
-    const base = this.clusterByte(cn);
-    return { ...this.clusterRef(cn), boff: pos - base };
+    const r = this.clusterRef(cn);
+    return { blkno: r.blkno, size: r.size, boff: pos - this.clusterByte(cn) };
   }
 
   /** Is `cn` a valid data cluster number? */
@@ -228,6 +229,32 @@ export class Msdosfsmount {
     this.#encode(bp.data, r.boff, cn, v & this.fc.mask);
     this.cache.bdwrite(bp);
     this.dirtyFat.add(r.index);
+    this.fmod = true;
+  }
+
+  /**
+   * Chain `cns` together in the active FAT, the last marked end of chain: fatSet for each, holding
+   * one FAT buffer while the entries stay in it (a new file's clusters nearly always do).
+   */
+  #fatLink(cns: readonly number[]): void {
+    let bp: Buf | null = null;
+    let blkno = -1;
+    try {
+      for (let i = 0; i < cns.length; i++) {
+        const cn = cns[i]!;
+        const r = this.fatRef(this.g.activeFat, fatEntryOffset(this.g, cn));
+        if (r.blkno !== blkno) {
+          if (bp) this.cache.bdwrite(bp);
+          bp = null;
+          bp = this.cache.bread(this.dev, r.blkno, r.size);
+          blkno = r.blkno;
+          this.dirtyFat.add(r.index);
+        }
+        this.#encode(bp!.data, r.boff, cn, (i + 1 < cns.length ? cns[i + 1]! : this.fc.eofWrite) & this.fc.mask);
+      }
+    } finally {
+      if (bp) this.cache.bdwrite(bp);
+    }
     this.fmod = true;
   }
 
@@ -325,7 +352,7 @@ export class Msdosfsmount {
       got.push(cn);
       at = cn + 1;
     }
-    for (let i = 0; i < got.length; i++) this.fatSet(got[i]!, i + 1 < got.length ? got[i + 1]! : this.fc.eofWrite);
+    this.#fatLink(got);
     this.nxtfree = at > this.g.maxcluster ? CLUST_FIRST : at;
     return got;
   }

@@ -88,45 +88,60 @@ export interface DirEntry {
   fileSize: number;
 }
 
-function view(b: Uint8Array, off: number): DataView {
-  return new DataView(b.buffer, b.byteOffset + off, DIRENT_SIZE);
+// Little-endian fields, byte by byte: a DataView made for each 32-byte entry cost more than the entry.
+const get16 = (b: Uint8Array, o: number): number => b[o]! | (b[o + 1]! << 8);
+const get32 = (b: Uint8Array, o: number): number => (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
+function put16(b: Uint8Array, o: number, v: number): void {
+  b[o] = v & 0xff;
+  b[o + 1] = (v >>> 8) & 0xff;
+}
+function put32(b: Uint8Array, o: number, v: number): void {
+  b[o] = v & 0xff;
+  b[o + 1] = (v >>> 8) & 0xff;
+  b[o + 2] = (v >>> 16) & 0xff;
+  b[o + 3] = (v >>> 24) & 0xff;
+}
+
+/** A whole entry must lie inside the buffer (RangeError, as a DataView would, rather than a silent short read). */
+function check(b: Uint8Array, off: number): void {
+  if (!Number.isInteger(off) || off < 0 || off + DIRENT_SIZE > b.length) throw new RangeError(`directory entry at ${off} is outside a buffer of ${b.length} bytes`);
 }
 
 /** Decode the DOS entry at `off`; the high start-cluster word (deHighClust) is read on FAT32 only. */
 export function decodeDirEntry(b: Uint8Array, off: number, fat32: boolean): DirEntry {
-  const v = view(b, off);
-  const lo = v.getUint16(DE.startCluster, true);
-  const hi = fat32 ? v.getUint16(DE.highClust, true) : 0;
+  check(b, off);
+  const lo = get16(b, off + DE.startCluster);
+  const hi = fat32 ? get16(b, off + DE.highClust) : 0;
   return {
     name: b.slice(off, off + 11),
-    attributes: v.getUint8(DE.attributes),
-    lowerCase: v.getUint8(DE.lowerCase),
-    cHundredth: v.getUint8(DE.cHundredth),
-    cTime: v.getUint16(DE.cTime, true),
-    cDate: v.getUint16(DE.cDate, true),
-    aDate: v.getUint16(DE.aDate, true),
+    attributes: b[off + DE.attributes]!,
+    lowerCase: b[off + DE.lowerCase]!,
+    cHundredth: b[off + DE.cHundredth]!,
+    cTime: get16(b, off + DE.cTime),
+    cDate: get16(b, off + DE.cDate),
+    aDate: get16(b, off + DE.aDate),
     startCluster: hi * 0x10000 + lo,
-    mTime: v.getUint16(DE.mTime, true),
-    mDate: v.getUint16(DE.mDate, true),
-    fileSize: v.getUint32(DE.fileSize, true),
+    mTime: get16(b, off + DE.mTime),
+    mDate: get16(b, off + DE.mDate),
+    fileSize: get32(b, off + DE.fileSize),
   };
 }
 
 /** Write a DOS entry at `off` (all 32 bytes). The high cluster word is written on FAT32 only. */
 export function encodeDirEntry(e: DirEntry, b: Uint8Array, off: number, fat32: boolean): void {
-  const v = view(b, off);
+  check(b, off);
   b.set(e.name.subarray(0, 11), off);
-  v.setUint8(DE.attributes, e.attributes);
-  v.setUint8(DE.lowerCase, e.lowerCase);
-  v.setUint8(DE.cHundredth, e.cHundredth);
-  v.setUint16(DE.cTime, e.cTime, true);
-  v.setUint16(DE.cDate, e.cDate, true);
-  v.setUint16(DE.aDate, e.aDate, true);
-  v.setUint16(DE.highClust, fat32 ? Math.floor(e.startCluster / 0x10000) & 0xffff : 0, true);
-  v.setUint16(DE.mTime, e.mTime, true);
-  v.setUint16(DE.mDate, e.mDate, true);
-  v.setUint16(DE.startCluster, e.startCluster & 0xffff, true);
-  v.setUint32(DE.fileSize, e.fileSize >>> 0, true);
+  b[off + DE.attributes] = e.attributes & 0xff;
+  b[off + DE.lowerCase] = e.lowerCase & 0xff;
+  b[off + DE.cHundredth] = e.cHundredth & 0xff;
+  put16(b, off + DE.cTime, e.cTime);
+  put16(b, off + DE.cDate, e.cDate);
+  put16(b, off + DE.aDate, e.aDate);
+  put16(b, off + DE.highClust, fat32 ? Math.floor(e.startCluster / 0x10000) & 0xffff : 0);
+  put16(b, off + DE.mTime, e.mTime);
+  put16(b, off + DE.mDate, e.mDate);
+  put16(b, off + DE.startCluster, e.startCluster & 0xffff);
+  put32(b, off + DE.fileSize, e.fileSize >>> 0);
 }
 
 /** The first name byte and attributes of the slot at `off`, without decoding the rest. */
@@ -170,25 +185,26 @@ export interface WinEntry {
 
 /** Decode the long-name entry at `off`. */
 export function decodeWinEntry(b: Uint8Array, off: number): WinEntry {
-  const v = view(b, off);
+  check(b, off);
   const chars: number[] = [];
-  for (const [p, n] of WE_PARTS) for (let i = 0; i < n; i++) chars.push(v.getUint16(p + 2 * i, true));
-  return { cnt: v.getUint8(WE.cnt), chksum: v.getUint8(WE.chksum), chars };
+  for (const [p, n] of WE_PARTS) for (let i = 0; i < n; i++) chars.push(get16(b, off + p + 2 * i));
+  return { cnt: b[off + WE.cnt]!, chksum: b[off + WE.chksum]!, chars };
 }
 
 /** Write a long-name entry (attributes ATTR_WIN95, reserved fields 0). */
 export function encodeWinEntry(w: WinEntry, b: Uint8Array, off: number): void {
-  const v = view(b, off);
-  v.setUint8(WE.cnt, w.cnt);
-  v.setUint8(WE.attributes, ATTR_WIN95);
-  v.setUint8(WE.reserved1, 0);
-  v.setUint8(WE.chksum, w.chksum);
-  v.setUint16(WE.reserved2, 0, true);
+  check(b, off);
+  b[off + WE.cnt] = w.cnt & 0xff;
+  b[off + WE.attributes] = ATTR_WIN95;
+  b[off + WE.reserved1] = 0;
+  b[off + WE.chksum] = w.chksum & 0xff;
+  put16(b, off + WE.reserved2, 0);
   let k = 0;
-  for (const [p, n] of WE_PARTS) for (let i = 0; i < n; i++) v.setUint16(p + 2 * i, w.chars[k++] ?? 0xffff, true);
+  for (const [p, n] of WE_PARTS) for (let i = 0; i < n; i++) put16(b, off + p + 2 * i, w.chars[k++] ?? 0xffff);
 }
 
 /** The reserved start-cluster word of a long-name entry (must be 0: DOS tools check it). */
 export function winEntryCluster(b: Uint8Array, off: number): number {
-  return view(b, off).getUint16(WE.reserved2, true);
+  check(b, off);
+  return get16(b, off + WE.reserved2);
 }

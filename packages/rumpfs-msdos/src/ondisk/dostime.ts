@@ -40,11 +40,21 @@ export function unix2dostime(ts: Timespec, gmtoff: number): DosTime {
     t = MAX_DOS_LOCAL;
     hun = 0;
   }
-  const d = new Date(t * 1000);
-  const date = ((d.getUTCFullYear() - 1980) << 9) | ((d.getUTCMonth() + 1) << 5) | d.getUTCDate();
-  const time = (d.getUTCHours() << 11) | (d.getUTCMinutes() << 5) | (d.getUTCSeconds() >> 1);
-  return { date, time, hundredths: hun };
+  const even = t - (t & 1);
+  if (even !== lastEven) {
+    // Date's UTC getters are slow and every create and write asks for the time: keep the last second's words.
+    const d = new Date(t * 1000);
+    lastDate = ((d.getUTCFullYear() - 1980) << 9) | ((d.getUTCMonth() + 1) << 5) | d.getUTCDate();
+    lastTime = (d.getUTCHours() << 11) | (d.getUTCMinutes() << 5) | (d.getUTCSeconds() >> 1);
+    lastEven = even;
+  }
+  return { date: lastDate, time: lastTime, hundredths: hun };
 }
+
+/** The local even second unix2dostime last converted, and its date and time words. */
+let lastEven = Number.NaN;
+let lastDate = 0;
+let lastTime = 0;
 
 /**
  * dos2unixtime: DOS fields back to UTC. A zero date means "not set" and gives the epoch, as NetBSD;
@@ -55,7 +65,17 @@ export function dos2unixtime(date: number, time: number, hundredths: number, gmt
   const year = 1980 + ((date >> 9) & 0x7f);
   const month = Math.max(1, (date >> 5) & 0x0f);
   const day = date & 0x1f;
-  const base = Date.UTC(year, month - 1, 1) / 1000;
+  // Date.UTC is slow and stat asks for three times at once, nearly always of the same month: keep the last.
+  const ym = (year << 4) | month;
+  if (ym !== lastYm) {
+    lastMonthStart = Date.UTC(year, month - 1, 1) / 1000;
+    lastYm = ym;
+  }
+  const base = lastMonthStart;
   const sec = base + (day - 1) * 86400 + ((time >> 11) & 0x1f) * 3600 + ((time >> 5) & 0x3f) * 60 + (time & 0x1f) * 2 + Math.floor(hundredths / 100);
   return { sec: sec - gmtoff, nsec: (hundredths % 100) * 10_000_000 };
 }
+
+/** The year and month dos2unixtime last converted ((year << 4) | month), and that month's first second (UTC). */
+let lastYm = -1;
+let lastMonthStart = 0;

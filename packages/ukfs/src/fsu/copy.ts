@@ -4,7 +4,7 @@
  * recreated as such (devices on the host only as root); a failed entry is reported and the copy goes
  * on with the rest (exit 1 at the end).
  */
-import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, statSync, writeSync } from 'node:fs';
+import { type Dirent, type Stats, closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join, posix, resolve } from 'node:path';
 import {
   errno, isRumpError, O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, type Stat,
@@ -224,7 +224,64 @@ export async function cmd_put(fs: FsuTarget, srcs: string[], dst: string, o: { r
   if (progress.enabled) progress.start(srcs.reduce((s, x) => s + hostBytes(x), 0));
   const buffer = new CopyBuffer(CHUNK);
 
-  const copy = async (src: string, to: string, depth: number): Promise<void> => {
+  /** Copy the open host file `fd` (fstat `st`, a regular file) to `to`. */
+  const putFile = async (fd: number, st: Stats, src: string, to: string): Promise<void> => {
+    await writeFileChunks(fs, to, st.mode & 0o7777, async (sink) => {
+      const buf = buffer.get();
+      let total = 0;
+      for (;;) {
+        let n: number;
+        try {
+          n = readSync(fd, buf);
+        } catch (e) {
+          throw hostErr(e, src);
+        }
+        if (n === 0) break;
+        await sink(buf.subarray(0, n));
+        progress.add(n);
+        total += n;
+        // A short read that reaches the size fstat gave is the end: no read just to see 0 (a file
+        // that says it is empty, as /proc's do, is read to the end).
+        if (n < buf.length && st.size > 0 && total >= st.size) break;
+      }
+    });
+  };
+
+  /** Open host file `src` for reading: no-follow and non-blocking, so a link or a fifo put there since lstat is not read. */
+  const openFile = (src: string): number => {
+    try {
+      return openSync(src, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    } catch (e) {
+      throw hostErr(e, src);
+    }
+  };
+
+  /**
+   * Copy host entry `src` to `to`. `isFile`: readdir's type says a regular file, so the file is
+   * opened without an lstat first (its fstat says what it is; anything else takes the lstat path).
+   */
+  const copy = async (src: string, to: string, depth: number, isFile = false): Promise<void> => {
+    if (isFile) {
+      let fd = -1;
+      try {
+        fd = openSync(src, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+      } catch {
+        // Gone, replaced by a link, or unreadable: the lstat path reports it as it is now.
+      }
+      if (fd >= 0) {
+        let done = false;
+        try {
+          const st = fstatSync(fd);
+          if (st.isFile()) {
+            done = true;
+            await putFile(fd, st, src, to);
+          }
+        } finally {
+          closeSync(fd);
+        }
+        if (done) return;
+      }
+    }
     let st;
     try {
       st = lstatSync(src);
@@ -241,15 +298,16 @@ export async function cmd_put(fs: FsuTarget, srcs: string[], dst: string, o: { r
         if (!(isRumpError(e) && e.code === 'EEXIST')) throw e;
         if (!(await targetIsDir(fs, to))) throw errno('EEXIST', 'exists and is not a directory', { path: to });
       }
-      let entries: string[];
+      let entries: Dirent[];
       try {
-        entries = readdirSync(src).sort();
+        entries = readdirSync(src, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       } catch (e) {
         throw hostErr(e, src);
       }
-      for (const n of entries) {
+      for (const d of entries) {
+        const n = d.name;
         try {
-          await copy(join(src, n), ijoin(to, n), depth + 1);
+          await copy(join(src, n), ijoin(to, n), depth + 1, d.isFile());
         } catch (e) {
           io.fail(e, join(src, n));
         }
@@ -258,29 +316,11 @@ export async function cmd_put(fs: FsuTarget, srcs: string[], dst: string, o: { r
     } else if (st.isSymbolicLink()) {
       await fs.symlink(readlinkSync(src), to);
     } else if (st.isFile()) {
-      // No-follow and non-blocking: a file swapped for a link or a fifo since lstat is not read.
-      let fd: number;
+      const fd = openFile(src);
       try {
-        fd = openSync(src, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-      } catch (e) {
-        throw hostErr(e, src);
-      }
-      try {
-        if (!fstatSync(fd).isFile()) throw errno('EAGAIN', 'changed while being copied', { path: src });
-        await writeFileChunks(fs, to, perm, async (sink) => {
-          const buf = buffer.get();
-          for (;;) {
-            let n: number;
-            try {
-              n = readSync(fd, buf);
-            } catch (e) {
-              throw hostErr(e, src);
-            }
-            if (n === 0) break;
-            await sink(buf.subarray(0, n));
-            progress.add(n);
-          }
-        });
+        const fst = fstatSync(fd);
+        if (!fst.isFile()) throw errno('EAGAIN', 'changed while being copied', { path: src });
+        await putFile(fd, fst, src, to);
       } finally {
         closeSync(fd);
       }

@@ -1,0 +1,110 @@
+/**
+ * Write combining for file data (the clustering of NetBSD's genfs putpages, done at the device): a
+ * FAT volume filled by one writer allocates each new file's clusters right after the last file's, so
+ * the data of a thousand small files is one sequential run. Writes that continue the staged run are
+ * copied into one buffer and go to the device as a single request; anything else (a read or write
+ * touching the staged bytes, a write elsewhere, a flush) writes the staged run first, so every
+ * request reaches the device in the order it was made and a read always sees the latest bytes.
+ */
+import type { BlockDevice } from '@rumpts/rumpvfs';
+import { isVectored } from '@rumpts/rumpdev-disk';
+
+/** Bytes staged before they go to the device in one request. */
+export const STAGE_BYTES = 1 << 20;
+
+/** A BlockDevice that stages sequential data writes ({@link StagedDevice.stage}) over another one. */
+export class StagedDevice implements BlockDevice {
+  #buf: Uint8Array | null = null;
+  /** Device offset of the staged run, and its length (0: nothing staged). */
+  #at = 0;
+  #len = 0;
+
+  constructor(readonly inner: BlockDevice) {}
+
+  get secsize(): number {
+    return this.inner.secsize;
+  }
+
+  get size(): number {
+    return this.inner.size;
+  }
+
+  get readonly(): boolean {
+    return this.inner.readonly;
+  }
+
+  /**
+   * Write `data` at device byte `offset` followed by `zeros` zero bytes (a file's last cluster past
+   * its end), staged when it continues the staged run (or starts a new one). Same result as write().
+   */
+  stage(data: Uint8Array, offset: number, zeros = 0): void {
+    const len = data.length + zeros;
+    if (this.#len > 0 && (offset !== this.#at + this.#len || this.#len + len > STAGE_BYTES)) this.#drain();
+    // Too long to stage, or refused at once as a direct write would be (EROFS, the device's range checks).
+    const bad = this.inner.readonly || offset < 0 || offset + len > this.inner.size || offset % this.inner.secsize !== 0 || len % this.inner.secsize !== 0;
+    if (len > STAGE_BYTES || bad) {
+      this.#drain();
+      if (zeros === 0) this.inner.write(data, offset);
+      else {
+        const whole = new Uint8Array(len);
+        whole.set(data);
+        this.inner.write(whole, offset);
+      }
+      return;
+    }
+    const buf = (this.#buf ??= new Uint8Array(STAGE_BYTES));
+    if (this.#len === 0) this.#at = offset;
+    buf.set(data, this.#len);
+    if (zeros > 0) buf.fill(0, this.#len + data.length, this.#len + len);
+    this.#len += len;
+  }
+
+  /** Write the staged run to the device (nothing staged is kept if that fails). */
+  #drain(): void {
+    if (this.#len === 0) return;
+    const n = this.#len;
+    this.#len = 0;
+    this.inner.write(this.#buf!.subarray(0, n), this.#at);
+  }
+
+  #touches(offset: number, len: number): boolean {
+    return this.#len > 0 && offset < this.#at + this.#len && offset + len > this.#at;
+  }
+
+  read(buf: Uint8Array, offset: number): void {
+    if (this.#touches(offset, buf.length)) this.#drain();
+    this.inner.read(buf, offset);
+  }
+
+  write(buf: Uint8Array, offset: number): void {
+    this.#drain();
+    this.inner.write(buf, offset);
+  }
+
+  readv(bufs: readonly Uint8Array[], offset: number): void {
+    let n = 0;
+    for (const b of bufs) n += b.length;
+    if (this.#touches(offset, n)) this.#drain();
+    if (isVectored(this.inner)) return this.inner.readv(bufs, offset);
+    let off = offset;
+    for (const b of bufs) {
+      this.inner.read(b, off);
+      off += b.length;
+    }
+  }
+
+  writev(bufs: readonly Uint8Array[], offset: number): void {
+    this.#drain();
+    if (isVectored(this.inner)) return this.inner.writev(bufs, offset);
+    let off = offset;
+    for (const b of bufs) {
+      this.inner.write(b, off);
+      off += b.length;
+    }
+  }
+
+  flush(): void {
+    this.#drain();
+    this.inner.flush();
+  }
+}

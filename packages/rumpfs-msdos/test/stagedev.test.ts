@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { errno } from '@rumpts/librump';
+import type { BlockDevice } from '@rumpts/rumpvfs';
+import { STAGE_BYTES, StagedDevice } from '../src/stagedev.js';
+
+/** A memory device that records every request it gets, in order. */
+class Recorder implements BlockDevice {
+  readonly secsize = 512;
+  readonly readonly = false;
+  readonly bytes = new Uint8Array(4 << 20);
+  readonly log: string[] = [];
+  get size(): number {
+    return this.bytes.length;
+  }
+  read(buf: Uint8Array, offset: number): void {
+    this.log.push(`r${offset}+${buf.length}`);
+    buf.set(this.bytes.subarray(offset, offset + buf.length));
+  }
+  write(buf: Uint8Array, offset: number): void {
+    if (offset + buf.length > this.size) throw errno('ENXIO', `write past the end (${offset}+${buf.length})`);
+    this.log.push(`w${offset}+${buf.length}`);
+    this.bytes.set(buf, offset);
+  }
+  flush(): void {
+    this.log.push('f');
+  }
+}
+
+const fill = (n: number, v: number): Uint8Array => new Uint8Array(n).fill(v);
+
+describe('StagedDevice', () => {
+  it('joins writes that follow each other into one request, zero tails included', () => {
+    const inner = new Recorder();
+    inner.bytes.fill(0xee, 0, 8192);
+    const dev = new StagedDevice(inner);
+    dev.stage(fill(1024, 1), 0);
+    dev.stage(fill(100, 2), 1024, 924);
+    dev.stage(fill(2048, 3), 2048);
+    expect(inner.log).toEqual([]);
+    dev.flush();
+    expect(inner.log).toEqual(['w0+4096', 'f']);
+    expect([...inner.bytes.subarray(1024, 1124)].every((b) => b === 2)).toBe(true);
+    expect([...inner.bytes.subarray(1124, 2048)].every((b) => b === 0)).toBe(true);
+    expect(inner.bytes[4096]).toBe(0xee);
+  });
+
+  it('a read of staged bytes sees them; a read elsewhere leaves them staged', () => {
+    const inner = new Recorder();
+    const dev = new StagedDevice(inner);
+    dev.stage(fill(1024, 7), 4096);
+    const far = new Uint8Array(512);
+    dev.read(far, 0);
+    expect(inner.log).toEqual(['r0+512']);
+    const near = new Uint8Array(512);
+    dev.readv([near], 4608);
+    expect(inner.log).toEqual(['r0+512', 'w4096+1024', 'r4608+512']);
+    expect(near.every((b) => b === 7)).toBe(true);
+  });
+
+  it('keeps the order of requests: any other write goes after the staged run', () => {
+    const inner = new Recorder();
+    const dev = new StagedDevice(inner);
+    dev.stage(fill(512, 1), 0);
+    dev.write(fill(512, 2), 0);
+    dev.stage(fill(512, 3), 8192);
+    dev.writev([fill(512, 4), fill(512, 5)], 1024);
+    dev.stage(fill(512, 6), 65536);
+    dev.stage(fill(512, 6), 0);
+    dev.flush();
+    expect(inner.log).toEqual(['w0+512', 'w0+512', 'w8192+512', 'w1024+512', 'w1536+512', 'w65536+512', 'w0+512', 'f']);
+    expect(inner.bytes[0]).toBe(6);
+  });
+
+  it('a run never grows past STAGE_BYTES; a larger write goes straight through', () => {
+    const inner = new Recorder();
+    const dev = new StagedDevice(inner);
+    dev.stage(fill(STAGE_BYTES - 512, 1), 0);
+    dev.stage(fill(1024, 2), STAGE_BYTES - 512);
+    expect(inner.log).toEqual([`w0+${STAGE_BYTES - 512}`]);
+    dev.stage(fill(STAGE_BYTES, 3), 2 * STAGE_BYTES, 512);
+    expect(inner.log).toEqual([`w0+${STAGE_BYTES - 512}`, `w${STAGE_BYTES - 512}+1024`, `w${2 * STAGE_BYTES}+${STAGE_BYTES + 512}`]);
+    expect(inner.bytes[3 * STAGE_BYTES - 1]).toBe(3);
+    expect(inner.bytes[3 * STAGE_BYTES]).toBe(0);
+    dev.flush();
+    expect(inner.log.at(-1)).toBe('f');
+  });
+
+  it('a write past the end or unaligned is not staged: the device refuses it at once', () => {
+    const inner = new Recorder();
+    const dev = new StagedDevice(inner);
+    dev.stage(fill(512, 1), 0);
+    expect(() => dev.stage(fill(512, 2), inner.size)).toThrow(/past the end/);
+    expect(inner.log).toEqual(['w0+512']);
+    dev.stage(fill(100, 3), 1024, 12);
+    expect(inner.log).toEqual(['w0+512', 'w1024+112']);
+  });
+});
