@@ -1,9 +1,8 @@
 // pnpm docs: the API reference of every package (TypeDoc, typedoc.json) into dist/docs.
 //
-// A package whose own typedoc.json sets validation.notDocumented is held to it: one public export
-// without a doc comment fails the build (typedoc.json sets treatValidationWarningsAsErrors). Today
-// that is librump; a package joins by adding the same typedoc.json once its exports are documented,
-// and when all have, notDocumented moves to the root typedoc.json.
+// Every package's own typedoc.json sets validation.notDocumented and treatValidationWarningsAsErrors:
+// one public export without a doc comment fails. A package without such a typedoc.json fails the
+// check too, so a new package cannot join undocumented.
 //
 //   node tools/docs.mjs           build the reference (fails on an undocumented export of a strict package)
 //   node tools/docs.mjs --check   only check the strict packages, writing nothing (part of pnpm lint)
@@ -24,6 +23,11 @@ function strictPackages() {
 }
 
 const strict = strictPackages();
+const loose = readdirSync(join(root, 'packages')).filter((p) => existsSync(join(root, 'packages', p, 'package.json')) && !strict.includes(p));
+if (loose.length > 0) {
+  console.error(`docs: ${loose.join(', ')}: no typedoc.json with validation.notDocumented (copy packages/etfs/typedoc.json)`);
+  process.exit(1);
+}
 const args = check ? ['--emit', 'none', ...strict.flatMap((p) => ['--entryPoints', `packages/${p}`])] : [];
 if (check && strict.length === 0) {
   console.log('docs: no package holds itself to validation.notDocumented');
