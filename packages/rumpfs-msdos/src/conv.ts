@@ -33,15 +33,17 @@ const CP850_TO_LATIN1: readonly number[] = [
   0xad, 0xb1, 0x3f, 0xbe, 0xb6, 0xa7, 0xf7, 0xb8, 0xb0, 0xa8, 0xb7, 0xb9, 0xb3, 0xb2, 0x3f, 0x3f,
 ];
 
-/** ASCII characters a short name may hold as they are (letters are upper-cased first). */
-const SHORT_OK = new Set("!#$%&'()+-@^_`{}~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ".split('').map((c) => c.charCodeAt(0)));
+/** ASCII to its short-name byte (letters upper-cased; 0 = not allowed): a table, since every name's every character goes through it. */
+const ASCII_TO_SHORT = ((): Uint8Array => {
+  const t = new Uint8Array(128);
+  for (const ch of "!#$%&'()+-@^_`{}~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ") t[ch.charCodeAt(0)] = ch.charCodeAt(0);
+  for (let c = 0x61; c <= 0x7a; c++) t[c] = c - 0x20;
+  return t;
+})();
 
 /** unix2dos[]: the short-name byte of a UTF-16 code unit, 0 if it has none. */
 export function unix2dosChar(c: number): number {
-  if (c < 0x80) {
-    const u = c >= 0x61 && c <= 0x7a ? c - 0x20 : c;
-    return SHORT_OK.has(u) ? u : 0;
-  }
+  if (c < 0x80) return ASCII_TO_SHORT[c]!;
   if (c >= 0xa0 && c <= 0xff) return LATIN1_TO_CP850[c - 0xa0] ?? 0;
   return 0;
 }

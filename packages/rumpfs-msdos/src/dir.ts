@@ -9,7 +9,7 @@ import {
   ATTR_VOLUME, ATTR_WIN95, DIRENT_SIZE, type DirEntry, SLOT_DELETED, SLOT_EMPTY, WIN_CNT, WIN_LAST, WIN_MAXLEN, WIN_MAXSUBCNT,
   decodeDirEntry, decodeWinEntry, encodeDirEntry, encodeWinEntry,
 } from './ondisk/direntry.js';
-import { DosConv, dosKey, foldName, unix2dosfn, winChksum, winEntryChars, winName, winSlotCnt } from './conv.js';
+import { DosConv, type DosName, dosKey, foldName, unix2dosfn, winChksum, winEntryChars, winName, winSlotCnt } from './conv.js';
 import { DirCache } from './dircache.js';
 import type { Denode } from './denode.js';
 import type { BlockRef } from './msdosfsmount.js';
@@ -252,8 +252,7 @@ export interface NewEntry {
 }
 
 /** uniqdosname: the short name for `name`: its lossless 8.3 form, or the first free `~N` one. */
-function uniqdosname(c: DirCache, name: string, longNames: boolean): Uint8Array {
-  const first = unix2dosfn(name, 1);
+function uniqdosname(c: DirCache, name: string, longNames: boolean, first: DosName): Uint8Array {
   if (first.conv === DosConv.NONE) throw errno('EINVAL', `msdosfs: '${name}' has no DOS form (only dots and blanks)`);
   if (first.conv !== DosConv.GEN) {
     if (c.byShort.has(dosKey(first.dn))) throw errno('EEXIST', `msdosfs: the short name of '${name}' is taken`);
@@ -280,8 +279,9 @@ export function createEntry(dep: Denode, name: string, e: DirEntry): NewEntry {
   const pmp = dep.pmp;
   const c = dircache(dep);
   const longNames = pmp.longNames;
-  const dn = uniqdosname(c, name, longNames);
-  const same = unix2dosfn(name, 1).conv === DosConv.SAME;
+  const dos1 = unix2dosfn(name, 1);
+  const dn = uniqdosname(c, name, longNames, dos1);
+  const same = dos1.conv === DosConv.SAME;
   const stored = winName(name);
   const nwin = same || !longNames ? 0 : winSlotCnt(name);
   if (!same && longNames && (nwin === 0 || stored.length > WIN_MAXLEN)) throw errno('ENAMETOOLONG', `msdosfs: '${name}' is longer than ${WIN_MAXLEN} characters`);
