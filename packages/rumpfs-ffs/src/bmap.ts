@@ -41,9 +41,32 @@ function indirBlock(ip: Inode, level: number, addr: number): DataView {
 
 /** The fragment address of logical block `lbn` of `ip`, or 0 for a hole. */
 export function ffs_bmap(ip: Inode, lbn: number): number {
+  return ffs_bmaprun(ip, lbn, 0);
+}
+
+/** How many blocks the last ffs_bmaprun found following its block on disk (its `runp`). */
+let lastRun = 0;
+
+/**
+ * ufs_bmaparray with its run: the fragment address of logical block `lbn` (0 for a hole), and
+ * through {@link bmapRun} how many of the next `maxrun` logical blocks follow it on disk, each a
+ * whole block further. The run stays inside the pointer array that maps `lbn` (the direct pointers
+ * or one indirect block, as NetBSD's is), so finding it reads no block the walk did not.
+ */
+export function ffs_bmaprun(ip: Inode, lbn: number, maxrun: number): number {
+  lastRun = 0;
   const din = ip.din;
-  if (lbn < UFS_NDADDR) return din.db[lbn] ?? 0;
   const fs = ip.ump.fs;
+  if (lbn < UFS_NDADDR) {
+    const addr = din.db[lbn] ?? 0;
+    if (addr !== 0) {
+      const last = Math.min(UFS_NDADDR - 1, lbn + maxrun);
+      let l = lbn + 1;
+      while (l <= last && din.db[l] === addr + (l - lbn) * fs.frag) l++;
+      lastRun = l - lbn - 1;
+    }
+    return addr;
+  }
   const spans = indirectSpans(fs);
   let rel = lbn - UFS_NDADDR;
   let level = 0;
@@ -60,6 +83,17 @@ export function ffs_bmap(ip: Inode, lbn: number): number {
     const span = d === 0 ? 1 : spans[d - 1]!;
     const idx = Math.floor(rel / span) % fs.nindir;
     addr = indirPtr(ip, dv, idx);
+    if (d === 0 && addr !== 0 && maxrun > 0) {
+      const last = Math.min(fs.nindir - 1, idx + maxrun);
+      let i = idx + 1;
+      while (i <= last && indirPtr(ip, dv, i) === addr + (i - idx) * fs.frag) i++;
+      lastRun = i - idx - 1;
+    }
   }
   return addr;
+}
+
+/** The run of the last ffs_bmaprun: blocks after the one it mapped that follow it on disk. */
+export function bmapRun(): number {
+  return lastRun;
 }

@@ -7,7 +7,7 @@
  */
 import { S_IFMT, S_IFREG } from '@rumpts/librump';
 import { breadInto } from './bio.js';
-import { chkaddr, ffs_bmap } from './bmap.js';
+import { bmapRun, chkaddr, ffs_bmap, ffs_bmaprun } from './bmap.js';
 import { blkoff, blksize, fsbtob, lblkno } from './ondisk/geometry.js';
 import type { Inode } from './inode.js';
 import { RA_MAX, RA_SMALL } from './readahead.js';
@@ -66,6 +66,29 @@ export function ffs_read(ip: Inode, buf: Uint8Array, offset: number): number {
     const lbn = lblkno(fs, pos);
     const boff = blkoff(fs, pos);
     const bsz = blksize(fs, size, lbn);
+    if (direct && !small) {
+      // A large read maps a run of blocks that follow each other on disk at once (VOP_BMAP's
+      // runp, as NetBSD's cluster reads do), bounded by the blocks this read still needs.
+      const addr = ffs_bmaprun(ip, lbn, lblkno(fs, offset + n - 1) - lbn);
+      if (addr !== 0) {
+        const run = bmapRun();
+        const lastsz = blksize(fs, size, lbn + run);
+        chkaddr(ip, addr, run * fs.frag + Math.ceil(lastsz / fs.fsize), `block pointer for logical block ${lbn}`);
+        const chunk = Math.min(run * fs.bsize + lastsz - boff, n - done);
+        const dev = fsbtob(fs, addr) + boff;
+        if (runLen > 0 && runDev + runLen === dev) {
+          runLen += chunk;
+        } else {
+          flush();
+          runDev = dev;
+          runDst = done;
+          runLen = chunk;
+        }
+        done += chunk;
+        pos += chunk;
+        continue;
+      }
+    }
     const chunk = Math.min(bsz - boff, n - done);
     const addr = ffs_bmap(ip, lbn);
     if (addr === 0) {

@@ -1,6 +1,8 @@
 /**
  * Read-ahead (readahead.ts) never serves stale bytes: small sequential reads of several files at
  * once, interleaved with writes, truncates and re-extensions, always read what a host model holds.
+ * Large reads (mapped a run of blocks at a time) read the same bytes across holes, fragment tails,
+ * blocks out of order on disk and the indirect-block boundaries.
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -96,4 +98,57 @@ describe('read-ahead', () => {
       }
     }, 120_000);
   }
+
+  it('large reads map runs of blocks: holes, interleaved files, fragment tails, indirect boundaries', async () => {
+    const t = tempDir('rarun');
+    try {
+      const img = join(t.path, 'img');
+      newfsImage(img, { version: 2, endian: 'le', dev: 48 << 20 });
+      const env = await mountImage(img);
+      const p = env.k.proc;
+      const rnd = lcg(99);
+      // Two files written in turns, 20,000 bytes at a time: their blocks alternate in runs on disk.
+      const models = [new Uint8Array(0), new Uint8Array(0)];
+      const fds = [0, 1].map((i) => p.open(`/mnt/i${i}`, O_CREAT | O_RDWR, 0o644));
+      for (let step = 0; step < 40; step++) {
+        const i = step % 2;
+        const data = pattern(`i${i}.${step}`, 20_000);
+        p.write(fds[i]!, data);
+        const m = new Uint8Array(models[i]!.length + data.length);
+        m.set(models[i]!);
+        m.set(data, models[i]!.length);
+        models[i] = m;
+      }
+      // A sparse file: data in the direct blocks, a hole, data across the single/double indirect
+      // boundary (12 + 1024 blocks of 8 KiB), and a short tail.
+      const sparse = new Uint8Array(9 << 20);
+      const fdS = p.open('/mnt/sparse', O_CREAT | O_RDWR, 0o644);
+      for (const [off, len] of [[0, 70_000], [(12 + 1024) * 8192 - 30_000, 60_000], [(9 << 20) - 5000, 5000]] as const) {
+        const data = pattern(`s${off}`, len);
+        p.lseek(fdS, off, 0);
+        p.write(fdS, data);
+        sparse.set(data, off);
+      }
+      // A small file whose last block is a fragment run.
+      const tail = Uint8Array.from(pattern('tail', 8192 * 3 + 2500));
+      const fdT = p.open('/mnt/tail', O_CREAT | O_RDWR, 0o644);
+      p.write(fdT, tail);
+      const all = [...fds.map((fd, i) => ({ fd, model: models[i]! })), { fd: fdS, model: sparse }, { fd: fdT, model: tail }];
+      for (const f of all) {
+        for (const bs of [32768, 131072, 1 << 20]) expect(Buffer.compare(preadAll(p, f.fd, f.model.length, bs), f.model), `bs ${bs}`).toBe(0);
+        for (let k = 0; k < 30; k++) {
+          const off = rnd() % f.model.length;
+          const b = new Uint8Array(32768 + (rnd() % 300_000));
+          p.lseek(f.fd, off, 0);
+          const n = p.read(f.fd, b);
+          expect(n).toBe(Math.min(b.length, f.model.length - off));
+          expect(Buffer.compare(b.subarray(0, n), f.model.subarray(off, off + n)), `read of ${b.length} at ${off}`).toBe(0);
+        }
+        p.close(f.fd);
+      }
+      env.done();
+    } finally {
+      t.cleanup();
+    }
+  }, 120_000);
 });

@@ -3,7 +3,6 @@
  * from -t or autodetected, options from -o), and hand the command a handle; then release and halt.
  */
 import { errno, isRumpError, MNT_FORCE, MNT_LOG, MNT_NOATIME, MNT_NOEXEC, MNT_RDONLY, MNT_SYNCHRONOUS, MNT_ASYNC, strerror } from '@rumpts/librump';
-import { connect } from '@rumpts/rumpclient';
 import { modinfo as ffsModinfo } from '@rumpts/rumpfs-ffs';
 import { modinfo as msdosModinfo } from '@rumpts/rumpfs-msdos';
 import { type MountOptions, UkfsLib } from '../lib.js';
@@ -85,6 +84,9 @@ async function connectServer(url: string): Promise<FsuTarget & { disconnect(): P
   if (protocol !== undefined && protocol !== '' && protocol !== 'rumpts' && protocol !== 'sysproxy') {
     throw new UsageError(`RUMP_PROTOCOL must be rumpts or sysproxy, not '${protocol}'`);
   }
+  // Loaded only here: the client's sockets and streams (node:net, node:stream) cost an image command
+  // several milliseconds of start-up for nothing.
+  const { connect } = await import('@rumpts/rumpclient');
   return connect(url, { protocol: protocol === 'sysproxy' ? 'sysproxy' : 'rumpts' });
 }
 
