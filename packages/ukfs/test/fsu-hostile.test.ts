@@ -68,6 +68,8 @@ describe('fsu get with a crafted image', () => {
     }
     expect(skipped.filter((l) => l.includes('entry "../../vic3" '))).toHaveLength(1);
     expect(skipped).toHaveLength(8);
+    // Messages name the image, not the mount point inside fsu's kernel.
+    for (const line of lines) expect(line.startsWith(`fsu: kernel: `) && line.includes(`${img}: `) && !line.includes('/fsu:'), line).toBe(true);
     for (const v of ['victim1', 'victim2', 'vic3']) expect(readFileSync(join(d, v), 'utf8')).toBe('original\n');
     expect(readdirSync(d).sort()).toEqual(['ffs.img', 'out', 'outside', 'src', 'vic3', 'victim1', 'victim2']);
     expect(readFileSync(join(out, 'good.txt'), 'utf8')).toBe('good\n');

@@ -90,6 +90,9 @@ async function connectServer(url: string): Promise<FsuTarget & { disconnect(): P
   return connect(url, { protocol: protocol === 'sysproxy' ? 'sysproxy' : 'rumpts' });
 }
 
+/** Where the image is mounted in fsu's kernel; console messages name the image instead. */
+const MOUNTPATH = '/fsu';
+
 /** Mount `image` and run `fn` on the handle, always releasing and halting afterwards. */
 export async function withImage<T>(image: string, o: SessionOptions, fn: (fs: Ukfs, lib: UkfsLib) => T | Promise<T>): Promise<T> {
   if (image === SERVER_IMAGE) throw new UsageError('this command needs an image, not --server');
@@ -99,15 +102,15 @@ export async function withImage<T>(image: string, o: SessionOptions, fn: (fs: Uk
   // (for FAT that load was a tenth of a second of every command). Other types still load by name.
   // Messages of a failed mount repeat its error, which fsu reports itself: the console is live once mounted.
   let live = false;
-  const lib = await UkfsLib.init({ logger: (line) => live && o.console?.(line), libraries: [{ modinfo: ffsModinfo }, { modinfo: msdosModinfo }] });
+  const lib = await UkfsLib.init({ logger: (line) => live && o.console?.(line.replaceAll(`${MOUNTPATH}:`, `${image}:`)), libraries: [{ modinfo: ffsModinfo }, { modinfo: msdosModinfo }] });
   try {
     const flags = mountFlags(o.opts, o.readonly);
     let fs: Ukfs;
     try {
-      fs = await mountAny(lib, image, o.type, { flags, mountpath: '/fsu', ...mountTrust(o.opts) });
+      fs = await mountAny(lib, image, o.type, { flags, mountpath: MOUNTPATH, ...mountTrust(o.opts) });
     } catch (e) {
       // Mount errors are about the image, not the kernel-internal mount point.
-      if (isRumpError(e) && (e.path === undefined || e.path === '/fsu')) e.path = image;
+      if (isRumpError(e) && (e.path === undefined || e.path === MOUNTPATH)) e.path = image;
       throw e;
     }
     live = true;
