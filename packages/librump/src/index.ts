@@ -17,6 +17,7 @@ export {
 } from './module.js';
 export { Proc } from './proc.js';
 export { makePipe, PIPE_SIZE } from './pipe.js';
+export { PipeBuffer, PIPE_BUF } from './pipebuf.js';
 export {
   DEFAULT_SYNC_DELAYS, SYNC_DATA, SYNC_DIR, SYNC_MAXDELAY, SYNC_META, SYNCER_TICK_MS, type SyncDelays, type SyncKind, type SyncStep, Syncer,
 } from './syncer.js';

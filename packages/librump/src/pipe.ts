@@ -7,15 +7,14 @@
 import { errno } from './errno.js';
 import { O_RDONLY, O_WRONLY, S_IFIFO } from './constants.js';
 import { type FileOps, RumpFile } from './file.js';
+import { PipeBuffer } from './pipebuf.js';
 import type { Stat } from './types.js';
 
 /** The buffer of a pipe (PIPE_SIZE); writes of up to PIPE_BUF (512) bytes are atomic. */
 export const PIPE_SIZE = 16384;
-const PIPE_BUF = 512;
 
 interface PipeState {
-  chunks: Uint8Array[];
-  bytes: number;
+  buf: PipeBuffer;
   readOpen: boolean;
   writeOpen: boolean;
   ino: number;
@@ -25,7 +24,7 @@ interface PipeState {
 function pipeStat(st: PipeState): Stat {
   const t = st.birth;
   return {
-    dev: 0, ino: st.ino, mode: S_IFIFO | 0o600, nlink: 0, uid: 0, gid: 0, rdev: 0, size: st.bytes, blocks: 0,
+    dev: 0, ino: st.ino, mode: S_IFIFO | 0o600, nlink: 0, uid: 0, gid: 0, rdev: 0, size: st.buf.bytes, blocks: 0,
     blksize: PIPE_SIZE, flags: 0, gen: 0, atime: t, mtime: t, ctime: t, birthtime: t,
   };
 }
@@ -33,21 +32,11 @@ function pipeStat(st: PipeState): Stat {
 const readOps: FileOps = {
   read(fp, buf) {
     const st = fp.data as PipeState;
-    if (st.bytes === 0) {
+    if (st.buf.bytes === 0) {
       if (!st.writeOpen) return 0;
       throw errno('EAGAIN', 'pipe is empty');
     }
-    let n = 0;
-    while (n < buf.length && st.chunks.length > 0) {
-      const c = st.chunks[0] as Uint8Array;
-      const take = Math.min(c.length, buf.length - n);
-      buf.set(c.subarray(0, take), n);
-      n += take;
-      if (take === c.length) st.chunks.shift();
-      else st.chunks[0] = c.subarray(take);
-    }
-    st.bytes -= n;
-    return n;
+    return st.buf.read(buf);
   },
   write: () => {
     throw errno('EBADF', 'the read end of a pipe is not open for writing');
@@ -56,8 +45,7 @@ const readOps: FileOps = {
   close(fp) {
     const st = fp.data as PipeState;
     st.readOpen = false;
-    st.chunks = [];
-    st.bytes = 0;
+    st.buf.clear();
   },
 };
 
@@ -68,13 +56,7 @@ const writeOps: FileOps = {
   write(fp, buf) {
     const st = fp.data as PipeState;
     if (!st.readOpen) throw errno('EPIPE', 'the read end of the pipe is closed');
-    const room = PIPE_SIZE - st.bytes;
-    if (buf.length === 0) return 0;
-    if (room <= 0 || (buf.length <= PIPE_BUF && room < buf.length)) throw errno('EAGAIN', 'pipe is full');
-    const n = Math.min(room, buf.length);
-    st.chunks.push(buf.slice(0, n));
-    st.bytes += n;
-    return n;
+    return st.buf.write(buf);
   },
   stat: (fp) => pipeStat(fp.data as PipeState),
   close(fp) {
@@ -85,6 +67,6 @@ const writeOps: FileOps = {
 /** A new pipe: its read end and its write end, with the status flags of pipe2(2) (O_NONBLOCK); `ino` names it in fstat. */
 export function makePipe(flags: number, ino = 0): [RumpFile, RumpFile] {
   const now = Date.now();
-  const st: PipeState = { chunks: [], bytes: 0, readOpen: true, writeOpen: true, ino, birth: { sec: Math.floor(now / 1000), nsec: (now % 1000) * 1e6 } };
+  const st: PipeState = { buf: new PipeBuffer(PIPE_SIZE, 'pipe'), readOpen: true, writeOpen: true, ino, birth: { sec: Math.floor(now / 1000), nsec: (now % 1000) * 1e6 } };
   return [new RumpFile(readOps, st, O_RDONLY | flags), new RumpFile(writeOps, st, O_WRONLY | flags)];
 }

@@ -1,6 +1,6 @@
 /** The client end of a locator: a connected unix or tcp socket (tcp with TCP_NODELAY, as sp_common.c sets). */
 import { createConnection, type Socket } from 'node:net';
-import { type ErrnoCode, errno } from '@rumpts/librump';
+import { type ErrnoCode, errno, RumpError } from '@rumpts/librump';
 import type { RumpUrl } from './url.js';
 
 /** Open the socket of `u`, failing with the connect error or ETIMEDOUT at the deadline. */
@@ -24,3 +24,16 @@ export function openSocket(u: RumpUrl, deadline: number, timeout: number): Promi
   });
 }
 
+
+/**
+ * Hand a connected socket's data to `onData`; an error or the close fails what is pending with
+ * ENOTCONN through `fail` (the close after the error too), and the close then calls `closed`.
+ */
+export function watchSocket(sock: Socket, u: RumpUrl, onData: (c: Buffer) => void, fail: (e: RumpError) => void, closed: () => void): void {
+  sock.on('data', onData);
+  sock.on('error', (e: NodeJS.ErrnoException) => fail(new RumpError('ENOTCONN', `connection to ${u.url} failed: ${e.message}`)));
+  sock.on('close', () => {
+    fail(new RumpError('ENOTCONN', `connection to ${u.url} closed`));
+    closed();
+  });
+}

@@ -4,7 +4,7 @@
  * full one. A read with no writers left returns 0 (end of file); a write with no readers is EPIPE.
  * Opening for writing with O_NONBLOCK and no reader is ENXIO, as POSIX says.
  */
-import { errno, type FileOps, FREAD, FWRITE, O_NONBLOCK } from '@rumpts/librump';
+import { errno, type FileOps, FREAD, FWRITE, O_NONBLOCK, PipeBuffer } from '@rumpts/librump';
 import type { Vnode } from './vnode.js';
 import { vn_closed, vn_stat } from './vfs_vnops.js';
 
@@ -12,8 +12,7 @@ import { vn_closed, vn_stat } from './vfs_vnops.js';
 export const FIFO_BUFSIZE = 16384;
 
 interface FifoState {
-  chunks: Uint8Array[];
-  bytes: number;
+  buf: PipeBuffer;
   readers: number;
   writers: number;
 }
@@ -21,7 +20,7 @@ interface FifoState {
 function fifostate(vp: Vnode): FifoState {
   let st = vp.specinfo as FifoState | undefined;
   if (!st) {
-    st = { chunks: [], bytes: 0, readers: 0, writers: 0 };
+    st = { buf: new PipeBuffer(FIFO_BUFSIZE, 'fifo'), readers: 0, writers: 0 };
     vp.specinfo = st;
   }
   return st;
@@ -40,31 +39,16 @@ export function fifo_open(vp: Vnode, fmode: number): FileOps {
 const fifoFileOps: FileOps = {
   read(fp, buf) {
     const st = fifostate(fp.data as Vnode);
-    if (st.bytes === 0) {
+    if (st.buf.bytes === 0) {
       if (st.writers === 0) return 0;
       throw errno('EAGAIN', 'fifo is empty');
     }
-    let n = 0;
-    while (n < buf.length && st.chunks.length > 0) {
-      const c = st.chunks[0] as Uint8Array;
-      const take = Math.min(c.length, buf.length - n);
-      buf.set(c.subarray(0, take), n);
-      n += take;
-      if (take === c.length) st.chunks.shift();
-      else st.chunks[0] = c.subarray(take);
-    }
-    st.bytes -= n;
-    return n;
+    return st.buf.read(buf);
   },
   write(fp, buf) {
     const st = fifostate(fp.data as Vnode);
     if (st.readers === 0) throw errno('EPIPE', 'no reader on the fifo');
-    const room = FIFO_BUFSIZE - st.bytes;
-    if (room <= 0 || (buf.length <= 512 && room < buf.length)) throw errno('EAGAIN', 'fifo is full');
-    const n = Math.min(room, buf.length);
-    st.chunks.push(buf.slice(0, n));
-    st.bytes += n;
-    return n;
+    return st.buf.write(buf);
   },
   stat: (fp) => vn_stat(fp.data as Vnode),
   close(fp) {
@@ -73,8 +57,7 @@ const fifoFileOps: FileOps = {
     if ((fp.flag & FREAD) !== 0) st.readers--;
     if ((fp.flag & FWRITE) !== 0) st.writers--;
     if (st.readers === 0 && st.writers === 0) {
-      st.chunks = [];
-      st.bytes = 0;
+      st.buf.clear();
     }
     vn_closed(fp.flag, vp);
   },

@@ -207,15 +207,7 @@ export function dounmount(vfs: Vfs, mp: Mount, flags: number): void {
     try {
       closeDevice(vfs, mp);
     } finally {
-      const covered = mp.vnodecovered;
-      if (covered) {
-        covered.mountedhere = null;
-        vrele(covered);
-      }
-      const i = vfs.mounts.indexOf(mp);
-      if (i >= 0) vfs.mounts.splice(i, 1);
-      const t = vfs.types.get(mp.fstypename);
-      if (t) t.refcount--;
+      vfs_unlink_mount(vfs, mp);
     }
   }
 }
@@ -325,16 +317,21 @@ function vfs_detach_nosync(vfs: Vfs, mp: Mount): void {
   try {
     if (d) vfs.devsw.bdev(d.dev).close?.(minor(d.dev), FREAD | ((mp.flag & MNT_RDONLY) !== 0 ? 0 : FWRITE));
   } finally {
-    const covered = mp.vnodecovered;
-    if (covered) {
-      covered.mountedhere = null;
-      vrele(covered);
-    }
-    const i = vfs.mounts.indexOf(mp);
-    if (i >= 0) vfs.mounts.splice(i, 1);
-    const t = vfs.types.get(mp.fstypename);
-    if (t) t.refcount--;
+    vfs_unlink_mount(vfs, mp);
   }
+}
+
+/** The last step of every unmount: uncover the mount point, leave the mount list, drop the type's count. */
+function vfs_unlink_mount(vfs: Vfs, mp: Mount): void {
+  const covered = mp.vnodecovered;
+  if (covered) {
+    covered.mountedhere = null;
+    vrele(covered);
+  }
+  const i = vfs.mounts.indexOf(mp);
+  if (i >= 0) vfs.mounts.splice(i, 1);
+  const t = vfs.types.get(mp.fstypename);
+  if (t) t.refcount--;
 }
 
 export { cwdinfo };

@@ -12,7 +12,7 @@ import { type CallName, CALLS } from './calls.js';
 import { ProtocolError, Reader, type WireValue, Writer } from './codec.js';
 import { beginFrame, DEFAULT_MAX_FRAME, endFrame, FrameReader, HEADER_SIZE, K_BYE, K_CALL, K_ERR, K_HELLO, K_OK, K_WELCOME, MAX_IO } from './frame.js';
 import { PROTO_MAJOR, PROTO_MINOR } from './version.js';
-import { openSocket } from '../socket.js';
+import { openSocket, watchSocket } from '../socket.js';
 import { SP_MAXBANNER } from '../sysproxy/wire.js';
 import { clientToken, tokenFilePath } from '../token.js';
 import { parseUrl, type RumpUrl } from '../url.js';
@@ -86,12 +86,7 @@ export class RumpClient implements RemoteClient {
     this.url = url;
     this.#sock = sock;
     this.closed = new Promise((r) => (this.#closedResolve = r));
-    sock.on('data', (c: Buffer) => this.#onData(c));
-    sock.on('error', (e: NodeJS.ErrnoException) => this.#fail(new RumpError('ENOTCONN', `connection to ${url.url} failed: ${e.message}`)));
-    sock.on('close', () => {
-      this.#fail(new RumpError('ENOTCONN', `connection to ${url.url} closed`));
-      this.#closedResolve();
-    });
+    watchSocket(sock, url, (c) => this.#onData(c), (e) => this.#fail(e), () => this.#closedResolve());
   }
 
   /**

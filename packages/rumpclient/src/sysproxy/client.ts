@@ -11,7 +11,7 @@ import {
   type Dirent, errno, type ErrnoCode, errnoCode, type MountData, RumpError, type Stat, type Statvfs, type Timespec,
 } from '@rumpts/librump';
 import { FrameAssembler } from '../assembler.js';
-import { openSocket } from '../socket.js';
+import { openSocket, watchSocket } from '../socket.js';
 import { parseUrl, type RumpUrl } from '../url.js';
 import { AddressSpace } from './memory.js';
 import {
@@ -105,12 +105,7 @@ export class SysproxyClient implements RemoteClient {
     this.#sock = sock;
     this.#opts = opts;
     this.closed = new Promise((r) => (this.#closedResolve = r));
-    sock.on('data', (c: Buffer) => this.#onData(c));
-    sock.on('error', (e: NodeJS.ErrnoException) => this.#fail(new RumpError('ENOTCONN', `connection to ${url.url} failed: ${e.message}`)));
-    sock.on('close', () => {
-      this.#fail(new RumpError('ENOTCONN', `connection to ${url.url} closed`));
-      this.#closedResolve();
-    });
+    watchSocket(sock, url, (c) => this.#onData(c), (e) => this.#fail(e), () => this.#closedResolve());
   }
 
   /** Connect (default: RUMP_SERVER), read the banner and shake hands as a guest. */

@@ -10,7 +10,7 @@
  */
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { errorLine } from './errors.js';
 import { BrokenPipe, EXIT_BROKEN_PIPE, Io, isTerminal } from './stdio.js';
 import type { MakefsOptions } from '@rumpts/rumpfs-ffs';
@@ -381,19 +381,9 @@ export async function main(argv: string[]): Promise<number> {
       io.flush();
       return run.exitStatus ?? io.status;
     } catch (e) {
-      if (e instanceof CommanderError) {
-        io.flush();
-        return e.exitCode === 0 ? 0 : 2;
-      }
-      if (e instanceof UsageError) {
-        io.warn(e.message);
-        io.say(`${hint(command)}\n`);
-        return 2;
-      }
-      if (e instanceof BrokenPipe) throw e;
-      io.warn(errorLine(e, run.subject));
-      if (process.env.FSU_DEBUG && e instanceof Error && e.stack) io.warn(e.stack);
-      return 1;
+      const code = io.ended(e, command, run.subject);
+      if (code === 1 && process.env.FSU_DEBUG && e instanceof Error && e.stack) io.warn(e.stack);
+      return code;
     }
   } catch (e) {
     if (e instanceof BrokenPipe) return EXIT_BROKEN_PIPE;

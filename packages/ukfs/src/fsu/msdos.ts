@@ -4,7 +4,7 @@
  * before its own parser, so the FFS commands keep their options unchanged.
  */
 import { closeSync, existsSync, ftruncateSync, openSync, statSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { errno, isRumpError } from '@rumpts/librump';
 import { HostFileBlockDevice } from '@rumpts/rumpdev-disk';
 import {
@@ -12,10 +12,10 @@ import {
 } from '@rumpts/rumpfs-msdos';
 import { parseDevpath, resolvePart } from '../part.js';
 import { parseSize } from '../size.js';
-import { errorLine, hostErr } from './errors.js';
+import { hostErr } from './errors.js';
 import { checkImage, lockImageOf } from './image.js';
 import { Progress } from './progress.js';
-import { BrokenPipe, type Io } from './stdio.js';
+import type { Io } from './stdio.js';
 import { hint, UsageError } from './usage.js';
 
 type Out = (line: string) => void;
@@ -334,17 +334,6 @@ export async function dispatchMsdos(argv: readonly string[], io: Io): Promise<nu
     io.flush();
     return result.code;
   } catch (e) {
-    if (e instanceof CommanderError) {
-      io.flush();
-      return e.exitCode === 0 ? 0 : 2;
-    }
-    if (e instanceof UsageError) {
-      io.warn(e.message);
-      io.say(`${hint(cmd)}\n`);
-      return 2;
-    }
-    if (e instanceof BrokenPipe) throw e;
-    io.warn(errorLine(e, result.image));
-    return 1;
+    return io.ended(e, cmd, result.image);
   }
 }

@@ -13,7 +13,8 @@ import { fstatSync, readSync, statSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type * as Tty from 'node:tty';
 import { hostErr, errorLine } from './errors.js';
-import { UsageError } from './usage.js';
+import { CommanderError } from 'commander';
+import { hint, UsageError } from './usage.js';
 
 /**
  * isatty(fd), asking node:tty (which loads net and the stream modules behind it) only about a
@@ -163,6 +164,25 @@ export class Io {
         this.fail(e, pathOf(item));
       }
     }
+  }
+
+  /**
+   * The exit status for an error that ended a command line, reported as fsu reports it: a commander
+   * exit (help, version: 0; a bad option: 2, commander said why), a usage error (its line and the
+   * command's hint: 2), anything else one line naming `subject` (1). A closed standard output is
+   * rethrown for the caller's status 141.
+   */
+  ended(e: unknown, command: string | undefined, subject: string | undefined): number {
+    this.flush();
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof UsageError) {
+      this.warn(e.message);
+      this.say(`${hint(command)}\n`);
+      return 2;
+    }
+    if (e instanceof BrokenPipe) throw e;
+    this.warn(errorLine(e, subject));
+    return 1;
   }
 }
 
