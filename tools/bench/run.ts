@@ -98,9 +98,14 @@ if (coldCases.length) {
     const extra = (r.extra ?? []).map((e) => `; ${e.text}: ${e.met ? 'yes' : 'NO'}`).join('');
     if (!r.met || (r.extra ?? []).some((e) => !e.met)) missed++;
     const cpu = (s: ColdRow['ours']): string => (Number.isFinite(s.cpu) ? ms(s.cpu) : '-');
-    return [r.case, `${time(r.ours)} ${r.oursLabel}`, fmtBytes(r.ours.rss), cpu(r.ours), `${time(r.reference)} ${r.referenceLabel}`, fmtBytes(r.reference.rss), cpu(r.reference), figure(r), `${r.target}: ${r.met ? 'yes' : 'NO'}${extra}`];
+    const floor = r.floor ? `${ms(r.floor.stats.median)}, ${figure({ ...r, figure: { kind: r.figure.kind, value: r.floor.value } })}${r.floor.met ? '' : ' (misses the target too)'}` : '-';
+    return [r.case, `${time(r.ours)} ${r.oursLabel}`, fmtBytes(r.ours.rss), cpu(r.ours), `${time(r.reference)} ${r.referenceLabel}`, fmtBytes(r.reference.rss), cpu(r.reference), figure(r), `${r.target}: ${r.met ? 'yes' : 'NO'}${extra}`, floor];
   });
-  for (const l of table(['case', 'ours: wall', 'RSS', 'CPU', 'reference (same run): wall', 'RSS', 'CPU', 'figure (wall)', 'target met'], lines)) console.log(l);
+  for (const l of table(['case', 'ours: wall', 'RSS', 'CPU', 'reference (same run): wall', 'RSS', 'CPU', 'figure (wall)', 'target met', 'Node floor (same run): wall, figure'], lines)) console.log(l);
+  if (rows.some((r) => r.floor)) {
+    console.log('Node floor: a bare Node program doing only the host I/O of the command (tools/bench/floor/), timed in the same run against the same reference;');
+    console.log('where it misses the target too, no Node process meets that target on this machine.');
+  }
 }
 if (chosen.length) {
   console.log('in-process (one warm process, not what a user runs):');
