@@ -9,7 +9,7 @@ import { errno, type ErrnoCode, type Kernel, OSRELEASE, OSTYPE, type Proc, RB_DU
 import { generateToken, parseUrl, PROTO_MAJOR, PROTO_MINOR, removeTokenFile, type RumpUrl, writeTokenFile } from '@rumpts/rumpclient';
 import { HEADER_SIZE, K_HELLO, RUMPTS_LAYOUT, spBanner, SYSPROXY_LAYOUT } from '@rumpts/rumpclient/protocol';
 import { ReplyBudget } from './budget.js';
-import { type PipeEndpoint, ConnectionPipe, type Sniffer } from './pipe.js';
+import { ConnectionPipe, EndpointBase, type Sniffer } from './pipe.js';
 import { byeFrame, Connection, type HostedConnection } from './connection.js';
 import { SpConnection, type SpHost } from '../sysproxy/connection.js';
 import { SpRefusal } from '../sysproxy/refusal.js';
@@ -411,40 +411,26 @@ function isRumptsHello(h: Buffer): boolean {
  * told why in our protocol's words (a BYE, which our client waits for); a sysproxy client always
  * sends its whole handshake at once, so only ours can be caught half-way.
  */
-class Undecided implements PipeEndpoint, HostedConnection {
+class Undecided extends EndpointBase implements HostedConnection {
   constructor(
     readonly id: number,
     readonly host: RumpServer,
     readonly pipe: ConnectionPipe,
-  ) {}
+  ) {
+    super();
+  }
 
   frame(): void {
     // never called: frames exist only once the protocol is known
   }
 
-  #drop(code: ErrnoCode, why: string): void {
+  protected drop(code: ErrnoCode, why: string, now: boolean): void {
     this.host.logUnauthenticated(`connection ${this.id}: ${why}; closing it`);
-    this.pipe.close(byeFrame(code, why));
+    this.pipe.close(now ? undefined : byeFrame(code, why), now);
   }
 
   violation(e: unknown): void {
-    this.#drop('EPROTO', e instanceof Error ? e.message : String(e));
-  }
-
-  handshakeTimeout(ms: number): void {
-    this.#drop('EAUTH', `no handshake within ${ms} ms`);
-  }
-
-  slotLost(): void {
-    this.#drop('EAGAIN', `no handshake yet and all ${this.host.limits.maxUnauthenticated} handshake slots are taken (the oldest connection makes room)`);
-  }
-
-  refused(): void {
-    this.#drop('EAGAIN', `all ${this.host.limits.maxUnauthenticated} handshake slots are taken by connections that just arrived; try again`);
-  }
-
-  stalled(ms: number): void {
-    this.#drop('ENOBUFS', `stalled for ${Math.round(ms)} ms`);
+    this.drop('EPROTO', e instanceof Error ? e.message : String(e), false);
   }
 
   gone(): void {

@@ -7,14 +7,15 @@
  * sends here reaches the kernel. It costs one 24-byte frame; the pipe's pre-handshake limits (the
  * 16 KiB frame limit, the handshake slot and its timeout) apply until it has gone.
  */
+import type { ErrnoCode } from '@rumpts/librump';
 import { putSpHeader, RUMPSP_ERR_AUTH, RUMPSP_ERROR, SP_HEADER } from '@rumpts/rumpclient/protocol';
 import type { ConnectionHost, HostedConnection } from '../server/connection.js';
-import type { ConnectionPipe, PipeEndpoint } from '../server/pipe.js';
+import { type ConnectionPipe, EndpointBase } from '../server/pipe.js';
 
 /** Why, in the server's log. */
 const WHY = 'sysproxy handshake refused (ERROR AUTH): sysproxy has no authentication and this listener requires a token';
 
-export class SpRefusal implements PipeEndpoint, HostedConnection {
+export class SpRefusal extends EndpointBase implements HostedConnection {
   #done = false;
 
   constructor(
@@ -22,7 +23,9 @@ export class SpRefusal implements PipeEndpoint, HostedConnection {
     readonly host: ConnectionHost,
     /** The pipe the listener made and started while it found out the protocol. */
     readonly pipe: ConnectionPipe,
-  ) {}
+  ) {
+    super();
+  }
 
   /** The first frame (a GUEST or FORK handshake from a real client) gets ERROR AUTH, echoing its reqno. */
   frame(buf: Buffer): void {
@@ -38,20 +41,9 @@ export class SpRefusal implements PipeEndpoint, HostedConnection {
     this.#close(e instanceof Error ? e.message : String(e), true);
   }
 
-  handshakeTimeout(ms: number): void {
-    this.#close(`no handshake within ${ms} ms`, true);
-  }
-
-  slotLost(): void {
-    this.#close(`no handshake yet and all ${this.host.limits.maxUnauthenticated} handshake slots are taken (the oldest connection makes room)`, true);
-  }
-
-  refused(): void {
-    this.#close(`all ${this.host.limits.maxUnauthenticated} handshake slots are taken by connections that just arrived`, true);
-  }
-
-  stalled(ms: number): void {
-    this.#close(`its replies have not been read for ${Math.round(ms)} ms while the server's reply buffers are full`, true);
+  /** As a served sysproxy connection: no goodbye frame, closed at once. */
+  protected drop(_code: ErrnoCode, why: string): void {
+    this.#close(why, true);
   }
 
   gone(): void {
