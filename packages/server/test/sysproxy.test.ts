@@ -381,6 +381,27 @@ describe('sysproxy limits and defences', () => {
     o.destroy();
   });
 
+  it('tcp with a token: the refusal path keeps the limits before the handshake (frame size, timeout)', async () => {
+    const t = await server({ handshakeTimeoutMs: 200 }, 'tcp://127.0.0.1:0/');
+    // a first frame claiming 4 MiB is refused at its length field, unread
+    const big = await Raw.open(t.url);
+    const head = Buffer.alloc(SP_HEADER);
+    head.writeBigUInt64LE(4n * 1024n * 1024n);
+    big.sock.write(head);
+    await until(() => big.closed);
+    expect(big.frames).toHaveLength(0);
+    expect(t.logs.some((l) => /frame length 4194304 exceeds the limit of 16384 bytes before the handshake/.test(l))).toBe(true);
+    // a handshake that never ends is closed at the timeout, with nothing but the banner sent
+    const slow = await Raw.open(t.url);
+    const part = spFrame(1, RUMPSP_REQ, RUMPSP_HANDSHAKE, HANDSHAKE_GUEST, Buffer.alloc(1000));
+    slow.sock.write(part.subarray(0, 100));
+    await until(() => slow.closed, 3000);
+    expect(slow.banner).toMatch(/^RUMPSP-0\.4-/);
+    expect(slow.frames).toHaveLength(0);
+    expect(t.logs.some((l) => /^sysproxy connection \d+: no handshake within 200 ms; closing it$/.test(l))).toBe(true);
+    await until(() => t.server.stats.unauthenticated === 0 && t.server.connections === 0);
+  });
+
   it('tcp --insecure (no token) serves both protocols; sysproxy: false greets no one', async () => {
     const i = await server({ insecure: true }, 'tcp://127.0.0.1:0/');
     const c = await connect(i.url, { protocol: 'sysproxy' });
