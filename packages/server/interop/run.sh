@@ -17,8 +17,8 @@ W=$(mktemp -d /tmp/rumpts-interop.XXXXXX)
 trap 'kill $SPID 2>/dev/null; rm -rf "$W"' EXIT
 SOCK=$W/s.sock
 export RUMP_SERVER=unix://$SOCK
-FSU="node $PKG/../ukfs/bin/fsu.mjs"
-HALT="node $PKG/bin/rump.halt.mjs"
+FSU="node $PKG/../ukfs/bin/fsu.cjs"
+HALT="node $PKG/bin/rump.halt.cjs"
 
 gcc -O1 -I"$DEST/include" -o "$W/spclient" "$PKG/interop/spclient.c" -L"$DEST/lib" -Wl,-rpath,"$DEST/lib" -lrumpclient || exit 1
 SP=$W/spclient
@@ -32,7 +32,7 @@ start() {
     LD_LIBRARY_PATH=$DEST/lib "$DEST/bin/rump_server" -s -lrumpvfs -lrumpfs_ffs -lrumpdev_disk -lrumpdev -lrumpfs_tmpfs -lrumpdev_sysmon -d "$d" "$url" > "$W/server-$1.log" 2>&1 &
   else
     local insecure=; case $url in tcp://*) insecure=--insecure ;; esac
-    node "$PKG/bin/rump_server.mjs" -s $insecure -lrumpvfs -lrumpfs_ffs -lrumpdev_disk -lrumpfs_tmpfs -d "$d" "$url" > "$W/server-$1.log" 2>&1 &
+    node "$PKG/bin/rump_server.cjs" -s $insecure -lrumpvfs -lrumpfs_ffs -lrumpdev_disk -lrumpfs_tmpfs -d "$d" "$url" > "$W/server-$1.log" 2>&1 &
   fi
   SPID=$!
   for _ in $(seq 100); do
@@ -55,12 +55,14 @@ run() { local f=$1; shift; echo "===== $*" >> "$f"; timeout 30 "$@" >> "$f" 2>&1
 : > "$OUT/tcp.txt"; start tcp tcp://127.0.0.1:17325/
 RUMP_SERVER=tcp://127.0.0.1:17325/ run "$OUT/tcp.txt" "$SP" basic; stop "$OUT/tcp.txt"
 
-# token (ours only: NetBSD's server has none): a tcp server with a token refuses sysproxy clients
+# token (ours only: NetBSD's server has none): a tcp server with a token refuses sysproxy clients at
+# their handshake (ERROR AUTH), NetBSD's and ours; our protocol with the token file gets in
 if [ "$WHICH" = ours ]; then
   F=$OUT/token.txt; : > "$F"; rm -f "$SOCK"
-  node "$PKG/bin/rump_server.mjs" -s -lrumpvfs tcp://127.0.0.1:17326/ > "$W/server-token.log" 2>&1 & SPID=$!
+  node "$PKG/bin/rump_server.cjs" -s -lrumpvfs tcp://127.0.0.1:17326/ > "$W/server-token.log" 2>&1 & SPID=$!
   sleep 1
   RUMP_SERVER=tcp://127.0.0.1:17326/ run "$F" "$SP" basic
+  RUMP_SERVER=tcp://127.0.0.1:17326/ RUMP_PROTOCOL=sysproxy run "$F" $HALT
   RUMP_SERVER=tcp://127.0.0.1:17326/ run "$F" $HALT
   stop "$F"; cat "$W/server-token.log" >> "$F"
 fi

@@ -7,9 +7,9 @@
 import { createConnection, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { F_GETFD, O_CLOEXEC, O_CREAT, O_RDONLY, O_RDWR, S_IFIFO } from '@rumpts/librump';
-import { connect, type SysproxyClient } from '@rumpts/rumpclient';
+import { connect, parseUrl, type SysproxyClient } from '@rumpts/rumpclient';
 import {
-  HANDSHAKE_GUEST, parseSpFrame, RUMPSP_COPYIN, RUMPSP_ERR_TRYAGAIN, RUMPSP_ERROR, RUMPSP_HANDSHAKE, RUMPSP_REQ, RUMPSP_RESP, RUMPSP_SYSCALL, SP_HEADER,
+  HANDSHAKE_FORK, HANDSHAKE_GUEST, parseSpFrame, RUMPSP_COPYIN, RUMPSP_ERR_AUTH, RUMPSP_ERR_TRYAGAIN, RUMPSP_ERROR, RUMPSP_HANDSHAKE, RUMPSP_REQ, RUMPSP_RESP, RUMPSP_SYSCALL, SP_HEADER,
   type SpFrame, spFrame, SYS_getpid, SYS_write, writePtr,
 } from '@rumpts/rumpclient/protocol';
 import { type InProcess, startInProcess } from './helpers.js';
@@ -66,7 +66,8 @@ class Raw {
   }
 
   static async open(url: string): Promise<Raw> {
-    const sock = createConnection(url.slice('unix://'.length));
+    const u = parseUrl(url, false);
+    const sock = u.proto === 'unix' ? createConnection(u.path) : createConnection(u.port, u.host);
     sockets.push(sock);
     await new Promise<void>((r, j) => {
       sock.once('connect', () => r());
@@ -345,10 +346,63 @@ describe('sysproxy limits and defences', () => {
     expect(await sp.getcwd()).toBe('/');
   });
 
-  it('tcp: no sysproxy behind a token; with --insecure (no token) both protocols', async () => {
-    const t = await server({}, 'tcp://127.0.0.1:0/');
+  it('tcp with a token: a sysproxy client is refused at its handshake, at once and with no process; the token client works', async () => {
+    // A handshake timeout far beyond the test's own: only the refusal can end these connections.
+    const t = await server({ handshakeTimeoutMs: 60_000 }, 'tcp://127.0.0.1:0/');
     expect(t.server.spBanner).toBeUndefined();
-    await expect(connect(t.url, { protocol: 'sysproxy', timeoutMs: 300 })).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+    const nprocs = t.kernel.sysctl('kern.rump.nprocs');
+    // our sysproxy client: EPERM (librumpclient's errno for ERROR AUTH), saying why
+    await expect(connect(t.url, { protocol: 'sysproxy', timeoutMs: 30_000 })).rejects.toMatchObject({
+      code: 'EPERM',
+      detail: expect.stringMatching(/refused the sysproxy GUEST handshake with RUMPSP_ERR_AUTH \(2\): not authorised \(sysproxy cannot present a token, and this server requires one;/),
+    });
+    // what librumpclient does, byte for byte: read the banner, send GUEST, read the answer
+    const raw = await Raw.open(t.url);
+    await until(() => raw.banner !== '');
+    expect(raw.banner).toMatch(/^RUMPSP-0\.4-NetBSD-[^/]+\/amd64\n$/);
+    raw.sock.write(spFrame(0x1_0000_0007, RUMPSP_REQ, RUMPSP_HANDSHAKE, HANDSHAKE_GUEST, Buffer.from('spclient\0')));
+    await until(() => raw.closed);
+    expect(raw.frames).toHaveLength(1);
+    expect(raw.frames[0]).toMatchObject({ len: SP_HEADER, reqno: 0x1_0000_0007, cls: RUMPSP_ERROR, type: 0, u: RUMPSP_ERR_AUTH });
+    // a FORK handshake (a cookie guessed) and a syscall first are refused the same way
+    for (const first of [spFrame(3, RUMPSP_REQ, RUMPSP_HANDSHAKE, HANDSHAKE_FORK, Buffer.alloc(20)), spFrame(4, RUMPSP_REQ, RUMPSP_SYSCALL, SYS_getpid)]) {
+      const r = await Raw.open(t.url);
+      r.sock.write(first);
+      await until(() => r.closed);
+      expect(r.frames.map((f) => [f.reqno, f.cls, f.u])).toEqual([[first.readUInt32LE(8), RUMPSP_ERROR, RUMPSP_ERR_AUTH]]);
+    }
+    // nothing of the kernel was touched, nothing is held, and the log says why (once per peer)
+    expect(t.kernel.sysctl('kern.rump.nprocs')).toBe(nprocs);
+    await until(() => t.server.stats.unauthenticated === 0 && t.server.connections === 0);
+    expect(t.logs.filter((l) => /sysproxy handshake refused \(ERROR AUTH\): sysproxy has no authentication and this listener requires a token/.test(l))).toHaveLength(4);
+    // our protocol, with the token (found in the token file), is served on the same listener
+    const o = await connect(t.url);
+    expect(await o.getcwd()).toBe('/');
+    o.destroy();
+  });
+
+  it('tcp with a token: the refusal path keeps the limits before the handshake (frame size, timeout)', async () => {
+    const t = await server({ handshakeTimeoutMs: 200 }, 'tcp://127.0.0.1:0/');
+    // a first frame claiming 4 MiB is refused at its length field, unread
+    const big = await Raw.open(t.url);
+    const head = Buffer.alloc(SP_HEADER);
+    head.writeBigUInt64LE(4n * 1024n * 1024n);
+    big.sock.write(head);
+    await until(() => big.closed);
+    expect(big.frames).toHaveLength(0);
+    expect(t.logs.some((l) => /frame length 4194304 exceeds the limit of 16384 bytes before the handshake/.test(l))).toBe(true);
+    // a handshake that never ends is closed at the timeout, with nothing but the banner sent
+    const slow = await Raw.open(t.url);
+    const part = spFrame(1, RUMPSP_REQ, RUMPSP_HANDSHAKE, HANDSHAKE_GUEST, Buffer.alloc(1000));
+    slow.sock.write(part.subarray(0, 100));
+    await until(() => slow.closed, 3000);
+    expect(slow.banner).toMatch(/^RUMPSP-0\.4-/);
+    expect(slow.frames).toHaveLength(0);
+    expect(t.logs.some((l) => /^sysproxy connection \d+: no handshake within 200 ms; closing it$/.test(l))).toBe(true);
+    await until(() => t.server.stats.unauthenticated === 0 && t.server.connections === 0);
+  });
+
+  it('tcp --insecure (no token) serves both protocols; sysproxy: false greets no one', async () => {
     const i = await server({ insecure: true }, 'tcp://127.0.0.1:0/');
     const c = await connect(i.url, { protocol: 'sysproxy' });
     clients.push(c);
@@ -356,5 +410,14 @@ describe('sysproxy limits and defences', () => {
     const o = await connect(i.url);
     expect(await o.getcwd()).toBe('/');
     o.destroy();
+    // sysproxy turned off: our protocol alone, no banner; a sysproxy client waits for one in vain
+    const off = await server({ sysproxy: false, handshakeTimeoutMs: 200 });
+    expect(off.server.spBanner).toBeUndefined();
+    const raw = await Raw.open(off.url);
+    await until(() => raw.closed, 3000);
+    expect(raw.banner).toBe('');
+    const p = await connect(off.url);
+    expect(await p.getcwd()).toBe('/');
+    p.destroy();
   });
 });

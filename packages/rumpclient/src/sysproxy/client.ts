@@ -21,7 +21,7 @@ import {
 import * as S from './sysnum.js';
 import {
   bannerVersion, HANDSHAKE_EXEC, HANDSHAKE_FORK, HANDSHAKE_GUEST, parseSpFrame, RSP_AUTHLEN, RSP_COPYDATA, RUMPSP_ANONMMAP, RUMPSP_COPYIN,
-  RUMPSP_COPYINSTR, RUMPSP_COPYOUT, RUMPSP_ERR_ERRNO, RUMPSP_ERROR, RUMPSP_HANDSHAKE, RUMPSP_PREFORK, RUMPSP_RAISE, RUMPSP_REQ, RUMPSP_RESP,
+  RUMPSP_COPYINSTR, RUMPSP_COPYOUT, RUMPSP_ERR_AUTH, RUMPSP_ERR_ERRNO, RUMPSP_ERROR, RUMPSP_HANDSHAKE, RUMPSP_PREFORK, RUMPSP_RAISE, RUMPSP_REQ, RUMPSP_RESP,
   RUMPSP_SYSCALL, SP_HEADER, SP_MAXBANNER, SP_PROTO_MAJOR, type SpFrame, spFrame, SYSPROXY_LAYOUT,
 } from './wire.js';
 import type { RemoteClient } from '../connect.js';
@@ -57,6 +57,22 @@ const AT_SYMLINK_NOFOLLOW = 0x200;
 interface Waiter {
   resolve(f: SpFrame): void;
   reject(e: RumpError): void;
+  /** The error for an ERROR answer with this RUMPSP_ERR_* code (default: refusedError). */
+  refused?: (code: number) => RumpError;
+}
+
+/** enum rumpsp_err by number, for messages. */
+const RUMPSP_ERR_NAMES: readonly string[] = ['NONE', 'TRYAGAIN', 'AUTH', 'INVALID_PREFORK', 'RFORK_FAILED', 'INEXEC', 'NOMEM', 'MALFORMED_REQUEST'];
+
+/** `RUMPSP_ERR_AUTH (2)`: an ERROR code as NetBSD names it. */
+function errName(code: number): string {
+  const n = RUMPSP_ERR_NAMES[code];
+  return n === undefined ? `${code}` : `RUMPSP_ERR_${n} (${code})`;
+}
+
+/** An ERROR answer as the errno librumpclient reports for it (errmap), naming the code. */
+function refusedError(code: number): RumpError {
+  return new RumpError(RUMPSP_ERR_ERRNO[code] ?? 'EINVAL', `the server refused the request (sysproxy error ${errName(code)})`);
 }
 
 /** What the syscall returned: rsys_retval[0] and [1]. */
@@ -144,9 +160,23 @@ export class SysproxyClient implements RemoteClient {
   }
 
   async #handshake(type: number, body: Uint8Array, reqno?: number): Promise<void> {
-    const f = await this.#request(RUMPSP_HANDSHAKE, type, body, reqno);
+    const f = await this.#request(RUMPSP_HANDSHAKE, type, body, reqno, (code) => this.#handshakeRefused(type, code));
     const err = f.buf.length >= SP_HEADER + 4 ? f.buf.readInt32LE(SP_HEADER) : -1;
     if (err !== 0) throw new RumpError(errnoCode(err) ?? 'EPROTO', `handshake refused (${err})`);
+  }
+
+  /**
+   * An ERROR answer to a handshake. AUTH to GUEST or FORK is what a rumpts server that requires a
+   * token answers: sysproxy has no way to present one (NetBSD's own server sends it only to a client
+   * whose first frame is not a handshake, which this client never does).
+   */
+  #handshakeRefused(type: number, code: number): RumpError {
+    const what = type === HANDSHAKE_EXEC ? 'EXEC' : type === HANDSHAKE_FORK ? 'FORK' : 'GUEST';
+    const head = `connect to ${this.url.url}: the server refused the sysproxy ${what} handshake with ${errName(code)}`;
+    if (code === RUMPSP_ERR_AUTH && type !== HANDSHAKE_EXEC) {
+      return new RumpError(RUMPSP_ERR_ERRNO[code] ?? 'EPERM', `${head}: not authorised (sysproxy cannot present a token, and this server requires one; use the rumpts protocol, which sends it, or a server started with --insecure)`);
+    }
+    return new RumpError(RUMPSP_ERR_ERRNO[code] ?? 'EINVAL', head);
   }
 
   #onData(chunk: Buffer): void {
@@ -186,7 +216,7 @@ export class SysproxyClient implements RemoteClient {
     const w = this.#waiters.get(f.reqno);
     if (!w) return; // unmatched: dropped, as rumpclient.c does
     this.#waiters.delete(f.reqno);
-    if (f.cls === RUMPSP_ERROR) w.reject(new RumpError(RUMPSP_ERR_ERRNO[f.u] ?? 'EINVAL', `the server refused the request (sysproxy error ${f.u})`));
+    if (f.cls === RUMPSP_ERROR) w.reject((w.refused ?? refusedError)(f.u));
     else if (f.cls === RUMPSP_RESP) w.resolve(f);
   }
 
@@ -236,9 +266,9 @@ export class SysproxyClient implements RemoteClient {
     this.#waiters.clear();
   }
 
-  #request(type: number, u: number, body?: Uint8Array, reqno = this.#nextReq++): Promise<SpFrame> {
+  #request(type: number, u: number, body?: Uint8Array, reqno = this.#nextReq++, refused?: (code: number) => RumpError): Promise<SpFrame> {
     if (this.#dead) return Promise.reject(this.#dead);
-    const p = new Promise<SpFrame>((resolve, reject) => this.#waiters.set(reqno, { resolve, reject }));
+    const p = new Promise<SpFrame>((resolve, reject) => this.#waiters.set(reqno, { resolve, reject, ...(refused ? { refused } : {}) }));
     this.#send(spFrame(reqno, RUMPSP_REQ, type, u, body));
     return p;
   }

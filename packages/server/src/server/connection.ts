@@ -11,7 +11,7 @@ import {
   beginFrame, CALL_BY_OP, endFrame, type Frame, HEADER_SIZE, K_BYE, K_CALL, K_ERR, K_HELLO, K_OK, K_WELCOME, MAX_IO, parseFrame, PROTO_MAJOR, PROTO_MINOR,
   ProtocolError, Reader, RUMPTS_LAYOUT, type WireValue, Writer,
 } from '@rumpts/rumpclient/protocol';
-import { ConnectionPipe, type PipeContext, type PipeEndpoint } from './pipe.js';
+import { ConnectionPipe, EndpointBase, type PipeContext } from './pipe.js';
 import { checkArgs, HANDLERS } from './syscalls.js';
 
 /** What a connection needs from its server. */
@@ -40,7 +40,7 @@ export interface HostedConnection {
 
 const sha = (s: string): Buffer => createHash('sha256').update(s).digest();
 
-export class Connection implements PipeEndpoint, HostedConnection {
+export class Connection extends EndpointBase implements HostedConnection {
   /** The transport: framing, handshake slot and timeout, backpressure (shared with any protocol). */
   readonly pipe: ConnectionPipe;
   #state: 'new' | 'running' | 'dead' = 'new';
@@ -54,6 +54,7 @@ export class Connection implements PipeEndpoint, HostedConnection {
     /** The pipe, when the listener made it to find out the protocol (it is started already). */
     pipe?: ConnectionPipe,
   ) {
+    super();
     this.pipe = pipe ?? new ConnectionPipe(socket, RUMPTS_LAYOUT, host);
   }
 
@@ -85,20 +86,8 @@ export class Connection implements PipeEndpoint, HostedConnection {
     this.#violation(e);
   }
 
-  handshakeTimeout(ms: number): void {
-    this.fatal('EAUTH', `no handshake within ${ms} ms`);
-  }
-
-  slotLost(): void {
-    this.fatal('EAGAIN', `no handshake yet and all ${this.host.limits.maxUnauthenticated} handshake slots are taken (the oldest connection makes room)`);
-  }
-
-  refused(): void {
-    this.fatal('EAGAIN', `all ${this.host.limits.maxUnauthenticated} handshake slots are taken by connections that just arrived; try again`);
-  }
-
-  stalled(ms: number): void {
-    this.fatal('ENOBUFS', `its replies have not been read for ${Math.round(ms)} ms while the server's reply buffers are full`, true);
+  protected drop(code: ErrnoCode, why: string, now: boolean): void {
+    this.fatal(code, why, now);
   }
 
   gone(byPeer: boolean, partial: number): void {

@@ -7,6 +7,7 @@
  * connection goes, every byte it held is released at once.
  */
 import type { Socket } from 'node:net';
+import type { ErrnoCode } from '@rumpts/librump';
 import { FrameAssembler, type FrameLayout, Writer } from '@rumpts/rumpclient/protocol';
 import type { BudgetMember, ReplyBudget } from './budget.js';
 import type { ServerLimits } from './limits.js';
@@ -40,6 +41,38 @@ export interface PipeEndpoint {
   stalled(ms: number): void;
   /** The connection is gone. `byPeer`: the peer closed it; `partial`: bytes of an unfinished frame dropped. */
   gone(byPeer: boolean, partial: number): void;
+}
+
+/**
+ * What every endpoint does when one of the pipe's limits closes its connection, in the same words
+ * whatever the protocol: each says them its own way in drop() (our protocol in a BYE; sysproxy,
+ * which has no such frame, by closing).
+ */
+export abstract class EndpointBase implements PipeEndpoint {
+  /** The server the connection belongs to (its limits name the bounds in the messages). */
+  abstract readonly host: PipeContext;
+  abstract frame(f: Buffer): void;
+  abstract violation(e: unknown): void;
+  abstract gone(byPeer: boolean, partial: number): void;
+  /** Close for `why`: `code` for a protocol that can tell the peer; `now` drops it without a goodbye. */
+  protected abstract drop(code: ErrnoCode, why: string, now: boolean): void;
+
+  handshakeTimeout(ms: number): void {
+    this.drop('EAUTH', `no handshake within ${ms} ms`, false);
+  }
+
+  slotLost(): void {
+    this.drop('EAGAIN', `no handshake yet and all ${this.host.limits.maxUnauthenticated} handshake slots are taken (the oldest connection makes room)`, false);
+  }
+
+  refused(): void {
+    this.drop('EAGAIN', `all ${this.host.limits.maxUnauthenticated} handshake slots are taken by connections that just arrived; try again`, false);
+  }
+
+  /** A peer that reads nothing would never take a goodbye: dropped at once. */
+  stalled(ms: number): void {
+    this.drop('ENOBUFS', `its replies have not been read for ${Math.round(ms)} ms while the server's reply buffers are full`, true);
+  }
 }
 
 /**

@@ -9,9 +9,10 @@ import { errno, type ErrnoCode, type Kernel, OSRELEASE, OSTYPE, type Proc, RB_DU
 import { generateToken, parseUrl, PROTO_MAJOR, PROTO_MINOR, removeTokenFile, type RumpUrl, writeTokenFile } from '@rumpts/rumpclient';
 import { HEADER_SIZE, K_HELLO, RUMPTS_LAYOUT, spBanner, SYSPROXY_LAYOUT } from '@rumpts/rumpclient/protocol';
 import { ReplyBudget } from './budget.js';
-import { type PipeEndpoint, ConnectionPipe, type Sniffer } from './pipe.js';
+import { ConnectionPipe, EndpointBase, type Sniffer } from './pipe.js';
 import { byeFrame, Connection, type HostedConnection } from './connection.js';
 import { SpConnection, type SpHost } from '../sysproxy/connection.js';
+import { SpRefusal } from '../sysproxy/refusal.js';
 import { PreforkTable } from '../sysproxy/prefork.js';
 import { resolveLimits, type ServerLimits } from './limits.js';
 import { ConnectionSlots } from './slots.js';
@@ -47,7 +48,10 @@ export interface ServerOptions {
    * Also serve NetBSD's sysproxy clients (librumpclient, rump_sp(7)) on this listener: every
    * connection is greeted with the sysproxy banner and its first frame tells the two protocols
    * apart (docs/protocol.md §3). Default: on for unix sockets, and for tcp only when `insecure` —
-   * sysproxy has no authentication, so it cannot sit behind a token.
+   * sysproxy has no authentication, so it cannot sit behind a token. Where it is not served (tcp
+   * with a token) the listener still greets with the banner, so that a sysproxy client's handshake
+   * can be refused at once (ERROR AUTH, which librumpclient reports as EPERM) rather than left to
+   * time out. `false` turns sysproxy off altogether: no banner, our protocol only.
    */
   sysproxy?: boolean;
 }
@@ -97,6 +101,12 @@ export class RumpServer implements SpHost {
   readonly banner: string;
   /** The sysproxy banner line, when this listener speaks sysproxy too. */
   readonly spBanner: string | undefined;
+  /**
+   * The banner every connection is greeted with: spBanner where sysproxy is served; the same line
+   * where it is refused (tcp with a token), so that a sysproxy client is told so at once; none when
+   * ServerOptions.sysproxy is false.
+   */
+  readonly #greeting: string | undefined;
   /** Preforked processes of sysproxy clients, waiting for their children. */
   readonly preforks = new PreforkTable();
   /** The locator clients use (for tcp port 0, the port actually bound). */
@@ -134,6 +144,7 @@ export class RumpServer implements SpHost {
       throw errno('EINVAL', 'sysproxy has no authentication: on tcp it is served only without a token, with --insecure');
     }
     this.spBanner = (opts.sysproxy ?? spAllowed) ? spBanner(OSTYPE, OSRELEASE, 'amd64') : undefined;
+    this.#greeting = opts.sysproxy === false ? undefined : spBanner(OSTYPE, OSRELEASE, 'amd64');
     this.#log = opts.log ?? ((line) => process.stderr.write(`rump_server: ${line}\n`));
     this.#verbose = opts.verbose ?? false;
     this.exited = new Promise((r) => (this.#resolveExit = r));
@@ -276,15 +287,16 @@ export class RumpServer implements SpHost {
     s.setNoDelay(true);
     const id = this.#nextId++;
     this.debug(`connection ${id}: accepted`);
-    if (this.spBanner === undefined) {
+    if (this.#greeting === undefined) {
       const c = new Connection(id, s, this);
       this.#conns.add(c);
       c.start();
       return;
     }
-    // Both protocols: the sysproxy banner first (librumpclient reads it before it says anything);
-    // our client skips it and sends HELLO, librumpclient sends its handshake. The first bytes decide.
-    s.write(this.spBanner);
+    // The sysproxy banner first (librumpclient reads it before it says anything); our client skips
+    // it and sends HELLO, librumpclient sends its handshake. The first bytes decide. A sysproxy
+    // client where sysproxy is not served is refused at its handshake, with no kernel in reach.
+    s.write(this.#greeting);
     const pipe = new ConnectionPipe(s, undefined, this);
     const pending = new Undecided(id, this, pipe);
     this.#conns.add(pending);
@@ -296,6 +308,11 @@ export class RumpServer implements SpHost {
           const c = new Connection(id, s, this, pipe);
           this.#conns.add(c);
           return { layout: RUMPTS_LAYOUT, endpoint: c };
+        }
+        if (this.spBanner === undefined) {
+          const r = new SpRefusal(id, this, pipe);
+          this.#conns.add(r);
+          return { layout: SYSPROXY_LAYOUT, endpoint: r };
         }
         const c = new SpConnection(id, this, pipe);
         this.#conns.add(c);
@@ -394,40 +411,26 @@ function isRumptsHello(h: Buffer): boolean {
  * told why in our protocol's words (a BYE, which our client waits for); a sysproxy client always
  * sends its whole handshake at once, so only ours can be caught half-way.
  */
-class Undecided implements PipeEndpoint, HostedConnection {
+class Undecided extends EndpointBase implements HostedConnection {
   constructor(
     readonly id: number,
     readonly host: RumpServer,
     readonly pipe: ConnectionPipe,
-  ) {}
+  ) {
+    super();
+  }
 
   frame(): void {
     // never called: frames exist only once the protocol is known
   }
 
-  #drop(code: ErrnoCode, why: string): void {
+  protected drop(code: ErrnoCode, why: string, now: boolean): void {
     this.host.logUnauthenticated(`connection ${this.id}: ${why}; closing it`);
-    this.pipe.close(byeFrame(code, why));
+    this.pipe.close(now ? undefined : byeFrame(code, why), now);
   }
 
   violation(e: unknown): void {
-    this.#drop('EPROTO', e instanceof Error ? e.message : String(e));
-  }
-
-  handshakeTimeout(ms: number): void {
-    this.#drop('EAUTH', `no handshake within ${ms} ms`);
-  }
-
-  slotLost(): void {
-    this.#drop('EAGAIN', `no handshake yet and all ${this.host.limits.maxUnauthenticated} handshake slots are taken (the oldest connection makes room)`);
-  }
-
-  refused(): void {
-    this.#drop('EAGAIN', `all ${this.host.limits.maxUnauthenticated} handshake slots are taken by connections that just arrived; try again`);
-  }
-
-  stalled(ms: number): void {
-    this.#drop('ENOBUFS', `stalled for ${Math.round(ms)} ms`);
+    this.drop('EPROTO', e instanceof Error ? e.message : String(e), false);
   }
 
   gone(): void {

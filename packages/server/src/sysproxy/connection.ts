@@ -5,7 +5,7 @@
  * handshake carry fork(2) and execve(2) of the client. The pipe's bounds apply as to our protocol:
  * the pre-handshake frame limit and timeout, handshake slots, reply backpressure.
  */
-import { errno, isRumpError, type Proc, RUMP_RFFDG, type RumpError } from '@rumpts/librump';
+import { errno, type ErrnoCode, isRumpError, type Proc, RUMP_RFFDG, type RumpError } from '@rumpts/librump';
 import {
   HANDSHAKE_EXEC, HANDSHAKE_FORK, HANDSHAKE_GUEST, parseSpFrame, ProtocolError, putSpHeader, RSP_AUTHLEN, RSP_COPYDATA, RSP_HANDSHAKE_FORK, RSP_SYSRESP,
   RUMPSP_COPYIN, RUMPSP_COPYINSTR, RUMPSP_COPYOUT, RUMPSP_ERR_AUTH, RUMPSP_ERR_INEXEC, RUMPSP_ERR_INVALID_PREFORK, RUMPSP_ERR_MALFORMED_REQUEST,
@@ -13,7 +13,7 @@ import {
   RUMPSP_SYSCALL, SP_HEADER, type SpFrame, SYS_NSYSENT, SYS_reboot, writePtr,
 } from '@rumpts/rumpclient/protocol';
 import type { ConnectionHost, HostedConnection } from '../server/connection.js';
-import type { ConnectionPipe, PipeEndpoint } from '../server/pipe.js';
+import { type ConnectionPipe, EndpointBase } from '../server/pipe.js';
 import { type CallChannel, type Retval, SpCall } from './call.js';
 import { attachConsole } from './console.js';
 import { MAX_PREFORKS, type PreforkTable } from './prefork.js';
@@ -42,7 +42,7 @@ interface Waiter {
   max: number;
 }
 
-export class SpConnection implements PipeEndpoint, HostedConnection, CallChannel {
+export class SpConnection extends EndpointBase implements HostedConnection, CallChannel {
   #state: 'new' | 'running' | 'dead' = 'new';
   #proc: Proc | undefined;
   comm = '?';
@@ -61,7 +61,9 @@ export class SpConnection implements PipeEndpoint, HostedConnection, CallChannel
     readonly host: SpHost,
     /** The pipe the listener made and started while it found out the protocol. */
     readonly pipe: ConnectionPipe,
-  ) {}
+  ) {
+    super();
+  }
 
   get dead(): boolean {
     return this.#state === 'dead';
@@ -91,20 +93,9 @@ export class SpConnection implements PipeEndpoint, HostedConnection, CallChannel
     this.#violation(e);
   }
 
-  handshakeTimeout(ms: number): void {
-    this.#close(`no handshake within ${ms} ms`, true);
-  }
-
-  slotLost(): void {
-    this.#close(`no handshake yet and all ${this.host.limits.maxUnauthenticated} handshake slots are taken (the oldest connection makes room)`, true);
-  }
-
-  refused(): void {
-    this.#close(`all ${this.host.limits.maxUnauthenticated} handshake slots are taken by connections that just arrived`, true);
-  }
-
-  stalled(ms: number): void {
-    this.#close(`its replies have not been read for ${Math.round(ms)} ms while the server's reply buffers are full`, true);
+  /** sysproxy has no goodbye frame: the connection just closes, at once. */
+  protected drop(_code: ErrnoCode, why: string): void {
+    this.#close(why, true);
   }
 
   gone(byPeer: boolean, partial: number): void {
