@@ -310,28 +310,36 @@ export function createEntry(dep: Denode, name: string, e: DirEntry): NewEntry {
   // Long-name slots first, the one holding the end of the name (marked last) lowest, then the short
   // entry; one buffer held while the slots stay in it (they nearly always share one).
   let bp: Buf | null = null;
-  let blkno = -1;
+  /** Directory offset and device byte of the held buffer's start, and its size. */
+  let base = 0;
+  let byte = 0;
+  let size = 0;
+  let pos = -1;
   try {
     for (let k = 0; k <= nwin; k++) {
       const off = first + k * DIRENT_SIZE;
-      const r = dirRef(dep, off);
-      if (r.blkno !== blkno) {
+      if (bp === null || off - base >= size) {
         if (bp) pmp.cache.bdwrite(bp);
         bp = null;
+        const r = dirRef(dep, off);
         bp = pmp.cache.bread(pmp.dev, r.blkno, r.size);
-        blkno = r.blkno;
+        base = off - r.boff;
+        byte = r.blkno * 512;
+        size = r.size;
       }
-      const d = bp!.data;
+      const d = bp.data;
+      const boff = off - base;
       if (k < nwin) {
         const cnt = nwin - k;
-        encodeWinEntry({ cnt: cnt | (k === 0 ? WIN_LAST : 0), chksum: chk, chars: winEntryChars(stored, cnt) }, d, r.boff);
+        encodeWinEntry({ cnt: cnt | (k === 0 ? WIN_LAST : 0), chksum: chk, chars: winEntryChars(stored, cnt) }, d, boff);
         continue;
       }
-      encodeDirEntry(entry, d, r.boff, fat32);
+      encodeDirEntry(entry, d, boff, fat32);
+      pos = byte + boff;
       // Past the old end nothing was in use, but a foreign tool may have left bytes there: the slot
       // after a new last entry must read as the end (when it shares the buffer, as it nearly always does).
-      const next = r.boff + DIRENT_SIZE;
-      if (shortOff + DIRENT_SIZE >= oldEnd && next < r.size) d[next] = SLOT_EMPTY;
+      const next = boff + DIRENT_SIZE;
+      if (shortOff + DIRENT_SIZE >= oldEnd && next < size) d[next] = SLOT_EMPTY;
     }
   } finally {
     if (bp) pmp.cache.bdwrite(bp);
@@ -344,7 +352,7 @@ export function createEntry(dep: Denode, name: string, e: DirEntry): NewEntry {
   const long = nwin > 0 ? stored : null;
   c.add(shortOff, { long, short: dn === dos1.dn ? forms.key : dosKey(dn) }, long === null ? null : long === name ? forms.folded : foldName(long));
   dep.touchModified();
-  return { off: shortOff, pos: dirPos(dep, shortOff), dn };
+  return { off: shortOff, pos, dn };
 }
 
 /**

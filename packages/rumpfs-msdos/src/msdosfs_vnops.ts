@@ -28,11 +28,14 @@ function pmpOf(vp: Vnode): Msdosfsmount {
   return VFSTOMSDOSFS(vp.mount);
 }
 
-/** A new entry's fields: times now, no clusters. */
+/** The name of an entry not yet entered (createEntry gives it its own); never written into. */
+const NO_NAME: Uint8Array = new Uint8Array(11).fill(0x20);
+
+/** A new entry's fields: times now, no clusters, no name yet. */
 function newEntry(pmp: Msdosfsmount, attributes: number, startCluster: number): DirEntry {
   const t = unix2dostime(dosNow(), pmp.opts.gmtoff);
   return {
-    name: new Uint8Array(11).fill(0x20),
+    name: NO_NAME,
     attributes,
     lowerCase: 0,
     cHundredth: t.hundredths,

@@ -344,17 +344,21 @@ export async function cmd_put(fs: FsuTarget, srcs: string[], dst: string, o: { r
       } catch (e) {
         throw hostErr(e, src);
       }
+      // join(src, n) for every n, normalising src once: readdir's names are plain (no '/', '.' or '..').
+      const at = join(src, '.');
+      const prefix = at === '.' ? '' : at.endsWith('/') ? at : `${at}/`;
       for (const d of entries) {
-        const n = d.name;
+        const from = prefix + d.name;
+        const into = ijoin(to, d.name);
         try {
           if (d.isFile()) {
-            let done = putListedFile(join(src, n), ijoin(to, n));
+            let done = putListedFile(from, into);
             if (done !== true && done !== false) done = await done;
             if (done) continue;
           }
-          await copy(join(src, n), ijoin(to, n), depth + 1);
+          await copy(from, into, depth + 1);
         } catch (e) {
-          io.fail(e, join(src, n));
+          io.fail(e, from);
         }
       }
       if ((perm & 0o700) !== 0o700) await fs.chmod(to, perm);
