@@ -263,3 +263,24 @@ export function foldName(name: string): string {
 export function dosKey(dn: Uint8Array): string {
   return String.fromCharCode(dn[0]!, dn[1]!, dn[2]!, dn[3]!, dn[4]!, dn[5]!, dn[6]!, dn[7]!, dn[8]!, dn[9]!, dn[10]!);
 }
+
+/**
+ * What a name's lookup and its create both need (unix2dosfn with no generation number, its key, the
+ * folded long name), worked out once: NetBSD's msdosfs_lookup likewise leaves what it found for the
+ * VOP_CREATE that follows a failed CREATE lookup.
+ */
+export interface NameForms {
+  readonly name: string;
+  readonly dos: DosName;
+  /** dosKey(dos.dn). */
+  readonly key: string;
+  /** foldName(name). */
+  readonly folded: string;
+}
+
+/** The forms of `name`, reusing `last` when it is of the same name (they depend on the name alone). */
+export function nameForms(name: string, last: NameForms | null): NameForms {
+  if (last !== null && last.name === name) return last;
+  const dos = unix2dosfn(name, 1);
+  return { name, dos, key: dosKey(dos.dn), folded: foldName(name) };
+}

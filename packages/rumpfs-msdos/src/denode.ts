@@ -18,6 +18,7 @@ import { dos2unixtime, unix2dostime } from './ondisk/dostime.js';
 import { CLUST_FIRST } from './ondisk/geometry.js';
 import { MSDOSFSMNT_NOWIN95, type Msdosfsmount } from './msdosfsmount.js';
 import type { DirCache } from './dircache.js';
+import type { NameForms } from './conv.js';
 
 /**
  * The time now for a DOS entry: to the millisecond, since an entry keeps 10 ms at best (the
@@ -54,6 +55,8 @@ export class Denode {
   #mark = 0;
   /** Directories: names and free slots, built on first use (dircache.ts). */
   dircache: DirCache | null = null;
+  /** Directories: the forms of the name last looked up or created in it (dir.ts formsOf). */
+  lastForms: NameForms | null = null;
   vnode: Vnode<Denode> | null = null;
 
   constructor(
@@ -160,8 +163,7 @@ export class Denode {
     const r = pmp.slotRef(this.entryPos);
     const bp = pmp.cache.bread(pmp.dev, r.blkno, r.size);
     const fat32 = pmp.g.fatType === 32;
-    const de = { ...this.de, fileSize: this.type === VDIR ? 0 : this.fileSize };
-    encodeDirEntry(de, bp.data, r.boff, fat32);
+    encodeDirEntry(this.de, bp.data, r.boff, fat32, this.type === VDIR ? 0 : this.fileSize);
     pmp.cache.bdwrite(bp);
     this.modified = false;
   }
@@ -236,54 +238,53 @@ export class Denode {
     const oldHave = this.chainLength();
     if (this.clcount(end) > oldHave) this.extendChain(this.clcount(end));
     const from = Math.min(offset, oldSize);
+    const cache = pmp.cache;
+    const dev = pmp.dev;
     // Whole clusters past the old end, not in the cache, go straight to the device, a run of
     // adjacent clusters in one request (the cache would only copy them and write them later),
     // staged so that the runs of files written one after another become one request (stagedev.ts).
     let runStart = -1;
     let runLen = 0;
     let runSrc = 0;
-    const flushRun = (): void => {
-      if (runLen > 0) pmp.dev.stage(buf.subarray(runSrc, runSrc + runLen * bpc), pmp.clusterByte(runStart));
-      runStart = -1;
-      runLen = 0;
-    };
     for (let ci = Math.floor(from / bpc); ci * bpc < end; ci++) {
       const cs = ci * bpc;
       const ce = cs + bpc;
-      const wLo = Math.max(cs, offset);
-      const wHi = Math.min(ce, end);
+      const wLo = cs > offset ? cs : offset;
+      const wHi = ce < end ? ce : end;
       const cn = this.clusterAt(ci);
       if (cn < 0) throw errno('EIO', `msdosfs: file ${this.fileid}: cluster ${ci} missing from its chain`);
-      const r = pmp.clusterRef(cn);
-      const full = wLo === cs && wHi === ce;
-      if (full && cs >= oldSize && pmp.cache.incore(pmp.dev, r.blkno) === undefined) {
+      const blkno = pmp.clusterBlkno(cn);
+      const fresh = cs >= oldSize && wLo === cs && cache.incore(dev, blkno) === undefined;
+      if (fresh && wHi === ce) {
         if (runLen > 0 && cn === runStart + runLen) runLen++;
         else {
-          flushRun();
+          if (runLen > 0) dev.stage(buf.subarray(runSrc, runSrc + runLen * bpc), pmp.clusterByte(runStart));
           runStart = cn;
           runLen = 1;
           runSrc = wLo - offset;
         }
         continue;
       }
-      flushRun();
-      if (cs >= oldSize && wLo === cs && pmp.cache.incore(pmp.dev, r.blkno) === undefined) {
+      if (runLen > 0) dev.stage(buf.subarray(runSrc, runSrc + runLen * bpc), pmp.clusterByte(runStart));
+      runLen = 0;
+      if (fresh) {
         // The new last cluster: its bytes, then zeros to its end, as the cache would have written it.
-        pmp.dev.stage(buf.subarray(wLo - offset, wHi - offset), pmp.clusterByte(cn), ce - wHi);
+        dev.stage(buf.subarray(wLo - offset, wHi - offset), pmp.clusterByte(cn), ce - wHi);
         continue;
       }
       // Bytes before the old end must be kept; anything at or past it is stale and becomes zeros.
+      const full = wLo === cs && wHi === ce;
       const keep = !full && cs < oldSize && ci < oldHave;
-      const bp = keep ? pmp.cache.bread(pmp.dev, r.blkno, r.size) : pmp.cache.getblk(pmp.dev, r.blkno, r.size);
+      const bp = keep ? cache.bread(dev, blkno, bpc) : cache.getblk(dev, blkno, bpc);
       const d = bp.data;
       if (!full) {
         const zLo = keep ? Math.max(oldSize, cs) - cs : 0;
         if (zLo < bpc) d.fill(0, zLo);
       }
       if (wHi > wLo) d.set(buf.subarray(wLo - offset, wHi - offset), wLo - cs);
-      pmp.cache.bdwrite(bp);
+      cache.bdwrite(bp);
     }
-    flushRun();
+    if (runLen > 0) dev.stage(buf.subarray(runSrc, runSrc + runLen * bpc), pmp.clusterByte(runStart));
     if (end > this.fileSize) this.fileSize = end;
     this.touchModified();
     return buf.length;

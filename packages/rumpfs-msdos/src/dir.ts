@@ -9,7 +9,7 @@ import {
   ATTR_VOLUME, ATTR_WIN95, DIRENT_SIZE, type DirEntry, SLOT_DELETED, SLOT_EMPTY, WIN_CNT, WIN_LAST, WIN_MAXLEN, WIN_MAXSUBCNT,
   decodeDirEntry, decodeWinEntry, encodeDirEntry, encodeWinEntry,
 } from './ondisk/direntry.js';
-import { DosConv, type DosName, dosKey, foldName, unix2dosfn, winChksum, winEntryChars, winName, winSlotCnt } from './conv.js';
+import { DosConv, type DosName, type NameForms, dosKey, foldName, nameForms, unix2dosfn, winChksum, winEntryChars, winName, winSlotCnt } from './conv.js';
 import { DirCache } from './dircache.js';
 import type { Denode } from './denode.js';
 import type { BlockRef } from './msdosfsmount.js';
@@ -183,16 +183,27 @@ export function dircache(dep: Denode): DirCache {
   return c;
 }
 
+/**
+ * The forms of `name` (conv.ts nameForms), kept on the directory for the create that follows a
+ * failed lookup, and for the next lookup of the same name (a path walked again and again).
+ */
+function formsOf(dep: Denode, name: string): NameForms {
+  const f = nameForms(name, dep.lastForms);
+  dep.lastForms = f;
+  return f;
+}
+
 /** msdosfs_lookup's name matching: the offset of `name`'s short entry in `dep`, or -1. */
 export function dirLookup(dep: Denode, name: string): number {
-  const { conv, dn } = unix2dosfn(name, 1);
+  const f = formsOf(dep, name);
+  const conv = f.dos.conv;
   if (conv === DosConv.NONE) throw errno('EINVAL', `msdosfs: '${name}' has no DOS form (only dots and blanks)`);
   const c = dircache(dep);
   let best = -1;
-  if (dep.pmp.longNames) best = c.byLong.get(foldName(name)) ?? -1;
+  if (dep.pmp.longNames) best = c.byLong.get(f.folded) ?? -1;
   // A name whose 8.3 form lost nothing matches short entries too (olddos).
   if (conv !== DosConv.GEN) {
-    const o = c.byShort.get(dosKey(dn)) ?? -1;
+    const o = c.byShort.get(f.key) ?? -1;
     if (o >= 0 && (best < 0 || o < best)) best = o;
   }
   return best;
@@ -252,26 +263,25 @@ export interface NewEntry {
 }
 
 /** uniqdosname: the short name for `name`: its lossless 8.3 form, or the first free `~N` one. */
-function uniqdosname(c: DirCache, name: string, longNames: boolean, first: DosName): Uint8Array {
+function uniqdosname(c: DirCache, name: string, longNames: boolean, first: DosName, firstKey: string): Uint8Array {
   if (first.conv === DosConv.NONE) throw errno('EINVAL', `msdosfs: '${name}' has no DOS form (only dots and blanks)`);
   if (first.conv !== DosConv.GEN) {
-    if (c.byShort.has(dosKey(first.dn))) throw errno('EEXIST', `msdosfs: the short name of '${name}' is taken`);
+    if (c.byShort.has(firstKey)) throw errno('EEXIST', `msdosfs: the short name of '${name}' is taken`);
     return first.dn;
   }
   if (!longNames) throw errno('EINVAL', `msdosfs: '${name}' does not fit an 8.3 name (the file system is mounted with short names only)`);
-  const key = dosKey(first.dn);
-  for (let gen = c.genHint.get(key) ?? 1; ; gen++) {
+  for (let gen = c.genHint.get(firstKey) ?? 1; ; gen++) {
     const r = unix2dosfn(name, gen);
     if (r.conv === DosConv.NONE) throw errno('EEXIST', `msdosfs: every short name for '${name}' is taken`);
     if (!c.byShort.has(dosKey(r.dn))) {
-      c.genHint.set(key, gen + 1);
+      c.genHint.set(firstKey, gen + 1);
       return r.dn;
     }
   }
 }
 
 /**
- * createde: enter `name` for entry `e` (its short name is chosen here) into directory `dep`, with
+ * createde: enter `name` for entry `e` (its short name is chosen here and set in `e`) into directory `dep`, with
  * long-name slots when the name is not its own 8.3 form. The directory grows by a cluster when full.
  */
 export function createEntry(dep: Denode, name: string, e: DirEntry): NewEntry {
@@ -279,8 +289,9 @@ export function createEntry(dep: Denode, name: string, e: DirEntry): NewEntry {
   const pmp = dep.pmp;
   const c = dircache(dep);
   const longNames = pmp.longNames;
-  const dos1 = unix2dosfn(name, 1);
-  const dn = uniqdosname(c, name, longNames, dos1);
+  const forms = formsOf(dep, name);
+  const dos1 = forms.dos;
+  const dn = uniqdosname(c, name, longNames, dos1, forms.key);
   const same = dos1.conv === DosConv.SAME;
   const stored = winName(name);
   const nwin = same || !longNames ? 0 : winSlotCnt(name);
@@ -292,33 +303,43 @@ export function createEntry(dep: Denode, name: string, e: DirEntry): NewEntry {
   if (shortOff + DIRENT_SIZE > dirSize(dep)) growDir(dep, shortOff + DIRENT_SIZE);
   const fat32 = pmp.g.fatType === 32;
   const chk = winChksum(dn);
-  const entry: DirEntry = { ...e, name: dn };
+  // The entry takes the chosen short name (callers keep `e` as their denode's entry).
+  e.name = dn;
+  const entry = e;
   const oldEnd = c.end;
   // Long-name slots first, the one holding the end of the name (marked last) lowest, then the short
   // entry; one buffer held while the slots stay in it (they nearly always share one).
   let bp: Buf | null = null;
-  let blkno = -1;
+  /** Directory offset and device byte of the held buffer's start, and its size. */
+  let base = 0;
+  let byte = 0;
+  let size = 0;
+  let pos = -1;
   try {
     for (let k = 0; k <= nwin; k++) {
       const off = first + k * DIRENT_SIZE;
-      const r = dirRef(dep, off);
-      if (r.blkno !== blkno) {
+      if (bp === null || off - base >= size) {
         if (bp) pmp.cache.bdwrite(bp);
         bp = null;
+        const r = dirRef(dep, off);
         bp = pmp.cache.bread(pmp.dev, r.blkno, r.size);
-        blkno = r.blkno;
+        base = off - r.boff;
+        byte = r.blkno * 512;
+        size = r.size;
       }
-      const d = bp!.data;
+      const d = bp.data;
+      const boff = off - base;
       if (k < nwin) {
         const cnt = nwin - k;
-        encodeWinEntry({ cnt: cnt | (k === 0 ? WIN_LAST : 0), chksum: chk, chars: winEntryChars(stored, cnt) }, d, r.boff);
+        encodeWinEntry({ cnt: cnt | (k === 0 ? WIN_LAST : 0), chksum: chk, chars: winEntryChars(stored, cnt) }, d, boff);
         continue;
       }
-      encodeDirEntry(entry, d, r.boff, fat32);
+      encodeDirEntry(entry, d, boff, fat32);
+      pos = byte + boff;
       // Past the old end nothing was in use, but a foreign tool may have left bytes there: the slot
       // after a new last entry must read as the end (when it shares the buffer, as it nearly always does).
-      const next = r.boff + DIRENT_SIZE;
-      if (shortOff + DIRENT_SIZE >= oldEnd && next < r.size) d[next] = SLOT_EMPTY;
+      const next = boff + DIRENT_SIZE;
+      if (shortOff + DIRENT_SIZE >= oldEnd && next < size) d[next] = SLOT_EMPTY;
     }
   } finally {
     if (bp) pmp.cache.bdwrite(bp);
@@ -329,9 +350,9 @@ export function createEntry(dep: Denode, name: string, e: DirEntry): NewEntry {
   if (shortOff + DIRENT_SIZE > c.end) c.end = shortOff + DIRENT_SIZE;
   if (c.freeHint > c.end) c.freeHint = c.end;
   const long = nwin > 0 ? stored : null;
-  c.add(shortOff, { long, short: dosKey(dn) }, long === null ? null : foldName(long));
+  c.add(shortOff, { long, short: dn === dos1.dn ? forms.key : dosKey(dn) }, long === null ? null : long === name ? forms.folded : foldName(long));
   dep.touchModified();
-  return { off: shortOff, pos: dirPos(dep, shortOff), dn };
+  return { off: shortOff, pos, dn };
 }
 
 /**

@@ -28,11 +28,14 @@ function pmpOf(vp: Vnode): Msdosfsmount {
   return VFSTOMSDOSFS(vp.mount);
 }
 
-/** A new entry's fields: times now, no clusters. */
+/** The name of an entry not yet entered (createEntry gives it its own); never written into. */
+const NO_NAME: Uint8Array = new Uint8Array(11).fill(0x20);
+
+/** A new entry's fields: times now, no clusters, no name yet. */
 function newEntry(pmp: Msdosfsmount, attributes: number, startCluster: number): DirEntry {
   const t = unix2dostime(dosNow(), pmp.opts.gmtoff);
   return {
-    name: new Uint8Array(11).fill(0x20),
+    name: NO_NAME,
     attributes,
     lowerCase: 0,
     cHundredth: t.hundredths,
@@ -110,7 +113,7 @@ function msdosfs_create(dvp: Vnode, name: string, va: VattrCreate, _ctx: OpConte
   const ne = createEntry(dp, name, e);
   const key = ne.pos / DIRENT_SIZE;
   dircache(dp).keyOf.set(ne.off, key);
-  const dep = new Denode(pmp, key, VREG, false, { ...e, name: ne.dn });
+  const dep = new Denode(pmp, key, VREG, false, e);
   dep.entryPos = ne.pos;
   dep.diroffset = ne.off;
   dep.chainDone = true;
@@ -143,7 +146,7 @@ function msdosfs_mkdir(dvp: Vnode, name: string, _va: VattrCreate, _ctx: OpConte
     const ne = createEntry(dp, name, e);
     const key = dirKeyOf(pmp, cluster);
     dircache(dp).keyOf.set(ne.off, key);
-    const dep = new Denode(pmp, key, VDIR, false, { ...e, name: ne.dn });
+    const dep = new Denode(pmp, key, VDIR, false, e);
     dep.chain = [cluster];
     dep.chainDone = true;
     dep.fileSize = pmp.g.bpc;
@@ -228,7 +231,7 @@ function msdosfs_rename(fdvp: Vnode, fvp: Vnode, fname: string, tdvp: Vnode, tvp
   const ne = createEntry(tdp, tname, e);
   // Creating in the same directory never moves other entries: the old offset still holds.
   removeEntry(fdp, foff);
-  fip.de = { ...e, name: ne.dn };
+  fip.de = e;
   fip.entryPos = ne.pos;
   fip.diroffset = ne.off;
   fip.modified = false;

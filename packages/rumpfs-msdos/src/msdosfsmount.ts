@@ -113,6 +113,12 @@ export class Msdosfsmount {
     return { blkno: this.secBlkno(cntosec(this.g, cn)), size: this.g.bpc };
   }
 
+  /** The 512-byte block number of cluster `cn` (its buffer is `g.bpc` bytes): clusterRef without the object. */
+  clusterBlkno(cn: number): number {
+    this.checkCluster(cn);
+    return (cntosec(this.g, cn) * this.g.bps) / 512;
+  }
+
   /** Byte address on the device of cluster `cn`. */
   clusterByte(cn: number): number {
     return cntosec(this.g, cn) * this.g.bps;
@@ -237,20 +243,26 @@ export class Msdosfsmount {
    * one FAT buffer while the entries stay in it (a new file's clusters nearly always do).
    */
   #fatLink(cns: readonly number[]): void {
+    const g = this.g;
+    const fb = this.fatBlockBytes;
     let bp: Buf | null = null;
-    let blkno = -1;
+    let index = -1;
+    let start = 0;
     try {
       for (let i = 0; i < cns.length; i++) {
         const cn = cns[i]!;
-        const r = this.fatRef(this.g.activeFat, fatEntryOffset(this.g, cn));
-        if (r.blkno !== blkno) {
+        const off = fatEntryOffset(g, cn);
+        const idx = Math.floor(off / fb);
+        if (idx !== index) {
           if (bp) this.cache.bdwrite(bp);
           bp = null;
+          const r = this.fatRef(g.activeFat, off);
           bp = this.cache.bread(this.dev, r.blkno, r.size);
-          blkno = r.blkno;
-          this.dirtyFat.add(r.index);
+          index = idx;
+          start = idx * fb;
+          this.dirtyFat.add(idx);
         }
-        this.#encode(bp!.data, r.boff, cn, (i + 1 < cns.length ? cns[i + 1]! : this.fc.eofWrite) & this.fc.mask);
+        this.#encode(bp!.data, off - start, cn, (i + 1 < cns.length ? cns[i + 1]! : this.fc.eofWrite) & this.fc.mask);
       }
     } finally {
       if (bp) this.cache.bdwrite(bp);

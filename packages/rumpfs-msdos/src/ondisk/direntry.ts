@@ -127,10 +127,16 @@ export function decodeDirEntry(b: Uint8Array, off: number, fat32: boolean): DirE
   };
 }
 
-/** Write a DOS entry at `off` (all 32 bytes). The high cluster word is written on FAT32 only. */
-export function encodeDirEntry(e: DirEntry, b: Uint8Array, off: number, fat32: boolean): void {
+/**
+ * Write a DOS entry at `off` (all 32 bytes). The high cluster word is written on FAT32 only.
+ * `fileSize` replaces the entry's own (a directory's entry says 0 whatever its denode holds).
+ */
+export function encodeDirEntry(e: DirEntry, b: Uint8Array, off: number, fat32: boolean, fileSize = e.fileSize): void {
   check(b, off);
-  b.set(e.name.subarray(0, 11), off);
+  // Byte by byte: a subarray and set() for 11 bytes cost more than the rest of the entry.
+  const name = e.name;
+  const nl = name.length < 11 ? name.length : 11;
+  for (let i = 0; i < nl; i++) b[off + i] = name[i]!;
   b[off + DE.attributes] = e.attributes & 0xff;
   b[off + DE.lowerCase] = e.lowerCase & 0xff;
   b[off + DE.cHundredth] = e.cHundredth & 0xff;
@@ -141,7 +147,7 @@ export function encodeDirEntry(e: DirEntry, b: Uint8Array, off: number, fat32: b
   put16(b, off + DE.mTime, e.mTime);
   put16(b, off + DE.mDate, e.mDate);
   put16(b, off + DE.startCluster, e.startCluster & 0xffff);
-  put32(b, off + DE.fileSize, e.fileSize >>> 0);
+  put32(b, off + DE.fileSize, fileSize >>> 0);
 }
 
 /** The first name byte and attributes of the slot at `off`, without decoding the rest. */

@@ -7,7 +7,7 @@
 import { type Dirent, type Stats, closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join, posix, resolve } from 'node:path';
 import {
-  errno, isRumpError, O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, type Stat,
+  errno, isRumpError, O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY, Proc, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, type Stat,
 } from '@rumpts/librump';
 import { makedev } from '@rumpts/rumpvfs';
 import { hostErr } from './errors.js';
@@ -217,6 +217,23 @@ function hostWrite(fd: number, b: Uint8Array, path: string): void {
   }
 }
 
+/** read(2) of a host file, its error named for `src`. */
+function hostRead(fd: number, buf: Uint8Array, src: string): number {
+  try {
+    return readSync(fd, buf);
+  } catch (e) {
+    throw hostErr(e, src);
+  }
+}
+
+/**
+ * A short read that reaches the size fstat gave is the end: no read just to see 0 (a file that says
+ * it is empty, as /proc's do, is read to the end).
+ */
+function readAll(n: number, buf: Uint8Array, st: Stats, total: number): boolean {
+  return n < buf.length && st.size > 0 && total >= st.size;
+}
+
 /** fsu put: copy host files in; fifos and device nodes become fifos and device nodes in the image. */
 export async function cmd_put(fs: FsuTarget, srcs: string[], dst: string, o: { recursive?: boolean }, io: Io, progress: Progress): Promise<void> {
   const into = await targetIsDir(fs, dst);
@@ -230,21 +247,68 @@ export async function cmd_put(fs: FsuTarget, srcs: string[], dst: string, o: { r
       const buf = buffer.get();
       let total = 0;
       for (;;) {
-        let n: number;
-        try {
-          n = readSync(fd, buf);
-        } catch (e) {
-          throw hostErr(e, src);
-        }
+        const n = hostRead(fd, buf, src);
         if (n === 0) break;
         await sink(buf.subarray(0, n));
         progress.add(n);
         total += n;
-        // A short read that reaches the size fstat gave is the end: no read just to see 0 (a file
-        // that says it is empty, as /proc's do, is read to the end).
-        if (n < buf.length && st.size > 0 && total >= st.size) break;
+        if (readAll(n, buf, st, total)) break;
       }
     });
+  };
+
+  /**
+   * putFile for a target that answers synchronously (a local image's process): the same calls, made
+   * without a promise and a microtask for each — for ten thousand small files they cost as much as
+   * the file system's own work.
+   */
+  const putFileSync = (p: Proc, fd: number, st: Stats, src: string, to: string): void => {
+    const out = p.open(to, O_WRONLY | O_CREAT | O_TRUNC, st.mode & 0o7777);
+    try {
+      const buf = buffer.get();
+      let total = 0;
+      for (;;) {
+        const n = hostRead(fd, buf, src);
+        if (n === 0) break;
+        for (let off = 0; off < n; ) off += p.write(out, buf.subarray(off, n));
+        progress.add(n);
+        total += n;
+        if (readAll(n, buf, st, total)) break;
+      }
+    } finally {
+      p.close(out);
+    }
+  };
+  const sync = fs instanceof Proc ? fs : null;
+
+  /**
+   * Copy host file `src`, which readdir says is a regular file, opened without an lstat first (its
+   * fstat says what it is). False if it is not one (any more): the lstat path reports it as it is now.
+   * Synchronous when the target is.
+   */
+  const putListedFile = (src: string, to: string): boolean | Promise<boolean> => {
+    let fd: number;
+    try {
+      fd = openSync(src, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    } catch {
+      // Gone, replaced by a link, or unreadable.
+      return false;
+    }
+    let handedOff = false;
+    try {
+      const st = fstatSync(fd);
+      if (!st.isFile()) return false;
+      if (sync) {
+        putFileSync(sync, fd, st, src, to);
+        return true;
+      }
+      handedOff = true;
+      return putFile(fd, st, src, to)
+        .then(() => true)
+        .finally(() => closeSync(fd));
+    } finally {
+      if (!handedOff) closeSync(fd);
+    }
   };
 
   /** Open host file `src` for reading: no-follow and non-blocking, so a link or a fifo put there since lstat is not read. */
@@ -256,32 +320,8 @@ export async function cmd_put(fs: FsuTarget, srcs: string[], dst: string, o: { r
     }
   };
 
-  /**
-   * Copy host entry `src` to `to`. `isFile`: readdir's type says a regular file, so the file is
-   * opened without an lstat first (its fstat says what it is; anything else takes the lstat path).
-   */
-  const copy = async (src: string, to: string, depth: number, isFile = false): Promise<void> => {
-    if (isFile) {
-      let fd = -1;
-      try {
-        fd = openSync(src, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-      } catch {
-        // Gone, replaced by a link, or unreadable: the lstat path reports it as it is now.
-      }
-      if (fd >= 0) {
-        let done = false;
-        try {
-          const st = fstatSync(fd);
-          if (st.isFile()) {
-            done = true;
-            await putFile(fd, st, src, to);
-          }
-        } finally {
-          closeSync(fd);
-        }
-        if (done) return;
-      }
-    }
+  /** Copy host entry `src` to `to`. */
+  const copy = async (src: string, to: string, depth: number): Promise<void> => {
     let st;
     try {
       st = lstatSync(src);
@@ -304,12 +344,21 @@ export async function cmd_put(fs: FsuTarget, srcs: string[], dst: string, o: { r
       } catch (e) {
         throw hostErr(e, src);
       }
+      // join(src, n) for every n, normalising src once: readdir's names are plain (no '/', '.' or '..').
+      const at = join(src, '.');
+      const prefix = at === '.' ? '' : at.endsWith('/') ? at : `${at}/`;
       for (const d of entries) {
-        const n = d.name;
+        const from = prefix + d.name;
+        const into = ijoin(to, d.name);
         try {
-          await copy(join(src, n), ijoin(to, n), depth + 1, d.isFile());
+          if (d.isFile()) {
+            let done = putListedFile(from, into);
+            if (done !== true && done !== false) done = await done;
+            if (done) continue;
+          }
+          await copy(from, into, depth + 1);
         } catch (e) {
-          io.fail(e, join(src, n));
+          io.fail(e, from);
         }
       }
       if ((perm & 0o700) !== 0o700) await fs.chmod(to, perm);
@@ -320,7 +369,8 @@ export async function cmd_put(fs: FsuTarget, srcs: string[], dst: string, o: { r
       try {
         const fst = fstatSync(fd);
         if (!fst.isFile()) throw errno('EAGAIN', 'changed while being copied', { path: src });
-        await putFile(fd, fst, src, to);
+        if (sync) putFileSync(sync, fd, fst, src, to);
+        else await putFile(fd, fst, src, to);
       } finally {
         closeSync(fd);
       }
