@@ -19,6 +19,17 @@ const NODE = process.execPath;
 const TIME = '/usr/bin/time';
 const HAVE_TIME = existsSync(TIME);
 
+/**
+ * Variables of the environment that make every Node start slower for reasons of the machine, not of
+ * the program: NODE_EXTRA_CA_CERTS makes Node read and parse the whole certificate file at each start
+ * (a system bundle: ~50 ms on the bench machine, more than the rest of `node -e 0`). Unset for every
+ * timed command unless ColdOptions.envAsIs; C reference tools do not read it anyway.
+ */
+export const STARTUP_ENV_NOISE = ['NODE_EXTRA_CA_CERTS'] as const;
+
+/** The environment the timed commands run in (see STARTUP_ENV_NOISE). */
+let baseEnv: NodeJS.ProcessEnv = process.env;
+
 /** One finished run: wall seconds, CPU seconds, peak resident set in bytes (NaN if unknown). */
 export interface Sample {
   wall: number;
@@ -84,7 +95,7 @@ function runOnce(c: Cmd): Sample {
   const report = join(tmpdir(), `cold-${process.pid}.time`);
   const argv = HAVE_TIME ? [TIME, '-f', '%U %S %M', '-o', report, ...c.argv] : c.argv;
   const devnull = openSync('/dev/null', 'w');
-  const opts: SpawnSyncOptions = { stdio: ['ignore', devnull, 'pipe'], env: c.env ?? process.env, timeout: 600_000, ...(c.cwd ? { cwd: c.cwd } : {}) };
+  const opts: SpawnSyncOptions = { stdio: ['ignore', devnull, 'pipe'], env: c.env ?? baseEnv, timeout: 600_000, ...(c.cwd ? { cwd: c.cwd } : {}) };
   const t0 = process.hrtime.bigint();
   const r = spawnSync(argv[0]!, argv.slice(1), opts);
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
@@ -213,7 +224,7 @@ function catHash(img: string, path: string): Promise<string> {
 /** `rump_server -s …` until it says it listens: wall seconds, and the process's peak RSS then. */
 async function serverUntilListening(argv: string[], cwd: string): Promise<Sample> {
   const t0 = process.hrtime.bigint();
-  const child = spawn(NODE, argv, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(NODE, argv, { cwd, env: baseEnv, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   const ok = await new Promise<boolean>((r) => {
     child.stderr.on('data', (c: Buffer) => {
@@ -245,12 +256,16 @@ export interface ColdOptions {
   runs: number;
   cases: readonly ColdCase[];
   log: (line: string) => void;
+  /** Keep the environment as it is (default: the STARTUP_ENV_NOISE variables are unset for the timed commands). */
+  envAsIs?: boolean;
 }
 
 export async function runCold(o: ColdOptions): Promise<ColdRow[]> {
   for (const f of ['packages/ukfs/dist/bundle/fsu.cjs', 'packages/server/dist/bundle/rump_server.cjs']) {
     if (!existsSync(join(ROOT, f))) throw new Error(`${f} is missing: run pnpm build`);
   }
+  baseEnv = { ...process.env };
+  if (!o.envAsIs) for (const v of STARTUP_ENV_NOISE) delete baseEnv[v];
   const dir = mkdtempSync(join(tmpdir(), 'rumpts-bench-'));
   const rows: ColdRow[] = [];
   const want = (c: ColdCase): boolean => o.cases.includes(c);
@@ -315,7 +330,7 @@ export async function runCold(o: ColdOptions): Promise<ColdRow[]> {
         must(['mkfs.fat', '-C', '-F', '32', fresh, String(128 * 1024)]);
         const ours = join(dir, 'ours-fat.img');
         const theirs = join(dir, 'theirs-fat.img');
-        const mt = { ...process.env, MTOOLS_SKIP_CHECK: '1' };
+        const mt = { ...baseEnv, MTOOLS_SKIP_CHECK: '1' };
         for (const [label, src] of [['8.3-style names', tree], ['long names', longTree]] as const) {
           o.log(`bench: msdos, ${label}`);
           const floorImg = join(dir, 'floor-fat.img');
@@ -382,7 +397,7 @@ export async function runCold(o: ColdOptions): Promise<ColdRow[]> {
     if (want('server')) {
       o.log('bench: rump.halt, rump.sysctl, rump_server');
       const sock = `unix://${join(dir, 'sock')}`;
-      const env = { ...process.env, RUMP_SERVER: sock };
+      const env = { ...baseEnv, RUMP_SERVER: sock };
       const startServer = (): void => void must([NODE, SERVER('rump_allserver'), sock], { cwd: dir });
       above('server', 'rump.sysctl hw.ncpu', 'rump.sysctl', { argv: [NODE, SERVER('rump.sysctl'), 'hw.ncpu'], env, before: () => existsSync(join(dir, 'sock')) || startServer() }, 60);
       must([NODE, SERVER('rump.halt')], { env });

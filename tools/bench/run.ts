@@ -1,5 +1,5 @@
 /**
- * Benchmark runner: `pnpm bench [name…] [--runs=N] [--check] [--in-process]`.
+ * Benchmark runner: `pnpm bench [name…] [--runs=N] [--check] [--in-process] [--env-as-is]`.
  *
  * By default it runs the cold end-to-end figures (cold.ts): our command-line programs as a user runs
  * them, one new process each, against the reference tool in the same run, printed with the ratio (or
@@ -11,7 +11,7 @@ import { readdirSync } from 'node:fs';
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { COLD_CASES, type ColdCase, type ColdRow, fmtBytes, runCold } from './cold.js';
+import { COLD_CASES, type ColdCase, type ColdRow, STARTUP_ENV_NOISE, fmtBytes, runCold } from './cold.js';
 
 /** One measured figure: a value and its unit (e.g. 1.9, 'µs/op'). */
 export interface Figure {
@@ -60,15 +60,16 @@ function table(header: string[], lines: string[][]): string[] {
 const args = process.argv.slice(2);
 const check = args.includes('--check');
 const inProcess = args.includes('--in-process');
+const envAsIs = args.includes('--env-as-is');
 const runsArg = args.find((a) => a.startsWith('--runs='));
 const runs = runsArg ? Number(runsArg.slice('--runs='.length)) : 5;
 if (!Number.isInteger(runs) || runs < 1 || runs > 100) {
   console.error('bench: --runs=N takes 1..100');
   process.exit(2);
 }
-const unknownFlags = args.filter((a) => a.startsWith('-') && a !== '--check' && a !== '--in-process' && !a.startsWith('--runs='));
+const unknownFlags = args.filter((a) => a.startsWith('-') && a !== '--check' && a !== '--in-process' && a !== '--env-as-is' && !a.startsWith('--runs='));
 if (unknownFlags.length) {
-  console.error(`bench: unknown option(s) ${unknownFlags.join(', ')} (--runs=N, --check, --in-process)`);
+  console.error(`bench: unknown option(s) ${unknownFlags.join(', ')} (--runs=N, --check, --in-process, --env-as-is)`);
   process.exit(2);
 }
 const wanted = args.filter((a) => !a.startsWith('-'));
@@ -89,7 +90,9 @@ console.log(`machine: ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${cpus().leng
 let missed = 0;
 if (coldCases.length) {
   console.log(`cold processes: ${runs} runs of each command after one untimed run, ours and the reference in turn; medians (min–max); peak RSS beside each`);
-  const rows = await runCold({ runs, cases: coldCases, log: (l) => console.error(l) });
+  const noise = STARTUP_ENV_NOISE.filter((v) => process.env[v] !== undefined);
+  if (noise.length && !envAsIs) console.log(`unset for the timed commands: ${noise.join(', ')} (Node reads it at every start: a cost of this machine's set-up; --env-as-is keeps it)`);
+  const rows = await runCold({ runs, cases: coldCases, log: (l) => console.error(l), envAsIs });
   const ms = (x: number): string => `${(x * 1000).toFixed(0)} ms`;
   const time = (s: ColdRow['ours']): string => `${ms(s.median)} (${(s.min * 1000).toFixed(0)}–${(s.max * 1000).toFixed(0)})`;
   const figure = (r: ColdRow): string =>
