@@ -332,25 +332,9 @@ export function buildProgram(server: string | undefined, run: Run, only?: string
     .argument('<image>')
     .action(async (image: string) => {
       imageOnly(image, 'disklabel');
-      const { errno } = await import('@rumpts/librump');
-      const { readDiskLabel, HostFileBlockDevice } = await import('@rumpts/rumpdev-disk');
-      (await import('./image.js')).checkImage(image);
-      const dev = new HostFileBlockDevice(image, { readonly: true });
-      try {
-        const r = readDiskLabel(dev);
-        if (!r) throw errno('ENOENT', 'no disklabel', { path: image });
-        const l = r.label;
-        io.out(`# ${image}:`);
-        io.out(`type: ${l.type}  typename: ${l.typename}  packname: ${l.packname}`);
-        io.out(`bytes/sector: ${l.secsize}  sectors/unit: ${l.secperunit}`);
-        io.out(`${l.partitions.length} partitions:`);
-        io.out('#        size    offset     fstype');
-        l.partitions.forEach((p, i) => {
-          if (p.size > 0) io.out(` ${String.fromCharCode(97 + i)}: ${String(p.size).padStart(9)} ${String(p.offset).padStart(9)} ${String(p.fstype).padStart(10)}`);
-        });
-      } finally {
-        dev.close?.();
-      }
+      // Its own module: a dynamic import of a package's index here would make the bundle build that
+      // package's namespace object (a getter per export) at every start.
+      (await import('./disklabel.js')).cmd_disklabel(image, io.out);
     });
   registerDiskCommands(command, io.out);
   return program;
