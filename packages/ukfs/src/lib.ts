@@ -9,9 +9,9 @@ import { fileURLToPath } from 'node:url';
 import {
   errno, isRumpError, type Kernel, type MountData, MNT_NODEV, MNT_NOSUID, MNT_RDONLY, RUMP_ETFS_BLK, rump_init, type RumpInitOptions,
 } from '@rumpts/librump';
-import * as rumpvfs from '@rumpts/rumpvfs';
-import * as etfs from '@rumpts/etfs';
-import * as rumpdevDisk from '@rumpts/rumpdev-disk';
+import { components as vfsComponents } from '@rumpts/rumpvfs';
+import { components as etfsComponents } from '@rumpts/etfs';
+import { components as diskComponents } from '@rumpts/rumpdev-disk';
 import { type ImageLock, lockImage } from '@rumpts/rumpdev-disk';
 import { modloadDir, type ModloadDirResult } from './modload.js';
 import { parseDevpath, partWindow, resolvePart, type UkfsPart } from './part.js';
@@ -75,7 +75,9 @@ export class UkfsLib {
     const kernel = await rump_init({
       ...opts,
       moduleBase: [...(typeof base === 'string' ? [base] : base), OWN_BASE],
-      libraries: [rumpvfs, etfs, rumpdevDisk, ...(opts.libraries ?? [])],
+      // The libraries' components, not their whole namespaces: a bundle then need not build those
+      // namespace objects (every export a getter) nor keep exports nothing uses.
+      libraries: [{ components: vfsComponents }, { components: etfsComponents }, { components: diskComponents }, ...(opts.libraries ?? [])],
     });
     return new UkfsLib(kernel);
   }

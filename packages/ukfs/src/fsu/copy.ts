@@ -43,8 +43,11 @@ export class CopyBuffer {
 
 /**
  * Stream a file of the target to `sink` in chunks, through `buffer` (default: a new one). The buffer
- * is reused: `sink` must be done with it when its promise settles (the sinks here write synchronously
- * or await their write), and a buffer serves one stream at a time.
+ * is reused: `sink` must be done with it when it returns or its promise settles (the sinks here write
+ * synchronously or await their write), and a buffer serves one stream at a time.
+ *
+ * Only what is a promise is awaited: on a local image (a synchronous target) with a synchronous sink,
+ * as `fsu cat` is, the loop runs without a promise or a microtask per chunk (8,192 of them for 1 GiB).
  */
 export async function readFileChunks(
   fs: FsuTarget, path: string, sink: (b: Uint8Array) => void | Promise<void>, progress?: Progress, buffer: CopyBuffer = new CopyBuffer(READ_CHUNK),
@@ -53,9 +56,12 @@ export async function readFileChunks(
   try {
     const buf = buffer.get();
     for (;;) {
-      const n = await fs.read(fd, buf);
+      const r = fs.read(fd, buf);
+      const n = typeof r === 'number' ? r : await r;
       if (n === 0) break;
-      await sink(buf.subarray(0, n));
+      // A full chunk is the buffer itself: no view made per chunk.
+      const w = sink(n === buf.length ? buf : buf.subarray(0, n));
+      if (w !== undefined) await w;
       progress?.add(n);
     }
   } finally {

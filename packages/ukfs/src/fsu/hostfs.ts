@@ -12,8 +12,9 @@
  * Fifos and device nodes are made with the host's mkfifo(1) and mknod(1) (Node has no mknod); devices
  * only when running as root, as `cp -R` can.
  */
-import { execFileSync } from 'node:child_process';
+import type * as ChildProcess from 'node:child_process';
 import { chmodSync, closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, realpathSync, symlinkSync, unlinkSync, type Stats } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { errno, S_IFBLK, S_IFCHR, S_IFIFO, S_IFMT } from '@rumpts/librump';
 import { major, minor } from '@rumpts/rumpvfs';
@@ -139,6 +140,9 @@ export class HostDir {
     }
     this.#clear(to);
     try {
+      // node:child_process (with net and the stream modules behind it) loads only here: a few
+      // milliseconds of every cat, get and cp otherwise, for the rare fifo or device node.
+      const { execFileSync } = createRequire(import.meta.url)('node:child_process') as typeof ChildProcess;
       execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     } catch (e) {
       const stderr = (e as { stderr?: unknown }).stderr;

@@ -48,7 +48,19 @@ function num<T>(v: string | undefined, what: string, parse: (v: string, what: st
   }
 }
 
-export function buildProgram(server: string | undefined, run: Run): Command {
+/**
+ * A command left out of this run's program: every method takes its arguments and returns it, so a
+ * definition chained on it does nothing.
+ */
+const UNUSED: Command = new Proxy({} as Command, { get: () => () => UNUSED });
+
+/**
+ * fsu's program. With `only` (the command this run names), only that command is defined: commander
+ * dispatches on the name alone, so the other twenty-odd definitions (a millisecond and a half of a
+ * cold start) are not made. Help and a command name commander must look for (`fsu help`, a typo) need
+ * them all: `only` is then undefined.
+ */
+export function buildProgram(server: string | undefined, run: Run, only?: string): Command {
   const { io } = run;
   const program = new Command('fsu')
     .description(
@@ -81,10 +93,11 @@ export function buildProgram(server: string | undefined, run: Run): Command {
   const rw = (image: string, o: Common, fn: (t: FsuTarget) => unknown): Promise<void> => target(image, false, o, fn);
   const progress = async () => new (await import('./progress.js')).Progress(process.stderr.isTTY === true);
 
+  /** Define subcommand `name`, unless this run uses another. */
+  const command = (name: string): Command => (only === undefined || only === name ? program.command(name) : UNUSED);
   /** A subcommand with the options every fsu command takes. */
   const fsuCommand = (name: string, summary: string): Command =>
-    program
-      .command(name)
+    command(name)
       .summary(summary)
       .description(summary)
       .showHelpAfterError(hint(name))
@@ -219,8 +232,7 @@ export function buildProgram(server: string | undefined, run: Run): Command {
     run.subject = image;
     if (image === SERVER_IMAGE) throw new UsageError(`${what} works on an image file, not a server`);
   };
-  program
-    .command('newfs')
+  command('newfs')
     .summary('make a new FFS on an image (created or extended with -s)')
     .description('make a new FFS on an image (created or extended with -s) or on IMAGE%DISKLABEL:p%; a failed newfs leaves no new file behind')
     .showHelpAfterError(hint('newfs'))
@@ -257,8 +269,7 @@ export function buildProgram(server: string | undefined, run: Run): Command {
       io.out(`\tusing ${r.ncg} cylinder groups of ${((r.fpg * r.fsize) / 1048576).toFixed(2)}MB, ${r.fpg / (r.bsize / r.fsize)} blks, ${r.ipg} inodes.`);
       io.out(`super-block backups (for fsck_ffs -b #) at: ${r.backups.map((b) => (b * r.fsize) / 512).join(', ')}`);
     });
-  program
-    .command('fsck')
+  command('fsck')
     .summary('check an FFS image (-n, the default) or repair it (-y)')
     .description('check an FFS image (-n, the default) or repair it (-y); exit 0 clean, 2 problems remain, 8 the check failed')
     .showHelpAfterError(hint('fsck'))
@@ -273,8 +284,7 @@ export function buildProgram(server: string | undefined, run: Run): Command {
       io.out(r.clean ? `${image}: clean` : `${image}: ${r.problems.length} problem(s)${r.repaired ? ', repaired' : ''}`);
       run.exitStatus = r.exitStatus;
     });
-  program
-    .command('makefs')
+  command('makefs')
     .summary('build an FFS image from a host directory')
     .description('build an FFS image from a host directory (size computed unless -s); the image is written whole or not at all')
     .showHelpAfterError(hint('makefs'))
@@ -315,35 +325,18 @@ export function buildProgram(server: string | undefined, run: Run): Command {
       bar.stop();
       io.out(`${image}: ${r.entries} entries, ${r.bytes} bytes of data, UFS${r.version} block size ${r.bsize}, fragment size ${r.fsize}`);
     });
-  program
-    .command('disklabel')
+  command('disklabel')
     .summary('show the NetBSD disklabel of an image')
     .description('show the NetBSD disklabel of an image')
     .showHelpAfterError(hint('disklabel'))
     .argument('<image>')
     .action(async (image: string) => {
       imageOnly(image, 'disklabel');
-      const { errno } = await import('@rumpts/librump');
-      const { readDiskLabel, HostFileBlockDevice } = await import('@rumpts/rumpdev-disk');
-      (await import('./image.js')).checkImage(image);
-      const dev = new HostFileBlockDevice(image, { readonly: true });
-      try {
-        const r = readDiskLabel(dev);
-        if (!r) throw errno('ENOENT', 'no disklabel', { path: image });
-        const l = r.label;
-        io.out(`# ${image}:`);
-        io.out(`type: ${l.type}  typename: ${l.typename}  packname: ${l.packname}`);
-        io.out(`bytes/sector: ${l.secsize}  sectors/unit: ${l.secperunit}`);
-        io.out(`${l.partitions.length} partitions:`);
-        io.out('#        size    offset     fstype');
-        l.partitions.forEach((p, i) => {
-          if (p.size > 0) io.out(` ${String.fromCharCode(97 + i)}: ${String(p.size).padStart(9)} ${String(p.offset).padStart(9)} ${String(p.fstype).padStart(10)}`);
-        });
-      } finally {
-        dev.close?.();
-      }
+      // Its own module: a dynamic import of a package's index here would make the bundle build that
+      // package's namespace object (a getter per export) at every start.
+      (await import('./disklabel.js')).cmd_disklabel(image, io.out);
     });
-  registerDiskCommands(program, io.out);
+  registerDiskCommands(command, io.out);
   return program;
 }
 
@@ -377,7 +370,10 @@ export async function main(argv: string[]): Promise<number> {
       return fat;
     }
     try {
-      await buildProgram(server, run).parseAsync(argv, { from: 'user' });
+      let program = buildProgram(server, run, command);
+      // A name that is no command (a typo, help): the whole program, to say so or to list them.
+      if (command !== undefined && !program.commands.some((c) => c.name() === command)) program = buildProgram(server, run);
+      await program.parseAsync(argv, { from: 'user' });
       io.flush();
       return run.exitStatus ?? io.status;
     } catch (e) {

@@ -10,10 +10,9 @@ import { parseSize } from '../size.js';
 
 type Out = (line: string) => void;
 
-/** Register `partitions` and `mkdisk` on fsu's program. */
-export function registerDiskCommands(program: Command, out: Out): void {
-  program
-    .command('partitions')
+/** Register `partitions` and `mkdisk` on fsu's program, each through `command` (which makes the subcommand of that name). */
+export function registerDiskCommands(command: (name: string) => Command, out: Out): void {
+  command('partitions')
     .summary('list the GPT or MBR partitions of an image')
     .description('list the GPT or MBR partitions of an image (scheme, index, type GUID or id, start, size in sectors, name); both GPT headers are checked')
     .option('--json', 'print JSON')
@@ -22,8 +21,7 @@ export function registerDiskCommands(program: Command, out: Out): void {
       const { cmd_partitions } = await import('./mkdisk.js');
       cmd_partitions(image, out, !!o.json);
     });
-  program
-    .command('mkdisk')
+  command('mkdisk')
     .summary('build a partitioned disk (GPT or MBR) with FAT and FFS file systems from host directories')
     .description('build a partitioned disk from parts NAME:FS:SIZE[:DIR] (FS fat12, fat16, fat32, msdos, ffs, ffs1, ffs2; SIZE with dd suffixes or rest; name esp makes an EFI system partition), or from --spec FILE.json')
     .option('-s <size>', 'disk size (dd suffixes)')
