@@ -88,7 +88,7 @@ export function mapsearch(fs: Fs, cgp: CgView, start: number, allocsiz: number):
   const ndblk = cgp.get('ndblk');
   const nblk = Math.ceil(ndblk / fs.frag);
   const first = Math.min(Math.max(0, Math.floor(start / fs.frag)), Math.max(nblk - 1, 0));
-  if (fs.frag === 8) return mapsearch8(cgp.b, freeoff, ndblk, first, allocsiz);
+  if (fs.frag === 8) return mapsearch8(cgp.b, cgp.v.dv, freeoff, ndblk, first, allocsiz);
   for (let k = 0; k < nblk; k++) {
     const h = (first + k) % nblk;
     const base = h * fs.frag;
@@ -136,19 +136,21 @@ const RUNS: Uint8Array = (() => {
  * a whole free block is a 0xff byte, found natively; a run of exactly `allocsiz` fragments is a
  * byte whose RUNS entry has that bit. Blocks are tried from `first` round the group, as mapsearch.
  */
-function mapsearch8(b: Uint8Array, freeoff: number, ndblk: number, first: number, allocsiz: number): number {
+function mapsearch8(b: Uint8Array, dv: DataView, freeoff: number, ndblk: number, first: number, allocsiz: number): number {
   const full = Math.floor(ndblk / 8);
   const nblk = Math.ceil(ndblk / 8);
   if (allocsiz === 8) {
-    const map = b.subarray(freeoff, freeoff + full);
-    let h = first < full ? map.indexOf(0xff, first) : -1;
-    if (h < 0) h = map.subarray(0, Math.min(first, full)).indexOf(0xff);
+    // indexOf over the whole block (no subarrays made): a hit past the map's end is no hit.
+    let h = first < full ? b.indexOf(0xff, freeoff + first) - freeoff : -1;
+    if (h < 0 || h >= full) {
+      h = b.indexOf(0xff, freeoff) - freeoff;
+      if (h >= Math.min(first, full)) h = -1;
+    }
     return h < 0 ? -1 : h * 8;
   }
   const want = 1 << allocsiz;
   // The last block may be partial: fragments past ndblk count as used.
   const tailMask = ndblk % 8 === 0 ? 0xff : (1 << (ndblk % 8)) - 1;
-  const dv = new DataView(b.buffer, b.byteOffset + freeoff, nblk);
   // From `first` to the end, then from the start round to `first`.
   for (let pass = 0; pass < 2; pass++) {
     const to = pass === 0 ? nblk : Math.min(first, nblk);
@@ -159,7 +161,7 @@ function mapsearch8(b: Uint8Array, freeoff: number, ndblk: number, first: number
       // Four blocks wholly allocated (0x00 bytes) or wholly free (0xff: no partial run) are skipped
       // at once: an image being filled has long runs of both, which a fragment search crosses.
       if (h <= wordsTo) {
-        const w = dv.getUint32(h);
+        const w = dv.getUint32(freeoff + h);
         if (w === 0 || w === 0xffffffff) {
           h += 4;
           continue;

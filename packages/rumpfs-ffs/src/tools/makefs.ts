@@ -6,16 +6,16 @@
  * kernel in between and metadata written once at the end — so the summaries are exact and the
  * placement is NetBSD's.
  */
-import { closeSync, lstatSync, openSync, readSync, readdirSync, readlinkSync, type BigIntStats } from 'node:fs';
+import { closeSync, constants, lstatSync, openSync, readSync, readdirSync, readlinkSync, type BigIntStats } from 'node:fs';
 import { errno, isRumpError } from '@rumpts/librump';
 import { BufCache } from '@rumpts/rumpdev-disk';
 import type { BlockDevice } from '@rumpts/rumpvfs';
 import { ffs_valloc, ffs_vfree } from '../alloc.js';
-import { ffs_balloc } from '../balloc.js';
-import { dirTemplate, ffs_direnter, ffs_dirremove } from '../dirops.js';
+import { ffs_dirremove, nameLen } from '../dirops.js';
 import { Inode, ffs_iget, ffs_update } from '../inode.js';
 import { type Dinode, emptyDinode } from '../ondisk/dinode.js';
-import { DIRBLKSIZ, UFS_NDADDR, UFS_ROOTINO, dirsiz, fragroundup, fsbtob } from '../ondisk/geometry.js';
+import { encodeDirectName } from '../ondisk/direct.js';
+import { DIRBLKSIZ, UFS_NDADDR, UFS_ROOTINO, dirsiz } from '../ondisk/geometry.js';
 import { ffs_truncate } from '../truncate.js';
 import { Ufsmount } from '../ufsmount.js';
 import { ffs_place, ffs_write } from '../write.js';
@@ -24,7 +24,7 @@ import { IO_THREAD_MIN_FILES, MakefsIo, isHostBacked } from './iothread.js';
 import { CHUNK, StagingDevice } from './stage.js';
 
 /** Image bytes staged at once when makefs does its own I/O. */
-const STAGED_BYTES = 4 * CHUNK;
+const STAGED_BYTES = 8 * CHUNK;
 
 /** Options of makefs(8) -t ffs, named after its -o and size flags. */
 export interface MakefsOptions {
@@ -64,6 +64,13 @@ export interface MakefsOptions {
    * 600 files: no faster), so all I/O stays on the calling thread unless asked.
    */
   ioThread?: boolean;
+  /**
+   * The device reads zeros wherever makefs does not write (a new image file, truncated to its
+   * size). Default false. makefs then writes the gaps between the blocks it stages as zeros, in a
+   * few large writes instead of one per run of blocks (on a device that held data the gaps are
+   * left alone).
+   */
+  zeroed?: boolean;
   /** Called as entries are written (the fsu CLI draws a bar on a TTY). */
   progress?: (p: MakefsProgress) => void;
 }
@@ -132,6 +139,7 @@ const S_IFDIR = 0o040000;
 const S_IFREG = 0o100000;
 const S_IFLNK = 0o120000;
 const utf8 = new TextEncoder();
+const { O_RDONLY } = constants;
 
 /** Owners, device number and times of every entry: a row of STAT_COLS numbers each. */
 const T_UID = 0;
@@ -157,13 +165,16 @@ class StatTable {
     f[o + T_UID] = Number(st.uid);
     f[o + T_GID] = Number(st.gid);
     f[o + T_RDEV] = Number(st.rdev);
-    const times = [st.atimeNs, st.mtimeNs, st.ctimeNs, st.birthtimeNs];
-    for (let i = 0; i < 4; i++) {
-      const ns = times[i]!;
-      f[o + T_TIMES + 2 * i] = Number(ns / 1_000_000_000n);
-      f[o + T_TIMES + 2 * i + 1] = Number(ns % 1_000_000_000n);
-    }
+    this.#time(o + T_TIMES, st.atimeNs);
+    this.#time(o + T_TIMES + 2, st.mtimeNs);
+    this.#time(o + T_TIMES + 4, st.ctimeNs);
+    this.#time(o + T_TIMES + 6, st.birthtimeNs);
     return row;
+  }
+
+  #time(at: number, ns: bigint): void {
+    this.f[at] = Number(ns / 1_000_000_000n);
+    this.f[at + 1] = Number(ns % 1_000_000_000n);
   }
 }
 
@@ -438,7 +449,6 @@ interface Build {
   links: Map<string, Inode>;
   progress: MakefsProgress;
   report: ((p: MakefsProgress) => void) | undefined;
-  buf: Uint8Array;
   lastReport: number;
   stage: StagingDevice;
   stats: StatTable;
@@ -506,26 +516,30 @@ function copyData(b: Build, ip: Inode, n: Node): void {
   }
   let fd: number;
   try {
-    fd = openSync(n.path, 'r');
+    fd = openSync(n.path, O_RDONLY);
   } catch (e) {
     throw errno('EIO', `makefs: ${n.path}: ${(e as Error).message}`);
   }
   try {
-    let off = 0;
-    while (off < size) {
-      const want = Math.min(b.buf.length, size - off);
-      let got = 0;
-      while (got < want) {
-        const r = readSync(fd, b.buf, got, want - got, off + got);
-        if (r <= 0) throw errno('EIO', `makefs: ${n.path}: file shrank while being read`);
-        got += r;
-      }
-      ffs_write(ip, b.buf.subarray(0, want), off);
-      off += want;
-      b.progress.bytes += want;
-    }
+    // The blocks are placed as ffs_write would place them, and each run of them is read from the
+    // host file straight into its staged chunk (no copy through a buffer).
+    const path = n.path;
+    ffs_place(ip, size, (fileOff, devOff, len, padded) => {
+      stage.stageFill(devOff, len, padded, (dst, at, done, want) => readFull(fd, dst, at, want, fileOff + done, path));
+    });
+    b.progress.bytes += size;
   } finally {
     closeSync(fd);
+  }
+}
+
+/** Read exactly `len` bytes at `pos` of host file `fd` into dst[at..]; a file that shrank is EIO. */
+function readFull(fd: number, dst: Uint8Array, at: number, len: number, pos: number, path: string): void {
+  let got = 0;
+  while (got < len) {
+    const r = readSync(fd, dst, at + got, len - got, pos + got);
+    if (r <= 0) throw errno('EIO', `makefs: ${path}: file shrank while being read`);
+    got += r;
   }
 }
 
@@ -539,45 +553,123 @@ function tick(b: Build): void {
   }
 }
 
-/** Make the entries of directory `n` inside the in-core directory `dp`. */
-function fillDir(b: Build, dp: Inode, n: Node): void {
+/**
+ * The bytes of a directory holding `.` (`self`), `..` (`parent`) and `names` → `inos` (d_type
+ * `types`), packed into DIRBLKSIZ chunks in order as ufs_direnter appends them to a directory that
+ * only grows: each entry takes DIRSIZ bytes, the last of a chunk stretches to its end.
+ */
+function dirData(ump: Ufsmount, self: number, parent: number, names: readonly string[], inos: readonly number[], types: readonly number[]): Uint8Array {
+  const lens = names.map((name) => nameLen(name));
+  let chunks = 1;
+  let used = dirsiz(1) + dirsiz(2);
+  for (const len of lens) {
+    const need = dirsiz(len);
+    if (used + need > DIRBLKSIZ) {
+      chunks++;
+      used = 0;
+    }
+    used += need;
+  }
+  const out = new Uint8Array(chunks * DIRBLKSIZ);
+  const dv = new DataView(out.buffer);
+  const le = ump.le;
+  const newfmt = ump.dtype;
+  const dtDir = newfmt ? S_IFDIR >>> 12 : 0;
+  // The entry written last is rewritten with its final d_reclen once the next one is placed.
+  let prev = -1;
+  let prevName = '';
+  let prevLen = 0;
+  let prevIno = 0;
+  let prevType = 0;
+  let off = 0;
+  const put = (name: string, len: number, ino: number, type: number): void => {
+    const need = dirsiz(len);
+    const chunkEnd = Math.floor(off / DIRBLKSIZ) * DIRBLKSIZ + DIRBLKSIZ;
+    if (off + need > chunkEnd) {
+      encodeDirectName(out, dv, prev, le, newfmt, prevIno, chunkEnd - prev, prevType, prevName, prevLen);
+      off = chunkEnd;
+    }
+    encodeDirectName(out, dv, off, le, newfmt, ino, need, type, name, len);
+    prev = off;
+    prevName = name;
+    prevLen = len;
+    prevIno = ino;
+    prevType = type;
+    off += need;
+  };
+  put('.', 1, self, dtDir);
+  put('..', 2, parent, dtDir);
+  for (let i = 0; i < names.length; i++) put(names[i]!, lens[i]!, inos[i]!, newfmt ? types[i]! : 0);
+  encodeDirectName(out, dv, prev, le, newfmt, prevIno, out.length - prev, prevType, prevName, prevLen);
+  return out;
+}
+
+/** Add `c.path` to an error met while making entry `c`. */
+function withPath(e: unknown, c: Node): unknown {
+  if (isRumpError(e) && !e.message.includes(c.path)) return errno(e.code, `makefs: ${c.path}: ${e.message}`, { cause: e });
+  return e;
+}
+
+/**
+ * Make the entries of directory `n` in the in-core directory `dp` (whose parent is `parent`), as
+ * NetBSD's makefs populates a directory: an inode for every entry first, then the directory's
+ * bytes written whole (no per-name insert, lookup or hash), then each entry's contents in order.
+ */
+function fillDir(b: Build, dp: Inode, n: Node, parent: number): void {
   const ump = b.ump;
-  const fs = ump.fs;
-  for (const c of n.children ?? []) {
+  const children = n.children ?? [];
+  // Each entry's inode; null for a further name of a file made before.
+  const made: (Inode | null)[] = [];
+  const names: string[] = [];
+  const inos: number[] = [];
+  const types: number[] = [];
+  for (const c of children) {
     const mode = c.mode;
     const fmt = mode & S_IFMT;
-    const dt = fmt >>> 12;
     try {
+      const prior = c.link !== null ? b.links.get(c.link) : undefined;
+      let ip: Inode | null;
       if (c.children) {
-        const ip = newInode(b, dp, S_IFDIR | (mode & 0o7777), 2);
-        setAttrs(b, ip.din, c);
-        const r = ffs_balloc(ip, 0, DIRBLKSIZ);
-        const bp = ump.bio.getblk(fsbtob(fs, r.addr), fragroundup(fs, DIRBLKSIZ));
-        bp.data.fill(0);
-        dirTemplate(ip, bp.data, new DataView(bp.data.buffer, bp.data.byteOffset, bp.data.byteLength), 0, ip.ino, dp.ino, 4);
-        ump.bio.bdwrite(bp);
-        ip.din.size = DIRBLKSIZ;
-        ffs_direnter(dp, c.name, ip.ino, dt);
+        ip = newInode(b, dp, S_IFDIR | (mode & 0o7777), 2);
         dp.din.nlink++;
-        tick(b);
-        fillDir(b, ip, c);
-        setAttrs(b, ip.din, c);
-        ip.dirty = true;
-        ffs_update(ip);
-        ip.dirhash = null;
-        continue;
-      }
-      const key = c.link;
-      const prior = key ? b.links.get(key) : undefined;
-      if (prior) {
-        ffs_direnter(dp, c.name, prior.ino, dt);
+      } else if (prior) {
         prior.din.nlink++;
         prior.dirty = true;
         ffs_update(prior);
+        ip = null;
+      } else {
+        ip = newInode(b, dp, mode & 0o177777, 1);
+        if (c.link !== null) b.links.set(c.link, ip);
+      }
+      made.push(ip);
+      names.push(c.name);
+      inos.push(ip ? ip.ino : prior!.ino);
+      types.push(fmt >>> 12);
+    } catch (e) {
+      throw withPath(e, c);
+    }
+  }
+  // A directory that grows by whole chunks needs no zeroing past its size: ffs_write writes it all.
+  ffs_write(dp, dirData(ump, dp.ino, parent, names, inos, types), 0);
+  dp.dirhash = null;
+  for (let i = 0; i < children.length; i++) {
+    const c = children[i]!;
+    const ip = made[i]!;
+    if (ip === null) {
+      tick(b);
+      continue;
+    }
+    const fmt = c.mode & S_IFMT;
+    try {
+      if (c.children) {
+        setAttrs(b, ip.din, c);
         tick(b);
+        fillDir(b, ip, c, dp.ino);
+        setAttrs(b, ip.din, c);
+        ip.dirty = true;
+        ffs_update(ip);
         continue;
       }
-      const ip = newInode(b, dp, mode & 0o177777, 1);
       if (fmt === S_IFREG) {
         copyData(b, ip, c);
       } else if (fmt === S_IFLNK) {
@@ -596,13 +688,10 @@ function fillDir(b: Build, dp: Inode, n: Node): void {
         ip.din.db[0] = (((maj << 8) & 0xfff00) | ((min << 12) & 0xfff00000) | (min & 0xff)) >>> 0;
       }
       setAttrs(b, ip.din, c);
-      ffs_direnter(dp, c.name, ip.ino, dt);
       ffs_update(ip);
-      if (key) b.links.set(key, ip);
       tick(b);
     } catch (e) {
-      if (isRumpError(e) && !e.message.includes(c.path)) throw errno(e.code, `makefs: ${c.path}: ${e.message}`, { cause: e });
-      throw e;
+      throw withPath(e, c);
     }
   }
 }
@@ -666,7 +755,7 @@ function build(dev: BlockDevice, srcDir: string, tree: Tree, opts: MakefsOptions
   // makefs, the image is not synced to stable storage: the caller flushes the device if it must.
   // Without the thread, 4 chunks staged at once (the tree is written directory by directory, so
   // few chunks are live at a time): memory stays small.
-  const wdev = new StagingDevice(dev, { hostSync: false, ...(io ? { store: io } : { maxBytes: STAGED_BYTES }) });
+  const wdev = new StagingDevice(dev, { hostSync: false, zeroed: opts.zeroed ?? false, ...(io ? { store: io } : { maxBytes: STAGED_BYTES }) });
   const nf = newfs(wdev, {
     version: g.version, endian: opts.endian ?? 'le', size, bsize: g.bsize, fsize: g.fsize, density, minfree: opts.minfree ?? 5,
     volname: opts.volname ?? '', time,
@@ -688,10 +777,10 @@ function build(dev: BlockDevice, srcDir: string, tree: Tree, opts: MakefsOptions
   ffs_update(lf);
   ffs_vfree(ump, 3, true);
   const b: Build = {
-    ump, time, links: new Map(), buf: new Uint8Array(1 << 20), lastReport: 0, report: opts.progress, stage: wdev, stats: tree.stats,
+    ump, time, links: new Map(), lastReport: 0, report: opts.progress, stage: wdev, stats: tree.stats,
     progress: { entries: 0, totalEntries: tree.entries, bytes: 0, totalBytes: tree.bytes },
   };
-  fillDir(b, root, tree.root);
+  fillDir(b, root, tree.root, UFS_ROOTINO);
   setAttrs(b, root.din, tree.root);
   root.din.mode = S_IFDIR | (tree.root.mode & 0o7777);
   root.dirty = true;
