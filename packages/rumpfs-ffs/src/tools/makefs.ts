@@ -2,9 +2,10 @@
  * makefs(8) -t ffs: build a UFS1/UFS2 image holding exactly a host directory tree. The image size is
  * given or computed as NetBSD's makefs does (the tree's blocks and inodes, plus requested free
  * space, minfree and the file system's own overhead). The file system is laid out by our newfs and
- * filled through the same allocator, directory and write code as a mounted file system — with no
- * kernel in between and metadata written once at the end — so the summaries are exact and the
- * placement is NetBSD's.
+ * filled through the same allocator and write code as a mounted file system — with no kernel in
+ * between and metadata written once at the end — so the summaries are exact and the placement is
+ * NetBSD's. As NetBSD's makefs does, a directory's entries get their inodes first and its bytes
+ * are then written whole; file bytes are read from the host straight into the staged image.
  */
 import { closeSync, constants, lstatSync, openSync, readSync, readdirSync, readlinkSync, type BigIntStats } from 'node:fs';
 import { errno, isRumpError } from '@rumpts/librump';
