@@ -94,12 +94,17 @@ export class CgView {
   }
   /** Read a header field. */
   get(f: CgField): number {
-    const [off, kind] = CG_FIELDS[f];
+    // Indexed, not destructured: no iterator made per access before the code is optimised.
+    const e = CG_FIELDS[f];
+    const off = e[0];
+    const kind = e[1];
     return kind === 'i16' ? this.v.i16(off) : kind === 'i32' ? this.v.i32(off) : kind === 'u32' ? this.v.u32(off) : this.v.i64(off);
   }
   /** Write a header field. */
   set(f: CgField, val: number): void {
-    const [off, kind] = CG_FIELDS[f];
+    const e = CG_FIELDS[f];
+    const off = e[0];
+    const kind = e[1];
     if (kind === 'i16') this.v.setU16(off, val);
     else if (kind === 'i64') this.v.setI64(off, val);
     else if (kind === 'u32') this.v.setU32(off, val);
