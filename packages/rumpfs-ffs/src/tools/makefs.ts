@@ -406,7 +406,7 @@ function fitLayout(
 }
 
 /** Scans kept for makefs by the sizes computed from them. */
-const scans = new WeakMap<MakefsSize, { srcDir: string; tree: Tree; io: MakefsIo | null }>();
+const scans = new WeakMap<MakefsSize, { srcDir: string; tree: Tree; io: MakefsIo | null; freeFiles: [number, number] }>();
 
 /** An I/O thread left unused by a makefsSize() whose makefs() never came is stopped after this. */
 const IDLE_IO_MS = 60_000;
@@ -437,7 +437,7 @@ export function makefsSize(srcDir: string, opts: MakefsOptions = {}): MakefsSize
   }
   io = keepIo(io, tree);
   const s = sizeOf(tree, opts);
-  scans.set(s, { srcDir, tree, io });
+  scans.set(s, { srcDir, tree, io, freeFiles: [opts.freeFiles ?? 0, opts.freeFilesPercent ?? 0] });
   if (io) {
     const idle = io;
     setTimeout(() => {
@@ -708,10 +708,11 @@ function fillDir(b: Build, dp: Inode, n: Node, parent: number): void {
  * symlinks, hard links, devices, fifos) with the host's modes, owners and times.
  */
 export function makefs(dev: BlockDevice, srcDir: string, opts: MakefsOptions = {}): MakefsResult {
-  const planned = opts.plan ? scans.get(opts.plan) : undefined;
+  const found = opts.plan ? scans.get(opts.plan) : undefined;
+  const planned = found && found.srcDir === srcDir ? found : undefined;
   let io: MakefsIo | null;
   let tree: Tree;
-  if (planned && planned.srcDir === srcDir) {
+  if (planned) {
     tree = planned.tree;
     // The plan's I/O thread serves one build (another build with the plan starts its own below).
     io = planned.io && !planned.io.begun ? planned.io : null;
@@ -728,8 +729,10 @@ export function makefs(dev: BlockDevice, srcDir: string, opts: MakefsOptions = {
   try {
     // Host files are read, and the image written, on the I/O thread while the file system is
     // built; a few files, or an image that is not a host file, are not worth it.
-    const files = dataFiles(tree.root);
-    const worth = files.length >= IO_THREAD_MIN_FILES && isHostBacked(dev) && !dev.readonly && dev.secsize >= 512 && CHUNK % dev.secsize === 0;
+    // (Only a build that may use the thread numbers the files: dataFiles walks the whole tree.)
+    const mayThread = io !== null || (opts.ioThread ?? false);
+    const files = mayThread ? dataFiles(tree.root) : [];
+    const worth = mayThread && files.length >= IO_THREAD_MIN_FILES && isHostBacked(dev) && !dev.readonly && dev.secsize >= 512 && CHUNK % dev.secsize === 0;
     if (io && !worth) {
       io.close();
       io = null;
@@ -737,14 +740,16 @@ export function makefs(dev: BlockDevice, srcDir: string, opts: MakefsOptions = {
       io = startIo(opts);
     }
     if (io && isHostBacked(dev)) io.begin(files, dev);
-    return build(dev, srcDir, tree, opts, io);
+    // The plan counted the tree's inodes (with the same extra): no second walk to count them again.
+    const sameExtra = planned !== undefined && planned.freeFiles[0] === (opts.freeFiles ?? 0) && planned.freeFiles[1] === (opts.freeFilesPercent ?? 0);
+    return build(dev, srcDir, tree, opts, io, sameExtra ? opts.plan?.inodes : undefined);
   } finally {
     io?.close();
   }
 }
 
 
-function build(dev: BlockDevice, srcDir: string, tree: Tree, opts: MakefsOptions, io: MakefsIo | null): MakefsResult {
+function build(dev: BlockDevice, srcDir: string, tree: Tree, opts: MakefsOptions, io: MakefsIo | null, plannedInodes: number | undefined): MakefsResult {
   const g = geometry(opts);
   let size = opts.size;
   let density = opts.density;
@@ -754,7 +759,7 @@ function build(dev: BlockDevice, srcDir: string, tree: Tree, opts: MakefsOptions
     density = s.density;
     if (size > dev.size) throw errno('ENOSPC', `makefs: ${srcDir} needs an image of ${size} bytes; the device has ${dev.size}`);
   } else if (density === undefined) {
-    const inodes = Math.max(1, sizeOf(tree, opts).inodes);
+    const inodes = Math.max(1, plannedInodes ?? sizeOf(tree, opts).inodes);
     density = fitLayout(g, size, inodes, Math.max(512, Math.floor(size / inodes)), { growSize: false, fixedDensity: false }).density;
   }
   const time = opts.time ?? Math.floor(Date.now() / 1000);
