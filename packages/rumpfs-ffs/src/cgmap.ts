@@ -88,7 +88,7 @@ export function mapsearch(fs: Fs, cgp: CgView, start: number, allocsiz: number):
   const ndblk = cgp.get('ndblk');
   const nblk = Math.ceil(ndblk / fs.frag);
   const first = Math.min(Math.max(0, Math.floor(start / fs.frag)), Math.max(nblk - 1, 0));
-  if (fs.frag === 8) return mapsearch8(cgp.b, freeoff, ndblk, first, allocsiz);
+  if (fs.frag === 8) return mapsearch8(cgp, freeoff, ndblk, first, allocsiz);
   for (let k = 0; k < nblk; k++) {
     const h = (first + k) % nblk;
     const base = h * fs.frag;
@@ -136,49 +136,85 @@ const RUNS: Uint8Array = (() => {
  * a whole free block is a 0xff byte, found natively; a run of exactly `allocsiz` fragments is a
  * byte whose RUNS entry has that bit. Blocks are tried from `first` round the group, as mapsearch.
  */
-function mapsearch8(b: Uint8Array, freeoff: number, ndblk: number, first: number, allocsiz: number): number {
+function mapsearch8(cgp: CgView, freeoff: number, ndblk: number, first: number, allocsiz: number): number {
+  const b = cgp.b;
   const full = Math.floor(ndblk / 8);
-  const nblk = Math.ceil(ndblk / 8);
   if (allocsiz === 8) {
-    const map = b.subarray(freeoff, freeoff + full);
-    let h = first < full ? map.indexOf(0xff, first) : -1;
-    if (h < 0) h = map.subarray(0, Math.min(first, full)).indexOf(0xff);
+    // indexOf over the whole block (no subarrays made): a hit past the map's end is no hit.
+    let h = first < full ? b.indexOf(0xff, freeoff + first) - freeoff : -1;
+    if (h < 0 || h >= full) {
+      h = b.indexOf(0xff, freeoff) - freeoff;
+      if (h >= Math.min(first, full)) h = -1;
+    }
     return h < 0 ? -1 : h * 8;
   }
+  // Every fragment search of a group starts at its first data block (ffs_blkpref), and the blocks
+  // behind the allocator are all used: the memo of that stretch lets the search start past it.
+  if (cgp.memoMap === freeoff && cgp.memoFrom <= first && first < cgp.memoTo) {
+    const r = fragsearch8(cgp, freeoff, ndblk, first, cgp.memoTo, cgp.memoFrom, allocsiz);
+    if (r >= 0) return r;
+    // Nothing past the memo: search it all (the memo cannot hide a run, but a miss costs little).
+    cgp.memoMap = -1;
+  }
+  return fragsearch8(cgp, freeoff, ndblk, first, first, first, allocsiz);
+}
+
+/**
+ * The fragment part of mapsearch8: blocks from `start` (>= first) to the end, then from the start
+ * of the group round to `first`. Remembers (CgView.memoMap) how far the bytes from `zeroFrom` on
+ * were wholly allocated.
+ */
+function fragsearch8(cgp: CgView, freeoff: number, ndblk: number, first: number, start: number, zeroFrom: number, allocsiz: number): number {
+  const b = cgp.b;
+  const dv = cgp.v.dv;
+  const full = Math.floor(ndblk / 8);
+  const nblk = Math.ceil(ndblk / 8);
   const want = 1 << allocsiz;
   // The last block may be partial: fragments past ndblk count as used.
   const tailMask = ndblk % 8 === 0 ? 0xff : (1 << (ndblk % 8)) - 1;
-  const dv = new DataView(b.buffer, b.byteOffset + freeoff, nblk);
-  // From `first` to the end, then from the start round to `first`.
-  for (let pass = 0; pass < 2; pass++) {
+  // Where the wholly allocated bytes from zeroFrom end (-1: not yet).
+  let zeroEnd = -1;
+  let found = -1;
+  // From `start` to the end, then from the start round to `first`.
+  for (let pass = 0; pass < 2 && found < 0; pass++) {
     const to = pass === 0 ? nblk : Math.min(first, nblk);
     // Words of whole blocks only: the partial last block is looked at byte by byte (its tail mask).
     const wordsTo = Math.min(to, full) - 4;
-    let h = pass === 0 ? first : 0;
+    let h = pass === 0 ? start : 0;
     while (h < to) {
       // Four blocks wholly allocated (0x00 bytes) or wholly free (0xff: no partial run) are skipped
       // at once: an image being filled has long runs of both, which a fragment search crosses.
       if (h <= wordsTo) {
-        const w = dv.getUint32(h);
+        const w = dv.getUint32(freeoff + h);
         if (w === 0 || w === 0xffffffff) {
+          if (w !== 0 && zeroEnd < 0 && pass === 0) zeroEnd = h;
           h += 4;
           continue;
         }
       }
       let v = b[freeoff + h]!;
       if (h === nblk - 1) v &= tailMask;
+      if (v !== 0 && zeroEnd < 0 && pass === 0) zeroEnd = h;
       if ((RUNS[v]! & want) !== 0) {
         let run = 0;
         for (let i = 0; i <= 8; i++) {
           if (i < 8 && (v & (1 << i)) !== 0) run++;
           else {
-            if (run === allocsiz) return h * 8 + i - run;
+            if (run === allocsiz) {
+              found = h * 8 + i - run;
+              break;
+            }
             run = 0;
           }
         }
+        if (found >= 0) break;
       }
       h++;
     }
+    if (pass === 0 && zeroEnd < 0) zeroEnd = nblk;
   }
-  return -1;
+  cgp.memoMap = freeoff;
+  cgp.memoFrom = zeroFrom;
+  cgp.memoTo = Math.max(zeroEnd, start);
+  return found;
 }

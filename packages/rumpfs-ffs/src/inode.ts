@@ -5,7 +5,7 @@
 import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK, errno } from '@rumpts/librump';
 import { type Dinode, decodeDinode1At, decodeDinode2, decodeDinode2At, encodeDinode1At, encodeDinode2At } from './ondisk/dinode.js';
 import type { Dirhash } from './dirhash.js';
-import { UFS_NDADDR, dinodeSize, fsbtob, indirectSpans, ino_to_cg, ino_to_fsba, ino_to_fsbo, maxino } from './ondisk/geometry.js';
+import { UFS_NDADDR, dinodeSize, fsbtob, ino_to_cg, ino_to_fsba, ino_to_fsbo, maxino } from './ondisk/geometry.js';
 import type { Ufsmount } from './ufsmount.js';
 
 const KNOWN_TYPES = new Set([0, S_IFIFO, S_IFCHR, S_IFDIR, S_IFBLK, S_IFREG, S_IFLNK, S_IFSOCK]);
@@ -83,8 +83,9 @@ export class Inode {
 
 /** The largest file size the block pointers of this fs can map. */
 export function maxMappedSize(ump: Ufsmount): number {
-  const [a, b, c] = indirectSpans(ump.fs);
-  return (UFS_NDADDR + a + b + c) * ump.fs.bsize;
+  // nindir + nindir² + nindir³ blocks past the direct ones (indirectSpans, without the array).
+  const n = ump.fs.nindir;
+  return (UFS_NDADDR + n + n * n + n * n * n) * ump.fs.bsize;
 }
 
 /** Is `ino` a possible inode number of this fs? */

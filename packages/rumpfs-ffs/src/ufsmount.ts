@@ -78,7 +78,8 @@ export class Ufsmount {
   printf: ((line: string) => void) | null = null;
   readonly #reported = new Set<string>();
   /** Cylinder group buffers whose header passed cgInvalid since they were read. */
-  readonly #checkedCg = new WeakSet<Buf>();
+  /** Views of the cg buffers checked so far (a buffer is checked once; its view is reused). */
+  readonly #cgViews = new WeakMap<Buf, CgView>();
 
   /**
    * While logging: inodes changed since the end of the last operation, written into their inode
@@ -136,17 +137,18 @@ export class Ufsmount {
   cgget(c: number): HeldCg {
     if (!(Number.isInteger(c) && c >= 0 && c < this.fs.ncg)) throw errno('EIO', `ffs: cylinder group ${c} out of range (fs_ncg ${this.fs.ncg})`);
     const bp = this.bio.bread(fsbtob(this.fs, cgtod(this.fs, c)), this.cgbufsize);
-    const cgp = new CgView(bp.data, this.le);
     // A buffer is checked once, when it comes from the disk: the allocator keeps every offset it
     // was checked for and every count in range as long as the maps agree with the counts.
-    if (!this.#checkedCg.has(bp)) {
+    let cgp = this.#cgViews.get(bp);
+    if (cgp === undefined) {
+      cgp = new CgView(bp.data, this.le);
       const bad = cgInvalid(this.fs, cgp, c, bp.data.length);
       if (bad) {
         this.bio.brelse(bp);
         throw this.corrupt(`cylinder group ${c}: ${bad}`);
       }
       cgClampRotors(this.fs, cgp, c);
-      this.#checkedCg.add(bp);
+      this.#cgViews.set(bp, cgp);
     }
     return { bp, cgp, c };
   }

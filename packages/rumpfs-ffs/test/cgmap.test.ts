@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { mapsearch } from '../src/cgmap.js';
 import type { CgView } from '../src/ondisk/cg.js';
 import type { Fs } from '../src/ondisk/fs.js';
+import { DiskView } from '../src/ondisk/bswap.js';
 
 /** The fragment map as NetBSD's ffs_mapsearch reads it, one fragment at a time. */
 function plain(map: Uint8Array, ndblk: number, start: number, allocsiz: number): number {
@@ -43,12 +44,14 @@ describe('mapsearch, 8 fragments a block', () => {
       const ndblk = 8 + rnd(600);
       const freeoff = 1 + rnd(7);
       const b = new Uint8Array(freeoff + Math.ceil(ndblk / 8) + 8);
+      // Whole free blocks' bytes (0xff) all round the map: a search must not take one from outside it.
+      b.fill(0xff);
       const mixed = rnd(3) === 0;
       for (let i = 0; i < Math.ceil(ndblk / 8); i++) {
         const r = rnd(10);
         b[freeoff + i] = mixed ? rnd(256) : r < 4 ? 0 : r < 8 ? 0xff : rnd(256);
       }
-      const cgp = { b, get: (k: string) => (k === 'freeoff' ? freeoff : ndblk) } as unknown as CgView;
+      const cgp = { b, v: new DiskView(b, true), get: (k: string) => (k === 'freeoff' ? freeoff : ndblk) } as unknown as CgView;
       const map = b.subarray(freeoff);
       for (let k = 0; k < 4; k++) {
         const start = rnd(ndblk + 16);

@@ -64,6 +64,48 @@ describe('StagingDevice', () => {
       expect(Buffer.compare(out, model), `seed ${seed}`).toBe(0);
     }
   });
+
+  it('on a zeroed device, sends a chunk first as one write (gaps as zeros), later only its staged runs (seeded)', () => {
+    for (const seed of [3, 11]) {
+      const size = 6 * MiB;
+      const writes: [number, number][] = [];
+      const dev = new MemoryBlockDevice(size);
+      const write = dev.write.bind(dev);
+      dev.write = (b: Uint8Array, off: number): void => {
+        writes.push([off, b.length]);
+        write(b, off);
+      };
+      const model = new Uint8Array(size);
+      // Every chunk stays staged until drain(): its first trip out.
+      const st = new StagingDevice(dev, { maxBytes: 8 * MiB, hostSync: false, zeroed: true });
+      const rnd = lcg(seed);
+      const stage = (i: number): void => {
+        const off = (rnd() % (size / 512 - 40)) * 512;
+        const len = (1 + (rnd() % 32)) * 512;
+        const data = pattern(`z${seed}.${i}`, len);
+        if (i % 2 === 0) {
+          // File bytes put in place by a reader, then zeros to the end of the run.
+          const used = 1 + (rnd() % len);
+          st.stageFill(off, used, len, (dst, at, done, n) => dst.set(data.subarray(done, done + n), at));
+          model.set(data.subarray(0, used), off);
+          model.fill(0, off + used, off + len);
+        } else {
+          st.write(data, off);
+          model.set(data, off);
+        }
+      };
+      for (let i = 0; i < 200; i++) stage(i);
+      st.drain();
+      expect(writes.length, `seed ${seed}: one write per chunk`).toBe(6);
+      // The chunks go out again, now over bytes of their own: only what is staged may be written.
+      for (let i = 200; i < 400; i++) stage(i);
+      st.drain();
+      expect(writes.length).toBeGreaterThan(6 + 50);
+      const out = new Uint8Array(size);
+      dev.read(out, 0);
+      expect(Buffer.compare(out, model), `seed ${seed}`).toBe(0);
+    }
+  });
 });
 
 function build(src: string, img: string, o: MakefsOptions): ReturnType<typeof makefs> {

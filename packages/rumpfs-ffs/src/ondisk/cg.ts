@@ -85,6 +85,16 @@ export function decodeCg(b: Uint8Array, le: boolean): Cg {
 export class CgView {
   /** The block seen through the volume's byte order. */
   readonly v: DiskView;
+  /**
+   * mapsearch's memo: bytes memoFrom..memoTo of the map at memoMap (the free-fragment map; -1:
+   * none) held no free fragment when last searched. Allocation only clears bits; setBit in that
+   * range forgets the memo.
+   */
+  memoMap = -1;
+  /** See memoMap. */
+  memoFrom = 0;
+  /** See memoMap. */
+  memoTo = 0;
   constructor(
     /** The cylinder-group block (fs_cgsize bytes), edited in place. */
     readonly b: Uint8Array,
@@ -94,12 +104,17 @@ export class CgView {
   }
   /** Read a header field. */
   get(f: CgField): number {
-    const [off, kind] = CG_FIELDS[f];
+    // Indexed, not destructured: no iterator made per access before the code is optimised.
+    const e = CG_FIELDS[f];
+    const off = e[0];
+    const kind = e[1];
     return kind === 'i16' ? this.v.i16(off) : kind === 'i32' ? this.v.i32(off) : kind === 'u32' ? this.v.u32(off) : this.v.i64(off);
   }
   /** Write a header field. */
   set(f: CgField, val: number): void {
-    const [off, kind] = CG_FIELDS[f];
+    const e = CG_FIELDS[f];
+    const off = e[0];
+    const kind = e[1];
     if (kind === 'i16') this.v.setU16(off, val);
     else if (kind === 'i64') this.v.setI64(off, val);
     else if (kind === 'u32') this.v.setU32(off, val);
@@ -123,6 +138,7 @@ export class CgView {
   }
   /** Set bit `i` of the map at byte offset `mapoff`. */
   setBit(mapoff: number, i: number): void {
+    if (mapoff === this.memoMap && i >>> 3 >= this.memoFrom && i >>> 3 < this.memoTo) this.memoMap = -1;
     const o = mapoff + (i >>> 3);
     this.b[o] = (this.b[o] ?? 0) | (1 << (i & 7));
   }

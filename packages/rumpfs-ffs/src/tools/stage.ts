@@ -28,8 +28,12 @@ export interface ChunkStore {
   readonly capacity: number;
   /** A clean chunk to stage into (may wait for one to come back from the device). */
   acquire(): ChunkSlot;
-  /** Write the chunk's staged runs at chunk `index` of the device and take the chunk back. */
-  retire(c: ChunkSlot, index: number): void;
+  /**
+   * Write the chunk's staged runs at chunk `index` of the device and take the chunk back. With
+   * `zeroGaps`, the device reads zeros between the runs (nothing was ever written there): the
+   * store may write from the first staged sector to the last in one go, the gaps as zeros.
+   */
+  retire(c: ChunkSlot, index: number, zeroGaps?: boolean): void;
   /** Wait until every retired chunk is on the device (errors are thrown here). */
   settle(): void;
   /**
@@ -40,11 +44,36 @@ export interface ChunkStore {
   fill?(c: ChunkSlot, at: number, file: number, fileOff: number, len: number, pad: number): void;
 }
 
-/** Write the runs of staged sectors of a chunk at chunk `index` of `dev`, and clear its map. */
-export function writeRuns(dev: BlockDevice, c: ChunkSlot, index: number): void {
+/**
+ * Write the runs of staged sectors of a chunk at chunk `index` of `dev`, and clear its map. With
+ * `zeroGaps` (the device reads zeros wherever the chunk is not staged), one write from the first
+ * staged sector to the last, the gaps between zeroed first: a chunk of fragment tails packed by the
+ * allocator has many small gaps, and one host write costs far more than the zeros it carries.
+ */
+export function writeRuns(dev: BlockDevice, c: ChunkSlot, index: number, zeroGaps = false): void {
   const ss = dev.secsize;
   const base = index * CHUNK;
   const limit = Math.floor(Math.min(CHUNK, dev.size - base) / ss);
+  if (zeroGaps) {
+    const first = c.dirty.indexOf(1);
+    if (first >= 0 && first < limit) {
+      let last = limit - 1;
+      while (c.dirty[last] === 0) last--;
+      for (let s = first; s <= last; ) {
+        if (c.dirty[s] !== 0) {
+          s++;
+          continue;
+        }
+        let e = s + 1;
+        while (e <= last && c.dirty[e] === 0) e++;
+        c.data.fill(0, s * ss, e * ss);
+        s = e;
+      }
+      dev.write(c.data.subarray(first * ss, (last + 1) * ss), base + first * ss);
+    }
+    c.dirty.fill(0);
+    return;
+  }
   let s = 0;
   while (s < limit) {
     if (c.dirty[s] === 0) {
@@ -73,8 +102,8 @@ export class LocalChunkStore implements ChunkStore {
     return this.#spare.pop() ?? { slot: this.#made++, data: new Uint8Array(CHUNK), dirty: new Uint8Array(CHUNK / this.dev.secsize) };
   }
 
-  retire(c: ChunkSlot, index: number): void {
-    writeRuns(this.dev, c, index);
+  retire(c: ChunkSlot, index: number, zeroGaps = false): void {
+    writeRuns(this.dev, c, index, zeroGaps);
     this.#spare.push(c);
   }
 
@@ -96,10 +125,21 @@ export class StagingDevice implements PaddedWriteDevice {
   readonly #hostSync: boolean;
   /** The chunk written last (already most recent in #chunks). */
   #last: Staged | null = null;
+  /** With `zeroed`: chunks sent to the device at least once (their unstaged sectors may hold data). */
+  readonly #sent: Uint8Array | null;
 
   constructor(
     readonly dev: BlockDevice,
-    opts: { store?: ChunkStore; maxBytes?: number; hostSync?: boolean } = {},
+    opts: {
+      store?: ChunkStore;
+      maxBytes?: number;
+      hostSync?: boolean;
+      /**
+       * The device reads zeros wherever nothing has been written through this staging device (a
+       * new, truncated image file): a chunk's first trip out may then be one write, gaps as zeros.
+       */
+      zeroed?: boolean;
+    } = {},
   ) {
     this.secsize = dev.secsize;
     this.size = dev.size;
@@ -107,6 +147,7 @@ export class StagingDevice implements PaddedWriteDevice {
     if (CHUNK % dev.secsize !== 0) throw new RangeError(`StagingDevice: sector size ${dev.secsize} does not divide ${CHUNK}`);
     this.#store = opts.store ?? new LocalChunkStore(dev, Math.max(2, Math.floor((opts.maxBytes ?? 32 * CHUNK) / CHUNK)));
     this.#hostSync = opts.hostSync ?? true;
+    this.#sent = opts.zeroed ? new Uint8Array(Math.ceil(dev.size / CHUNK)) : null;
   }
 
   write(buf: Uint8Array, offset: number): void {
@@ -176,6 +217,35 @@ export class StagingDevice implements PaddedWriteDevice {
     }
   }
 
+  /**
+   * Stage `len` bytes that `fill` puts in place at device byte `offset`, followed by zeros up to
+   * `padded` bytes: fill(dst, at, done, n) must put the run's bytes `done`..`done + n` at dst[at..].
+   * The bytes go straight into chunk memory (makefs reads a host file there: no copy on the way).
+   */
+  stageFill(offset: number, len: number, padded: number, fill: (dst: Uint8Array, at: number, done: number, n: number) => void): void {
+    if (this.readonly || len > padded || !this.#fits(offset, padded)) {
+      // Let the device refuse it (or report the bad transfer) in its own words.
+      const b = new Uint8Array(padded);
+      fill(b, 0, 0, len);
+      this.write(b, offset);
+      return;
+    }
+    const ss = this.secsize;
+    let done = 0;
+    while (done < padded) {
+      const pos = offset + done;
+      const index = Math.floor(pos / CHUNK);
+      const at = pos - index * CHUNK;
+      const n = Math.min(CHUNK - at, padded - done);
+      const c = this.#chunk(index);
+      const bytes = Math.max(0, Math.min(n, len - done));
+      if (bytes > 0) fill(c.data, at, done, bytes);
+      if (bytes < n) c.data.fill(0, at + bytes, at + n);
+      c.dirty.fill(1, at / ss, (at + n) / ss);
+      done += n;
+    }
+  }
+
   read(buf: Uint8Array, offset: number): void {
     // Chunks on their way out must have landed before the device is read.
     this.#store.settle();
@@ -233,6 +303,9 @@ export class StagingDevice implements PaddedWriteDevice {
   #retire(s: Staged): void {
     this.#chunks.delete(s.index);
     if (this.#last === s) this.#last = null;
-    this.#store.retire(s.c, s.index);
+    const sent = this.#sent;
+    const zeroGaps = sent !== null && sent[s.index] === 0;
+    if (sent !== null) sent[s.index] = 1;
+    this.#store.retire(s.c, s.index, zeroGaps);
   }
 }

@@ -56,7 +56,8 @@ function makefsInto(file: string, srcDir: string, opts: MakefsOptions, size: num
     sizedFile(file, size);
     const dev = new HostFileBlockDevice(file);
     try {
-      const o: MakefsOptions = { ...opts, size };
+      // sizedFile made it anew: it reads zeros wherever makefs does not write.
+      const o: MakefsOptions = { ...opts, size, zeroed: true };
       if (progress) o.progress = progress;
       return makefs(dev, srcDir, o);
     } catch (e) {
