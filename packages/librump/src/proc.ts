@@ -164,11 +164,16 @@ export class Proc {
 
   /** read(2) at and advancing the file offset; 0 at the end of the file. */
   read(fd: number, buf: Uint8Array): number {
-    return this.#run('read', undefined, () => {
+    // #run written out, as close is: a streamed file makes this call per chunk, and a closure made
+    // per call and two more calls cost while the path is not yet optimised (most of a cold fsu cat).
+    this.#enter('read');
+    try {
       const fp = this.fd.get(fd);
       if (!fp.readable) throw errno('EBADF', `descriptor ${fd} not open for reading`);
       return fp.ops.read(fp, buf, undefined);
-    });
+    } catch (e) {
+      throw annotated(e, 'read', undefined);
+    }
   }
 
   /** write(2) at and advancing the file offset (the end with O_APPEND). */

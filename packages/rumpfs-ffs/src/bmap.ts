@@ -4,9 +4,9 @@
  * before it is followed, so a corrupt pointer is EIO and the walk is bounded by the three levels.
  */
 import { errno } from '@rumpts/librump';
-import { i64At } from './ondisk/bswap.js';
+import { i64At, nativeWords } from './ondisk/bswap.js';
 import { UFS_NDADDR, fsbtob, indirectSpans } from './ondisk/geometry.js';
-import type { Inode } from './inode.js';
+import type { IndirBlock, Inode } from './inode.js';
 
 /** Throw EIO unless fragments [addr, addr+nfrags) lie inside the file system. */
 export function chkaddr(ip: Inode, addr: number, nfrags: number, what: string): void {
@@ -23,20 +23,40 @@ export function indirPtr(ip: Inode, dv: DataView, i: number): number {
 }
 
 /** The indirect block at `addr` for `level`, through the inode's one-slot-per-level cache. */
-function indirBlock(ip: Inode, level: number, addr: number): DataView {
+function indirBlock(ip: Inode, level: number, addr: number): IndirBlock {
   const fs = ip.ump.fs;
   const cache = (ip.indir ??= { addr: [-1, -1, -1], buf: [null, null, null] });
   if (cache.addr[level] === addr) {
-    const dv = cache.buf[level];
-    if (dv) return dv;
+    const blk = cache.buf[level];
+    if (blk) return blk;
   }
   chkaddr(ip, addr, fs.frag, 'indirect block');
   const b = new Uint8Array(fs.bsize);
   ip.ump.bio.readMeta(b, fsbtob(fs, addr));
-  const dv = new DataView(b.buffer);
+  const blk = { dv: new DataView(b.buffer), words: nativeWords(b, ip.ump.le) };
   cache.addr[level] = addr;
-  cache.buf[level] = dv;
-  return dv;
+  cache.buf[level] = blk;
+  return blk;
+}
+
+/**
+ * How many pointers after `idx` (up to `last`) continue the run of pointer `idx` (= `addr`), each a
+ * block further on disk. A streamed read asks this for every chunk (a dozen pointers or more): when the
+ * block's words are in the host's order and the run's addresses fit in 31 bits, as on any image below
+ * 2 TiB of fragments, the words are compared in place (UFS2: low word the address, high word 0);
+ * otherwise each pointer is decoded.
+ */
+function indirRun(ip: Inode, blk: IndirBlock, idx: number, addr: number, last: number): number {
+  const frag = ip.ump.fs.frag;
+  const w = blk.words;
+  let i = idx + 1;
+  if (w !== null && addr >= 0 && addr + (last - idx) * frag <= 0x7fffffff) {
+    if (ip.ump.ufs2) while (i <= last && w[2 * i] === addr + (i - idx) * frag && w[2 * i + 1] === 0) i++;
+    else while (i <= last && w[i] === addr + (i - idx) * frag) i++;
+  } else {
+    while (i <= last && indirPtr(ip, blk.dv, i) === addr + (i - idx) * frag) i++;
+  }
+  return i - idx - 1;
 }
 
 /** The fragment address of logical block `lbn` of `ip`, or 0 for a hole. */
@@ -79,16 +99,11 @@ export function ffs_bmaprun(ip: Inode, lbn: number, maxrun: number): number {
   // Walk down: at depth d the index is the digit of `rel` in base nindir.
   for (let d = level; d >= 0; d--) {
     if (addr === 0) return 0;
-    const dv = indirBlock(ip, level - d, addr);
+    const blk = indirBlock(ip, level - d, addr);
     const span = d === 0 ? 1 : spans[d - 1]!;
     const idx = Math.floor(rel / span) % fs.nindir;
-    addr = indirPtr(ip, dv, idx);
-    if (d === 0 && addr !== 0 && maxrun > 0) {
-      const last = Math.min(fs.nindir - 1, idx + maxrun);
-      let i = idx + 1;
-      while (i <= last && indirPtr(ip, dv, i) === addr + (i - idx) * fs.frag) i++;
-      lastRun = i - idx - 1;
-    }
+    addr = indirPtr(ip, blk.dv, idx);
+    if (d === 0 && addr !== 0 && maxrun > 0) lastRun = indirRun(ip, blk, idx, addr, Math.min(fs.nindir - 1, idx + maxrun));
   }
   return addr;
 }

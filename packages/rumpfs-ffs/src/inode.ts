@@ -10,10 +10,17 @@ import type { Ufsmount } from './ufsmount.js';
 
 const KNOWN_TYPES = new Set([0, S_IFIFO, S_IFCHR, S_IFDIR, S_IFBLK, S_IFREG, S_IFLNK, S_IFSOCK]);
 
+/** An indirect block as bmap keeps it: a view of its bytes, and its 32-bit words when in the host's byte order. */
+export interface IndirBlock {
+  readonly dv: DataView;
+  /** The block as 32-bit words, when the volume's byte order is the host's (else null). */
+  readonly words: Int32Array | null;
+}
+
 /** bmap's copies of the indirect blocks last walked, by level (single, double, triple). */
 export interface IndirCache {
   readonly addr: number[];
-  readonly buf: (DataView | null)[];
+  readonly buf: (IndirBlock | null)[];
 }
 
 /**

@@ -73,7 +73,7 @@ export const ffs_vnodeops: VnodeOps = {
   rename: (fdvp, fvp, fname, tdvp, tvp, tname) => ffs_rename(fdvp, fvp, fname, tdvp, tvp, tname),
   getattr: (vp) => ffs_getattr_vop(vp),
   setattr: (vp, ch) => ffs_setattr(vp, ch),
-  read: (vp, buf, off) => ffs_read(vp, buf, off),
+  read: ffs_read,
   write: (vp, buf, off) => ffs_write(vp, buf, off),
   fsync: (vp) => ffs_fsync(vp),
   readdir: (vp, cookie, count) => ffs_readdir(vp, cookie, count),
