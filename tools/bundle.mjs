@@ -2,7 +2,7 @@
 // Bundle a package's command-line programs (after tsc) so that a cold start reads three files
 // instead of resolving, reading and compiling a hundred ES modules:
 //
-//   node ../../tools/bundle.mjs NAME=dist/path/entry.js[:function] … [--copy dist/path/file …]
+//   node ../../tools/bundle.mjs NAME=dist/path/entry.js[:function] … [--copy dist/path/file …] [--train NAME=runs.json …]
 //
 // For each NAME, in dist/bundle/:
 //   NAME.cjs        the program: what a bin entry runs (or imports). Tiny; it compiles NAME.code.cjs
@@ -11,7 +11,8 @@
 //                   npm, as one CommonJS script (Node's built-ins stay require()s).
 //   NAME.cache      V8's code cache of NAME.code.cjs, every function compiled, made by this build's
 //                   node. Another node version rejects it (V8 checks): the script is then compiled
-//                   from source as usual, only slower. Never written at run time.
+//                   from source as usual, only slower. Never written at run time. With --train, the
+//                   cache holds only the functions that the training runs compiled (see trainedCache).
 // ENTRY:function runs function(process.argv.slice(2)); a plain ENTRY runs as a script does.
 //
 // A module of this repository keeps its own import.meta.url (the URL of its file, found from the
@@ -20,7 +21,8 @@
 // Modules of this repository's packages have no import-time side effects: what a program does not
 // use is left out.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { Script } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
@@ -30,13 +32,25 @@ import ts from 'typescript';
 const args = process.argv.slice(2);
 const programs = [];
 const copies = [];
+/** NAME → the JSON file listing its training runs (--train). */
+const training = new Map();
 for (let i = 0; i < args.length; i++) {
   const a = args[i];
   const m = /^([\w.-]+)=([^:]+)(?::(\w+))?$/.exec(a);
+  const t = a === '--train' ? /^([\w.-]+)=(.+)$/.exec(args[i + 1] ?? '') : null;
   if (a === '--copy' && args[i + 1]) copies.push(args[++i]);
-  else if (m) programs.push({ name: m[1], entry: resolve(m[2]), fn: m[3] });
+  else if (t) {
+    training.set(t[1], resolve(t[2]));
+    i++;
+  } else if (m) programs.push({ name: m[1], entry: resolve(m[2]), fn: m[3] });
   else {
     console.error(`bundle: unexpected argument '${a}' (NAME=ENTRY[:function] or --copy FILE)`);
+    process.exit(2);
+  }
+}
+for (const name of training.keys()) {
+  if (!programs.some((p) => p.name === name)) {
+    console.error(`bundle: --train ${name}: no program of that name`);
     process.exit(2);
   }
 }
@@ -112,6 +126,60 @@ function routeDynamicImports(file) {
   writeFileSync(file, out, 'latin1');
   return at.length;
 }
+
+/**
+ * A code cache of only what the program runs (--train): the training runs, each a cold process of the
+ * program on scratch files, compile functions as they are first called, and each run starts from the
+ * cache the run before it left and leaves one with its own functions added. A cold process of a trained
+ * command then deserialises about 40% of what the every-function cache holds (V8 loads a cache in time
+ * proportional to its size: some 5 ms less for fsu cat), and a function no run called is compiled
+ * from source when first called. The runs file is a JSON array of argument lists; `{tmp}` in an
+ * argument is a scratch directory holding `data`, a 1 MiB file, and `small`, a line of text.
+ */
+function trainedCache(name, file, runsFile) {
+  const runs = JSON.parse(readFileSync(runsFile, 'utf8'));
+  if (!Array.isArray(runs) || !runs.every((r) => Array.isArray(r) && r.every((a) => typeof a === 'string'))) {
+    throw new Error(`bundle: ${runsFile}: not a JSON array of argument lists`);
+  }
+  const tmp = mkdtempSync(join(tmpdir(), `bundle-train-${name}-`));
+  try {
+    const data = Buffer.alloc(1 << 20);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 2654435761) >>> 24;
+    writeFileSync(join(tmp, 'data'), data);
+    writeFileSync(join(tmp, 'small'), 'training\n');
+    const trainer = join(tmp, 'trainer.cjs');
+    writeFileSync(trainer, TRAINER);
+    const cache = join(tmp, 'cache');
+    let have = false;
+    for (const run of runs) {
+      const argv = run.map((a) => a.replaceAll('{tmp}', tmp));
+      const r = spawnSync(process.execPath, [trainer, file, have ? cache : '', cache, join(dirname(file), `${name}.cjs`), JSON.stringify(argv)], {
+        stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' },
+      });
+      if (r.status !== 0) throw new Error(`bundle: training run '${name} ${run.join(' ')}' failed (exit ${r.status}): ${(r.stderr || r.error?.message || '').trim()}`);
+      have = true;
+    }
+    return readFileSync(cache);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** One training run (a cold process): the script compiled as the starter compiles it, run, its cache written at exit. */
+const TRAINER = `'use strict';
+const { readFileSync, writeFileSync } = require('node:fs');
+const { createRequire } = require('node:module');
+const { dirname } = require('node:path');
+const { Script, constants } = require('node:vm');
+const [file, cacheIn, cacheOut, start, argv] = process.argv.slice(2);
+const cachedData = cacheIn ? readFileSync(cacheIn) : undefined;
+const script = new Script(${JSON.stringify(WRAP_HEAD)} + readFileSync(file, 'latin1') + ${JSON.stringify(WRAP_TAIL)}, { filename: file, cachedData, importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER });
+if (cachedData && script.cachedDataRejected) { process.stderr.write('the cache of the run before was rejected'); process.exit(70); }
+process.argv = [process.argv[0], start, ...JSON.parse(argv)];
+process.on('exit', (code) => { if (code === 0) writeFileSync(cacheOut, script.createCachedData()); });
+const mod = { exports: {} };
+script.runInThisContext()(mod.exports, createRequire(file), mod, file, dirname(file), (url) => import(url));
+`;
 
 /** V8's code cache of the wrapped script with every function compiled (not only those run at start-up). */
 function codeCache(file) {
@@ -214,11 +282,11 @@ for (const p of programs) {
   routeDynamicImports(codeFile);
   const code = readFileSync(codeFile);
   if (code.some((b) => b > 0x7f)) throw new Error(`bundle: ${codeFile} is not ASCII`);
-  const cache = codeCache(codeFile);
-  writeFileSync(join(outdir, `${p.name}.cache`), cache);
   const start = join(outdir, `${p.name}.cjs`);
   writeFileSync(start, starter(p.name));
   chmodSync(start, 0o755);
+  const cache = training.has(p.name) ? trainedCache(p.name, codeFile, training.get(p.name)) : codeCache(codeFile);
+  writeFileSync(join(outdir, `${p.name}.cache`), cache);
   const inputs = Object.keys(result.metafile.inputs).length;
   summary.push(`${p.name} (${inputs} modules, ${(code.length / 1024).toFixed(0)} KiB, cache ${(cache.length / 1024).toFixed(0)} KiB)`);
 }
