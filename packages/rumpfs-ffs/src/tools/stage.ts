@@ -200,21 +200,9 @@ export class StagingDevice implements PaddedWriteDevice {
     if (!store.fill || this.readonly || len > padded || !this.#fits(offset, padded)) {
       throw new RangeError(`StagingDevice: cannot stage ${padded} bytes of host file ${file} at ${offset}`);
     }
-    const ss = this.secsize;
-    let done = 0;
-    while (done < padded) {
-      const pos = offset + done;
-      const index = Math.floor(pos / CHUNK);
-      const at = pos - index * CHUNK;
-      const n = Math.min(CHUNK - at, padded - done);
-      const c = this.#chunk(index);
-      // File bytes for the part of this piece below `len`, zeros for the rest: both by the store,
-      // so this thread never touches the chunk's memory.
-      const bytes = Math.max(0, Math.min(n, len - done));
-      store.fill(c, at, file, fileOff + done, bytes, n - bytes);
-      c.dirty.fill(1, at / ss, (at + n) / ss);
-      done += n;
-    }
+    // File bytes for the part of each piece below `len`, zeros for the rest: both by the store, so
+    // this thread never touches the chunk's memory.
+    this.#pieces(offset, padded, len, (c, at, done, bytes, n) => store.fill!(c, at, file, fileOff + done, bytes, n - bytes));
   }
 
   /**
@@ -230,6 +218,18 @@ export class StagingDevice implements PaddedWriteDevice {
       this.write(b, offset);
       return;
     }
+    this.#pieces(offset, padded, len, (c, at, done, bytes, n) => {
+      if (bytes > 0) fill(c.data, at, done, bytes);
+      if (bytes < n) c.data.fill(0, at + bytes, at + n);
+    });
+  }
+
+  /**
+   * Walk `padded` bytes at device byte `offset` chunk by chunk: put(c, at, done, bytes, n) fills the
+   * piece's `n` bytes at c.data[at..] — its first `bytes` from the run's byte `done` on (the part below
+   * `len`), zeros after — and the piece's sectors are marked dirty.
+   */
+  #pieces(offset: number, padded: number, len: number, put: (c: ChunkSlot, at: number, done: number, bytes: number, n: number) => void): void {
     const ss = this.secsize;
     let done = 0;
     while (done < padded) {
@@ -238,9 +238,7 @@ export class StagingDevice implements PaddedWriteDevice {
       const at = pos - index * CHUNK;
       const n = Math.min(CHUNK - at, padded - done);
       const c = this.#chunk(index);
-      const bytes = Math.max(0, Math.min(n, len - done));
-      if (bytes > 0) fill(c.data, at, done, bytes);
-      if (bytes < n) c.data.fill(0, at + bytes, at + n);
+      put(c, at, done, Math.max(0, Math.min(n, len - done)), n);
       c.dirty.fill(1, at / ss, (at + n) / ss);
       done += n;
     }
