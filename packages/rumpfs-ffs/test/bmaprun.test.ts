@@ -4,12 +4,10 @@
  * and pointer by pointer otherwise; both must give the run the pointers themselves give, and a large
  * read over broken runs must give the file's bytes.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Ufsmount, ffs_dirlookup, ffs_iget, ffs_read, ondisk } from '../src/index.js';
 import { bmapRun, ffs_bmaprun } from '../src/bmap.js';
-import { HAVE_MAKEFS, MemBlockDevice, makeImage, pattern, tempDir } from './helpers.js';
+import { HAVE_MAKEFS, MemBlockDevice, oneFileImage, pattern, tempDir } from './helpers.js';
 
 describe.skipIf(!HAVE_MAKEFS)('ffs_bmaprun runs in an indirect block', () => {
   const tmp = tempDir('bmaprun');
@@ -21,12 +19,7 @@ describe.skipIf(!HAVE_MAKEFS)('ffs_bmaprun runs in an indirect block', () => {
         const bsize = 4096;
         const nblocks = 12 + 60;
         const data = pattern(`runs${version}${endian}`, nblocks * bsize);
-        const src = join(tmp.path, `src${version}${endian}`);
-        mkdirSync(src);
-        writeFileSync(join(src, 'f'), data);
-        const path = join(tmp.path, `img${version}${endian}`);
-        makeImage(src, path, { version, endian, bsize, fsize: 512, size: '8m' });
-        const img = new Uint8Array(readFileSync(path));
+        const img = oneFileImage(tmp.path, `${version}${endian}`, data, { version, endian, bsize, fsize: 512, size: '8m' });
         const le = endian === 'le';
         const dv = new DataView(img.buffer);
         let ump = Ufsmount.open(new MemBlockDevice(img));

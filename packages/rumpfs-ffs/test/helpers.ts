@@ -3,7 +3,7 @@
  * temp dir, and images built from them with the real makefs(8).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, fstatSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, symlinkSync, linkSync, writeFileSync, writeSync, utimesSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, symlinkSync, linkSync, writeFileSync, writeSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { errno } from '@rumpts/librump';
@@ -162,4 +162,14 @@ export function makeImage(dir: string, image: string, o: ImageOptions): void {
   if (o.size) args.push('-s', o.size);
   args.push(image, dir);
   execFileSync('makefs', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** The bytes of a makefs image (made under `tmp`, names ending in `tag`) holding one file `/f` of `data`. */
+export function oneFileImage(tmp: string, tag: string, data: Uint8Array, o: ImageOptions): Uint8Array {
+  const src = join(tmp, `src${tag}`);
+  mkdirSync(src);
+  writeFileSync(join(src, 'f'), data);
+  const path = join(tmp, `img${tag}`);
+  makeImage(src, path, o);
+  return new Uint8Array(readFileSync(path));
 }

@@ -3,11 +3,9 @@
  * sparse output), so such files are planted into a small makefs image instead: a chain of indirect
  * blocks in free space at the end of the fs, data blocks with a known pattern, and a 64-bit di_size.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Ufsmount, ffs_getattr, ffs_iget, ffs_dirlookup, ffs_read, ondisk } from '../src/index.js';
-import { HAVE_MAKEFS, MemBlockDevice, makeImage, pattern, tempDir } from './helpers.js';
+import { HAVE_MAKEFS, MemBlockDevice, oneFileImage, pattern, tempDir } from './helpers.js';
 
 describe.skipIf(!HAVE_MAKEFS)('planted deep indirect chains', () => {
   const tmp = tempDir('indirect');
@@ -16,12 +14,7 @@ describe.skipIf(!HAVE_MAKEFS)('planted deep indirect chains', () => {
   for (const version of [1, 2] as const) {
     for (const endian of ['le', 'be'] as const) {
       it(`UFS${version} ${endian}: data through double and triple indirect blocks, past 4 GiB`, () => {
-        const src = join(tmp.path, `src${version}${endian}`);
-        mkdirSync(src);
-        writeFileSync(join(src, 'f'), pattern('first', 4096));
-        const path = join(tmp.path, `img${version}${endian}`);
-        makeImage(src, path, { version, endian, bsize: 4096, fsize: 512, size: '16m' });
-        const img = new Uint8Array(readFileSync(path));
+        const img = oneFileImage(tmp.path, `${version}${endian}`, pattern('first', 4096), { version, endian, bsize: 4096, fsize: 512, size: '16m' });
         const le = endian === 'le';
         const dv = new DataView(img.buffer);
         let ump = Ufsmount.open(new MemBlockDevice(img));
