@@ -67,8 +67,11 @@ export function buildProgram(server: string | undefined, run: Run, only?: string
       'work on a BSD file-system image without mounting it on the host\n' +
         '(fsu --server URL <command> … works on a rump server instead; the image argument is left out)\n' +
         "-t is the file-system type, as in fs-utils: it is not ls's sort by time",
-    )
-    .version(version(), '-V, --version', 'print the version')
+    );
+  // -V is an option of fsu itself, before any command (positional options): a run that names a command
+  // cannot ask for it, so only a run without one reads package.json for it.
+  if (only === undefined) program.version(version(), '-V, --version', 'print the version');
+  program
     .enablePositionalOptions()
     .showHelpAfterError(hint())
     .exitOverride();
