@@ -20,7 +20,7 @@
 // package.json — it still finds. Files to have beside the bundle can be copied there with --copy.
 // Modules of this repository's packages have no import-time side effects: what a program does not
 // use is left out.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
@@ -133,13 +133,24 @@ function routeDynamicImports(file) {
  * cache the run before it left and leaves one with its own functions added. A cold process of a trained
  * command then deserialises about 40% of what the every-function cache holds (V8 loads a cache in time
  * proportional to its size: some 5 ms less for fsu cat), and a function no run called is compiled
- * from source when first called. The runs file is a JSON array of argument lists; `{tmp}` in an
- * argument is a scratch directory holding `data`, a 1 MiB file, and `small`, a line of text.
+ * from source when first called. The runs file is a JSON array of runs: a run is an argument list, or
+ * `{ "args": [...], "stopOn": TEXT, "then": [[...], ...], "env": {...} }` for a program that runs until
+ * stopped (a server): once TEXT appears on its standard error, each `then` command runs in turn
+ * (`node ARGS`, paths from the package directory: clients, so the server's code for serving them is
+ * trained too), then the program is sent SIGTERM unless it has ended, and must exit 0. `env` is added
+ * to the environment of the program and its `then` commands. `{tmp}` in an argument or a value is a
+ * scratch directory holding `data`, a 1 MiB file, and `small`, a line of text.
  */
-function trainedCache(name, file, runsFile) {
+async function trainedCache(name, file, runsFile) {
   const runs = JSON.parse(readFileSync(runsFile, 'utf8'));
-  if (!Array.isArray(runs) || !runs.every((r) => Array.isArray(r) && r.every((a) => typeof a === 'string'))) {
-    throw new Error(`bundle: ${runsFile}: not a JSON array of argument lists`);
+  const isArgs = (a) => Array.isArray(a) && a.every((x) => typeof x === 'string');
+  const isRun = (r) =>
+    isArgs(r) ||
+    (r !== null && typeof r === 'object' && isArgs(r.args) && (r.stopOn === undefined || typeof r.stopOn === 'string') &&
+      (r.then === undefined || (r.stopOn !== undefined && Array.isArray(r.then) && r.then.every(isArgs))) &&
+      (r.env === undefined || (r.env !== null && typeof r.env === 'object' && Object.values(r.env).every((v) => typeof v === 'string'))));
+  if (!Array.isArray(runs) || !runs.every(isRun)) {
+    throw new Error(`bundle: ${runsFile}: not a JSON array of runs (argument lists, or { args, stopOn, then, env })`);
   }
   const tmp = mkdtempSync(join(tmpdir(), `bundle-train-${name}-`));
   try {
@@ -152,17 +163,66 @@ function trainedCache(name, file, runsFile) {
     const cache = join(tmp, 'cache');
     let have = false;
     for (const run of runs) {
-      const argv = run.map((a) => a.replaceAll('{tmp}', tmp));
-      const r = spawnSync(process.execPath, [trainer, file, have ? cache : '', cache, join(dirname(file), `${name}.cjs`), JSON.stringify(argv)], {
-        stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' },
+      const { args, stopOn, then = [], env = {} } = Array.isArray(run) ? { args: run } : run;
+      const sub = (a) => a.replaceAll('{tmp}', tmp);
+      const r = await trainingRun([trainer, file, have ? cache : '', cache, join(dirname(file), `${name}.cjs`), JSON.stringify(args.map(sub))], {
+        cwd: tmp,
+        env: Object.fromEntries(Object.entries(env).map(([k, v]) => [k, sub(v)])),
+        stopOn,
+        then: then.map((c) => c.map(sub)),
       });
-      if (r.status !== 0) throw new Error(`bundle: training run '${name} ${run.join(' ')}' failed (exit ${r.status}): ${(r.stderr || r.error?.message || '').trim()}`);
+      if (r.status !== 0) throw new Error(`bundle: training run '${name} ${args.join(' ')}' failed (exit ${r.status}): ${r.stderr.trim()}`);
       have = true;
     }
     return readFileSync(cache);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/**
+ * One training process: its exit status and standard error. With `stopOn`, once that text is on its
+ * standard error the `then` commands run one after another, and then it is sent SIGTERM if still running.
+ */
+function trainingRun(args, { cwd, env, stopOn, then }) {
+  const childEnv = { ...process.env, NODE_OPTIONS: '', ...env };
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'ignore', 'pipe'], env: childEnv });
+    let stderr = '';
+    let stopped = false;
+    let ended = false;
+    let thenFailed = false;
+    // A server that never says stopOn (or never stops) fails the build instead of hanging it.
+    const bound = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    const stop = () => {
+      for (const c of then) {
+        const r = spawnSync(process.execPath, c, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', env: childEnv, timeout: 30_000 });
+        if (r.status !== 0) thenFailed = true;
+        if (r.status !== 0) stderr += `\n(then: node ${c.join(' ')} failed (exit ${r.status}): ${(r.stderr || r.error?.message || '').trim()})`;
+      }
+      if (!ended) child.kill('SIGTERM');
+    };
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (c) => {
+      stderr += c;
+      if (stopOn !== undefined && !stopped && stderr.includes(stopOn)) {
+        stopped = true;
+        // After this handler: the then commands block this process, not the child.
+        setImmediate(stop);
+      }
+    });
+    child.on('error', (e) => {
+      clearTimeout(bound);
+      reject(e);
+    });
+    child.on('exit', () => {
+      ended = true;
+    });
+    child.on('close', (code, sig) => {
+      clearTimeout(bound);
+      resolveRun({ status: thenFailed ? 'a then command failed' : (code ?? sig), stderr: stopOn !== undefined && !stopped ? `never said '${stopOn}': ${stderr}` : stderr });
+    });
+  });
 }
 
 /** One training run (a cold process): the script compiled as the starter compiles it, run, its cache written at exit. */
@@ -285,7 +345,7 @@ for (const p of programs) {
   const start = join(outdir, `${p.name}.cjs`);
   writeFileSync(start, starter(p.name));
   chmodSync(start, 0o755);
-  const cache = training.has(p.name) ? trainedCache(p.name, codeFile, training.get(p.name)) : codeCache(codeFile);
+  const cache = training.has(p.name) ? await trainedCache(p.name, codeFile, training.get(p.name)) : codeCache(codeFile);
   writeFileSync(join(outdir, `${p.name}.cache`), cache);
   const inputs = Object.keys(result.metafile.inputs).length;
   summary.push(`${p.name} (${inputs} modules, ${(code.length / 1024).toFixed(0)} KiB, cache ${(cache.length / 1024).toFixed(0)} KiB)`);
