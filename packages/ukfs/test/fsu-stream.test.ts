@@ -9,11 +9,14 @@ import { describe, expect, it } from 'vitest';
 import { FSU_BIN, fsu, sh, SLOW_READER } from './fsu-helpers.js';
 import { makefsImage, tmp } from './helpers.js';
 
-/** A tree with a 1.5 MiB random file (more than a pipe holds many times over) and a few small ones. */
+/**
+ * A tree with a 2.5 MiB random file (two full 1 MiB reads of fsu cat's buffer and a part of a third,
+ * more than a pipe holds many times over) and a few small ones.
+ */
 function bigTree(d: string): { src: string; big: Buffer } {
   const src = join(d, 'src');
   mkdirSync(join(src, 'dir'), { recursive: true });
-  const big = randomBytes(1536 * 1024 + 123);
+  const big = randomBytes(2560 * 1024 + 123);
   writeFileSync(join(src, 'big.bin'), big);
   for (let i = 0; i < 40; i++) writeFileSync(join(src, 'dir', `f${String(i).padStart(2, '0')}.txt`), `${i}\n`);
   return { src, big };
