@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // The floor of "a file out of an image to standard output" for any Node program: LENGTH bytes of
-// the image read 128 KiB at a time (as fsu cat and coreutils' cat read) into one reused buffer and
-// written to standard output. No file system is walked: what fsu cat spends above this figure is ours
-// to cut. Usage: node read-file.mjs IMAGE LENGTH
+// the image read 1 MiB at a time (as fsu cat reads) into one reused page-aligned buffer (a WebAssembly
+// memory, as fsu cat's: a read into a buffer 16 bytes past a page boundary, where a large Uint8Array
+// usually lands, copies at a third of the speed here) and written to standard output. No file system
+// is walked: what fsu cat spends above this figure is ours to cut. Usage: node read-file.mjs IMAGE LENGTH
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 
 const [image, lengthArg] = process.argv.slice(2);
@@ -11,7 +12,7 @@ if (!image || !Number.isSafeInteger(length) || length < 0) {
   process.stderr.write('usage: read-file.mjs IMAGE LENGTH\n');
   process.exit(2);
 }
-const buf = Buffer.allocUnsafe(128 << 10);
+const buf = new Uint8Array(new WebAssembly.Memory({ initial: 16, maximum: 16 }).buffer);
 const fd = openSync(image, 'r');
 for (let pos = 0; pos < length; ) {
   const n = readSync(fd, buf, 0, Math.min(buf.length, length - pos), pos);
