@@ -13,6 +13,7 @@ export { type ImageLock, type ImageLockOptions, describeHolder, lockImage } from
 export { BC_INVAL, B_BUSY, B_DELWRI, B_DONE, B_INVAL, Buf, btodb, dbtob } from './bio/buf.js';
 export { BufCache, type BufCacheOptions, type BufCacheStats, MAXBUFSIZE, MAXCLUSTER } from './bio/bufcache.js';
 export { BUFCACHE_DEFAULT_MAX, BUFCACHE_SUBSYSTEM, bufcacheOf, defaultBufcacheMax } from './bio/kernel.js';
+export { pageAlignedBuffer } from './bio/pagebuf.js';
 
 export * from './label/constants.js';
 export {
