@@ -7,7 +7,7 @@
  * NetBSD's. As NetBSD's makefs does, a directory's entries get their inodes first and its bytes
  * are then written whole; file bytes are read from the host straight into the staged image.
  */
-import { closeSync, constants, lstatSync, openSync, readSync, readdirSync, readlinkSync, type BigIntStats } from 'node:fs';
+import { closeSync, constants, openSync, readSync, readdirSync, readlinkSync } from 'node:fs';
 import { errno, isRumpError } from '@rumpts/librump';
 import { BufCache } from '@rumpts/rumpdev-disk';
 import type { BlockDevice } from '@rumpts/rumpvfs';
@@ -23,6 +23,7 @@ import { ffs_place, ffs_write } from '../write.js';
 import { type NewfsResult, newfs, newfsGeometry } from './newfs.js';
 import { IO_THREAD_MIN_FILES, MakefsIo, isHostBacked } from './iothread.js';
 import { CHUNK, StagingDevice } from './stage.js';
+import { ST_ATIME, ST_FIELDS, ST_GID, ST_MODE, ST_NLINK, ST_RDEV, ST_SIZE, ST_UID, hostLinkKey, hostLstat } from './hoststat.js';
 
 /** Image bytes staged at once when makefs does its own I/O. */
 const STAGED_BYTES = 8 * CHUNK;
@@ -116,8 +117,9 @@ export interface MakefsResult extends NewfsResult {
 
 /**
  * One host entry, stat'ed once. Only the fields makefs uses are kept — as small numbers here and
- * owners, device number and times in the tree's StatTable — since ten thousand BigIntStats kept
- * alive would cost the garbage collector more than the build itself.
+ * owners, device number and times in the tree's StatTable (see hoststat.ts: the lstat itself makes
+ * no objects) — since ten thousand stat objects kept alive would cost the garbage collector more
+ * than the build itself.
  */
 interface Node {
   name: string;
@@ -154,7 +156,8 @@ class StatTable {
   f = new Float64Array(STAT_COLS * 1024);
   rows = 0;
 
-  add(st: BigIntStats): number {
+  /** Add the entry whose lstat is `st` (a HostStat row). */
+  add(st: Float64Array): number {
     const row = this.rows++;
     if (this.rows * STAT_COLS > this.f.length) {
       const g = new Float64Array(this.f.length * 2);
@@ -163,19 +166,11 @@ class StatTable {
     }
     const f = this.f;
     const o = row * STAT_COLS;
-    f[o + T_UID] = Number(st.uid);
-    f[o + T_GID] = Number(st.gid);
-    f[o + T_RDEV] = Number(st.rdev);
-    this.#time(o + T_TIMES, st.atimeNs);
-    this.#time(o + T_TIMES + 2, st.mtimeNs);
-    this.#time(o + T_TIMES + 4, st.ctimeNs);
-    this.#time(o + T_TIMES + 6, st.birthtimeNs);
+    f[o + T_UID] = st[ST_UID]!;
+    f[o + T_GID] = st[ST_GID]!;
+    f[o + T_RDEV] = st[ST_RDEV]!;
+    for (let i = 0; i < 8; i++) f[o + T_TIMES + i] = st[ST_ATIME + i]!;
     return row;
-  }
-
-  #time(at: number, ns: bigint): void {
-    this.f[at] = Number(ns / 1_000_000_000n);
-    this.f[at + 1] = Number(ns % 1_000_000_000n);
   }
 }
 
@@ -184,21 +179,24 @@ interface ScanCount {
   bytes: number;
   seen: Set<string>;
   stats: StatTable;
+  /** The lstat of the entry being scanned (reused: no object per entry). */
+  st: Float64Array;
 }
 
 /** Read the tree under `dir` (lstat; symlinks are not followed). */
 function scan(path: string, name: string, count: ScanCount): Node {
-  let st: BigIntStats;
+  const st = count.st;
+  let link: string | null = null;
   try {
-    st = lstatSync(path, { bigint: true });
+    hostLstat(path, st);
+    // The identity of a file with several names, exact (inode numbers can exceed 2^53).
+    if (st[ST_NLINK]! > 1 && (st[ST_MODE]! & S_IFMT) !== S_IFDIR) link = hostLinkKey(path);
   } catch (e) {
     throw errno('ENOENT', `makefs: ${path}: ${(e as Error).message}`);
   }
-  const mode = Number(st.mode);
-  const nlink = Number(st.nlink);
+  const mode = st[ST_MODE]!;
   const node: Node = {
-    name, path, mode, nlink, size: Number(st.size), link: nlink > 1 && (mode & S_IFMT) !== S_IFDIR ? `${st.dev}:${st.ino}` : null,
-    row: count.stats.add(st), children: null, target: null, data: -1,
+    name, path, mode, nlink: st[ST_NLINK]!, size: st[ST_SIZE]!, link, row: count.stats.add(st), children: null, target: null, data: -1,
   };
   if ((mode & S_IFMT) === S_IFDIR) {
     const names = readdirSync(path).sort();
@@ -234,7 +232,7 @@ interface Tree {
 }
 
 function scanTree(srcDir: string): Tree {
-  const count: ScanCount = { entries: 0, bytes: 0, seen: new Set<string>(), stats: new StatTable() };
+  const count: ScanCount = { entries: 0, bytes: 0, seen: new Set<string>(), stats: new StatTable(), st: new Float64Array(ST_FIELDS) };
   const root = scan(srcDir, '', count);
   if (!root.children) throw errno('ENOTDIR', `makefs: ${srcDir} is not a directory`);
   return { root, entries: count.entries, bytes: count.bytes, stats: count.stats };
