@@ -6,7 +6,7 @@ import { linkSync, lstatSync, mkdirSync, symlinkSync, utimesSync, writeFileSync 
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ST_ATIME, ST_FIELDS, fromBigInt, hostLinkKey, hostLstat } from '../src/tools/hoststat.js';
+import { ST_ATIME, ST_FIELDS, ST_INO, fromBigInt, hostLinkKey, hostLstat } from '../src/tools/hoststat.js';
 import { tempDir } from './helpers.js';
 
 describe('hostLstat', () => {
@@ -34,8 +34,17 @@ describe('hostLstat', () => {
         expect(BigInt(got[ST_ATIME + 2]!) * 1_000_000_000n + BigInt(got[ST_ATIME + 3]!), n).toBe(st.mtimeNs);
         for (let f = ST_ATIME + 1; f < ST_FIELDS; f += 2) expect(got[f]! >= 0 && got[f]! < 1e9, `${n} field ${f}`).toBe(true);
       }
-      expect(hostLinkKey(p('link'))).toBe(hostLinkKey(p('file')));
-      expect(hostLinkKey(p('old'))).not.toBe(hostLinkKey(p('file')));
+      const key = (n: string): string => {
+        hostLstat(p(n), got);
+        return hostLinkKey(p(n), got);
+      };
+      const big = lstatSync(p('file'), { bigint: true });
+      expect(key('link')).toBe(`${big.dev}:${big.ino}`);
+      expect(key('file')).toBe(key('link'));
+      expect(key('old')).not.toBe(key('file'));
+      // A number past 2^53 is not trusted: the BigIntStats gives the key.
+      got[ST_INO] = 2 ** 60;
+      expect(hostLinkKey(p('file'), got)).toBe(`${big.dev}:${big.ino}`);
       expect(() => hostLstat(p('absent'), got)).toThrow(/ENOENT/);
       expect(() => hostLstat(`${p('file')}\0x`, got)).toThrow();
     } finally {

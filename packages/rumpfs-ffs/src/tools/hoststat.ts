@@ -9,8 +9,8 @@
  * objects. makefs uses that array when it is there and proves right: the first call is checked
  * field by field against the public BigIntStats, and anything unexpected (no binding, another
  * layout, the permission model on, deprecation warnings asked for) falls back to the public call.
- * Device and inode numbers above 2^53 do not fit a double: callers that need them exact (the
- * identity of a file with several names) ask hostLinkKey.
+ * Device and inode numbers above 2^53 do not fit a double: the identity of a file with several
+ * names comes from hostLinkKey, which asks for a BigIntStats then.
  */
 import { lstatSync, type BigIntStats } from 'node:fs';
 
@@ -133,8 +133,15 @@ export function hostLstat(path: string, out: Float64Array): void {
   fromBigInt(lstatSync(path, { bigint: true }), out);
 }
 
-/** The exact identity (`dev:ino`) of a host entry with several names. */
-export function hostLinkKey(path: string): string {
-  const st = lstatSync(path, { bigint: true });
-  return `${st.dev}:${st.ino}`;
+/**
+ * The exact identity (`dev:ino`, as a BigIntStats spells it) of the host entry at `path` whose
+ * HostStat is `st`: from `st` when its numbers are exact (below 2^53, as good as always), else from
+ * a BigIntStats.
+ */
+export function hostLinkKey(path: string, st: Float64Array): string {
+  const dev = st[ST_DEV]!;
+  const ino = st[ST_INO]!;
+  if (Number.isSafeInteger(dev) && Number.isSafeInteger(ino) && dev >= 0 && ino >= 0) return `${dev}:${ino}`;
+  const big = lstatSync(path, { bigint: true });
+  return `${big.dev}:${big.ino}`;
 }

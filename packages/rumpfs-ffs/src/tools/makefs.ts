@@ -190,7 +190,7 @@ function scan(path: string, name: string, count: ScanCount): Node {
   try {
     hostLstat(path, st);
     // The identity of a file with several names, exact (inode numbers can exceed 2^53).
-    if (st[ST_NLINK]! > 1 && (st[ST_MODE]! & S_IFMT) !== S_IFDIR) link = hostLinkKey(path);
+    if (st[ST_NLINK]! > 1 && (st[ST_MODE]! & S_IFMT) !== S_IFDIR) link = hostLinkKey(path, st);
   } catch (e) {
     throw errno('ENOENT', `makefs: ${path}: ${(e as Error).message}`);
   }
