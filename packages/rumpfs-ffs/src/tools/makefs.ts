@@ -8,7 +8,7 @@
  * are then written whole; file bytes are read from the host straight into the staged image.
  */
 import { closeSync, constants, openSync, readSync, readdirSync, readlinkSync } from 'node:fs';
-import { errno, isRumpError } from '@rumpts/librump';
+import { type Timespec, errno, isRumpError } from '@rumpts/librump';
 import { BufCache } from '@rumpts/rumpdev-disk';
 import type { BlockDevice } from '@rumpts/rumpvfs';
 import { ffs_valloc, ffs_vfree } from '../alloc.js';
@@ -453,6 +453,7 @@ interface Build {
   report: ((p: MakefsProgress) => void) | undefined;
   lastReport: number;
   stage: StagingDevice;
+  reader: HostReader;
   stats: StatTable;
 }
 
@@ -481,17 +482,23 @@ function dataFiles(root: Node): string[] {
   return out;
 }
 
-/** Host times and owners onto a dinode. */
+/** Host times and owners onto a dinode (into its own time records: no objects made). */
 function setAttrs(b: Build, din: Dinode, n: Node): void {
   const f = b.stats.f;
   const o = n.row * STAT_COLS;
   din.uid = f[o + T_UID]! >>> 0;
   din.gid = f[o + T_GID]! >>> 0;
   const t = o + T_TIMES;
-  din.atime = { sec: f[t]!, nsec: f[t + 1]! };
-  din.mtime = { sec: f[t + 2]!, nsec: f[t + 3]! };
-  din.ctime = { sec: f[t + 4]!, nsec: f[t + 5]! };
-  din.birthtime = b.ump.ufs2 ? { sec: f[t + 6]!, nsec: f[t + 7]! } : { sec: 0, nsec: 0 };
+  setTime(din.atime, f[t]!, f[t + 1]!);
+  setTime(din.mtime, f[t + 2]!, f[t + 3]!);
+  setTime(din.ctime, f[t + 4]!, f[t + 5]!);
+  if (b.ump.ufs2) setTime(din.birthtime, f[t + 6]!, f[t + 7]!);
+  else setTime(din.birthtime, 0, 0);
+}
+
+function setTime(ts: Timespec, sec: number, nsec: number): void {
+  ts.sec = sec;
+  ts.nsec = nsec;
 }
 
 function newInode(b: Build, parent: Inode, mode: number, nlink: number): Inode {
@@ -507,6 +514,31 @@ function newInode(b: Build, parent: Inode, mode: number, nlink: number): Inode {
   return ip;
 }
 
+/**
+ * Reads host files into their staged runs. One per build, its two functions made once: copying a
+ * file makes no closures (ten thousand files would make thirty thousand, garbage a cold process
+ * pays for in scavenges).
+ */
+class HostReader {
+  fd = -1;
+  path = '';
+  /** File offset of the run being staged. */
+  runOff = 0;
+
+  constructor(readonly stage: StagingDevice) {}
+
+  /** ffs_place's report of a run: stage it, its bytes read from the host file straight into place. */
+  readonly put = (fileOff: number, devOff: number, len: number, padded: number): void => {
+    this.runOff = fileOff;
+    this.stage.stageFill(devOff, len, padded, this.fill);
+  };
+
+  /** stageFill's fill: the run's bytes `done`.. into dst[at..]. */
+  readonly fill = (dst: Uint8Array, at: number, done: number, n: number): void => {
+    readFull(this.fd, dst, at, n, this.runOff + done, this.path);
+  };
+}
+
 /** Copy a host file into `ip`, a buffer at a time. */
 function copyData(b: Build, ip: Inode, n: Node): void {
   const size = n.size;
@@ -518,22 +550,21 @@ function copyData(b: Build, ip: Inode, n: Node): void {
     b.progress.bytes += size;
     return;
   }
-  let fd: number;
+  const r = b.reader;
   try {
-    fd = openSync(n.path, O_RDONLY);
+    r.fd = openSync(n.path, O_RDONLY);
   } catch (e) {
     throw errno('EIO', `makefs: ${n.path}: ${(e as Error).message}`);
   }
   try {
     // The blocks are placed as ffs_write would place them, and each run of them is read from the
     // host file straight into its staged chunk (no copy through a buffer).
-    const path = n.path;
-    ffs_place(ip, size, (fileOff, devOff, len, padded) => {
-      stage.stageFill(devOff, len, padded, (dst, at, done, want) => readFull(fd, dst, at, want, fileOff + done, path));
-    });
+    r.path = n.path;
+    ffs_place(ip, size, r.put);
     b.progress.bytes += size;
   } finally {
-    closeSync(fd);
+    closeSync(r.fd);
+    r.fd = -1;
   }
 }
 
@@ -789,7 +820,7 @@ function build(dev: BlockDevice, srcDir: string, tree: Tree, opts: MakefsOptions
   ffs_update(lf);
   ffs_vfree(ump, 3, true);
   const b: Build = {
-    ump, time, links: new Map(), lastReport: 0, report: opts.progress, stage: wdev, stats: tree.stats,
+    ump, time, links: new Map(), lastReport: 0, report: opts.progress, stage: wdev, reader: new HostReader(wdev), stats: tree.stats,
     progress: { entries: 0, totalEntries: tree.entries, bytes: 0, totalBytes: tree.bytes },
   };
   fillDir(b, root, tree.root, UFS_ROOTINO);
