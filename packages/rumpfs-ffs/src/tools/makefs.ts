@@ -127,14 +127,36 @@ interface Node {
   mode: number;
   nlink: number;
   size: number;
-  /** `dev:ino` for a file with several names (to write it once), else null. */
-  link: string | null;
+  /** For a file with several names (written once), what its names share; else null. */
+  link: LinkGroup | null;
   /** Row of this entry in the StatTable. */
   row: number;
   children: Node[] | null;
   target: string | null;
   /** Number of this file among those whose bytes are copied (see dataFiles), or -1. */
   data: number;
+}
+
+/**
+ * The names in the tree of one host file with several links (one `dev:ino`), shared by their
+ * Nodes: the walks over the tree mark it instead of keeping a set of `dev:ino` strings each.
+ */
+interface LinkGroup {
+  /** The last walk (see nextWalk) that met the file. */
+  walk: number;
+  /** The inode made for the file by the build `by`. */
+  ip: Inode | null;
+  by: object | null;
+}
+
+/** Numbers the walks that mark LinkGroups (sizing, numbering the data files). */
+let walks = 0;
+
+/** Whether walk `w` meets the file of `link` for the first time (and mark it met). */
+function firstMeeting(link: LinkGroup, w: number): boolean {
+  if (link.walk === w) return false;
+  link.walk = w;
+  return true;
 }
 
 const S_IFMT = 0o170000;
@@ -177,7 +199,8 @@ class StatTable {
 interface ScanCount {
   entries: number;
   bytes: number;
-  seen: Set<string>;
+  /** The LinkGroup of every `dev:ino` with several names met so far. */
+  seen: Map<string, LinkGroup>;
   stats: StatTable;
   /** The lstat of the entry being scanned (reused: no object per entry). */
   st: Float64Array;
@@ -186,11 +209,17 @@ interface ScanCount {
 /** Read the tree under `dir` (lstat; symlinks are not followed). */
 function scan(path: string, name: string, count: ScanCount): Node {
   const st = count.st;
-  let link: string | null = null;
+  let link: LinkGroup | null = null;
+  let firstName = true;
   try {
     hostLstat(path, st);
     // The identity of a file with several names, exact (inode numbers can exceed 2^53).
-    if (st[ST_NLINK]! > 1 && (st[ST_MODE]! & S_IFMT) !== S_IFDIR) link = hostLinkKey(path, st);
+    if (st[ST_NLINK]! > 1 && (st[ST_MODE]! & S_IFMT) !== S_IFDIR) {
+      const key = hostLinkKey(path, st);
+      link = count.seen.get(key) ?? null;
+      firstName = link === null;
+      if (link === null) count.seen.set(key, (link = { walk: 0, ip: null, by: null }));
+    }
   } catch (e) {
     throw errno('ENOENT', `makefs: ${path}: ${(e as Error).message}`);
   }
@@ -215,11 +244,7 @@ function scan(path: string, name: string, count: ScanCount): Node {
     node.target = readlinkSync(path);
   } else if ((mode & S_IFMT) === S_IFREG) {
     // A file with several names is written once.
-    if (node.link === null) count.bytes += node.size;
-    else {
-      if (!count.seen.has(node.link)) count.bytes += node.size;
-      count.seen.add(node.link);
-    }
+    if (firstName) count.bytes += node.size;
   }
   return node;
 }
@@ -232,7 +257,7 @@ interface Tree {
 }
 
 function scanTree(srcDir: string): Tree {
-  const count: ScanCount = { entries: 0, bytes: 0, seen: new Set<string>(), stats: new StatTable(), st: new Float64Array(ST_FIELDS) };
+  const count: ScanCount = { entries: 0, bytes: 0, seen: new Map<string, LinkGroup>(), stats: new StatTable(), st: new Float64Array(ST_FIELDS) };
   const root = scan(srcDir, '', count);
   if (!root.children) throw errno('ENOTDIR', `makefs: ${srcDir} is not a directory`);
   return { root, entries: count.entries, bytes: count.bytes, stats: count.stats };
@@ -301,7 +326,8 @@ class TailPacker {
   }
 }
 
-function treeUsage(node: Node, bsize: number, fsize: number, nindir: number, maxsymlinklen: number, seen: Set<string>): { bytes: number; inodes: number } {
+function treeUsage(node: Node, bsize: number, fsize: number, nindir: number, maxsymlinklen: number): { bytes: number; inodes: number } {
+  const w = ++walks;
   let bytes = 0;
   let inodes = 0;
   const frag = bsize / fsize;
@@ -325,10 +351,7 @@ function treeUsage(node: Node, bsize: number, fsize: number, nindir: number, max
       for (let i = 0; i < n.children.length; i++) visit(n.children[i]!);
       return;
     }
-    if (n.link !== null) {
-      if (seen.has(n.link)) return;
-      seen.add(n.link);
-    }
+    if (n.link !== null && !firstMeeting(n.link, w)) return;
     inodes++;
     if (mode === S_IFREG) add(n.size);
     else if (mode === S_IFLNK) {
@@ -350,7 +373,7 @@ function geometry(o: MakefsOptions): { version: 1 | 2; bsize: number; fsize: num
 
 function sizeOf(tree: { root: Node }, o: MakefsOptions): MakefsSize {
   const g = geometry(o);
-  const use = treeUsage(tree.root, g.bsize, g.fsize, g.nindir, g.maxsymlinklen, new Set());
+  const use = treeUsage(tree.root, g.bsize, g.fsize, g.nindir, g.maxsymlinklen);
   let inodes = use.inodes + UFS_ROOTINO + (o.freeFiles ?? 0);
   if (o.freeFilesPercent) inodes = Math.ceil((inodes * (100 + o.freeFilesPercent)) / 100);
   let data = use.bytes + (o.freeBlocks ?? 0);
@@ -448,7 +471,6 @@ export function makefsSize(srcDir: string, opts: MakefsOptions = {}): MakefsSize
 interface Build {
   ump: Ufsmount;
   time: number;
-  links: Map<string, Inode>;
   progress: MakefsProgress;
   report: ((p: MakefsProgress) => void) | undefined;
   lastReport: number;
@@ -460,7 +482,7 @@ interface Build {
 /** Number the files whose bytes makefs copies (a regular file with bytes, at its first name) and list their paths. */
 function dataFiles(root: Node): string[] {
   const out: string[] = [];
-  const seen = new Set<string>();
+  const w = ++walks;
   const visit = (n: Node): void => {
     const children = n.children ?? [];
     for (let i = 0; i < children.length; i++) {
@@ -470,10 +492,7 @@ function dataFiles(root: Node): string[] {
         continue;
       }
       if ((c.mode & S_IFMT) !== S_IFREG || c.size === 0) continue;
-      if (c.link !== null) {
-        if (seen.has(c.link)) continue;
-        seen.add(c.link);
-      }
+      if (c.link !== null && !firstMeeting(c.link, w)) continue;
       c.data = out.length;
       out.push(c.path);
     }
@@ -663,7 +682,8 @@ function fillDir(b: Build, dp: Inode, n: Node, parent: number): void {
     const mode = c.mode;
     const fmt = mode & S_IFMT;
     try {
-      const prior = c.link !== null ? b.links.get(c.link) : undefined;
+      const link = c.link;
+      const prior = link !== null && link.by === b ? link.ip : null;
       let ip: Inode | null;
       if (c.children) {
         ip = newInode(b, dp, S_IFDIR | (mode & 0o7777), 2);
@@ -675,7 +695,10 @@ function fillDir(b: Build, dp: Inode, n: Node, parent: number): void {
         ip = null;
       } else {
         ip = newInode(b, dp, mode & 0o177777, 1);
-        if (c.link !== null) b.links.set(c.link, ip);
+        if (link !== null) {
+          link.ip = ip;
+          link.by = b;
+        }
       }
       made.push(ip);
       names.push(c.name);
@@ -820,7 +843,7 @@ function build(dev: BlockDevice, srcDir: string, tree: Tree, opts: MakefsOptions
   ffs_update(lf);
   ffs_vfree(ump, 3, true);
   const b: Build = {
-    ump, time, links: new Map(), lastReport: 0, report: opts.progress, stage: wdev, reader: new HostReader(wdev), stats: tree.stats,
+    ump, time, lastReport: 0, report: opts.progress, stage: wdev, reader: new HostReader(wdev), stats: tree.stats,
     progress: { entries: 0, totalEntries: tree.entries, bytes: 0, totalBytes: tree.bytes },
   };
   fillDir(b, root, tree.root, UFS_ROOTINO);
