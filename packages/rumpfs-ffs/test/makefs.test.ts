@@ -4,12 +4,12 @@
  * fsck-like checks, grub-fstest for little-endian) — and our fsck finds them clean.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, lstatSync, mkdirSync, openSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isRumpError } from '@rumpts/librump';
 import { HostFileBlockDevice } from '@rumpts/rumpdev-disk';
-import { type MakefsProgress, makefs, makefsSize } from '../src/index.js';
+import { type MakefsProgress, Ufsmount, ffs_dirlookup, ffs_iget, makefs, makefsSize } from '../src/index.js';
 import { tempDir, writeTree } from './helpers.js';
 import { runFsck } from './fsckhelpers.js';
 import { HAVE_GRUB, HAVE_TSK } from './rwhelpers.js';
@@ -122,4 +122,39 @@ describe('makefs', () => {
       t.cleanup();
     }
   }, 120_000);
+
+  it('host times keep their nanoseconds, before 1970 too (seconds floored, nanoseconds 0..1e9-1 as in struct timespec)', () => {
+    const t = tempDir('mkfstimes');
+    try {
+      const src = join(t.path, 'src');
+      mkdirSync(src);
+      // 1969-06-01 12:00:00.5 (a Date: utimes takes a negative number for now) and a time with
+      // microseconds.
+      const files: [string, Date | number][] = [['old', new Date(-18446399500)], ['new', 1234567890.123456]];
+      for (const [name, when] of files) {
+        writeFileSync(join(src, name), name);
+        utimesSync(join(src, name), when, when);
+      }
+      for (const version of [1, 2] as const) {
+        const img = join(t.path, `img${version}`);
+        build(src, img, { version });
+        const dev = new HostFileBlockDevice(img);
+        try {
+          const ump = Ufsmount.open(dev);
+          const root = ffs_iget(ump, 2);
+          for (const [name] of files) {
+            const ns = lstatSync(join(src, name), { bigint: true }).mtimeNs;
+            const { mtime } = ffs_iget(ump, ffs_dirlookup(root, name)).din;
+            expect(mtime.nsec, `${name} UFS${version}`).toBeGreaterThanOrEqual(0);
+            expect(mtime.nsec).toBeLessThan(1e9);
+            expect(BigInt(mtime.sec) * 1_000_000_000n + BigInt(mtime.nsec), `${name} UFS${version}`).toBe(ns);
+          }
+        } finally {
+          dev.close();
+        }
+      }
+    } finally {
+      t.cleanup();
+    }
+  });
 });

@@ -7,8 +7,8 @@
  * NetBSD's. As NetBSD's makefs does, a directory's entries get their inodes first and its bytes
  * are then written whole; file bytes are read from the host straight into the staged image.
  */
-import { closeSync, constants, lstatSync, openSync, readSync, readdirSync, readlinkSync, type BigIntStats } from 'node:fs';
-import { errno, isRumpError } from '@rumpts/librump';
+import { closeSync, constants, openSync, readSync, readdirSync, readlinkSync } from 'node:fs';
+import { type Timespec, errno, isRumpError } from '@rumpts/librump';
 import { BufCache } from '@rumpts/rumpdev-disk';
 import type { BlockDevice } from '@rumpts/rumpvfs';
 import { ffs_valloc, ffs_vfree } from '../alloc.js';
@@ -23,6 +23,7 @@ import { ffs_place, ffs_write } from '../write.js';
 import { type NewfsResult, newfs, newfsGeometry } from './newfs.js';
 import { IO_THREAD_MIN_FILES, MakefsIo, isHostBacked } from './iothread.js';
 import { CHUNK, StagingDevice } from './stage.js';
+import { ST_ATIME, ST_FIELDS, ST_GID, ST_MODE, ST_NLINK, ST_RDEV, ST_SIZE, ST_UID, hostLinkKey, hostLstat } from './hoststat.js';
 
 /** Image bytes staged at once when makefs does its own I/O. */
 const STAGED_BYTES = 8 * CHUNK;
@@ -116,8 +117,9 @@ export interface MakefsResult extends NewfsResult {
 
 /**
  * One host entry, stat'ed once. Only the fields makefs uses are kept — as small numbers here and
- * owners, device number and times in the tree's StatTable — since ten thousand BigIntStats kept
- * alive would cost the garbage collector more than the build itself.
+ * owners, device number and times in the tree's StatTable (see hoststat.ts: the lstat itself makes
+ * no objects) — since ten thousand stat objects kept alive would cost the garbage collector more
+ * than the build itself.
  */
 interface Node {
   name: string;
@@ -125,14 +127,36 @@ interface Node {
   mode: number;
   nlink: number;
   size: number;
-  /** `dev:ino` for a file with several names (to write it once), else null. */
-  link: string | null;
+  /** For a file with several names (written once), what its names share; else null. */
+  link: LinkGroup | null;
   /** Row of this entry in the StatTable. */
   row: number;
   children: Node[] | null;
   target: string | null;
   /** Number of this file among those whose bytes are copied (see dataFiles), or -1. */
   data: number;
+}
+
+/**
+ * The names in the tree of one host file with several links (one `dev:ino`), shared by their
+ * Nodes: the walks over the tree mark it instead of keeping a set of `dev:ino` strings each.
+ */
+interface LinkGroup {
+  /** The last walk (see nextWalk) that met the file. */
+  walk: number;
+  /** The inode made for the file by the build `by`. */
+  ip: Inode | null;
+  by: object | null;
+}
+
+/** Numbers the walks that mark LinkGroups (sizing, numbering the data files). */
+let walks = 0;
+
+/** Whether walk `w` meets the file of `link` for the first time (and mark it met). */
+function firstMeeting(link: LinkGroup, w: number): boolean {
+  if (link.walk === w) return false;
+  link.walk = w;
+  return true;
 }
 
 const S_IFMT = 0o170000;
@@ -154,7 +178,8 @@ class StatTable {
   f = new Float64Array(STAT_COLS * 1024);
   rows = 0;
 
-  add(st: BigIntStats): number {
+  /** Add the entry whose lstat is `st` (a HostStat row). */
+  add(st: Float64Array): number {
     const row = this.rows++;
     if (this.rows * STAT_COLS > this.f.length) {
       const g = new Float64Array(this.f.length * 2);
@@ -163,42 +188,44 @@ class StatTable {
     }
     const f = this.f;
     const o = row * STAT_COLS;
-    f[o + T_UID] = Number(st.uid);
-    f[o + T_GID] = Number(st.gid);
-    f[o + T_RDEV] = Number(st.rdev);
-    this.#time(o + T_TIMES, st.atimeNs);
-    this.#time(o + T_TIMES + 2, st.mtimeNs);
-    this.#time(o + T_TIMES + 4, st.ctimeNs);
-    this.#time(o + T_TIMES + 6, st.birthtimeNs);
+    f[o + T_UID] = st[ST_UID]!;
+    f[o + T_GID] = st[ST_GID]!;
+    f[o + T_RDEV] = st[ST_RDEV]!;
+    for (let i = 0; i < 8; i++) f[o + T_TIMES + i] = st[ST_ATIME + i]!;
     return row;
-  }
-
-  #time(at: number, ns: bigint): void {
-    this.f[at] = Number(ns / 1_000_000_000n);
-    this.f[at + 1] = Number(ns % 1_000_000_000n);
   }
 }
 
 interface ScanCount {
   entries: number;
   bytes: number;
-  seen: Set<string>;
+  /** The LinkGroup of every `dev:ino` with several names met so far. */
+  seen: Map<string, LinkGroup>;
   stats: StatTable;
+  /** The lstat of the entry being scanned (reused: no object per entry). */
+  st: Float64Array;
 }
 
 /** Read the tree under `dir` (lstat; symlinks are not followed). */
 function scan(path: string, name: string, count: ScanCount): Node {
-  let st: BigIntStats;
+  const st = count.st;
+  let link: LinkGroup | null = null;
+  let firstName = true;
   try {
-    st = lstatSync(path, { bigint: true });
+    hostLstat(path, st);
+    // The identity of a file with several names, exact (inode numbers can exceed 2^53).
+    if (st[ST_NLINK]! > 1 && (st[ST_MODE]! & S_IFMT) !== S_IFDIR) {
+      const key = hostLinkKey(path, st);
+      link = count.seen.get(key) ?? null;
+      firstName = link === null;
+      if (link === null) count.seen.set(key, (link = { walk: 0, ip: null, by: null }));
+    }
   } catch (e) {
     throw errno('ENOENT', `makefs: ${path}: ${(e as Error).message}`);
   }
-  const mode = Number(st.mode);
-  const nlink = Number(st.nlink);
+  const mode = st[ST_MODE]!;
   const node: Node = {
-    name, path, mode, nlink, size: Number(st.size), link: nlink > 1 && (mode & S_IFMT) !== S_IFDIR ? `${st.dev}:${st.ino}` : null,
-    row: count.stats.add(st), children: null, target: null, data: -1,
+    name, path, mode, nlink: st[ST_NLINK]!, size: st[ST_SIZE]!, link, row: count.stats.add(st), children: null, target: null, data: -1,
   };
   if ((mode & S_IFMT) === S_IFDIR) {
     const names = readdirSync(path).sort();
@@ -217,11 +244,7 @@ function scan(path: string, name: string, count: ScanCount): Node {
     node.target = readlinkSync(path);
   } else if ((mode & S_IFMT) === S_IFREG) {
     // A file with several names is written once.
-    if (node.link === null) count.bytes += node.size;
-    else {
-      if (!count.seen.has(node.link)) count.bytes += node.size;
-      count.seen.add(node.link);
-    }
+    if (firstName) count.bytes += node.size;
   }
   return node;
 }
@@ -234,7 +257,7 @@ interface Tree {
 }
 
 function scanTree(srcDir: string): Tree {
-  const count: ScanCount = { entries: 0, bytes: 0, seen: new Set<string>(), stats: new StatTable() };
+  const count: ScanCount = { entries: 0, bytes: 0, seen: new Map<string, LinkGroup>(), stats: new StatTable(), st: new Float64Array(ST_FIELDS) };
   const root = scan(srcDir, '', count);
   if (!root.children) throw errno('ENOTDIR', `makefs: ${srcDir} is not a directory`);
   return { root, entries: count.entries, bytes: count.bytes, stats: count.stats };
@@ -303,7 +326,8 @@ class TailPacker {
   }
 }
 
-function treeUsage(node: Node, bsize: number, fsize: number, nindir: number, maxsymlinklen: number, seen: Set<string>): { bytes: number; inodes: number } {
+function treeUsage(node: Node, bsize: number, fsize: number, nindir: number, maxsymlinklen: number): { bytes: number; inodes: number } {
+  const w = ++walks;
   let bytes = 0;
   let inodes = 0;
   const frag = bsize / fsize;
@@ -327,10 +351,7 @@ function treeUsage(node: Node, bsize: number, fsize: number, nindir: number, max
       for (let i = 0; i < n.children.length; i++) visit(n.children[i]!);
       return;
     }
-    if (n.link !== null) {
-      if (seen.has(n.link)) return;
-      seen.add(n.link);
-    }
+    if (n.link !== null && !firstMeeting(n.link, w)) return;
     inodes++;
     if (mode === S_IFREG) add(n.size);
     else if (mode === S_IFLNK) {
@@ -352,7 +373,7 @@ function geometry(o: MakefsOptions): { version: 1 | 2; bsize: number; fsize: num
 
 function sizeOf(tree: { root: Node }, o: MakefsOptions): MakefsSize {
   const g = geometry(o);
-  const use = treeUsage(tree.root, g.bsize, g.fsize, g.nindir, g.maxsymlinklen, new Set());
+  const use = treeUsage(tree.root, g.bsize, g.fsize, g.nindir, g.maxsymlinklen);
   let inodes = use.inodes + UFS_ROOTINO + (o.freeFiles ?? 0);
   if (o.freeFilesPercent) inodes = Math.ceil((inodes * (100 + o.freeFilesPercent)) / 100);
   let data = use.bytes + (o.freeBlocks ?? 0);
@@ -450,18 +471,18 @@ export function makefsSize(srcDir: string, opts: MakefsOptions = {}): MakefsSize
 interface Build {
   ump: Ufsmount;
   time: number;
-  links: Map<string, Inode>;
   progress: MakefsProgress;
   report: ((p: MakefsProgress) => void) | undefined;
   lastReport: number;
   stage: StagingDevice;
+  reader: HostReader;
   stats: StatTable;
 }
 
 /** Number the files whose bytes makefs copies (a regular file with bytes, at its first name) and list their paths. */
 function dataFiles(root: Node): string[] {
   const out: string[] = [];
-  const seen = new Set<string>();
+  const w = ++walks;
   const visit = (n: Node): void => {
     const children = n.children ?? [];
     for (let i = 0; i < children.length; i++) {
@@ -471,10 +492,7 @@ function dataFiles(root: Node): string[] {
         continue;
       }
       if ((c.mode & S_IFMT) !== S_IFREG || c.size === 0) continue;
-      if (c.link !== null) {
-        if (seen.has(c.link)) continue;
-        seen.add(c.link);
-      }
+      if (c.link !== null && !firstMeeting(c.link, w)) continue;
       c.data = out.length;
       out.push(c.path);
     }
@@ -483,17 +501,23 @@ function dataFiles(root: Node): string[] {
   return out;
 }
 
-/** Host times and owners onto a dinode. */
+/** Host times and owners onto a dinode (into its own time records: no objects made). */
 function setAttrs(b: Build, din: Dinode, n: Node): void {
   const f = b.stats.f;
   const o = n.row * STAT_COLS;
   din.uid = f[o + T_UID]! >>> 0;
   din.gid = f[o + T_GID]! >>> 0;
   const t = o + T_TIMES;
-  din.atime = { sec: f[t]!, nsec: f[t + 1]! };
-  din.mtime = { sec: f[t + 2]!, nsec: f[t + 3]! };
-  din.ctime = { sec: f[t + 4]!, nsec: f[t + 5]! };
-  din.birthtime = b.ump.ufs2 ? { sec: f[t + 6]!, nsec: f[t + 7]! } : { sec: 0, nsec: 0 };
+  setTime(din.atime, f[t]!, f[t + 1]!);
+  setTime(din.mtime, f[t + 2]!, f[t + 3]!);
+  setTime(din.ctime, f[t + 4]!, f[t + 5]!);
+  if (b.ump.ufs2) setTime(din.birthtime, f[t + 6]!, f[t + 7]!);
+  else setTime(din.birthtime, 0, 0);
+}
+
+function setTime(ts: Timespec, sec: number, nsec: number): void {
+  ts.sec = sec;
+  ts.nsec = nsec;
 }
 
 function newInode(b: Build, parent: Inode, mode: number, nlink: number): Inode {
@@ -509,6 +533,31 @@ function newInode(b: Build, parent: Inode, mode: number, nlink: number): Inode {
   return ip;
 }
 
+/**
+ * Reads host files into their staged runs. One per build, its two functions made once: copying a
+ * file makes no closures (ten thousand files would make thirty thousand, garbage a cold process
+ * pays for in scavenges).
+ */
+class HostReader {
+  fd = -1;
+  path = '';
+  /** File offset of the run being staged. */
+  runOff = 0;
+
+  constructor(readonly stage: StagingDevice) {}
+
+  /** ffs_place's report of a run: stage it, its bytes read from the host file straight into place. */
+  readonly put = (fileOff: number, devOff: number, len: number, padded: number): void => {
+    this.runOff = fileOff;
+    this.stage.stageFill(devOff, len, padded, this.fill);
+  };
+
+  /** stageFill's fill: the run's bytes `done`.. into dst[at..]. */
+  readonly fill = (dst: Uint8Array, at: number, done: number, n: number): void => {
+    readFull(this.fd, dst, at, n, this.runOff + done, this.path);
+  };
+}
+
 /** Copy a host file into `ip`, a buffer at a time. */
 function copyData(b: Build, ip: Inode, n: Node): void {
   const size = n.size;
@@ -520,22 +569,21 @@ function copyData(b: Build, ip: Inode, n: Node): void {
     b.progress.bytes += size;
     return;
   }
-  let fd: number;
+  const r = b.reader;
   try {
-    fd = openSync(n.path, O_RDONLY);
+    r.fd = openSync(n.path, O_RDONLY);
   } catch (e) {
     throw errno('EIO', `makefs: ${n.path}: ${(e as Error).message}`);
   }
   try {
     // The blocks are placed as ffs_write would place them, and each run of them is read from the
     // host file straight into its staged chunk (no copy through a buffer).
-    const path = n.path;
-    ffs_place(ip, size, (fileOff, devOff, len, padded) => {
-      stage.stageFill(devOff, len, padded, (dst, at, done, want) => readFull(fd, dst, at, want, fileOff + done, path));
-    });
+    r.path = n.path;
+    ffs_place(ip, size, r.put);
     b.progress.bytes += size;
   } finally {
-    closeSync(fd);
+    closeSync(r.fd);
+    r.fd = -1;
   }
 }
 
@@ -634,7 +682,8 @@ function fillDir(b: Build, dp: Inode, n: Node, parent: number): void {
     const mode = c.mode;
     const fmt = mode & S_IFMT;
     try {
-      const prior = c.link !== null ? b.links.get(c.link) : undefined;
+      const link = c.link;
+      const prior = link !== null && link.by === b ? link.ip : null;
       let ip: Inode | null;
       if (c.children) {
         ip = newInode(b, dp, S_IFDIR | (mode & 0o7777), 2);
@@ -646,7 +695,10 @@ function fillDir(b: Build, dp: Inode, n: Node, parent: number): void {
         ip = null;
       } else {
         ip = newInode(b, dp, mode & 0o177777, 1);
-        if (c.link !== null) b.links.set(c.link, ip);
+        if (link !== null) {
+          link.ip = ip;
+          link.by = b;
+        }
       }
       made.push(ip);
       names.push(c.name);
@@ -791,7 +843,7 @@ function build(dev: BlockDevice, srcDir: string, tree: Tree, opts: MakefsOptions
   ffs_update(lf);
   ffs_vfree(ump, 3, true);
   const b: Build = {
-    ump, time, links: new Map(), lastReport: 0, report: opts.progress, stage: wdev, stats: tree.stats,
+    ump, time, lastReport: 0, report: opts.progress, stage: wdev, reader: new HostReader(wdev), stats: tree.stats,
     progress: { entries: 0, totalEntries: tree.entries, bytes: 0, totalBytes: tree.bytes },
   };
   fillDir(b, root, tree.root, UFS_ROOTINO);

@@ -110,6 +110,12 @@ export class LocalChunkStore implements ChunkStore {
   settle(): void {}
 }
 
+/** stageFill's piece: the run's bytes from `fill`, then zeros. */
+function fillPiece(c: ChunkSlot, at: number, done: number, bytes: number, n: number, fill: (dst: Uint8Array, at: number, done: number, n: number) => void): void {
+  if (bytes > 0) fill(c.data, at, done, bytes);
+  if (bytes < n) c.data.fill(0, at + bytes, at + n);
+}
+
 interface Staged {
   index: number;
   c: ChunkSlot;
@@ -202,7 +208,7 @@ export class StagingDevice implements PaddedWriteDevice {
     }
     // File bytes for the part of each piece below `len`, zeros for the rest: both by the store, so
     // this thread never touches the chunk's memory.
-    this.#pieces(offset, padded, len, (c, at, done, bytes, n) => store.fill!(c, at, file, fileOff + done, bytes, n - bytes));
+    this.#pieces(offset, padded, len, (c, at, done, bytes, n) => store.fill!(c, at, file, fileOff + done, bytes, n - bytes), undefined);
   }
 
   /**
@@ -218,18 +224,16 @@ export class StagingDevice implements PaddedWriteDevice {
       this.write(b, offset);
       return;
     }
-    this.#pieces(offset, padded, len, (c, at, done, bytes, n) => {
-      if (bytes > 0) fill(c.data, at, done, bytes);
-      if (bytes < n) c.data.fill(0, at + bytes, at + n);
-    });
+    this.#pieces(offset, padded, len, fillPiece, fill);
   }
 
   /**
    * Walk `padded` bytes at device byte `offset` chunk by chunk: put(c, at, done, bytes, n) fills the
    * piece's `n` bytes at c.data[at..] — its first `bytes` from the run's byte `done` on (the part below
-   * `len`), zeros after — and the piece's sectors are marked dirty.
+   * `len`), zeros after — and the piece's sectors are marked dirty. `arg` is passed on to `put` (a
+   * caller with a function made once passes its state there: no closure per run).
    */
-  #pieces(offset: number, padded: number, len: number, put: (c: ChunkSlot, at: number, done: number, bytes: number, n: number) => void): void {
+  #pieces<A>(offset: number, padded: number, len: number, put: (c: ChunkSlot, at: number, done: number, bytes: number, n: number, arg: A) => void, arg: A): void {
     const ss = this.secsize;
     let done = 0;
     while (done < padded) {
@@ -238,7 +242,7 @@ export class StagingDevice implements PaddedWriteDevice {
       const at = pos - index * CHUNK;
       const n = Math.min(CHUNK - at, padded - done);
       const c = this.#chunk(index);
-      put(c, at, done, Math.max(0, Math.min(n, len - done)), n);
+      put(c, at, done, Math.max(0, Math.min(n, len - done)), n, arg);
       c.dirty.fill(1, at / ss, (at + n) / ss);
       done += n;
     }
