@@ -34,6 +34,9 @@ interface FsBinding {
   statValues: unknown;
 }
 
+/** Node majors whose fs binding takes lstat(path, bigint, req, throwIfNoEntry) (checked: Node 20). */
+const VERIFIED_MAJORS: readonly number[] = [20];
+
 /** The binding, once checked; null: use the public lstatSync. undefined: not looked at yet. */
 let fast: FsBinding | null | undefined;
 
@@ -42,6 +45,9 @@ function lookUp(): FsBinding | null {
   // Under the permission model only the public call checks access; --pending-deprecation makes
   // process.binding print a warning.
   if (proc.permission !== undefined || typeof proc.binding !== 'function') return null;
+  // Only on the Node major this was checked against: an internal binding given arguments it no
+  // longer takes may abort the process (a native check), which no fallback could catch.
+  if (!VERIFIED_MAJORS.includes(Number(process.versions.node.split('.')[0]))) return null;
   const opts = `${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`;
   if (opts.includes('--pending-deprecation') || process.env.NODE_PENDING_DEPRECATION === '1') return null;
   try {
