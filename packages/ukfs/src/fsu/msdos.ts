@@ -230,7 +230,7 @@ export async function cmd_makefs_msdos(image: string, srcDir: string, opts: Make
       lock ??= lockImageOf(image, false);
       const dev = deviceOf(image, false);
       try {
-        // makefs_msdos flushes the device itself when it is done.
+        // Not synced, as NetBSD's makefs and fsu makefs -t ffs: the image is whole once makefs_msdos returns.
         return await makefs_msdos(dev, srcDir, { ...opts, plan });
       } catch (e) {
         const grow = isRumpError(e) && e.code === 'ENOSPC' && size === undefined && probed.want.type === 'none' && attempt < 4;
