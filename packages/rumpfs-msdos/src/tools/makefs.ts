@@ -8,7 +8,6 @@
  * warning; two names equal but for case are an error (FAT compares names case-insensitively).
  */
 import { closeSync, constants, lstatSync, openSync, readSync, readdirSync, type Stats } from 'node:fs';
-import { join } from 'node:path';
 import { errno, isRumpError, type ErrnoCode } from '@rumpts/librump';
 import type { BlockDevice } from '@rumpts/rumpvfs';
 import { decodeBootSector, encodeFsInfo, decodeFsInfo } from '../ondisk/bootsector.js';
@@ -72,11 +71,17 @@ export interface MakefsMsdosResult {
   skipped: string[];
 }
 
-/** One host entry of the tree. */
+/**
+ * One host entry of the tree. Paths are not kept per entry (a file's host path is made when it is
+ * opened, its relative path only for a message): ten thousand long-lived strings cost the scan more
+ * in garbage collection than making them again.
+ */
 interface Node {
   name: string;
+  /** The directory holding it (null: the root). */
+  parent: Node | null;
+  /** Host path of a directory ('' for a file: see hostOf). */
   host: string;
-  rel: string;
   dir: boolean;
   size: number;
   mtimeMs: number;
@@ -106,11 +111,23 @@ function lstat(path: string): Stats {
 
 const NO_NAME = new Uint8Array(11);
 
-function node(name: string, host: string, rel: string, st: Stats): Node {
+function node(name: string, parent: Node | null, host: string, st: Stats): Node {
   return {
-    name, host, rel, dir: st.isDirectory(), size: st.isFile() ? st.size : 0, mtimeMs: st.mtimeMs, atimeMs: st.atimeMs, writable: (st.mode & 0o200) !== 0,
+    name, parent, host, dir: st.isDirectory(), size: st.isFile() ? st.size : 0, mtimeMs: st.mtimeMs, atimeMs: st.atimeMs, writable: (st.mode & 0o200) !== 0,
     children: [], start: 0, clusters: 0, dn: NO_NAME, nwin: 0,
   };
+}
+
+/** The host path of `n` (a directory keeps its own). */
+function hostOf(n: Node): string {
+  return n.parent === null || n.dir ? n.host : `${n.parent.host}/${n.name}`;
+}
+
+/** The path of `n` relative to the source directory ('' for the root), for messages. */
+function relOf(n: Node): string {
+  let rel = n.name;
+  for (let p = n.parent; p !== null && p.parent !== null; p = p.parent) rel = `${p.name}/${rel}`;
+  return rel;
 }
 
 /** The walks of plans, kept with them (a plan is handed back by the caller that got it). */
@@ -119,33 +136,37 @@ type Scanned = ReturnType<typeof scan>;
 
 /** The tree under `dir`: directories and regular files, names sorted; the rest reported and left out. */
 function scan(dir: string, skipped: string[], warn: (m: string) => void): { root: Node; files: number; dirs: number; bytes: number } {
-  const root = node('', dir, '', lstat(dir));
+  // Names are appended with '/': the root's trailing slashes go first (join's normalizing cost more than the copy).
+  let top = dir;
+  while (top.length > 1 && top.endsWith('/')) top = top.slice(0, -1);
+  const root = node('', null, top, lstat(dir));
   if (!root.dir) throw errno('ENOTDIR', `makefs: ${dir} is not a directory`);
   let files = 0;
   let dirs = 0;
   let bytes = 0;
   const walk = (n: Node, depth: number): void => {
-    if (depth > 256) throw errno('ELOOP', `makefs: ${n.rel} is nested more than 256 levels deep`);
+    if (depth > 256) throw errno('ELOOP', `makefs: ${relOf(n)} is nested more than 256 levels deep`);
     let names: string[];
     try {
       names = readdirSync(n.host).sort();
     } catch (e) {
       throw hostError(e, `read directory ${n.host}`);
     }
+    const base = n.host === '/' ? '' : n.host;
     for (const name of names) {
-      const host = join(n.host, name);
-      const rel = n.rel ? `${n.rel}/${name}` : name;
+      const host = `${base}/${name}`;
       const st = lstat(host);
       if (st.isDirectory()) {
-        const c = node(name, host, rel, st);
+        const c = node(name, n, host, st);
         n.children.push(c);
         dirs++;
         walk(c, depth + 1);
       } else if (st.isFile()) {
-        n.children.push(node(name, host, rel, st));
+        n.children.push(node(name, n, '', st));
         files++;
         bytes += st.size;
       } else {
+        const rel = relOf(n) ? `${relOf(n)}/${name}` : name;
         skipped.push(rel);
         warn(`${rel}: ${st.isSymbolicLink() ? 'a symbolic link' : 'not a regular file or directory'}; FAT cannot hold it, skipped`);
       }
@@ -201,11 +222,11 @@ function nameDirectory(d: Node, isRoot: boolean, reserved: number): number {
   for (const c of d.children) {
     const stored = winName(c.name);
     const first = unix2dosfn(c.name, 1);
-    if (first.conv === DosConv.NONE) throw errno('EINVAL', `makefs: ${c.rel}: the name has no DOS form (only dots and blanks)`);
-    if (stored.length > WIN_MAXLEN) throw errno('ENAMETOOLONG', `makefs: ${c.rel}: longer than ${WIN_MAXLEN} characters`);
+    if (first.conv === DosConv.NONE) throw errno('EINVAL', `makefs: ${relOf(c)}: the name has no DOS form (only dots and blanks)`);
+    if (stored.length > WIN_MAXLEN) throw errno('ENAMETOOLONG', `makefs: ${relOf(c)}: longer than ${WIN_MAXLEN} characters`);
     const folded = foldName(stored);
     if (longs.has(folded) || (first.conv !== DosConv.GEN && shorts.has(dosKey(first.dn)))) {
-      throw errno('EEXIST', `makefs: ${c.rel}: another name in its directory differs from it only in case`);
+      throw errno('EEXIST', `makefs: ${relOf(c)}: another name in its directory differs from it only in case`);
     }
     longs.add(folded);
     let dn = first.dn;
@@ -213,7 +234,7 @@ function nameDirectory(d: Node, isRoot: boolean, reserved: number): number {
       const key = dosKey(first.dn);
       for (let gen = genHint.get(key) ?? 1; ; gen++) {
         const r = unix2dosfn(c.name, gen);
-        if (r.conv === DosConv.NONE) throw errno('EEXIST', `makefs: ${c.rel}: every short name for it is taken`);
+        if (r.conv === DosConv.NONE) throw errno('EEXIST', `makefs: ${relOf(c)}: every short name for it is taken`);
         if (!shorts.has(dosKey(r.dn))) {
           dn = r.dn;
           genHint.set(key, gen + 1);
@@ -226,7 +247,7 @@ function nameDirectory(d: Node, isRoot: boolean, reserved: number): number {
     c.nwin = first.conv === DosConv.SAME ? 0 : winSlotCnt(c.name);
     slots += c.nwin + 1;
   }
-  if (slots > MAX_DIR_SLOTS) throw errno('ENOSPC', `makefs: ${d.rel || '/'}: more than ${MAX_DIR_SLOTS} directory entries`);
+  if (slots > MAX_DIR_SLOTS) throw errno('ENOSPC', `makefs: ${relOf(d) || '/'}: more than ${MAX_DIR_SLOTS} directory entries`);
   return slots;
 }
 
@@ -286,7 +307,8 @@ class Writer {
  * Read exactly `size` bytes of host file `path` into `into` (synchronous reads: thousands of small
  * files go faster this way than through the thread pool, measured).
  */
-function readInto(path: string, rel: string, into: Uint8Array, size: number): void {
+function readInto(n: Node, into: Uint8Array, size: number): void {
+  const path = hostOf(n);
   let fd = -1;
   try {
     // No link or fifo put there since the scan is followed or waited on.
@@ -297,7 +319,7 @@ function readInto(path: string, rel: string, into: Uint8Array, size: number): vo
       if (n === 0) break;
       got += n;
     }
-    if (got !== size) throw errno('EIO', `makefs: ${rel}: the file changed size while being copied (${size} bytes, read ${got})`);
+    if (got !== size) throw errno('EIO', `makefs: ${relOf(n)}: the file changed size while being copied (${size} bytes, read ${got})`);
   } catch (e) {
     if (isRumpError(e)) throw e;
     throw hostError(e, `read ${path}`);
@@ -343,9 +365,9 @@ function build(dev: BlockDevice, srcDir: string, opts: MakefsMsdosOptions): Make
 
   // Layout: each directory's clusters, then its files' runs, in tree order (directories first).
   let next = CLUST_FIRST;
-  const take = (n: number, what: string): number => {
+  const take = (n: number, who: Node): number => {
     if (n === 0) return 0;
-    if (next + n - 1 > g.maxcluster) throw errno('ENOSPC', `makefs: ${what}: the file system is full (give a larger size)`);
+    if (next + n - 1 > g.maxcluster) throw errno('ENOSPC', `makefs: ${relOf(who) || '/'}: the file system is full (give a larger size)`);
     const s = next;
     next += n;
     return s;
@@ -360,7 +382,7 @@ function build(dev: BlockDevice, srcDir: string, opts: MakefsMsdosOptions): Make
     t.root.clusters = Math.max(1, Math.ceil((rootSlots * DIRENT_SIZE) / bpc));
     // The root keeps the cluster newfs gave it (2) and grows after it.
     next = CLUST_FIRST;
-    t.root.start = take(t.root.clusters, '/');
+    t.root.start = take(t.root.clusters, t.root);
   } else if (rootSlots > g.rootDirEnts) {
     throw errno('ENOSPC', `makefs: the root directory holds ${g.rootDirEnts} entries and the tree needs ${rootSlots} (FAT12/16 roots have a fixed size)`);
   }
@@ -368,12 +390,12 @@ function build(dev: BlockDevice, srcDir: string, opts: MakefsMsdosOptions): Make
     dirs.push(d);
     for (const c of d.children) if (!c.dir) {
       c.clusters = Math.ceil(c.size / bpc);
-      c.start = take(c.clusters, c.rel);
+      c.start = take(c.clusters, c);
     }
     for (const c of d.children) if (c.dir) {
       const slots = nameDirectory(c, false, 0);
       c.clusters = Math.max(1, Math.ceil((slots * DIRENT_SIZE) / bpc));
-      c.start = take(c.clusters, c.rel);
+      c.start = take(c.clusters, c);
       layout(c);
     }
   };
@@ -394,8 +416,8 @@ function build(dev: BlockDevice, srcDir: string, opts: MakefsMsdosOptions): Make
       const dot = { ...self, name: new Uint8Array(11).fill(0x20), startCluster: d.start };
       dot.name[0] = 0x2e;
       encodeDirEntry(dot, into, 0, fat32);
-      const parent = dirParent.get(d);
-      const dotdot = { ...self, name: new Uint8Array(11).fill(0x20), startCluster: parent === undefined || parent === t.root ? 0 : parent.start };
+      const parent = d.parent;
+      const dotdot = { ...self, name: new Uint8Array(11).fill(0x20), startCluster: parent === null || parent === t.root ? 0 : parent.start };
       dotdot.name[0] = 0x2e;
       dotdot.name[1] = 0x2e;
       encodeDirEntry(dotdot, into, DIRENT_SIZE, fat32);
@@ -415,8 +437,6 @@ function build(dev: BlockDevice, srcDir: string, opts: MakefsMsdosOptions): Make
       off += DIRENT_SIZE;
     }
   };
-  const dirParent = new Map<Node, Node>();
-  for (const d of dirs) for (const c of d.children) if (c.dir) dirParent.set(c, d);
 
   // FAT: every run chained, end-of-chain at its last cluster.
   const fc = FAT_CONSTS[g.fatType];
@@ -442,7 +462,7 @@ function build(dev: BlockDevice, srcDir: string, opts: MakefsMsdosOptions): Make
       }
       chain(c);
       // readInto fills the first c.size bytes or throws (the file changed: the build stops).
-      readInto(c.host, c.rel, w.reserve(clusterByte(c.start), c.clusters * bpc, c.size), c.size);
+      readInto(c, w.reserve(clusterByte(c.start), c.clusters * bpc, c.size), c.size);
       done++;
       bytesDone += c.size;
       opts.progress?.({ files: done, bytes: bytesDone, totalBytes: t.bytes });

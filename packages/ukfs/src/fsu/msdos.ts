@@ -283,14 +283,17 @@ function program(io: Io, result: { code: number; image?: string }): Command {
       const opts: MakefsMsdosOptions = {
         ...newfsOptions(o),
         onWarning: (w) => io.warn(`warning: ${w}`),
-        progress: (pr) => {
+      };
+      // No bar (not a TTY): no call per file.
+      if (bar.enabled) {
+        opts.progress = (pr) => {
           if (!started) {
             bar.start(pr.totalBytes);
             started = true;
           }
           bar.set(pr.bytes);
-        },
-      };
+        };
+      }
       const r = await cmd_makefs_msdos(image, dir, opts, num(o.s, '-s'));
       bar.stop();
       out(`${image}: ${r.files} files, ${r.directories} directories, ${r.bytes} bytes of data, FAT${r.newfs.fatType}, ${r.newfs.bytesPerSector * r.newfs.sectorsPerCluster} bytes/cluster${r.skipped.length ? `, ${r.skipped.length} skipped` : ''}`);
