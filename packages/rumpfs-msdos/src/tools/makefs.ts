@@ -12,11 +12,11 @@ import { errno, isRumpError, type ErrnoCode } from '@rumpts/librump';
 import type { BlockDevice } from '@rumpts/rumpvfs';
 import { decodeBootSector, encodeFsInfo, decodeFsInfo } from '../ondisk/bootsector.js';
 import {
-  ATTR_ARCHIVE, ATTR_DIRECTORY, ATTR_READONLY, DIRENT_SIZE, type DirEntry, WIN_LAST, WIN_MAXLEN, encodeDirEntry, encodeWinEntry,
+  ATTR_ARCHIVE, ATTR_DIRECTORY, ATTR_READONLY, DIRENT_SIZE, type DirEntry, WIN_CHARS, WIN_LAST, WIN_MAXLEN, encodeDirEntry, encodeWinEntry,
 } from '../ondisk/direntry.js';
 import { unix2dostime } from '../ondisk/dostime.js';
 import { CLUST_FIRST, FAT_CONSTS, cntosec, fatEntryOffset, fatGeometry } from '../ondisk/geometry.js';
-import { DosConv, dosKey, foldName, unix2dosfn, winChksum, winEntryChars, winName, winSlotCnt } from '../conv.js';
+import { DosConv, dosKey, foldName, unix2dosfn, winChksum, winEntryChars, winName } from '../conv.js';
 import { MAX_DIR_SLOTS } from '../dir.js';
 import { newfs_msdos, type NewfsMsdosOptions, type NewfsMsdosResult } from './newfs_msdos.js';
 
@@ -225,35 +225,55 @@ function nameDirectory(d: Node, isRoot: boolean, reserved: number): number {
     if (first.conv === DosConv.NONE) throw errno('EINVAL', `makefs: ${relOf(c)}: the name has no DOS form (only dots and blanks)`);
     if (stored.length > WIN_MAXLEN) throw errno('ENAMETOOLONG', `makefs: ${relOf(c)}: longer than ${WIN_MAXLEN} characters`);
     const folded = foldName(stored);
-    if (longs.has(folded) || (first.conv !== DosConv.GEN && shorts.has(dosKey(first.dn)))) {
+    const firstKey = dosKey(first.dn);
+    if (longs.has(folded) || (first.conv !== DosConv.GEN && shorts.has(firstKey))) {
       throw errno('EEXIST', `makefs: ${relOf(c)}: another name in its directory differs from it only in case`);
     }
     longs.add(folded);
     let dn = first.dn;
+    let dnKey = firstKey;
     if (first.conv === DosConv.GEN) {
-      const key = dosKey(first.dn);
-      for (let gen = genHint.get(key) ?? 1; ; gen++) {
+      for (let gen = genHint.get(firstKey) ?? 1; ; gen++) {
         const r = unix2dosfn(c.name, gen);
         if (r.conv === DosConv.NONE) throw errno('EEXIST', `makefs: ${relOf(c)}: every short name for it is taken`);
-        if (!shorts.has(dosKey(r.dn))) {
+        const k = dosKey(r.dn);
+        if (!shorts.has(k)) {
           dn = r.dn;
-          genHint.set(key, gen + 1);
+          dnKey = k;
+          genHint.set(firstKey, gen + 1);
           break;
         }
       }
     }
-    shorts.add(dosKey(dn));
+    shorts.add(dnKey);
     c.dn = dn;
-    c.nwin = first.conv === DosConv.SAME ? 0 : winSlotCnt(c.name);
+    // winSlotCnt of a name no longer than WIN_MAXLEN (checked above).
+    c.nwin = first.conv === DosConv.SAME ? 0 : Math.ceil(stored.length / WIN_CHARS);
     slots += c.nwin + 1;
   }
   if (slots > MAX_DIR_SLOTS) throw errno('ENOSPC', `makefs: ${relOf(d) || '/'}: more than ${MAX_DIR_SLOTS} directory entries`);
   return slots;
 }
 
+/**
+ * The access date (a date only) of host time `sec`, remembered for the last day: unix2dostime keeps
+ * the last second it converted, and asked for modification and access times in turn it converted
+ * every one anew.
+ */
+let accessDay = Number.NaN;
+let accessDate = 0;
+function accessDateOf(sec: number, gmtoff: number): number {
+  const day = Math.floor((sec + gmtoff) / 86400);
+  if (day !== accessDay) {
+    accessDate = unix2dostime({ sec, nsec: 0 }, gmtoff).date;
+    accessDay = day;
+  }
+  return accessDate;
+}
+
 function entryOf(n: Node, gmtoff: number): DirEntry {
   const m = unix2dostime({ sec: Math.floor(n.mtimeMs / 1000), nsec: 0 }, gmtoff);
-  const a = unix2dostime({ sec: Math.floor(n.atimeMs / 1000), nsec: 0 }, gmtoff);
+  const a = { date: accessDateOf(Math.floor(n.atimeMs / 1000), gmtoff) };
   return {
     name: n.dn,
     attributes: n.dir ? ATTR_DIRECTORY : ATTR_ARCHIVE | (n.writable ? 0 : ATTR_READONLY),
