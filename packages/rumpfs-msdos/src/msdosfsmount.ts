@@ -4,6 +4,7 @@
  * and free count built at mount (fillinusemap), cluster allocation and freeing, both FAT copies kept
  * equal, the FSInfo hints of FAT32 and the clean-shutdown bit in FAT[1].
  */
+import { Buffer } from 'node:buffer';
 import { errno } from '@rumpts/librump';
 import type { Mount } from '@rumpts/rumpvfs';
 import type { Buf, BufCache } from '@rumpts/rumpdev-disk';
@@ -31,6 +32,18 @@ export const MSDOSFSMNT_MNTOPT = MSDOSFSMNT_SHORTNAME | MSDOSFSMNT_LONGNAME | MS
 
 /** Bytes per FAT buffer on FAT16/32 (FAT12 uses one buffer for its whole used FAT, so entries never straddle two). */
 const FAT_BLOCK = 32768;
+/** Zeros to compare FAT blocks with (see allZero). */
+const ZEROS = new Uint8Array(FAT_BLOCK);
+
+/** Are the first `n` bytes of `d` zero? (A native compare, FAT_BLOCK bytes at a time.) */
+function allZero(d: Uint8Array, n: number): boolean {
+  for (let at = 0; at < n; at += FAT_BLOCK) {
+    const len = Math.min(FAT_BLOCK, n - at);
+    if (Buffer.compare(d.subarray(at, at + len), ZEROS.subarray(0, len)) !== 0) return false;
+  }
+  return true;
+}
+
 /** Bytes per buffer of the fixed FAT12/16 root directory. */
 const ROOT_BLOCK = 16384;
 /** File ids of removed files still open live above every on-disk position. */
@@ -306,6 +319,13 @@ export class Msdosfsmount {
         const d = bp.data;
         // Clusters whose entries begin inside this block.
         const first = Math.max(CLUST_FIRST, this.#firstClusterAt(index * fb));
+        // A block of zeros (the free part of the FAT, all of it on a fresh volume) is free clusters
+        // only: counted, not decoded entry by entry (a 128 MiB FAT32 volume has 260,000 entries).
+        if (allZero(d, r.size)) {
+          const last = Math.min(g.maxcluster, this.#firstClusterAt(index * fb + r.size) - 1);
+          if (last >= first) free += last - first + 1;
+          continue;
+        }
         for (let cn = first; cn <= g.maxcluster; cn++) {
           const off = fatEntryOffset(g, cn) - index * fb;
           if (off >= r.size) break;

@@ -8,16 +8,15 @@
  * warning; two names equal but for case are an error (FAT compares names case-insensitively).
  */
 import { closeSync, constants, lstatSync, openSync, readSync, readdirSync, type Stats } from 'node:fs';
-import { join } from 'node:path';
 import { errno, isRumpError, type ErrnoCode } from '@rumpts/librump';
 import type { BlockDevice } from '@rumpts/rumpvfs';
 import { decodeBootSector, encodeFsInfo, decodeFsInfo } from '../ondisk/bootsector.js';
 import {
-  ATTR_ARCHIVE, ATTR_DIRECTORY, ATTR_READONLY, DIRENT_SIZE, type DirEntry, WIN_LAST, WIN_MAXLEN, encodeDirEntry, encodeWinEntry,
+  ATTR_ARCHIVE, ATTR_DIRECTORY, ATTR_READONLY, DIRENT_SIZE, type DirEntry, WIN_CHARS, WIN_LAST, WIN_MAXLEN, encodeDirEntry, encodeWinEntry,
 } from '../ondisk/direntry.js';
 import { unix2dostime } from '../ondisk/dostime.js';
 import { CLUST_FIRST, FAT_CONSTS, cntosec, fatEntryOffset, fatGeometry } from '../ondisk/geometry.js';
-import { DosConv, dosKey, foldName, unix2dosfn, winChksum, winEntryChars, winName, winSlotCnt } from '../conv.js';
+import { DosConv, dosKey, foldName, unix2dosfn, winChksum, winEntryChars, winName } from '../conv.js';
 import { MAX_DIR_SLOTS } from '../dir.js';
 import { newfs_msdos, type NewfsMsdosOptions, type NewfsMsdosResult } from './newfs_msdos.js';
 
@@ -72,11 +71,17 @@ export interface MakefsMsdosResult {
   skipped: string[];
 }
 
-/** One host entry of the tree. */
+/**
+ * One host entry of the tree. Paths are not kept per entry (a file's host path is made when it is
+ * opened, its relative path only for a message): ten thousand long-lived strings cost the scan more
+ * in garbage collection than making them again.
+ */
 interface Node {
   name: string;
+  /** The directory holding it (null: the root). */
+  parent: Node | null;
+  /** Host path of a directory ('' for a file: see hostOf). */
   host: string;
-  rel: string;
   dir: boolean;
   size: number;
   mtimeMs: number;
@@ -106,11 +111,23 @@ function lstat(path: string): Stats {
 
 const NO_NAME = new Uint8Array(11);
 
-function node(name: string, host: string, rel: string, st: Stats): Node {
+function node(name: string, parent: Node | null, host: string, st: Stats): Node {
   return {
-    name, host, rel, dir: st.isDirectory(), size: st.isFile() ? st.size : 0, mtimeMs: st.mtimeMs, atimeMs: st.atimeMs, writable: (st.mode & 0o200) !== 0,
+    name, parent, host, dir: st.isDirectory(), size: st.isFile() ? st.size : 0, mtimeMs: st.mtimeMs, atimeMs: st.atimeMs, writable: (st.mode & 0o200) !== 0,
     children: [], start: 0, clusters: 0, dn: NO_NAME, nwin: 0,
   };
+}
+
+/** The host path of `n` (a directory keeps its own). */
+function hostOf(n: Node): string {
+  return n.parent === null || n.dir ? n.host : `${n.parent.host}/${n.name}`;
+}
+
+/** The path of `n` relative to the source directory ('' for the root), for messages. */
+function relOf(n: Node): string {
+  let rel = n.name;
+  for (let p = n.parent; p !== null && p.parent !== null; p = p.parent) rel = `${p.name}/${rel}`;
+  return rel;
 }
 
 /** The walks of plans, kept with them (a plan is handed back by the caller that got it). */
@@ -119,33 +136,37 @@ type Scanned = ReturnType<typeof scan>;
 
 /** The tree under `dir`: directories and regular files, names sorted; the rest reported and left out. */
 function scan(dir: string, skipped: string[], warn: (m: string) => void): { root: Node; files: number; dirs: number; bytes: number } {
-  const root = node('', dir, '', lstat(dir));
+  // Names are appended with '/': the root's trailing slashes go first (join's normalizing cost more than the copy).
+  let top = dir;
+  while (top.length > 1 && top.endsWith('/')) top = top.slice(0, -1);
+  const root = node('', null, top, lstat(dir));
   if (!root.dir) throw errno('ENOTDIR', `makefs: ${dir} is not a directory`);
   let files = 0;
   let dirs = 0;
   let bytes = 0;
   const walk = (n: Node, depth: number): void => {
-    if (depth > 256) throw errno('ELOOP', `makefs: ${n.rel} is nested more than 256 levels deep`);
+    if (depth > 256) throw errno('ELOOP', `makefs: ${relOf(n)} is nested more than 256 levels deep`);
     let names: string[];
     try {
       names = readdirSync(n.host).sort();
     } catch (e) {
       throw hostError(e, `read directory ${n.host}`);
     }
+    const base = n.host === '/' ? '' : n.host;
     for (const name of names) {
-      const host = join(n.host, name);
-      const rel = n.rel ? `${n.rel}/${name}` : name;
+      const host = `${base}/${name}`;
       const st = lstat(host);
       if (st.isDirectory()) {
-        const c = node(name, host, rel, st);
+        const c = node(name, n, host, st);
         n.children.push(c);
         dirs++;
         walk(c, depth + 1);
       } else if (st.isFile()) {
-        n.children.push(node(name, host, rel, st));
+        n.children.push(node(name, n, '', st));
         files++;
         bytes += st.size;
       } else {
+        const rel = relOf(n) ? `${relOf(n)}/${name}` : name;
         skipped.push(rel);
         warn(`${rel}: ${st.isSymbolicLink() ? 'a symbolic link' : 'not a regular file or directory'}; FAT cannot hold it, skipped`);
       }
@@ -201,38 +222,58 @@ function nameDirectory(d: Node, isRoot: boolean, reserved: number): number {
   for (const c of d.children) {
     const stored = winName(c.name);
     const first = unix2dosfn(c.name, 1);
-    if (first.conv === DosConv.NONE) throw errno('EINVAL', `makefs: ${c.rel}: the name has no DOS form (only dots and blanks)`);
-    if (stored.length > WIN_MAXLEN) throw errno('ENAMETOOLONG', `makefs: ${c.rel}: longer than ${WIN_MAXLEN} characters`);
+    if (first.conv === DosConv.NONE) throw errno('EINVAL', `makefs: ${relOf(c)}: the name has no DOS form (only dots and blanks)`);
+    if (stored.length > WIN_MAXLEN) throw errno('ENAMETOOLONG', `makefs: ${relOf(c)}: longer than ${WIN_MAXLEN} characters`);
     const folded = foldName(stored);
-    if (longs.has(folded) || (first.conv !== DosConv.GEN && shorts.has(dosKey(first.dn)))) {
-      throw errno('EEXIST', `makefs: ${c.rel}: another name in its directory differs from it only in case`);
+    const firstKey = dosKey(first.dn);
+    if (longs.has(folded) || (first.conv !== DosConv.GEN && shorts.has(firstKey))) {
+      throw errno('EEXIST', `makefs: ${relOf(c)}: another name in its directory differs from it only in case`);
     }
     longs.add(folded);
     let dn = first.dn;
+    let dnKey = firstKey;
     if (first.conv === DosConv.GEN) {
-      const key = dosKey(first.dn);
-      for (let gen = genHint.get(key) ?? 1; ; gen++) {
+      for (let gen = genHint.get(firstKey) ?? 1; ; gen++) {
         const r = unix2dosfn(c.name, gen);
-        if (r.conv === DosConv.NONE) throw errno('EEXIST', `makefs: ${c.rel}: every short name for it is taken`);
-        if (!shorts.has(dosKey(r.dn))) {
+        if (r.conv === DosConv.NONE) throw errno('EEXIST', `makefs: ${relOf(c)}: every short name for it is taken`);
+        const k = dosKey(r.dn);
+        if (!shorts.has(k)) {
           dn = r.dn;
-          genHint.set(key, gen + 1);
+          dnKey = k;
+          genHint.set(firstKey, gen + 1);
           break;
         }
       }
     }
-    shorts.add(dosKey(dn));
+    shorts.add(dnKey);
     c.dn = dn;
-    c.nwin = first.conv === DosConv.SAME ? 0 : winSlotCnt(c.name);
+    // winSlotCnt of a name no longer than WIN_MAXLEN (checked above).
+    c.nwin = first.conv === DosConv.SAME ? 0 : Math.ceil(stored.length / WIN_CHARS);
     slots += c.nwin + 1;
   }
-  if (slots > MAX_DIR_SLOTS) throw errno('ENOSPC', `makefs: ${d.rel || '/'}: more than ${MAX_DIR_SLOTS} directory entries`);
+  if (slots > MAX_DIR_SLOTS) throw errno('ENOSPC', `makefs: ${relOf(d) || '/'}: more than ${MAX_DIR_SLOTS} directory entries`);
   return slots;
+}
+
+/**
+ * The access date (a date only) of host time `sec`, remembered for the last day: unix2dostime keeps
+ * the last second it converted, and asked for modification and access times in turn it converted
+ * every one anew.
+ */
+let accessDay = Number.NaN;
+let accessDate = 0;
+function accessDateOf(sec: number, gmtoff: number): number {
+  const day = Math.floor((sec + gmtoff) / 86400);
+  if (day !== accessDay) {
+    accessDate = unix2dostime({ sec, nsec: 0 }, gmtoff).date;
+    accessDay = day;
+  }
+  return accessDate;
 }
 
 function entryOf(n: Node, gmtoff: number): DirEntry {
   const m = unix2dostime({ sec: Math.floor(n.mtimeMs / 1000), nsec: 0 }, gmtoff);
-  const a = unix2dostime({ sec: Math.floor(n.atimeMs / 1000), nsec: 0 }, gmtoff);
+  const a = { date: accessDateOf(Math.floor(n.atimeMs / 1000), gmtoff) };
   return {
     name: n.dn,
     attributes: n.dir ? ATTR_DIRECTORY : ATTR_ARCHIVE | (n.writable ? 0 : ATTR_READONLY),
@@ -286,7 +327,8 @@ class Writer {
  * Read exactly `size` bytes of host file `path` into `into` (synchronous reads: thousands of small
  * files go faster this way than through the thread pool, measured).
  */
-function readInto(path: string, rel: string, into: Uint8Array, size: number): void {
+function readInto(n: Node, into: Uint8Array, size: number): void {
+  const path = hostOf(n);
   let fd = -1;
   try {
     // No link or fifo put there since the scan is followed or waited on.
@@ -297,7 +339,7 @@ function readInto(path: string, rel: string, into: Uint8Array, size: number): vo
       if (n === 0) break;
       got += n;
     }
-    if (got !== size) throw errno('EIO', `makefs: ${rel}: the file changed size while being copied (${size} bytes, read ${got})`);
+    if (got !== size) throw errno('EIO', `makefs: ${relOf(n)}: the file changed size while being copied (${size} bytes, read ${got})`);
   } catch (e) {
     if (isRumpError(e)) throw e;
     throw hostError(e, `read ${path}`);
@@ -309,6 +351,8 @@ function readInto(path: string, rel: string, into: Uint8Array, size: number): vo
 /**
  * makefs: newfs_msdos on `dev`, then `srcDir` laid out and written. ENOSPC (the tree does not fit),
  * EEXIST (two names equal but for case) and EINVAL (a name with no DOS form) name the host path.
+ * Every byte is written to `dev` before it resolves, but `dev` is not flushed (synced): as with
+ * NetBSD's makefs, the caller flushes it if it must.
  */
 export function makefs_msdos(dev: BlockDevice, srcDir: string, opts: MakefsMsdosOptions = {}): Promise<MakefsMsdosResult> {
   try {
@@ -341,9 +385,9 @@ function build(dev: BlockDevice, srcDir: string, opts: MakefsMsdosOptions): Make
 
   // Layout: each directory's clusters, then its files' runs, in tree order (directories first).
   let next = CLUST_FIRST;
-  const take = (n: number, what: string): number => {
+  const take = (n: number, who: Node): number => {
     if (n === 0) return 0;
-    if (next + n - 1 > g.maxcluster) throw errno('ENOSPC', `makefs: ${what}: the file system is full (give a larger size)`);
+    if (next + n - 1 > g.maxcluster) throw errno('ENOSPC', `makefs: ${relOf(who) || '/'}: the file system is full (give a larger size)`);
     const s = next;
     next += n;
     return s;
@@ -358,7 +402,7 @@ function build(dev: BlockDevice, srcDir: string, opts: MakefsMsdosOptions): Make
     t.root.clusters = Math.max(1, Math.ceil((rootSlots * DIRENT_SIZE) / bpc));
     // The root keeps the cluster newfs gave it (2) and grows after it.
     next = CLUST_FIRST;
-    t.root.start = take(t.root.clusters, '/');
+    t.root.start = take(t.root.clusters, t.root);
   } else if (rootSlots > g.rootDirEnts) {
     throw errno('ENOSPC', `makefs: the root directory holds ${g.rootDirEnts} entries and the tree needs ${rootSlots} (FAT12/16 roots have a fixed size)`);
   }
@@ -366,12 +410,12 @@ function build(dev: BlockDevice, srcDir: string, opts: MakefsMsdosOptions): Make
     dirs.push(d);
     for (const c of d.children) if (!c.dir) {
       c.clusters = Math.ceil(c.size / bpc);
-      c.start = take(c.clusters, c.rel);
+      c.start = take(c.clusters, c);
     }
     for (const c of d.children) if (c.dir) {
       const slots = nameDirectory(c, false, 0);
       c.clusters = Math.max(1, Math.ceil((slots * DIRENT_SIZE) / bpc));
-      c.start = take(c.clusters, c.rel);
+      c.start = take(c.clusters, c);
       layout(c);
     }
   };
@@ -392,8 +436,8 @@ function build(dev: BlockDevice, srcDir: string, opts: MakefsMsdosOptions): Make
       const dot = { ...self, name: new Uint8Array(11).fill(0x20), startCluster: d.start };
       dot.name[0] = 0x2e;
       encodeDirEntry(dot, into, 0, fat32);
-      const parent = dirParent.get(d);
-      const dotdot = { ...self, name: new Uint8Array(11).fill(0x20), startCluster: parent === undefined || parent === t.root ? 0 : parent.start };
+      const parent = d.parent;
+      const dotdot = { ...self, name: new Uint8Array(11).fill(0x20), startCluster: parent === null || parent === t.root ? 0 : parent.start };
       dotdot.name[0] = 0x2e;
       dotdot.name[1] = 0x2e;
       encodeDirEntry(dotdot, into, DIRENT_SIZE, fat32);
@@ -413,8 +457,6 @@ function build(dev: BlockDevice, srcDir: string, opts: MakefsMsdosOptions): Make
       off += DIRENT_SIZE;
     }
   };
-  const dirParent = new Map<Node, Node>();
-  for (const d of dirs) for (const c of d.children) if (c.dir) dirParent.set(c, d);
 
   // FAT: every run chained, end-of-chain at its last cluster.
   const fc = FAT_CONSTS[g.fatType];
@@ -440,7 +482,7 @@ function build(dev: BlockDevice, srcDir: string, opts: MakefsMsdosOptions): Make
       }
       chain(c);
       // readInto fills the first c.size bytes or throws (the file changed: the build stops).
-      readInto(c.host, c.rel, w.reserve(clusterByte(c.start), c.clusters * bpc, c.size), c.size);
+      readInto(c, w.reserve(clusterByte(c.start), c.clusters * bpc, c.size), c.size);
       done++;
       bytesDone += c.size;
       opts.progress?.({ files: done, bytes: bytesDone, totalBytes: t.bytes });
@@ -474,6 +516,7 @@ function build(dev: BlockDevice, srcDir: string, opts: MakefsMsdosOptions): Make
       dev.write(s, g.fsInfoSec * g.bps);
     }
   }
-  dev.flush();
+  // Like NetBSD's makefs (and makefs -t ffs here), the image is not synced to stable storage: an
+  // fsync of a fresh 40 MB image cost a tenth of the build. The caller flushes the device if it must.
   return { newfs, files: t.files, directories: t.dirs, bytes: t.bytes, skipped };
 }

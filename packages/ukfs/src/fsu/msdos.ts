@@ -230,7 +230,7 @@ export async function cmd_makefs_msdos(image: string, srcDir: string, opts: Make
       lock ??= lockImageOf(image, false);
       const dev = deviceOf(image, false);
       try {
-        // makefs_msdos flushes the device itself when it is done.
+        // Not synced, as NetBSD's makefs and fsu makefs -t ffs: the image is whole once makefs_msdos returns.
         return await makefs_msdos(dev, srcDir, { ...opts, plan });
       } catch (e) {
         const grow = isRumpError(e) && e.code === 'ENOSPC' && size === undefined && probed.want.type === 'none' && attempt < 4;
@@ -283,14 +283,17 @@ function program(io: Io, result: { code: number; image?: string }): Command {
       const opts: MakefsMsdosOptions = {
         ...newfsOptions(o),
         onWarning: (w) => io.warn(`warning: ${w}`),
-        progress: (pr) => {
+      };
+      // No bar (not a TTY): no call per file.
+      if (bar.enabled) {
+        opts.progress = (pr) => {
           if (!started) {
             bar.start(pr.totalBytes);
             started = true;
           }
           bar.set(pr.bytes);
-        },
-      };
+        };
+      }
       const r = await cmd_makefs_msdos(image, dir, opts, num(o.s, '-s'));
       bar.stop();
       out(`${image}: ${r.files} files, ${r.directories} directories, ${r.bytes} bytes of data, FAT${r.newfs.fatType}, ${r.newfs.bytesPerSector * r.newfs.sectorsPerCluster} bytes/cluster${r.skipped.length ? `, ${r.skipped.length} skipped` : ''}`);
