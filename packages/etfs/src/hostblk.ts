@@ -16,7 +16,7 @@ export const RUMPBLK_SIZE = 16;
 /**
  * rumpblk's device: the host block device (hostdisk.ts) over [begin, begin + size), opened read-write
  * if possible, else read-only; the window is the device to the byte (a partial last sector, or a host
- * file that shrank, reads as zeros).
+ * file that shrank, reads as zeros). Its writes are written back early (HostDiskOptions.writeback).
  */
 export class HostBlockDevice extends HostFileBlockDevice {
   /**
@@ -25,7 +25,8 @@ export class HostBlockDevice extends HostFileBlockDevice {
    * @param size Window size in bytes; the device ends there.
    */
   constructor(hostpath: string, begin: number, size: number) {
-    super(hostpath, { begin, size, tail: 'zero' });
+    // Mounted file systems flush it at sync and unmount: their writes go to disk early.
+    super(hostpath, { begin, size, tail: 'zero', writeback: true });
   }
 }
 

@@ -5,7 +5,7 @@
  * on one descriptor (fs.*Sync), with vectored forms (readv/writev: one host call for a run of
  * buffers, as the buffer cache's clusters want) and a flush that syncs only what was written.
  */
-import { closeSync, fstatSync, fsyncSync, openSync, readSync, readvSync, statSync, writeSync, writevSync } from 'node:fs';
+import { closeSync, fdatasync, fstatSync, fsyncSync, openSync, readSync, readvSync, statSync, writeSync, writevSync } from 'node:fs';
 import { DEV_BSIZE, RUMP_ETFS_SIZE_ENDOFF, errno } from '@rumpts/librump';
 import type { BlockDevice } from '@rumpts/rumpvfs';
 import { checkSecsize, checkTransfer } from './bounds.js';
@@ -28,7 +28,22 @@ export interface HostDiskOptions {
    * and anything past the host file's end read as zeros (and are never written).
    */
   tail?: 'truncate' | 'zero';
+  /**
+   * Start the host's write-back early, every WRITEBACK_BYTES written (an asynchronous fdatasync), so
+   * the flush that follows waits for little: for a device that will be flushed, as a mounted file
+   * system's is at sync and unmount. What the file holds is the same either way.
+   */
+  writeback?: boolean;
 }
+
+/**
+ * Bytes written between early write-backs: after this many, the host is asked (asynchronously, on
+ * libuv's thread pool) to start writing what it holds, so the flush at sync or unmount finds most of
+ * it on disk already instead of waiting for all of it then.
+ */
+export const WRITEBACK_BYTES = 8 << 20;
+/** Early write-backs in flight at most (each finishes on the event loop, which a long synchronous copy may not turn). */
+const WRITEBACK_INFLIGHT = 4;
 
 /** Host I/O calls loop until a transfer is complete; this many zero-progress calls is an error. */
 const MAX_STALLS = 1;
@@ -57,6 +72,19 @@ export class HostFileBlockDevice implements BlockDevice {
   #fd: number | null;
   /** Written since the last flush: a flush of a device nothing was written to makes no host call. */
   #dirty = false;
+  /** Early write-back asked for, and the host file is a regular file (the only kind written back early). */
+  readonly #writeback: boolean;
+  /** Bytes written since the last early write-back. */
+  #unsynced = 0;
+  /**
+   * A second descriptor of the host file for early write-backs (null until needed; -1 if it could
+   * not be had). A separate open file description, so an error the early write-back meets is not
+   * taken from the flush's fsync, which reports it as before (Linux reports a write-back error once
+   * per open file description).
+   */
+  #wbfd: number | null = null;
+  #wbInflight = 0;
+  #closed = false;
 
   constructor(hostpath: string, opts: HostDiskOptions = {}) {
     this.hostpath = hostpath;
@@ -91,6 +119,7 @@ export class HostFileBlockDevice implements BlockDevice {
     try {
       const st = fstatSync(fd);
       if (!st.isFile() && !st.isBlockDevice() && !st.isCharacterDevice()) throw errno('EINVAL', `${hostpath}: not a regular file or device`);
+      this.#writeback = (opts.writeback ?? false) && st.isFile();
       const hostsize = st.size;
       if (begin > hostsize) throw errno('EINVAL', `${hostpath}: window start ${begin} is past the end of the file (${hostsize} bytes)`);
       const size = want === RUMP_ETFS_SIZE_ENDOFF ? hostsize - begin : want;
@@ -157,6 +186,7 @@ export class HostFileBlockDevice implements BlockDevice {
   #writeAt(buf: Uint8Array, offset: number): void {
     const fd = this.#descriptor();
     this.#dirty = true;
+    this.#wrote(buf.length);
     let done = 0;
     let stalls = 0;
     while (done < buf.length) {
@@ -196,6 +226,7 @@ export class HostFileBlockDevice implements BlockDevice {
     checkTransfer(`write ${this.hostpath}`, offset, len, this.size, this.secsize);
     const fd = this.#descriptor();
     this.#dirty = true;
+    this.#wrote(len);
     let n: number;
     try {
       n = writevSync(fd, bufs, this.begin + offset);
@@ -232,6 +263,49 @@ export class HostFileBlockDevice implements BlockDevice {
     return { fd, begin: this.begin };
   }
 
+  /**
+   * Count `n` bytes written; past WRITEBACK_BYTES, start an early write-back. It changes nothing the
+   * device or the file holds, only how soon the host puts it on disk; flush() still fsyncs.
+   */
+  #wrote(n: number): void {
+    if ((this.#unsynced += n) < WRITEBACK_BYTES || !this.#writeback || this.#wbInflight >= WRITEBACK_INFLIGHT) return;
+    this.#unsynced = 0;
+    const fd = this.#writebackFd();
+    if (fd < 0) return;
+    this.#wbInflight++;
+    fdatasync(fd, () => {
+      // Errors are the flush's to report (its own descriptor sees them).
+      if (--this.#wbInflight === 0 && this.#closed) this.#closeWriteback();
+    });
+  }
+
+  /** The early write-back descriptor: the same file (device and inode checked), opened read-only. */
+  #writebackFd(): number {
+    if (this.#wbfd !== null) return this.#wbfd;
+    this.#wbfd = -1;
+    try {
+      const fd = openSync(this.hostpath, 'r');
+      const a = fstatSync(fd);
+      const b = fstatSync(this.#descriptor());
+      if (a.dev === b.dev && a.ino === b.ino) this.#wbfd = fd;
+      else closeSync(fd);
+    } catch {
+      // No early write-back: the flush does it all, as without one.
+    }
+    return this.#wbfd;
+  }
+
+  #closeWriteback(): void {
+    const fd = this.#wbfd;
+    this.#wbfd = null;
+    if (fd === null || fd < 0) return;
+    try {
+      closeSync(fd);
+    } catch {
+      // Only ever read-only and synced through the other descriptor.
+    }
+  }
+
   /** fsync the host file if anything was written since the last flush. */
   flush(): void {
     if (this.readonly || !this.#dirty) return;
@@ -241,6 +315,7 @@ export class HostFileBlockDevice implements BlockDevice {
       throw hostError(e, `fsync ${this.hostpath}`);
     }
     this.#dirty = false;
+    this.#unsynced = 0;
   }
 
   /** Close the host descriptor; later I/O fails with ENXIO. Idempotent. */
@@ -248,6 +323,9 @@ export class HostFileBlockDevice implements BlockDevice {
     if (this.#fd === null) return;
     const fd = this.#fd;
     this.#fd = null;
+    // The early write-back descriptor closes now, or when the last write-back on it is done.
+    this.#closed = true;
+    if (this.#wbInflight === 0) this.#closeWriteback();
     try {
       closeSync(fd);
     } catch (e) {

@@ -1,7 +1,7 @@
-import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { HostBlockDevice, HostFileBlockDevice } from '../src/index.js';
+import { HostBlockDevice, HostFileBlockDevice, WRITEBACK_BYTES } from '../src/index.js';
 import { code, hostdir } from './helpers.js';
 
 /** A host file whose byte i is i & 0xff. */
@@ -69,5 +69,36 @@ describe('the host block device (one class for rumpblk and rumpdev-disk)', () =>
     ro.flush();
     ro.close();
     expect(code(() => ro.read(new Uint8Array(512), 0))).toBe('ENXIO');
+  });
+
+  it.skipIf(process.platform !== 'linux')('writeback: past WRITEBACK_BYTES written the host writes back early, through a second descriptor that is gone after close', async () => {
+    const fds = (): number => readdirSync('/proc/self/fd').length;
+    const f = join(hostdir(), 'wb');
+    writeFileSync(f, '');
+    truncateSync(f, 3 * WRITEBACK_BYTES);
+    const before = fds();
+    const chunk = new Uint8Array(1 << 20);
+    const fill = (dev: HostFileBlockDevice, v: number): void => {
+      for (let off = 0; off < 2 * WRITEBACK_BYTES; off += chunk.length) dev.write(chunk.fill((v + off / chunk.length) & 0xff), off);
+    };
+    // Without the option: one descriptor, as ever.
+    const plain = new HostFileBlockDevice(f);
+    fill(plain, 1);
+    expect(fds()).toBe(before + 1);
+    plain.flush();
+    plain.close();
+    expect(fds()).toBe(before);
+
+    const dev = new HostFileBlockDevice(f, { writeback: true });
+    fill(dev, 7);
+    expect(fds()).toBe(before + 2);
+    dev.flush();
+    dev.close();
+    // The write-back descriptor closes once its write-backs are done (on the event loop).
+    for (let i = 0; i < 1000 && fds() > before; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(fds()).toBe(before);
+    const host = readFileSync(f);
+    for (let i = 0; i < (2 * WRITEBACK_BYTES) / chunk.length; i++) expect(host[i * chunk.length + 100]).toBe((7 + i) & 0xff);
+    expect(host[2 * WRITEBACK_BYTES]).toBe(0);
   });
 });

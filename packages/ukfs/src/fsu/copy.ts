@@ -13,6 +13,7 @@ import { makedev } from '@rumpts/rumpvfs';
 import { hostErr } from './errors.js';
 import { HostDir, hostMajorMinor } from './hostfs.js';
 import type { Progress } from './progress.js';
+import { READ_AHEAD_RUN, ReadAhead } from './readahead.js';
 import type { Io } from './stdio.js';
 import type { FsuTarget } from './target.js';
 import { Ancestry, MAX_DEPTH, badName, ijoin, isDir, names, validName } from './walk.js';
@@ -287,6 +288,25 @@ export async function cmd_put(fs: FsuTarget, srcs: string[], dst: string, o: { r
   };
   const sync = fs instanceof Proc ? fs : null;
 
+  /** Write bytes the read-ahead thread read to new file `to` of a synchronous target. */
+  const putDataSync = (p: Proc, mode: number, data: Uint8Array, to: string): void => {
+    const out = p.open(to, O_WRONLY | O_CREAT | O_TRUNC, mode);
+    try {
+      for (let off = 0; off < data.length; ) off += p.write(out, off === 0 ? data : data.subarray(off));
+      progress.add(data.length);
+    } finally {
+      p.close(out);
+    }
+  };
+
+  /**
+   * The read-ahead thread (readahead.ts), for a tree copied into a local image: started once the
+   * copy has listed enough files to pay for a thread's start.
+   */
+  let ahead: ReadAhead | null = null;
+  let listed = 0;
+  const READ_AHEAD_AFTER = 64;
+
   /**
    * Copy host file `src`, which readdir says is a regular file, opened without an lstat first (its
    * fstat says what it is). False if it is not one (any more): the lstat path reports it as it is now.
@@ -353,18 +373,51 @@ export async function cmd_put(fs: FsuTarget, srcs: string[], dst: string, o: { r
       // join(src, n) for every n, normalising src once: readdir's names are plain (no '/', '.' or '..').
       const at = join(src, '.');
       const prefix = at === '.' ? '' : at.endsWith('/') ? at : `${at}/`;
-      for (const d of entries) {
-        const from = prefix + d.name;
-        const into = ijoin(to, d.name);
-        try {
-          if (d.isFile()) {
-            let done = putListedFile(from, into);
-            if (done !== true && done !== false) done = await done;
-            if (done) continue;
+      if (sync && ahead === null && listed < READ_AHEAD_AFTER && (listed += entries.length) >= READ_AHEAD_AFTER) ahead = ReadAhead.start();
+      const ra = ahead;
+      // Entries before `asked` have been asked of the read-ahead thread (runs of files, in order).
+      let asked = 0;
+      let i = 0;
+      try {
+        for (; i < entries.length; i++) {
+          const d = entries[i] as Dirent;
+          const from = prefix + d.name;
+          const into = ijoin(to, d.name);
+          try {
+            if (ra !== null && sync && d.isFile()) {
+              if (i >= asked) {
+                const paths: string[] = [];
+                for (asked = i; asked < entries.length && paths.length < READ_AHEAD_RUN && (entries[asked] as Dirent).isFile(); asked++) {
+                  paths.push(prefix + (entries[asked] as Dirent).name);
+                }
+                ra.request(paths);
+              }
+              const got = ra.take();
+              try {
+                if (got !== null) {
+                  putDataSync(sync, got.mode, got.data, into);
+                  continue;
+                }
+              } finally {
+                ra.release();
+              }
+            }
+            if (d.isFile()) {
+              let done = putListedFile(from, into);
+              if (done !== true && done !== false) done = await done;
+              if (done) continue;
+            }
+            await copy(from, into, depth + 1);
+          } catch (e) {
+            io.fail(e, from);
           }
-          await copy(from, into, depth + 1);
-        } catch (e) {
-          io.fail(e, from);
+        }
+      } finally {
+        // Left part-way (an error that ends the copy): files asked for and not taken would be
+        // taken by the next directory as its own, so the thread is done.
+        if (ra !== null && i < asked) {
+          ra.close();
+          ahead = null;
         }
       }
       if ((perm & 0o700) !== 0o700) await fs.chmod(to, perm);
@@ -390,7 +443,11 @@ export async function cmd_put(fs: FsuTarget, srcs: string[], dst: string, o: { r
       throw errno('EOPNOTSUPP', 'is a socket; sockets are not copied', { path: src });
     }
   };
-  await io.each(srcs, (src) => copy(src, into ? ijoin(dst, basename(resolve(src)) || 'root') : dst, 0));
+  try {
+    await io.each(srcs, (src) => copy(src, into ? ijoin(dst, basename(resolve(src)) || 'root') : dst, 0));
+  } finally {
+    (ahead as ReadAhead | null)?.close();
+  }
   progress.stop();
 }
 
