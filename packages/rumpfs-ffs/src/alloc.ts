@@ -64,19 +64,19 @@ function alloccgblk(ump: Ufsmount, h: HeldCg, bpref: number): number {
   const fs = ump.fs;
   const { cgp, c } = h;
   const base = cgbase(fs, c);
-  const freeoff = cgp.get('freeoff');
+  const freeoff = cgp.freeoff();
   let rel = -1;
   if (bpref !== 0 && dtog(fs, bpref) === c) {
     const want = bpref - base - ((bpref - base) % fs.frag);
-    if (want < cgp.get('ndblk') && isblock(fs, cgp, freeoff, want / fs.frag)) rel = want;
+    if (want < cgp.ndblk() && isblock(fs, cgp, freeoff, want / fs.frag)) rel = want;
     else bpref = want;
   } else {
-    bpref = cgp.get('rotor');
+    bpref = cgp.rotor();
   }
   if (rel < 0) {
     rel = mapsearch(fs, cgp, bpref, fs.frag);
     if (rel < 0) throw errno('EIO', `ffs: cylinder group ${c}: cg_cs.cs_nbfree says a block is free but the map has none`);
-    cgp.set('rotor', rel);
+    cgp.setRotor(rel);
   }
   const blk = rel / fs.frag;
   setblock(fs, cgp, freeoff, blk, false);
@@ -95,17 +95,17 @@ function alloccg(ump: Ufsmount, c: number, bpref: number, size: number): number 
   let dirty = false;
   try {
     if (size === fs.bsize) {
-      if (cgp.get('cs_nbfree') === 0) return 0;
+      if (cgp.nbfree() === 0) return 0;
       dirty = true;
       return alloccgblk(ump, h, bpref);
     }
     const frags = numfrags(fs, size);
     let allocsiz = frags;
     while (allocsiz < fs.frag && cgp.frsum(allocsiz) === 0) allocsiz++;
-    const freeoff = cgp.get('freeoff');
+    const freeoff = cgp.freeoff();
     if (allocsiz === fs.frag) {
       // No free run fits: split a whole block and leave the rest as free fragments.
-      if (cgp.get('cs_nbfree') === 0) return 0;
+      if (cgp.nbfree() === 0) return 0;
       dirty = true;
       const bno = alloccgblk(ump, h, bpref);
       const rel = bno - cgbase(fs, c);
@@ -115,12 +115,12 @@ function alloccg(ump: Ufsmount, c: number, bpref: number, size: number): number 
       cgp.addFrsum(left, 1);
       return bno;
     }
-    const start = bpref !== 0 && dtog(fs, bpref) === c ? bpref - cgbase(fs, c) : cgp.get('frotor');
+    const start = bpref !== 0 && dtog(fs, bpref) === c ? bpref - cgbase(fs, c) : cgp.frotor();
     const rel = mapsearch(fs, cgp, start, allocsiz);
     if (rel < 0) throw errno('EIO', `ffs: cylinder group ${c}: cg_frsum[${allocsiz}] says a run is free but the map has none`);
     dirty = true;
     for (let i = 0; i < frags; i++) cgp.clrBit(freeoff, rel + i);
-    cgp.set('frotor', rel);
+    cgp.setFrotor(rel);
     ump.csAdjust(cgp, c, 0, 0, 0, -frags);
     cgp.addFrsum(allocsiz, -1);
     if (frags !== allocsiz) cgp.addFrsum(allocsiz - frags, 1);
@@ -166,7 +166,7 @@ function fragextend(ump: Ufsmount, c: number, bprev: number, osize: number, nsiz
   if (bbase + frags > fs.frag) return false;
   const h = ump.cgget(c);
   const { cgp } = h;
-  const freeoff = cgp.get('freeoff');
+  const freeoff = cgp.freeoff();
   const rel = bprev - cgbase(fs, c);
   for (let i = ofrags; i < frags; i++) {
     if (!cgp.bit(freeoff, rel + i)) {
@@ -256,7 +256,7 @@ function deferBlkfree(ump: Ufsmount, bno: number, size: number): void {
   const c = dtog(fs, bno);
   const h = ump.cgget(c);
   try {
-    const freeoff = h.cgp.get('freeoff');
+    const freeoff = h.cgp.freeoff();
     const rel = bno - cgbase(fs, c);
     for (let i = 0; i < frags; i++) {
       if (h.cgp.bit(freeoff, rel + i)) throw errno('EIO', `ffs: freeing free fragment ${bno + i} (cylinder group ${c})`);
@@ -306,7 +306,7 @@ function blkfreeNow(ump: Ufsmount, bno: number, size: number): void {
   const c = dtog(fs, bno);
   const h = ump.cgget(c);
   const { cgp } = h;
-  const freeoff = cgp.get('freeoff');
+  const freeoff = cgp.freeoff();
   const rel = bno - cgbase(fs, c);
   for (let i = 0; i < frags; i++) {
     if (cgp.bit(freeoff, rel + i)) {
@@ -385,14 +385,14 @@ function nodealloccg(ump: Ufsmount, c: number, ipref: number, isdir: number): nu
   if (ump.csGet(c, 2) === 0) return 0;
   const h = ump.cgget(c);
   const { cgp } = h;
-  if (cgp.get('cs_nifree') === 0) {
+  if (cgp.nifree() === 0) {
     ump.cgput(h, false);
     return 0;
   }
-  const iused = cgp.get('iusedoff');
+  const iused = cgp.iusedoff();
   let rel = ipref % fs.ipg;
   if (cgp.bit(iused, rel)) {
-    const rotor = Math.min(cgp.get('irotor'), fs.ipg - 1);
+    const rotor = Math.min(cgp.irotor(), fs.ipg - 1);
     rel = -1;
     for (let k = 0; k < fs.ipg; k++) {
       const i = (rotor + k) % fs.ipg;
@@ -410,7 +410,7 @@ function nodealloccg(ump: Ufsmount, c: number, ipref: number, isdir: number): nu
       ump.cgput(h, false);
       throw errno('EIO', `ffs: cylinder group ${c}: cg_cs.cs_nifree says an inode is free but the map has none`);
     }
-    cgp.set('irotor', rel);
+    cgp.setIrotor(rel);
   }
   if (ump.ufs2) initInodeBlocks(ump, h, rel);
   cgp.setBit(iused, rel);
@@ -469,7 +469,7 @@ export function ffs_inode_inuse(ump: Ufsmount, ino: number): boolean {
   const fs = ump.fs;
   const h = ump.cgget(ino_to_cg(fs, ino));
   try {
-    return h.cgp.bit(h.cgp.get('iusedoff'), ino % fs.ipg);
+    return h.cgp.bit(h.cgp.iusedoff(), ino % fs.ipg);
   } finally {
     ump.cgput(h, false);
   }
@@ -480,7 +480,7 @@ function holdUsedInode(ump: Ufsmount, ino: number): HeldCg {
   const fs = ump.fs;
   if (!(ino >= UFS_ROOTINO && ino < maxino(fs))) throw errno('EIO', `ffs: freeing bad inode ${ino}`);
   const h = ump.cgget(ino_to_cg(fs, ino));
-  if (!h.cgp.bit(h.cgp.get('iusedoff'), ino % fs.ipg)) {
+  if (!h.cgp.bit(h.cgp.iusedoff(), ino % fs.ipg)) {
     ump.cgput(h, false);
     throw errno('EIO', `ffs: freeing free inode ${ino}`);
   }
@@ -492,9 +492,9 @@ function vfreeNow(ump: Ufsmount, ino: number, isdir: boolean): void {
   const h = holdUsedInode(ump, ino);
   const { cgp, c } = h;
   const rel = ino % fs.ipg;
-  const iused = cgp.get('iusedoff');
+  const iused = cgp.iusedoff();
   cgp.clrBit(iused, rel);
-  if (rel < cgp.get('irotor')) cgp.set('irotor', rel);
+  if (rel < cgp.irotor()) cgp.setIrotor(rel);
   ump.csAdjust(cgp, c, isdir ? -1 : 0, 0, 1, 0);
   ump.cgput(h, true);
 }

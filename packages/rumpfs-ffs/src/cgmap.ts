@@ -58,10 +58,10 @@ export function fragacct(fs: Fs, cgp: CgView, freeoff: number, bbase: number, cn
 export function clusteracct(fs: Fs, cgp: CgView, blkno: number, cnt: number): void {
   const csz = fs.contigsumsize;
   if (csz <= 0) return;
-  const map = cgp.get('clusteroff');
+  const map = cgp.clusteroff();
   if (cnt > 0) cgp.setBit(map, blkno);
   else cgp.clrBit(map, blkno);
-  const nblks = cgp.get('nclusterblks');
+  const nblks = cgp.nclusterblks();
   const fstart = blkno + 1;
   const fend = Math.min(fstart + csz, nblks);
   let i = fstart;
@@ -84,8 +84,8 @@ export function clusteracct(fs: Fs, cgp: CgView, blkno: number, cnt: number): vo
  * one exists) — searching blocks from `start` (a fragment index) round the cg. -1 if none.
  */
 export function mapsearch(fs: Fs, cgp: CgView, start: number, allocsiz: number): number {
-  const freeoff = cgp.get('freeoff');
-  const ndblk = cgp.get('ndblk');
+  const freeoff = cgp.freeoff();
+  const ndblk = cgp.ndblk();
   const nblk = Math.ceil(ndblk / fs.frag);
   const first = Math.min(Math.max(0, Math.floor(start / fs.frag)), Math.max(nblk - 1, 0));
   if (fs.frag === 8) return mapsearch8(cgp, freeoff, ndblk, first, allocsiz);

@@ -226,23 +226,20 @@ export class Ufsmount {
     const cs = this.cs;
     if (!cs) throw errno('EROFS', 'ffs: summaries are not loaded (read-only mount)');
     const fs = this.fs;
+    cgp.addCs(ndir, nbfree, nifree, nffree);
     if (ndir) {
-      cgp.add('cs_ndir', ndir);
       cs[c * 4] = (cs[c * 4] ?? 0) + ndir;
       fs.cs_ndir += ndir;
     }
     if (nbfree) {
-      cgp.add('cs_nbfree', nbfree);
       cs[c * 4 + 1] = (cs[c * 4 + 1] ?? 0) + nbfree;
       fs.cs_nbfree += nbfree;
     }
     if (nifree) {
-      cgp.add('cs_nifree', nifree);
       cs[c * 4 + 2] = (cs[c * 4 + 2] ?? 0) + nifree;
       fs.cs_nifree += nifree;
     }
     if (nffree) {
-      cgp.add('cs_nffree', nffree);
       cs[c * 4 + 3] = (cs[c * 4 + 3] ?? 0) + nffree;
       fs.cs_nffree += nffree;
     }

@@ -51,7 +51,7 @@ describe('mapsearch, 8 fragments a block', () => {
         const r = rnd(10);
         b[freeoff + i] = mixed ? rnd(256) : r < 4 ? 0 : r < 8 ? 0xff : rnd(256);
       }
-      const cgp = { b, v: new DiskView(b, true), get: (k: string) => (k === 'freeoff' ? freeoff : ndblk) } as unknown as CgView;
+      const cgp = { b, v: new DiskView(b, true), freeoff: () => freeoff, ndblk: () => ndblk } as unknown as CgView;
       const map = b.subarray(freeoff);
       for (let k = 0; k < 4; k++) {
         const start = rnd(ndblk + 16);

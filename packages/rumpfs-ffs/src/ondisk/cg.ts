@@ -68,6 +68,26 @@ export const CG_FIELDS = {
 
 /** The name of a struct cg field this package models: a key of CG_FIELDS. */
 export type CgField = keyof typeof CG_FIELDS;
+/** The CG_FIELDS fields stored as int32: the ones the direct accessors of CgView read. */
+type CgI32Field = { [K in CgField]: (typeof CG_FIELDS)[K][1] extends 'i32' ? K : never }[CgField];
+/** The offset of an int32 field, taken from CG_FIELDS once (the type admits only 'i32' fields). */
+function i32Off(f: CgI32Field): number {
+  return CG_FIELDS[f][0];
+}
+// The allocator's fields, as numbers fixed when the module loads: no name looked up per access.
+const NDBLK = i32Off('ndblk');
+const NDIR = i32Off('cs_ndir');
+const NBFREE = i32Off('cs_nbfree');
+const NIFREE = i32Off('cs_nifree');
+const NFFREE = i32Off('cs_nffree');
+const ROTOR = i32Off('rotor');
+const FROTOR = i32Off('frotor');
+const IROTOR = i32Off('irotor');
+const IUSEDOFF = i32Off('iusedoff');
+const FREEOFF = i32Off('freeoff');
+const CLUSTERSUMOFF = i32Off('clustersumoff');
+const CLUSTEROFF = i32Off('clusteroff');
+const NCLUSTERBLKS = i32Off('nclusterblks');
 /** A decoded cylinder-group header: every field of CG_FIELDS. */
 export type Cg = { -readonly [K in CgField]: number };
 
@@ -124,6 +144,68 @@ export class CgView {
   add(f: CgField, d: number): void {
     this.set(f, this.get(f) + d);
   }
+  // Direct accessors of the fields the allocator uses on every call (get/set by name cost a
+  // table lookup and a type test each, which adds up over a makefs of thousands of files).
+  /** cg_ndblk. */
+  ndblk(): number {
+    return this.v.i32(NDBLK);
+  }
+  /** cg_cs.cs_nbfree. */
+  nbfree(): number {
+    return this.v.i32(NBFREE);
+  }
+  /** cg_cs.cs_nifree. */
+  nifree(): number {
+    return this.v.i32(NIFREE);
+  }
+  /** cg_rotor. */
+  rotor(): number {
+    return this.v.i32(ROTOR);
+  }
+  /** Set cg_rotor. */
+  setRotor(v: number): void {
+    this.v.setI32(ROTOR, v);
+  }
+  /** cg_frotor. */
+  frotor(): number {
+    return this.v.i32(FROTOR);
+  }
+  /** Set cg_frotor. */
+  setFrotor(v: number): void {
+    this.v.setI32(FROTOR, v);
+  }
+  /** cg_irotor. */
+  irotor(): number {
+    return this.v.i32(IROTOR);
+  }
+  /** Set cg_irotor. */
+  setIrotor(v: number): void {
+    this.v.setI32(IROTOR, v);
+  }
+  /** cg_iusedoff: where the inode bitmap starts. */
+  iusedoff(): number {
+    return this.v.i32(IUSEDOFF);
+  }
+  /** cg_freeoff: where the fragment bitmap starts. */
+  freeoff(): number {
+    return this.v.i32(FREEOFF);
+  }
+  /** cg_clusteroff: where the cluster bitmap starts. */
+  clusteroff(): number {
+    return this.v.i32(CLUSTEROFF);
+  }
+  /** cg_nclusterblks. */
+  nclusterblks(): number {
+    return this.v.i32(NCLUSTERBLKS);
+  }
+  /** Add to the cg_cs counters (ffs_alloc's summary update; zero leaves a counter alone). */
+  addCs(ndir: number, nbfree: number, nifree: number, nffree: number): void {
+    const v = this.v;
+    if (ndir) v.setI32(NDIR, v.i32(NDIR) + ndir);
+    if (nbfree) v.setI32(NBFREE, v.i32(NBFREE) + nbfree);
+    if (nifree) v.setI32(NIFREE, v.i32(NIFREE) + nifree);
+    if (nffree) v.setI32(NFFREE, v.i32(NFFREE) + nffree);
+  }
   /** cg_frsum[i]: free fragment runs of length `i` (1..frag-1) outside free whole blocks. */
   frsum(i: number): number {
     return this.v.i32(CG_FRSUM_OFF + 4 * i);
@@ -149,22 +231,22 @@ export class CgView {
   }
   /** Whether inode `i` of this group (relative to the group's first inode) is in use (the cg_iusedoff map). */
   inodeUsed(i: number): boolean {
-    return this.bit(this.get('iusedoff'), i);
+    return this.bit(this.v.i32(IUSEDOFF), i);
   }
   /** Whether fragment `f` of this group (relative to the group's start) is free (the cg_freeoff map). */
   fragFree(f: number): boolean {
-    return this.bit(this.get('freeoff'), f);
+    return this.bit(this.v.i32(FREEOFF), f);
   }
   /**
    * The cluster summary count of free runs of `len` whole blocks (len up to fs_contigsumsize, the last counting
    * longer runs too).
    */
   clusterSum(len: number): number {
-    return this.v.i32(this.get('clustersumoff') + 4 * len);
+    return this.v.i32(this.v.i32(CLUSTERSUMOFF) + 4 * len);
   }
   /** Add `d` to the cluster summary count for runs of `len` blocks. */
   addClusterSum(len: number, d: number): void {
-    const off = this.get('clustersumoff') + 4 * len;
+    const off = this.v.i32(CLUSTERSUMOFF) + 4 * len;
     this.v.setI32(off, this.v.i32(off) + d);
   }
 }
