@@ -27,6 +27,12 @@ export function isblock(fs: Fs, cgp: CgView, freeoff: number, h: number): boolea
 
 /** ffs_setblock / ffs_clrblock: mark all fragments of block `h` free (or used). */
 export function setblock(fs: Fs, cgp: CgView, freeoff: number, h: number, free: boolean): void {
+  // 8 fragments a block: the block's map is one byte, cleared at once (taking a block is the
+  // allocator's most common step). Freeing goes bit by bit: setBit keeps mapsearch's memo right.
+  if (fs.frag === 8 && !free) {
+    cgp.b[freeoff + h] = 0;
+    return;
+  }
   const base = h * fs.frag;
   for (let i = 0; i < fs.frag; i++) {
     if (free) cgp.setBit(freeoff, base + i);
