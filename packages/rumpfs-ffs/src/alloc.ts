@@ -423,18 +423,20 @@ function nodealloccg(ump: Ufsmount, c: number, ipref: number, isdir: number): nu
 function initInodeBlocks(ump: Ufsmount, h: HeldCg, rel: number): void {
   const fs = ump.fs;
   const { cgp, c } = h;
-  let inited = cgp.get('initediblk');
+  let inited = cgp.initediblk();
+  if (rel + fs.inopb <= inited) return;
   while (rel + fs.inopb > inited && inited < fs.ipg) {
     const frag = cgbase(fs, c) + fs.iblkno + (inited / fs.inopb) * fs.frag;
     const bp = ump.bio.getblk(fsbtob(fs, frag), fs.bsize);
     bp.data.fill(0);
     // Each fresh inode gets a generation number, as ffs_nodealloccg does.
-    const dv = new DataView(bp.data.buffer, bp.data.byteOffset, bp.data.byteLength);
-    for (let i = 0; i < fs.inopb; i++) dv.setInt32(i * dinodeSize(fs) + 80, (ump.nextgen = (ump.nextgen + 1) & 0x7fffffff), ump.le);
+    const dv = bp.view();
+    const isize = dinodeSize(fs);
+    for (let i = 0; i < fs.inopb; i++) dv.setInt32(i * isize + 80, (ump.nextgen = (ump.nextgen + 1) & 0x7fffffff), ump.le);
     ump.bio.bdwrite(bp);
     inited += fs.inopb;
   }
-  cgp.set('initediblk', inited);
+  cgp.setInitediblk(inited);
 }
 
 /** ffs_valloc: a free inode for a new file in directory `pip` (near `want` if given). ENOSPC when none. */

@@ -68,10 +68,14 @@ export const CG_FIELDS = {
 
 /** The name of a struct cg field this package models: a key of CG_FIELDS. */
 export type CgField = keyof typeof CG_FIELDS;
-/** The CG_FIELDS fields stored as int32: the ones the direct accessors of CgView read. */
-type CgI32Field = { [K in CgField]: (typeof CG_FIELDS)[K][1] extends 'i32' ? K : never }[CgField];
+/** The CG_FIELDS fields of on-disk type K. */
+type CgFieldOf<K> = { [F in CgField]: (typeof CG_FIELDS)[F][1] extends K ? F : never }[CgField];
 /** The offset of an int32 field, taken from CG_FIELDS once (the type admits only 'i32' fields). */
-function i32Off(f: CgI32Field): number {
+function i32Off(f: CgFieldOf<'i32'>): number {
+  return CG_FIELDS[f][0];
+}
+/** The offset of a uint32 field, as i32Off. */
+function u32Off(f: CgFieldOf<'u32'>): number {
   return CG_FIELDS[f][0];
 }
 // The allocator's fields, as numbers fixed when the module loads: no name looked up per access.
@@ -88,6 +92,7 @@ const FREEOFF = i32Off('freeoff');
 const CLUSTERSUMOFF = i32Off('clustersumoff');
 const CLUSTEROFF = i32Off('clusteroff');
 const NCLUSTERBLKS = i32Off('nclusterblks');
+const INITEDIBLK = u32Off('initediblk');
 /** A decoded cylinder-group header: every field of CG_FIELDS. */
 export type Cg = { -readonly [K in CgField]: number };
 
@@ -197,6 +202,14 @@ export class CgView {
   /** cg_nclusterblks. */
   nclusterblks(): number {
     return this.v.i32(NCLUSTERBLKS);
+  }
+  /** cg_initediblk (UFS2). */
+  initediblk(): number {
+    return this.v.u32(INITEDIBLK);
+  }
+  /** Set cg_initediblk. */
+  setInitediblk(v: number): void {
+    this.v.setU32(INITEDIBLK, v);
   }
   /** Add to the cg_cs counters (ffs_alloc's summary update; zero leaves a counter alone). */
   addCs(ndir: number, nbfree: number, nifree: number, nffree: number): void {
