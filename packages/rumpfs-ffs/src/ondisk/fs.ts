@@ -318,7 +318,9 @@ export function decodeFs(sb: Uint8Array, le: boolean, ufsVersion: 1 | 2, probeLo
     fs.pendingblocks = 0;
     fs.pendinginodes = 0;
   }
-  return fs;
+  // Built key by key, the object is in V8's dictionary mode (every fs.X a hash lookup, and the
+  // kernel reads fs.X everywhere); a spread copy has fast, fixed-shape properties.
+  return { ...fs };
 }
 
 function writeKind(v: DiskView, off: number, kind: Kind, val: number): void {
