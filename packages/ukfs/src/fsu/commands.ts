@@ -5,24 +5,16 @@
  * ls, find and the copies live in their own files.
  */
 import { errno, isRumpError, O_CREAT, O_WRONLY, O_TRUNC, S_IFLNK, S_IFMT, SEEK_END, type Stat } from '@rumpts/librump';
-import { readFileChunks } from './copy.js';
+import { CopyBuffer, READ_CHUNK, readFileChunks } from './copy.js';
 import { modeString } from './ls.js';
 import type { ModeChange } from './modes.js';
-import { PageCopyBuffer } from './pagebuf.js';
 import type { Io } from './stdio.js';
 import type { FsuTarget } from './target.js';
 import { Ancestry, ijoin, isDir, names } from './walk.js';
 
-/**
- * Bytes per read of `fsu cat`: 1 MiB into a page-aligned buffer (pagebuf.ts), so a large file passes
- * through the file system's layers an eighth as often as in 128 KiB reads, each pass one host read
- * per extent, copied as fast as cat's own.
- */
-export const CAT_CHUNK = 1 << 20;
-
 /** cat: each file's bytes to standard output, exactly (the read buffer is reused only after the write). */
 export async function cmd_cat(fs: FsuTarget, paths: string[], io: Io): Promise<void> {
-  const buffer = new PageCopyBuffer(CAT_CHUNK);
+  const buffer = new CopyBuffer(READ_CHUNK);
   await io.each(paths, (path) => readFileChunks(fs, path, io.write, undefined, buffer));
 }
 
