@@ -249,6 +249,7 @@ function growDir(dep: Denode, bytes: number): void {
     const bp = pmp.cache.getblk(pmp.dev, r.blkno, r.size);
     bp.data.fill(0);
     pmp.cache.bdwrite(bp);
+    pmp.noteNewDirCluster(cn, r.blkno);
   }
   dep.fileSize = dep.chainLength() * pmp.g.bpc;
 }

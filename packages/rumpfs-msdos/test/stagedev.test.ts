@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { errno } from '@rumpts/librump';
 import type { BlockDevice } from '@rumpts/rumpvfs';
-import { STAGE_BYTES, StagedDevice } from '../src/stagedev.js';
+import { GAP_BYTES, STAGE_BYTES, StagedDevice } from '../src/stagedev.js';
 
 /** A memory device that records every request it gets, in order. */
 class Recorder implements BlockDevice {
@@ -93,5 +93,30 @@ describe('StagedDevice', () => {
     expect(inner.log).toEqual(['w0+512']);
     dev.stage(fill(100, 3), 1024, 12);
     expect(inner.log).toEqual(['w0+512', 'w1024+112']);
+  });
+
+  it('gapFill bridges a short gap with the bytes it gives; a refused or long gap ends the run', () => {
+    const inner = new Recorder();
+    const dev = new StagedDevice(inner);
+    const asked: string[] = [];
+    dev.gapFill = (dst, offset) => {
+      asked.push(`${offset}+${dst.length}`);
+      if (offset === 2048) return false;
+      dst.fill(9);
+      return true;
+    };
+    dev.stage(fill(1024, 1), 0);
+    dev.stage(fill(512, 2), 1536);
+    expect(inner.log).toEqual([]);
+    dev.stage(fill(512, 3), 2560);
+    const far = 3072 + GAP_BYTES + 512;
+    dev.stage(fill(512, 4), far);
+    dev.flush();
+    expect(asked).toEqual(['1024+512', '2048+512']);
+    expect(inner.log).toEqual(['w0+2048', 'w2560+512', `w${far}+512`, 'f']);
+    expect([...inner.bytes.subarray(0, 2048)]).toEqual([...fill(1024, 1), ...fill(512, 9), ...fill(512, 2)]);
+    expect(inner.bytes[2048]).toBe(0);
+    expect(inner.bytes[2560]).toBe(3);
+    expect(inner.bytes[far]).toBe(4);
   });
 });
