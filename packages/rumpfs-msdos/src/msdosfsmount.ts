@@ -500,6 +500,21 @@ export class Msdosfsmount {
     return true;
   }
 
+  /**
+   * A new directory cluster this mount has filled (its directory grows past it): if its bytes are
+   * still staged (a filled gap) and dirty in the cache, write it now — into the staged run, which
+   * goes out anyway — so that it is clean at the sync instead of one more write of its own.
+   */
+  settleDirCluster(cn: number): void {
+    const bpc = this.g.bpc;
+    const at = this.clusterByte(cn);
+    const blkno = this.newDirClusters.get(at);
+    if (blkno === undefined || !this.dev.holds(at, bpc)) return;
+    const bp = this.cache.incore(this.dev, blkno);
+    if (bp === undefined || !bp.dirty || bp.busy || bp.data.length !== bpc) return;
+    this.cache.bwrite(this.cache.getblk(this.dev, blkno, bpc));
+  }
+
   /** Everything this mount changed in the FAT and FSInfo, to the buffers (callers flush). */
   syncMeta(): void {
     // From here the FAT on the device may link the new directory clusters: no more early writes.

@@ -9,6 +9,9 @@
  * A directory that grows takes its new cluster from the same stream, leaving a one-cluster gap
  * between two files' runs. The mount may fill such a short gap ({@link StagedDevice.gapFill}) with
  * the gap's latest bytes from the buffer cache, so the run goes on instead of becoming another request.
+ * A write that lies wholly inside the staged run only changes the staged bytes (the run goes out
+ * before any other request): the mount writes a directory cluster it has filled while it is still
+ * staged ({@link StagedDevice.holds}), so the sync has no single-cluster write of it left to make.
  */
 import type { BlockDevice } from '@rumpts/rumpvfs';
 import { isVectored } from '@rumpts/rumpdev-disk';
@@ -93,6 +96,11 @@ export class StagedDevice implements BlockDevice {
     this.inner.write(this.#buf!.subarray(0, n), this.#at);
   }
 
+  /** The staged run covers all of [offset, offset + len): a write there changes only staged bytes. */
+  holds(offset: number, len: number): boolean {
+    return this.#len > 0 && offset >= this.#at && offset + len <= this.#at + this.#len;
+  }
+
   #touches(offset: number, len: number): boolean {
     return this.#len > 0 && offset < this.#at + this.#len && offset + len > this.#at;
   }
@@ -103,6 +111,11 @@ export class StagedDevice implements BlockDevice {
   }
 
   write(buf: Uint8Array, offset: number): void {
+    // Wholly inside the staged run: the run carries the new bytes (it goes out before any other request).
+    if (this.holds(offset, buf.length)) {
+      this.#buf!.set(buf, offset - this.#at);
+      return;
+    }
     this.#drain();
     this.inner.write(buf, offset);
   }

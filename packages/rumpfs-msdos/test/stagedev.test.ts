@@ -61,13 +61,13 @@ describe('StagedDevice', () => {
     const inner = new Recorder();
     const dev = new StagedDevice(inner);
     dev.stage(fill(512, 1), 0);
-    dev.write(fill(512, 2), 0);
+    dev.write(fill(1024, 2), 0);
     dev.stage(fill(512, 3), 8192);
     dev.writev([fill(512, 4), fill(512, 5)], 1024);
     dev.stage(fill(512, 6), 65536);
     dev.stage(fill(512, 6), 0);
     dev.flush();
-    expect(inner.log).toEqual(['w0+512', 'w0+512', 'w8192+512', 'w1024+512', 'w1536+512', 'w65536+512', 'w0+512', 'f']);
+    expect(inner.log).toEqual(['w0+512', 'w0+1024', 'w8192+512', 'w1024+512', 'w1536+512', 'w65536+512', 'w0+512', 'f']);
     expect(inner.bytes[0]).toBe(6);
   });
 
@@ -119,4 +119,19 @@ describe('StagedDevice', () => {
     expect(inner.bytes[2560]).toBe(3);
     expect(inner.bytes[far]).toBe(4);
   });
+
+  it('a write wholly inside the staged run changes the staged bytes only; one reaching past it drains first', () => {
+    const inner = new Recorder();
+    const dev = new StagedDevice(inner);
+    dev.stage(fill(2048, 1), 4096);
+    expect(dev.holds(4608, 512)).toBe(true);
+    expect(dev.holds(5632, 1024)).toBe(false);
+    dev.write(fill(512, 2), 4608);
+    expect(inner.log).toEqual([]);
+    dev.write(fill(1024, 3), 5632);
+    expect(inner.log).toEqual(['w4096+2048', 'w5632+1024']);
+    expect(dev.holds(4608, 512)).toBe(false);
+    expect([...inner.bytes.subarray(4096, 6656)]).toEqual([...fill(512, 1), ...fill(512, 2), ...fill(512, 1), ...fill(1024, 3)]);
+  });
 });
+
