@@ -244,10 +244,10 @@ function growDir(dep: Denode, bytes: number): void {
   if (dep.isFixedRoot) throw errno('ENOSPC', 'msdosfs: the root directory is full (FAT12/16 roots have a fixed size)');
   if (bytes > MAX_DIR_SLOTS * DIRENT_SIZE) throw errno('ENOSPC', `msdosfs: a directory holds at most ${MAX_DIR_SLOTS} entries`);
   const have = dep.chainLength();
-  const full = have > 0 ? dep.chain[have - 1]! : -1;
   const got = dep.extendChain(dep.clcount(bytes));
-  // The cluster the directory grows past is full: its bytes are final unless an entry in it changes again.
-  if (got.length > 0 && full >= 0) pmp.settleDirCluster(full);
+  // The clusters the directory grows past are full. The last one may still change (an entry whose
+  // slots run on into the new cluster), the one before it not: settle both, each once it is final.
+  if (got.length > 0) for (let i = Math.max(0, have - 2); i < have; i++) pmp.settleDirCluster(dep.chain[i]!);
   for (const cn of got) {
     const r = pmp.clusterRef(cn);
     const bp = pmp.cache.getblk(pmp.dev, r.blkno, r.size);
