@@ -243,12 +243,17 @@ function growDir(dep: Denode, bytes: number): void {
   const pmp = dep.pmp;
   if (dep.isFixedRoot) throw errno('ENOSPC', 'msdosfs: the root directory is full (FAT12/16 roots have a fixed size)');
   if (bytes > MAX_DIR_SLOTS * DIRENT_SIZE) throw errno('ENOSPC', `msdosfs: a directory holds at most ${MAX_DIR_SLOTS} entries`);
+  const have = dep.chainLength();
   const got = dep.extendChain(dep.clcount(bytes));
+  // The clusters the directory grows past are full. The last one may still change (an entry whose
+  // slots run on into the new cluster), the one before it not: settle both, each once it is final.
+  if (got.length > 0) for (let i = Math.max(0, have - 2); i < have; i++) pmp.settleDirCluster(dep.chain[i]!);
   for (const cn of got) {
     const r = pmp.clusterRef(cn);
     const bp = pmp.cache.getblk(pmp.dev, r.blkno, r.size);
     bp.data.fill(0);
     pmp.cache.bdwrite(bp);
+    pmp.noteNewDirCluster(cn, r.blkno);
   }
   dep.fileSize = dep.chainLength() * pmp.g.bpc;
 }

@@ -119,6 +119,7 @@ function mountfs(mp: Mount, dev: StagedDevice, cache: BufCache, args: MsdosfsArg
   if ((flags & MSDOSFSMNT_SHORTNAME) === 0) flags |= MSDOSFSMNT_LONGNAME;
   const opts: MountOptions = { uid: args.uid, gid: args.gid, mask: args.mask, dirmask: args.dirmask, flags, gmtoff: args.gmtoff };
   const pmp = new Msdosfsmount(mp, dev, cache, g, opts, ronly);
+  if (!ronly) dev.gapFill = (dst, offset) => pmp.fillGap(dst, offset);
   pmp.fillinusemap();
   pmp.readFsInfo();
   pmp.wasDirty = !pmp.isClean();

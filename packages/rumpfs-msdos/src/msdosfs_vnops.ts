@@ -133,6 +133,7 @@ function msdosfs_mkdir(dvp: Vnode, name: string, _va: VattrCreate, _ctx: OpConte
     const bp = pmp.cache.getblk(pmp.dev, r.blkno, r.size);
     bp.data.fill(0);
     pmp.cache.bdwrite(bp);
+    pmp.noteNewDirCluster(cluster, r.blkno);
     const dot = { ...e, name: new Uint8Array(11).fill(0x20) };
     dot.name[0] = 0x2e;
     const dotdot = { ...e, name: new Uint8Array(11).fill(0x20), startCluster: dp.isRoot ? 0 : dp.startCluster };

@@ -77,6 +77,11 @@ export class Msdosfsmount {
   readonly dirtyFat = new Set<number>();
   /** The FAT or FSInfo changed since the last sync (pm_fmod). */
   fmod = false;
+  /**
+   * Directory clusters allocated since the last sync (device byte → block number): free in the FAT
+   * on the device, so their bytes may reach it before the sync without changing what it holds.
+   */
+  readonly newDirClusters = new Map<number, number>();
   ronly: boolean;
   /** The volume was not marked clean when mounted (FAT[1] clean bit clear). */
   wasDirty = false;
@@ -471,8 +476,49 @@ export class Msdosfsmount {
     this.mirrorFats();
   }
 
+  /** A cluster just allocated to a directory, zeroed in the cache (see {@link fillGap}). */
+  noteNewDirCluster(cn: number, blkno: number): void {
+    this.newDirClusters.set(this.clusterByte(cn), blkno);
+  }
+
+  /**
+   * StagedDevice gap filler: `dst` gets the device bytes from `offset` when they are whole directory
+   * clusters allocated since the last sync, each dirty in the cache (its latest bytes). Anything
+   * else (a live cluster, one not cached, a partial cluster) is refused: it must wait for the sync.
+   */
+  fillGap(dst: Uint8Array, offset: number): boolean {
+    const bpc = this.g.bpc;
+    if (dst.length % bpc !== 0) return false;
+    const bufs: Buf[] = [];
+    for (let pos = 0; pos < dst.length; pos += bpc) {
+      const blkno = this.newDirClusters.get(offset + pos);
+      const bp = blkno === undefined ? undefined : this.cache.incore(this.dev, blkno);
+      if (bp === undefined || !bp.dirty || bp.busy || bp.data.length !== bpc) return false;
+      bufs.push(bp);
+    }
+    for (let i = 0; i < bufs.length; i++) dst.set(bufs[i]!.data, i * bpc);
+    return true;
+  }
+
+  /**
+   * A new directory cluster this mount has filled (its directory grows past it): if its bytes are
+   * still staged (a filled gap) and dirty in the cache, write it now — into the staged run, which
+   * goes out anyway — so that it is clean at the sync instead of one more write of its own.
+   */
+  settleDirCluster(cn: number): void {
+    const bpc = this.g.bpc;
+    const at = this.clusterByte(cn);
+    const blkno = this.newDirClusters.get(at);
+    if (blkno === undefined || !this.dev.holds(at, bpc)) return;
+    const bp = this.cache.incore(this.dev, blkno);
+    if (bp === undefined || !bp.dirty || bp.busy || bp.data.length !== bpc) return;
+    this.cache.bwrite(this.cache.getblk(this.dev, blkno, bpc));
+  }
+
   /** Everything this mount changed in the FAT and FSInfo, to the buffers (callers flush). */
   syncMeta(): void {
+    // From here the FAT on the device may link the new directory clusters: no more early writes.
+    this.newDirClusters.clear();
     if (this.ronly) return;
     this.mirrorFats();
     if (this.fmod) this.writeFsInfo();

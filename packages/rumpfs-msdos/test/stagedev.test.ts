@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { errno } from '@rumpts/librump';
 import type { BlockDevice } from '@rumpts/rumpvfs';
-import { STAGE_BYTES, StagedDevice } from '../src/stagedev.js';
+import { GAP_BYTES, STAGE_BYTES, StagedDevice } from '../src/stagedev.js';
 
 /** A memory device that records every request it gets, in order. */
 class Recorder implements BlockDevice {
@@ -61,13 +61,13 @@ describe('StagedDevice', () => {
     const inner = new Recorder();
     const dev = new StagedDevice(inner);
     dev.stage(fill(512, 1), 0);
-    dev.write(fill(512, 2), 0);
+    dev.write(fill(1024, 2), 0);
     dev.stage(fill(512, 3), 8192);
     dev.writev([fill(512, 4), fill(512, 5)], 1024);
     dev.stage(fill(512, 6), 65536);
     dev.stage(fill(512, 6), 0);
     dev.flush();
-    expect(inner.log).toEqual(['w0+512', 'w0+512', 'w8192+512', 'w1024+512', 'w1536+512', 'w65536+512', 'w0+512', 'f']);
+    expect(inner.log).toEqual(['w0+512', 'w0+1024', 'w8192+512', 'w1024+512', 'w1536+512', 'w65536+512', 'w0+512', 'f']);
     expect(inner.bytes[0]).toBe(6);
   });
 
@@ -94,4 +94,44 @@ describe('StagedDevice', () => {
     dev.stage(fill(100, 3), 1024, 12);
     expect(inner.log).toEqual(['w0+512', 'w1024+112']);
   });
+
+  it('gapFill bridges a short gap with the bytes it gives; a refused or long gap ends the run', () => {
+    const inner = new Recorder();
+    const dev = new StagedDevice(inner);
+    const asked: string[] = [];
+    dev.gapFill = (dst, offset) => {
+      asked.push(`${offset}+${dst.length}`);
+      if (offset === 2048) return false;
+      dst.fill(9);
+      return true;
+    };
+    dev.stage(fill(1024, 1), 0);
+    dev.stage(fill(512, 2), 1536);
+    expect(inner.log).toEqual([]);
+    dev.stage(fill(512, 3), 2560);
+    const far = 3072 + GAP_BYTES + 512;
+    dev.stage(fill(512, 4), far);
+    dev.flush();
+    expect(asked).toEqual(['1024+512', '2048+512']);
+    expect(inner.log).toEqual(['w0+2048', 'w2560+512', `w${far}+512`, 'f']);
+    expect([...inner.bytes.subarray(0, 2048)]).toEqual([...fill(1024, 1), ...fill(512, 9), ...fill(512, 2)]);
+    expect(inner.bytes[2048]).toBe(0);
+    expect(inner.bytes[2560]).toBe(3);
+    expect(inner.bytes[far]).toBe(4);
+  });
+
+  it('a write wholly inside the staged run changes the staged bytes only; one reaching past it drains first', () => {
+    const inner = new Recorder();
+    const dev = new StagedDevice(inner);
+    dev.stage(fill(2048, 1), 4096);
+    expect(dev.holds(4608, 512)).toBe(true);
+    expect(dev.holds(5632, 1024)).toBe(false);
+    dev.write(fill(512, 2), 4608);
+    expect(inner.log).toEqual([]);
+    dev.write(fill(1024, 3), 5632);
+    expect(inner.log).toEqual(['w4096+2048', 'w5632+1024']);
+    expect(dev.holds(4608, 512)).toBe(false);
+    expect([...inner.bytes.subarray(4096, 6656)]).toEqual([...fill(512, 1), ...fill(512, 2), ...fill(512, 1), ...fill(1024, 3)]);
+  });
 });
+
