@@ -9,7 +9,7 @@
  */
 import { closeSync, constants, openSync, readSync, readdirSync, readlinkSync } from 'node:fs';
 import { type Timespec, errno, isRumpError } from '@rumpts/librump';
-import { BufCache } from '@rumpts/rumpdev-disk';
+import { BufCache, ST_ATIME, ST_FIELDS, ST_GID, ST_MODE, ST_NLINK, ST_RDEV, ST_SIZE, ST_UID, hostLinkKey, hostLstat } from '@rumpts/rumpdev-disk';
 import type { BlockDevice } from '@rumpts/rumpvfs';
 import { ffs_valloc, ffs_vfree } from '../alloc.js';
 import { ffs_dirremove, nameLen } from '../dirops.js';
@@ -23,7 +23,6 @@ import { ffs_place, ffs_write } from '../write.js';
 import { type NewfsResult, newfs, newfsGeometry } from './newfs.js';
 import { IO_THREAD_MIN_FILES, MakefsIo, isHostBacked } from './iothread.js';
 import { CHUNK, StagingDevice } from './stage.js';
-import { ST_ATIME, ST_FIELDS, ST_GID, ST_MODE, ST_NLINK, ST_RDEV, ST_SIZE, ST_UID, hostLinkKey, hostLstat } from './hoststat.js';
 
 /** Image bytes staged at once when makefs does its own I/O. */
 const STAGED_BYTES = 8 * CHUNK;

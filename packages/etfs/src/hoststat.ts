@@ -1,5 +1,6 @@
 /**
- * lstat(2) of host entries for makefs, with exact nanosecond times and no garbage per call.
+ * lstat(2) of host entries for the image builders (makefs -t ffs and -t msdos), with exact
+ * nanosecond times and no garbage per call.
  *
  * Node's public lstatSync gives exact times only as a BigIntStats: some twenty BigInts and an
  * object per call (about 1.3 KiB), which for a tree of ten thousand entries costs a cold process
@@ -14,14 +15,21 @@
  */
 import { lstatSync, type BigIntStats } from 'node:fs';
 
-/** Field offsets of a HostStat row (the order of struct stat in Node's stat arrays). */
+/** Row offset of st_dev (the order of struct stat in Node's stat arrays). */
 export const ST_DEV = 0;
+/** Row offset of st_mode (type and permission bits). */
 export const ST_MODE = 1;
+/** Row offset of st_nlink. */
 export const ST_NLINK = 2;
+/** Row offset of st_uid. */
 export const ST_UID = 3;
+/** Row offset of st_gid. */
 export const ST_GID = 4;
+/** Row offset of st_rdev. */
 export const ST_RDEV = 5;
+/** Row offset of st_ino (exact below 2^53; hostLinkKey asks for a BigIntStats above). */
 export const ST_INO = 7;
+/** Row offset of st_size. */
 export const ST_SIZE = 8;
 /** Seconds, then nanoseconds, of atime; mtime, ctime and birthtime follow in pairs. */
 export const ST_ATIME = 10;
