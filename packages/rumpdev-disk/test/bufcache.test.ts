@@ -124,6 +124,26 @@ describe('buffer cache: bio calls', () => {
     expect(codeOf(() => c.bwrite(b2))).toBe('EINVAL');
   });
 
+  it('cachedIn: any cached buffer of any size overlapping a range, on that device only', () => {
+    const dev = new MemoryBlockDevice(1 << 20);
+    const other = new MemoryBlockDevice(1 << 20);
+    const c = new BufCache();
+    expect(c.cachedIn(dev, 0, 2048)).toBe(false);
+    // A 4 KiB buffer at block 300 (300..307) and a 64 KiB one at block 1024 (1024..1151).
+    c.brelse(c.bread(dev, 300, 4096));
+    const big = c.getblk(dev, 1024, 65536);
+    c.bdwrite(big);
+    for (const [blk, n, want] of [
+      [0, 300, false], [0, 301, true], [307, 1, true], [308, 716, false], [308, 717, true], [1151, 10, true], [1152, 100, false], [200, 2000, true],
+    ] as const) {
+      expect([blk, n, c.cachedIn(dev, blk, n)]).toEqual([blk, n, want]);
+    }
+    expect(c.cachedIn(other, 0, 2048)).toBe(false);
+    c.flush(dev);
+    c.invalidate(dev);
+    expect(c.cachedIn(dev, 0, 2048)).toBe(false);
+  });
+
   it('a request overlapping cached buffers of another shape sees their delayed writes', () => {
     const bytes = new Uint8Array(65536);
     const dev = new MemoryBlockDevice(bytes);

@@ -20,6 +20,9 @@ import { MSDOSFSMNT_NOWIN95, type Msdosfsmount } from './msdosfsmount.js';
 import type { DirCache } from './dircache.js';
 import type { NameForms } from './conv.js';
 
+/** Reads of at least this many bytes take runs of whole clusters straight from the device. */
+export const DIRECT_READ = 64 << 10;
+
 /**
  * The time now for a DOS entry: to the millisecond, since an entry keeps 10 ms at best (the
  * creation hundredths); the VFS's nanotime would add a sub-millisecond part from a BigInt clock read
@@ -175,12 +178,24 @@ export class Denode {
 
   // ---- data -----------------------------------------------------------------------------------
 
-  /** msdosfs_read: copy file bytes at `offset` into `buf`; bytes read (0 at or past the end). */
+  /**
+   * msdosfs_read: copy file bytes at `offset` into `buf`; bytes read (0 at or past the end). A large
+   * read (DIRECT_READ bytes or more) takes each run of whole clusters that follow each other on disk
+   * straight from the device into `buf`, one request per run, as the write path puts fresh clusters
+   * straight on the device; a run any cached buffer overlaps (a delayed write is newer than the
+   * disk), partial clusters and small reads come through the buffer cache and its read-ahead.
+   */
   read(buf: Uint8Array, offset: number): number {
     if (offset >= this.fileSize) return 0;
     const pmp = this.pmp;
     const bpc = pmp.g.bpc;
     const n = Math.min(buf.length, this.fileSize - offset);
+    const direct = n >= DIRECT_READ;
+    // The pending direct run: `runLen` bytes at device byte `runDev` going to buf[runDst..].
+    let runDev = 0;
+    let runDst = 0;
+    let runLen = 0;
+    let runCi = 0;
     let done = 0;
     while (done < n) {
       const pos = offset + done;
@@ -189,13 +204,50 @@ export class Denode {
       const len = Math.min(bpc - boff, n - done);
       const cn = this.clusterAt(ci);
       if (cn < 0) throw errno('EIO', `msdosfs: file ${this.fileid} has fewer clusters than its size ${this.fileSize} needs`);
-      const r = pmp.clusterRef(cn);
-      const bp = pmp.cache.bread(pmp.dev, r.blkno, r.size);
-      buf.set(bp.data.subarray(boff, boff + len), done);
-      pmp.cache.brelse(bp);
+      if (direct && len === bpc) {
+        pmp.checkCluster(cn);
+        const at = pmp.clusterByte(cn);
+        if (runLen > 0 && at === runDev + runLen) runLen += bpc;
+        else {
+          if (runLen > 0) this.#readRun(buf, runDst, runLen, runDev, runCi);
+          runDev = at;
+          runDst = done;
+          runLen = bpc;
+          runCi = ci;
+        }
+        done += len;
+        continue;
+      }
+      if (runLen > 0) this.#readRun(buf, runDst, runLen, runDev, runCi);
+      runLen = 0;
+      this.#readCached(buf, done, cn, boff, len);
       done += len;
     }
+    if (runLen > 0) this.#readRun(buf, runDst, runLen, runDev, runCi);
     return n;
+  }
+
+  /** Bytes [boff, boff+len) of cluster `cn` into buf[at..], through the buffer cache. */
+  #readCached(buf: Uint8Array, at: number, cn: number, boff: number, len: number): void {
+    const pmp = this.pmp;
+    const r = pmp.clusterRef(cn);
+    const bp = pmp.cache.bread(pmp.dev, r.blkno, r.size);
+    buf.set(bp.data.subarray(boff, boff + len), at);
+    pmp.cache.brelse(bp);
+  }
+
+  /**
+   * A run of whole clusters (the file's `ci`th on) at device byte `dev` into buf[at..at+len): one
+   * device read, or cluster by cluster through the cache when cached buffers overlap it.
+   */
+  #readRun(buf: Uint8Array, at: number, len: number, dev: number, ci: number): void {
+    const pmp = this.pmp;
+    if (!pmp.cache.cachedIn(pmp.dev, dev / 512, len / 512)) {
+      pmp.dev.read(buf.subarray(at, at + len), dev);
+      return;
+    }
+    const bpc = pmp.g.bpc;
+    for (let k = 0; k < len; k += bpc) this.#readCached(buf, at + k, this.clusterAt(ci + k / bpc), 0, bpc);
   }
 
   /** Clusters a size needs (de_clcount). */

@@ -273,6 +273,23 @@ export class BufCache {
     return this.#devs.get(dev)?.bufs.get(blkno);
   }
 
+  /**
+   * Whether any cached buffer of `dev` overlaps [blkno, blkno + nblks) (DEV_BSIZE blocks), whatever
+   * its size: a file system that reads that range straight from the device (bypassing the cache, as
+   * NetBSD's file data does) must take those bytes from the cache instead, a delayed write being newer.
+   */
+  cachedIn(dev: BlockDevice, blkno: number, nblks: number): boolean {
+    const d = this.#devs.get(dev);
+    if (!d || d.chunks.size === 0) return false;
+    const last = Math.floor((blkno + nblks - 1) / (1 << CHUNK_SHIFT));
+    for (let c = Math.floor(blkno / (1 << CHUNK_SHIFT)); c <= last; c++) {
+      const list = d.chunks.get(c);
+      if (list === undefined) continue;
+      for (const o of list) if (o.blkno < blkno + nblks && o.blkno + o.nblks > blkno) return true;
+    }
+    return false;
+  }
+
   // --- write-back and invalidation ---
 
   /**
