@@ -2,7 +2,8 @@
  * The in-memory directory entry (sys/fs/msdosfs/denode.h, msdosfs_denode.c): a file's or
  * directory's attributes as its 32-byte entry holds them, its cluster chain (walked once and kept),
  * deupdat (entry back to its directory block), detrunc and deextend, and the data path of regular
- * files (read and write a cluster at a time through the buffer cache).
+ * files (fresh clusters and large reads straight to and from the device in runs, the rest a cluster
+ * at a time through the buffer cache).
  *
  * File ids (the vcache key, st_ino, d_fileno) are NetBSD's: a directory is named by the position of
  * its own '.' entry (its first cluster, stable across renames), the root by 1, any other file by
