@@ -1,7 +1,8 @@
 /**
  * The per-mount state (struct iso_mnt) and every block read of this file system: logical blocks
- * come through rumpdev-disk's buffer cache (bread/brelse), bounds-checked against the device so a
- * corrupt extent pointer is EIO, never a read outside the medium.
+ * come through rumpdev-disk's buffer cache (bread/brelse), large file reads straight from the
+ * device, all bounds-checked against the device so a corrupt extent pointer is EIO, never a read
+ * outside the medium.
  */
 import { errno, isRumpError } from '@rumpts/librump';
 import type { BlockDevice, Mount } from '@rumpts/rumpvfs';
@@ -23,6 +24,9 @@ export const ISOFSMNT_RRCASEINS = 0x00000020;
 
 /** DEV_BSIZE: buffer cache block numbers count 512-byte units. */
 const DEV_BSIZE = dbtob(1);
+
+/** Reads of at least this many bytes take their whole logical blocks straight from the device. */
+export const DIRECT_READ = 64 << 10;
 
 export class IsoMount {
   constructor(
@@ -49,14 +53,38 @@ export class IsoMount {
   }
 
   /**
-   * Copy `dst.length` bytes starting at byte `off` of the device into dst, one logical block at a
-   * time through the buffer cache.
+   * Copy `dst.length` bytes starting at byte `off` of the device into dst. A large read (DIRECT_READ
+   * bytes or more: file data streamed out) takes its whole logical blocks straight from the device in
+   * one request — the medium is read-only, so no cached buffer can be newer than the disk — and only
+   * its partial first and last blocks through the buffer cache; smaller reads come a logical block
+   * at a time through the cache and its read-ahead.
    */
   readBytes(dst: Uint8Array, off: number): void {
     const bs = this.bsize;
     if (!Number.isSafeInteger(off) || off < 0 || off + dst.length > this.dev.size) {
       throw errno('EIO', `cd9660: read of ${dst.length} bytes at byte ${off} lies outside the device (${this.dev.size} bytes)`);
     }
+    if (dst.length >= DIRECT_READ) {
+      const lo = Math.ceil(off / bs) * bs;
+      const hi = Math.floor((off + dst.length) / bs) * bs;
+      if (hi > lo) {
+        this.#cachedBytes(dst.subarray(0, lo - off), off);
+        try {
+          this.dev.read(dst.subarray(lo - off, hi - off), lo);
+        } catch (e) {
+          if (isRumpError(e)) throw e;
+          throw errno('EIO', `cd9660: reading ${hi - lo} bytes at byte ${lo} failed: ${String(e)}`, { cause: e });
+        }
+        this.#cachedBytes(dst.subarray(hi - off), hi);
+        return;
+      }
+    }
+    this.#cachedBytes(dst, off);
+  }
+
+  /** readBytes through the buffer cache, one logical block at a time. */
+  #cachedBytes(dst: Uint8Array, off: number): void {
+    const bs = this.bsize;
     let done = 0;
     while (done < dst.length) {
       const pos = off + done;
