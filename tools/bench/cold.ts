@@ -393,6 +393,16 @@ export async function runCold(o: ColdOptions): Promise<ColdRow[]> {
       writeFileSync(join(dir, 'hello.txt'), 'hello\n');
       must([NODE, FSU, 'put', small, join(dir, 'hello.txt'), '/hello.txt']);
       above('start', 'fsu ls small.img /', 'fsu ls', { argv: [NODE, FSU, 'ls', small, '/'] }, 60);
+      // The other types fsu detects by itself, each a first command people run on their images.
+      const fat = join(dir, 'small-fat.img');
+      must([NODE, FSU, 'newfs', '-t', 'msdos', '-s', '4m', fat]);
+      must([NODE, FSU, 'put', fat, join(dir, 'hello.txt'), '/hello.txt']);
+      above('start', 'fsu ls small-fat.img / (FAT)', 'fsu ls', { argv: [NODE, FSU, 'ls', fat, '/'] }, 60);
+      if (onPath('xorriso')) {
+        const iso = join(dir, 'small.iso');
+        must(['xorriso', '-as', 'mkisofs', '-quiet', '-R', '-o', iso, join(dir, 'hello.txt')]);
+        above('start', 'fsu ls small.iso / (ISO 9660, xorriso)', 'fsu ls', { argv: [NODE, FSU, 'ls', iso, '/'] }, 60);
+      } else o.log('bench: the ISO start-up row skipped (xorriso is not installed)');
       above('start', 'fsu --help', 'fsu --help', { argv: [NODE, FSU, '--help'] }, 30);
     }
     if (want('server')) {

@@ -10,6 +10,8 @@ import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { O_CREAT, O_RDONLY, O_RDWR, rump_init } from '@rumpts/librump';
+// ukfs is above this package (fsu links cd9660 in): not a dependency, it resolves from the
+// workspace root, which has every package, and turbo builds it before these tests (turbo.json).
 import { UkfsLib } from '@rumpts/ukfs';
 import { REPO, tempDir } from './helpers.js';
 

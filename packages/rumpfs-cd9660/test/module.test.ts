@@ -8,6 +8,8 @@ import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MNT_RDONLY, RUMP_ETFS_BLK, isRumpError, rump_init } from '@rumpts/librump';
+// ukfs is above this package (fsu links cd9660 in): not a dependency, it resolves from the
+// workspace root, which has every package, and turbo builds it before these tests (turbo.json).
 import { UkfsLib } from '@rumpts/ukfs';
 import { HAVE_MAKEFS, REPO, makefsIso, readAll, tempDir, writeTree } from './helpers.js';
 

@@ -5,6 +5,7 @@
 import { errno, isRumpError, MNT_FORCE, MNT_LOG, MNT_NOATIME, MNT_NOEXEC, MNT_RDONLY, MNT_SYNCHRONOUS, MNT_ASYNC, strerror } from '@rumpts/librump';
 import { modinfo as ffsModinfo } from '@rumpts/rumpfs-ffs';
 import { modinfo as msdosModinfo } from '@rumpts/rumpfs-msdos';
+import { modinfo as cd9660Modinfo } from '@rumpts/rumpfs-cd9660';
 import { type MountOptions, UkfsLib } from '../lib.js';
 import { vfsOf } from '@rumpts/rumpvfs';
 import type { Ukfs } from '../ukfs.js';
@@ -97,12 +98,13 @@ const MOUNTPATH = '/fsu';
 export async function withImage<T>(image: string, o: SessionOptions, fn: (fs: Ukfs, lib: UkfsLib) => T | Promise<T>): Promise<T> {
   if (image === SERVER_IMAGE) throw new UsageError('this command needs an image, not --server');
   checkImage(image);
-  // FFS and FAT, dependencies of fsu (its newfs, makefs and fsck), are linked in (builtin modules, as
-  // in a kernel configured with them): no lookup and ES-module load by name on the way to a mount
-  // (for FAT that load was a tenth of a second of every command). Other types still load by name.
+  // FFS, FAT and ISO 9660 (the types fsu detects by itself) are linked in (builtin modules, as in a
+  // kernel configured with them): no lookup and ES-module load by name on the way to a mount (for FAT
+  // and for cd9660 that load was a tenth of a second of every command: the module and, unbundled, a
+  // second copy of every package below it). Other types still load by name.
   // Messages of a failed mount repeat its error, which fsu reports itself: the console is live once mounted.
   let live = false;
-  const lib = await UkfsLib.init({ logger: (line) => live && o.console?.(line.replaceAll(`${MOUNTPATH}:`, `${image}:`)), libraries: [{ modinfo: ffsModinfo }, { modinfo: msdosModinfo }] });
+  const lib = await UkfsLib.init({ logger: (line) => live && o.console?.(line.replaceAll(`${MOUNTPATH}:`, `${image}:`)), libraries: [{ modinfo: ffsModinfo }, { modinfo: msdosModinfo }, { modinfo: cd9660Modinfo }] });
   try {
     const flags = mountFlags(o.opts, o.readonly);
     let fs: Ukfs;
