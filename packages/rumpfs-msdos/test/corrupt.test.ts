@@ -34,7 +34,7 @@ beforeAll(async () => {
     const p = m.k.proc;
     p.mkdir('/mnt/dir', 0o755);
     p.mkdir('/mnt/dir/sub', 0o755);
-    for (const [f, n] of [['/mnt/a.txt', 3000], ['/mnt/A Long Name.bin', 9000], ['/mnt/dir/x', 700], ['/mnt/dir/sub/y y', 20000]] as const) {
+    for (const [f, n] of [['/mnt/a.txt', 3000], ['/mnt/A Long Name.bin', 140_000], ['/mnt/dir/x', 700], ['/mnt/dir/sub/y y', 20000]] as const) {
       const fd = p.open(f, O_CREAT | O_WRONLY, 0o644);
       p.write(fd, new Uint8Array(n).fill(n & 0xff));
       p.close(fd);
@@ -95,7 +95,7 @@ function exercise(k: Kernel): void {
         else {
           const fd = p.open(child, O_RDONLY);
           try {
-            const buf = new Uint8Array(65536);
+            const buf = new Uint8Array(256 << 10);
             for (let i = 0; i < 8 && p.read(fd, buf) > 0; i++);
           } finally {
             p.close(fd);
