@@ -8,7 +8,7 @@
  * downgrade writes FS_ISCLEAN back — so an image left mid-write is recognisably unclean.
  */
 import { MNT_ASYNC, MNT_FORCE, MNT_LOG, MNT_RDONLY, MNT_UPDATE, type MountData, S_IFDIR, S_IFMT, errno } from '@rumpts/librump';
-import { type BufCache, bufcacheOf } from '@rumpts/rumpdev-disk';
+import { type BufCache, StagedDevice, bufcacheOf } from '@rumpts/rumpdev-disk';
 import { type BlockDevice, type FsStat, type LoadedVnode, type Mount, type MountContext, type VfsOps, VDIR, iftovt, vrele } from '@rumpts/rumpvfs';
 import { ffs_inode_inuse, ffs_vfree } from './alloc.js';
 import { Inode, ffs_iget, ffs_update, inoInRange, readDinode } from './inode.js';
@@ -203,7 +203,7 @@ export function ffs_mount(mp: Mount, data: MountData, ctx: MountContext): void {
     return;
   }
   const fspec = ufsArgs(data);
-  const dev = ctx.openBlockDevice(fspec);
+  const dev = stagedDevice(ctx.openBlockDevice(fspec));
   const cache = bufcacheOf(ctx.kernel);
   const printf = (m: string): void => ctx.kernel.printf(`ffs: ${mp.mntonname}: ${m}`);
   const ro = (mp.flag & MNT_RDONLY) !== 0;
@@ -267,6 +267,16 @@ function replayedState(ump: Ufsmount): Ufsmount {
   if ((fs.clean & (FS_WASCLEAN | FS_ISCLEAN)) !== 0) fs.clean = FS_ISCLEAN;
   fs.flags &= ~FS_DOWAPBL;
   return ump;
+}
+
+/**
+ * The mount's device: file data is staged and written in long runs (write.ts); everything else
+ * passes through. Four runs: the allocator's block stream and its fragment stream (ffs_alloccg
+ * fills partial blocks from cg_frotor, behind cg_rotor), in a cylinder group or two. A short gap in
+ * a run (fragments still free, or written before) is filled with the device's own bytes (readGaps).
+ */
+function stagedDevice(inner: BlockDevice): StagedDevice {
+  return new StagedDevice(inner, { runs: 4, readGaps: true });
 }
 
 /** The file system with the log `replay` applied in memory (ffs_wapbl_replay_start's view). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { errno } from '@rumpts/librump';
 import type { BlockDevice } from '@rumpts/rumpvfs';
-import { GAP_BYTES, STAGE_BYTES, StagedDevice } from '../src/stagedev.js';
+import { GAP_BYTES, STAGE_BYTES, StagedDevice } from '../src/blkdev/stagedev.js';
 
 /** A memory device that records every request it gets, in order. */
 class Recorder implements BlockDevice {
