@@ -133,5 +133,97 @@ describe('StagedDevice', () => {
     expect(dev.holds(4608, 512)).toBe(false);
     expect([...inner.bytes.subarray(4096, 6656)]).toEqual([...fill(512, 1), ...fill(512, 2), ...fill(512, 1), ...fill(1024, 3)]);
   });
-});
 
+  it('with several runs, writes to a few places each continue their own run; a new one pushes out the least recently extended', () => {
+    const inner = new Recorder();
+    const dev = new StagedDevice(inner, { runs: 2 });
+    dev.stage(fill(512, 1), 0);
+    dev.stage(fill(512, 2), 65536);
+    dev.stage(fill(512, 3), 512);
+    dev.stage(fill(512, 4), 66048);
+    dev.stage(fill(512, 5), 1024);
+    expect(inner.log).toEqual([]);
+    // A third place: the run at 65536 was extended least recently.
+    dev.stage(fill(512, 6), 1 << 20);
+    expect(inner.log).toEqual(['w65536+1024']);
+    // A write overlapping a run in part writes every run first; one wholly inside changes it in place.
+    dev.stage(fill(512, 7), 512);
+    expect(inner.log).toEqual(['w65536+1024']);
+    dev.stage(fill(1024, 8), 512);
+    expect(inner.log).toEqual(['w65536+1024']);
+    dev.stage(fill(1024, 9), (1 << 20) - 512);
+    expect(inner.log).toEqual(['w65536+1024', `w${1 << 20}+512`, 'w0+1536']);
+    dev.flush();
+    expect(inner.log.slice(3)).toEqual([`w${(1 << 20) - 512}+1024`, 'f']);
+    expect([...inner.bytes.subarray(0, 1536)]).toEqual([...fill(512, 1), ...fill(1024, 8)]);
+    expect(inner.bytes[1 << 20]).toBe(9);
+    expect(() => new StagedDevice(inner, { runs: 0 })).toThrow(expect.objectContaining({ code: 'EINVAL' }));
+  });
+
+  it('readGaps fills a short gap with the device bytes, read ahead once for the gaps after it', () => {
+    const inner = new Recorder();
+    for (let i = 0; i < inner.bytes.length; i += 512) inner.bytes[i] = (i / 512) & 0xff;
+    const dev = new StagedDevice(inner, { readGaps: true });
+    dev.stage(fill(512, 0xa1), 0);
+    dev.stage(fill(512, 0xa2), 1024);
+    dev.stage(fill(512, 0xa3), 4096);
+    expect(inner.log).toEqual([`r512+${GAP_BYTES}`]);
+    // With two runs, each one's bridged gaps carry the device's bytes, also after the other went out.
+    const dev2 = new StagedDevice(inner, { runs: 2, readGaps: true });
+    dev2.stage(fill(512, 0xb1), 8192);
+    dev2.stage(fill(512, 0xb2), 9216);
+    dev2.stage(fill(512, 0xb3), 12288);
+    dev2.flush();
+    inner.log.length = 0;
+    dev2.stage(fill(512, 0xc1), 16384);
+    dev2.stage(fill(512, 0xc2), 17408);
+    dev2.stage(fill(512, 0xd1), 20480);
+    dev2.stage(fill(512, 0xe1), 1 << 20);
+    dev2.stage(fill(512, 0xf1), 2 << 20); // pushes out the run at 16384 (bridged on to 20480)
+    dev2.stage(fill(512, 0xf2), (2 << 20) + 1024);
+    dev.flush();
+    dev2.flush();
+    expect([...inner.bytes.subarray(0, 4608)].filter((_, i) => i % 512 === 0)).toEqual([0xa1, 1, 0xa2, 3, 4, 5, 6, 7, 0xa3]);
+    expect(inner.bytes[1024 + 1]).toBe(0xa2);
+    expect(inner.bytes[17408 + 512]).toBe(35);
+    expect(inner.bytes[20480]).toBe(0xd1);
+    expect(inner.bytes[(2 << 20) + 512]).toBe(((2 << 20) + 512) / 512 & 0xff);
+    expect(inner.bytes[(2 << 20) + 1024]).toBe(0xf2);
+  });
+
+  it('a gap over another run is never filled from the device; the runs stay apart', () => {
+    const inner = new Recorder();
+    inner.bytes.fill(0xee);
+    const dev = new StagedDevice(inner, { runs: 2, readGaps: true });
+    dev.stage(fill(512, 2), 2048);
+    dev.stage(fill(512, 1), 0);
+    // The run at 0 may not reach 4096 over the one at 2048; that one continues instead.
+    dev.stage(fill(512, 3), 4096);
+    dev.flush();
+    expect(inner.log.filter((l) => l.startsWith('w'))).toEqual(['w0+512', 'w2048+2560']);
+    expect([inner.bytes[0], inner.bytes[512], inner.bytes[2048], inner.bytes[2560], inner.bytes[4096]]).toEqual([1, 0xee, 2, 0xee, 3]);
+  });
+
+  it('a failed staged write is EIO to the request that drains it and again to the next flush, once', () => {
+    const inner = new Recorder();
+    const dev = new StagedDevice(inner);
+    let failing = true;
+    const write = inner.write.bind(inner);
+    inner.write = (buf, offset) => {
+      if (failing) throw new Error('dead disk');
+      write(buf, offset);
+    };
+    dev.stage(fill(512, 1), 0);
+    expect(() => dev.write(fill(512, 2), 8192)).toThrow(expect.objectContaining({ code: 'EIO' }));
+    failing = false;
+    expect(() => dev.flush()).toThrow(expect.objectContaining({ code: 'EIO' }));
+    dev.flush();
+    // Staged, then lost at the flush itself: that flush fails.
+    dev.stage(fill(512, 3), 0);
+    failing = true;
+    expect(() => dev.flush()).toThrow(/dead disk/);
+    failing = false;
+    dev.flush();
+    expect(inner.bytes[0]).toBe(0);
+  });
+});

@@ -210,12 +210,12 @@ export class StagedDevice implements BlockDevice {
 
   /** Write every staged run, in the order they were last extended; the first error is thrown after. */
   #drain(): void {
-    let first: unknown = null;
+    let first: Error | null = null;
     while (this.#runs.length > 0) {
       try {
         this.#drainRun(this.#runs[0]!);
       } catch (e) {
-        first ??= e;
+        first ??= e as Error; // #drainRun throws RumpErrors only
       }
     }
     if (first !== null) throw first;
