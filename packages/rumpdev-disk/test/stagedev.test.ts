@@ -160,48 +160,29 @@ describe('StagedDevice', () => {
     expect(() => new StagedDevice(inner, { runs: 0 })).toThrow(expect.objectContaining({ code: 'EINVAL' }));
   });
 
-  it('readGaps fills a short gap with the device bytes, read ahead once for the gaps after it', () => {
-    const inner = new Recorder();
-    for (let i = 0; i < inner.bytes.length; i += 512) inner.bytes[i] = (i / 512) & 0xff;
-    const dev = new StagedDevice(inner, { readGaps: true });
-    dev.stage(fill(512, 0xa1), 0);
-    dev.stage(fill(512, 0xa2), 1024);
-    dev.stage(fill(512, 0xa3), 4096);
-    expect(inner.log).toEqual([`r512+${GAP_BYTES}`]);
-    // With two runs, each one's bridged gaps carry the device's bytes, also after the other went out.
-    const dev2 = new StagedDevice(inner, { runs: 2, readGaps: true });
-    dev2.stage(fill(512, 0xb1), 8192);
-    dev2.stage(fill(512, 0xb2), 9216);
-    dev2.stage(fill(512, 0xb3), 12288);
-    dev2.flush();
-    inner.log.length = 0;
-    dev2.stage(fill(512, 0xc1), 16384);
-    dev2.stage(fill(512, 0xc2), 17408);
-    dev2.stage(fill(512, 0xd1), 20480);
-    dev2.stage(fill(512, 0xe1), 1 << 20);
-    dev2.stage(fill(512, 0xf1), 2 << 20); // pushes out the run at 16384 (bridged on to 20480)
-    dev2.stage(fill(512, 0xf2), (2 << 20) + 1024);
-    dev.flush();
-    dev2.flush();
-    expect([...inner.bytes.subarray(0, 4608)].filter((_, i) => i % 512 === 0)).toEqual([0xa1, 1, 0xa2, 3, 4, 5, 6, 7, 0xa3]);
-    expect(inner.bytes[1024 + 1]).toBe(0xa2);
-    expect(inner.bytes[17408 + 512]).toBe(35);
-    expect(inner.bytes[20480]).toBe(0xd1);
-    expect(inner.bytes[(2 << 20) + 512]).toBe(((2 << 20) + 512) / 512 & 0xff);
-    expect(inner.bytes[(2 << 20) + 1024]).toBe(0xf2);
-  });
-
-  it('a gap over another run is never filled from the device; the runs stay apart', () => {
+  it('a gap is filled only up to maxGap, and never over another run: the runs stay apart', () => {
     const inner = new Recorder();
     inner.bytes.fill(0xee);
-    const dev = new StagedDevice(inner, { runs: 2, readGaps: true });
+    const dev = new StagedDevice(inner, { runs: 2 });
+    dev.maxGap = 1024;
+    const asked: string[] = [];
+    dev.gapFill = (dst, offset) => {
+      asked.push(`${offset}+${dst.length}`);
+      dst.fill(0);
+      return true;
+    };
     dev.stage(fill(512, 2), 2048);
     dev.stage(fill(512, 1), 0);
     // The run at 0 may not reach 4096 over the one at 2048; that one continues instead.
-    dev.stage(fill(512, 3), 4096);
+    dev.stage(fill(512, 3), 3584);
+    // Past maxGap: a run of its own.
+    dev.stage(fill(512, 4), 8192);
     dev.flush();
-    expect(inner.log.filter((l) => l.startsWith('w'))).toEqual(['w0+512', 'w2048+2560']);
-    expect([inner.bytes[0], inner.bytes[512], inner.bytes[2048], inner.bytes[2560], inner.bytes[4096]]).toEqual([1, 0xee, 2, 0xee, 3]);
+    expect(asked).toEqual(['2560+1024']);
+    expect(inner.log.filter((l) => l.startsWith('w'))).toEqual(['w0+512', 'w2048+2048', 'w8192+512']);
+    expect([inner.bytes[0], inner.bytes[512], inner.bytes[2048], inner.bytes[2560], inner.bytes[3584], inner.bytes[4096], inner.bytes[8192]]).toEqual([
+      1, 0xee, 2, 0, 3, 0xee, 4,
+    ]);
   });
 
   it('a failed staged write is EIO to the request that drains it and again to the next flush, once', () => {

@@ -10,7 +10,7 @@
 import { MNT_ASYNC, MNT_FORCE, MNT_LOG, MNT_RDONLY, MNT_UPDATE, type MountData, S_IFDIR, S_IFMT, errno } from '@rumpts/librump';
 import { type BufCache, StagedDevice, bufcacheOf } from '@rumpts/rumpdev-disk';
 import { type BlockDevice, type FsStat, type LoadedVnode, type Mount, type MountContext, type VfsOps, VDIR, iftovt, vrele } from '@rumpts/rumpvfs';
-import { ffs_inode_inuse, ffs_vfree } from './alloc.js';
+import { ffs_gapfree, ffs_inode_inuse, ffs_vfree } from './alloc.js';
 import { Inode, ffs_iget, ffs_update, inoInRange, readDinode } from './inode.js';
 import { FS_DOWAPBL, FS_FLAGS_UPDATED, FS_ISCLEAN, FS_KNOWN_FLAGS, FS_WASCLEAN } from './ondisk/fs.js';
 import { FFS_MAXNAMLEN, UFS_ROOTINO } from './ondisk/geometry.js';
@@ -203,7 +203,11 @@ export function ffs_mount(mp: Mount, data: MountData, ctx: MountContext): void {
     return;
   }
   const fspec = ufsArgs(data);
-  const dev = stagedDevice(ctx.openBlockDevice(fspec));
+  // File data is staged and written in long runs (write.ts); everything else passes through. Four
+  // runs: the allocator's block stream and its fragment stream (ffs_alloccg fills partial blocks
+  // from cg_frotor, behind cg_rotor), in a cylinder group or two. A gap of free fragments of up to
+  // a block in a run is filled with zeros (ffs_gapfree), so the run goes on.
+  const dev = new StagedDevice(ctx.openBlockDevice(fspec), { runs: 4 });
   const cache = bufcacheOf(ctx.kernel);
   const printf = (m: string): void => ctx.kernel.printf(`ffs: ${mp.mntonname}: ${m}`);
   const ro = (mp.flag & MNT_RDONLY) !== 0;
@@ -251,6 +255,9 @@ export function ffs_mount(mp: Mount, data: MountData, ctx: MountContext): void {
     ump.bio.cache.invalidate(dev, { save: false });
     throw e;
   }
+  const mounted = ump;
+  dev.maxGap = mounted.fs.bsize;
+  dev.gapFill = (dst, off) => ffs_gapfree(mounted, dst, off);
   mp.data = ump;
   mp.mntfromname = fspec;
   mp.maxnamlen = FFS_MAXNAMLEN;
@@ -267,16 +274,6 @@ function replayedState(ump: Ufsmount): Ufsmount {
   if ((fs.clean & (FS_WASCLEAN | FS_ISCLEAN)) !== 0) fs.clean = FS_ISCLEAN;
   fs.flags &= ~FS_DOWAPBL;
   return ump;
-}
-
-/**
- * The mount's device: file data is staged and written in long runs (write.ts); everything else
- * passes through. Four runs: the allocator's block stream and its fragment stream (ffs_alloccg
- * fills partial blocks from cg_frotor, behind cg_rotor), in a cylinder group or two. A short gap in
- * a run (fragments still free, or written before) is filled with the device's own bytes (readGaps).
- */
-function stagedDevice(inner: BlockDevice): StagedDevice {
-  return new StagedDevice(inner, { runs: 4, readGaps: true });
 }
 
 /** The file system with the log `replay` applied in memory (ffs_wapbl_replay_start's view). */

@@ -12,8 +12,10 @@
  * next flush (fsync, sync, unmount), whose caller's data may have been in the run.
  *
  * A directory that grows takes its new block from the same stream, leaving a one-block gap between
- * two files' runs. The mount may fill such a short gap ({@link StagedDevice.gapFill}) with the gap's
- * latest bytes from the buffer cache, so the run goes on instead of becoming another request.
+ * two files' runs; an allocator that packs small files into partial blocks leaves free fragments
+ * between them. The mount may fill such a short gap ({@link StagedDevice.gapFill}) — with the gap's
+ * latest bytes from the buffer cache (FAT), with zeros where the space is free (FFS) — so the run
+ * goes on instead of becoming another request.
  * A write that lies wholly inside the staged run only changes the staged bytes (the run goes out
  * before any other request): the mount may write a directory block it has filled while it is still
  * staged ({@link StagedDevice.holds}), so the sync has no single-block write of it left to make.
@@ -29,20 +31,17 @@ export const STAGE_BYTES = 1 << 20;
 export const GAP_BYTES = 64 << 10;
 
 /**
- * Fills `dst` with the latest bytes of the device from byte `offset` and returns true, or returns
- * false (nothing promised) when it cannot, or when those bytes must not reach the device early.
+ * Fills `dst` with bytes for the device from byte `offset` — its latest bytes, or anything where
+ * the space belongs to nobody — and returns true, or returns false (nothing promised) when it
+ * cannot, or when those bytes must not reach the device early.
  */
 export type GapFill = (dst: Uint8Array, offset: number) => boolean;
 
-/**
- * A staged run: `len` bytes of `buf` for device bytes [at, at + len); past them, up to `known`, the
- * device's own bytes as read for gaps (readGaps).
- */
+/** A staged run: `len` bytes of `buf` for device bytes [at, at + len). */
 interface Run {
   buf: Uint8Array;
   at: number;
   len: number;
-  known: number;
 }
 
 /** How a StagedDevice stages. */
@@ -55,13 +54,6 @@ export interface StagedDeviceOptions {
    * every other request still finds all runs written before it.
    */
   runs?: number;
-  /**
-   * Fill a short gap in front of a write that would continue a run with the device's own bytes
-   * (read GAP_BYTES ahead at a time), when no gapFill is set. Sound because every other write
-   * reaches the device only after the staged runs: those bytes are the latest on the medium, and
-   * writing them back changes nothing there.
-   */
-  readGaps?: boolean;
 }
 
 /** A BlockDevice that stages sequential data writes ({@link StagedDevice.stage}) over another one. */
@@ -71,7 +63,6 @@ export class StagedDevice implements BlockDevice {
   /** Buffers of runs written out, for the next runs. */
   readonly #spare: Uint8Array[] = [];
   readonly #max: number;
-  readonly #readGaps: boolean;
 
   /** A write of a staged run that failed, not yet reported by flush(). */
   #lost: Error | null = null;
@@ -82,6 +73,9 @@ export class StagedDevice implements BlockDevice {
    */
   gapFill: GapFill | null = null;
 
+  /** The longest gap gapFill is asked to fill (at most GAP_BYTES). */
+  maxGap = GAP_BYTES;
+
   constructor(
     readonly inner: BlockDevice,
     opts: StagedDeviceOptions = {},
@@ -89,7 +83,6 @@ export class StagedDevice implements BlockDevice {
     const n = opts.runs ?? 1;
     if (!Number.isSafeInteger(n) || n < 1 || n > 64) throw errno('EINVAL', `StagedDevice: runs must be 1 … 64, not ${n}`);
     this.#max = n;
-    this.#readGaps = opts.readGaps ?? false;
   }
 
   get secsize(): number {
@@ -129,14 +122,13 @@ export class StagedDevice implements BlockDevice {
     } else {
       if (this.#runs.some((x) => this.#overlaps(x, offset, len))) this.#drain();
       else if (this.#runs.length >= this.#max) this.#drainRun(this.#runs[0]!);
-      r = { buf: this.#spare.pop() ?? new Uint8Array(STAGE_BYTES), at: offset, len: 0, known: 0 };
+      r = { buf: this.#spare.pop() ?? new Uint8Array(STAGE_BYTES), at: offset, len: 0 };
       this.#runs.push(r);
     }
     const at = offset - r.at;
     r.buf.set(data, at);
     if (zeros > 0) r.buf.fill(0, at + data.length, at + len);
     r.len = Math.max(r.len, at + len);
-    r.known = Math.max(r.known, r.len);
   }
 
   /** The run whose bytes [offset, offset + len) lie wholly inside, if any. */
@@ -159,30 +151,10 @@ export class StagedDevice implements BlockDevice {
   #bridge(r: Run, offset: number, len: number): boolean {
     const end = r.at + r.len;
     const gap = offset - end;
-    if (gap <= 0 || gap > GAP_BYTES || r.len + gap + len > STAGE_BYTES || (this.gapFill === null && !this.#readGaps)) return false;
+    if (gap <= 0 || gap > Math.min(this.maxGap, GAP_BYTES) || r.len + gap + len > STAGE_BYTES || this.gapFill === null) return false;
     if (this.#runs.some((x) => x !== r && this.#overlaps(x, end, gap + len))) return false;
-    if (this.gapFill !== null) {
-      if (!this.gapFill(r.buf.subarray(r.len, r.len + gap), end)) return false;
-    } else if (r.known < r.len + gap && !this.#readAhead(r, r.len + gap)) return false;
+    if (!this.gapFill(r.buf.subarray(r.len, r.len + gap), end)) return false;
     r.len += gap;
-    return true;
-  }
-
-  /**
-   * Read the device's bytes past run `r`'s known ones into its buffer, at least up to buffer offset
-   * `need`, as far as GAP_BYTES more (within the buffer and the device, short of any other run).
-   */
-  #readAhead(r: Run, need: number): boolean {
-    let until = Math.min(STAGE_BYTES, this.inner.size - r.at, Math.max(need, r.known + GAP_BYTES));
-    for (const x of this.#runs) if (x !== r && x.at >= r.at + r.known) until = Math.min(until, x.at - r.at);
-    until -= until % this.inner.secsize;
-    if (until < need) return false;
-    try {
-      this.inner.read(r.buf.subarray(r.known, until), r.at + r.known);
-    } catch {
-      return false; // the run just ends here
-    }
-    r.known = until;
     return true;
   }
 
@@ -197,8 +169,6 @@ export class StagedDevice implements BlockDevice {
   #drainRun(r: Run): void {
     this.#runs.splice(this.#runs.indexOf(r), 1);
     this.#spare.push(r.buf);
-    // Device bytes other runs read ahead over this one are stale from now on.
-    for (const x of this.#runs) if (x.at + x.known > r.at && x.at < r.at + r.len) x.known = Math.max(x.len, r.at - x.at);
     try {
       this.inner.write(r.buf.subarray(0, r.len), r.at);
     } catch (e) {
