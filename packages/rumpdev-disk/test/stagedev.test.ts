@@ -185,6 +185,19 @@ describe('StagedDevice', () => {
     ]);
   });
 
+  it('runBytes bounds a run: a write past it starts the next run, a longer one goes straight through', () => {
+    const inner = new Recorder();
+    const dev = new StagedDevice(inner, { runBytes: 2048 });
+    dev.stage(fill(1536, 1), 0);
+    dev.stage(fill(1024, 2), 1536);
+    expect(inner.log).toEqual(['w0+1536']);
+    dev.stage(fill(4096, 3), 8192);
+    expect(inner.log).toEqual(['w0+1536', 'w1536+1024', 'w8192+4096']);
+    dev.flush();
+    expect(inner.log.at(-1)).toBe('f');
+    expect(() => new StagedDevice(inner, { runBytes: 100 })).toThrow(expect.objectContaining({ code: 'EINVAL' }));
+  });
+
   it('a failed staged write is EIO to the request that drains it and again to the next flush, once', () => {
     const inner = new Recorder();
     const dev = new StagedDevice(inner);

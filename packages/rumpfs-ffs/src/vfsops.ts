@@ -205,9 +205,10 @@ export function ffs_mount(mp: Mount, data: MountData, ctx: MountContext): void {
   const fspec = ufsArgs(data);
   // File data is staged and written in long runs (write.ts); everything else passes through. Four
   // runs: the allocator's block stream and its fragment stream (ffs_alloccg fills partial blocks
-  // from cg_frotor, behind cg_rotor), in a cylinder group or two. A gap of free fragments of up to
-  // a block in a run is filled with zeros (ffs_gapfree), so the run goes on.
-  const dev = new StagedDevice(ctx.openBlockDevice(fspec), { runs: 4 });
+  // from cg_frotor, behind cg_rotor), in a cylinder group or two; 128 KiB each, so that a run is
+  // still in the processor's cache when it is written. A gap of free fragments of up to a block in
+  // a run is filled with zeros (ffs_gapfree), so the run goes on.
+  const dev = new StagedDevice(ctx.openBlockDevice(fspec), { runs: 4, runBytes: 128 << 10 });
   const cache = bufcacheOf(ctx.kernel);
   const printf = (m: string): void => ctx.kernel.printf(`ffs: ${mp.mntonname}: ${m}`);
   const ro = (mp.flag & MNT_RDONLY) !== 0;
