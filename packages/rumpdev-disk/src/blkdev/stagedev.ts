@@ -83,6 +83,7 @@ export class StagedDevice implements BlockDevice {
   maxGap = GAP_BYTES;
 
   constructor(
+    /** The device the staged runs and every other request go to. */
     readonly inner: BlockDevice,
     opts: StagedDeviceOptions = {},
   ) {
@@ -237,6 +238,7 @@ export class StagedDevice implements BlockDevice {
     this.inner.write(buf, offset);
   }
 
+  /** Vectored read (VectoredBlockDevice): the staged runs first if it touches one. */
   readv(bufs: readonly Uint8Array[], offset: number): void {
     let n = 0;
     for (const b of bufs) n += b.length;
@@ -249,6 +251,7 @@ export class StagedDevice implements BlockDevice {
     }
   }
 
+  /** Vectored write (VectoredBlockDevice), after every staged run. */
   writev(bufs: readonly Uint8Array[], offset: number): void {
     this.#drain();
     if (isVectored(this.inner)) return this.inner.writev(bufs, offset);
