@@ -15,7 +15,6 @@
 import { errno } from '@rumpts/librump';
 import { clusteracct, fragacct, isblock, mapsearch, setblock } from './cgmap.js';
 import type { Inode } from './inode.js';
-import type { CgView } from './ondisk/cg.js';
 import { UFS_NDADDR, UFS_ROOTINO, cgbase, dinodeSize, dtog, fsbtob, ino_to_cg, maxino, numfrags } from './ondisk/geometry.js';
 import type { HeldCg, Ufsmount } from './ufsmount.js';
 
@@ -334,32 +333,6 @@ function blkfreeNow(ump: Ufsmount, bno: number, size: number): void {
     }
   }
   ump.cgput(h, true);
-}
-
-/**
- * The staged device's gap filler (StagedDevice.gapFill): `dst` becomes zeros for the bytes from
- * `off` when every fragment there is free in its cylinder group's map, as the maps in the cache say
- * now. Only on an ordered mount: there a fragment is freed only once no on-disk pointer is left to
- * it (truncate and realloccg write the inode first), so its bytes are nobody's — zeros in a staged
- * run change no file, now or after a crash. Otherwise (or a map not in core) false: the run ends.
- */
-export function ffs_gapfree(ump: Ufsmount, dst: Uint8Array, off: number): boolean {
-  const fs = ump.fs;
-  if (!ump.ordered || off % fs.fsize !== 0 || dst.length % fs.fsize !== 0) return false;
-  const first = off / fs.fsize;
-  const end = first + dst.length / fs.fsize;
-  let cgp: CgView | null = null;
-  let c = -1;
-  for (let f = first; f < end; f++) {
-    if (dtog(fs, f) !== c) {
-      c = dtog(fs, f);
-      cgp = ump.cgPeek(c);
-      if (cgp === null) return false;
-    }
-    if (!cgp!.fragFree(f - cgbase(fs, c))) return false;
-  }
-  dst.fill(0);
-  return true;
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { errno, isRumpError } from '@rumpts/librump';
 import type { BlockDevice } from '@rumpts/rumpvfs';
-import { BC_INVAL, type Buf, type BufCache, type StagedDevice } from '@rumpts/rumpdev-disk';
+import { BC_INVAL, type Buf, type BufCache } from '@rumpts/rumpdev-disk';
 import { DEV_BSIZE } from './ondisk/geometry.js';
 
 function checkRange(dev: BlockDevice, off: number, len: number): void {
@@ -64,32 +64,18 @@ export function bread(dev: BlockDevice, off: number, len: number): Uint8Array {
   return b;
 }
 
-/** A device write of `len` bytes at byte `off`: range-checked, a host failure turned into EIO. */
-function devwrite(dev: BlockDevice, off: number, len: number, write: () => void): void {
-  if (!Number.isSafeInteger(off) || off < 0 || off + len > dev.size) {
-    throw errno('EIO', `ffs: write of ${len} bytes at byte ${off} lies outside the device (${dev.size} bytes)`);
+/** Write `src` at byte `off` of the device (sector-aligned), straight through. */
+export function bwriteDirect(dev: BlockDevice, src: Uint8Array, off: number): void {
+  if (!Number.isSafeInteger(off) || off < 0 || off + src.length > dev.size) {
+    throw errno('EIO', `ffs: write of ${src.length} bytes at byte ${off} lies outside the device (${dev.size} bytes)`);
   }
-  if (len === 0) return;
+  if (src.length === 0) return;
   try {
-    write();
+    dev.write(src, off);
   } catch (e) {
     if (isRumpError(e)) throw e;
     throw errno('EIO', `ffs: device write at byte ${off} failed: ${String(e)}`, { cause: e });
   }
-}
-
-/** Write `src` at byte `off` of the device (sector-aligned), straight through. */
-export function bwriteDirect(dev: BlockDevice, src: Uint8Array, off: number): void {
-  devwrite(dev, off, src.length, () => dev.write(src, off));
-}
-
-/**
- * Write `src` at byte `off` followed by zeros up to `len` bytes in all (whole sectors), staged on
- * `dev`: joined with the file data written before it into one device request when it continues
- * them. An error surfaces here or, at the latest, from the next fsync or sync (StagedDevice).
- */
-export function bwriteStaged(dev: StagedDevice, src: Uint8Array, off: number, len = src.length): void {
-  devwrite(dev, off, len, () => dev.stage(src, off, len - src.length));
 }
 
 /** A device that writes bytes followed by zeros in one step (makefs's staging device). */

@@ -154,17 +154,6 @@ export class Ufsmount {
   }
 
   /**
-   * Cylinder group `c`'s checked view if its buffer is in the cache and nobody holds it, else null:
-   * a look at the maps without I/O (the staged device's gap filler runs in the middle of a write).
-   */
-  cgPeek(c: number): CgView | null {
-    if (!(Number.isInteger(c) && c >= 0 && c < this.fs.ncg)) return null;
-    const bp = this.bio.cache.incore(this.bio.dev, fsbtob(this.fs, cgtod(this.fs, c)) / DEV_BSIZE);
-    if (bp === undefined || bp.busy) return null;
-    return this.#cgViews.get(bp) ?? null;
-  }
-
-  /**
    * Corrupt metadata met: the kernel message (once per distinct text, so a walk over a damaged
    * group does not flood the log) and the EIO to throw.
    */

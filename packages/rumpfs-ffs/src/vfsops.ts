@@ -8,9 +8,9 @@
  * downgrade writes FS_ISCLEAN back — so an image left mid-write is recognisably unclean.
  */
 import { MNT_ASYNC, MNT_FORCE, MNT_LOG, MNT_RDONLY, MNT_UPDATE, type MountData, S_IFDIR, S_IFMT, errno } from '@rumpts/librump';
-import { type BufCache, StagedDevice, bufcacheOf } from '@rumpts/rumpdev-disk';
+import { type BufCache, bufcacheOf } from '@rumpts/rumpdev-disk';
 import { type BlockDevice, type FsStat, type LoadedVnode, type Mount, type MountContext, type VfsOps, VDIR, iftovt, vrele } from '@rumpts/rumpvfs';
-import { ffs_gapfree, ffs_inode_inuse, ffs_vfree } from './alloc.js';
+import { ffs_inode_inuse, ffs_vfree } from './alloc.js';
 import { Inode, ffs_iget, ffs_update, inoInRange, readDinode } from './inode.js';
 import { FS_DOWAPBL, FS_FLAGS_UPDATED, FS_ISCLEAN, FS_KNOWN_FLAGS, FS_WASCLEAN } from './ondisk/fs.js';
 import { FFS_MAXNAMLEN, UFS_ROOTINO } from './ondisk/geometry.js';
@@ -203,12 +203,7 @@ export function ffs_mount(mp: Mount, data: MountData, ctx: MountContext): void {
     return;
   }
   const fspec = ufsArgs(data);
-  // File data is staged and written in long runs (write.ts); everything else passes through. Four
-  // runs: the allocator's block stream and its fragment stream (ffs_alloccg fills partial blocks
-  // from cg_frotor, behind cg_rotor), in a cylinder group or two; 128 KiB each, so that a run is
-  // still in the processor's cache when it is written. A gap of free fragments of up to a block in
-  // a run is filled with zeros (ffs_gapfree), so the run goes on.
-  const dev = new StagedDevice(ctx.openBlockDevice(fspec), { runs: 4, runBytes: 128 << 10 });
+  const dev = ctx.openBlockDevice(fspec);
   const cache = bufcacheOf(ctx.kernel);
   const printf = (m: string): void => ctx.kernel.printf(`ffs: ${mp.mntonname}: ${m}`);
   const ro = (mp.flag & MNT_RDONLY) !== 0;
@@ -256,9 +251,6 @@ export function ffs_mount(mp: Mount, data: MountData, ctx: MountContext): void {
     ump.bio.cache.invalidate(dev, { save: false });
     throw e;
   }
-  const mounted = ump;
-  dev.maxGap = mounted.fs.bsize;
-  dev.gapFill = (dst, off) => ffs_gapfree(mounted, dst, off);
   mp.data = ump;
   mp.mntfromname = fspec;
   mp.maxnamlen = FFS_MAXNAMLEN;

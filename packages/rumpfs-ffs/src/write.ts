@@ -1,15 +1,13 @@
 /**
  * ffs_write: file bytes at an offset, allocating as it goes (ffs_balloc). Regular file data goes
  * straight to the device — whole blocks that follow each other on disk in one device write, a new
- * block written whole (data plus zeros), an existing one patched in place; whole and new blocks are
- * staged on a mounted device, so the files written one after another go out as one long write
- * (rumpdev-disk's StagedDevice). Directory and symlink data goes through the buffer cache. A failure part-way (ENOSPC) truncates back to the old size,
+ * block written whole (data plus zeros), an existing one patched in place. Directory and symlink
+ * data goes through the buffer cache. A failure part-way (ENOSPC) truncates back to the old size,
  * so nothing half-done is visible (IO_UNIT).
  */
 import { errno } from '@rumpts/librump';
 import { dataCached, ffs_balloc } from './balloc.js';
-import { StagedDevice } from '@rumpts/rumpdev-disk';
-import { bwriteBytes, bwriteDirect, bwriteFresh, bwriteStaged } from './bio.js';
+import { bwriteBytes, bwriteDirect, bwriteFresh } from './bio.js';
 import type { Inode } from './inode.js';
 import { maxMappedSize } from './inode.js';
 import { blkoff, blksize, fsbtob, lblkno } from './ondisk/geometry.js';
@@ -26,16 +24,12 @@ export function ffs_write(ip: Inode, buf: Uint8Array, offset: number): number {
   const osize = ip.din.size;
   const cached = dataCached(ip);
   raInvalidate(ip);
-  // New file data is staged on the mount's device (joined with the files written before into long
-  // device writes), except while logging: the log's commits must not overtake the data.
-  const stage = ump.dev instanceof StagedDevice && ump.wapbl === null ? ump.dev : null;
   // Pending run of whole-block writes that are contiguous on disk: `runLen` bytes from buf[runSrc..].
   let runDev = 0;
   let runSrc = 0;
   let runLen = 0;
   const flush = (): void => {
-    if (runLen > 0 && stage) bwriteStaged(stage, buf.subarray(runSrc, runSrc + runLen), runDev);
-    else if (runLen > 0) bwriteDirect(ump.dev, buf.subarray(runSrc, runSrc + runLen), runDev);
+    if (runLen > 0) bwriteDirect(ump.dev, buf.subarray(runSrc, runSrc + runLen), runDev);
     runLen = 0;
   };
   try {
@@ -68,9 +62,7 @@ export function ffs_write(ip: Inode, buf: Uint8Array, offset: number): number {
         }
       } else {
         flush();
-        if (r.fresh && boff === 0 && stage) {
-          bwriteStaged(stage, src, dev, bsz);
-        } else if (r.fresh) {
+        if (r.fresh) {
           bwriteFresh(ump.dev, src, boff, dev, bsz);
         } else {
           bwriteBytes(ump.dev, src, dev + boff);

@@ -14,17 +14,17 @@ import * as ffs from '../src/index.js';
 export const HAVE_TSK = spawnSync('fls', ['-V'], { stdio: 'ignore' }).error === undefined;
 export const HAVE_GRUB = spawnSync('grub-fstest', ['--help'], { stdio: 'ignore' }).error === undefined;
 
-export interface RwEnv<D extends HostFileBlockDevice = HostFileBlockDevice> {
+export interface RwEnv {
   k: Kernel;
-  dev: D;
+  dev: HostFileBlockDevice;
   /** Halt the kernel (unmounting everything) and close the image. */
   done(): void;
 }
 
-/** Boot a kernel with the image (or `dev` over it) as /dev/ffs0 and mount it at /mnt with `flags`. */
-export async function mountImage<D extends HostFileBlockDevice = HostFileBlockDevice>(image: string, flags = 0, given?: D): Promise<RwEnv<D>> {
+/** Boot a kernel with the image as /dev/ffs0 and mount it at /mnt with `flags`. */
+export async function mountImage(image: string, flags = 0): Promise<RwEnv> {
   const k = await rump_init({ libraries: [rumpvfs, ffs] });
-  const dev = given ?? (new HostFileBlockDevice(image) as D);
+  const dev = new HostFileBlockDevice(image);
   const sw = devswOf(k);
   const maj = sw.freeMajor();
   sw.attach(maj, { name: 'ffsrw', open: () => dev }, null, null);
