@@ -295,7 +295,7 @@ export class Denode {
     const dev = pmp.dev;
     // Whole clusters past the old end, not in the cache, go straight to the device, a run of
     // adjacent clusters in one request (the cache would only copy them and write them later),
-    // staged so that the runs of files written one after another become one request (stagedev.ts).
+    // staged so that the runs of files written one after another become one request (rumpdev-disk's StagedDevice).
     let runStart = -1;
     let runLen = 0;
     let runSrc = 0;

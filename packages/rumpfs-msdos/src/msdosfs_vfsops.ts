@@ -7,7 +7,7 @@
  */
 import { MNT_RDONLY, MNT_UPDATE, errno, type MountData } from '@rumpts/librump';
 import { type FsStat, type LoadedVnode, type Mount, type MountContext, type VfsOps, VDIR, VREG } from '@rumpts/rumpvfs';
-import { type BufCache, bufcacheOf } from '@rumpts/rumpdev-disk';
+import { type BufCache, StagedDevice, bufcacheOf } from '@rumpts/rumpdev-disk';
 import { decodeBootSector } from './ondisk/bootsector.js';
 import { ATTR_DIRECTORY, ATTR_VOLUME, ATTR_WIN95, DIRENT_SIZE, type DirEntry, SLOT_DELETED, SLOT_EMPTY } from './ondisk/direntry.js';
 import { CLUST_FIRST, fatGeometry } from './ondisk/geometry.js';
@@ -16,7 +16,6 @@ import {
   VFSTOMSDOSFS,
 } from './msdosfsmount.js';
 import { Denode, ROOT_KEY, readEntryAt } from './denode.js';
-import { StagedDevice } from './stagedev.js';
 import { isDotName, scanDir } from './dir.js';
 import { msdosfs_vnodeops } from './msdosfs_vnops.js';
 
@@ -90,7 +89,7 @@ function msdosfs_mount(mp: Mount, data: MountData, ctx: MountContext): void {
     return;
   }
   const args = parseMsdosfsArgs(data);
-  // File data is staged and written in long runs (stagedev.ts); everything else passes through.
+  // File data is staged and written in long runs (StagedDevice of rumpdev-disk); everything else passes through.
   const dev = new StagedDevice(ctx.openBlockDevice(args.fspec));
   const cache = bufcacheOf(ctx.kernel);
   try {

@@ -7,8 +7,7 @@
 import { Buffer } from 'node:buffer';
 import { errno } from '@rumpts/librump';
 import type { Mount } from '@rumpts/rumpvfs';
-import type { Buf, BufCache } from '@rumpts/rumpdev-disk';
-import type { StagedDevice } from './stagedev.js';
+import type { Buf, BufCache, StagedDevice } from '@rumpts/rumpdev-disk';
 import { decodeFsInfo, encodeFsInfo } from './ondisk/bootsector.js';
 import { CLUST_FIRST, FAT_CONSTS, type FatConsts, type FatGeometry, cntosec, fatEntryOffset } from './ondisk/geometry.js';
 
