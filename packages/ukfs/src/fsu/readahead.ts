@@ -4,8 +4,14 @@
  * makes the host calls for the files the main thread will copy next, so the two run side by side.
  *
  * The main thread asks for a run of listed files (request), then takes them in the same order
- * (take). The thread reads each file it gets to first — claimed in a shared byte per request — into
- * a shared ring: header (kind, mode, length, request number) and the bytes. A file the thread has
+ * (take). Requests go through a shared ring of their own that the thread waits on with
+ * Atomics.wait — runs of paths as UTF-8 (the bytes node:fs passes to open(2) for the string),
+ * joined by NUL, with the first one's request number: no message, no structured clone, no event
+ * loop on either side. A path that does not fit (longer than REQ_PATH, or the ring is full) is not
+ * sent; the main thread reads that file itself, as any the thread has not reached.
+ *
+ * The thread reads each file it gets to first — claimed in a shared byte per request — into a
+ * shared data ring: header (kind, mode, length, request number) and the bytes. A file the thread has
  * not reached yet the main thread claims itself and reads as before, so it never waits for a thread
  * that is slow to start or busy; it waits only for a file the thread is reading at that moment.
  * Anything the thread does not copy whole — not a regular file (any more), unreadable, larger than
@@ -21,6 +27,22 @@ const L = {
   INFLIGHT: 1,
   STOP: 2,
   DEAD: 3,
+  /** Request ring: bytes written by the main thread, and read by the thread (running int32 counts). */
+  REQ_W: 4,
+  REQ_R: 5,
+  /** Control words (int32). */
+  CTRL: 6,
+  /** Request ring bytes (a power of two, a multiple of REQ_HDR). */
+  REQ: 1 << 20,
+  /**
+   * Request record header bytes: first request number (-1: the rest of the ring is skipped), path
+   * count, byte length (int32 each); then the paths, joined by NUL. Records are REQ_HDR-aligned.
+   */
+  REQ_HDR: 16,
+  /** Longest path sent to the thread (bytes); a longer one is the main thread's. */
+  REQ_PATH: 16 << 10,
+  /** Most paths in one request record. */
+  REQ_BATCH: 512,
   /** Ring bytes (a multiple of HDR). */
   RING: 4 << 20,
   /** Record header bytes: kind, mode, length, request number (int32 each); records are HDR-aligned. */
@@ -43,16 +65,17 @@ export const READ_AHEAD_RUN = 4096;
 
 /** The thread: plain JavaScript, run from a string so the bundled CLI needs no file beside it. */
 const WORKER_SOURCE = `
-const { workerData, parentPort } = require('node:worker_threads');
+const { workerData } = require('node:worker_threads');
 const fs = require('node:fs');
-const { ctrl: ctrlSab, ring: ringSab, claims: claimsSab, L } = workerData;
+const { ctrl: ctrlSab, ring: ringSab, claims: claimsSab, req: reqSab, L } = workerData;
 const ctrl = new Int32Array(ctrlSab);
 const claims = new Uint8Array(claimsSab);
 const ring = new Uint8Array(ringSab);
 const hdr = new Int32Array(ringSab);
+const req = new Uint8Array(reqSab);
+const reqHdr = new Int32Array(reqSab);
 const FLAGS = fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK;
 let w = 0;
-let k = 0;
 const die = () => { Atomics.store(ctrl, L.DEAD, 1); Atomics.notify(ctrl, L.PRODUCED); };
 // Wait until n more ring bytes are free; false once told to stop.
 const room = (n) => {
@@ -81,9 +104,9 @@ const place = (n) => {
   if (waste > 0) { const h = w >> 2; hdr[h] = L.KIND_WRAP; hdr[h + 1] = 0; hdr[h + 2] = 0; hdr[h + 3] = -1; w = 0; }
   return waste;
 };
-const one = (path) => {
-  const idx = k++;
-  if (idx >= L.CLAIMS || Atomics.compareExchange(claims, idx, 0, 1) !== 0) return true;
+// Read file number idx (path: its bytes) unless the main thread has claimed it; false once told to stop.
+const one = (path, idx) => {
+  if (Atomics.compareExchange(claims, idx, 0, 1) !== 0) return true;
   let fd = -1;
   try {
     try { fd = fs.openSync(path, FLAGS); } catch { fd = -1; }
@@ -115,11 +138,35 @@ const one = (path) => {
     if (fd >= 0) try { fs.closeSync(fd); } catch {}
   }
 };
-parentPort.on('message', (paths) => {
-  try {
-    for (const p of paths) if (!one(p)) { parentPort.close(); return; }
-  } catch { die(); parentPort.close(); }
-});
+// Take requests off the request ring in order until told to stop.
+const serve = () => {
+  let r = 0;
+  for (;;) {
+    if (Atomics.load(ctrl, L.STOP) !== 0) return;
+    const end = Atomics.load(ctrl, L.REQ_W);
+    if (end === r) { Atomics.wait(ctrl, L.REQ_W, r, 500); continue; }
+    while (r !== end) {
+      const at = r & (L.REQ - 1);
+      const first = reqHdr[at >> 2];
+      const count = reqHdr[(at >> 2) + 1];
+      const len = reqHdr[(at >> 2) + 2];
+      if (first < 0) { r = (r + L.REQ - at) | 0; Atomics.store(ctrl, L.REQ_R, r); continue; }
+      // Copies: the record's place in the ring is free again once REQ_R passes it.
+      const paths = [];
+      const e = at + L.REQ_HDR + len;
+      let s = at + L.REQ_HDR;
+      for (let k = s; k <= e; k++) {
+        if (k === e || req[k] === 0) { paths.push(Buffer.from(req.subarray(s, k))); s = k + 1; }
+      }
+      r = (r + L.REQ_HDR + Math.ceil(len / L.REQ_HDR) * L.REQ_HDR) | 0;
+      Atomics.store(ctrl, L.REQ_R, r);
+      // A NUL inside a path would put names out of step with their numbers: all the main thread's.
+      if (paths.length !== count) continue;
+      for (let j = 0; j < count; j++) if (!one(paths[j], first + j)) return;
+    }
+  }
+};
+try { serve(); } catch { die(); }
 `;
 
 /** A file the thread read: its permission bits and bytes (a view into the ring, valid until release). */
@@ -134,6 +181,10 @@ export class ReadAhead {
   readonly #claims: Uint8Array;
   readonly #ringSab: SharedArrayBuffer;
   readonly #hdr: Int32Array;
+  readonly #req: Buffer;
+  readonly #reqHdr: Int32Array;
+  /** Request ring bytes written (a running int32 count, as REQ_W). */
+  #reqW = 0;
   readonly #worker: WorkerThreads.Worker;
   /** Requests asked for, and taken. */
   #asked = 0;
@@ -145,13 +196,16 @@ export class ReadAhead {
   #off = false;
 
   private constructor(worker: typeof WorkerThreads.Worker) {
-    const ctrl = new SharedArrayBuffer(16);
+    const ctrl = new SharedArrayBuffer(L.CTRL * 4);
     const claims = new SharedArrayBuffer(L.CLAIMS);
+    const req = new SharedArrayBuffer(L.REQ);
     this.#ringSab = new SharedArrayBuffer(L.RING);
     this.#ctrl = new Int32Array(ctrl);
     this.#claims = new Uint8Array(claims);
     this.#hdr = new Int32Array(this.#ringSab);
-    this.#worker = new worker(WORKER_SOURCE, { eval: true, workerData: { ctrl, ring: this.#ringSab, claims, L } });
+    this.#req = Buffer.from(req);
+    this.#reqHdr = new Int32Array(req);
+    this.#worker = new worker(WORKER_SOURCE, { eval: true, workerData: { ctrl, ring: this.#ringSab, claims, req, L } });
     this.#worker.unref();
     // A thread that fails (it cannot start, or dies) is the same as a slow one: the main thread reads.
     this.#worker.on('error', () => {
@@ -169,10 +223,50 @@ export class ReadAhead {
     }
   }
 
-  /** Ask for these host files, in the order they will be taken. */
+  /**
+   * Ask for these host files, in the order they will be taken. Never waits: a path that does not
+   * fit the request ring is left to the main thread.
+   */
   request(paths: string[]): void {
+    const first = this.#asked;
     this.#asked += paths.length;
-    if (!this.#off) this.#worker.postMessage(paths);
+    if (this.#off) return;
+    const w = this.#reqW;
+    const n = Math.min(paths.length, L.CLAIMS - first);
+    for (let j = 0; j < n; j += L.REQ_BATCH) {
+      const part = paths.slice(j, Math.min(n, j + L.REQ_BATCH));
+      // Paths joined by NUL, which no path holds (the thread checks the count).
+      if (this.#send(first + j, part.length, part.join('\0'), L.REQ_PATH * 4)) continue;
+      for (let k = 0; k < part.length; k++) this.#send(first + j + k, 1, part[k] as string, L.REQ_PATH);
+    }
+    if (this.#reqW === w) return;
+    Atomics.store(this.#ctrl, L.REQ_W, this.#reqW);
+    Atomics.notify(this.#ctrl, L.REQ_W);
+  }
+
+  /** Put a request record for `count` paths from request `first` on the ring (not yet published); false if it does not fit. */
+  #send(first: number, count: number, text: string, max: number): boolean {
+    const len = Buffer.byteLength(text);
+    if (len > max) return false;
+    const size = L.REQ_HDR + Math.ceil(len / L.REQ_HDR) * L.REQ_HDR;
+    let w = this.#reqW;
+    const at = w & (L.REQ - 1);
+    // A record never runs past the end: the rest of the ring is skipped (request number -1).
+    const tail = at + size > L.REQ ? L.REQ - at : 0;
+    // Bytes the thread has not taken off the ring yet are not ours to write.
+    if (((w - Atomics.load(this.#ctrl, L.REQ_R)) | 0) + tail + size > L.REQ) return false;
+    const hdr = this.#reqHdr;
+    if (tail > 0) {
+      hdr[at >> 2] = -1;
+      w = (w + tail) | 0;
+    }
+    const to = w & (L.REQ - 1);
+    hdr[to >> 2] = first;
+    hdr[(to >> 2) + 1] = count;
+    hdr[(to >> 2) + 2] = len;
+    this.#req.write(text, to + L.REQ_HDR, len, 'utf8');
+    this.#reqW = (w + size) | 0;
+    return true;
   }
 
   /**
@@ -227,6 +321,7 @@ export class ReadAhead {
     this.#off = true;
     Atomics.store(this.#ctrl, L.STOP, 1);
     Atomics.notify(this.#ctrl, L.INFLIGHT);
+    Atomics.notify(this.#ctrl, L.REQ_W);
     return null;
   }
 
