@@ -13,7 +13,10 @@
  * The thread reads each file it gets to first — claimed in a shared byte per request — into a
  * shared data ring: header (kind, mode, length, request number) and the bytes. A file the thread has
  * not reached yet the main thread claims itself and reads as before, so it never waits for a thread
- * that is slow to start or busy; it waits only for a file the thread is reading at that moment.
+ * that is slow to start or busy. For a file the thread is reading at that moment it spins a little
+ * (SPIN_MS, about one small file's read), never sleeps: past that it reads the file itself and skips
+ * the thread's record of it when it comes, so a thread the scheduler has put aside on a busy
+ * machine does not hold the copy up.
  * Anything the thread does not copy whole — not a regular file (any more), unreadable, larger than
  * READ_AHEAD_LIMIT, a zero-size file that has bytes — it hands back to the main thread, which opens
  * it again and reports it as it always has. Everything stays synchronous for the kernel.
@@ -47,6 +50,8 @@ const L = {
   RING: 4 << 20,
   /** Record header bytes: kind, mode, length, request number (int32 each); records are HDR-aligned. */
   HDR: 16,
+  /** How long take() spins for a file the thread is reading before it reads the file itself (ms). */
+  SPIN_MS: 0.05,
   /** Largest file read ahead. */
   LIMIT: 256 << 10,
   /** Requests with a claim byte; later ones are read by the main thread. */
@@ -94,7 +99,6 @@ const publish = (kind, mode, len, idx, waste) => {
   if (w === L.RING) w = 0;
   Atomics.add(ctrl, L.INFLIGHT, size + waste);
   Atomics.add(ctrl, L.PRODUCED, 1);
-  Atomics.notify(ctrl, L.PRODUCED);
 };
 // Make sure a record of up to n data bytes fits before the end of the ring (a WRAP record if not).
 const place = (n) => {
@@ -194,8 +198,11 @@ export class ReadAhead {
   #r = 0;
   #held = 0;
   #off = false;
+  readonly #spinMs: number;
+  #gaveUp = 0;
 
-  private constructor(worker: typeof WorkerThreads.Worker) {
+  private constructor(worker: typeof WorkerThreads.Worker, spinMs: number) {
+    this.#spinMs = spinMs;
     const ctrl = new SharedArrayBuffer(L.CTRL * 4);
     const claims = new SharedArrayBuffer(L.CLAIMS);
     const req = new SharedArrayBuffer(L.REQ);
@@ -213,11 +220,14 @@ export class ReadAhead {
     });
   }
 
-  /** A read-ahead thread, or null if worker threads are not available. */
-  static start(): ReadAhead | null {
+  /**
+   * A read-ahead thread, or null if worker threads are not available. `spinMs`: how long take()
+   * spins for a file the thread is reading before it gives up on it (0: at once).
+   */
+  static start(spinMs: number = L.SPIN_MS): ReadAhead | null {
     try {
       const { Worker } = createRequire(import.meta.url)('node:worker_threads') as typeof WorkerThreads;
-      return new ReadAhead(Worker);
+      return new ReadAhead(Worker, spinMs);
     } catch {
       return null;
     }
@@ -279,28 +289,41 @@ export class ReadAhead {
     if (this.#off || idx >= L.CLAIMS) return null;
     // Not reached by the thread yet: ours.
     if (Atomics.compareExchange(this.#claims, idx, 0, 2) === 0) return null;
-    // The thread has it: wait for its record (it is reading it now, or has).
-    while (Atomics.load(this.#ctrl, L.PRODUCED) === this.#consumed) {
-      if (Atomics.load(this.#ctrl, L.DEAD) !== 0) return this.#stop();
-      Atomics.wait(this.#ctrl, L.PRODUCED, this.#consumed, 100);
+    // The thread has it: its record comes next, after any of files given up on (below).
+    let until = 0;
+    for (;;) {
+      if (Atomics.load(this.#ctrl, L.PRODUCED) === this.#consumed) {
+        if (Atomics.load(this.#ctrl, L.DEAD) !== 0) return this.#stop();
+        // The thread is reading it now: spin for about as long as a small file takes to read, then
+        // give up on it and read it here (a thread that is descheduled must not hold the copy up);
+        // its record is skipped when it comes.
+        const now = performance.now();
+        if (until === 0) until = now + this.#spinMs;
+        else if (now >= until) {
+          this.#gaveUp++;
+          return null;
+        }
+        continue;
+      }
+      if (this.#hdr[this.#r >> 2] === L.KIND_WRAP) {
+        this.#held += L.RING - this.#r;
+        this.#r = 0;
+      }
+      const h = this.#r >> 2;
+      const kind = this.#hdr[h];
+      const mode = this.#hdr[h + 1] ?? 0;
+      const len = this.#hdr[h + 2] ?? 0;
+      const of = this.#hdr[h + 3] ?? -1;
+      if (of > idx) return this.#stop();
+      this.#consumed++;
+      const size = L.HDR + Math.ceil(len / L.HDR) * L.HDR;
+      const at = this.#r;
+      this.#held += size;
+      this.#r += size;
+      if (this.#r === L.RING) this.#r = 0;
+      if (of < idx) continue;
+      return kind === L.KIND_DATA ? { mode, data: new Uint8Array(this.#ringSab, at + L.HDR, len) } : null;
     }
-    let h = this.#r >> 2;
-    if (this.#hdr[h] === L.KIND_WRAP) {
-      this.#held += L.RING - this.#r;
-      this.#r = 0;
-      h = 0;
-    }
-    const kind = this.#hdr[h];
-    const mode = this.#hdr[h + 1] ?? 0;
-    const len = this.#hdr[h + 2] ?? 0;
-    if (this.#hdr[h + 3] !== idx) return this.#stop();
-    this.#consumed++;
-    const size = L.HDR + Math.ceil(len / L.HDR) * L.HDR;
-    const at = this.#r;
-    this.#held += size;
-    this.#r += size;
-    if (this.#r === L.RING) this.#r = 0;
-    return kind === L.KIND_DATA ? { mode, data: new Uint8Array(this.#ringSab, at + L.HDR, len) } : null;
   }
 
   /** Done with the file take() gave: its ring bytes go back to the thread. */
@@ -309,6 +332,11 @@ export class ReadAhead {
     Atomics.sub(this.#ctrl, L.INFLIGHT, this.#held);
     Atomics.notify(this.#ctrl, L.INFLIGHT);
     this.#held = 0;
+  }
+
+  /** Files take() gave up on while the thread was reading them. */
+  get gaveUp(): number {
+    return this.#gaveUp;
   }
 
   /** Whether requests and takes still match (a copy interrupted part-way leaves some untaken). */
