@@ -77,7 +77,7 @@ const ctrl = new Int32Array(ctrlSab);
 const claims = new Uint8Array(claimsSab);
 const ring = new Uint8Array(ringSab);
 const hdr = new Int32Array(ringSab);
-const req = new Uint8Array(reqSab);
+const req = Buffer.from(reqSab);
 const reqHdr = new Int32Array(reqSab);
 const FLAGS = fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK;
 let w = 0;
@@ -155,13 +155,10 @@ const serve = () => {
       const count = reqHdr[(at >> 2) + 1];
       const len = reqHdr[(at >> 2) + 2];
       if (first < 0) { r = (r + L.REQ - at) | 0; Atomics.store(ctrl, L.REQ_R, r); continue; }
-      // Copies: the record's place in the ring is free again once REQ_R passes it.
-      const paths = [];
-      const e = at + L.REQ_HDR + len;
-      let s = at + L.REQ_HDR;
-      for (let k = s; k <= e; k++) {
-        if (k === e || req[k] === 0) { paths.push(Buffer.from(req.subarray(s, k))); s = k + 1; }
-      }
+      // Strings (copies: the record's place in the ring is free again once REQ_R passes it). The
+      // bytes are UTF-8 that Buffer.write made of the main thread's strings, so node:fs makes the
+      // same bytes of these again for open(2).
+      const paths = req.toString('utf8', at + L.REQ_HDR, at + L.REQ_HDR + len).split('\\0');
       r = (r + L.REQ_HDR + Math.ceil(len / L.REQ_HDR) * L.REQ_HDR) | 0;
       Atomics.store(ctrl, L.REQ_R, r);
       // A NUL inside a path would put names out of step with their numbers: all the main thread's.
