@@ -55,6 +55,7 @@ export interface ColdRow {
   referenceLabel: string;
   /** What is compared: a ratio of times, a ratio of throughputs, or milliseconds above the reference. */
   figure: { kind: 'time-ratio' | 'throughput-ratio' | 'ms-above'; value: number };
+  /** The target the figure is held to; '' for a row shown only for comparison (never a miss). */
   target: string;
   met: boolean;
   /** Other checks of the row (e.g. RSS), each with whether it was met. */
@@ -373,17 +374,34 @@ export async function runCold(o: ColdOptions): Promise<ColdRow[]> {
         const sum = bigFile(join(src, 'big'), size);
         const img = join(dir, 'big.img');
         imageOf(img, src);
+        // The same file on the other types fsu reads (256 MiB only), from their own tools: FAT32 with
+        // 4 KiB clusters (mkfs.fat, mcopy) and ISO 9660 (xorriso). Shown for comparison: the targets
+        // (issue 19) are FFS's.
+        const others: [string, string][] = [];
+        if (size === 256 << 20 && onPath('mkfs.fat') && onPath('mcopy')) {
+          const fat = join(dir, 'big-fat.img');
+          must(['mkfs.fat', '-C', '-F', '32', '-s', '8', fat, String((size >> 10) + (16 << 10))]);
+          must(['mcopy', '-i', fat, join(src, 'big'), '::big'], { env: { ...baseEnv, MTOOLS_SKIP_CHECK: '1' } });
+          others.push(['FAT32, 4 KiB clusters', fat]);
+        }
+        if (size === 256 << 20 && onPath('xorriso')) {
+          const iso = join(dir, 'big.iso');
+          must(['xorriso', '-as', 'mkisofs', '-quiet', '-R', '-o', iso, src]);
+          others.push(['ISO 9660, xorriso', iso]);
+        }
         rmSync(src, { recursive: true, force: true });
-        if ((await catHash(img, '/big')) !== sum) throw new Error(`fsu cat ${img} /big does not give the file's bytes`);
-        const [a, b, f] = trio({ argv: [NODE, FSU, 'cat', img, '/big'] }, { argv: ['cat', img] }, { argv: [NODE, FLOOR_READ, img, String(size)] }, o.runs);
-        const through = (s: Stats): number => size / s.median / (statSync(img).size / b.median);
-        const ratio = through(a);
-        rows.push({
-          name: 'cat', case: `${label} file (cat reads the whole image)`, ours: a, oursLabel: 'fsu cat IMG /big', reference: b, referenceLabel: 'cat IMG',
-          figure: { kind: 'throughput-ratio', value: ratio }, target: `≥ ${limit}× throughput`, met: ratio >= limit,
-          floor: { stats: f, value: through(f), met: through(f) >= limit },
-        });
-        rmSync(img, { force: true });
+        for (const [kind, image] of [['', img], ...others] as const) {
+          if ((await catHash(image, '/big')) !== sum) throw new Error(`fsu cat ${image} /big does not give the file's bytes`);
+          const [a, b, f] = trio({ argv: [NODE, FSU, 'cat', image, '/big'] }, { argv: ['cat', image] }, { argv: [NODE, FLOOR_READ, image, String(size)] }, o.runs);
+          const through = (s: Stats): number => size / s.median / (statSync(image).size / b.median);
+          const ratio = through(a);
+          rows.push({
+            name: 'cat', case: `${label} file${kind ? ` (${kind})` : ''} (cat reads the whole image)`, ours: a, oursLabel: 'fsu cat IMG /big', reference: b, referenceLabel: 'cat IMG',
+            figure: { kind: 'throughput-ratio', value: ratio }, target: kind ? '' : `≥ ${limit}× throughput`, met: ratio >= limit,
+            floor: { stats: f, value: through(f), met: through(f) >= limit },
+          });
+          rmSync(image, { force: true });
+        }
       }
     }
     if (want('start')) {
