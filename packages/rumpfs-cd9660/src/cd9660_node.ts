@@ -31,6 +31,11 @@ export interface IsoNode {
   readonly target: string | null;
   /** Directories: the parent's file id, found on first use ('..' record, or its PL entry). */
   parentKey: number | null;
+  /**
+   * Directories: name → file id of every entry lookup can find, made by the first lookup (the medium
+   * never changes); false when the directory is too large for one or could not be walked whole.
+   */
+  names: Map<string, number> | false | null;
 }
 
 /** VTOI: the ISO node behind a vnode of this file system. */
@@ -125,6 +130,7 @@ export function cd9660_loadnode(imp: IsoMount, key: number): IsoNode {
     rdev: rr?.rdev ?? 0,
     target,
     parentKey: null,
+    names: null,
   };
 }
 

@@ -3,17 +3,47 @@
  * read-only: the VFS refuses writes on a read-only mount before they get here (EROFS), and the
  * mutating ops below answer EROFS too, for any caller that reaches them directly.
  */
-import { DT_DIR, DT_REG, S_IFMT, errno } from '@rumpts/librump';
+import { DT_DIR, DT_REG, S_IFMT, errno, isRumpError } from '@rumpts/librump';
 import {
   VLNK, VREG, direntReclen, iftovt, vttodt,
   type DirEntry, type OpContext, type ReaddirResult, type Vattr, type Vnode, type VnodeOps,
 } from '@rumpts/rumpvfs';
-import { ISOFSMNT_RRCASEINS, VFSTOISOFS } from './cd9660_mount.js';
+import { ISOFSMNT_RRCASEINS, type IsoMount, VFSTOISOFS } from './cd9660_mount.js';
 import { type IsoNode, VTOI, cd9660_parent, entryKey } from './cd9660_node.js';
 import { type DirSlot, cd9660_dirwalk, isHidden, slotIsDir, slotName } from './cd9660_lookup.js';
 
 function erofs(): never {
   throw errno('EROFS', 'cd9660: the file system is read-only');
+}
+
+/** Entries of one directory that lookup indexes by name; a larger directory is walked per lookup. */
+export const LOOKUP_INDEX_MAX = 65536;
+
+/**
+ * The name index of directory dp (lookup's names, folded to lower case under RRCASEINS, the first
+ * record of a name winning as in a walk), made on first use; null if dp has none. A directory that
+ * cannot be walked whole (a damaged record) gets none: each lookup then walks it as far as it must,
+ * so a name before the damage is still found and one past it is still EIO.
+ */
+function lookupIndex(imp: IsoMount, dp: IsoNode, fold: boolean): Map<string, number> | null {
+  if (dp.names !== null) return dp.names === false ? null : dp.names;
+  const names = new Map<string, number>();
+  let ok = true;
+  try {
+    cd9660_dirwalk(imp, dp, 0, (slot) => {
+      if (slot.dot !== null || isHidden(slot)) return true;
+      const n = slotName(imp, slot);
+      const k = fold ? n.toLowerCase() : n;
+      if (!names.has(k)) names.set(k, entryKey(imp, slot.rec, slot.rr, slot.addr));
+      if (names.size > LOOKUP_INDEX_MAX) ok = false;
+      return ok;
+    });
+  } catch (e) {
+    if (!isRumpError(e)) throw e;
+    ok = false;
+  }
+  dp.names = ok ? names : false;
+  return ok ? names : null;
 }
 
 function cd9660_lookup(dvp: Vnode, name: string, _ctx: OpContext): Vnode | null {
@@ -22,6 +52,11 @@ function cd9660_lookup(dvp: Vnode, name: string, _ctx: OpContext): Vnode | null 
   if (name === '..') return dvp.mount.vcacheGet(cd9660_parent(imp, dp));
   const fold = (imp.flags & ISOFSMNT_RRCASEINS) !== 0 && imp.rrSkip !== null;
   const want = fold ? name.toLowerCase() : name;
+  const index = lookupIndex(imp, dp, fold);
+  if (index !== null) {
+    const key = index.get(want);
+    return key === undefined ? null : dvp.mount.vcacheGet(key);
+  }
   let found: number | null = null;
   cd9660_dirwalk(imp, dp, 0, (slot) => {
     if (slot.dot !== null || isHidden(slot)) return true;

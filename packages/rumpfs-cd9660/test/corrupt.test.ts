@@ -9,7 +9,7 @@ import { type Kernel, MNT_RDONLY, RUMP_ETFS_BLK, isRumpError, rump_init } from '
 import * as rumpvfs from '@rumpts/rumpvfs';
 import * as etfs from '@rumpts/etfs';
 import * as cd9660 from '../src/index.js';
-import { HAVE_MAKEFS, makefsIso, readAll, rumpTree, tempDir, writeTree } from './helpers.js';
+import { HAVE_MAKEFS, listDir, makefsIso, readAll, rumpTree, tempDir, writeTree } from './helpers.js';
 
 const tmp = tempDir('corrupt');
 afterAll(() => tmp.cleanup());
@@ -36,6 +36,17 @@ async function tryMount(bytes: Uint8Array): Promise<{ k: Kernel; err: unknown }>
   } catch (e) {
     return { k, err: e };
   }
+}
+
+/** The errno code a call throws, or 'ok'. */
+function code(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    if (isRumpError(e)) return e.code;
+    throw e;
+  }
+  return 'ok';
 }
 
 function damaged(edit: (b: Buffer) => void): Buffer {
@@ -82,6 +93,36 @@ describe.skipIf(!HAVE_MAKEFS)('damaged images', () => {
       e = x;
     }
     expect(isRumpError(e) && e.code).toBe('EIO');
+    k.halt();
+  });
+
+  it('a damaged last record of a directory: names before it are still found, a missing name is EIO, lookup after lookup', async () => {
+    const good = await tryMount(pristine);
+    expect(good.err).toBeNull();
+    const names = listDir(good.k, '/mnt').filter((n) => n !== '.' && n !== '..');
+    expect(names.length).toBeGreaterThan(2);
+    expect(code(() => good.k.proc.stat('/mnt/no-such-name'))).toBe('ENOENT');
+    good.k.halt();
+    const { k, err } = await tryMount(
+      damaged((b) => {
+        // The root's last record gets length 5 (shorter than a record's fixed part): the last one
+        // of its last block (its size is in the root record of the primary volume descriptor).
+        const rootSize = b.readUInt32LE(16 * 2048 + 156 + 10);
+        const at = rootExtent * 2048 + (Math.ceil(rootSize / 2048) - 1) * 2048;
+        let last = at;
+        for (let off = at; off < at + 2048 && (b[off] ?? 0) > 0; off += b[off] ?? 0) last = off;
+        b[last] = 5;
+      }),
+    );
+    expect(err).toBeNull();
+    for (let round = 0; round < 2; round++) {
+      // Every name but the damaged record's is found (in record order the damaged one is last);
+      // that one is EIO, not ENOENT.
+      const codes = names.map((n) => code(() => k.proc.lstat(`/mnt/${n}`)));
+      expect(codes.filter((c) => c === 'ok').length).toBe(names.length - 1);
+      expect(codes.filter((c) => c !== 'ok')).toEqual(['EIO']);
+      expect(code(() => k.proc.stat('/mnt/no-such-name'))).toBe('EIO');
+    }
     k.halt();
   });
 
