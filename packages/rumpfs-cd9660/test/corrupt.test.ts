@@ -9,7 +9,7 @@ import { type Kernel, MNT_RDONLY, RUMP_ETFS_BLK, isRumpError, rump_init } from '
 import * as rumpvfs from '@rumpts/rumpvfs';
 import * as etfs from '@rumpts/etfs';
 import * as cd9660 from '../src/index.js';
-import { HAVE_MAKEFS, listDir, makefsIso, readAll, rumpTree, tempDir, writeTree } from './helpers.js';
+import { code, HAVE_MAKEFS, listDir, makefsIso, readAll, rumpTree, tempDir, writeTree } from './helpers.js';
 
 const tmp = tempDir('corrupt');
 afterAll(() => tmp.cleanup());
@@ -36,17 +36,6 @@ async function tryMount(bytes: Uint8Array): Promise<{ k: Kernel; err: unknown }>
   } catch (e) {
     return { k, err: e };
   }
-}
-
-/** The errno code a call throws, or 'ok'. */
-function code(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (isRumpError(e)) return e.code;
-    throw e;
-  }
-  return 'ok';
 }
 
 function damaged(edit: (b: Buffer) => void): Buffer {

@@ -8,7 +8,7 @@ import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { type Kernel, MNT_RDONLY, O_RDONLY, RUMP_ETFS_BLK, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, rump_init } from '@rumpts/librump';
+import { type Kernel, MNT_RDONLY, O_RDONLY, RUMP_ETFS_BLK, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, rump_init, isRumpError } from '@rumpts/librump';
 import * as rumpvfs from '@rumpts/rumpvfs';
 import * as etfs from '@rumpts/etfs';
 import * as cd9660 from '../src/index.js';
@@ -154,4 +154,15 @@ export function listDir(k: Kernel, path: string, count = 4096): string[] {
   for (let ents; (ents = p.getdents(fd, count)).length > 0; ) for (const d of ents) names.push(d.name);
   p.close(fd);
   return names;
+}
+
+/** The errno code a call throws ('ok' if it returns); anything but a RumpError is rethrown. */
+export function code(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    if (isRumpError(e)) return e.code;
+    throw e;
+  }
+  return 'ok';
 }

@@ -8,10 +8,10 @@ import { randomBytes } from 'node:crypto';
 import { lstatSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DT_DIR, DT_LNK, DT_REG, MNT_RDONLY, O_RDONLY, S_IFMT, S_IFDIR, isRumpError } from '@rumpts/librump';
+import { DT_DIR, DT_LNK, DT_REG, MNT_RDONLY, O_RDONLY, S_IFMT, S_IFDIR } from '@rumpts/librump';
 import { major, minor } from '@rumpts/rumpvfs';
 import { ISOFSMNT_GENS, ISOFSMNT_NOCASETRANS, ISOFSMNT_NOJOLIET, ISOFSMNT_NORRIP } from '../src/index.js';
-import { type Entry, HAVE_MAKEFS, HAVE_XORRISO, hostTree, listDir, makefsIso, mountImage, readAll, rumpTree, tempDir, writeTree, xorrisoIso } from './helpers.js';
+import { code, type Entry, HAVE_MAKEFS, HAVE_XORRISO, hostTree, listDir, makefsIso, mountImage, readAll, rumpTree, tempDir, writeTree, xorrisoIso } from './helpers.js';
 
 const tmp = tempDir('image');
 const SRC = join(tmp.dir, 'src');
@@ -21,16 +21,6 @@ beforeAll(() => {
   writeTree(SRC);
   writeTree(FLAT, { deep: false });
 });
-
-function code(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (isRumpError(e)) return e.code;
-    throw e;
-  }
-  return 'ok';
-}
 
 describe.skipIf(!HAVE_MAKEFS)('makefs -t cd9660 -o rockridge', () => {
   let image = '';

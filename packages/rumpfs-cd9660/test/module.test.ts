@@ -7,11 +7,11 @@
 import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MNT_RDONLY, RUMP_ETFS_BLK, isRumpError, rump_init } from '@rumpts/librump';
+import { MNT_RDONLY, RUMP_ETFS_BLK, rump_init } from '@rumpts/librump';
 // ukfs is above this package (fsu links cd9660 in): not a dependency, it resolves from the
 // workspace root, which has every package, and turbo builds it before these tests (turbo.json).
 import { UkfsLib } from '@rumpts/ukfs';
-import { HAVE_MAKEFS, REPO, makefsIso, readAll, tempDir, writeTree } from './helpers.js';
+import { code, HAVE_MAKEFS, makefsIso, readAll, REPO, tempDir, writeTree } from './helpers.js';
 
 const BUILT = existsSync(join(REPO, 'packages/rumpfs-cd9660/dist/index.js'));
 const tmp = tempDir('module');
@@ -22,16 +22,6 @@ beforeAll(() => {
   writeTree(join(tmp.dir, 'src'), { deep: false });
   image = makefsIso(join(tmp.dir, 'src'), join(tmp.dir, 'cd.iso'));
 });
-
-function code(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (isRumpError(e)) return e.code;
-    throw e;
-  }
-  return 'ok';
-}
 
 describe.skipIf(!BUILT || !HAVE_MAKEFS)('loading the module', () => {
   it("kernel.modload('rumpfs_cd9660') finds @rumpts/rumpfs-cd9660 and registers 'cd9660'", async () => {
