@@ -14,8 +14,8 @@
  * A directory that grows takes its new block from the same stream, leaving a one-block gap between
  * two files' runs; an allocator that packs small files into partial blocks leaves free fragments
  * between them. The mount may fill such a short gap ({@link StagedDevice.gapFill}) — with the gap's
- * latest bytes from the buffer cache (FAT), with zeros where the space is free (FFS) — so the run
- * goes on instead of becoming another request.
+ * latest bytes from the buffer cache, as msdosfs does, or with zeros where the space belongs to
+ * nobody — so the run goes on instead of becoming another request.
  * A write that lies wholly inside the staged run only changes the staged bytes (the run goes out
  * before any other request): the mount may write a directory block it has filled while it is still
  * staged ({@link StagedDevice.holds}), so the sync has no single-block write of it left to make.
