@@ -25,6 +25,9 @@ export const ISOFSMNT_RRCASEINS = 0x00000020;
 /** DEV_BSIZE: buffer cache block numbers count 512-byte units. */
 const DEV_BSIZE = dbtob(1);
 
+/** Names the lookup indexes of one mount may hold at once (a few tens of MiB at most). */
+export const LOOKUP_INDEX_BUDGET = 1 << 18;
+
 /** Reads of at least this many bytes take their whole logical blocks straight from the device. */
 export const DIRECT_READ = 64 << 10;
 
@@ -46,6 +49,14 @@ export class IsoMount {
     /** The Joliet level when the Joliet tree is in use (no Rock Ridge), else 0. */
     public joliet: 0 | 1 | 2 | 3 = 0,
   ) {}
+
+  /** Names held by the lookup indexes of this mount's directory nodes (cd9660_vnops.ts). */
+  indexedNames = 0;
+  /**
+   * The most names those indexes may hold at once: a hostile image can give many directory records
+   * one huge extent, and each would be indexed apart. Past it, lookups walk the directory.
+   */
+  lookupBudget = LOOKUP_INDEX_BUDGET;
 
   /** log2(bsize). */
   get bshift(): number {

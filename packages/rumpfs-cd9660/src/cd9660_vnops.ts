@@ -23,7 +23,8 @@ export const LOOKUP_INDEX_MAX = 65536;
  * The name index of directory dp (lookup's names, folded to lower case under RRCASEINS, the first
  * record of a name winning as in a walk), made on first use; null if dp has none. A directory that
  * cannot be walked whole (a damaged record) gets none: each lookup then walks it as far as it must,
- * so a name before the damage is still found and one past it is still EIO.
+ * so a name before the damage is still found and one past it is still EIO. Nor does one with more
+ * than LOOKUP_INDEX_MAX names, or one whose names would take the mount past its lookupBudget.
  */
 function lookupIndex(imp: IsoMount, dp: IsoNode, fold: boolean): Map<string, number> | null {
   if (dp.names !== null) return dp.names === false ? null : dp.names;
@@ -35,7 +36,7 @@ function lookupIndex(imp: IsoMount, dp: IsoNode, fold: boolean): Map<string, num
       const n = slotName(imp, slot);
       const k = fold ? n.toLowerCase() : n;
       if (!names.has(k)) names.set(k, entryKey(imp, slot.rec, slot.rr, slot.addr));
-      if (names.size > LOOKUP_INDEX_MAX) ok = false;
+      if (names.size > LOOKUP_INDEX_MAX || imp.indexedNames + names.size > imp.lookupBudget) ok = false;
       return ok;
     });
   } catch (e) {
@@ -43,7 +44,16 @@ function lookupIndex(imp: IsoMount, dp: IsoNode, fold: boolean): Map<string, num
     ok = false;
   }
   dp.names = ok ? names : false;
-  return ok ? names : null;
+  if (!ok) return null;
+  imp.indexedNames += names.size;
+  return names;
+}
+
+/** A node leaves the cache: its lookup index gives its names back to the mount's budget. */
+function cd9660_reclaim(vp: Vnode): void {
+  const ip = VTOI(vp);
+  if (ip.names) VFSTOISOFS(vp.mount).indexedNames -= ip.names.size;
+  ip.names = null;
 }
 
 function cd9660_lookup(dvp: Vnode, name: string, _ctx: OpContext): Vnode | null {
@@ -167,5 +177,6 @@ export const cd9660_vnodeops: VnodeOps = {
   readlink: cd9660_readlink,
   // Keep vnodes cached after their last reference: nothing on the medium can change.
   inactive: () => false,
+  reclaim: cd9660_reclaim,
 };
 
