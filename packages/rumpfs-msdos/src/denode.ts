@@ -12,6 +12,7 @@
  */
 import { errno, type Timespec } from '@rumpts/librump';
 import { VDIR, VREG, type VType, type Vnode } from '@rumpts/rumpvfs';
+import { btodb } from '@rumpts/rumpdev-disk';
 import {
   ATTR_ARCHIVE, ATTR_DIRECTORY, DIRENT_SIZE, type DirEntry, decodeDirEntry, encodeDirEntry,
 } from './ondisk/direntry.js';
@@ -243,7 +244,7 @@ export class Denode {
    */
   #readRun(buf: Uint8Array, at: number, len: number, dev: number, ci: number): void {
     const pmp = this.pmp;
-    if (!pmp.cache.cachedIn(pmp.dev, dev / 512, len / 512)) {
+    if (!pmp.cache.cachedIn(pmp.dev, btodb(dev), btodb(len))) {
       pmp.dev.read(buf.subarray(at, at + len), dev);
       return;
     }
