@@ -116,11 +116,12 @@ function agrees(b: FsBinding, path: string, out: Float64Array): boolean {
 
 /**
  * lstat `path` into `out` (ST_FIELDS numbers; times as exact seconds and nanoseconds). Throws the
- * host's error (an Error with a `code`).
+ * host's error (an Error with a `code`). A path given as bytes (a name that is not UTF-8, see
+ * hostnames.ts) takes the public call.
  */
-export function hostLstat(path: string, out: Float64Array): void {
+export function hostLstat(path: string | Buffer, out: Float64Array): void {
   // A NUL would cut the path short on the way down: only the public call refuses it.
-  if (path.includes('\0')) {
+  if (typeof path !== 'string' || path.includes('\0')) {
     fromBigInt(lstatSync(path, { bigint: true }), out);
     return;
   }
@@ -152,7 +153,7 @@ export function hostLstat(path: string, out: Float64Array): void {
  * HostStat is `st`: from `st` when its numbers are exact (below 2^53, as good as always), else from
  * a BigIntStats.
  */
-export function hostLinkKey(path: string, st: Float64Array): string {
+export function hostLinkKey(path: string | Buffer, st: Float64Array): string {
   const dev = st[ST_DEV]!;
   const ino = st[ST_INO]!;
   if (Number.isSafeInteger(dev) && Number.isSafeInteger(ino) && dev >= 0 && ino >= 0) return `${dev}:${ino}`;

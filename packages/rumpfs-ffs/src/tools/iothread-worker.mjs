@@ -19,6 +19,8 @@ const errText = new Uint8Array(d.errText);
 const { chunkSize, njobs, port } = d;
 // Given by the main thread once the tree is scanned and the image open (see waitSession).
 let paths = [];
+// Message text of the paths given as bytes (Uint8Arrays: names that are not UTF-8), by index.
+let shown = {};
 let secsize = 512;
 let image = null;
 let sectorsPerChunk = chunkSize / secsize;
@@ -31,7 +33,7 @@ function waitSession() {
     if (Atomics.load(ctrl, SESSION) !== 0) {
       const m = receiveMessageOnPort(port);
       if (m) {
-        ({ paths, secsize, image } = m.message);
+        ({ paths, shown, secsize, image } = m.message);
         sectorsPerChunk = chunkSize / secsize;
         return true;
       }
@@ -75,7 +77,7 @@ function fill(file, fileOff, len, at) {
       openFd = openSync(path, 'r');
       openFile = file;
     } catch (err) {
-      fail(1, `${path}: ${describe(err)}`);
+      fail(1, `${shown[file] ?? path}: ${describe(err)}`);
       return;
     }
   }
@@ -84,13 +86,13 @@ function fill(file, fileOff, len, at) {
     while (got < len) {
       const n = readSync(openFd, chunks, at + got, len - got, fileOff + got);
       if (n <= 0) {
-        fail(1, `${path}: file shrank while being read`);
+        fail(1, `${shown[file] ?? path}: file shrank while being read`);
         return;
       }
       got += n;
     }
   } catch (err) {
-    fail(1, `${path}: ${describe(err)}`);
+    fail(1, `${shown[file] ?? path}: ${describe(err)}`);
   }
 }
 

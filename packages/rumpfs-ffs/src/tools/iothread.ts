@@ -17,6 +17,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type * as WorkerThreads from 'node:worker_threads';
 import { errno } from '@rumpts/librump';
+import { type HostName, hostNameText } from '@rumpts/rumpdev-disk';
 import type { BlockDevice } from '@rumpts/rumpvfs';
 import { CHUNK, type ChunkSlot, type ChunkStore, writeRuns } from './stage.js';
 
@@ -77,7 +78,7 @@ export class MakefsIo implements ChunkStore {
   readonly #port: WorkerThreads.MessagePort;
   readonly #chunks: SharedArrayBuffer;
   readonly #dirty: SharedArrayBuffer;
-  #paths: readonly string[] = [];
+  #paths: readonly HostName[] = [];
   #dev: HostBackedDevice | null = null;
   readonly #slots: ChunkSlot[] = [];
   readonly #free: number[] = [];
@@ -132,8 +133,12 @@ export class MakefsIo implements ChunkStore {
     return this.#dev !== null;
   }
 
-  /** Hand the thread its work: the host files FILL jobs name by index, and the image to write. */
-  begin(paths: readonly string[], dev: HostBackedDevice): void {
+  /**
+   * Hand the thread its work: the host files FILL jobs name by index, and the image to write. A
+   * path given as bytes (a name that is not UTF-8) reaches the thread as bytes, with its text for
+   * messages.
+   */
+  begin(paths: readonly HostName[], dev: HostBackedDevice): void {
     if (this.#dev || this.#closed) throw new Error('MakefsIo: begin() twice, or after close()');
     if (CHUNK % dev.secsize !== 0 || dev.secsize < 512) throw new RangeError(`MakefsIo: sector size ${dev.secsize}`);
     this.#paths = paths;
@@ -143,7 +148,12 @@ export class MakefsIo implements ChunkStore {
       this.#slots.push({ slot: k, data: new Uint8Array(this.#chunks, k * CHUNK, CHUNK), dirty: new Uint8Array(this.#dirty, k * per, per) });
       this.#free.push(SLOTS - 1 - k);
     }
-    this.#port.postMessage({ paths, secsize: dev.secsize, image: { ...dev.hostWindow()!, size: dev.size } });
+    const shown: Record<number, string> = {};
+    for (let i = 0; i < paths.length; i++) {
+      const p = paths[i]!;
+      if (typeof p !== 'string') shown[i] = hostNameText(p);
+    }
+    this.#port.postMessage({ paths, shown, secsize: dev.secsize, image: { ...dev.hostWindow()!, size: dev.size } });
     this.#born = Date.now();
     Atomics.store(this.#ctrl, SESSION, 1);
     this.#ring(true);
@@ -316,11 +326,12 @@ export class MakefsIo implements ChunkStore {
 
   #fillHere(file: number, fileOff: number, len: number, data: Uint8Array, at: number): void {
     const path = this.#paths[file]!;
+    const shown = hostNameText(path);
     let fd: number;
     try {
       fd = openSync(path, 'r');
     } catch (e) {
-      this.#fail(1, `${path}: ${(e as Error).message}`);
+      this.#fail(1, `${shown}: ${(e as Error).message}`);
       return;
     }
     try {
@@ -328,13 +339,13 @@ export class MakefsIo implements ChunkStore {
       while (got < len) {
         const n = readSync(fd, data, at + got, len - got, fileOff + got);
         if (n <= 0) {
-          this.#fail(1, `${path}: file shrank while being read`);
+          this.#fail(1, `${shown}: file shrank while being read`);
           return;
         }
         got += n;
       }
     } catch (e) {
-      this.#fail(1, `${path}: ${(e as Error).message}`);
+      this.#fail(1, `${shown}: ${(e as Error).message}`);
     } finally {
       closeSync(fd);
     }

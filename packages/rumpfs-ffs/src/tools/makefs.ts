@@ -7,15 +7,18 @@
  * NetBSD's. As NetBSD's makefs does, a directory's entries get their inodes first and its bytes
  * are then written whole; file bytes are read from the host straight into the staged image.
  */
-import { closeSync, constants, openSync, readSync, readdirSync, readlinkSync } from 'node:fs';
+import { closeSync, constants, openSync, readSync, readlinkSync } from 'node:fs';
 import { type Timespec, errno, isRumpError } from '@rumpts/librump';
-import { BufCache, ST_ATIME, ST_FIELDS, ST_GID, ST_MODE, ST_NLINK, ST_RDEV, ST_SIZE, ST_UID, hostLinkKey, hostLstat } from '@rumpts/rumpdev-disk';
+import { isUtf8 } from 'node:buffer';
+import {
+  BufCache, type HostName, ST_ATIME, ST_FIELDS, ST_GID, ST_MODE, ST_NLINK, ST_RDEV, ST_SIZE, ST_UID, hostDirNames, hostLinkKey, hostLstat, hostNameText, joinHostName,
+} from '@rumpts/rumpdev-disk';
 import type { BlockDevice } from '@rumpts/rumpvfs';
 import { ffs_valloc, ffs_vfree } from '../alloc.js';
 import { ffs_dirremove, nameLen } from '../dirops.js';
 import { Inode, ffs_iget, ffs_update } from '../inode.js';
 import { type Dinode, emptyDinode } from '../ondisk/dinode.js';
-import { encodeDirectName } from '../ondisk/direct.js';
+import { encodeDirect, encodeDirectName } from '../ondisk/direct.js';
 import { DIRBLKSIZ, UFS_NDADDR, UFS_ROOTINO, dirsiz } from '../ondisk/geometry.js';
 import { ffs_truncate } from '../truncate.js';
 import { Ufsmount } from '../ufsmount.js';
@@ -121,8 +124,12 @@ export interface MakefsResult extends NewfsResult {
  * than the build itself.
  */
 interface Node {
-  name: string;
-  path: string;
+  /**
+   * The entry's name and host path: strings, or bytes where a name is not valid UTF-8 (copied
+   * byte-exact, as NetBSD's makefs does: FFS directory entries are bytes).
+   */
+  name: HostName;
+  path: HostName;
   mode: number;
   nlink: number;
   size: number;
@@ -131,7 +138,8 @@ interface Node {
   /** Row of this entry in the StatTable. */
   row: number;
   children: Node[] | null;
-  target: string | null;
+  /** A symbolic link's target (bytes where it is not valid UTF-8). */
+  target: HostName | null;
   /** Number of this file among those whose bytes are copied (see dataFiles), or -1. */
   data: number;
 }
@@ -206,7 +214,7 @@ interface ScanCount {
 }
 
 /** Read the tree under `dir` (lstat; symlinks are not followed). */
-function scan(path: string, name: string, count: ScanCount): Node {
+function scan(path: HostName, name: HostName, count: ScanCount): Node {
   const st = count.st;
   let link: LinkGroup | null = null;
   let firstName = true;
@@ -220,32 +228,44 @@ function scan(path: string, name: string, count: ScanCount): Node {
       if (link === null) count.seen.set(key, (link = { walk: 0, ip: null, by: null }));
     }
   } catch (e) {
-    throw errno('ENOENT', `makefs: ${path}: ${(e as Error).message}`);
+    throw errno('ENOENT', `makefs: ${hostNameText(path)}: ${(e as Error).message}`);
   }
   const mode = st[ST_MODE]!;
   const node: Node = {
     name, path, mode, nlink: st[ST_NLINK]!, size: st[ST_SIZE]!, link, row: count.stats.add(st), children: null, target: null, data: -1,
   };
   if ((mode & S_IFMT) === S_IFDIR) {
-    const names = readdirSync(path).sort();
+    const names = hostDirNames(path);
     const children: Node[] = (node.children = []);
-    const prefix = path.endsWith('/') ? path : `${path}/`;
+    const prefix = typeof path !== 'string' ? null : path.endsWith('/') ? path : `${path}/`;
     // Indexed loops on the per-entry paths: a for-of makes an iterator result per step until the
     // code is optimised, garbage a cold process pays for in scavenges.
     for (let i = 0; i < names.length; i++) {
       const n = names[i]!;
+      // A name that is not UTF-8 (bytes), or one in a directory whose path is not, makes a byte path.
+      const child = prefix !== null && typeof n === 'string' ? prefix + n : joinHostName(path, n);
       // Only a name of more than 85 UTF-16 units can exceed 255 UTF-8 bytes.
-      if (n.length > 85 && Buffer.byteLength(n) > 255) throw errno('ENAMETOOLONG', `makefs: ${prefix}${n}: name longer than 255 bytes`);
-      children.push(scan(prefix + n, n, count));
+      if (n.length > 85 && Buffer.byteLength(n) > 255) throw errno('ENAMETOOLONG', `makefs: ${hostNameText(child)}: name longer than 255 bytes`);
+      children.push(scan(child, n, count));
       count.entries++;
     }
   } else if ((mode & S_IFMT) === S_IFLNK) {
-    node.target = readlinkSync(path);
+    node.target = readTarget(path);
   } else if ((mode & S_IFMT) === S_IFREG) {
     // A file with several names is written once.
     if (firstName) count.bytes += node.size;
   }
   return node;
+}
+
+/** A symbolic link's target, as bytes where it is not valid UTF-8 (re-read only when the decoding shows U+FFFD). */
+function readTarget(path: HostName): HostName {
+  if (typeof path === 'string') {
+    const t = readlinkSync(path);
+    if (!t.includes('\uFFFD')) return t;
+  }
+  const b = readlinkSync(path, { encoding: 'buffer' });
+  return isUtf8(b) ? b.toString() : b;
 }
 
 interface Tree {
@@ -479,8 +499,8 @@ interface Build {
 }
 
 /** Number the files whose bytes makefs copies (a regular file with bytes, at its first name) and list their paths. */
-function dataFiles(root: Node): string[] {
-  const out: string[] = [];
+function dataFiles(root: Node): HostName[] {
+  const out: HostName[] = [];
   const w = ++walks;
   const visit = (n: Node): void => {
     const children = n.children ?? [];
@@ -539,7 +559,7 @@ function newInode(b: Build, parent: Inode, mode: number, nlink: number): Inode {
  */
 class HostReader {
   fd = -1;
-  path = '';
+  path: HostName = '';
   /** File offset of the run being staged. */
   runOff = 0;
 
@@ -572,7 +592,7 @@ function copyData(b: Build, ip: Inode, n: Node): void {
   try {
     r.fd = openSync(n.path, O_RDONLY);
   } catch (e) {
-    throw errno('EIO', `makefs: ${n.path}: ${(e as Error).message}`);
+    throw errno('EIO', `makefs: ${hostNameText(n.path)}: ${(e as Error).message}`);
   }
   try {
     // The blocks are placed as ffs_write would place them, and each run of them is read from the
@@ -587,11 +607,11 @@ function copyData(b: Build, ip: Inode, n: Node): void {
 }
 
 /** Read exactly `len` bytes at `pos` of host file `fd` into dst[at..]; a file that shrank is EIO. */
-function readFull(fd: number, dst: Uint8Array, at: number, len: number, pos: number, path: string): void {
+function readFull(fd: number, dst: Uint8Array, at: number, len: number, pos: number, path: HostName): void {
   let got = 0;
   while (got < len) {
     const r = readSync(fd, dst, at + got, len - got, pos + got);
-    if (r <= 0) throw errno('EIO', `makefs: ${path}: file shrank while being read`);
+    if (r <= 0) throw errno('EIO', `makefs: ${hostNameText(path)}: file shrank while being read`);
     got += r;
   }
 }
@@ -611,8 +631,9 @@ function tick(b: Build): void {
  * `types`), packed into DIRBLKSIZ chunks in order as ufs_direnter appends them to a directory that
  * only grows: each entry takes DIRSIZ bytes, the last of a chunk stretches to its end.
  */
-function dirData(ump: Ufsmount, self: number, parent: number, names: readonly string[], inos: readonly number[], types: readonly number[]): Uint8Array {
-  const lens = names.map((name) => nameLen(name));
+function dirData(ump: Ufsmount, self: number, parent: number, names: readonly HostName[], inos: readonly number[], types: readonly number[]): Uint8Array {
+  // A name given as bytes is written as they are (the scan kept it to 255).
+  const lens = names.map((name) => (typeof name === 'string' ? nameLen(name) : name.length));
   let chunks = 1;
   let used = dirsiz(1) + dirsiz(2);
   for (let i = 0; i < lens.length; i++) {
@@ -630,19 +651,23 @@ function dirData(ump: Ufsmount, self: number, parent: number, names: readonly st
   const dtDir = newfmt ? S_IFDIR >>> 12 : 0;
   // The entry written last is rewritten with its final d_reclen once the next one is placed.
   let prev = -1;
-  let prevName = '';
+  let prevName: HostName = '';
   let prevLen = 0;
   let prevIno = 0;
   let prevType = 0;
   let off = 0;
-  const put = (name: string, len: number, ino: number, type: number): void => {
+  const encode = (at: number, ino: number, reclen: number, type: number, name: HostName, len: number): void => {
+    if (typeof name === 'string') encodeDirectName(out, dv, at, le, newfmt, ino, reclen, type, name, len);
+    else encodeDirect(out, dv, at, le, newfmt, ino, reclen, type, name);
+  };
+  const put = (name: HostName, len: number, ino: number, type: number): void => {
     const need = dirsiz(len);
     const chunkEnd = Math.floor(off / DIRBLKSIZ) * DIRBLKSIZ + DIRBLKSIZ;
     if (off + need > chunkEnd) {
-      encodeDirectName(out, dv, prev, le, newfmt, prevIno, chunkEnd - prev, prevType, prevName, prevLen);
+      encode(prev, prevIno, chunkEnd - prev, prevType, prevName, prevLen);
       off = chunkEnd;
     }
-    encodeDirectName(out, dv, off, le, newfmt, ino, need, type, name, len);
+    encode(off, ino, need, type, name, len);
     prev = off;
     prevName = name;
     prevLen = len;
@@ -653,13 +678,14 @@ function dirData(ump: Ufsmount, self: number, parent: number, names: readonly st
   put('.', 1, self, dtDir);
   put('..', 2, parent, dtDir);
   for (let i = 0; i < names.length; i++) put(names[i]!, lens[i]!, inos[i]!, newfmt ? types[i]! : 0);
-  encodeDirectName(out, dv, prev, le, newfmt, prevIno, out.length - prev, prevType, prevName, prevLen);
+  encode(prev, prevIno, out.length - prev, prevType, prevName, prevLen);
   return out;
 }
 
 /** Add `c.path` to an error met while making entry `c`. */
 function withPath(e: unknown, c: Node): unknown {
-  if (isRumpError(e) && !e.message.includes(c.path)) return errno(e.code, `makefs: ${c.path}: ${e.message}`, { cause: e });
+  const shown = hostNameText(c.path);
+  if (isRumpError(e) && !e.message.includes(shown)) return errno(e.code, `makefs: ${shown}: ${e.message}`, { cause: e });
   return e;
 }
 
@@ -673,7 +699,7 @@ function fillDir(b: Build, dp: Inode, n: Node, parent: number): void {
   const children = n.children ?? [];
   // Each entry's inode; null for a further name of a file made before.
   const made: (Inode | null)[] = [];
-  const names: string[] = [];
+  const names: HostName[] = [];
   const inos: number[] = [];
   const types: number[] = [];
   for (let i = 0; i < children.length; i++) {
@@ -731,7 +757,7 @@ function fillDir(b: Build, dp: Inode, n: Node, parent: number): void {
       if (fmt === S_IFREG) {
         copyData(b, ip, c);
       } else if (fmt === S_IFLNK) {
-        const t = utf8.encode(c.target ?? '');
+        const t = typeof c.target === 'string' || c.target === null ? utf8.encode(c.target ?? '') : c.target;
         if (t.length < ump.maxsymlinklen) {
           ip.din.shortlink.set(t);
           ip.din.size = t.length;
