@@ -1,10 +1,11 @@
 /**
  * makefs -t msdos: a host tree into a new FAT12/16/32 image, checked by fsck.fat -n and read back
  * exactly by mtools (names, contents, modification times); symbolic links skipped with a warning;
- * names equal but for case and a tree larger than the image are errors naming the path.
+ * names equal but for case, a name that is not UTF-8 and a tree larger than the image are errors naming
+ * the path.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isRumpError } from '@rumpts/librump';
@@ -81,6 +82,49 @@ describe.skipIf(!(HAVE_FSCK_FAT && HAVE_MTOOLS))('makefs -t msdos', () => {
       }
       expect(isRumpError(err) && err.code).toBe('ENOSPC');
       expect(String(err)).toMatch(/huge\.bin: the file system is full/);
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  it('a name that is not valid UTF-8 is EILSEQ naming its bytes, before the image is touched; a real U+FFFD is copied', async () => {
+    const t = tempDir('makefs-names');
+    try {
+      const src = join(t.path, 'src');
+      mkdirSync(join(src, 'sub'), { recursive: true });
+      writeFileSync(join(src, 'plain.txt'), 'ok');
+      // A real U+FFFD (valid UTF-8 EF BF BD) next to the bad name that decodes to it too.
+      writeFileSync(join(src, 'sub', 'caf\uFFFD.txt'), 'real');
+      const bad = Buffer.concat([Buffer.from(`${src}/sub/caf`), Buffer.from([0xe9]), Buffer.from('.txt')]);
+      writeFileSync(bad, 'hi');
+      const img = join(t.path, 'img');
+      writeFileSync(img, Buffer.alloc(4 << 20, 0xab));
+      const dev = new HostFileBlockDevice(img);
+      let err: unknown = null;
+      try {
+        await makefs_msdos(dev, src, {});
+      } catch (e) {
+        err = e;
+      } finally {
+        dev.close();
+      }
+      expect(isRumpError(err) && err.code).toBe('EILSEQ');
+      expect(isRumpError(err) && err.errno).toBe(85);
+      expect(String(err)).toContain('makefs: sub/caf\\xe9.txt: the name is not valid UTF-8');
+      expect(readFileSync(img).every((x) => x === 0xab)).toBe(true);
+      // Without the bad name, the real U+FFFD comes back through mtools.
+      const ok = join(t.path, 'ok');
+      mkdirSync(join(ok, 'sub'), { recursive: true });
+      writeFileSync(join(ok, 'sub', 'caf\uFFFD.txt'), 'real');
+      const img2 = join(t.path, 'img2');
+      await build(img2, ok, {});
+      const f = fsckFat(img2);
+      expect(f.ok, f.out).toBe(true);
+      const out = join(t.path, 'out');
+      mkdirSync(out);
+      execFileSync('mcopy', ['-s', '-n', '-i', img2, '::', `${out}/`], { env: { ...MTOOLS_ENV, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' } });
+      expect(readdirSync(join(out, 'sub'))).toEqual(['caf\uFFFD.txt']);
+      expect(readFileSync(join(out, 'sub', 'caf\uFFFD.txt'), 'utf8')).toBe('real');
     } finally {
       t.cleanup();
     }

@@ -9,7 +9,7 @@
  */
 import { closeSync, constants, openSync, readSync, readdirSync } from 'node:fs';
 import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, errno, isRumpError, type ErrnoCode } from '@rumpts/librump';
-import { ST_ATIME, ST_FIELDS, ST_MODE, ST_SIZE, hostLstat } from '@rumpts/rumpdev-disk';
+import { ST_ATIME, ST_FIELDS, ST_MODE, ST_SIZE, hostLstat, hostNameText, undecodableNames } from '@rumpts/rumpdev-disk';
 import type { BlockDevice } from '@rumpts/rumpvfs';
 import { decodeBootSector, encodeFsInfo, decodeFsInfo } from '../ondisk/bootsector.js';
 import {
@@ -166,6 +166,7 @@ function scan(dir: string, skipped: string[], warn: (m: string) => void): { root
     }
     const base = n.host === '/' ? '' : n.host;
     for (const name of names) {
+      if (name.includes('\uFFFD')) badName(n, name);
       const host = `${base}/${name}`;
       const type = lstat(host, st);
       if (type === S_IFDIR) {
@@ -186,6 +187,25 @@ function scan(dir: string, skipped: string[], warn: (m: string) => void): { root
   };
   walk(root, 0);
   return { root, files, dirs, bytes };
+}
+
+/**
+ * Refuse a name of directory `n` that is not valid UTF-8 (`name` is what readdirSync made of it,
+ * U+FFFD for each bad byte): FAT long names are UTF-16, so there is nothing to write for it. The
+ * directory is read again as bytes only here, for a decoded name holding U+FFFD: a real U+FFFD
+ * (valid UTF-8) passes.
+ */
+function badName(n: Node, name: string): void {
+  let bad: Buffer[] | undefined;
+  try {
+    bad = undecodableNames(n.host).get(name);
+  } catch (e) {
+    throw hostError(e, `read directory ${n.host}`);
+  }
+  if (bad === undefined) return;
+  const rel = relOf(n);
+  const shown = hostNameText(bad[0]!);
+  throw errno('EILSEQ', `makefs: ${rel ? `${rel}/${shown}` : shown}: the name is not valid UTF-8; a FAT long name cannot hold it`);
 }
 
 function sizeFor(t: Scanned, opts: NewfsMsdosOptions): number {
