@@ -9,7 +9,7 @@ import { basename, dirname, join, posix, resolve } from 'node:path';
 import {
   errno, isRumpError, O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY, Proc, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, type Stat,
 } from '@rumpts/librump';
-import { pageAlignedBuffer } from '@rumpts/rumpdev-disk';
+import { hostNameText, pageAlignedBuffer, undecodableNames } from '@rumpts/rumpdev-disk';
 import { makedev } from '@rumpts/rumpvfs';
 import { hostErr } from './errors.js';
 import { HostDir, hostMajorMinor } from './hostfs.js';
@@ -244,6 +244,25 @@ function readAll(n: number, buf: Uint8Array, st: Stats, total: number): boolean 
   return n < buf.length && st.size > 0 && total >= st.size;
 }
 
+/**
+ * The bytes of the host name that entry `i` of `entries` (host directory `src`, sorted by name)
+ * stands for, when its decoded name holds U+FFFD and they are not valid UTF-8 — such a name cannot
+ * be made in the image (its names are text), and the decoded one names no file. Null for a real
+ * U+FFFD (valid UTF-8). `bad` is undecodableNames(src): names that decode alike are taken as the
+ * valid one (if there is one) first, then the bad ones in order.
+ */
+function undecodableEntry(entries: readonly Dirent[], i: number, bad: Map<string, Buffer[]>): Buffer | null {
+  const name = (entries[i] as Dirent).name;
+  const list = bad.get(name);
+  if (list === undefined) return null;
+  let first = i;
+  while (first > 0 && (entries[first - 1] as Dirent).name === name) first--;
+  let count = 0;
+  while (first + count < entries.length && (entries[first + count] as Dirent).name === name) count++;
+  const j = i - first - (count > list.length ? 1 : 0);
+  return j < 0 ? null : (list[j] ?? null);
+}
+
 /** fsu put: copy host files in; fifos and device nodes become fifos and device nodes in the image. */
 export async function cmd_put(fs: FsuTarget, srcs: string[], dst: string, o: { recursive?: boolean }, io: Io, progress: Progress): Promise<void> {
   const into = await targetIsDir(fs, dst);
@@ -378,6 +397,8 @@ export async function cmd_put(fs: FsuTarget, srcs: string[], dst: string, o: { r
       const prefix = at === '.' ? '' : at.endsWith('/') ? at : `${at}/`;
       if (sync && ahead === null && listed < READ_AHEAD_AFTER && (listed += entries.length) >= READ_AHEAD_AFTER) ahead = ReadAhead.start();
       const ra = ahead;
+      // The names of this directory that are not UTF-8, read (as bytes) when a decoded name shows U+FFFD.
+      let bad: Map<string, Buffer[]> | null = null;
       // Entries before `asked` have been asked of the read-ahead thread (runs of files, in order).
       let asked = 0;
       let i = 0;
@@ -386,11 +407,26 @@ export async function cmd_put(fs: FsuTarget, srcs: string[], dst: string, o: { r
           const d = entries[i] as Dirent;
           const from = prefix + d.name;
           const into = ijoin(to, d.name);
+          // Such a name is never asked of the read-ahead thread (a run stops before it).
+          const odd = d.name.includes('\uFFFD');
           try {
-            if (ra !== null && sync && d.isFile()) {
+            if (odd) {
+              try {
+                bad ??= undecodableNames(src);
+              } catch (e) {
+                throw hostErr(e, src);
+              }
+              const raw = undecodableEntry(entries, i, bad);
+              if (raw !== null) throw errno('EILSEQ', 'the name is not valid UTF-8; not copied', { path: prefix + hostNameText(raw) });
+            }
+            if (ra !== null && sync && d.isFile() && !odd) {
               if (i >= asked) {
                 const paths: string[] = [];
-                for (asked = i; asked < entries.length && paths.length < READ_AHEAD_RUN && (entries[asked] as Dirent).isFile(); asked++) {
+                for (
+                  asked = i;
+                  asked < entries.length && paths.length < READ_AHEAD_RUN && (entries[asked] as Dirent).isFile() && !(entries[asked] as Dirent).name.includes('\uFFFD');
+                  asked++
+                ) {
                   paths.push(prefix + (entries[asked] as Dirent).name);
                 }
                 ra.request(paths);
