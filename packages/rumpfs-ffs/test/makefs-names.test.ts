@@ -2,7 +2,7 @@
  * makefs and host names that are not valid UTF-8 (Latin-1 names of old archives): FFS directory
  * entries are bytes, and NetBSD's makefs copies such names byte-exact; so does ours, on the main
  * thread and through the I/O thread. Checked by sleuthkit (fls prints the name bytes as they are,
- * icat the file's bytes), our fsck, and the entry's bytes in the image.
+ * icat the file's bytes), our fsck, the entry's bytes in the image, and Debian's makefs (NetBSD's).
  */
 import { execFileSync } from 'node:child_process';
 import { closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { HostFileBlockDevice } from '@rumpts/rumpdev-disk';
 import { makefs, makefsSize, type MakefsOptions, type MakefsResult } from '../src/index.js';
 import { runFsck } from './fsckhelpers.js';
-import { pattern, tempDir } from './helpers.js';
+import { HAVE_MAKEFS, pattern, tempDir } from './helpers.js';
 import { HAVE_TSK } from './rwhelpers.js';
 
 /** A host path made of parts, each a string (UTF-8) or bytes. */
@@ -108,6 +108,13 @@ describe('makefs: names that are not valid UTF-8', () => {
         // The link's target keeps its bytes too (a short one is in the inode: istat shows it).
         const st = execFileSync('istat', ['-f', ufs, img, String(ls.get(key(LINK))!.ino)], { encoding: 'latin1' });
         expect(/^symbolic link to: (.*)$/m.exec(st)?.[1]).toBe(key(LINK_TARGET));
+        if (HAVE_MAKEFS && version === 1) {
+          // Debian's makefs (NetBSD's) names the same entries with the same bytes (its UFS2 superblock
+          // is at 8 KiB, where sleuthkit does not look: UFS1 only).
+          const ref = join(t.path, 'ref');
+          execFileSync('makefs', ['-t', 'ffs', '-o', 'version=1', '-s', String(4 << 20), ref, src], { stdio: 'ignore' });
+          expect([...flsBytes(ref, ufs).entries()].map(([p, e]) => `${p}|${e.type}`).sort()).toEqual([...ls.entries()].map(([p, e]) => `${p}|${e.type}`).sort());
+        }
       } finally {
         t.cleanup();
       }
