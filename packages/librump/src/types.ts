@@ -50,7 +50,10 @@ export interface Dirent {
   fileno: number;
   /** The entry's type, DT_* (d_type). */
   type: number;
-  /** The name (d_name), without the terminating NUL. */
+  /**
+   * The name (d_name), without the terminating NUL. Names are bytes: one that is not valid UTF-8
+   * carries each stray byte as U+DC00 + byte (decodeName in names.ts), so it maps back exactly.
+   */
   name: string;
   /** d_reclen of the entry as NetBSD would lay it out: (13 + namlen + 1 + 7) & ~7. */
   reclen: number;
