@@ -11,7 +11,7 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { O_CREAT, O_RDONLY, O_WRONLY, type Proc, isRumpError } from '@rumpts/librump';
-import { runFsck } from './fsckhelpers.js';
+import { ImageEditor, runFsck } from './fsckhelpers.js';
 import { HAVE_MAKEFS, makeImage, tempDir } from './helpers.js';
 import { HAVE_TSK, mountImage } from './rwhelpers.js';
 
@@ -115,6 +115,19 @@ describe.skipIf(!HAVE_MAKEFS)('FFS names are bytes', () => {
       } finally {
         env.done();
       }
+      // fsck names an entry by its bytes, a stray one as \xNN: point caf\xe9 out of range.
+      const ed = new ImageEditor(img);
+      try {
+        ed.patchDirChunk(ed.lookup('/'), (b, dv) => {
+          const at = Buffer.from(b).indexOf(bytes('caf', [0xe9], [0]));
+          expect(at).toBeGreaterThan(8);
+          dv.setUint32(at - 8, 0x7ffffff0, true);
+        });
+      } finally {
+        ed.close();
+      }
+      // (Its file, now nameless, is then an unreferenced one to reconnect.)
+      expect(runFsck(img, false).problems.map((x) => x.message)).toContainEqual(expect.stringMatching(/^BAD INODE NUMBER 2147483632 FOR 'caf\\xe9' DIR I=2 /));
     } finally {
       t.cleanup();
     }
