@@ -23,8 +23,16 @@ export function isofntrans(id: Uint8Array, flags: number, joliet = false): strin
     if (semi >= 0) s = s.slice(0, semi);
     if (s.length > 1 && s.endsWith('.')) s = s.slice(0, -1);
   }
-  if (!joliet && (flags & ISOFSMNT_NOCASETRANS) === 0) s = s.replace(/[A-Z]+/g, (u) => u.toLowerCase());
+  if (!joliet && (flags & ISOFSMNT_NOCASETRANS) === 0) s = lowerAZ(s);
   return s;
+}
+
+/** `s` with A-Z folded to a-z and nothing else (toLowerCase when it is all ASCII, the usual case). */
+function lowerAZ(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    if (s.charCodeAt(i) >= 0x80) return s.replace(/[A-Z]+/g, (u) => u.toLowerCase());
+  }
+  return s.toLowerCase();
 }
 
 /** One record met while walking a directory. */
