@@ -2,13 +2,12 @@
  * Directory blocks (ufs_lookup.c, ufs_readdir): entries are walked 512-byte chunk by chunk, each
  * checked as ufs_dirbadentry does before its name is read; a bad one is EIO naming the field.
  */
+import { decodeName } from '@rumpts/librump';
 import { dirhashOf } from './dirhash.js';
 import { ffs_read } from './read.js';
 import { type Direct, decodeDirect, direntBad } from './ondisk/direct.js';
 import { DIRBLKSIZ } from './ondisk/geometry.js';
 import type { Inode } from './inode.js';
-
-const utf8 = new TextDecoder('utf-8');
 
 /** One live directory entry as ffs_dirwalk yields it: the struct direct fields with the name decoded. */
 export interface DirSlot {
@@ -18,7 +17,7 @@ export interface DirSlot {
   ino: number;
   /** d_type (DT_*), or DT_UNKNOWN (0) on an old-format directory. */
   type: number;
-  /** d_name decoded as UTF-8. */
+  /** d_name as decodeName gives it (names are bytes: any that are not UTF-8 come back escaped). */
   name: string;
   /** d_reclen: the record's length, slack to the next entry included. */
   reclen: number;
@@ -50,7 +49,7 @@ export function ffs_dirwalk(ip: Inode, start: number, fn: (e: DirSlot) => boolea
         if (bad) throw ump.corrupt(`directory inode ${ip.ino} corrupt at offset ${blockStart + off}: ${bad}`);
         const at = blockStart + off;
         if (d.ino !== 0 && at >= start) {
-          const name = utf8.decode(buf.subarray(d.nameOff, d.nameOff + d.namlen));
+          const name = decodeName(buf.subarray(d.nameOff, d.nameOff + d.namlen));
           if (!fn({ off: at, ino: d.ino, type: d.type, name, reclen: d.reclen })) return;
         }
         off += d.reclen;

@@ -5,13 +5,13 @@
  * keeps creates per second flat). Built from the directory blocks on first use, then kept current
  * by every entry op.
  */
+import { decodeName } from '@rumpts/librump';
 import type { Inode } from './inode.js';
 import { decodeDirect, direntBad, direntIno, direntNamlen, direntReclen } from './ondisk/direct.js';
 import { DIRBLKSIZ, dirsiz } from './ondisk/geometry.js';
 import { NameTable } from './nametable.js';
 import { ffs_read } from './read.js';
 
-const utf8 = new TextDecoder('utf-8');
 /** Free-space buckets of 4 bytes: 0..128. */
 const NBUCKET = DIRBLKSIZ / 4 + 1;
 
@@ -162,7 +162,8 @@ export function dirhashOf(ip: Inode): Dirhash {
             h.skipped++;
             ip.ump.warn(`directory inode ${ip.ino}: the entry at offset ${base + off} (inode ${d.ino}) has ${why}: ignored`);
           } else {
-            const name = utf8.decode(buf.subarray(d.nameOff, d.nameOff + d.namlen));
+            // Names are bytes: decodeName is one-to-one, so two entries never share a key.
+            const name = decodeName(buf.subarray(d.nameOff, d.nameOff + d.namlen));
             if (!h.names.has(name)) h.names.set(name, base + off, d.ino);
           }
         }

@@ -5,7 +5,7 @@
  * compaction, so readdir cookies (byte offsets) stay valid; a removal merges the entry into the one
  * before it (the first entry of a chunk just gets d_ino 0). The dirhash is updated in step.
  */
-import { errno } from '@rumpts/librump';
+import { encodeName, errno, nameText } from '@rumpts/librump';
 import type { Buf } from '@rumpts/rumpdev-disk';
 import { ffs_balloc } from './balloc.js';
 import { ffs_bmap } from './bmap.js';
@@ -27,14 +27,14 @@ function dirblk(dp: Inode, off: number): Buf {
   return ump.bio.bread(fsbtob(fs, addr), blksize(fs, dp.din.size, lbn));
 }
 
-/** Encode a name, refusing what FFS cannot store. */
+/** The bytes of a name (encodeName: escaped bytes as themselves), refusing what FFS cannot store. */
 export function nameBytes(name: string): Uint8Array {
-  const b = utf8.encode(name);
+  const b = encodeName(name);
   if (b.length === 0 || b.length > 255) throw errno('ENAMETOOLONG', `ffs: name of ${b.length} bytes`);
   return b;
 }
 
-/** The UTF-8 length of a name, refusing what FFS cannot store (nameBytes without the bytes). */
+/** The byte length of a name, refusing what FFS cannot store (nameBytes without the bytes). */
 export function nameLen(name: string): number {
   const n = nameLength(name);
   if (n === 0 || n > 255) throw errno('ENAMETOOLONG', `ffs: name of ${n} bytes`);
@@ -150,7 +150,7 @@ export function ffs_dirremove(dp: Inode, name: string): void {
   const le = ump.le;
   const h = dirhashOf(dp);
   const slot = h.names.find(name);
-  if (slot < 0) throw errno('ENOENT', `ffs: ${name} is not in directory inode ${dp.ino}`);
+  if (slot < 0) throw errno('ENOENT', `ffs: ${nameText(name)} is not in directory inode ${dp.ino}`);
   const eoff = h.names.offAt(slot);
   const coff = eoff - (eoff % DIRBLKSIZ);
   const bp = dirblk(dp, coff);
@@ -172,7 +172,7 @@ export function ffs_dirremove(dp: Inode, name: string): void {
     }
     if (off !== target || prev < 0) {
       ump.bio.brelse(bp);
-      throw ump.corrupt(`directory inode ${dp.ino}: entry ${name} at ${eoff} is not on the chunk's record chain`);
+      throw ump.corrupt(`directory inode ${dp.ino}: entry ${nameText(name)} at ${eoff} is not on the chunk's record chain`);
     }
     dv.setUint16(prev + 4, dv.getUint16(prev + 4, le) + reclen, le);
   }
@@ -187,7 +187,7 @@ export function ffs_dirrewrite(dp: Inode, name: string, ino: number, type: numbe
   const ump = dp.ump;
   const h = dirhashOf(dp);
   const slot = h.names.find(name);
-  if (slot < 0) throw errno('ENOENT', `ffs: ${name} is not in directory inode ${dp.ino}`);
+  if (slot < 0) throw errno('ENOENT', `ffs: ${nameText(name)} is not in directory inode ${dp.ino}`);
   const eoff = h.names.offAt(slot);
   const bp = dirblk(dp, eoff);
   const at = blkoff(ump.fs, eoff);

@@ -2,11 +2,9 @@
  * ufs_readlink: a short symlink's target sits in the inode's block-pointer area (length <
  * fs_maxsymlinklen, or any length with no blocks on the old 4.2 format); a longer one is file data.
  */
-import { MAXPATHLEN } from '@rumpts/librump';
+import { decodeName, MAXPATHLEN } from '@rumpts/librump';
 import { ffs_read } from './read.js';
 import type { Inode } from './inode.js';
-
-const utf8 = new TextDecoder('utf-8');
 
 /** The raw bytes of a symlink's target. */
 export function ffs_readlinkBytes(ip: Inode): Uint8Array {
@@ -22,7 +20,7 @@ export function ffs_readlinkBytes(ip: Inode): Uint8Array {
   return b.subarray(0, n);
 }
 
-/** ufs_readlink on an in-core inode: the symlink's target decoded as UTF-8. */
+/** ufs_readlink on an in-core inode: the symlink's target as decodeName gives it (exact: bytes that are not UTF-8 come back escaped). */
 export function ffs_readlink(ip: Inode): string {
-  return utf8.decode(ffs_readlinkBytes(ip));
+  return decodeName(ffs_readlinkBytes(ip));
 }

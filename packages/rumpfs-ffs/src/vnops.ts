@@ -2,6 +2,7 @@
  * The FFS vnode operations (ffs_vnodeop_p): each op is short and delegates to the file holding its
  * concern — reads here, changes in vnops_write.ts.
  */
+import { nameByteLength } from '@rumpts/librump';
 import type { DirEntry, ReaddirResult, Vattr, Vnode, VnodeOps } from '@rumpts/rumpvfs';
 import { ffs_getattr } from './attr.js';
 import { ffs_dirlookup, ffs_dirwalk } from './dir.js';
@@ -16,7 +17,7 @@ export { VTOI };
 
 /** Bytes a getdents record of this name takes (struct dirent: 13 + namlen + 1, aligned to 8). */
 function direntSize(name: string): number {
-  return (13 + Buffer.byteLength(name) + 1 + 7) & ~7;
+  return (13 + nameByteLength(name) + 1 + 7) & ~7;
 }
 
 export function ffs_lookup(dvp: Vnode, name: string): Vnode | null {

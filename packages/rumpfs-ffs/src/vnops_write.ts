@@ -5,7 +5,7 @@
  * a failed op leaves the file system as it was.
  */
 import {
-  S_IFDIR, S_IFLNK, S_IFMT, SF_APPEND, SF_IMMUTABLE, UF_APPEND, UF_IMMUTABLE, MNT_NOATIME, MNT_RDONLY, type Timespec, errno,
+  S_IFDIR, S_IFLNK, S_IFMT, SF_APPEND, SF_IMMUTABLE, UF_APPEND, UF_IMMUTABLE, MNT_NOATIME, MNT_RDONLY, type Timespec, encodeName, errno,
 } from '@rumpts/librump';
 import { type VattrChange, type VattrCreate, type Vnode, VDIR, iftovt, nanotime, vttoif } from '@rumpts/rumpvfs';
 import { ffs_valloc, ffs_vfree } from './alloc.js';
@@ -153,7 +153,7 @@ export function ffs_symlink(dvp: Vnode, name: string, va: VattrCreate, target: s
   checkDir(dp);
   nameLen(name);
   const ump = dp.ump;
-  const bytes = new TextEncoder().encode(target);
+  const bytes = encodeName(target);
   const now = nanotime();
   const ip = makeinode(dp, S_IFLNK | (va.mode & 0o7777), va, 1, now);
   if (bytes.length < ump.maxsymlinklen) {

@@ -1,20 +1,25 @@
 /**
  * The allocation-free codec paths the create path uses, checked against the plain ones: a name
- * written from a string matches the TextEncoder bytes; dinodes encoded/decoded at an offset inside
+ * written from a string matches its encodeName bytes (escaped bytes as themselves, a lone surrogate
+ * refused); dinodes encoded/decoded at an offset inside
  * an inode block match the standalone codecs; a symlink's in-inode target survives a round trip.
  */
 import { describe, expect, it } from 'vitest';
+import { encodeName, isRumpError } from '@rumpts/librump';
 import { ondisk } from '../src/index.js';
 
-const utf8 = new TextEncoder();
-const NAMES = ['a', 'file12345', 'x'.repeat(255), 'café', '日本語のファイル', '\u{1F600}smile', 'lone\ud800surrogate'];
+const NAMES = [
+  'a', 'file12345', 'x'.repeat(255), 'café', '日本語のファイル', '\u{1F600}smile',
+  // Escaped bytes (names that are not UTF-8): alone, with ASCII, and with other non-ASCII text.
+  'caf\udce9', '\udcff'.repeat(255), 'd\udce9j\udce0', 'café\udce9', '\u{1F600}\udc80x', '\ufeffbom',
+];
 
 describe('directory entries from strings', () => {
   for (const le of [true, false]) {
     for (const newfmt of [true, false]) {
       it(`${le ? 'le' : 'be'} ${newfmt ? 'new' : 'old'} format: encodeDirectName writes what encodeDirect writes`, () => {
         for (const name of NAMES) {
-          const bytes = utf8.encode(name);
+          const bytes = encodeName(name);
           expect(ondisk.nameLength(name)).toBe(bytes.length);
           const a = new Uint8Array(512).fill(0xa5);
           const b = new Uint8Array(512).fill(0xa5);
@@ -26,6 +31,16 @@ describe('directory entries from strings', () => {
           expect(ondisk.direntIno(dv, 8, le)).toBe(1234);
           expect(ondisk.direntReclen(dv, 8, le)).toBe(reclen);
           expect(ondisk.direntNamlen(b, dv, 8, le, newfmt)).toBe(bytes.length);
+        }
+        // A lone surrogate that stands for no byte has no length.
+        for (const name of ['lone\ud800surrogate', 'x\udc20']) {
+          let code = 'ok';
+          try {
+            ondisk.nameLength(name);
+          } catch (e) {
+            code = isRumpError(e) ? e.code : String(e);
+          }
+          expect(code, name).toBe('EILSEQ');
         }
       });
     }
@@ -80,7 +95,7 @@ describe('dinodes at an offset of an inode block', () => {
       it(`UFS${ufs2 ? 2 : 1} ${le ? 'le' : 'be'}: a short symlink keeps its target in the block pointers`, () => {
         const d = ondisk.emptyDinode(ufs2);
         d.mode = 0o120755;
-        const target = utf8.encode('../some/where/else');
+        const target = encodeName('../some/where/else');
         d.shortlink.set(target);
         d.size = target.length;
         const b = new Uint8Array(size);

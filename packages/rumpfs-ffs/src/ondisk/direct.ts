@@ -2,6 +2,7 @@
  * struct direct (sys/ufs/ufs/dir.h): `0 d_ino(u32) 4 d_reclen(u16) 6 d_type(u8) 7 d_namlen(u8)
  * 8 d_name`. The old (4.2, fs_maxsymlinklen == 0) format has no d_type: a 16-bit d_namlen at 6.
  */
+import { encodeName, nameByteLength } from '@rumpts/librump';
 import { DIRBLKSIZ, FFS_MAXNAMLEN, dirsiz } from './geometry.js';
 
 /** Byte offsets of the struct direct fields (new format; the old one has a 16-bit d_namlen at 6). */
@@ -83,12 +84,24 @@ export function direntNamlen(b: Uint8Array, dv: DataView, off: number, le: boole
 
 const utf8 = new TextEncoder();
 
-/** The UTF-8 length of a name; ASCII (the common case) is counted without encoding it. */
+/**
+ * The byte length of a name (librump's nameByteLength: escaped bytes count one each; EILSEQ for a
+ * lone surrogate with no byte form); ASCII (the common case) is counted without a call.
+ */
 export function nameLength(name: string): number {
   for (let i = 0; i < name.length; i++) {
-    if (name.charCodeAt(i) > 0x7f) return Buffer.byteLength(name, 'utf8');
+    if (name.charCodeAt(i) > 0x7f) return nameByteLength(name);
   }
   return name.length;
+}
+
+/** Whether `s` holds a UTF-16 surrogate (then TextEncoder would turn an escaped byte into U+FFFD). */
+function hasSurrogate(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdfff) return true;
+  }
+  return false;
 }
 
 function encodeHeader(b: Uint8Array, dv: DataView, off: number, le: boolean, newfmt: boolean, ino: number, reclen: number, type: number, namlen: number): void {
@@ -110,16 +123,21 @@ export function encodeDirect(b: Uint8Array, dv: DataView, off: number, le: boole
 }
 
 /**
- * encodeDirect for a name given as a string of `namlen` UTF-8 bytes (see nameLength): written
- * straight into the block, without an intermediate byte array.
+ * encodeDirect for a name given as a string of `namlen` bytes (see nameLength): written straight
+ * into the block, without an intermediate byte array. Names are bytes (librump names.ts): an escaped
+ * byte U+DC80..U+DCFF is written as the byte it stands for.
  */
 export function encodeDirectName(b: Uint8Array, dv: DataView, off: number, le: boolean, newfmt: boolean, ino: number, reclen: number, type: number, name: string, namlen: number): void {
   encodeHeader(b, dv, off, le, newfmt, ino, reclen, type, namlen);
   const at = off + 8;
   if (namlen === name.length) {
-    for (let i = 0; i < namlen; i++) b[at + i] = name.charCodeAt(i);
-  } else {
+    // One byte per UTF-16 unit: every unit is ASCII or an escaped byte U+DC80..U+DCFF (any other
+    // non-ASCII unit takes more bytes than units), and the low 8 bits are the byte either way.
+    for (let i = 0; i < namlen; i++) b[at + i] = name.charCodeAt(i) & 0xff;
+  } else if (!hasSurrogate(name)) {
     utf8.encodeInto(name, b.subarray(at, at + namlen));
+  } else {
+    b.set(encodeName(name), at);
   }
   b.fill(0, at + namlen, off + dirsiz(namlen));
 }

@@ -4,6 +4,7 @@
  * block (in place or moved to a free run) — make lost+found, and the fragment/inode allocation
  * these need, taken from fsck's own maps so pass 5 writes the bitmaps to match.
  */
+import { encodeName } from '@rumpts/librump';
 import { type Dinode, emptyDinode } from '../../ondisk/dinode.js';
 import { decodeDirect, encodeDirect } from '../../ondisk/direct.js';
 import {
@@ -109,7 +110,7 @@ function growDir(ctx: FsckContext, d: DirInfo): boolean {
 /** Put `name` → `ino` (d_type `type`) into directory `d` (makeentry). False if there is no room. */
 export function addEntry(ctx: FsckContext, d: DirInfo, name: string, ino: number, type: number): boolean {
   const fs = ctx.fs;
-  const nb = utf8.encode(name);
+  const nb = encodeName(name);
   const need = dirsiz(nb.length);
   const dt = ctx.dtype ? type : 0;
   for (let pass = 0; pass < 2; pass++) {

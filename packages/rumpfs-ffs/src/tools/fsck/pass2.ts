@@ -10,6 +10,7 @@
  * then checked against the directory that names it. Every step moves on or makes the record at hand
  * sound, so the walk ends.
  */
+import { decodeName, nameText } from '@rumpts/librump';
 import { DIRECT_MIN, type Direct, decodeDirect, direntBad, encodeDirect } from '../../ondisk/direct.js';
 import { DIRBLKSIZ, FFS_MAXNAMLEN, UFS_ROOTINO, UFS_WINO, blksize, fsbtob } from '../../ondisk/geometry.js';
 import { DCLEAR, DSTATE, type DirInfo, FCLEAR, type FsckContext, USTATE } from './context.js';
@@ -18,7 +19,6 @@ import { clri } from './pass4.js';
 
 const DT_WHT = 14;
 const DT_DIR = 4;
-const utf8 = new TextDecoder('utf-8');
 
 /** Why a record is unusable beyond ufs_dirbadentry: its name holds '/' or NUL, or is empty while in use. */
 function nameBad(b: Uint8Array, d: Direct): string | null {
@@ -60,7 +60,8 @@ function removeEntry(dv: DataView, le: boolean, at: number, prev: number, reclen
 function checkEntry(w: Walk, b: Uint8Array, dv: DataView, at: number, prev: number, dirOff: number, e: Direct): 'keep' | 'removed' | 'changed' {
   const { ctx, d } = w;
   const le = ctx.le;
-  const name = utf8.decode(b.subarray(e.nameOff, e.nameOff + e.namlen));
+  // Names are bytes: decodeName keeps them exact; messages show escaped bytes as \xNN (nameText).
+  const name = decodeName(b.subarray(e.nameOff, e.nameOff + e.namlen));
   const n = w.entryno++;
   const where = `DIR I=${d.ino} OFFSET ${dirOff}`;
   if (n === 0) {
@@ -76,7 +77,7 @@ function checkEntry(w: Walk, b: Uint8Array, dv: DataView, at: number, prev: numb
       ctx.refs[d.ino] = (ctx.refs[d.ino] ?? 0) + 1;
       return 'keep';
     }
-    if (ctx.problem(2, 'dir-dot', `MISSING '.' ${where}${e.ino !== 0 ? ` (THE FIRST RECORD HOLDS '${name}', WHICH IS DROPPED)` : ''}: FIX`, d.ino)) {
+    if (ctx.problem(2, 'dir-dot', `MISSING '.' ${where}${e.ino !== 0 ? ` (THE FIRST RECORD HOLDS '${nameText(name)}', WHICH IS DROPPED)` : ''}: FIX`, d.ino)) {
       // '.' takes 12 bytes; the rest stays an empty record where '..' can go. A name that held the
       // first record is not counted: pass 3/4 reconnect its inode to lost+found (NetBSD gives up here).
       encodeDirect(b, dv, at, le, ctx.dtype, d.ino, e.reclen >= 24 ? 12 : e.reclen, ctx.dtype ? DT_DIR : 0, DOT);
@@ -91,7 +92,7 @@ function checkEntry(w: Walk, b: Uint8Array, dv: DataView, at: number, prev: numb
     else d.dotdot = -e.ino || -1;
     return 'keep';
   } else if (n === 1) {
-    if (ctx.problem(2, 'dir-dotdot', `MISSING '..' ${where}${e.ino !== 0 ? ` (THE SECOND RECORD HOLDS '${name}', WHICH IS DROPPED)` : ''}: FIX`, d.ino)) {
+    if (ctx.problem(2, 'dir-dotdot', `MISSING '..' ${where}${e.ino !== 0 ? ` (THE SECOND RECORD HOLDS '${nameText(name)}', WHICH IS DROPPED)` : ''}: FIX`, d.ino)) {
       // The second record becomes '..' with no inode yet: the end of pass 2 (or pass 3) points it
       // at the parent. A name it held is not counted, as for '.'.
       encodeDirect(b, dv, at, le, ctx.dtype, 0, e.reclen, ctx.dtype ? DT_DIR : 0, DOTDOT);
@@ -101,7 +102,7 @@ function checkEntry(w: Walk, b: Uint8Array, dv: DataView, at: number, prev: numb
   }
   if (e.ino === 0) return 'keep';
   if (name === '.' || name === '..') {
-    if (ctx.problem(2, 'dir-entry', `EXTRA '${name}' ENTRY ${where}: REMOVE`, d.ino)) {
+    if (ctx.problem(2, 'dir-entry', `EXTRA '${nameText(name)}' ENTRY ${where}: REMOVE`, d.ino)) {
       removeEntry(dv, le, at, prev, e.reclen);
       return 'removed';
     }
@@ -109,7 +110,7 @@ function checkEntry(w: Walk, b: Uint8Array, dv: DataView, at: number, prev: numb
   }
   if (e.ino === UFS_WINO && e.type === DT_WHT) return 'keep';
   if (e.ino < UFS_ROOTINO || e.ino >= ctx.maxino) {
-    if (ctx.problem(2, 'dir-entry', `BAD INODE NUMBER ${e.ino} FOR '${name}' ${where}: REMOVE`, d.ino)) {
+    if (ctx.problem(2, 'dir-entry', `BAD INODE NUMBER ${e.ino} FOR '${nameText(name)}' ${where}: REMOVE`, d.ino)) {
       removeEntry(dv, le, at, prev, e.reclen);
       return 'removed';
     }
@@ -118,7 +119,7 @@ function checkEntry(w: Walk, b: Uint8Array, dv: DataView, at: number, prev: numb
   const st = ctx.state[e.ino];
   if (st === USTATE || st === FCLEAR || st === DCLEAR) {
     const what = st === USTATE ? 'UNALLOCATED' : 'DUP/BAD';
-    if (ctx.problem(2, st === USTATE ? 'dir-unallocated' : 'dir-clear', `${what} I=${e.ino} NAMED '${name}' ${where}: REMOVE`, e.ino)) {
+    if (ctx.problem(2, st === USTATE ? 'dir-unallocated' : 'dir-clear', `${what} I=${e.ino} NAMED '${nameText(name)}' ${where}: REMOVE`, e.ino)) {
       removeEntry(dv, le, at, prev, e.reclen);
       return 'removed';
     }
@@ -126,7 +127,7 @@ function checkEntry(w: Walk, b: Uint8Array, dv: DataView, at: number, prev: numb
   }
   let out: 'keep' | 'changed' = 'keep';
   if (ctx.dtype && e.type !== ctx.ftype[e.ino]) {
-    if (ctx.problem(2, 'dir-type', `BAD TYPE VALUE ${e.type} FOR '${name}' I=${e.ino} ${where}: FIX`, e.ino)) {
+    if (ctx.problem(2, 'dir-type', `BAD TYPE VALUE ${e.type} FOR '${nameText(name)}' I=${e.ino} ${where}: FIX`, e.ino)) {
       b[at + 6] = ctx.ftype[e.ino] ?? 0;
       out = 'changed';
     }
@@ -135,7 +136,7 @@ function checkEntry(w: Walk, b: Uint8Array, dv: DataView, at: number, prev: numb
     const child = ctx.dirs.get(e.ino);
     // A directory naming itself (other than '.') is a link it can never have.
     if (child && (child.parent !== 0 || e.ino === d.ino)) {
-      if (ctx.problem(2, 'dir-extra-link', `'${name}' I=${e.ino} IS AN EXTRANEOUS HARD LINK TO DIRECTORY ${where}: REMOVE`, e.ino)) {
+      if (ctx.problem(2, 'dir-extra-link', `'${nameText(name)}' I=${e.ino} IS AN EXTRANEOUS HARD LINK TO DIRECTORY ${where}: REMOVE`, e.ino)) {
         removeEntry(dv, le, at, prev, e.reclen);
         return 'removed';
       }
@@ -204,7 +205,7 @@ function checkChunk(w: Walk, b: Uint8Array, dv: DataView, at: number, dirOff: nu
     if (w.entryno === 1 && off > at + DIRECT_MIN) {
       const slack = off - (at + DIRECT_MIN);
       const isDotdot = e.ino !== 0 && e.namlen === 2 && b[e.nameOff] === 0x2e && b[e.nameOff + 1] === 0x2e;
-      const what = isDotdot ? "'.' HAS ROOM BEFORE '..'" : `MISSING '..'${e.ino !== 0 && slack < DIRECT_MIN ? ` (THE SECOND RECORD HOLDS '${utf8.decode(b.subarray(e.nameOff, e.nameOff + e.namlen))}', WHICH IS DROPPED)` : ''}`;
+      const what = isDotdot ? "'.' HAS ROOM BEFORE '..'" : `MISSING '..'${e.ino !== 0 && slack < DIRECT_MIN ? ` (THE SECOND RECORD HOLDS '${nameText(decodeName(b.subarray(e.nameOff, e.nameOff + e.namlen)))}', WHICH IS DROPPED)` : ''}`;
       if (ctx.problem(2, 'dir-dotdot', `${what} DIR I=${w.d.ino} OFFSET ${dirOff + DIRECT_MIN}: FIX`, w.d.ino)) {
         changed = true;
         dv.setUint16(at + 4, DIRECT_MIN, ctx.le);

@@ -1,0 +1,184 @@
+/**
+ * Names are bytes (librump names.ts): an FFS directory entry name or symlink target that is not
+ * valid UTF-8 (a Latin-1 name on an old NetBSD disk) reads back as a string holding each stray byte
+ * as U+DC00 + byte, distinct from every other name — a real U+FFFD, another bad byte, a name with
+ * or without a leading BOM — and such a string is written back as exactly those bytes. Images are
+ * made by Debian's makefs (NetBSD's) and what we write is read back by sleuthkit (fls, icat, istat)
+ * and our fsck.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { O_CREAT, O_RDONLY, O_WRONLY, type Proc, isRumpError } from '@rumpts/librump';
+import { runFsck } from './fsckhelpers.js';
+import { HAVE_MAKEFS, makeImage, tempDir } from './helpers.js';
+import { HAVE_TSK, mountImage } from './rwhelpers.js';
+
+/** Bytes of a host name made of parts: strings (UTF-8) and byte values. */
+const bytes = (...parts: (string | number[])[]): Buffer => Buffer.concat(parts.map((p) => Buffer.from(p)));
+
+/** The host tree: name bytes → file content (all distinct). */
+const FILES: [Buffer, string][] = [
+  [bytes('caf', [0xe9]), 'one'],
+  [bytes('caf', [0xe8]), 'two'],
+  // A real U+FFFD (EF BF BD): what both names above used to decode to.
+  [bytes('caf\uFFFD'), 'three'],
+  // A leading UTF-8 BOM is part of the name (TextDecoder would strip it).
+  [bytes([0xef, 0xbb, 0xbf], 'bom'), 'with-bom'],
+  [bytes('bom'), 'no-bom'],
+  [bytes('plain'), 'plain'],
+];
+const DIR = bytes('d', [0xe9], 'j', [0xe0]);
+const LINK = bytes('lien-', [0xe9]);
+const LINK_TARGET = bytes('cible-', [0xe8]);
+
+function readAll(proc: Proc, path: string): string {
+  const fd = proc.open(path, O_RDONLY);
+  try {
+    const b = new Uint8Array(proc.fstat(fd).size);
+    const n = proc.read(fd, b);
+    return Buffer.from(b.subarray(0, n)).toString();
+  } finally {
+    proc.close(fd);
+  }
+}
+
+function writeFile(proc: Proc, path: string, data: string): void {
+  const fd = proc.open(path, O_WRONLY | O_CREAT, 0o644);
+  proc.write(fd, Buffer.from(data));
+  proc.close(fd);
+}
+
+function listDir(proc: Proc, path: string): string[] {
+  const fd = proc.open(path, O_RDONLY);
+  const names: string[] = [];
+  try {
+    for (let batch = proc.getdents(fd); batch.length > 0; batch = proc.getdents(fd)) names.push(...batch.map((e) => e.name));
+  } finally {
+    proc.close(fd);
+  }
+  return names.filter((n) => n !== '.' && n !== '..').sort();
+}
+
+function code(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    if (isRumpError(e)) return e.code;
+    throw e;
+  }
+  return 'ok';
+}
+
+/** fls -r -p with the names' bytes kept (latin1: one character a byte) → {type, inode}. */
+function flsBytes(img: string): Map<string, { type: string; ino: number }> {
+  const out = execFileSync('fls', ['-r', '-p', '-u', '-f', 'ufs1', img], { encoding: 'latin1' });
+  const m = new Map<string, { type: string; ino: number }>();
+  for (const line of out.split('\n')) {
+    const t = /^(\S)\/(\S)\s+(\d+)(?:\(realloc\))?:\t(.*)$/.exec(line);
+    if (t && t[1] !== 'V') m.set(t[4]!, { type: t[1]!, ino: Number(t[3]) });
+  }
+  return m;
+}
+
+const latin1 = (b: Buffer): string => b.toString('latin1');
+
+describe.skipIf(!HAVE_MAKEFS)('FFS names are bytes', () => {
+  it("reads an image by NetBSD's makefs: every name distinct, each lookup finds its own file, the link target exact", async () => {
+    const t = tempDir('nbread');
+    try {
+      const src = join(t.path, 'src');
+      mkdirSync(src);
+      const at = (...rel: Buffer[]): Buffer => Buffer.concat([Buffer.from(`${src}/`), ...rel]);
+      for (const [name, data] of FILES) writeFileSync(at(name), data);
+      mkdirSync(at(DIR));
+      writeFileSync(at(DIR, Buffer.from('/inner')), 'inner');
+      symlinkSync(LINK_TARGET, at(LINK));
+      const img = join(t.path, 'img');
+      makeImage(src, img, { version: 1, endian: 'le', size: '2m' });
+      const env = await mountImage(img);
+      try {
+        const p = env.k.proc;
+        const want = ['caf\uDCE9', 'caf\uDCE8', 'caf\uFFFD', '\uFEFFbom', 'bom', 'plain', 'd\uDCE9j\uDCE0', 'lien-\uDCE9'];
+        expect(listDir(p, '/mnt')).toEqual([...want].sort());
+        for (const [i, [, data]] of FILES.entries()) {
+          expect(readAll(p, `/mnt/${want[i]}`), want[i]).toBe(data);
+          expect(p.stat(`/mnt/${want[i]}`).size, want[i]).toBe(data.length);
+        }
+        expect(listDir(p, '/mnt/d\uDCE9j\uDCE0')).toEqual(['inner']);
+        expect(readAll(p, '/mnt/d\uDCE9j\uDCE0/inner')).toBe('inner');
+        expect(p.readlink('/mnt/lien-\uDCE9')).toBe('cible-\uDCE8');
+        // The names that only look alike are not there.
+        expect(code(() => p.stat('/mnt/caf\xe9'))).toBe('ENOENT');
+        expect(code(() => p.stat('/mnt/\uFEFFplain'))).toBe('ENOENT');
+      } finally {
+        env.done();
+      }
+    } finally {
+      t.cleanup();
+    }
+  }, 60_000);
+
+  it('writes escaped names as their bytes: create, mkdir, symlink, rename, unlink (sleuthkit and fsck agree)', async () => {
+    const t = tempDir('nbwrite');
+    try {
+      const src = join(t.path, 'src');
+      mkdirSync(src);
+      const img = join(t.path, 'img');
+      makeImage(src, img, { version: 1, endian: 'le', size: '2m' });
+      const env = await mountImage(img);
+      try {
+        const p = env.k.proc;
+        writeFile(p, '/mnt/caf\uDCE9', 'one');
+        writeFile(p, '/mnt/caf\uDCE8', 'two');
+        writeFile(p, '/mnt/caf\uFFFD', 'three');
+        writeFile(p, '/mnt/\uFEFFbom', 'with-bom');
+        p.mkdir('/mnt/d\uDCE9j\uDCE0', 0o755);
+        writeFile(p, '/mnt/d\uDCE9j\uDCE0/x\uDCFF', 'moved');
+        p.rename('/mnt/d\uDCE9j\uDCE0/x\uDCFF', '/mnt/d\uDCE9j\uDCE0/y\uDCFE\uDC80');
+        p.symlink('cible-\uDCE8/\uDCC0', '/mnt/lien-\uDCE9');
+        writeFile(p, '/mnt/gone\uDCE9', 'gone');
+        p.unlink('/mnt/gone\uDCE9');
+        // A lone surrogate that stands for no byte has no byte form.
+        expect(code(() => writeFile(p, '/mnt/bad\uD800', 'x'))).toBe('EILSEQ');
+        expect(code(() => p.mkdir('/mnt/bad\uDC20', 0o755))).toBe('EILSEQ');
+        expect(code(() => p.symlink('t\uDBFF', '/mnt/badlink'))).toBe('EILSEQ');
+        expect(listDir(p, '/mnt')).toEqual(
+          ['caf\uDCE9', 'caf\uDCE8', 'caf\uFFFD', '\uFEFFbom', 'd\uDCE9j\uDCE0', 'lien-\uDCE9'].sort(),
+        );
+        expect(p.readlink('/mnt/lien-\uDCE9')).toBe('cible-\uDCE8/\uDCC0');
+      } finally {
+        env.done();
+      }
+      expect(runFsck(img, false).problems.map((x) => x.message)).toEqual([]);
+      // The same tree read afresh from the image.
+      const again = await mountImage(img);
+      try {
+        expect(readAll(again.k.proc, '/mnt/caf\uDCE8')).toBe('two');
+        expect(readAll(again.k.proc, '/mnt/d\uDCE9j\uDCE0/y\uDCFE\uDC80')).toBe('moved');
+      } finally {
+        again.done();
+      }
+      if (!HAVE_TSK) return;
+      const ls = flsBytes(img);
+      const files: [Buffer, string][] = [
+        [bytes('caf', [0xe9]), 'one'],
+        [bytes('caf', [0xe8]), 'two'],
+        [bytes('caf\uFFFD'), 'three'],
+        [bytes([0xef, 0xbb, 0xbf], 'bom'), 'with-bom'],
+        [bytes('d', [0xe9], 'j', [0xe0], '/y', [0xfe, 0x80]), 'moved'],
+      ];
+      const dirs = [DIR];
+      expect([...ls.keys()].sort()).toEqual([...files.map(([n]) => latin1(n)), ...dirs.map(latin1), latin1(LINK)].sort());
+      for (const [n, data] of files) {
+        expect(execFileSync('icat', ['-f', 'ufs1', img, String(ls.get(latin1(n))!.ino)]).toString(), latin1(n)).toBe(data);
+      }
+      expect(ls.get(latin1(DIR))!.type).toBe('d');
+      const st = execFileSync('istat', ['-f', 'ufs1', img, String(ls.get(latin1(LINK))!.ino)], { encoding: 'latin1' });
+      expect(/^symbolic link to: (.*)$/m.exec(st)?.[1]).toBe(latin1(bytes('cible-', [0xe8], '/', [0xc0])));
+    } finally {
+      t.cleanup();
+    }
+  }, 60_000);
+});
