@@ -8,7 +8,7 @@ import { syncBuiltinESMExports } from 'node:module';
 import { posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nodeFs from 'node:fs';
-import { MNT_NOSUID, S_ISGID, S_ISUID } from '@rumpts/librump';
+import { decodeName, encodeName, MNT_NOSUID, S_ISGID, S_ISUID } from '@rumpts/librump';
 import type { SyscallTarget } from '../core.js';
 import { createFs, rawNames, type RumpFs } from '../createfs.js';
 import { cp } from '../ops/cp.js';
@@ -106,7 +106,8 @@ export function installHijack(opts: HijackOptions): Hijack {
   const toKernel = (p: unknown): string | undefined => {
     let s: string;
     if (typeof p === 'string') s = p;
-    else if (Buffer.isBuffer(p)) s = p.toString('utf8');
+    // Names are bytes: a Buffer path keeps bytes that are not UTF-8 (librump decodeName).
+    else if (Buffer.isBuffer(p)) s = decodeName(p);
     else if (p instanceof URL && p.protocol === 'file:') s = fileURLToPath(p);
     else return undefined;
     if (!s.startsWith('/')) return undefined;
@@ -136,7 +137,7 @@ export function installHijack(opts: HijackOptions): Hijack {
   const fixResult = (name: string, r: unknown): unknown => {
     if (RETURNS_PATH.has(name)) {
       if (typeof r === 'string') return toProgram(r);
-      if (Buffer.isBuffer(r)) return Buffer.from(toProgram(r.toString('utf8')));
+      if (Buffer.isBuffer(r)) return Buffer.from(encodeName(toProgram(decodeName(r))));
     }
     if (name === 'readdir' && Array.isArray(r)) {
       return r.map((d: unknown) => (d instanceof Dirent ? d.withParentPath(toProgram(d.parentPath)) : d));
