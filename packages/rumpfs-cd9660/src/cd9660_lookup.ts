@@ -4,7 +4,7 @@
  * with its ';version' and a trailing '.' removed and mapped to lower case, unless the mount's
  * ISOFSMNT_GENS / ISOFSMNT_NOCASETRANS flags say otherwise.
  */
-import { errno } from '@rumpts/librump';
+import { decodeName, errno } from '@rumpts/librump';
 import { type DirRecord, ISO_FILE_ASSOCIATED, ISO_FILE_DIRECTORY, decodeDirRecord, decodeJolietName, isDotName } from './iso_ondisk.js';
 import type { RripInfo } from './iso_rrip.js';
 import { ISOFSMNT_GENS, ISOFSMNT_NOCASETRANS, type IsoMount } from './cd9660_mount.js';
@@ -12,16 +12,18 @@ import { type IsoNode, readBlockCopy, rripOf } from './cd9660_node.js';
 
 /**
  * isofntrans: the name an identifier shows without Rock Ridge. Joliet identifiers are UCS-2 and
- * keep their case; plain ISO 9660 ones are lower-cased unless ISOFSMNT_NOCASETRANS.
+ * keep their case; plain ISO 9660 ones are bytes (decodeName: a byte outside d-characters that is
+ * not UTF-8 comes back escaped, and encodes back to itself), lower-cased (A-Z only, as NetBSD's)
+ * unless ISOFSMNT_NOCASETRANS.
  */
 export function isofntrans(id: Uint8Array, flags: number, joliet = false): string {
-  let s = joliet ? decodeJolietName(id) : Buffer.from(id).toString('latin1');
+  let s = joliet ? decodeJolietName(id) : decodeName(id);
   if ((flags & ISOFSMNT_GENS) === 0) {
     const semi = s.indexOf(';');
     if (semi >= 0) s = s.slice(0, semi);
     if (s.length > 1 && s.endsWith('.')) s = s.slice(0, -1);
   }
-  if (!joliet && (flags & ISOFSMNT_NOCASETRANS) === 0) s = s.toLowerCase();
+  if (!joliet && (flags & ISOFSMNT_NOCASETRANS) === 0) s = s.replace(/[A-Z]+/g, (u) => u.toLowerCase());
   return s;
 }
 

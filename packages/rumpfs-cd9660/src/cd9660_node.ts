@@ -4,7 +4,7 @@
  * its extent, so every name of it gives the same id. Attributes come from Rock Ridge when present
  * (cd9660_rrip.c), else from the record, as cd9660_defattr does (mode 0555, owner 0).
  */
-import { S_IFMT, errno, type Timespec } from '@rumpts/librump';
+import { S_IFMT, errno, nameByteLength, type Timespec } from '@rumpts/librump';
 import { VDIR, VLNK, VREG, iftovt, type Vnode, type VType } from '@rumpts/rumpvfs';
 import { type DirRecord, ISO_FILE_DIRECTORY, ISO_FILE_MULTIEXTENT, decodeDirRecord, isDotName } from './iso_ondisk.js';
 import { parseRrip, type RripInfo } from './iso_rrip.js';
@@ -120,8 +120,8 @@ export function cd9660_loadnode(imp: IsoMount, key: number): IsoNode {
     nlink,
     uid,
     gid,
-    // cd9660_getattr: a symlink's size is its target's length.
-    size: target !== null ? Buffer.byteLength(target) : rec.size,
+    // cd9660_getattr: a symlink's size is its target's length in bytes.
+    size: target !== null ? nameByteLength(target) : rec.size,
     dataStart: (rec.extent + rec.extAttrLength) * imp.bsize,
     atime: rr?.times?.atime ?? mtime,
     mtime,

@@ -3,7 +3,7 @@
  * read-only: the VFS refuses writes on a read-only mount before they get here (EROFS), and the
  * mutating ops below answer EROFS too, for any caller that reaches them directly.
  */
-import { DT_DIR, DT_REG, S_IFMT, errno, isRumpError } from '@rumpts/librump';
+import { DT_DIR, DT_REG, S_IFMT, errno, isRumpError, nameByteLength } from '@rumpts/librump';
 import {
   VLNK, VREG, direntReclen, iftovt, vttodt,
   type DirEntry, type OpContext, type ReaddirResult, type Vattr, type Vnode, type VnodeOps,
@@ -134,7 +134,7 @@ function cd9660_readdir(vp: Vnode, cookie: number, count: number): ReaddirResult
     if (slot.dot === 0) e = { fileno: dp.key, type: DT_DIR, name: '.', cookie: slot.next };
     else if (slot.dot === 1) e = { fileno: cd9660_parent(imp, dp), type: DT_DIR, name: '..', cookie: slot.next };
     else e = { fileno: entryKey(imp, slot.rec, slot.rr, slot.addr), type: slotType(slot), name: slotName(imp, slot), cookie: slot.next };
-    const reclen = direntReclen(Buffer.byteLength(e.name));
+    const reclen = direntReclen(nameByteLength(e.name));
     if (entries.length > 0 && used + reclen > count) {
       eof = false;
       return false;

@@ -142,15 +142,12 @@ export function jolietLevel(sector: Uint8Array): 0 | 1 | 2 | 3 {
   return 0;
 }
 
+const jolietDecoder = new TextDecoder('utf-16be', { ignoreBOM: true });
+
 /** A Joliet file identifier: UCS-2 big-endian (decoded as UTF-16BE; an odd trailing byte is dropped). */
 export function decodeJolietName(id: Uint8Array): string {
-  const n = id.length & ~1;
-  const swapped = Buffer.alloc(n);
-  for (let i = 0; i < n; i += 2) {
-    swapped[i] = id[i + 1] ?? 0;
-    swapped[i + 1] = id[i] ?? 0;
-  }
-  return swapped.toString('utf16le');
+  // A lone surrogate (no character, and no byte form as a name) becomes U+FFFD; a leading U+FEFF stays.
+  return jolietDecoder.decode(id.subarray(0, id.length & ~1));
 }
 
 /** A decoded directory record. */

@@ -5,7 +5,7 @@
  * relocation of deep directories (CL/PL/RE). Pure decoding; continuation areas (CE) are fetched
  * through a callback so this file knows nothing of devices.
  */
-import type { Timespec } from '@rumpts/librump';
+import { type Timespec, decodeName } from '@rumpts/librump';
 import { makedev, minor } from '@rumpts/rumpvfs';
 import { decodeDate17, decodeDate7, isonum_711, isonum_733 } from './iso_ondisk.js';
 
@@ -83,7 +83,19 @@ export interface RripInfo {
 /** Fetch `length` bytes at byte `offset` of logical block `block` (a CE continuation area). */
 export type ContinuationReader = (block: number, offset: number, length: number) => Uint8Array;
 
-const utf8 = new TextDecoder('utf-8');
+/** The bytes of `parts` one after another. */
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  n = 0;
+  for (const p of parts) {
+    out.set(p, n);
+    n += p.length;
+  }
+  return out;
+}
 
 /**
  * Is Rock Ridge in use? The root directory's '.' record starts its system use area with an SP
@@ -100,7 +112,8 @@ export function suspSkip(rootDotSystemUse: Uint8Array): number | null {
 /** Decode the Rock Ridge entries of a system use area, following continuation areas. */
 export function parseRrip(systemUse: Uint8Array, skip: number, readCont: ContinuationReader): RripInfo {
   const info: RripInfo = {};
-  const name: string[] = [];
+  // NM pieces as bytes: a name is bytes (decoded once, whole: a piece may end inside a UTF-8 sequence).
+  const name: Uint8Array[] = [];
   let nameDone = false;
   const link = new SymlinkBuilder();
   let area: Uint8Array | null = skip < systemUse.length ? systemUse.subarray(skip) : null;
@@ -138,7 +151,7 @@ export function parseRrip(systemUse: Uint8Array, skip: number, readCont: Continu
         case 'NM': {
           const flags = isonum_711(e, SUE.data);
           if ((flags & (RR_CURRENT | RR_PARENT)) === 0 && !nameDone) {
-            name.push(utf8.decode(e.subarray(5)));
+            name.push(e.subarray(5));
             if ((flags & RR_CONTINUE) === 0) nameDone = true;
           }
           break;
@@ -165,7 +178,7 @@ export function parseRrip(systemUse: Uint8Array, skip: number, readCont: Continu
     }
     area = next.ce ? readCont(...next.ce) : null;
   }
-  if (name.length > 0) info.name = name.join('');
+  if (name.length > 0) info.name = decodeName(concat(name));
   const target = link.target();
   if (target !== null) info.symlink = target;
   return info;
@@ -197,13 +210,18 @@ function decodeTf(e: Uint8Array): NonNullable<RripInfo['times']> {
   return out;
 }
 
+const DOT = Uint8Array.of(0x2e);
+const DOTDOT = Uint8Array.of(0x2e, 0x2e);
+const SLASH = Uint8Array.of(0x2f);
+
 /**
  * SL entries (RRIP 4.1.3): component records `flags, len, bytes`. A component with CONTINUE goes
  * on in the next component record (even across SL entries); ROOT makes the path absolute,
  * CURRENT and PARENT stand for '.' and '..'.
  */
 class SymlinkBuilder {
-  readonly #parts: string[] = [];
+  /** Components as bytes (a target is bytes; decoded once, whole, as a component may be split anywhere). */
+  readonly #parts: Uint8Array[][] = [];
   #absolute = false;
   #continuing = false;
   #seen = false;
@@ -214,24 +232,28 @@ class SymlinkBuilder {
       const flags = isonum_711(e, off);
       const len = isonum_711(e, off + 1);
       if (off + 2 + len > e.length) break;
-      let text: string;
+      let text: Uint8Array;
       if ((flags & RR_ROOT) !== 0) {
         if (this.#parts.length === 0) this.#absolute = true;
-        text = '';
-      } else if ((flags & RR_PARENT) !== 0) text = '..';
-      else if ((flags & RR_CURRENT) !== 0) text = '.';
-      else text = utf8.decode(e.subarray(off + 2, off + 2 + len));
+        text = DOT.subarray(0, 0);
+      } else if ((flags & RR_PARENT) !== 0) text = DOTDOT;
+      else if ((flags & RR_CURRENT) !== 0) text = DOT;
+      else text = e.subarray(off + 2, off + 2 + len);
       off += 2 + len;
       if ((flags & RR_ROOT) !== 0) continue;
-      if (this.#continuing && this.#parts.length > 0) this.#parts[this.#parts.length - 1] += text;
-      else this.#parts.push(text);
+      if (this.#continuing && this.#parts.length > 0) this.#parts[this.#parts.length - 1]!.push(text);
+      else this.#parts.push([text]);
       this.#continuing = (flags & RR_CONTINUE) !== 0;
     }
   }
 
   target(): string | null {
     if (!this.#seen) return null;
-    const body = this.#parts.join('/');
-    return this.#absolute ? `/${body}` : body;
+    const bytes: Uint8Array[] = this.#absolute ? [SLASH] : [];
+    for (let i = 0; i < this.#parts.length; i++) {
+      if (i > 0) bytes.push(SLASH);
+      bytes.push(...this.#parts[i]!);
+    }
+    return decodeName(concat(bytes));
   }
 }

@@ -140,12 +140,15 @@ describe.skipIf(!HAVE_MAKEFS)('FFS names are bytes', () => {
         p.symlink('cible-\uDCE8/\uDCC0', '/mnt/lien-\uDCE9');
         writeFile(p, '/mnt/gone\uDCE9', 'gone');
         p.unlink('/mnt/gone\uDCE9');
+        // 255 bytes, the most a name holds, 200 of them escaped; one more byte is too long.
+        writeFile(p, `/mnt/${'\uDCE9'.repeat(200)}${'a'.repeat(55)}`, 'long');
+        expect(code(() => writeFile(p, `/mnt/${'\uDCE9'.repeat(200)}${'a'.repeat(56)}`, 'x'))).toBe('ENAMETOOLONG');
         // A lone surrogate that stands for no byte has no byte form.
         expect(code(() => writeFile(p, '/mnt/bad\uD800', 'x'))).toBe('EILSEQ');
         expect(code(() => p.mkdir('/mnt/bad\uDC20', 0o755))).toBe('EILSEQ');
         expect(code(() => p.symlink('t\uDBFF', '/mnt/badlink'))).toBe('EILSEQ');
         expect(listDir(p, '/mnt')).toEqual(
-          ['caf\uDCE9', 'caf\uDCE8', 'caf\uFFFD', '\uFEFFbom', 'd\uDCE9j\uDCE0', 'lien-\uDCE9'].sort(),
+          ['caf\uDCE9', 'caf\uDCE8', 'caf\uFFFD', '\uFEFFbom', 'd\uDCE9j\uDCE0', 'lien-\uDCE9', `${'\uDCE9'.repeat(200)}${'a'.repeat(55)}`].sort(),
         );
         expect(p.readlink('/mnt/lien-\uDCE9')).toBe('cible-\uDCE8/\uDCC0');
       } finally {
@@ -168,6 +171,7 @@ describe.skipIf(!HAVE_MAKEFS)('FFS names are bytes', () => {
         [bytes('caf\uFFFD'), 'three'],
         [bytes([0xef, 0xbb, 0xbf], 'bom'), 'with-bom'],
         [bytes('d', [0xe9], 'j', [0xe0], '/y', [0xfe, 0x80]), 'moved'],
+        [bytes(Array(200).fill(0xe9), 'a'.repeat(55)), 'long'],
       ];
       const dirs = [DIR];
       expect([...ls.keys()].sort()).toEqual([...files.map(([n]) => latin1(n)), ...dirs.map(latin1), latin1(LINK)].sort());

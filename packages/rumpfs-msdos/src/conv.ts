@@ -6,6 +6,7 @@
  * Latin-1 to it. A character outside Latin-1 has no short form and is dropped from the short name,
  * which then gets a generation number — exactly as NetBSD treats characters its table maps to 0.
  */
+import { errno, nameHasEscapes, nameText } from '@rumpts/librump';
 import { SLOT_E5, SLOT_DELETED, LCASE_BASE, LCASE_EXT, WIN_CHARS, WIN_MAXLEN } from './ondisk/direntry.js';
 
 const SPACE = 0x20;
@@ -216,6 +217,14 @@ export function winName(name: string): string {
   let end = name.length;
   while (end > 0 && (name.charCodeAt(end - 1) === SPACE || name.charCodeAt(end - 1) === DOT)) end--;
   return name.slice(0, end);
+}
+
+/**
+ * Refuse a name that holds escaped bytes (bytes that are not UTF-8, librump names.ts): a FAT name is
+ * UTF-16 (long) or a code page (8.3), and neither has a form for them (EILSEQ, before anything changes).
+ */
+export function checkFatName(name: string): void {
+  if (nameHasEscapes(name)) throw errno('EILSEQ', `msdosfs: '${nameText(name)}' holds bytes that are not UTF-8; a FAT name cannot hold them`);
 }
 
 /** winSlotCnt: long-name entries `name` needs (0 if it is too long for any). */

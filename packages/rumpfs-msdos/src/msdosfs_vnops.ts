@@ -6,7 +6,7 @@
  * has one link, there are no symbolic links, hard links or device nodes (EOPNOTSUPP / EINVAL),
  * modification times have 2-second granularity and access times are dates.
  */
-import { DT_DIR, DT_REG, MNT_NOATIME, MNT_RDONLY, SF_ARCHIVED, errno } from '@rumpts/librump';
+import { DT_DIR, DT_REG, MNT_NOATIME, MNT_RDONLY, SF_ARCHIVED, errno, nameByteLength } from '@rumpts/librump';
 
 /** The owner's write permission bit (S_IWUSR), the one chmod keeps as the read-only attribute. */
 const S_IWUSR = 0o200;
@@ -22,7 +22,7 @@ import { dos2unixtime, unix2dostime } from './ondisk/dostime.js';
 import { MSDOSFSMNT_NOWIN95, type Msdosfsmount, VFSTOMSDOSFS } from './msdosfsmount.js';
 import { Denode, ROOT_KEY, VTODE, dirKeyOf, dosNow } from './denode.js';
 import { LfnAssembler, createEntry, dircache, dirEmpty, dirLookup, dirPos, isDotName, readDirEntry, removeEntry, scanDir, writeDirEntry } from './dir.js';
-import { dos2unixfn } from './conv.js';
+import { checkFatName, dos2unixfn } from './conv.js';
 
 function pmpOf(vp: Vnode): Msdosfsmount {
   return VFSTOMSDOSFS(vp.mount);
@@ -104,6 +104,7 @@ function msdosfs_lookup(dvp: Vnode, name: string, _ctx: OpContext): Vnode | null
 }
 
 function msdosfs_create(dvp: Vnode, name: string, va: VattrCreate, _ctx: OpContext): Vnode {
+  checkFatName(name);
   if (va.type === VDIR) return msdosfs_mkdir(dvp, name, va, _ctx);
   if (va.type !== VREG) throw errno('EINVAL', 'msdosfs: only regular files and directories exist on a FAT file system');
   const pmp = pmpOf(dvp);
@@ -121,6 +122,7 @@ function msdosfs_create(dvp: Vnode, name: string, va: VattrCreate, _ctx: OpConte
 }
 
 function msdosfs_mkdir(dvp: Vnode, name: string, _va: VattrCreate, _ctx: OpContext): Vnode {
+  checkFatName(name);
   const pmp = pmpOf(dvp);
   const dp = VTODE(dvp);
   if (!dp.linked) throw errno('ENOENT', 'msdosfs: the directory was removed');
@@ -216,6 +218,7 @@ function msdosfs_rmdir(dvp: Vnode, vp: Vnode, name: string, _ctx: OpContext): vo
  * directory moved to another parent gets its '..' rewritten.
  */
 function msdosfs_rename(fdvp: Vnode, fvp: Vnode, fname: string, tdvp: Vnode, tvp: Vnode | null, tname: string, _ctx: OpContext): void {
+  checkFatName(tname);
   const fdp = VTODE(fdvp);
   const fip = VTODE(fvp);
   const tdp = VTODE(tdvp);
@@ -352,7 +355,7 @@ function msdosfs_readdir(vp: Vnode, cookie: number, count: number): ReaddirResul
   const entries: VDirEntry[] = [];
   let used = 0;
   const push = (e: VDirEntry): boolean => {
-    const reclen = direntReclen(Buffer.byteLength(e.name));
+    const reclen = direntReclen(nameByteLength(e.name));
     if (entries.length > 0 && used + reclen > count) return false;
     entries.push(e);
     used += reclen;

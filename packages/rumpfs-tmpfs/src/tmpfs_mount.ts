@@ -5,7 +5,7 @@
  * kernel's memory limit (kernel.kmem). NetBSD tmpfs answers ENOSPC when memory runs out
  * (tmpfs_mem_incr fails), so an ENOMEM from kmem is reported as ENOSPC too.
  */
-import { errno, isRumpError, type Kmem } from '@rumpts/librump';
+import { errno, isRumpError, type Kmem, nameByteLength } from '@rumpts/librump';
 import { VDIR } from '@rumpts/rumpvfs';
 import { TmpfsNode, type TmpfsNodeInit } from './tmpfs_node.js';
 import type { TmpfsAllocator } from './tmpfs_file.js';
@@ -60,7 +60,7 @@ export class TmpfsMount implements TmpfsAllocator {
   /** tmpfs_alloc_node: a new node with nlink 0; the caller links it into a directory. */
   allocNode(init: TmpfsNodeInit, parent: TmpfsNode | null, target: string | null): TmpfsNode {
     if (this.nodes.size >= this.nodesMax) throw errno('ENOSPC', `tmpfs: no free nodes (limit ${this.nodesMax})`);
-    const extra = target === null ? 0 : Buffer.byteLength(target);
+    const extra = target === null ? 0 : nameByteLength(target);
     this.charge(TMPFS_NODE_SIZE + extra, 'node');
     const node = new TmpfsNode(this.#nextId++, this.#gen++, init, this, parent, target);
     this.nodes.set(node.id, node);
@@ -76,7 +76,7 @@ export class TmpfsMount implements TmpfsAllocator {
 
   /** What an entry named `name` costs. */
   static direntCost(name: string): number {
-    return TMPFS_DIRENT_SIZE + Buffer.byteLength(name);
+    return TMPFS_DIRENT_SIZE + nameByteLength(name);
   }
 
   /** Unmount: forget every node and give back everything still charged (nodes, entries, pages). */

@@ -3,7 +3,7 @@
  * vnode. Attributes sit here; the type-specific part is the file data, the directory or the symlink
  * target. The vnode (see tmpfs_vnops.ts) only points at a node, via the mount's vnode cache.
  */
-import { errno, type Timespec } from '@rumpts/librump';
+import { errno, nameByteLength, type Timespec } from '@rumpts/librump';
 import { VDIR, VLNK, VREG, nanotime, type VType } from '@rumpts/rumpvfs';
 import { TmpfsDir } from './tmpfs_dir.js';
 import { TmpfsFile, type TmpfsAllocator } from './tmpfs_file.js';
@@ -66,7 +66,7 @@ export class TmpfsNode {
     // The root is its own parent.
     this.dir = init.type === VDIR ? new TmpfsDir(parent ?? this) : null;
     this.target = init.type === VLNK ? (target ?? '') : null;
-    if (this.target !== null) this.size = Buffer.byteLength(this.target);
+    if (this.target !== null) this.size = nameByteLength(this.target);
   }
 
   /** The directory part, or ENOTDIR (a caller bug if it happens: the VFS checked the type). */

@@ -4,7 +4,7 @@
  * permissions, EROFS, name length, '.'/'..' rules), so what is left here is tmpfs's own business:
  * directory contents, link counts, times, data and its accounting.
  */
-import { DT_DIR, SF_APPEND, SF_IMMUTABLE, UF_APPEND, UF_IMMUTABLE, MNT_NOATIME, MNT_RDONLY, errno } from '@rumpts/librump';
+import { DT_DIR, SF_APPEND, SF_IMMUTABLE, UF_APPEND, UF_IMMUTABLE, MNT_NOATIME, MNT_RDONLY, errno, nameByteLength } from '@rumpts/librump';
 import { VBLK, VCHR, VDIR, VFIFO, VLNK, VREG, VSOCK, vttodt, type DirEntry, type OpContext, type ReaddirResult, type Vattr, type VattrChange, type VattrCreate, type Vnode, type VnodeOps } from '@rumpts/rumpvfs';
 import { TMPFS_DIRSEQ_DOT, TMPFS_DIRSEQ_DOTDOT, TMPFS_DIRSEQ_START } from './tmpfs_dir.js';
 import { TMPFS_PAGE_SIZE } from './tmpfs_file.js';
@@ -18,7 +18,7 @@ const TMPFS_MAXFILESIZE = Number.MAX_SAFE_INTEGER;
 
 /** d_reclen of a NetBSD struct dirent with this name (sys/sys/dirent.h _DIRENT_RECLEN: 13 header bytes, the name, a NUL, to a multiple of 8). */
 function reclen(name: string): number {
-  return (13 + Buffer.byteLength(name) + 1 + 7) & ~7;
+  return (13 + nameByteLength(name) + 1 + 7) & ~7;
 }
 
 /** A directory that was rmdir'ed (still open or someone's cwd) takes no new entries. */

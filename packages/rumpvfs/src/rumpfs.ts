@@ -4,7 +4,7 @@
  * NetBSD, readdir lists no '.' or '..' and gives entries newest first. Unlike NetBSD's rumpfs, link
  * and rename work (the C original answers EOPNOTSUPP).
  */
-import { errno, isRumpError, type Kernel, MNT_LOCAL } from '@rumpts/librump';
+import { errno, isRumpError, type Kernel, MNT_LOCAL, nameByteLength } from '@rumpts/librump';
 import type { Mount } from './mount.js';
 import type { Vnode } from './vnode.js';
 import type { DirEntry, VnodeOps } from './vnodeops.js';
@@ -157,7 +157,7 @@ const rumpfs_vnodeops: VnodeOps = {
     const vp = enter(rmp(dvp.mount), dvp, name, va);
     const n = node(vp);
     n.target = target;
-    n.size = Buffer.byteLength(target);
+    n.size = nameByteLength(target);
     return vp;
   },
   link(dvp, vp, name) {

@@ -7,13 +7,31 @@
  * third-party plugins — by skipping such an entry (with a kernel message naming the directory and
  * the entry) rather than failing the whole directory, so the rest stays readable.
  */
+import { nameByteLength } from '@rumpts/librump';
 
-/** Why `name` can never be a directory entry (empty, holds '/' or NUL), or null when it can be. */
+/**
+ * Why `name` can never be a directory entry (empty, holds '/' or NUL, or a lone surrogate that
+ * stands for no byte: names are bytes, see librump's names.ts), or null when it can be.
+ */
 export function direntNameInvalid(name: string): string | null {
   if (name.length === 0) return 'an empty name';
   if (name.includes('/')) return "a name with '/'";
   if (name.includes('\0')) return 'a name with NUL';
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdfff) return noByteForm(name);
+  }
   return null;
+}
+
+/** Null if `name` (which holds a surrogate) has a byte form, else why not. */
+function noByteForm(name: string): string | null {
+  try {
+    nameByteLength(name);
+    return null;
+  } catch {
+    return 'a name with a lone surrogate (no byte form)';
+  }
 }
 
 /**

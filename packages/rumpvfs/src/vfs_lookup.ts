@@ -5,7 +5,7 @@
  * NAME_MAX or a path of MAXPATHLEN bytes or more, ENOENT for an empty path, and search permission
  * on every directory passed through.
  */
-import { errno, MAXPATHLEN, NAME_MAX, type Proc } from '@rumpts/librump';
+import { errno, MAXPATHLEN, NAME_MAX, nameByteLength, type Proc } from '@rumpts/librump';
 import { cwdinfo } from './cwd.js';
 import { VEXEC, vn_access } from './genfs.js';
 import { vref, vrele } from './mount.js';
@@ -62,12 +62,12 @@ export type RootLookupHook = (rest: string) => {
   consumed: number;
 } | null;
 
-const utf8 = new TextEncoder();
-function bytelen(s: string): number {
-  // A UTF-16 code unit is at most 3 UTF-8 bytes; callers skip this when that cannot pass the limit.
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return utf8.encode(s).length;
-  return s.length;
-}
+/**
+ * The byte length of a path or name (names are bytes: an escaped byte U+DC80..U+DCFF counts one,
+ * see librump's names.ts; EILSEQ for a lone surrogate with no byte form). A UTF-16 code unit is at
+ * most 3 bytes; callers skip this when that cannot pass the limit.
+ */
+const bytelen = nameByteLength;
 
 /**
  * namei(9): resolve `path` for process `p` (its cwd and root directory, its credentials for
@@ -157,6 +157,9 @@ export function namei(vfs: Vfs, p: Proc, path: string, opts: NameiOptions): Name
         if (!vp) {
           if (!last) throw errno('ENOENT', `no such directory '${name}'`);
           if (opts.op === LOOKUP || opts.op === DELETE) throw errno('ENOENT');
+          // A name to be made must have a byte form (EILSEQ for a lone surrogate that stands for no
+          // byte), whatever the file system keeps names as.
+          bytelen(name);
           const res: NameiResult = { dvp: null, vp: null, name, trailingSlash: after < rest.length };
           if (opts.wantParent) {
             res.dvp = dp;

@@ -3,7 +3,7 @@
  * fsync, getdents — each with NetBSD's privilege rules before the fs's setattr sees the change.
  */
 import {
-  ALLPERMS, type Dirent, errno, F_OK, FWRITE, MNT_RDONLY, type Proc, R_OK, S_ISGID, S_ISUID, S_ISVTX, SF_APPEND,
+  ALLPERMS, type Dirent, errno, F_OK, FWRITE, MNT_RDONLY, nameByteLength, type Proc, R_OK, S_ISGID, S_ISUID, S_ISVTX, SF_APPEND,
   SF_ARCHIVED, SF_IMMUTABLE, type Stat, type Timespec, W_OK, X_OK,
 } from '@rumpts/librump';
 import { groupmember, IMMUTABLE, APPEND, VEXEC, VREAD, VWRITE, vn_access } from './genfs.js';
@@ -180,7 +180,7 @@ export function sys_getdents(p: Proc, fd: number, count: number): Dirent[] {
         cookie = e.cookie;
         continue;
       }
-      const reclen = direntReclen(Buffer.byteLength(e.name));
+      const reclen = direntReclen(nameByteLength(e.name));
       if (used + reclen > count) {
         if (out.length === 0) throw errno('EINVAL', 'buffer too small for the next entry');
         stream.uncheck(e.name);

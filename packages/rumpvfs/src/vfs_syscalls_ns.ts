@@ -2,7 +2,7 @@
  * Namespace system calls (vfs_syscalls.c): mkdir, rmdir, unlink, rename, link, symlink, mknod,
  * mkfifo, readlink — with the generic checks the VFS does before the file system sees the call.
  */
-import { ALLPERMS, errno, MAXPATHLEN, type Proc, S_IFBLK, S_IFCHR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK, S_ISVTX } from '@rumpts/librump';
+import { ALLPERMS, errno, MAXPATHLEN, nameByteLength, type Proc, S_IFBLK, S_IFCHR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK, S_ISVTX } from '@rumpts/librump';
 import { APPEND, IMMUTABLE, VWRITE, vn_access } from './genfs.js';
 import { vref, vrele } from './mount.js';
 import { CREATE, DELETE, LOOKUP, RENAME, namei, nameiDone } from './vfs_lookup.js';
@@ -78,7 +78,7 @@ export function sys_mkfifo(vfs: Vfs, p: Proc, path: string, mode: number): void 
 
 export function sys_symlink(vfs: Vfs, p: Proc, target: string, path: string): void {
   checkPaths(target, path);
-  if (Buffer.byteLength(target) >= MAXPATHLEN) throw errno('ENAMETOOLONG', 'symbolic link target too long');
+  if (nameByteLength(target) >= MAXPATHLEN) throw errno('ENAMETOOLONG', 'symbolic link target too long');
   const { dvp, name } = lookupForCreate(vfs, p, path, false);
   try {
     vrele(dvp.ops.symlink(dvp, name, createAttrs(p, dvp, VLNK, 0o777), target, { cred: p.cred }));

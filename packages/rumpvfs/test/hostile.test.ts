@@ -115,6 +115,27 @@ describe('directory entry names from a file system', () => {
     expect(direntNameInvalid('a\0b')).toContain('NUL');
     expect(direntNameInvalid('ok name.txt')).toBeNull();
     expect(direntNameInvalid('..')).toBeNull();
+    // Names are bytes: an escaped byte (U+DC80..U+DCFF) is a name, another lone surrogate is not.
+    expect(direntNameInvalid('caf\uDCE9')).toBeNull();
+    expect(direntNameInvalid('\u{1F600}')).toBeNull();
+    expect(direntNameInvalid('bad\uD800')).toContain('no byte form');
+    expect(direntNameInvalid('bad\uDC20')).toContain('no byte form');
+  });
+
+  it('getdents sizes records by name bytes and skips a name with no byte form', async () => {
+    const entries: [string, number][] = [['.', ROOT], ['..', ROOT], ['caf\uDCE9', 2], ['bad\uD800', 3], ['\uDCFF'.repeat(10), 4]];
+    const { k } = await setup({ entries });
+    k.proc.mount('hostilefs', '/mnt', MNT_RDONLY);
+    const before = k.msgbuf.length;
+    const fd = k.proc.open('/mnt', O_RDONLY | O_DIRECTORY);
+    const got = k.proc.getdents(fd);
+    k.proc.close(fd);
+    expect(got.map((d) => d.name)).toEqual(['.', '..', 'caf\uDCE9', '\uDCFF'.repeat(10)]);
+    // struct dirent: (13 + namlen + 1 + 7) & ~7 with namlen in bytes (4 and 10, not 6 and 30).
+    expect(got.map((d) => d.reclen)).toEqual([16, 16, 24, 24]);
+    expect(k.msgbuf.slice(before).some((m) => m.includes('(file 3) skipped: a name with a lone surrogate'))).toBe(true);
+    k.proc.unmount('/mnt');
+    k.halt();
   });
 
   it('getdents skips empty names, names with / or NUL and misplaced . and .., with a kernel message each', async () => {

@@ -36,6 +36,28 @@ describe('namei', () => {
     p.mkdir(`/${'é'.repeat(127)}`, 0o755);
   });
 
+  it('names are bytes: an escaped byte counts one, a lone surrogate with no byte form is EILSEQ', () => {
+    // NAME_MAX 255 bytes: 255 escaped bytes fit, 256 do not.
+    p.mkdir(`/${'\uDCE9'.repeat(255)}`, 0o755);
+    expect(code(() => p.mkdir(`/${'\uDCE9'.repeat(256)}`, 0o755))).toBe('ENAMETOOLONG');
+    // PATH_MAX: a path of 1023 bytes, most of them escaped, is looked up; 1024 is too long.
+    expect(code(() => p.stat(`/${'\uDCE9/'.repeat(510)}b`))).toBe('ENOENT');
+    expect(code(() => p.stat(`/${'\uDCE9/'.repeat(511)}b`))).toBe('ENAMETOOLONG');
+    // A symlink's size is its target's bytes; the target keeps its escapes.
+    p.symlink('t\uDCE9\uDCE8', '/l');
+    expect(p.lstat('/l').size).toBe(3);
+    expect(p.readlink('/l')).toBe('t\uDCE9\uDCE8');
+    p.symlink('\uDCE9'.repeat(1023), '/long');
+    expect(p.lstat('/long').size).toBe(1023);
+    expect(code(() => p.symlink('\uDCE9'.repeat(1024), '/toolong'))).toBe('ENAMETOOLONG');
+    // No byte form: nothing can be made under such a name or pointing at such a target.
+    expect(code(() => p.mkdir('/bad\uD800', 0o755))).toBe('EILSEQ');
+    expect(code(() => p.open('/bad\uDC20', O_CREAT | O_WRONLY, 0o644))).toBe('EILSEQ');
+    expect(code(() => p.symlink('x\uD800', '/badlink'))).toBe('EILSEQ');
+    expect(code(() => p.rename('/l', '/bad\uDBFF'))).toBe('EILSEQ');
+    expect(code(() => p.stat('/bad\uD800'))).toBe('ENOENT');
+  });
+
   it('trailing slash requires a directory', () => {
     const fd = p.open('/f', O_CREAT | O_WRONLY, 0o644);
     p.close(fd);
