@@ -82,6 +82,33 @@ describe('host names that are not valid UTF-8', () => {
     expect(got).toContain(`d\\xe9j\\xe0/inner\\xb5|f|${Buffer.from('inner').toString('base64')}`);
   });
 
+  it('put -r into FAT: EILSEQ for each such entry (FAT names are UTF-16), the rest copied, exit 1', () => {
+    const d = tmp();
+    const src = join(d, 'src');
+    writeTree(src, true);
+    const img = join(d, 'fat.img');
+    expect(fsu(['newfs', '-t', 'msdos', '-s', '8m', img]).code).toBe(0);
+    const put = fsu(['put', '-r', img, src, '/x']);
+    const why = 'holds bytes that are not UTF-8; a FAT name cannot hold them';
+    expect(put.stderr.split('\n').filter((l) => l !== '')).toEqual([
+      `fsu: /x/d\\xe9j\\xe0: msdosfs: 'd\\xe9j\\xe0' ${why}`,
+      `fsu: /x/many/f050\\xe9: msdosfs: 'f050\\xe9' ${why}`,
+      `fsu: /x/many/f070\\xff\\xfe: msdosfs: 'f070\\xff\\xfe' ${why}`,
+      `fsu: /x/sub/caf\\xe8.txt: msdosfs: 'caf\\xe8.txt' ${why}`,
+      `fsu: /x/sub/caf\\xe9.txt: msdosfs: 'caf\\xe9.txt' ${why}`,
+      'fsu: /x/sub/l\\xe8: msdosfs: there are no symbolic links on a FAT file system',
+    ]);
+    expect(put.code).toBe(1);
+    // dosfstools finds the image sound, and everything else is there: the tree without those names.
+    execFileSync('fsck.fat', ['-n', img], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = join(d, 'out');
+    const get = fsu(['get', '-r', img, '/x', out]);
+    expect(get.stderr).toBe('');
+    const want = join(d, 'want');
+    writeTree(want, false);
+    expect(listing(out)).toEqual(listing(want));
+  });
+
   it('put -r of a tree without them copies a real U+FFFD name, exit 0', () => {
     const d = tmp();
     const src = join(d, 'src');
