@@ -7,7 +7,7 @@
  * UTF-16) and says so with EILSEQ. A real U+FFFD (valid UTF-8) is an ordinary name everywhere.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeName, nameText } from '@rumpts/librump';
@@ -80,6 +80,25 @@ describe('host names that are not valid UTF-8', () => {
     expect(got).toContain(`sub/caf\\xe8.txt|f|${Buffer.from('latin-1 e8').toString('base64')}`);
     expect(got).toContain(`sub/caf\uFFFD.txt|f|${Buffer.from('real').toString('base64')}`);
     expect(got).toContain(`d\\xe9j\\xe0/inner\\xb5|f|${Buffer.from('inner').toString('base64')}`);
+  });
+
+  it('a fifo whose name is not valid UTF-8 goes into FFS and comes back under the same bytes', () => {
+    const d = tmp();
+    const src = join(d, 'src');
+    mkdirSync(src);
+    execFileSync('mkfifo', [join(src, 'plain-fifo')]);
+    renameSync(join(src, 'plain-fifo'), at(src, 'p', [0xe9]));
+    writeFileSync(at(src, 'f', [0xe9]), 'data');
+    const img = join(d, 'img');
+    expect(fsu(['newfs', '-s', '8m', img]).code).toBe(0);
+    expect(fsu(['put', '-r', img, src, '/x']).stderr).toBe('');
+    const out = join(d, 'out');
+    const get = fsu(['get', '-r', img, '/x', out]);
+    expect(get.stderr).toBe('');
+    expect(get.code).toBe(0);
+    expect(readdirSync(out, { encoding: 'buffer' }).map((n) => n.toString('hex')).sort()).toEqual([Buffer.from('f\xe9', 'latin1'), Buffer.from('p\xe9', 'latin1')].map((n) => n.toString('hex')));
+    expect(lstatSync(at(out, 'p', [0xe9])).isFIFO()).toBe(true);
+    expect(readFileSync(at(out, 'f', [0xe9]), 'utf8')).toBe('data');
   });
 
   it('put -r into FAT: EILSEQ for each such entry (FAT names are UTF-16), the rest copied, exit 1', () => {

@@ -17,7 +17,7 @@
  * that differ only there stay apart. Paths are kept as such strings and turned into bytes at each call.
  */
 import type * as ChildProcess from 'node:child_process';
-import { chmodSync, closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, realpathSync, symlinkSync, unlinkSync, type Stats } from 'node:fs';
+import { chmodSync, closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, realpathSync, renameSync, symlinkSync, unlinkSync, type Stats } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { decodeName, errno, S_IFBLK, S_IFCHR, S_IFIFO, S_IFMT } from '@rumpts/librump';
@@ -137,20 +137,26 @@ export class HostDir {
    */
   special(name: string, mode: number, rdev: number, source: string): void {
     const to = this.#child(name);
-    // mkfifo(1) and mknod(1) take their path as an argument, and arguments are text.
-    if (typeof hostPathOf(to) !== 'string') throw errno('EILSEQ', 'a fifo or device node whose path is not valid UTF-8 is not made on the host', { path: source });
+    // mkfifo(1) and mknod(1) take their path as an argument, and arguments are text: a name that is
+    // not valid UTF-8 is made under a plain temporary name in the same directory, then renamed to its bytes.
+    const host = hostPathOf(to);
+    let at = to;
+    if (typeof host !== 'string') {
+      if (typeof this.#host !== 'string') throw errno('EILSEQ', 'a fifo or device node in a directory whose path is not valid UTF-8 is not made on the host', { path: source });
+      at = join(this.real, `.fsu-${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
+    }
     const type = mode & S_IFMT;
     const perm = (mode & 0o777).toString(8);
     let cmd: string;
     let args: string[];
     if (type === S_IFIFO) {
       cmd = 'mkfifo';
-      args = ['-m', perm, to];
+      args = ['-m', perm, at];
     } else if (type === S_IFCHR || type === S_IFBLK) {
       const what = `${type === S_IFCHR ? 'character' : 'block'} device (${major(rdev)}, ${minor(rdev)})`;
       if (process.getuid?.() !== 0) throw errno('EPERM', `is a ${what}; only root can make device nodes on the host (not copied)`, { path: source });
       cmd = 'mknod';
-      args = ['-m', perm, to, type === S_IFCHR ? 'c' : 'b', String(major(rdev)), String(minor(rdev))];
+      args = ['-m', perm, at, type === S_IFCHR ? 'c' : 'b', String(major(rdev)), String(minor(rdev))];
     } else {
       throw errno('EOPNOTSUPP', 'is a socket; sockets are not copied', { path: source });
     }
@@ -164,6 +170,18 @@ export class HostDir {
       const stderr = (e as { stderr?: unknown }).stderr;
       const said = (Buffer.isBuffer(stderr) ? stderr.toString() : typeof stderr === 'string' ? stderr : '').trim().split('\n').pop();
       throw errno('EIO', `${cmd} failed${said ? `: ${said}` : ''}`, { path: to });
+    }
+    if (at !== to) {
+      try {
+        renameSync(at, host);
+      } catch (e) {
+        try {
+          unlinkSync(at);
+        } catch {
+          // already gone
+        }
+        throw hostErr(e, to);
+      }
     }
   }
 
