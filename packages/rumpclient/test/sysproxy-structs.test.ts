@@ -101,7 +101,7 @@ describe('the emulated address space of a sysproxy client', () => {
 describe('names on the wire are bytes', () => {
   it('a dirent name with escaped bytes is packed as those bytes and unpacked as the same name; a C string likewise', () => {
     const names = ['caf\uDCE9', 'caf\uFFFD', '日本\uDCFF'];
-    const b = packDirents(names.map((name, i) => ({ fileno: i + 2, type: 8, name })));
+    const b = packDirents(names.map((name, i) => ({ fileno: i + 2, type: 8, name, reclen: 0 })));
     // d_namlen and d_name: the bytes themselves (e9 alone, not U+FFFD's ef bf bd).
     expect(b.readUInt16LE(10)).toBe(4);
     expect(b.subarray(DIRENT_NAME, DIRENT_NAME + 5)).toEqual(Buffer.from([0x63, 0x61, 0x66, 0xe9, 0]));
