@@ -11,7 +11,7 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSy
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeName, nameText } from '@rumpts/librump';
-import { fsu } from './fsu-helpers.js';
+import { fsu, sh } from './fsu-helpers.js';
 import { tmp } from './helpers.js';
 
 const at = (dir: string, ...parts: (string | number[])[]): Buffer =>
@@ -80,6 +80,29 @@ describe('host names that are not valid UTF-8', () => {
     expect(got).toContain(`sub/caf\\xe8.txt|f|${Buffer.from('latin-1 e8').toString('base64')}`);
     expect(got).toContain(`sub/caf\uFFFD.txt|f|${Buffer.from('real').toString('base64')}`);
     expect(got).toContain(`d\\xe9j\\xe0/inner\\xb5|f|${Buffer.from('inner').toString('base64')}`);
+  });
+
+  it('a name given on the command line as bytes that are not UTF-8 names that very entry (cat, get, put, rm)', () => {
+    const d = tmp();
+    const src = join(d, 'src');
+    writeTree(src, true);
+    const img = join(d, 'img');
+    expect(fsu(['newfs', '-s', '8m', img]).code).toBe(0);
+    expect(fsu(['put', '-r', img, src, '/x']).code).toBe(0);
+    mkdirSync(join(d, 'out'));
+    const r = sh(
+      [
+        `fsu cat ${img} $'/x/sub/caf\\xe8.txt'; echo`,
+        `fsu get ${img} $'/x/sub/caf\\xe9.txt' $'${d}/out/got\\xe9'`,
+        `fsu put ${img} $'${src}/sub/caf\\xe8.txt' /single`,
+        `fsu cat ${img} /single; echo`,
+        `fsu rm ${img} $'/x/sub/caf\\xe9.txt'`,
+        `fsu ls ${img} /x/sub`,
+      ].join(' && '),
+    );
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('latin-1 e8\nlatin-1 e8\ncaf\\xe8.txt\ncaf\uFFFD.txt\nl\\xe8\n');
+    expect(readFileSync(at(join(d, 'out'), 'got', [0xe9]), 'utf8')).toBe('latin-1 e9');
   });
 
   it('a fifo whose name is not valid UTF-8 goes into FFS and comes back under the same bytes', () => {

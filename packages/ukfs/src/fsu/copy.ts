@@ -98,7 +98,7 @@ async function targetIsDir(fs: FsuTarget, p: string): Promise<boolean> {
 
 const hostIsDir = (p: string): boolean => {
   try {
-    return statSync(p).isDirectory();
+    return statSync(hostPathOf(p)).isDirectory();
   } catch {
     return false;
   }
@@ -132,10 +132,10 @@ async function targetBytes(fs: FsuTarget, path: string, depth = 0): Promise<numb
 
 function hostBytes(path: string, depth = 0): number {
   try {
-    const st = lstatSync(path);
+    const st = lstatSync(hostPathOf(path));
     if (st.isFile()) return st.size;
     if (!st.isDirectory() || depth >= 64) return 0;
-    return readdirSync(path).reduce((s, n) => s + hostBytes(join(path, n), depth + 1), 0);
+    return readdirSync(hostPathOf(path)).reduce((s, n) => s + hostBytes(join(path, n), depth + 1), 0);
   } catch {
     return 0;
   }
@@ -203,7 +203,7 @@ export async function cmd_get(fs: FsuTarget, srcs: string[], dst: string, o: { r
     if ((st.mode & S_IFMT) === S_IFREG) {
       let fd: number;
       try {
-        fd = openSync(full, 'w', st.mode & 0o777);
+        fd = openSync(hostPathOf(full), 'w', st.mode & 0o777);
       } catch (e) {
         throw hostErr(e, dst);
       }

@@ -51,7 +51,7 @@ export class HostDir {
     let real: string;
     try {
       // As bytes: a directory above may have a name that is not valid UTF-8.
-      real = decodeName(realpathSync.native(path, { encoding: 'buffer' }));
+      real = decodeName(realpathSync.native(hostPathOf(path), { encoding: 'buffer' }));
     } catch (e) {
       throw hostErr(e, path);
     }
