@@ -6,12 +6,12 @@
  * makefs -t ffs copies them byte-exact too; makefs -t msdos cannot represent them (FAT long names are
  * UTF-16) and says so with EILSEQ. A real U+FFFD (valid UTF-8) is an ordinary name everywhere.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeName, nameText } from '@rumpts/librump';
-import { fsu, sh } from './fsu-helpers.js';
+import { FSU_BIN, fsu, sh } from './fsu-helpers.js';
 import { tmp } from './helpers.js';
 
 const at = (dir: string, ...parts: (string | number[])[]): Buffer =>
@@ -69,6 +69,14 @@ describe('host names that are not valid UTF-8', () => {
     expect(ls.stdout).toBe('caf\\xe8.txt\ncaf\\xe9.txt\ncaf\uFFFD.txt\nl\\xe8\n');
     expect(fsu(['ls', '-l', img, '/x/sub']).stdout).toMatch(/ l\\xe8 -> caf\\xe8\.txt\n$/);
     expect(fsu(['ls', img, '/x']).stdout).toBe('d\\xe9j\\xe0\nmany\nplain.txt\nsub\n');
+    // find: -print for reading (\xNN), -print0 for xargs -0 (the exact bytes).
+    // (in directory order, which follows the host's readdir: compared sorted)
+    expect(fsu(['find', img, '/x/sub', '-name', 'caf*']).stdout.split('\n').sort()).toEqual(['', '/x/sub/caf\\xe8.txt', '/x/sub/caf\\xe9.txt', '/x/sub/caf\uFFFD.txt']);
+    const print0 = Buffer.from(spawnSync(process.execPath, [FSU_BIN, 'find', img, '/x/sub', '-name', 'caf*', '-print0']).stdout);
+    const entries: string[] = [];
+    for (let at = 0; at < print0.length; at = print0.indexOf(0, at) + 1) entries.push(print0.subarray(at, print0.indexOf(0, at)).toString('hex'));
+    expect(print0[print0.length - 1]).toBe(0);
+    expect(entries.sort()).toEqual([Buffer.from('/x/sub/caf\xe8.txt', 'latin1'), Buffer.from('/x/sub/caf\xe9.txt', 'latin1'), Buffer.from('/x/sub/caf\uFFFD.txt')].map((x) => x.toString('hex')).sort());
     const out = join(d, 'out');
     const get = fsu(['get', '-r', img, '/x', out]);
     expect(get.stderr).toBe('');
@@ -132,7 +140,8 @@ describe('host names that are not valid UTF-8', () => {
     expect(fsu(['newfs', '-t', 'msdos', '-s', '8m', img]).code).toBe(0);
     const put = fsu(['put', '-r', img, src, '/x']);
     const why = 'holds bytes that are not UTF-8; a FAT name cannot hold them';
-    expect(put.stderr.split('\n').filter((l) => l !== '')).toEqual([
+    // Names that decode alike come in the host's readdir order: compared sorted.
+    expect(put.stderr.split('\n').filter((l) => l !== '').sort()).toEqual([
       `fsu: /x/d\\xe9j\\xe0: msdosfs: 'd\\xe9j\\xe0' ${why}`,
       `fsu: /x/many/f050\\xe9: msdosfs: 'f050\\xe9' ${why}`,
       `fsu: /x/many/f070\\xff\\xfe: msdosfs: 'f070\\xff\\xfe' ${why}`,
