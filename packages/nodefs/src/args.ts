@@ -99,6 +99,24 @@ export function toBytes(data: unknown, encoding: Encoding = 'utf8', name = 'data
   throw invalidArgType(name, 'of type string or an instance of Buffer, TypedArray, or DataView', data);
 }
 
+/** Any UTF-16 surrogate: only a string holding one can differ from its UTF-8 bytes on the host. */
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/**
+ * A path argument for the host's own node:fs: a string holding a kernel name's escaped bytes
+ * (U+DC80..U+DCFF) as a Buffer of exactly those bytes — node:fs would write each as U+FFFD — and
+ * anything else as it is (a lone surrogate that stands for no byte is left to node:fs).
+ */
+export function hostArg(p: unknown): unknown {
+  if (typeof p !== 'string' || !SURROGATE.test(p)) return p;
+  try {
+    const b = encodeName(p);
+    return Buffer.from(b.buffer, b.byteOffset, b.length);
+  } catch {
+    return p;
+  }
+}
+
 /**
  * A name or path from the kernel as the caller's encoding asks: the string itself (escaped bytes as
  * they are) for UTF-8 or none, its exact bytes (librump encodeName) for 'buffer', those bytes in any

@@ -2,14 +2,17 @@
  * Names are bytes through the node:fs facade: a Buffer path reaches the kernel as exactly its bytes
  * (librump decodeName), a string name carries escaped bytes (U+DC80..U+DCFF) as it is, and where
  * node:fs offers `encoding: 'buffer'` (readdir, Dirent names, readlink, realpath, mkdtemp) the
- * facade gives a name's exact bytes — as node:fs does for a host file named `caf\xe9`. Over tmpfs,
- * which keeps the kernel's names as they are.
+ * facade gives a name's exact bytes — as node:fs does for a host file named `caf\xe9`; the hijack's cp
+ * between kernel and host keeps such names both ways. Over tmpfs, which keeps the kernel's names as
+ * they are.
  */
+import * as nodeFs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { rump_init } from '@rumpts/librump';
+import { O_CREAT, O_RDONLY, O_WRONLY, rump_init } from '@rumpts/librump';
 import * as rumpvfs from '@rumpts/rumpvfs';
 import * as tmpfs from '@rumpts/rumpfs-tmpfs';
-import { createFs } from '../src/index.js';
+import { createFs, installHijack } from '../src/index.js';
+import { hostTmp } from './helpers.js';
 
 const b = (...parts: (string | number[])[]): Buffer => Buffer.concat(parts.map((p) => Buffer.from(p)));
 
@@ -58,5 +61,43 @@ describe('node:fs facade: names are bytes', () => {
     expect(made.subarray(0, 10)).toEqual(b('/t/d', [0xff], '/tmp-'));
     expect(fs.statSync(made).isDirectory()).toBe(true);
     expect((await fs.promises.readlink(b('/t/l', [0xe9]), 'buffer'))).toEqual(b('d', [0xff], '/f', [0xe9]));
+  });
+});
+
+describe('installHijack: cp between the kernel and the host keeps names that are not UTF-8', () => {
+  it('out of the kernel and back in, each name as its exact bytes', async () => {
+    const { k } = await fresh();
+    const p = k.proc;
+    p.mkdir('/t/tree', 0o755);
+    for (const [n, data] of [['caf\uDCE9', 'e9'], ['caf\uDCE8', 'e8'], ['caf\uFFFD', 'real']] as const) {
+      const fd = p.open(`/t/tree/${n}`, O_CREAT | O_WRONLY, 0o644);
+      p.write(fd, Buffer.from(data));
+      p.close(fd);
+    }
+    p.mkdir('/t/tree/d\uDCFF', 0o755);
+    p.symlink('../caf\uDCE9', '/t/tree/d\uDCFF/l\uDCE9');
+    const host = hostTmp();
+    const h = installHijack({ target: p, prefix: '/rumpbytes' });
+    try {
+      nodeFs.cpSync('/rumpbytes/t/tree', `${host}/out`, { recursive: true, verbatimSymlinks: true });
+      await nodeFs.promises.cp(`${host}/out`, '/rumpbytes/t/back', { recursive: true, verbatimSymlinks: true });
+    } finally {
+      h.uninstall();
+    }
+    const at = (...parts: (string | number[])[]): Buffer => Buffer.concat([Buffer.from(`${host}/out/`), ...parts.map((x) => Buffer.from(x))]);
+    expect(nodeFs.readdirSync(`${host}/out`, { encoding: 'buffer' }).map((n) => n.toString('hex')).sort()).toEqual(
+      [b('caf', [0xe8]), b('caf', [0xe9]), b('caf\uFFFD'), b('d', [0xff])].map((n) => n.toString('hex')).sort(),
+    );
+    expect(nodeFs.readFileSync(at('caf', [0xe9]), 'utf8')).toBe('e9');
+    expect(nodeFs.readFileSync(at('caf', [0xe8]), 'utf8')).toBe('e8');
+    expect(nodeFs.readlinkSync(at('d', [0xff], '/l', [0xe9]), { encoding: 'buffer' })).toEqual(b('../caf', [0xe9]));
+    const back = (d: string): string[] => {
+      const fd = p.open(d, O_RDONLY);
+      const names = p.getdents(fd, 65536).map((e) => e.name).filter((n) => n !== '.' && n !== '..').sort();
+      p.close(fd);
+      return names;
+    };
+    expect(back('/t/back')).toEqual(['caf\uDCE8', 'caf\uDCE9', 'caf\uFFFD', 'd\uDCFF']);
+    expect(p.readlink('/t/back/d\uDCFF/l\uDCE9')).toBe('../caf\uDCE9');
   });
 });
