@@ -8,15 +8,16 @@
  */
 import {
   chmodSync, chownSync, closeSync, constants as fsc, fstatSync, fsyncSync, ftruncateSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync,
-  openSync, readdirSync, readlinkSync, readSync, renameSync, rmdirSync, statSync, symlinkSync, unlinkSync, utimesSync, writeSync, fchmodSync,
+  openSync, readlinkSync, readSync, renameSync, rmdirSync, statSync, symlinkSync, unlinkSync, utimesSync, writeSync, fchmodSync,
   type BigIntStats,
 } from 'node:fs';
-import { DT_DIR, DT_LNK, DT_REG, errno, FWRITE, type Timespec } from '@rumpts/librump';
+import { decodeName, DT_DIR, DT_LNK, DT_REG, errno, FWRITE, nameByteLength, type Timespec } from '@rumpts/librump';
 import { type DirEntry, type Vattr, type Vnode, type VnodeOps, VDIR, VLNK, VREG, vrele } from '@rumpts/rumpvfs';
 import type { EtNode } from './etnode.js';
 import { host, hostError } from './hosterr.js';
 import { type KeyMount, kernelRoot } from './etfs.js';
 import { type HostRoot, hostIdOf, O_PATH } from './hostroot.js';
+import { hostDirKernelNames, hostPathOf as hp } from './hostnames.js';
 
 function et(vp: Vnode): EtNode {
   return vp.data as EtNode;
@@ -101,10 +102,10 @@ function hostChmod(vp: Vnode, mode: number): void {
   }
   onEntry(vp, (path, _st, follow) => {
     if (follow || !hostRoot(vp).procfd) {
-      host('chmod', () => chmodSync(path, mode));
+      host('chmod', () => chmodSync(hp(path), mode));
       return;
     }
-    const fd = host(`open ${n.hostpath}`, () => openSync(path, O_PATH | fsc.O_NOFOLLOW));
+    const fd = host(`open ${n.hostpath}`, () => openSync(hp(path), O_PATH | fsc.O_NOFOLLOW));
     try {
       const st = host('fstat', () => fstatSync(fd, { bigint: true }));
       if (st.isSymbolicLink() || hostIdOf(st) !== n.hostid) throw errno('ENOENT', `${n.hostpath}: replaced on the host`);
@@ -118,7 +119,7 @@ function hostChmod(vp: Vnode, mode: number): void {
 /** lstat of a host entry, or null when it is not there. */
 function lstatEntry(path: string, what: string): BigIntStats | null {
   try {
-    return lstatSync(path, { bigint: true });
+    return lstatSync(hp(path), { bigint: true });
   } catch (e) {
     const code = (e as { code?: string }).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return null;
@@ -157,7 +158,7 @@ function hostfd(vp: Vnode, write: boolean): number {
   if (!km(vp).root) {
     fd = host(`open ${n.hostpath}`, () => openSync(n.hostpath, acc));
   } else {
-    fd = atEntry(vp, (path) => host(`open ${n.hostpath}`, () => openSync(path, acc | fsc.O_NOFOLLOW | fsc.O_NONBLOCK)));
+    fd = atEntry(vp, (path) => host(`open ${n.hostpath}`, () => openSync(hp(path), acc | fsc.O_NOFOLLOW | fsc.O_NONBLOCK)));
     let st: BigIntStats;
     try {
       st = fstatSync(fd, { bigint: true });
@@ -237,7 +238,7 @@ export const etfs_vnodeops: VnodeOps = {
     const shown = childPath(d, name);
     return inDir(dvp, (dir) => {
       const path = `${dir}/${name}`;
-      const fd = host(`create ${shown}`, () => openSync(path, fsc.O_CREAT | fsc.O_EXCL | fsc.O_WRONLY | fsc.O_NOFOLLOW, va.mode));
+      const fd = host(`create ${shown}`, () => openSync(hp(path), fsc.O_CREAT | fsc.O_EXCL | fsc.O_WRONLY | fsc.O_NOFOLLOW, va.mode));
       let st: BigIntStats;
       try {
         st = host('fstat', () => fstatSync(fd, { bigint: true }));
@@ -257,7 +258,7 @@ export const etfs_vnodeops: VnodeOps = {
     const shown = childPath(d, name);
     return inDir(dvp, (dir) => {
       const path = `${dir}/${name}`;
-      host(`mkdir ${shown}`, () => mkdirSync(path, { mode: va.mode }));
+      host(`mkdir ${shown}`, () => mkdirSync(hp(path), { mode: va.mode }));
       return made(dvp, name, path, VDIR);
     });
   },
@@ -268,7 +269,7 @@ export const etfs_vnodeops: VnodeOps = {
     const shown = childPath(d, name);
     return inDir(dvp, (dir) => {
       const path = `${dir}/${name}`;
-      host(`symlink ${shown}`, () => symlinkSync(target, path));
+      host(`symlink ${shown}`, () => symlinkSync(hp(target), hp(path)));
       return made(dvp, name, path, VLNK);
     });
   },
@@ -278,7 +279,7 @@ export const etfs_vnodeops: VnodeOps = {
     mustNotBeTop(et(vp));
     checkName(name);
     // link(2) never follows a symlink given as the existing name.
-    atEntry(vp, (from) => inDir(dvp, (dir) => host('link', () => linkSync(from, `${dir}/${name}`))));
+    atEntry(vp, (from) => inDir(dvp, (dir) => host('link', () => linkSync(hp(from), hp(`${dir}/${name}`)))));
   },
   remove(dvp, vp, name) {
     const d = et(dvp);
@@ -289,7 +290,7 @@ export const etfs_vnodeops: VnodeOps = {
     inDir(dvp, (dir) => {
       const path = `${dir}/${name}`;
       const st = lstatEntry(path, n.hostpath);
-      host('unlink', () => unlinkSync(path));
+      host('unlink', () => unlinkSync(hp(path)));
       // Its last name gone, the host may reuse the identity: forget the node (an open descriptor keeps the file).
       if (st !== null && hostIdOf(st) === n.hostid && st.nlink <= 1n) km(dvp).forget(n);
     });
@@ -299,7 +300,7 @@ export const etfs_vnodeops: VnodeOps = {
     mustWrite(d);
     mustNotBeTop(et(vp));
     checkName(name);
-    inDir(dvp, (dir) => host('rmdir', () => rmdirSync(`${dir}/${name}`)));
+    inDir(dvp, (dir) => host('rmdir', () => rmdirSync(hp(`${dir}/${name}`))));
     // A directory has one name: it is dead now, and stays dead even if something takes its name.
     km(dvp).forget(et(vp));
   },
@@ -315,7 +316,7 @@ export const etfs_vnodeops: VnodeOps = {
     inDir(fdvp, (fdir) =>
       inDir(tdvp, (tdir) => {
         const target = tvp ? lstatEntry(`${tdir}/${tname}`, to) : null;
-        host('rename', () => renameSync(`${fdir}/${fname}`, `${tdir}/${tname}`));
+        host('rename', () => renameSync(hp(`${fdir}/${fname}`), hp(`${tdir}/${tname}`)));
         lastName = tvp !== null && target !== null && hostIdOf(target) === et(tvp).hostid && (target.isDirectory() || target.nlink <= 1n);
       }),
     );
@@ -372,13 +373,13 @@ export const etfs_vnodeops: VnodeOps = {
     if (ch.uid !== undefined || ch.gid !== undefined) {
       const uid = ch.uid ?? -1;
       const gid = ch.gid ?? -1;
-      onEntry(vp, (path, _st, follow) => host('chown', () => (follow ? chownSync : lchownSync)(path, uid, gid)));
+      onEntry(vp, (path, _st, follow) => host('chown', () => (follow ? chownSync : lchownSync)(hp(path), uid, gid)));
     }
     if (ch.atime || ch.mtime) {
       onEntry(vp, (path, st, follow) => {
         const a = ch.atime ? ch.atime.sec + ch.atime.nsec / 1e9 : Number(st.atimeNs) / 1e9;
         const m = ch.mtime ? ch.mtime.sec + ch.mtime.nsec / 1e9 : Number(st.mtimeNs) / 1e9;
-        host('utimes', () => (follow ? utimesSync : lutimesSync)(path, a, m));
+        host('utimes', () => (follow ? utimesSync : lutimesSync)(hp(path), a, m));
       });
     }
   },
@@ -423,7 +424,7 @@ export const etfs_vnodeops: VnodeOps = {
     if (cookie > 0 && after === undefined) throw errno('EINVAL', 'bad directory cookie');
     const m = km(vp);
     return inDir(vp, (dir) => {
-      const names = host(`readdir ${n.hostpath}`, () => readdirSync(dir))
+      const names = host(`readdir ${n.hostpath}`, () => hostDirKernelNames(dir))
         .filter((name) => after === undefined || name > after)
         .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
       const entries: DirEntry[] = [];
@@ -438,7 +439,7 @@ export const etfs_vnodeops: VnodeOps = {
         const c = m.child(childPath(n, name), st, type, n);
         n.cookieNames.push(name);
         entries.push({ fileno: c.fileid, type: type === VDIR ? DT_DIR : type === VLNK ? DT_LNK : DT_REG, name, cookie: n.cookieNames.length });
-        bytes += 24 + name.length;
+        bytes += 24 + nameByteLength(name);
       }
       return { entries, eof: true };
     });
@@ -447,7 +448,7 @@ export const etfs_vnodeops: VnodeOps = {
     const n = et(vp);
     return atEntry(vp, (path) => {
       try {
-        return readlinkSync(path, 'utf8');
+        return decodeName(readlinkSync(hp(path), { encoding: 'buffer' }));
       } catch (e) {
         // EINVAL: the name no longer holds a symlink — the host replaced it after our check.
         if ((e as { code?: string }).code === 'EINVAL') throw errno('ENOENT', `${n.hostpath}: replaced on the host`);

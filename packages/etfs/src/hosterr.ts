@@ -1,17 +1,18 @@
 /** Host (Node) errors → RumpError with the NetBSD errno of the same name; unknown ones become EIO. */
-import { errno, Errno, type ErrnoCode, isRumpError, type RumpError } from '@rumpts/librump';
+import { errno, Errno, type ErrnoCode, isRumpError, nameText, type RumpError } from '@rumpts/librump';
 
 /**
  * Map a host (Node) error to a RumpError with the NetBSD errno of the same code name (ENOENT stays
  * ENOENT); anything unknown becomes EIO. A RumpError passes through unchanged.
- * @param what Prefix for the message: the operation and path, e.g. `open /tmp/x`.
+ * @param what Prefix for the message: the operation and path, e.g. `open /tmp/x` (a path's bytes that
+ *   are not valid UTF-8 are shown as `\xNN`).
  */
 export function hostError(e: unknown, what: string): RumpError {
   if (isRumpError(e)) return e;
   const code = (e as { code?: unknown } | null)?.code;
   const msg = e instanceof Error ? e.message : String(e);
   const c: ErrnoCode = typeof code === 'string' && code in Errno ? (code as ErrnoCode) : 'EIO';
-  return errno(c, `${what}: ${msg}`, { cause: e });
+  return errno(c, `${nameText(what)}: ${msg}`, { cause: e });
 }
 
 /** Run a host call, mapping its failure. */

@@ -9,6 +9,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { readdirSync } from 'node:fs';
+import { decodeName, encodeName } from '@rumpts/librump';
 
 /** A host entry name (or path): a string, or its bytes where they are not valid UTF-8. */
 export type HostName = string | Buffer;
@@ -110,4 +111,32 @@ export function hostNameText(name: HostName | Uint8Array): string {
     }
   }
   return out;
+}
+
+/** Any UTF-16 surrogate: only a string holding one can differ from its UTF-8 bytes on the host. */
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/**
+ * A kernel name or path (librump's names: each byte that is not valid UTF-8 held as U+DC80..U+DCFF)
+ * as a host path: the string itself when it holds no surrogate (the common case, no copy), else its
+ * exact bytes. EILSEQ for a lone surrogate that stands for no byte.
+ */
+export function hostPathOf(s: string): string | Buffer {
+  if (!SURROGATE.test(s)) return s;
+  const b = encodeName(s);
+  return Buffer.from(b.buffer, b.byteOffset, b.length);
+}
+
+/**
+ * The names in host directory `dir` (a kernel path, see hostPathOf) as kernel names: each decoded as UTF-8 with its stray bytes
+ * escaped (librump decodeName), so a Latin-1 host name stays that name. Read as bytes only when a
+ * plain read shows U+FFFD. Unsorted, as readdirSync.
+ */
+export function hostDirKernelNames(dir: string): string[] {
+  const path = hostPathOf(dir);
+  const names = readdirSync(path);
+  for (let i = 0; i < names.length; i++) {
+    if (names[i]!.includes(REPLACEMENT)) return readdirSync(path, { encoding: 'buffer' }).map((b) => decodeName(b));
+  }
+  return names;
 }

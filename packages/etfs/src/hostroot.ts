@@ -19,6 +19,7 @@
 import { closeSync, constants as fsc, fstatSync, lstatSync, openSync, realpathSync, type BigIntStats } from 'node:fs';
 import { errno } from '@rumpts/librump';
 import { hostError } from './hosterr.js';
+import { hostPathOf } from './hostnames.js';
 
 /** Linux O_PATH: the value every architecture Node runs on uses (asm-generic, x86, arm, ppc, s390, riscv). */
 export const O_PATH = 0o10000000;
@@ -62,7 +63,7 @@ function stale(what: string): Error {
 /** Open with NOFOLLOW semantics mapped to ENOENT for a stale component. */
 function openComponent(path: string, flags: number, what: string): number {
   try {
-    return openSync(path, flags);
+    return openSync(hostPathOf(path), flags);
   } catch (e) {
     const code = (e as { code?: string }).code;
     if (code !== undefined && STALE.has(code)) throw stale(what);
@@ -183,7 +184,7 @@ export class HostRoot {
   #lstat(path: string, what: string): BigIntStats {
     let st: BigIntStats;
     try {
-      st = lstatSync(path, { bigint: true });
+      st = lstatSync(hostPathOf(path), { bigint: true });
     } catch (e) {
       const code = (e as { code?: string }).code;
       if (code !== undefined && STALE.has(code)) throw stale(what);

@@ -13,7 +13,7 @@ export { HostFileBlockDevice, type HostDiskOptions, WRITEBACK_BYTES } from './ho
 export { checkSecsize, checkTransfer, isPowerOfTwo } from './bounds.js';
 export { HostRoot, type HostRootOptions, hostIdOf } from './hostroot.js';
 export { ST_ATIME, ST_DEV, ST_FIELDS, ST_GID, ST_INO, ST_MODE, ST_NLINK, ST_RDEV, ST_SIZE, ST_UID, fromBigInt, hostLinkKey, hostLstat } from './hoststat.js';
-export { type HostName, hostDirNames, hostNameText, joinHostName, undecodableNames } from './hostnames.js';
+export { type HostName, hostDirKernelNames, hostDirNames, hostNameText, hostPathOf, joinHostName, undecodableNames } from './hostnames.js';
 export type { EtNode } from './etnode.js';
 
 /** The components this library links into a kernel. */

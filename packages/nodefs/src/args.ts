@@ -1,6 +1,6 @@
 /** Argument normalisation the way node:fs does it: paths, modes, times, encodings, fds. */
 import { fileURLToPath } from 'node:url';
-import type { Timespec } from '@rumpts/librump';
+import { decodeName, encodeName, type Timespec } from '@rumpts/librump';
 import { invalidArgType, invalidArgValue, outOfRange } from './errors.js';
 
 /** What node:fs accepts as a path. */
@@ -12,10 +12,15 @@ export type TimeLike = number | string | Date;
 /** Node's mode argument: a number or an octal string. */
 export type Mode = number | string;
 
+/**
+ * A path argument as the kernel's path string. Names are bytes: a Buffer path is decoded with
+ * librump's decodeName, so bytes that are not valid UTF-8 (a Latin-1 `caf\xe9`) reach the kernel as
+ * exactly those bytes; a string is taken as it is (escaped bytes, U+DC80..U+DCFF, included).
+ */
 export function toPath(p: unknown, name = 'path'): string {
   let s: string;
   if (typeof p === 'string') s = p;
-  else if (Buffer.isBuffer(p)) s = p.toString('utf8');
+  else if (Buffer.isBuffer(p)) s = decodeName(p);
   else if (p instanceof URL) {
     if (p.protocol !== 'file:') throw invalidArgValue(name, p.href, 'must be a URL of scheme file');
     s = fileURLToPath(p);
@@ -92,6 +97,36 @@ export function toBytes(data: unknown, encoding: Encoding = 'utf8', name = 'data
   if (data instanceof Uint8Array) return data;
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   throw invalidArgType(name, 'of type string or an instance of Buffer, TypedArray, or DataView', data);
+}
+
+/** Any UTF-16 surrogate: only a string holding one can differ from its UTF-8 bytes on the host. */
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/**
+ * A path argument for the host's own node:fs: a string holding a kernel name's escaped bytes
+ * (U+DC80..U+DCFF) as a Buffer of exactly those bytes — node:fs would write each as U+FFFD — and
+ * anything else as it is (a lone surrogate that stands for no byte is left to node:fs).
+ */
+export function hostArg(p: unknown): unknown {
+  if (typeof p !== 'string' || !SURROGATE.test(p)) return p;
+  try {
+    const b = encodeName(p);
+    return Buffer.from(b.buffer, b.byteOffset, b.length);
+  } catch {
+    return p;
+  }
+}
+
+/**
+ * A name or path from the kernel as the caller's encoding asks: the string itself (escaped bytes as
+ * they are) for UTF-8 or none, its exact bytes (librump encodeName) for 'buffer', those bytes in any
+ * other encoding ('hex', 'latin1' …) as node:fs gives them.
+ */
+export function nameOut(s: string, encoding: Encoding): string | Buffer {
+  if (encoding === undefined || encoding === null || encoding === 'utf8' || encoding === 'utf-8') return s;
+  const b = encodeName(s);
+  const buf = Buffer.from(b.buffer, b.byteOffset, b.length);
+  return encoding === 'buffer' ? buf : buf.toString(encoding);
 }
 
 /** A Buffer decoded for the caller's encoding choice. */

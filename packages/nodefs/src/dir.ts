@@ -4,8 +4,8 @@
  * type DT_UNKNOWN are lstat'ed; unsafe names (entryname.ts) are left out with a warning.
  */
 import { posix } from 'node:path';
-import { type Dirent as KDirent, isRumpError, O_DIRECTORY, O_RDONLY, S_IFMT } from '@rumpts/librump';
-import { encodingOf, toPath, validateInteger } from './args.js';
+import { decodeName, type Dirent as KDirent, isRumpError, O_DIRECTORY, O_RDONLY, S_IFMT } from '@rumpts/librump';
+import { encodingOf, nameOut, toPath, validateInteger } from './args.js';
 import { badEntryName, warnSkipped } from './entryname.js';
 import { FD_BIAS } from './core.js';
 import { fsError, translate } from './errors.js';
@@ -103,13 +103,13 @@ export class Dir {
           throw translate(e, 'lstat', posix.join(shown, d.name));
         }
       }
-      this.#queue.push(new Dirent(this.#buffer ? Buffer.from(d.name) : d.name, fmt, shown));
+      this.#queue.push(new Dirent(this.#buffer ? nameOut(d.name, 'buffer') : d.name, fmt, shown));
     }
   }
 
   /** Read all of a subdirectory's entries into the queue (errors as opendir's on it). */
   *#descend(d: Dirent<string | Buffer>): Program<void> {
-    const name = Buffer.isBuffer(d.name) ? d.name.toString('utf8') : d.name;
+    const name = Buffer.isBuffer(d.name) ? decodeName(d.name) : d.name;
     const shown = posix.join(d.parentPath, name);
     const kdir = posix.join(this.#kpath, posix.relative(this.#shown, shown));
     let fd: number;

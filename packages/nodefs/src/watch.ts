@@ -16,7 +16,7 @@
 import { EventEmitter } from 'node:events';
 import { posix } from 'node:path';
 import { S_IFDIR, S_IFMT, type Stat } from '@rumpts/librump';
-import { encodingOf, toPath, validateFunction, validateInteger } from './args.js';
+import { encodingOf, nameOut, toPath, validateFunction, validateInteger } from './args.js';
 import { translate } from './errors.js';
 import { call } from './ops/common.js';
 import { rawEntries } from './ops/dirs.js';
@@ -262,7 +262,7 @@ export class FSWatcher extends EventEmitter {
   }
 
   #emitChange(type: 'rename' | 'change', name: string): void {
-    this.emit('change', type, this.opts.buffer ? Buffer.from(name) : name);
+    this.emit('change', type, this.opts.buffer ? nameOut(name, 'buffer') : name);
   }
 
   async #poll(): Promise<void> {

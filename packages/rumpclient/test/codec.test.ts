@@ -34,7 +34,6 @@ describe('value codec', () => {
     expect(() => new Reader(Buffer.from([0xee])).value()).toThrow(/unknown value tag/);
     // an array claiming 2^32-1 elements in 4 bytes
     expect(() => new Reader(Buffer.from([7, 0xff, 0xff, 0xff, 0xff])).value()).toThrow(/array of/);
-    expect(() => new Reader(Buffer.from([5, 2, 0, 0, 0, 0xc3, 0x28])).value()).toThrow(/UTF-8/);
     let deep: WireValue = 1;
     for (let i = 0; i < 12; i++) deep = [deep];
     expect(() => new Writer().value(deep)).toThrow(/nested too deeply/);
@@ -70,5 +69,23 @@ describe('FrameReader', () => {
     const big = Buffer.alloc(4);
     big.writeUInt32LE(1025);
     expect(() => new FrameReader(1024).push(big)).toThrow(/exceeds the limit of 1024/);
+  });
+});
+
+describe('strings are bytes where names are', () => {
+  it('a name with escaped bytes goes as those bytes and comes back as the same string; bytes that are not UTF-8 read as escapes', () => {
+    for (const s of ['caf\uDCE9', 'caf\uFFFD', '/tmp/d\uDCFF/x\uDC80', '\u{1F600}\uDCC3']) {
+      const w = new Writer();
+      w.value(s);
+      expect(new Reader(w.buf, 0, w.pos).value()).toBe(s);
+    }
+    const w = new Writer();
+    w.value('caf\uDCE9');
+    expect(Buffer.from(w.buf.subarray(0, w.pos))).toEqual(Buffer.from([5, 4, 0, 0, 0, 0x63, 0x61, 0x66, 0xe9]));
+    expect(new Reader(Buffer.from([5, 2, 0, 0, 0, 0xc3, 0x28])).value()).toBe('\uDCC3(');
+    // A lone surrogate that is no byte has no byte form: U+FFFD, as UTF-8 writes it, and the frame stays whole.
+    const odd = new Writer();
+    odd.value(['x\uD800', 'caf\uDCE9']);
+    expect(new Reader(odd.buf, 0, odd.pos).value()).toEqual(['x\uFFFD', 'caf\uDCE9']);
   });
 });

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  decodeStat, decodeStatvfs, direntReclen, encodeStat, encodeStatvfs, makefstype, packDirents, parseSpFrame, putSpHeader, RUMPSP_RESP, RUMPSP_SYSCALL,
+  decodeStat, decodeStatvfs, DIRENT_NAME, direntReclen, encodeStat, encodeStatvfs, makefstype, nameAt, nameCString, packDirents, parseSpFrame, putSpHeader, RUMPSP_RESP, RUMPSP_SYSCALL,
   SP_HEADER, spBanner, spFrame, STAT_SIZE, STATVFS_SIZE, SYSPROXY_LAYOUT, unpackDirents,
 } from '../src/protocol.js';
 import { AddressSpace } from '../src/sysproxy/memory.js';
@@ -95,5 +95,21 @@ describe('the emulated address space of a sysproxy client', () => {
     m.unmap(a);
     expect(m.write(a, Buffer.from('x'))).toBe(0);
     expect(m.map(new Uint8Array(1))).toBeGreaterThan(a);
+  });
+});
+
+describe('names on the wire are bytes', () => {
+  it('a dirent name with escaped bytes is packed as those bytes and unpacked as the same name; a C string likewise', () => {
+    const names = ['caf\uDCE9', 'caf\uFFFD', '日本\uDCFF'];
+    const b = packDirents(names.map((name, i) => ({ fileno: i + 2, type: 8, name, reclen: 0 })));
+    // d_namlen and d_name: the bytes themselves (e9 alone, not U+FFFD's ef bf bd).
+    expect(b.readUInt16LE(10)).toBe(4);
+    expect(b.subarray(DIRENT_NAME, DIRENT_NAME + 5)).toEqual(Buffer.from([0x63, 0x61, 0x66, 0xe9, 0]));
+    expect(unpackDirents(b).map((e) => e.name)).toEqual(names);
+    expect(nameCString('/tmp/d\uDCFF')).toEqual(Buffer.from([...Buffer.from('/tmp/d'), 0xff, 0]));
+    expect(nameAt(Buffer.from([0x61, 0xe9, 0xc3, 0xa9]), 0, 4)).toBe('a\uDCE9é');
+    const mem = new AddressSpace();
+    const addr = mem.mapString('x\uDC80');
+    expect(Buffer.from(mem.read(addr, 3))).toEqual(Buffer.from([0x78, 0x80, 0]));
   });
 });

@@ -1,6 +1,6 @@
 /** `fsu --server URL <command> …`: the fs-utils commands against a running rump server. */
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -49,6 +49,35 @@ describe('fsu --server', () => {
       await s.stop();
     }
   });
+
+  for (const protocol of ['rumpts', 'sysproxy']) {
+    it(`${protocol}: names that are not valid UTF-8 go through put -r and get -r as their exact bytes`, async () => {
+      const s = await startInProcess();
+      try {
+        const host = join(s.dir, 'host');
+        const at = (...parts: (string | number[])[]): Buffer => Buffer.concat([Buffer.from(`${host}/`), ...parts.map((p) => Buffer.from(p))]);
+        mkdirSync(host);
+        writeFileSync(at('caf', [0xe9]), 'e9');
+        writeFileSync(at('caf', [0xe8]), 'e8');
+        writeFileSync(at('caf\uFFFD'), 'real');
+        mkdirSync(at('d', [0xff]));
+        writeFileSync(at('d', [0xff], '/x', [0xe0]), 'inner');
+        const env = { RUMP_PROTOCOL: protocol };
+        const put = await fsu(['--server', s.url, 'put', '-r', host, '/tmp/n'], undefined, env);
+        expect(put.stderr).toBe('');
+        expect((await fsu(['--server', s.url, 'ls', '/tmp/n'], undefined, env)).stdout).toBe('caf\\xe8\ncaf\\xe9\ncaf\uFFFD\nd\\xff\n');
+        expect(s.kernel.proc.stat('/tmp/n/d\uDCFF/x\uDCE0').size).toBe(5);
+        const out = join(s.dir, 'out');
+        const get = await fsu(['--server', s.url, 'get', '-r', '/tmp/n', out], undefined, env);
+        expect(get.stderr).toBe('');
+        const back = (p: Buffer): string => readFileSync(Buffer.concat([Buffer.from(`${out}/`), p]), 'utf8');
+        expect(readdirSync(out, { encoding: 'buffer' }).map((n) => n.toString('hex')).sort()).toEqual(readdirSync(host, { encoding: 'buffer' }).map((n) => n.toString('hex')).sort());
+        expect([back(Buffer.from('caf\xe9', 'latin1')), back(Buffer.from('caf\xe8', 'latin1')), back(Buffer.from('caf\uFFFD')), back(Buffer.from('d\xff/x\xe0', 'latin1'))]).toEqual(['e9', 'e8', 'real', 'inner']);
+      } finally {
+        await s.stop();
+      }
+    });
+  }
 
   it('tcp: fsu reads the token file the server wrote; without it the server refuses', async () => {
     const s = await startInProcess({}, 'tcp://127.0.0.1:0/');

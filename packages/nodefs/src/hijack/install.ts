@@ -8,8 +8,9 @@ import { syncBuiltinESMExports } from 'node:module';
 import { posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nodeFs from 'node:fs';
-import { MNT_NOSUID, S_ISGID, S_ISUID } from '@rumpts/librump';
+import { decodeName, encodeName, MNT_NOSUID, S_ISGID, S_ISUID } from '@rumpts/librump';
 import type { SyscallTarget } from '../core.js';
+import { hostArg } from '../args.js';
 import { createFs, rawNames, type RumpFs } from '../createfs.js';
 import { cp } from '../ops/cp.js';
 import { asyncSide, type SideSource, syncSide } from '../ops/cpside.js';
@@ -106,7 +107,8 @@ export function installHijack(opts: HijackOptions): Hijack {
   const toKernel = (p: unknown): string | undefined => {
     let s: string;
     if (typeof p === 'string') s = p;
-    else if (Buffer.isBuffer(p)) s = p.toString('utf8');
+    // Names are bytes: a Buffer path keeps bytes that are not UTF-8 (librump decodeName).
+    else if (Buffer.isBuffer(p)) s = decodeName(p);
     else if (p instanceof URL && p.protocol === 'file:') s = fileURLToPath(p);
     else return undefined;
     if (!s.startsWith('/')) return undefined;
@@ -136,7 +138,7 @@ export function installHijack(opts: HijackOptions): Hijack {
   const fixResult = (name: string, r: unknown): unknown => {
     if (RETURNS_PATH.has(name)) {
       if (typeof r === 'string') return toProgram(r);
-      if (Buffer.isBuffer(r)) return Buffer.from(toProgram(r.toString('utf8')));
+      if (Buffer.isBuffer(r)) return Buffer.from(encodeName(toProgram(decodeName(r))));
     }
     if (name === 'readdir' && Array.isArray(r)) {
       return r.map((d: unknown) => (d instanceof Dirent ? d.withParentPath(toProgram(d.parentPath)) : d));
@@ -188,8 +190,40 @@ export function installHijack(opts: HijackOptions): Hijack {
     }
   };
 
+  /**
+   * A host call's arguments with its paths as hostArg gives them: a name read from the kernel (a cp
+   * out of it) with escaped bytes reaches the host as exactly those bytes. No copy when none has any.
+   */
+  const hostArgs = (kind: Kind, args: unknown[]): unknown[] => {
+    const n = kind === 'fd' ? 0 : kind === 'path' || kind === 'pathOrFd' ? 1 : 2;
+    let out = args;
+    for (let i = 0; i < n && i < args.length; i++) {
+      const h = hostArg(args[i]);
+      if (h === args[i]) continue;
+      if (out === args) out = [...args];
+      out[i] = h;
+    }
+    return out;
+  };
+
   // The host's own calls, taken before anything is patched.
-  const { readFileSync: hostRead, writeFileSync: hostWrite, statSync: hostStat, readdirSync: hostReaddir } = nodeFs;
+  const { readFileSync: rawHostRead, writeFileSync: rawHostWrite, statSync: rawHostStat, readdirSync: rawHostReaddir, readlinkSync: rawHostReadlink } = nodeFs;
+  const hostRead = (p: string): Buffer => rawHostRead(hostArg(p) as string);
+  const hostWrite = (p: string, data: Uint8Array, o: nodeFs.WriteFileOptions): void => rawHostWrite(hostArg(p) as string, data, o);
+  const hostStat = (p: string): nodeFs.Stats => rawHostStat(hostArg(p) as string);
+  /** A host directory's names; one that is not valid UTF-8 as the kernel would name it (decodeName), not U+FFFD. */
+  const hostReaddir = (dir: string): string[] => {
+    const h = hostArg(dir) as string;
+    const names = rawHostReaddir(h);
+    if (!names.some((n) => n.includes('\uFFFD'))) return names;
+    return rawHostReaddir(h, { encoding: 'buffer' }).map((b) => decodeName(b));
+  };
+  /** A host symlink's target; one that is not valid UTF-8 as the kernel would hold it (decodeName), not U+FFFD. */
+  const hostReadlink = (p: string): string => {
+    const h = hostArg(p) as string;
+    const t = rawHostReadlink(h);
+    return t.includes('\uFFFD') ? decodeName(rawHostReadlink(h, { encoding: 'buffer' })) : t;
+  };
 
   /**
    * The mode a file or directory read from kernel path `k` gets on the host: without its set-user-id
@@ -253,8 +287,16 @@ export function installHijack(opts: HijackOptions): Hijack {
       return k === undefined ? Promise.resolve(hostReaddir(dir)) : rawNames(rfs).async(k);
     },
   };
+  /** The patched node:fs, but a host link target keeps bytes that are not UTF-8 (hostReadlink). */
+  const readlinkOf = (p: string): string => (toKernel(p) === undefined ? hostReadlink(p) : nodeFs.readlinkSync(p));
+  const readlinkAsync = (p: string): Promise<string> => (toKernel(p) === undefined ? Promise.resolve().then(() => hostReadlink(p)) : nodeFs.promises.readlink(p));
+  // Own properties over the patched node:fs (its `promises` is a getter: defined, not assigned).
+  const sideFs = Object.create(nodeFs, {
+    readlinkSync: { value: readlinkOf },
+    promises: { value: Object.create(nodeFs.promises, { readlink: { value: readlinkAsync } }) as typeof nodeFs.promises },
+  }) as typeof nodeFs;
   const patched = (): SideSource => ({
-    fs: nodeFs,
+    fs: sideFs,
     ...names,
     cwdSync: () => process.cwd(),
     cwd: () => Promise.resolve(process.cwd()),
@@ -288,7 +330,7 @@ export function installHijack(opts: HijackOptions): Hijack {
         }
         throw e;
       }
-      if (routed === undefined) return hostFn.apply(this, args);
+      if (routed === undefined) return hostFn.apply(this, hostArgs(kind, args));
       const { args: a, paths } = routed;
       if (routed.cross && base === 'cp') {
         if (flavor !== 'cb') return crossCp(flavor, args);

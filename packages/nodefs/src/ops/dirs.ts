@@ -2,7 +2,7 @@
 import { posix } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { O_DIRECTORY, O_RDONLY, S_IFDIR, S_IFLNK, S_IFMT, type Dirent as KDirent, type Stat } from '@rumpts/librump';
-import { encodingOf, objectOf, toMode, toPath, validateBoolean } from '../args.js';
+import { encodingOf, nameOut, objectOf, toMode, toPath, validateBoolean } from '../args.js';
 import { badEntryName, warnSkipped } from '../entryname.js';
 import { fsError, hasCode } from '../errors.js';
 import { type Program, sc } from '../program.js';
@@ -23,7 +23,7 @@ export function* readdir(path: unknown, options?: unknown, flavor: ReaddirFlavor
   if (o.recursive !== undefined && o.recursive !== null) validateBoolean(o.recursive, 'options.recursive');
   const encoding = encodingOf(options, 'utf8');
   const withTypes = o.withFileTypes === true;
-  const name = (n: string): string | Buffer => (encoding === 'buffer' ? Buffer.from(n) : n);
+  const name = (n: string): string | Buffer => nameOut(n, encoding);
   const out: (string | Buffer | Dirent<string | Buffer>)[] = [];
   // [directory to read, its path relative to root]
   const queue: [string, string][] = [[root, '']];
@@ -133,7 +133,7 @@ export function* mkdtemp(prefix: unknown, options?: unknown): Program<string | B
     const name = pre + Array.from(randomBytes(6), (b) => alphabet[b % alphabet.length]).join('');
     try {
       yield* sc('mkdir', name, 0o700);
-      return encodingOf(options) === 'buffer' ? Buffer.from(name) : name;
+      return nameOut(name, encodingOf(options));
     } catch (e) {
       if (!hasCode(e, 'EEXIST') || attempt >= 100) throw fsError(codeOf(e), errnoOf(e), 'mkdtemp', `${pre}XXXXXX`);
     }

@@ -1,6 +1,6 @@
 /** Name operations as programs: stat/lstat/access/exists, link/symlink/rename/unlink, readlink/realpath, attribute setters, truncate. */
 import { S_IFDIR, S_IFLNK, S_IFMT, F_OK } from '@rumpts/librump';
-import { encodingOf, isFd, toMode, toPath, toTimespec } from '../args.js';
+import { encodingOf, isFd, nameOut, toMode, toPath, toTimespec } from '../args.js';
 import { fsError, hasCode } from '../errors.js';
 import { type Program, sc } from '../program.js';
 import { MAXSYMLINKS, call, as, toStats, type StatOptions, type AnyStats } from './common.js';
@@ -69,7 +69,7 @@ export function* symlink(target: unknown, path: unknown): Program<void> {
 export function* readlink(path: unknown, options?: unknown): Program<string | Buffer> {
   const p = toPath(path);
   const s = yield* call('readlink', p, 'readlink', p);
-  return encodingOf(options) === 'buffer' ? Buffer.from(s) : s;
+  return nameOut(s, encodingOf(options));
 }
 
 /**
@@ -101,7 +101,7 @@ export function* realpath(path: unknown, options?: unknown): Program<string | Bu
     }
   }
   const out = `/${resolved.join('/')}`;
-  return encodingOf(options) === 'buffer' ? Buffer.from(out) : out;
+  return nameOut(out, encodingOf(options));
 }
 
 export function* chmod(path: unknown, mode: number | string): Program<void> {

@@ -4,7 +4,7 @@
  * struct stat. Decoding is bounds-checked everywhere; a violation is a ProtocolError, which closes
  * the connection (the peer is not speaking the protocol).
  */
-import type { Stat } from '@rumpts/librump';
+import { decodeName, encodeName, type Stat } from '@rumpts/librump';
 import { ProtocolError } from '../errors.js';
 
 export { ProtocolError };
@@ -33,6 +33,8 @@ const STAT_TIMES = ['atime', 'mtime', 'ctime', 'birthtime'] as const;
 const STAT_BYTES = STAT_NUMS.length * 8 + STAT_TIMES.length * 12;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+/** Any UTF-16 surrogate: only such a string may hold escaped bytes (a name's bytes that are not UTF-8). */
+const SURROGATE = /[\uD800-\uDFFF]/;
 
 /** An append-only buffer that grows by doubling. */
 export class Writer {
@@ -102,8 +104,27 @@ export class Writer {
     this.u32(n);
   }
 
-  /** u32 byte length + UTF-8. */
+  /**
+   * u32 byte length + the string's bytes: UTF-8, and a name's escaped bytes (U+DC80..U+DCFF, librump
+   * names.ts) as themselves. A lone surrogate that stands for no byte goes as U+FFFD (UTF-8 has no
+   * form for it): writing a value never fails half-way through a frame.
+   */
   str(s: string): void {
+    let b: Uint8Array | null = null;
+    if (SURROGATE.test(s)) {
+      try {
+        b = encodeName(s);
+      } catch {
+        b = null;
+      }
+    }
+    if (b !== null) {
+      this.ensure(4 + b.length);
+      this.buf.writeUInt32LE(b.length, this.pos);
+      this.buf.set(b, this.pos + 4);
+      this.pos += 4 + b.length;
+      return;
+    }
     const max = s.length * 3;
     this.ensure(4 + max);
     const n = this.buf.write(s, this.pos + 4, 'utf8');
@@ -249,15 +270,19 @@ export class Reader {
     return out;
   }
 
-  /** Read a u32 length and that many bytes of UTF-8. */
+  /**
+   * Read a u32 length and that many bytes: UTF-8 text, or a name whose bytes are not all valid UTF-8
+   * (each stray byte becomes U+DC00 + byte, librump decodeName — never U+FFFD, never an error).
+   */
   str(): string {
     const n = this.u32();
     this.need(n);
+    const b = this.buf.subarray(this.pos, this.pos + n);
     let s: string;
     try {
-      s = utf8.decode(this.buf.subarray(this.pos, this.pos + n));
+      s = utf8.decode(b);
     } catch {
-      throw new ProtocolError('string is not valid UTF-8');
+      s = decodeName(b);
     }
     this.pos += n;
     return s;

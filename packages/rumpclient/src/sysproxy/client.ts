@@ -15,8 +15,8 @@ import { openSocket, watchSocket } from '../socket.js';
 import { parseUrl, type RumpUrl } from '../url.js';
 import { AddressSpace } from './memory.js';
 import {
-  decodeStat, decodeStatvfs, encodeTimespec, encodeTimeval, encodeTmpfsArgs, STAT_SIZE, STATVFS_SIZE, TMPFS_ARGS_VERSION, unpackDirents, UTIME_NOW,
-  writePtr,
+  decodeStat, decodeStatvfs, encodeTimespec, encodeTimeval, encodeTmpfsArgs, nameAt, nameCString, STAT_SIZE, STATVFS_SIZE, TMPFS_ARGS_VERSION, unpackDirents,
+  UTIME_NOW, writePtr,
 } from './structs.js';
 import * as S from './sysnum.js';
 import {
@@ -307,8 +307,9 @@ export class SysproxyClient implements RemoteClient {
     }
   }
 
+  /** A path or name as the C string the server copies in: its bytes (escaped bytes as themselves), then NUL. */
   #str(s: string): Buffer {
-    return Buffer.from(`${s}\0`, 'utf8');
+    return nameCString(s);
   }
 
   /** A call taking paths (mapped as C strings) before its other slots. */
@@ -416,7 +417,7 @@ export class SysproxyClient implements RemoteClient {
   async readlink(path: string): Promise<string> {
     const b = Buffer.alloc(MAXPATHLEN);
     const n = await this.#with([b], (a) => this.#n(this.#pathCall(S.SYS_readlink, 'readlink', [path], [a[0] as number, b.length])));
-    return b.toString('utf8', 0, n);
+    return nameAt(b, 0, n);
   }
   async getdents(fd: number, count = 4096): Promise<Dirent[]> {
     const b = Buffer.alloc(count);
@@ -511,7 +512,7 @@ export class SysproxyClient implements RemoteClient {
     const b = Buffer.alloc(MAXPATHLEN);
     await this.#with([b], (a) => this.syscall(S.SYS___getcwd, [a[0] as number, b.length], 'getcwd'));
     const nul = b.indexOf(0);
-    return b.toString('utf8', 0, nul < 0 ? b.length : nul);
+    return nameAt(b, 0, nul < 0 ? b.length : nul);
   }
   async statvfs(path: string): Promise<Statvfs> {
     const b = Buffer.alloc(STATVFS_SIZE);

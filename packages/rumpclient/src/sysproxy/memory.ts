@@ -5,6 +5,7 @@
  * and the server's copy requests are served from them, bounds-checked: an address outside every
  * live buffer reads as nothing and writes nowhere (where a C client would fault).
  */
+import { nameCString } from './structs.js';
 
 /** Where the emulated space starts (anything but NULL and the first page). */
 const BASE = 0x10_0000;
@@ -24,9 +25,9 @@ export class AddressSpace {
     return addr;
   }
 
-  /** Place a C string (UTF-8 and a NUL). */
+  /** Place a C string: a name's bytes (escaped bytes as themselves, structs nameCString) and a NUL. */
   mapString(s: string): number {
-    return this.map(Buffer.from(`${s}\0`, 'utf8'));
+    return this.map(nameCString(s));
   }
 
   unmap(addr: number): void {

@@ -4,7 +4,7 @@
  * time.h; ufs/ufs/ufsmount.h, fs/tmpfs/tmpfs_args.h). Both directions: the server encodes what it
  * COPYOUTs, the client decodes it (and the other way round for COPYIN).
  */
-import type { Dirent, Stat, Statvfs, Timespec } from '@rumpts/librump';
+import { decodeName, type Dirent, encodeName, type Stat, type Statvfs, type Timespec } from '@rumpts/librump';
 
 /** u64 and i64 fields from a JS number (exact below 2^53; -1 becomes all ones, as NODEV is). */
 function put64(b: Buffer, off: number, v: number): void {
@@ -77,6 +77,26 @@ export function decodeStat(b: Buffer, off = 0): Stat {
   };
 }
 
+// --- names and paths: bytes on the wire ---
+/**
+ * A name or path as the bytes NetBSD's protocol carries (librump encodeName: text as UTF-8, each
+ * escaped byte U+DC80..U+DCFF as that byte). EILSEQ for a lone surrogate that stands for no byte.
+ */
+export function nameBytes(s: string): Buffer {
+  const b = encodeName(s);
+  return Buffer.from(b.buffer, b.byteOffset, b.length);
+}
+
+/** A name or path as a C string: nameBytes and a NUL. */
+export function nameCString(s: string): Buffer {
+  return nameBytes(`${s}\0`);
+}
+
+/** The name that bytes [start, end) of `b` stand for (librump decodeName: stray bytes escaped, never U+FFFD). */
+export function nameAt(b: Uint8Array, start: number, end: number): string {
+  return decodeName(b.subarray(start, end));
+}
+
 // --- struct dirent (__getdents30): packed records ---
 /** d_fileno u64 @0, d_reclen u16 @8, d_namlen u16 @10, d_type u8 @12, d_name @13 (NUL, then padding). */
 export const DIRENT_NAME = 13;
@@ -88,7 +108,7 @@ export function direntReclen(namlen: number): number {
 
 /** Pack entries as getdents(2) returns them. */
 export function packDirents(entries: readonly Dirent[]): Buffer {
-  const names = entries.map((e) => Buffer.from(e.name, 'utf8'));
+  const names = entries.map((e) => nameBytes(e.name));
   const total = names.reduce((n, nm) => n + direntReclen(nm.length), 0);
   const b = Buffer.alloc(total);
   let p = 0;
@@ -113,7 +133,7 @@ export function unpackDirents(b: Buffer): Dirent[] {
     const reclen = b.readUInt16LE(p + 8);
     const namlen = b.readUInt16LE(p + 10);
     if (reclen < DIRENT_NAME + 1 || p + reclen > b.length || DIRENT_NAME + namlen >= reclen) break;
-    out.push({ fileno: get64(b, p), type: b[p + 12] as number, name: b.toString('utf8', p + DIRENT_NAME, p + DIRENT_NAME + namlen), reclen });
+    out.push({ fileno: get64(b, p), type: b[p + 12] as number, name: nameAt(b, p + DIRENT_NAME, p + DIRENT_NAME + namlen), reclen });
     p += reclen;
   }
   return out;
@@ -139,13 +159,13 @@ export function makefstype(type: string): number {
 }
 
 function putName(b: Buffer, off: number, max: number, s: string): void {
-  const n = Buffer.from(s, 'utf8');
+  const n = nameBytes(s);
   n.copy(b, off, 0, Math.min(n.length, max - 1));
 }
 
 function getName(b: Buffer, off: number, max: number): string {
   const end = b.indexOf(0, off);
-  return b.toString('utf8', off, end < 0 || end > off + max ? off + max : end);
+  return nameAt(b, off, end < 0 || end > off + max ? off + max : end);
 }
 
 /** Write a statvfs as NetBSD's struct statvfs into `b` at `off` (a new buffer by default). */

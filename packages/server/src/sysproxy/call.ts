@@ -5,7 +5,7 @@
  * are the client's addresses: the server never does more with them than ask.
  */
 import { errno, type Proc } from '@rumpts/librump';
-import { readPtr } from '@rumpts/rumpclient/protocol';
+import { nameAt, readPtr } from '@rumpts/rumpclient/protocol';
 
 /** What a call needs from its connection. */
 export interface CallChannel {
@@ -62,13 +62,16 @@ export class SpCall {
     return Number(this.args.readBigInt64LE(i * 8));
   }
 
-  /** copyinstr(9): the string at `addr`, at most `max` bytes with its NUL (ENAMETOOLONG without one). */
+  /**
+   * copyinstr(9): the string at `addr`, at most `max` bytes with its NUL (ENAMETOOLONG without one).
+   * A path's bytes are a name (librump decodeName): bytes that are not valid UTF-8 stay those bytes.
+   */
   async str(addr: number, max = MAXPATHLEN): Promise<string> {
     if (addr === 0) throw errno('EFAULT', 'NULL string pointer');
     const b = await this.ch.copyin(addr, max, true);
     const nul = b.indexOf(0);
     if (nul < 0) throw errno('ENAMETOOLONG', `string at 0x${addr.toString(16)} has no NUL within ${max} bytes`);
-    return b.toString('utf8', 0, nul);
+    return nameAt(b, 0, nul);
   }
 
   /** The path in argument slot i. */

@@ -10,7 +10,7 @@ import {
 } from '@rumpts/librump';
 import {
   AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, decodeTimespec, decodeTimeval, decodeTmpfsArgs, encodeStat, encodeStatvfs, IOC_IN, IOC_OUT, IOCPARM_LEN,
-  packDirents, readPtr, STATVFS_SIZE, TIMESPEC_SIZE, TIMEVAL_SIZE, TMPFS_ARGS_SIZE, TMPFS_ARGS_VERSION, UTIME_NOW, UTIME_OMIT,
+  nameBytes, packDirents, readPtr, STATVFS_SIZE, TIMESPEC_SIZE, TIMEVAL_SIZE, TMPFS_ARGS_SIZE, TMPFS_ARGS_VERSION, UTIME_NOW, UTIME_OMIT,
 } from '@rumpts/rumpclient/protocol';
 import * as S from '@rumpts/rumpclient/protocol';
 import type { Retval, SpCall } from './call.js';
@@ -290,14 +290,14 @@ export const SYSCALLS: ReadonlyMap<number, Handler> = new Map<number, Handler>([
     at(c.proc, c.int(1), path, (pa) => c.proc.symlink(target, pa));
   }],
   [S.SYS_readlink, async (c) => {
-    const s = Buffer.from(c.proc.readlink(await c.path(0)), 'utf8');
+    const s = nameBytes(c.proc.readlink(await c.path(0)));
     const n = Math.min(s.length, size(c.ptr(2)));
     c.copyout(c.ptr(1), s.subarray(0, n));
     return n;
   }],
   [S.SYS_readlinkat, async (c) => {
     const path = await c.path(1);
-    const s = Buffer.from(at(c.proc, c.int(0), path, (pa) => c.proc.readlink(pa)), 'utf8');
+    const s = nameBytes(at(c.proc, c.int(0), path, (pa) => c.proc.readlink(pa)));
     const n = Math.min(s.length, size(c.ptr(3)));
     c.copyout(c.ptr(2), s.subarray(0, n));
     return n;
@@ -339,7 +339,7 @@ export const SYSCALLS: ReadonlyMap<number, Handler> = new Map<number, Handler>([
     return 0;
   }],
   [S.SYS___getcwd, (c) => {
-    const s = Buffer.from(`${c.proc.getcwd()}\0`, 'utf8');
+    const s = nameBytes(`${c.proc.getcwd()}\0`);
     if (size(c.ptr(1)) < s.length) throw errno('ERANGE', 'getcwd: the buffer is too small');
     c.copyout(c.ptr(0), s);
     return s.length;

@@ -4,7 +4,7 @@
  * each operand is tried: a failure is reported (`io.fail`) and the command goes on, ending with status 1.
  * ls, find and the copies live in their own files.
  */
-import { errno, isRumpError, O_CREAT, O_WRONLY, O_TRUNC, S_IFLNK, S_IFMT, SEEK_END, type Stat } from '@rumpts/librump';
+import { errno, isRumpError, nameText, O_CREAT, O_WRONLY, O_TRUNC, S_IFLNK, S_IFMT, SEEK_END, type Stat } from '@rumpts/librump';
 import { CopyBuffer, READ_CHUNK, readFileChunks } from './copy.js';
 import { modeString } from './ls.js';
 import type { ModeChange } from './modes.js';
@@ -119,8 +119,8 @@ export async function cmd_stat(fs: FsuTarget, paths: string[], io: Io): Promise<
   const t = (ts: { sec: number; nsec: number }): string => `${new Date(ts.sec * 1000).toISOString().replace('.000Z', '')}.${String(ts.nsec).padStart(9, '0')}Z`;
   await io.each(paths, async (p) => {
     const st = await fs.lstat(p);
-    const link = (st.mode & S_IFMT) === S_IFLNK ? ` -> ${await fs.readlink(p)}` : '';
-    io.out(`  File: ${p}${link}`);
+    const link = (st.mode & S_IFMT) === S_IFLNK ? ` -> ${nameText(await fs.readlink(p))}` : '';
+    io.out(`  File: ${nameText(p)}${link}`);
     io.out(`  Size: ${st.size}  Blocks: ${st.blocks}  IO Block: ${st.blksize}  ${modeString(st.mode)}`);
     io.out(`Device: ${st.dev}  Inode: ${st.ino}  Links: ${st.nlink}  Flags: 0x${st.flags.toString(16)}`);
     io.out(`  Mode: ${(st.mode & 0o7777).toString(8).padStart(4, '0')}  Uid: ${st.uid}  Gid: ${st.gid}  Rdev: ${st.rdev}`);
@@ -157,8 +157,8 @@ export async function cmd_du(fs: FsuTarget, paths: string[], o: { summary?: bool
           ancestry.leave();
         }
       }
-      if (!o.summary || depth === 0) io.out(`${kb}\t${path}`);
-    } else if (depth === 0) io.out(`${kb}\t${path}`);
+      if (!o.summary || depth === 0) io.out(`${kb}\t${nameText(path)}`);
+    } else if (depth === 0) io.out(`${kb}\t${nameText(path)}`);
     return kb;
   };
   await io.each(paths.length ? paths : ['/'], async (p) => {

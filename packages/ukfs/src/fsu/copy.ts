@@ -7,9 +7,10 @@
 import { type Dirent, type Stats, closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join, posix, resolve } from 'node:path';
 import {
-  errno, isRumpError, O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY, Proc, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, type Stat,
+  decodeName, errno, isRumpError, O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY, Proc, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, type Stat,
 } from '@rumpts/librump';
-import { hostNameText, pageAlignedBuffer, undecodableNames } from '@rumpts/rumpdev-disk';
+import { hostPathOf } from '@rumpts/etfs';
+import { pageAlignedBuffer, undecodableNames } from '@rumpts/rumpdev-disk';
 import { makedev } from '@rumpts/rumpvfs';
 import { hostErr } from './errors.js';
 import { HostDir, hostMajorMinor } from './hostfs.js';
@@ -97,7 +98,7 @@ async function targetIsDir(fs: FsuTarget, p: string): Promise<boolean> {
 
 const hostIsDir = (p: string): boolean => {
   try {
-    return statSync(p).isDirectory();
+    return statSync(hostPathOf(p)).isDirectory();
   } catch {
     return false;
   }
@@ -131,10 +132,10 @@ async function targetBytes(fs: FsuTarget, path: string, depth = 0): Promise<numb
 
 function hostBytes(path: string, depth = 0): number {
   try {
-    const st = lstatSync(path);
+    const st = lstatSync(hostPathOf(path));
     if (st.isFile()) return st.size;
     if (!st.isDirectory() || depth >= 64) return 0;
-    return readdirSync(path).reduce((s, n) => s + hostBytes(join(path, n), depth + 1), 0);
+    return readdirSync(hostPathOf(path)).reduce((s, n) => s + hostBytes(join(path, n), depth + 1), 0);
   } catch {
     return 0;
   }
@@ -202,7 +203,7 @@ export async function cmd_get(fs: FsuTarget, srcs: string[], dst: string, o: { r
     if ((st.mode & S_IFMT) === S_IFREG) {
       let fd: number;
       try {
-        fd = openSync(full, 'w', st.mode & 0o777);
+        fd = openSync(hostPathOf(full), 'w', st.mode & 0o777);
       } catch (e) {
         throw hostErr(e, dst);
       }
@@ -246,9 +247,9 @@ function readAll(n: number, buf: Uint8Array, st: Stats, total: number): boolean 
 
 /**
  * The bytes of the host name that entry `i` of `entries` (host directory `src`, sorted by name)
- * stands for, when its decoded name holds U+FFFD and they are not valid UTF-8 — such a name cannot
- * be made in the image (its names are text), and the decoded one names no file. Null for a real
- * U+FFFD (valid UTF-8). `bad` is undecodableNames(src): names that decode alike are taken as the
+ * stands for, when its decoded name holds U+FFFD and they are not valid UTF-8 — the decoded one
+ * names no file, so the entry is copied under decodeName of these bytes. Null for a real U+FFFD
+ * (valid UTF-8). `bad` is undecodableNames(src): names that decode alike are taken as the
  * valid one (if there is one) first, then the bad ones in order.
  */
 function undecodableEntry(entries: readonly Dirent[], i: number, bad: Map<string, Buffer[]>): Buffer | null {
@@ -330,14 +331,14 @@ export async function cmd_put(fs: FsuTarget, srcs: string[], dst: string, o: { r
   const READ_AHEAD_AFTER = 64;
 
   /**
-   * Copy host file `src`, which readdir says is a regular file, opened without an lstat first (its
-   * fstat says what it is). False if it is not one (any more): the lstat path reports it as it is now.
-   * Synchronous when the target is.
+   * Copy host file `src` (host path `hsrc`: `src` itself, or its bytes), which readdir says is a
+   * regular file, opened without an lstat first (its fstat says what it is). False if it is not one
+   * (any more): the lstat path reports it as it is now. Synchronous when the target is.
    */
-  const putListedFile = (src: string, to: string): boolean | Promise<boolean> => {
+  const putListedFile = (src: string, hsrc: string | Buffer, to: string): boolean | Promise<boolean> => {
     let fd: number;
     try {
-      fd = openSync(src, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+      fd = openSync(hsrc, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     } catch {
       // Gone, replaced by a link, or unreadable.
       return false;
@@ -359,20 +360,24 @@ export async function cmd_put(fs: FsuTarget, srcs: string[], dst: string, o: { r
     }
   };
 
-  /** Open host file `src` for reading: no-follow and non-blocking, so a link or a fifo put there since lstat is not read. */
-  const openFile = (src: string): number => {
+  /** Open host file `src` (host path `hsrc`) for reading: no-follow and non-blocking, so a link or a fifo put there since lstat is not read. */
+  const openFile = (src: string, hsrc: string | Buffer): number => {
     try {
-      return openSync(src, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+      return openSync(hsrc, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     } catch (e) {
       throw hostErr(e, src);
     }
   };
 
-  /** Copy host entry `src` to `to`. */
+  /**
+   * Copy host entry `src` to `to`. `src` is a name as the kernel holds it: a host name that is not
+   * valid UTF-8 is decodeName of its bytes, turned back into them for the host (hostPathOf).
+   */
   const copy = async (src: string, to: string, depth: number): Promise<void> => {
+    const hsrc = hostPathOf(src);
     let st;
     try {
-      st = lstatSync(src);
+      st = lstatSync(hsrc);
     } catch (e) {
       throw hostErr(e, src);
     }
@@ -388,7 +393,7 @@ export async function cmd_put(fs: FsuTarget, srcs: string[], dst: string, o: { r
       }
       let entries: Dirent[];
       try {
-        entries = readdirSync(src, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+        entries = readdirSync(hsrc, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       } catch (e) {
         throw hostErr(e, src);
       }
@@ -396,7 +401,9 @@ export async function cmd_put(fs: FsuTarget, srcs: string[], dst: string, o: { r
       const at = join(src, '.');
       const prefix = at === '.' ? '' : at.endsWith('/') ? at : `${at}/`;
       if (sync && ahead === null && listed < READ_AHEAD_AFTER && (listed += entries.length) >= READ_AHEAD_AFTER) ahead = ReadAhead.start();
-      const ra = ahead;
+      // Read ahead only where every path is plain text (the thread's paths are strings).
+      const plain = typeof hsrc === 'string';
+      const ra = plain ? ahead : null;
       // The names of this directory that are not UTF-8, read (as bytes) when a decoded name shows U+FFFD.
       let bad: Map<string, Buffer[]> | null = null;
       // Entries before `asked` have been asked of the read-ahead thread (runs of files, in order).
@@ -405,20 +412,26 @@ export async function cmd_put(fs: FsuTarget, srcs: string[], dst: string, o: { r
       try {
         for (; i < entries.length; i++) {
           const d = entries[i] as Dirent;
-          const from = prefix + d.name;
-          const into = ijoin(to, d.name);
           // Such a name is never asked of the read-ahead thread (a run stops before it).
           const odd = d.name.includes('\uFFFD');
+          let name = d.name;
+          let from = prefix + name;
           try {
             if (odd) {
               try {
-                bad ??= undecodableNames(src);
+                bad ??= undecodableNames(hsrc);
               } catch (e) {
                 throw hostErr(e, src);
               }
+              // Not valid UTF-8: the entry is its bytes, escaped (librump decodeName) — FFS and tmpfs
+              // keep such a name exactly; a file system that cannot (msdos) says EILSEQ for it.
               const raw = undecodableEntry(entries, i, bad);
-              if (raw !== null) throw errno('EILSEQ', 'the name is not valid UTF-8; not copied', { path: prefix + hostNameText(raw) });
+              if (raw !== null) {
+                name = decodeName(raw);
+                from = prefix + name;
+              }
             }
+            const into = ijoin(to, name);
             if (ra !== null && sync && d.isFile() && !odd) {
               if (i >= asked) {
                 const paths: string[] = [];
@@ -442,7 +455,7 @@ export async function cmd_put(fs: FsuTarget, srcs: string[], dst: string, o: { r
               }
             }
             if (d.isFile()) {
-              let done = putListedFile(from, into);
+              let done = putListedFile(from, plain && !odd ? from : hostPathOf(from), into);
               if (done !== true && done !== false) done = await done;
               if (done) continue;
             }
@@ -461,9 +474,12 @@ export async function cmd_put(fs: FsuTarget, srcs: string[], dst: string, o: { r
       }
       if ((perm & 0o700) !== 0o700) await fs.chmod(to, perm);
     } else if (st.isSymbolicLink()) {
-      await fs.symlink(readlinkSync(src), to);
+      // A target is bytes too: re-read as such only when its decoding shows U+FFFD.
+      let target = readlinkSync(hsrc);
+      if (target.includes('\uFFFD')) target = decodeName(readlinkSync(hsrc, { encoding: 'buffer' }));
+      await fs.symlink(target, to);
     } else if (st.isFile()) {
-      const fd = openFile(src);
+      const fd = openFile(src, hsrc);
       try {
         const fst = fstatSync(fd);
         if (!fst.isFile()) throw errno('EAGAIN', 'changed while being copied', { path: src });

@@ -1,5 +1,8 @@
-/** fsu's error lines: `<path>: <reason>`, for kernel errors and host (Node) errors alike. */
-import { Errno, type ErrnoCode, errno, isRumpError, type RumpError, strerror } from '@rumpts/librump';
+/**
+ * fsu's error lines: `<path>: <reason>`, for kernel errors and host (Node) errors alike. A path's
+ * bytes that are not valid UTF-8 show as `\xNN` (librump nameText).
+ */
+import { Errno, type ErrnoCode, errno, isRumpError, nameText, type RumpError, strerror } from '@rumpts/librump';
 
 /** A host (node:fs, child_process) failure as a RumpError naming `path`, with NetBSD's strerror text. */
 export function hostErr(e: unknown, path: string): RumpError {
@@ -17,15 +20,15 @@ export function errorLine(e: unknown, path?: string): string {
   if (isRumpError(e)) {
     const where = e.path ?? path;
     const why = e.detail ?? strerror(e.errno);
-    return where === undefined ? why : `${where}: ${why}`;
+    return where === undefined ? why : `${nameText(where)}: ${why}`;
   }
   const code = (e as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && code in Errno) {
     const own = (e as { path?: unknown }).path;
     const where = path ?? (typeof own === 'string' ? own : undefined);
     const why = strerror(code as ErrnoCode);
-    return where === undefined ? why : `${where}: ${why}`;
+    return where === undefined ? why : `${nameText(where)}: ${why}`;
   }
   const why = e instanceof Error ? e.message : String(e);
-  return path === undefined ? why : `${path}: ${why}`;
+  return path === undefined ? why : `${nameText(path)}: ${why}`;
 }

@@ -4,7 +4,7 @@
  * before a test. Primaries are ANDed and evaluated left to right; without an action every match is
  * printed.
  */
-import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK, type Stat } from '@rumpts/librump';
+import { encodeName, nameHasEscapes, nameText, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK, type Stat } from '@rumpts/librump';
 import type { Io } from './stdio.js';
 import type { FsuTarget } from './target.js';
 import { UsageError } from './usage.js';
@@ -96,7 +96,10 @@ export async function cmd_find(fs: FsuTarget, expr: FindExpr, io: Io): Promise<v
   const evaluate = (path: string, name: string, st: Stat): void => {
     for (const p of expr.primaries) {
       if (p.kind === 'print') {
-        io.text(path + p.end);
+        // -print0 feeds xargs -0: a name's exact bytes; -print is for reading: bad bytes as \xNN.
+        if (!nameHasEscapes(path)) io.text(path + p.end);
+        else if (p.end === '\0') io.write(encodeName(path + p.end));
+        else io.text(nameText(path) + p.end);
       } else if (p.test(name, st) === p.negate) return;
     }
   };

@@ -11,21 +11,26 @@
  *
  * Fifos and device nodes are made with the host's mkfifo(1) and mknod(1) (Node has no mknod); devices
  * only when running as root, as `cp -R` can.
+ *
+ * Names are bytes: an image name holding bytes that are not valid UTF-8 (librump's escapes, U+DC80 to
+ * U+DCFF) is created on the host under exactly those bytes (etfs hostPathOf), never as U+FFFD — names
+ * that differ only there stay apart. Paths are kept as such strings and turned into bytes at each call.
  */
 import type * as ChildProcess from 'node:child_process';
-import { chmodSync, closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, realpathSync, symlinkSync, unlinkSync, type Stats } from 'node:fs';
+import { chmodSync, closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, realpathSync, renameSync, symlinkSync, unlinkSync, type Stats } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { errno, S_IFBLK, S_IFCHR, S_IFIFO, S_IFMT } from '@rumpts/librump';
+import { decodeName, errno, S_IFBLK, S_IFCHR, S_IFIFO, S_IFMT } from '@rumpts/librump';
+import { hostPathOf } from '@rumpts/etfs';
 import { major, minor } from '@rumpts/rumpvfs';
 import { hostErr } from './errors.js';
 
 const O_NOFOLLOW = constants.O_NOFOLLOW;
 const O_NONBLOCK = constants.O_NONBLOCK;
 
-function lstatOrNull(path: string): Stats | null {
+function lstatOrNull(path: string, host: string | Buffer = hostPathOf(path)): Stats | null {
   try {
-    return lstatSync(path);
+    return lstatSync(host);
   } catch (e) {
     if ((e as { code?: unknown }).code === 'ENOENT') return null;
     throw hostErr(e, path);
@@ -34,29 +39,36 @@ function lstatOrNull(path: string): Stats | null {
 
 /** A host directory fsu creates entries in, by its real (symlink-free) path. */
 export class HostDir {
-  private constructor(readonly real: string) {}
+  /** `real` as a host path: the string itself, or its bytes when it holds escaped bytes. */
+  readonly #host: string | Buffer;
+
+  private constructor(readonly real: string) {
+    this.#host = hostPathOf(real);
+  }
 
   /** A directory the user named (their symbolic links are theirs to follow). */
   static named(path: string): HostDir {
     let real: string;
     try {
-      real = realpathSync.native(path);
+      // As bytes: a directory above may have a name that is not valid UTF-8.
+      real = decodeName(realpathSync.native(hostPathOf(path), { encoding: 'buffer' }));
     } catch (e) {
       throw hostErr(e, path);
     }
-    if (!lstatSync(real).isDirectory()) throw errno('ENOTDIR', undefined, { path });
+    if (!lstatSync(hostPathOf(real)).isDirectory()) throw errno('ENOTDIR', undefined, { path });
     return new HostDir(real);
   }
 
   /** Where `name` goes, after checking this directory is still where it was. */
   #child(name: string): string {
     let now: string;
+    const host = this.#host;
     try {
-      now = realpathSync.native(this.real);
+      now = typeof host === 'string' ? realpathSync.native(host) : decodeName(realpathSync.native(host, { encoding: 'buffer' }));
     } catch (e) {
       throw hostErr(e, this.real);
     }
-    if (now !== this.real || !lstatSync(now).isDirectory()) throw errno('ELOOP', 'the destination directory was replaced while copying; stopped', { path: this.real });
+    if (now !== this.real || !lstatSync(host).isDirectory()) throw errno('ELOOP', 'the destination directory was replaced while copying; stopped', { path: this.real });
     return join(this.real, name);
   }
 
@@ -66,19 +78,20 @@ export class HostDir {
    */
   mkdir(name: string, mode: number): { dir: HostDir; finish: () => void } {
     const to = this.#child(name);
+    const h = hostPathOf(to);
     let made = false;
     try {
-      mkdirSync(to, (mode & 0o777) | 0o700);
+      mkdirSync(h, (mode & 0o777) | 0o700);
       made = true;
     } catch (e) {
       if ((e as { code?: unknown }).code !== 'EEXIST') throw hostErr(e, to);
     }
-    const st = lstatSync(to);
+    const st = lstatSync(h);
     if (st.isSymbolicLink()) throw errno('EEXIST', 'a symbolic link is in the way; not copying a directory through it', { path: to });
     if (!st.isDirectory()) throw errno('EEXIST', 'exists and is not a directory', { path: to });
     const finish = (): void => {
       // The umask already cleared group/other bits at mkdir; give the owner bits the image asked for.
-      if (made && (mode & 0o700) !== 0o700) chmodSync(to, (st.mode & 0o077) | (mode & 0o700));
+      if (made && (mode & 0o700) !== 0o700) chmodSync(h, (st.mode & 0o077) | (mode & 0o700));
     };
     return { dir: new HostDir(to), finish };
   }
@@ -89,13 +102,14 @@ export class HostDir {
    */
   openFile(name: string, mode: number): { fd: number; path: string } {
     const to = this.#child(name);
-    const existing = lstatOrNull(to);
+    const h = hostPathOf(to);
+    const existing = lstatOrNull(to, h);
     if (existing?.isSymbolicLink()) throw errno('EEXIST', 'a symbolic link is in the way; not writing through it', { path: to });
     if (existing && !existing.isFile()) throw errno('EEXIST', 'exists and is not a regular file', { path: to });
     const flags = constants.O_WRONLY | O_NOFOLLOW | O_NONBLOCK | (existing ? constants.O_TRUNC : constants.O_CREAT | constants.O_EXCL);
     let fd: number;
     try {
-      fd = openSync(to, flags, mode & 0o777);
+      fd = openSync(h, flags, mode & 0o777);
     } catch (e) {
       throw hostErr(e, to);
     }
@@ -111,7 +125,7 @@ export class HostDir {
     const to = this.#child(name);
     this.#clear(to);
     try {
-      symlinkSync(target, to);
+      symlinkSync(hostPathOf(target), hostPathOf(to));
     } catch (e) {
       throw hostErr(e, to);
     }
@@ -123,18 +137,26 @@ export class HostDir {
    */
   special(name: string, mode: number, rdev: number, source: string): void {
     const to = this.#child(name);
+    // mkfifo(1) and mknod(1) take their path as an argument, and arguments are text: a name that is
+    // not valid UTF-8 is made under a plain temporary name in the same directory, then renamed to its bytes.
+    const host = hostPathOf(to);
+    let at = to;
+    if (typeof host !== 'string') {
+      if (typeof this.#host !== 'string') throw errno('EILSEQ', 'a fifo or device node in a directory whose path is not valid UTF-8 is not made on the host', { path: source });
+      at = join(this.real, `.fsu-${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
+    }
     const type = mode & S_IFMT;
     const perm = (mode & 0o777).toString(8);
     let cmd: string;
     let args: string[];
     if (type === S_IFIFO) {
       cmd = 'mkfifo';
-      args = ['-m', perm, to];
+      args = ['-m', perm, at];
     } else if (type === S_IFCHR || type === S_IFBLK) {
       const what = `${type === S_IFCHR ? 'character' : 'block'} device (${major(rdev)}, ${minor(rdev)})`;
       if (process.getuid?.() !== 0) throw errno('EPERM', `is a ${what}; only root can make device nodes on the host (not copied)`, { path: source });
       cmd = 'mknod';
-      args = ['-m', perm, to, type === S_IFCHR ? 'c' : 'b', String(major(rdev)), String(minor(rdev))];
+      args = ['-m', perm, at, type === S_IFCHR ? 'c' : 'b', String(major(rdev)), String(minor(rdev))];
     } else {
       throw errno('EOPNOTSUPP', 'is a socket; sockets are not copied', { path: source });
     }
@@ -149,6 +171,18 @@ export class HostDir {
       const said = (Buffer.isBuffer(stderr) ? stderr.toString() : typeof stderr === 'string' ? stderr : '').trim().split('\n').pop();
       throw errno('EIO', `${cmd} failed${said ? `: ${said}` : ''}`, { path: to });
     }
+    if (at !== to) {
+      try {
+        renameSync(at, host);
+      } catch (e) {
+        try {
+          unlinkSync(at);
+        } catch {
+          // already gone
+        }
+        throw hostErr(e, to);
+      }
+    }
   }
 
   /** Remove an entry that cp -R would replace (anything but a directory; unlink never follows a link). */
@@ -157,7 +191,7 @@ export class HostDir {
     if (!st) return;
     if (st.isDirectory()) throw errno('EEXIST', 'exists and is a directory', { path: to });
     try {
-      unlinkSync(to);
+      unlinkSync(hostPathOf(to));
     } catch (e) {
       throw hostErr(e, to);
     }

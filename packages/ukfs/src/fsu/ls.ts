@@ -5,7 +5,7 @@
  * `..`, `-d` lists directories themselves, `-R` recurses. Owners are numeric: an image has no password
  * file.
  */
-import { S_IFBLK, S_IFCHR, S_IFLNK, S_IFMT, S_IFDIR, S_IFIFO, S_IFSOCK, isRumpError, type Stat } from '@rumpts/librump';
+import { S_IFBLK, S_IFCHR, S_IFLNK, S_IFMT, S_IFDIR, S_IFIFO, S_IFSOCK, isRumpError, nameText, type Stat } from '@rumpts/librump';
 import { major, minor } from '@rumpts/rumpvfs';
 import type { Io } from './stdio.js';
 import type { FsuTarget } from './target.js';
@@ -58,7 +58,8 @@ const isDevice = (st: Stat): boolean => (st.mode & S_IFMT) === S_IFCHR || (st.mo
 /** Print entries, in long format with columns aligned across them. */
 async function print(fs: FsuTarget, entries: Entry[], o: LsOptions, io: Io): Promise<void> {
   if (!o.long) {
-    for (const e of entries) io.out(e.name);
+    // A name's bytes that are not valid UTF-8 show as \xNN: names that differ only there stay apart.
+    for (const e of entries) io.out(nameText(e.name));
     return;
   }
   const sizes = entries.map((e) => (isDevice(e.st) ? `${major(e.st.rdev)}, ${minor(e.st.rdev)}` : String(e.st.size)));
@@ -69,10 +70,10 @@ async function print(fs: FsuTarget, entries: Entry[], o: LsOptions, io: Io): Pro
   const ws = w((_e, i) => sizes[i] as string);
   const now = Date.now();
   for (const [i, e] of entries.entries()) {
-    let line = `${modeString(e.st.mode)} ${String(e.st.nlink).padStart(wl)} ${String(e.st.uid).padEnd(wu)} ${String(e.st.gid).padEnd(wg)} ${(sizes[i] as string).padStart(ws)} ${lsDate(e.st.mtime.sec, now)} ${e.name}`;
+    let line = `${modeString(e.st.mode)} ${String(e.st.nlink).padStart(wl)} ${String(e.st.uid).padEnd(wu)} ${String(e.st.gid).padEnd(wg)} ${(sizes[i] as string).padStart(ws)} ${lsDate(e.st.mtime.sec, now)} ${nameText(e.name)}`;
     if ((e.st.mode & S_IFMT) === S_IFLNK) {
       try {
-        line += ` -> ${await fs.readlink(e.path)}`;
+        line += ` -> ${nameText(await fs.readlink(e.path))}`;
       } catch (err) {
         io.fail(err, e.path);
       }
@@ -111,7 +112,7 @@ export async function cmd_ls(fs: FsuTarget, paths: string[], o: LsOptions, io: I
   const listDir = async (dir: Entry): Promise<void> => {
     if (!first) io.out('');
     first = false;
-    if (headers) io.out(`${dir.path}:`);
+    if (headers) io.out(`${nameText(dir.path)}:`);
     let entries: Entry[];
     try {
       const ns = await names(fs, dir.path, !!o.all, io);

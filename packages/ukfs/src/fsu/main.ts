@@ -17,6 +17,7 @@ import { errorLine } from './errors.js';
 import { BrokenPipe, EXIT_BROKEN_PIPE, Io, isTerminal } from './stdio.js';
 import type { MakefsOptions } from '@rumpts/rumpfs-ffs';
 import type { FsuNewfsOptions } from './newfs.js';
+import { argvNames } from './argv.js';
 import { registerDiskCommands } from './partitions.js';
 import type { FsuTarget } from './target.js';
 import { hint, SERVER_IMAGE, UsageError } from './usage.js';
@@ -417,7 +418,7 @@ export function runFsu(argv: string[]): void {
   };
   process.on('uncaughtException', last);
   process.on('unhandledRejection', last);
-  main(argv).then((code) => {
+  main(argvNames(argv)).then((code) => {
     process.exitCode = code;
   }, last);
 }
