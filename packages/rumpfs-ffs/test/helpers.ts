@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, fstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, symlinkSync, linkSync, writeFileSync, writeSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { errno } from '@rumpts/librump';
+import { errno, isRumpError } from '@rumpts/librump';
 import type { BlockDevice } from '@rumpts/rumpvfs';
 
 export const HAVE_MAKEFS = spawnSync('makefs', [], { stdio: 'ignore' }).error === undefined;
@@ -172,4 +172,15 @@ export function oneFileImage(tmp: string, tag: string, data: Uint8Array, o: Imag
   const path = join(tmp, `img${tag}`);
   makeImage(src, path, o);
   return new Uint8Array(readFileSync(path));
+}
+
+/** The errno code a kernel call fails with ('ok' when it does not fail); anything else is rethrown. */
+export function code(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    if (isRumpError(e)) return e.code;
+    throw e;
+  }
+  return 'ok';
 }

@@ -11,21 +11,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   DT_DIR, MNT_FORCE, MNT_RDONLY, RUMP_ETFS_BLK, O_CREAT, O_RDONLY, O_RDWR, S_IFMT, isRumpError, rump_init,
 } from '@rumpts/librump';
-import { FileBlockDevice, HAVE_MAKEFS, makeImage, tempDir, writeTree } from './helpers.js';
+import { FileBlockDevice, HAVE_MAKEFS, makeImage, tempDir, writeTree, code } from './helpers.js';
 import { type Entry, kernelWith, syscallManifest } from './manifest.js';
 
 const FIXTURES = resolve(import.meta.dirname, 'fixtures/netbsd');
 const REPO = resolve(import.meta.dirname, '../../..');
 
-function code(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (isRumpError(e)) return e.code;
-    throw e;
-  }
-  return 'ok';
-}
 
 
 describe('mount -t ffs through the syscall layer', () => {

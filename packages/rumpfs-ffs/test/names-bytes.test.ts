@@ -10,9 +10,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { O_CREAT, O_RDONLY, O_WRONLY, type Proc, isRumpError } from '@rumpts/librump';
+import { O_CREAT, O_RDONLY, O_WRONLY, type Proc } from '@rumpts/librump';
 import { ImageEditor, runFsck } from './fsckhelpers.js';
-import { HAVE_MAKEFS, makeImage, tempDir } from './helpers.js';
+import { HAVE_MAKEFS, makeImage, tempDir, code } from './helpers.js';
 import { HAVE_TSK, mountImage } from './rwhelpers.js';
 
 /** Bytes of a host name made of parts: strings (UTF-8) and byte values. */
@@ -61,15 +61,6 @@ function listDir(proc: Proc, path: string): string[] {
   return names.filter((n) => n !== '.' && n !== '..').sort();
 }
 
-function code(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (isRumpError(e)) return e.code;
-    throw e;
-  }
-  return 'ok';
-}
 
 /** fls -r -p with the names' bytes kept (latin1: one character a byte) → {type, inode}. */
 function flsBytes(img: string): Map<string, { type: string; ino: number }> {

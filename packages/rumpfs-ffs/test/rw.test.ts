@@ -8,18 +8,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MNT_FORCE, MNT_RDONLY, MNT_UPDATE, O_CREAT, O_RDONLY, O_WRONLY, type Proc, isRumpError } from '@rumpts/librump';
 import { FS_FIELDS, FS_ISCLEAN, FS_WASCLEAN, SBLOCK_UFS1 } from '../src/ondisk/fs.js';
-import { HAVE_MAKEFS, makeImage, pattern, tempDir } from './helpers.js';
+import { HAVE_MAKEFS, makeImage, pattern, tempDir, code } from './helpers.js';
 import { mountImage, sha256 } from './rwhelpers.js';
 
-function code(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (isRumpError(e)) return e.code;
-    throw e;
-  }
-  return 'ok';
-}
 
 /** fs_clean as on disk (the superblock is at 8192 in makefs images). */
 function diskClean(img: string): number {

@@ -6,24 +6,15 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type Kernel, MNT_FORCE, MNT_RDONLY, isRumpError, rump_init } from '@rumpts/librump';
+import { type Kernel, MNT_FORCE, MNT_RDONLY, rump_init } from '@rumpts/librump';
 import * as rumpvfs from '@rumpts/rumpvfs';
 import { Mount, type Vnode, VDIR, VLNK, vrele } from '@rumpts/rumpvfs';
 import { ffs_vfsops } from '../src/index.js';
-import { FileBlockDevice, tempDir } from './helpers.js';
+import { FileBlockDevice, tempDir, code } from './helpers.js';
 
 const FIXTURES = resolve(import.meta.dirname, 'fixtures/netbsd');
 const REPO = resolve(import.meta.dirname, '../../..');
 
-function code(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (isRumpError(e)) return e.code;
-    throw e;
-  }
-  return 'ok';
-}
 
 describe('ffs vfsops and vnodeops', () => {
   const tmp = tempDir('vfsops');

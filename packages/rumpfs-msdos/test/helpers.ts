@@ -3,7 +3,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Kernel, RUMP_ETFS_BLK, rump_init } from '@rumpts/librump';
+import { type Kernel, RUMP_ETFS_BLK, rump_init, isRumpError } from '@rumpts/librump';
 import * as rumpvfs from '@rumpts/rumpvfs';
 import * as etfs from '@rumpts/etfs';
 import * as rumpdevDisk from '@rumpts/rumpdev-disk';
@@ -70,4 +70,15 @@ export async function mountImage(img: string, flags = 0, args: Record<string, un
       }
     },
   };
+}
+
+/** The errno code a kernel call fails with ('ok' when it does not fail); anything else is rethrown. */
+export function code(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    if (isRumpError(e)) return e.code;
+    throw e;
+  }
+  return 'ok';
 }

@@ -8,21 +8,12 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MNT_RDONLY, MNT_UPDATE, O_CREAT, O_RDONLY, O_RDWR, O_WRONLY, S_IFMT, isRumpError } from '@rumpts/librump';
+import { MNT_RDONLY, MNT_UPDATE, O_CREAT, O_RDONLY, O_RDWR, O_WRONLY, S_IFMT } from '@rumpts/librump';
 import { HostFileBlockDevice } from '@rumpts/rumpdev-disk';
 import { MSDOSFSMNT_NOWIN95, MSDOSFSMNT_SHORTNAME, newfs_msdos, parseMsdosfsArgs } from '../src/index.js';
-import { HAVE_FSCK_FAT, HAVE_MKFS_FAT, HAVE_MTOOLS, MTOOLS_ENV, fsckFat, mkfsFat, mountImage, tempDir } from './helpers.js';
+import { HAVE_FSCK_FAT, HAVE_MKFS_FAT, HAVE_MTOOLS, MTOOLS_ENV, fsckFat, mkfsFat, mountImage, tempDir, code } from './helpers.js';
 import { Surgeon } from './surgeon.js';
 
-function code(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (isRumpError(e)) return e.code;
-    throw e;
-  }
-  return 'ok';
-}
 
 let t: ReturnType<typeof tempDir>;
 let img = '';

@@ -5,18 +5,9 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { O_CREAT, O_RDONLY, O_WRONLY, isRumpError } from '@rumpts/librump';
-import { HAVE_FSCK_FAT, HAVE_MKFS_FAT, HAVE_MTOOLS, fsckFat, mkfsFat, mountImage, mtools, tempDir } from './helpers.js';
+import { O_CREAT, O_RDONLY, O_WRONLY } from '@rumpts/librump';
+import { HAVE_FSCK_FAT, HAVE_MKFS_FAT, HAVE_MTOOLS, fsckFat, mkfsFat, mountImage, mtools, tempDir, code } from './helpers.js';
 
-function code(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (isRumpError(e)) return e.code;
-    throw e;
-  }
-  return 'ok';
-}
 
 describe.skipIf(!HAVE_MKFS_FAT)('msdos: names with bytes that are not UTF-8', () => {
   it('create, mkdir and rename to such a name are EILSEQ and leave the file system as it was', async () => {
