@@ -7,10 +7,11 @@
  * and our fsck.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { O_CREAT, O_RDONLY, O_WRONLY, type Proc } from '@rumpts/librump';
+import { O_CREAT, O_RDONLY, O_WRONLY, type Proc, decodeName, encodeName } from '@rumpts/librump';
 import { ImageEditor, runFsck } from './fsckhelpers.js';
 import { HAVE_MAKEFS, makeImage, tempDir, code } from './helpers.js';
 import { HAVE_TSK, mountImage } from './rwhelpers.js';
@@ -185,6 +186,62 @@ describe.skipIf(!HAVE_MAKEFS)('FFS names are bytes', () => {
       expect(ls.get(latin1(DIR))!.type).toBe('d');
       const st = execFileSync('istat', ['-f', 'ufs1', img, String(ls.get(latin1(LINK))!.ino)], { encoding: 'latin1' });
       expect(/^symbolic link to: (.*)$/m.exec(st)?.[1]).toBe(latin1(bytes('cible-', [0xe8], '/', [0xc0])));
+    } finally {
+      t.cleanup();
+    }
+  }, 60_000);
+
+  it('any byte names: created as decodeName of their bytes, listed and found again, and on disk as those bytes (property)', async () => {
+    // Names of 1-60 bytes from every byte but NUL and '/', biased to stray high bytes and UTF-8 pieces;
+    // control bytes in half the runs (sleuthkit's fls shows them as '^': it checks the other half).
+    const piece = (control: boolean) =>
+      fc.oneof(
+        fc.integer({ min: 0x80, max: 0xff }).map((b) => [b]),
+        fc.integer({ min: 0x20, max: 0x7e }).filter((b) => b !== 0x2f).map((b) => [b]),
+        fc.constantFrom([0xc3, 0xa9], [0xe2, 0x82, 0xac], [0xf0, 0x9f, 0x98, 0x80], [0xef, 0xbb, 0xbf], [0xef, 0xbf, 0xbd], [0xed, 0xa0, 0x80]),
+        ...(control ? [fc.integer({ min: 1, max: 0x1f }).map((b) => [b]), fc.constant([0x7f])] : []),
+      );
+    const names = fc.boolean().chain((control) =>
+      fc
+        .uniqueArray(
+          fc.array(piece(control), { minLength: 1, maxLength: 20 }).map((ps) => Buffer.from(ps.flat().slice(0, 60))),
+          { minLength: 1, maxLength: 12, selector: (b) => b.toString('hex') },
+        )
+        .filter((ns) => ns.every((n) => n.toString() !== '.' && n.toString() !== '..')),
+    );
+    const t = tempDir('nbprop');
+    try {
+      const src = join(t.path, 'src');
+      mkdirSync(src);
+      const base = join(t.path, 'base');
+      makeImage(src, base, { version: 1, endian: 'le', size: '2m' });
+      let round = 0;
+      let checked = 0;
+      await fc.assert(
+        fc.asyncProperty(names, async (ns) => {
+          const img = join(t.path, `img${round++}`);
+          writeFileSync(img, readFileSync(base));
+          const env = await mountImage(img);
+          try {
+            const p = env.k.proc;
+            ns.forEach((n, i) => writeFile(p, `/mnt/${decodeName(n)}`, `file ${i}`));
+            const listed = listDir(p, '/mnt').filter((n) => n !== 'lost+found');
+            expect(listed.map((n) => Buffer.from(encodeName(n)).toString('hex')).sort()).toEqual(ns.map((n) => n.toString('hex')).sort());
+            ns.forEach((n, i) => expect(readAll(p, `/mnt/${decodeName(n)}`)).toBe(`file ${i}`));
+          } finally {
+            env.done();
+          }
+          expect(runFsck(img, false).problems.map((x) => x.message)).toEqual([]);
+          // fls shows control bytes as '^': the independent check is made where there are none.
+          const shown = ns.every((n) => n.every((b) => b >= 0x20 && b !== 0x7f));
+          if (HAVE_TSK && shown) {
+            expect([...flsBytes(img).keys()].filter((k) => k !== 'lost+found').sort()).toEqual(ns.map(latin1).sort());
+            checked++;
+          }
+        }),
+        { numRuns: 16, seed: 20261206 },
+      );
+      if (HAVE_TSK) expect(checked).toBeGreaterThan(3);
     } finally {
       t.cleanup();
     }
