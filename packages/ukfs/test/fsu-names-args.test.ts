@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeName } from '@rumpts/librump';
 import { lockImage } from '@rumpts/rumpdev-disk';
 import { hostBytes } from '../src/fsu/copy.js';
-import { sh } from './fsu-helpers.js';
+import { fsu, sh } from './fsu-helpers.js';
 import { labeledImage, makefsImage, tmp } from './helpers.js';
 
 /** `dir/` + parts, as bytes (a number array is raw bytes). */
@@ -95,6 +95,26 @@ describe('host paths on the command line that are not valid UTF-8', () => {
     expect(nf.stdout).toMatch(new RegExp(`^${d}/new\\\\xe9\\.img: .* FAT12 cluster`));
     expect(nf.stdout).toContain(`${d}/new\\xe9.img: clean`);
     expect(namesHex(d)).toEqual(hex('fat.img', 'new\xe9.img', 'src\xe8'));
+  });
+
+  it('makefs -t msdos of a plain source: a symlink, fifo or device named with a stray byte is skipped with a warning, as under any name', () => {
+    const d = tmp();
+    const src = join(d, 'src');
+    mkdirSync(src);
+    writeFileSync(join(src, 'a.txt'), 'hello\n');
+    symlinkSync('a.txt', at(src, 'l', [0xe9]));
+    execFileSync('mkfifo', [join(src, 'fifo')]);
+    renameSync(join(src, 'fifo'), at(src, 'p', [0xe9]));
+    const r = fsu(['makefs', '-t', 'msdos', join(d, 'fat.img'), src]);
+    expect(r.stderr.split('\n').sort()).toEqual([
+      '',
+      'fsu: warning: l\\xe9: a symbolic link; FAT cannot hold it, skipped',
+      'fsu: warning: p\\xe9: not a regular file or directory; FAT cannot hold it, skipped',
+    ]);
+    expect(r.stdout).toMatch(/: 1 files, 0 directories, 6 bytes of data, FAT12, .*, 2 skipped\n$/);
+    expect(r.code).toBe(0);
+    execFileSync('fsck.fat', ['-n', join(d, 'fat.img')], { stdio: 'pipe' });
+    expect(execFileSync('mdir', ['-b', '-i', join(d, 'fat.img'), '::/'], { encoding: 'utf8' })).toBe('::/a.txt\n');
   });
 
   it('mkdisk with part directories, partitions, %GPT:N% and %DISKLABEL:e% on such paths', () => {
