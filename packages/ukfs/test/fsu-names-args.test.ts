@@ -6,7 +6,7 @@
  * (EF BF BD) appears, and messages show the bytes as \xNN.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeName } from '@rumpts/librump';
@@ -139,6 +139,15 @@ describe('host paths on the command line that are not valid UTF-8', () => {
       `${d}/disk\\xe9.img%GPT:2%: clean`,
       '',
     ]);
+    // --spec FILE named so; a part directory in JSON as librump names it (\udce8 for the byte 0xe8).
+    const spec = JSON.stringify({ scheme: 'mbr', size: '48m', partitions: [{ name: 'data', fs: 'fat16', size: '20m', dir: decodeName(at(d, 'src', [0xe8])) }, { name: 'root', fs: 'ffs', size: 'rest' }] });
+    expect(spec).toContain('src\\udce8');
+    writeFileSync(at(d, 'spec', [0xe9], '.json'), spec);
+    const j = sh(`fsu mkdisk --spec $'${d}/spec\\xe9.json' ${d}/j.img | head -1 && fsu cat ${d}/j.img%MBR:1% /sub/b.txt`);
+    expect(j.stderr).toBe('');
+    expect(j.stdout).toBe(`${d}/j.img%MBR:1%: data, 20 MiB at sector 2048, FAT16, 2 files, 10 bytes\nbee\n`);
+    rmSync(join(d, 'j.img'));
+    rmSync(at(d, 'spec', [0xe9], '.json'));
     // A NetBSD disklabel's partition e, the disk named with a stray byte.
     const src = join(d, 'plain');
     mkdirSync(src);
