@@ -18,6 +18,7 @@ import {
 import type { EtNode } from './etnode.js';
 import { etfs_vnodeops } from './etfs_vnops.js';
 import { host } from './hosterr.js';
+import { hostPathOf } from './hostnames.js';
 import { RUMPBLK_DEVMAJOR, Rumpblk } from './hostblk.js';
 import { HostRoot, type HostRootOptions, hostIdOf } from './hostroot.js';
 
@@ -144,7 +145,7 @@ export class Etfs {
     if (!Number.isSafeInteger(begin) || begin < 0 || (!endoff && (!Number.isSafeInteger(size) || size < 0))) throw errno('EINVAL', 'bad etfs window');
     if (typeof hostpathIn !== 'string' || hostpathIn === '') throw errno('ENOENT', 'empty host path');
     const hostpath = resolve(hostpathIn);
-    const st = host(`stat ${hostpath}`, () => statSync(hostpath));
+    const st = host(`stat ${hostpath}`, () => statSync(hostPathOf(hostpath)));
     let wsize: number | null = endoff ? null : size;
     if (isDirType(type)) {
       if (!st.isDirectory()) throw errno('ENOTDIR', `${hostpath} is not a directory`);

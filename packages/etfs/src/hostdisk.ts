@@ -10,6 +10,7 @@ import { DEV_BSIZE, RUMP_ETFS_SIZE_ENDOFF, errno } from '@rumpts/librump';
 import type { BlockDevice } from '@rumpts/rumpvfs';
 import { checkSecsize, checkTransfer } from './bounds.js';
 import { hostError } from './hosterr.js';
+import { hostPathOf } from './hostnames.js';
 
 /** Options of a {@link HostFileBlockDevice}: the window, read-only, sector size. */
 export interface HostDiskOptions {
@@ -99,17 +100,19 @@ export class HostFileBlockDevice implements BlockDevice {
     let ro = opts.readonly ?? false;
     try {
       // rumpblk_register: only a regular file or a device backs a block device (a directory is EINVAL).
-      const st = statSync(hostpath);
+      // A path holding escaped bytes (a name that is not UTF-8) opens those bytes; a plain one as it is.
+      const hp = hostPathOf(hostpath);
+      const st = statSync(hp);
       if (!st.isFile() && !st.isBlockDevice() && !st.isCharacterDevice()) throw errno('EINVAL', `${hostpath}: not a regular file or device`);
       if (ro) {
-        fd = openSync(hostpath, 'r');
+        fd = openSync(hp, 'r');
       } else {
         try {
-          fd = openSync(hostpath, 'r+');
+          fd = openSync(hp, 'r+');
         } catch (e) {
           const code = (e as { code?: string }).code;
           if (code !== 'EACCES' && code !== 'EROFS' && code !== 'EPERM') throw e;
-          fd = openSync(hostpath, 'r');
+          fd = openSync(hp, 'r');
           ro = true;
         }
       }

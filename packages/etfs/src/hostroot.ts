@@ -17,7 +17,7 @@
  * README.
  */
 import { closeSync, constants as fsc, fstatSync, lstatSync, openSync, realpathSync, type BigIntStats } from 'node:fs';
-import { errno } from '@rumpts/librump';
+import { decodeName, errno } from '@rumpts/librump';
 import { hostError } from './hosterr.js';
 import { hostPathOf } from './hostnames.js';
 
@@ -93,13 +93,15 @@ export class HostRoot {
   constructor(path: string, opts: HostRootOptions = {}) {
     this.path = path;
     // The key's own host path is the registering user's choice and may be a symlink: follow it once.
-    this.#real = realpathSync(path);
-    const st = lstatSync(this.#real, { bigint: true });
+    // As bytes when the path holds escaped ones (a name that is not UTF-8): realpath keeps them.
+    const hp = hostPathOf(path);
+    this.#real = typeof hp === 'string' ? realpathSync(hp) : decodeName(realpathSync.native(hp, { encoding: 'buffer' }));
+    const st = lstatSync(hostPathOf(this.#real), { bigint: true });
     if (!st.isDirectory()) throw errno('ENOTDIR', `${path} is not a directory`);
     this.id = hostIdOf(st);
     if (opts.procfd !== false && process.platform === 'linux') {
       try {
-        const fd = openSync(this.#real, O_PATH | fsc.O_DIRECTORY | fsc.O_NOFOLLOW);
+        const fd = openSync(hostPathOf(this.#real), O_PATH | fsc.O_DIRECTORY | fsc.O_NOFOLLOW);
         if (hostIdOf(fstatSync(fd, { bigint: true })) === this.id && this.#probe(fd)) this.#fd = fd;
         else closeSync(fd);
       } catch {

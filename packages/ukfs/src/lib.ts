@@ -10,7 +10,7 @@ import {
   errno, isRumpError, type Kernel, type MountData, MNT_NODEV, MNT_NOSUID, MNT_RDONLY, RUMP_ETFS_BLK, rump_init, type RumpInitOptions,
 } from '@rumpts/librump';
 import { components as vfsComponents } from '@rumpts/rumpvfs';
-import { components as etfsComponents } from '@rumpts/etfs';
+import { components as etfsComponents, hostPathOf } from '@rumpts/etfs';
 import { components as diskComponents } from '@rumpts/rumpdev-disk';
 import { type ImageLock, lockImage } from '@rumpts/rumpdev-disk';
 import { modloadDir, type ModloadDirResult } from './modload.js';
@@ -220,7 +220,7 @@ function notCleanHint(e: unknown, devpath: string): unknown {
 /** Is this a host regular file or block device (an image to map)? */
 function hostImage(path: string): boolean {
   try {
-    const st = statSync(path);
+    const st = statSync(hostPathOf(path));
     return st.isFile() || st.isBlockDevice();
   } catch {
     return false;

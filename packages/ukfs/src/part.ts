@@ -6,7 +6,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { errno, isRumpError, RUMP_ETFS_SIZE_ENDOFF } from '@rumpts/librump';
 import { findDiskLabel, findPartition, MAXMAXPARTITIONS, type PartitionScheme } from '@rumpts/rumpdev-disk';
-import { hostError } from '@rumpts/etfs';
+import { hostError, hostPathOf } from '@rumpts/etfs';
 
 /**
  * UKFS_PARTITION_SCANMAGIC: the old `%PART:` syntax; ukfs_part_probe refuses it with ENODEV ("use %DISKLABEL
@@ -144,7 +144,7 @@ function resolveTable(path: string, scheme: PartitionScheme, index: number): Ukf
   let fd = -1;
   try {
     try {
-      fd = openSync(path, 'r');
+      fd = openSync(hostPathOf(path), 'r');
     } catch (e) {
       throw hostError(e, `read ${path}`);
     }
@@ -178,7 +178,7 @@ export function resolvePart(path: string, want: ProbedDevice['want']): UkfsPart 
   let n: number;
   let fd = -1;
   try {
-    fd = openSync(path, 'r');
+    fd = openSync(hostPathOf(path), 'r');
     n = readSync(fd, head, 0, head.length, 0);
   } catch (e) {
     throw hostError(e, `read ${path}`);

@@ -17,6 +17,7 @@ import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { errno } from '@rumpts/librump';
+import { hostPathOf } from '@rumpts/etfs';
 
 /** What fs-native-extensions offers (it ships no types). */
 interface NativeLocks {
@@ -131,11 +132,11 @@ export function lockImage(path: string, opts: ImageLockOptions): ImageLock {
   try {
     // An exclusive (write) lock needs a descriptor open for writing; an image the host will not
     // let us write can have no writer through us, so a shared lock is all it needs.
-    fd = openSync(path, shared ? 'r' : 'r+');
+    fd = openSync(hostPathOf(path), shared ? 'r' : 'r+');
   } catch (e) {
     if (shared || (e as NodeJS.ErrnoException).code !== 'EACCES') throw hostError(e, path);
     shared = true;
-    fd = openSync(path, 'r');
+    fd = openSync(hostPathOf(path), 'r');
   }
   if (!locks) {
     closeSync(fd);
@@ -185,10 +186,11 @@ const SCAN_LIMIT = 200_000;
  * /proc/PID/fd and /proc/PID/fdinfo (Linux); undefined where that cannot be read.
  */
 export function describeHolder(path: string): string | undefined {
-  let target: string;
+  let target: Buffer;
   let pids: string[];
   try {
-    target = realpathSync(path);
+    // As bytes: the image's name may hold bytes that are not UTF-8 (an escaped path, see etfs hostPathOf).
+    target = realpathSync.native(hostPathOf(path), { encoding: 'buffer' });
     pids = readdirSync('/proc').filter((p) => /^[0-9]+$/.test(p));
   } catch {
     return undefined;
@@ -204,7 +206,7 @@ export function describeHolder(path: string): string | undefined {
     for (const fd of fds) {
       if (++looked > SCAN_LIMIT) return undefined;
       try {
-        if (readlinkSync(`/proc/${pid}/fd/${fd}`) !== target) continue;
+        if (!readlinkSync(`/proc/${pid}/fd/${fd}`, { encoding: 'buffer' }).equals(target)) continue;
         const info = readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8');
         const lock = /^lock:\s.*\b(READ|WRITE)\b/m.exec(info);
         if (!lock) continue;

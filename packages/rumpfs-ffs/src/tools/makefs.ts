@@ -8,10 +8,10 @@
  * are then written whole; file bytes are read from the host straight into the staged image.
  */
 import { closeSync, constants, openSync, readSync, readlinkSync } from 'node:fs';
-import { type Timespec, errno, isRumpError } from '@rumpts/librump';
+import { type Timespec, errno, isRumpError, nameText } from '@rumpts/librump';
 import { isUtf8 } from 'node:buffer';
 import {
-  BufCache, type HostName, ST_ATIME, ST_FIELDS, ST_GID, ST_MODE, ST_NLINK, ST_RDEV, ST_SIZE, ST_UID, hostDirNames, hostLinkKey, hostLstat, hostNameText, joinHostName,
+  BufCache, type HostName, ST_ATIME, ST_FIELDS, ST_GID, ST_MODE, ST_NLINK, ST_RDEV, ST_SIZE, ST_UID, hostDirNames, hostLinkKey, hostLstat, hostNameText, hostPathOf, joinHostName,
 } from '@rumpts/rumpdev-disk';
 import type { BlockDevice } from '@rumpts/rumpvfs';
 import { ffs_valloc, ffs_vfree } from '../alloc.js';
@@ -277,8 +277,9 @@ interface Tree {
 
 function scanTree(srcDir: string): Tree {
   const count: ScanCount = { entries: 0, bytes: 0, seen: new Map<string, LinkGroup>(), stats: new StatTable(), st: new Float64Array(ST_FIELDS) };
-  const root = scan(srcDir, '', count);
-  if (!root.children) throw errno('ENOTDIR', `makefs: ${srcDir} is not a directory`);
+  // The root too may hold escaped bytes (a name that is not UTF-8, given as librump names it).
+  const root = scan(hostPathOf(srcDir), '', count);
+  if (!root.children) throw errno('ENOTDIR', `makefs: ${nameText(srcDir)} is not a directory`);
   return { root, entries: count.entries, bytes: count.bytes, stats: count.stats };
 }
 

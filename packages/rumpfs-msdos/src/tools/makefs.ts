@@ -8,8 +8,8 @@
  * warning; two names equal but for case are an error (FAT compares names case-insensitively).
  */
 import { closeSync, constants, openSync, readSync, readdirSync } from 'node:fs';
-import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, errno, isRumpError, type ErrnoCode } from '@rumpts/librump';
-import { ST_ATIME, ST_FIELDS, ST_MODE, ST_SIZE, hostLstat, hostNameText, undecodableNames } from '@rumpts/rumpdev-disk';
+import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, decodeName, errno, isRumpError, nameText, type ErrnoCode } from '@rumpts/librump';
+import { ST_ATIME, ST_FIELDS, ST_MODE, ST_SIZE, hostLstat, hostNameText, hostPathOf, joinHostName, undecodableNames } from '@rumpts/rumpdev-disk';
 import type { BlockDevice } from '@rumpts/rumpvfs';
 import { decodeBootSector, encodeFsInfo, decodeFsInfo } from '../ondisk/bootsector.js';
 import {
@@ -106,11 +106,12 @@ function hostError(e: unknown, what: string): Error {
  * lstat `path` into the one row `st` (hostLstat: no Stats object and no four Dates per entry, which
  * for ten thousand entries cost a cold process more than the system calls); its file type.
  */
-function lstat(path: string, st: Float64Array): number {
+function lstat(path: string | Buffer, st: Float64Array): number {
   try {
-    hostLstat(path, st);
+    // A path holding escaped bytes (a source directory whose name is not UTF-8) is looked up as those bytes.
+    hostLstat(typeof path === 'string' ? hostPathOf(path) : path, st);
   } catch (e) {
-    throw hostError(e, `stat ${path}`);
+    throw hostError(e, `stat ${typeof path === 'string' ? nameText(path) : hostNameText(path)}`);
   }
   return st[ST_MODE]! & S_IFMT;
 }
@@ -152,7 +153,7 @@ function scan(dir: string, skipped: string[], warn: (m: string) => void): { root
   const st = new Float64Array(ST_FIELDS);
   lstat(dir, st);
   const root = node('', null, top, st);
-  if (!root.dir) throw errno('ENOTDIR', `makefs: ${dir} is not a directory`);
+  if (!root.dir) throw errno('ENOTDIR', `makefs: ${nameText(dir)} is not a directory`);
   let files = 0;
   let dirs = 0;
   let bytes = 0;
@@ -160,13 +161,23 @@ function scan(dir: string, skipped: string[], warn: (m: string) => void): { root
     if (depth > 256) throw errno('ELOOP', `makefs: ${relOf(n)} is nested more than 256 levels deep`);
     let names: string[];
     try {
-      names = readdirSync(n.host).sort();
+      names = readdirSync(hostPathOf(n.host)).sort();
     } catch (e) {
-      throw hostError(e, `read directory ${n.host}`);
+      throw hostError(e, `read directory ${nameText(n.host)}`);
     }
     const base = n.host === '/' ? '' : n.host;
+    // Names that are not UTF-8, by their decoding (read once per directory that shows U+FFFD).
+    let bad: Map<string, Buffer[]> | undefined;
     for (const name of names) {
-      if (name.includes('\uFFFD')) badName(n, name);
+      if (name.includes('\uFFFD')) {
+        bad ??= undecodable(n);
+        // Each such name in turn; a real U+FFFD name (valid UTF-8) decodes alike and comes when they are used up.
+        const b = bad.get(name)?.shift();
+        if (b !== undefined) {
+          oddName(n, b, st, skipped, warn);
+          continue;
+        }
+      }
       const host = `${base}/${name}`;
       const type = lstat(host, st);
       if (type === S_IFDIR) {
@@ -190,22 +201,30 @@ function scan(dir: string, skipped: string[], warn: (m: string) => void): { root
 }
 
 /**
- * Refuse a name of directory `n` that is not valid UTF-8 (`name` is what readdirSync made of it,
- * U+FFFD for each bad byte): FAT long names are UTF-16, so there is nothing to write for it. The
- * directory is read again as bytes only here, for a decoded name holding U+FFFD: a real U+FFFD
- * (valid UTF-8) passes.
+ * The names of directory `n` that are not valid UTF-8, keyed by what readdirSync made of them
+ * (U+FFFD for each bad byte). The directory is read again as bytes only for this, when a decoded
+ * name holds U+FFFD: a real U+FFFD (valid UTF-8) is not among them.
  */
-function badName(n: Node, name: string): void {
-  let bad: Buffer[] | undefined;
+function undecodable(n: Node): Map<string, Buffer[]> {
   try {
-    bad = undecodableNames(n.host).get(name);
+    return undecodableNames(hostPathOf(n.host));
   } catch (e) {
-    throw hostError(e, `read directory ${n.host}`);
+    throw hostError(e, `read directory ${nameText(n.host)}`);
   }
-  if (bad === undefined) return;
+}
+
+/**
+ * An entry of directory `n` whose name `b` is not valid UTF-8: FAT long names are UTF-16, so a file
+ * or directory with it has nothing to be written under (EILSEQ); anything else is skipped with a
+ * warning, as it is under any name.
+ */
+function oddName(n: Node, b: Buffer, st: Float64Array, skipped: string[], warn: (m: string) => void): void {
+  const type = lstat(joinHostName(hostPathOf(n.host), b), st);
   const rel = relOf(n);
-  const shown = hostNameText(bad[0]!);
-  throw errno('EILSEQ', `makefs: ${rel ? `${rel}/${shown}` : shown}: the name is not valid UTF-8; a FAT long name cannot hold it`);
+  const shown = `${rel ? `${rel}/` : ''}${hostNameText(b)}`;
+  if (type === S_IFDIR || type === S_IFREG) throw errno('EILSEQ', `makefs: ${shown}: the name is not valid UTF-8; a FAT long name cannot hold it`);
+  skipped.push(rel ? `${rel}/${decodeName(b)}` : decodeName(b));
+  warn(`${shown}: ${type === S_IFLNK ? 'a symbolic link' : 'not a regular file or directory'}; FAT cannot hold it, skipped`);
 }
 
 function sizeFor(t: Scanned, opts: NewfsMsdosOptions): number {
@@ -364,7 +383,7 @@ function readInto(n: Node, into: Uint8Array, size: number): void {
   let fd = -1;
   try {
     // No link or fifo put there since the scan is followed or waited on.
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    fd = openSync(hostPathOf(path), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     let got = 0;
     while (got < size) {
       const n = readSync(fd, into, got, size - got, got);
@@ -374,7 +393,7 @@ function readInto(n: Node, into: Uint8Array, size: number): void {
     if (got !== size) throw errno('EIO', `makefs: ${relOf(n)}: the file changed size while being copied (${size} bytes, read ${got})`);
   } catch (e) {
     if (isRumpError(e)) throw e;
-    throw hostError(e, `read ${path}`);
+    throw hostError(e, `read ${nameText(path)}`);
   } finally {
     if (fd >= 0) closeSync(fd);
   }

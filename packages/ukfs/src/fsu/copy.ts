@@ -9,7 +9,7 @@ import { basename, dirname, join, posix, resolve } from 'node:path';
 import {
   decodeName, errno, isRumpError, O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY, Proc, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, type Stat,
 } from '@rumpts/librump';
-import { hostPathOf } from '@rumpts/etfs';
+import { hostDirKernelNames, hostPathOf } from '@rumpts/etfs';
 import { pageAlignedBuffer, undecodableNames } from '@rumpts/rumpdev-disk';
 import { makedev } from '@rumpts/rumpvfs';
 import { hostErr } from './errors.js';
@@ -130,12 +130,14 @@ async function targetBytes(fs: FsuTarget, path: string, depth = 0): Promise<numb
   }
 }
 
-function hostBytes(path: string, depth = 0): number {
+/** Bytes of the regular files under host path `path` (a kernel name: escaped bytes are the host's), for put -r's progress total. */
+export function hostBytes(path: string, depth = 0): number {
   try {
     const st = lstatSync(hostPathOf(path));
     if (st.isFile()) return st.size;
     if (!st.isDirectory() || depth >= 64) return 0;
-    return readdirSync(hostPathOf(path)).reduce((s, n) => s + hostBytes(join(path, n), depth + 1), 0);
+    // Names that are not UTF-8 as librump names them (hostPathOf gives their bytes back): counted too.
+    return hostDirKernelNames(path).reduce((s, n) => s + hostBytes(join(path, n), depth + 1), 0);
   } catch {
     return 0;
   }

@@ -1,5 +1,5 @@
 /** fsu disklabel: the NetBSD disklabel of an image, as disklabel(8) lists it. */
-import { errno } from '@rumpts/librump';
+import { errno, nameText } from '@rumpts/librump';
 import { HostFileBlockDevice, readDiskLabel } from '@rumpts/rumpdev-disk';
 import { checkImage } from './image.js';
 
@@ -11,7 +11,7 @@ export function cmd_disklabel(image: string, out: (line: string) => void): void 
     const r = readDiskLabel(dev);
     if (!r) throw errno('ENOENT', 'no disklabel', { path: image });
     const l = r.label;
-    out(`# ${image}:`);
+    out(`# ${nameText(image)}:`);
     out(`type: ${l.type}  typename: ${l.typename}  packname: ${l.packname}`);
     out(`bytes/sector: ${l.secsize}  sectors/unit: ${l.secperunit}`);
     out(`${l.partitions.length} partitions:`);

@@ -19,7 +19,8 @@ export function hostErr(e: unknown, path: string): RumpError {
 export function errorLine(e: unknown, path?: string): string {
   if (isRumpError(e)) {
     const where = e.path ?? path;
-    const why = e.detail ?? strerror(e.errno);
+    // A detail may name a host path holding escaped bytes (a name that is not UTF-8): \xNN too.
+    const why = e.detail !== undefined ? nameText(e.detail) : strerror(e.errno);
     return where === undefined ? why : `${nameText(where)}: ${why}`;
   }
   const code = (e as { code?: unknown } | null)?.code;
@@ -29,6 +30,6 @@ export function errorLine(e: unknown, path?: string): string {
     const why = strerror(code as ErrnoCode);
     return where === undefined ? why : `${nameText(where)}: ${why}`;
   }
-  const why = e instanceof Error ? e.message : String(e);
+  const why = nameText(e instanceof Error ? e.message : String(e));
   return path === undefined ? why : `${nameText(path)}: ${why}`;
 }

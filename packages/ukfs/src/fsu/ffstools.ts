@@ -1,7 +1,8 @@
 /** fsu fsck and fsu makefs: the FFS package's fsck and makefs on image files (and partitions). */
 import { chmodSync, closeSync, ftruncateSync, openSync, readSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { errno, isRumpError } from '@rumpts/librump';
+import { hostPathOf } from '@rumpts/etfs';
+import { decodeName, errno, isRumpError } from '@rumpts/librump';
 import { HostFileBlockDevice } from '@rumpts/rumpdev-disk';
 import { fsck, type FsckResult, makefs, type MakefsOptions, type MakefsProgress, makefsSize, type MakefsResult } from '@rumpts/rumpfs-ffs';
 import { parseDevpath, resolvePart } from '../part.js';
@@ -37,7 +38,7 @@ export function cmd_fsck(image: string, repair: boolean, log: (line: string) => 
 function sizedFile(path: string, size: number): void {
   let fd = -1;
   try {
-    fd = openSync(path, 'w+', 0o644);
+    fd = openSync(hostPathOf(path), 'w+', 0o644);
     ftruncateSync(fd, size);
   } catch (e) {
     throw hostErr(e, path);
@@ -71,10 +72,10 @@ function makefsInto(file: string, srcDir: string, opts: MakefsOptions, size: num
 
 /** Copy the first `size` bytes of host file `from` into `to` at `offset`. */
 function copyInto(from: string, to: string, offset: number, size: number): void {
-  const src = openSync(from, 'r');
+  const src = openSync(hostPathOf(from), 'r');
   let dst = -1;
   try {
-    dst = openSync(to, 'r+');
+    dst = openSync(hostPathOf(to), 'r+');
     const buf = new Uint8Array(1 << 20);
     for (let done = 0; done < size; ) {
       const n = readSync(src, buf, 0, Math.min(buf.length, size - done), done);
@@ -102,7 +103,7 @@ function copyInto(from: string, to: string, offset: number, size: number): void 
 export function cmd_makefs(image: string, srcDir: string, opts: MakefsOptions, progress?: (p: MakefsProgress) => void): MakefsResult {
   let src;
   try {
-    src = statSync(srcDir);
+    src = statSync(hostPathOf(srcDir));
   } catch (e) {
     throw hostErr(e, srcDir);
   }
@@ -111,8 +112,10 @@ export function cmd_makefs(image: string, srcDir: string, opts: MakefsOptions, p
   let target = probed.path;
   let existing;
   try {
-    target = realpathSync(probed.path);
-    existing = statSync(target);
+    // As bytes when the path holds escaped ones (a name that is not UTF-8): realpath keeps them.
+    const hp = hostPathOf(probed.path);
+    target = typeof hp === 'string' ? realpathSync(hp) : decodeName(realpathSync.native(hp, { encoding: 'buffer' }));
+    existing = statSync(hostPathOf(target));
   } catch {
     // a new image
   }
@@ -127,9 +130,9 @@ export function cmd_makefs(image: string, srcDir: string, opts: MakefsOptions, p
   try {
     if (!part || part.type === 'none') {
       const r = makefsInto(tmp, srcDir, { ...opts, plan }, opts.size ?? plan.size, opts.size === undefined, progress);
-      if (existing) chmodSync(tmp, existing.mode & 0o7777);
+      if (existing) chmodSync(hostPathOf(tmp), existing.mode & 0o7777);
       try {
-        renameSync(tmp, target);
+        renameSync(hostPathOf(tmp), hostPathOf(target));
       } catch (e) {
         throw hostErr(e, probed.path);
       }
@@ -142,7 +145,7 @@ export function cmd_makefs(image: string, srcDir: string, opts: MakefsOptions, p
     return r;
   } finally {
     try {
-      unlinkSync(tmp);
+      unlinkSync(hostPathOf(tmp));
     } catch {
       // renamed into place, or never made
     }

@@ -1,5 +1,6 @@
 /** What fsu says when an image argument cannot be an image, before any layer below sees it; the image lock of its own tools. */
 import { existsSync, statSync } from 'node:fs';
+import { hostPathOf } from '@rumpts/etfs';
 import { errno } from '@rumpts/librump';
 import { type ImageLock, lockImage } from '@rumpts/rumpdev-disk';
 import { parseDevpath } from '../part.js';
@@ -14,7 +15,7 @@ export function checkImage(image: string, emptyOk = false): void {
   const path = parseDevpath(image).path;
   let st;
   try {
-    st = statSync(path);
+    st = statSync(hostPathOf(path));
   } catch (e) {
     throw hostErr(e, path);
   }
@@ -36,6 +37,6 @@ export function checkImage(image: string, emptyOk = false): void {
  */
 export function lockImageOf(image: string, shared: boolean): ImageLock | null {
   const path = parseDevpath(image).path;
-  if (!existsSync(path)) return null;
+  if (!existsSync(hostPathOf(path))) return null;
   return lockImage(path, { shared });
 }

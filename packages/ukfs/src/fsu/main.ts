@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type * as V8 from 'node:v8';
 import { Command, Option } from 'commander';
+import { nameText } from '@rumpts/librump';
 import { errorLine } from './errors.js';
 import { BrokenPipe, EXIT_BROKEN_PIPE, Io, isTerminal } from './stdio.js';
 import type { MakefsOptions } from '@rumpts/rumpfs-ffs';
@@ -271,7 +272,7 @@ export function buildProgram(server: string | undefined, run: Run, only?: string
       if (o.V !== undefined) opts.volname = o.V;
       const r = cmd_newfs(image, opts);
       const mb = ((r.size * r.fsize) / 1048576).toFixed(1);
-      io.out(`${image}: ${mb}MB (${(r.size * r.fsize) / 512} sectors) block size ${r.bsize}, fragment size ${r.fsize}`);
+      io.out(`${nameText(image)}: ${mb}MB (${(r.size * r.fsize) / 512} sectors) block size ${r.bsize}, fragment size ${r.fsize}`);
       io.out(`\tusing ${r.ncg} cylinder groups of ${((r.fpg * r.fsize) / 1048576).toFixed(2)}MB, ${r.fpg / (r.bsize / r.fsize)} blks, ${r.ipg} inodes.`);
       io.out(`super-block backups (for fsck_ffs -b #) at: ${r.backups.map((b) => (b * r.fsize) / 512).join(', ')}`);
     });
@@ -287,7 +288,7 @@ export function buildProgram(server: string | undefined, run: Run, only?: string
       if (o.n && o.y) throw new UsageError('-n and -y exclude each other');
       const { cmd_fsck } = await import('./ffstools.js');
       const r = cmd_fsck(image, !!o.y, io.out);
-      io.out(r.clean ? `${image}: clean` : `${image}: ${r.problems.length} problem(s)${r.repaired ? ', repaired' : ''}`);
+      io.out(r.clean ? `${nameText(image)}: clean` : `${nameText(image)}: ${r.problems.length} problem(s)${r.repaired ? ', repaired' : ''}`);
       run.exitStatus = r.exitStatus;
     });
   command('makefs')
@@ -330,7 +331,7 @@ export function buildProgram(server: string | undefined, run: Run, only?: string
         bar.set(p.bytes);
       });
       bar.stop();
-      io.out(`${image}: ${r.entries} entries, ${r.bytes} bytes of data, UFS${r.version} block size ${r.bsize}, fragment size ${r.fsize}`);
+      io.out(`${nameText(image)}: ${r.entries} entries, ${r.bytes} bytes of data, UFS${r.version} block size ${r.bsize}, fragment size ${r.fsize}`);
     });
   command('disklabel')
     .summary('show the NetBSD disklabel of an image')

@@ -8,13 +8,13 @@
  *   fsu mkdisk -s 256m --gpt disk.img esp:fat32:64m:./efi ffs:rest:./root
  */
 import { closeSync, existsSync, fstatSync, openSync, readSync, statSync, writeSync } from 'node:fs';
-import { errno } from '@rumpts/librump';
+import { errno, nameText } from '@rumpts/librump';
 import {
   GPT_TYPE, HostFileBlockDevice, type MbrPartition, type PartitionTable, encodeGpt, encodeMbrChain, gptUsableRange, lockImage, readPartitionTable,
 } from '@rumpts/rumpdev-disk';
 import { makefs_msdos, newfs_msdos } from '@rumpts/rumpfs-msdos';
 import { makefs as makefs_ffs, newfs as newfs_ffs } from '@rumpts/rumpfs-ffs';
-import { hostError } from '@rumpts/etfs';
+import { hostError, hostPathOf } from '@rumpts/etfs';
 import { parseSize } from '../size.js';
 
 type Out = (line: string) => void;
@@ -23,7 +23,7 @@ type Out = (line: string) => void;
 export function readImageTable(path: string): { table: PartitionTable | null; size: number } {
   let fd = -1;
   try {
-    fd = openSync(path, 'r');
+    fd = openSync(hostPathOf(path), 'r');
   } catch (e) {
     throw hostError(e, `open ${path}`);
   }
@@ -48,11 +48,11 @@ export function cmd_partitions(image: string, out: Out, json = false): Partition
     return table;
   }
   if (!table) {
-    out(`# ${image}: no GPT or MBR partition table (${size} bytes)`);
+    out(`# ${nameText(image)}: no GPT or MBR partition table (${size} bytes)`);
     return null;
   }
   const secsize = table.partitions[0]?.secsize ?? table.gpt?.secsize ?? 512;
-  out(`# ${image}: ${table.scheme === 'gpt' ? 'GPT' : 'MBR'}, ${secsize}-byte sectors, ${Math.floor(size / secsize)} sectors${table.gpt ? `, disk ${table.gpt.header.diskGuid}${table.gpt.usedBackup ? ', from the backup header' : ''}` : ''}`);
+  out(`# ${nameText(image)}: ${table.scheme === 'gpt' ? 'GPT' : 'MBR'}, ${secsize}-byte sectors, ${Math.floor(size / secsize)} sectors${table.gpt ? `, disk ${table.gpt.header.diskGuid}${table.gpt.usedBackup ? ', from the backup header' : ''}` : ''}`);
   for (const p of table.problems) out(`# problem: ${p}`);
   const rows = table.partitions.map((p) => [p.scheme, String(p.index), p.type, String(p.startSector), String(p.sectors), `${p.name}${p.active ? ' (active)' : ''}`]);
   const head = ['scheme', 'index', 'type', 'start', 'size', 'name'];
@@ -181,7 +181,7 @@ export async function cmd_mkdisk(image: string, spec: DiskSpec, out: Out): Promi
   // mkdisk rewrites a whole existing image: nobody (a rump server, another fsu) may hold it meanwhile.
   let existing = false;
   try {
-    const st = statSync(image);
+    const st = statSync(hostPathOf(image));
     existing = st.isFile() || st.isBlockDevice();
   } catch {
     // a new image
@@ -196,18 +196,18 @@ export async function cmd_mkdisk(image: string, spec: DiskSpec, out: Out): Promi
 
 async function buildDisk(image: string, spec: DiskSpec, out: Out): Promise<MkdiskResult> {
   const parts = place(spec);
-  for (const p of parts) if (p.dir !== undefined && !existsSync(p.dir)) throw errno('ENOENT', `mkdisk: part ${p.index} (${p.name}): no directory ${p.dir}`);
+  for (const p of parts) if (p.dir !== undefined && !existsSync(hostPathOf(p.dir))) throw errno('ENOENT', `mkdisk: part ${p.index} (${p.name}): no directory ${p.dir}`);
   const sectors = Math.floor(spec.size / 512);
   let fd = -1;
   try {
-    fd = openSync(image, 'w+', 0o644);
+    fd = openSync(hostPathOf(image), 'w+', 0o644);
     const writes = spec.scheme === 'gpt'
       ? encodeGpt({ sectors, partitions: parts.map((p) => ({ type: gptType(p), start: p.start, end: p.start + p.sectors - 1, name: p.name })) })
       : encodeMbrChain(parts.map((p, i): MbrPartition => ({ flag: i === 0 && p.fs.startsWith('fat') ? 0x80 : 0, type: mbrType(p), start: p.start, size: p.sectors })), null, []);
     writeSync(fd, new Uint8Array(1), 0, 1, spec.size - 1);
     for (const [at, b] of writes) writeSync(fd, b, 0, b.length, at);
   } catch (e) {
-    throw hostError(e, `create ${image}`);
+    throw hostError(e, `create ${nameText(image)}`);
   } finally {
     if (fd >= 0) closeSync(fd);
   }
@@ -241,7 +241,7 @@ async function buildDisk(image: string, spec: DiskSpec, out: Out): Promise<Mkdis
       dev.close();
     }
     const magic = spec.scheme === 'gpt' ? `%GPT:${p.index}%` : `%MBR:${p.index}%`;
-    out(`${image}${magic}: ${p.name}, ${Math.round((p.sectors * 512) / 1048576)} MiB at sector ${p.start}, ${detail}`);
+    out(`${nameText(image)}${magic}: ${p.name}, ${Math.round((p.sectors * 512) / 1048576)} MiB at sector ${p.start}, ${detail}`);
     result.parts.push({ index: p.index, name: p.name, fs: p.fs, start: p.start, sectors: p.sectors, detail });
   }
   return result;

@@ -5,7 +5,8 @@
  */
 import { closeSync, existsSync, ftruncateSync, openSync, statSync } from 'node:fs';
 import { Command } from 'commander';
-import { errno, isRumpError } from '@rumpts/librump';
+import { hostPathOf } from '@rumpts/etfs';
+import { errno, isRumpError, nameText } from '@rumpts/librump';
 import { HostFileBlockDevice } from '@rumpts/rumpdev-disk';
 import {
   fsck_msdos, makefs_msdos, makefsMsdosPlan, newfs_msdos, ondisk, type FsckMsdosResult, type MakefsMsdosOptions, type NewfsMsdosOptions, type NewfsMsdosResult,
@@ -34,7 +35,7 @@ function typeArg(argv: readonly string[]): string | undefined {
 /** The device an image path (with partition magic) names, or null if the image is missing. */
 function deviceOf(image: string, readonly: boolean): HostFileBlockDevice {
   const probed = parseDevpath(image);
-  if (!existsSync(probed.path)) throw errno('ENOENT', 'no such image', { path: probed.path });
+  if (!existsSync(hostPathOf(probed.path))) throw errno('ENOENT', 'no such image', { path: probed.path });
   const part = resolvePart(probed.path, probed.want);
   return new HostFileBlockDevice(probed.path, part.type === 'none' ? { readonly } : { begin: part.offset, size: part.size, readonly });
 }
@@ -140,8 +141,8 @@ function withNewfsOptions(c: Command): Command {
 function sizeImage(path: string, size: number): void {
   let fd = -1;
   try {
-    fd = openSync(path, existsSync(path) ? 'r+' : 'w+', 0o644);
-    if (statSync(path).size < size) ftruncateSync(fd, size);
+    fd = openSync(hostPathOf(path), existsSync(hostPathOf(path)) ? 'r+' : 'w+', 0o644);
+    if (statSync(hostPathOf(path)).size < size) ftruncateSync(fd, size);
   } catch (e) {
     throw hostErr(e, path);
   } finally {
@@ -152,7 +153,7 @@ function sizeImage(path: string, size: number): void {
 /** newfs_msdos's report: the sector and cluster counts, the MBR type that suits it, the BPB. */
 export function newfsReport(image: string, r: NewfsMsdosResult, out: Out): void {
   const secs = r.clusters * r.sectorsPerCluster;
-  out(`${image}: ${secs} sector${secs === 1 ? '' : 's'} in ${r.clusters} FAT${r.fatType} cluster${r.clusters === 1 ? '' : 's'} (${r.bytesPerSector * r.sectorsPerCluster} bytes/cluster)`);
+  out(`${nameText(image)}: ${secs} sector${secs === 1 ? '' : 's'} in ${r.clusters} FAT${r.fatType} cluster${r.clusters === 1 ? '' : 's'} (${r.bytesPerSector * r.sectorsPerCluster} bytes/cluster)`);
   out(`MBR type: ${r.mbrType}`);
   out(r.bpbLine);
 }
@@ -160,7 +161,7 @@ export function newfsReport(image: string, r: NewfsMsdosResult, out: Out): void 
 /** fsu newfs -t msdos: newfs_msdos on an image (created or extended to -s SIZE) or a partition of one. */
 export function cmd_newfs_msdos(image: string, opts: NewfsMsdosOptions, size: number | undefined): NewfsMsdosResult {
   const probed = parseDevpath(image);
-  if (!existsSync(probed.path)) {
+  if (!existsSync(hostPathOf(probed.path))) {
     if (size === undefined) throw errno('ENOENT', 'no such image; give -s SIZE to create it', { path: probed.path });
     if (probed.want.type !== 'none') throw errno('ENOENT', 'a partition of an image that does not exist', { path: probed.path });
   } else checkImage(image, true);
@@ -207,11 +208,11 @@ export function cmd_fsck_msdos(image: string, repair: boolean, out: Out): FsckMs
  * short grows by a quarter and the build is tried again, as fsu makefs does for FFS).
  */
 export async function cmd_makefs_msdos(image: string, srcDir: string, opts: MakefsMsdosOptions, size: number | undefined): Promise<Awaited<ReturnType<typeof makefs_msdos>>> {
-  if (!existsSync(srcDir) || !statSync(srcDir).isDirectory()) throw errno('ENOTDIR', 'source is not a directory', { path: srcDir });
+  if (!existsSync(hostPathOf(srcDir)) || !statSync(hostPathOf(srcDir)).isDirectory()) throw errno('ENOTDIR', 'source is not a directory', { path: srcDir });
   const probed = parseDevpath(image);
   const plan = makefsMsdosPlan(srcDir, opts);
   let bytes = size ?? plan.size;
-  if (existsSync(probed.path)) checkImage(image, true);
+  if (existsSync(hostPathOf(probed.path))) checkImage(image, true);
   // makefs overwrites the image: nobody may hold it (a new file is locked once made).
   let lock = lockImageOf(image, false);
   try {
@@ -219,7 +220,7 @@ export async function cmd_makefs_msdos(image: string, srcDir: string, opts: Make
       if (probed.want.type === 'none') {
         let fd = -1;
         try {
-          fd = openSync(probed.path, 'w+', 0o644);
+          fd = openSync(hostPathOf(probed.path), 'w+', 0o644);
           ftruncateSync(fd, bytes);
         } catch (e) {
           throw hostErr(e, probed.path);
@@ -296,7 +297,7 @@ function program(io: Io, result: { code: number; image?: string }): Command {
       }
       const r = await cmd_makefs_msdos(image, dir, opts, num(o.s, '-s'));
       bar.stop();
-      out(`${image}: ${r.files} files, ${r.directories} directories, ${r.bytes} bytes of data, FAT${r.newfs.fatType}, ${r.newfs.bytesPerSector * r.newfs.sectorsPerCluster} bytes/cluster${r.skipped.length ? `, ${r.skipped.length} skipped` : ''}`);
+      out(`${nameText(image)}: ${r.files} files, ${r.directories} directories, ${r.bytes} bytes of data, FAT${r.newfs.fatType}, ${r.newfs.bytesPerSector * r.newfs.sectorsPerCluster} bytes/cluster${r.skipped.length ? `, ${r.skipped.length} skipped` : ''}`);
     });
   p.command('fsck')
     .description('check a FAT image (-n, the default) or repair it (-y); exit 0 clean, 2 problems remain, 8 the check failed')
@@ -309,7 +310,7 @@ function program(io: Io, result: { code: number; image?: string }): Command {
       if (o.n && o.y) throw new UsageError('-n and -y exclude each other');
       result.image = image;
       const r = cmd_fsck_msdos(image, !!o.y, out);
-      out(r.clean ? `${image}: clean` : `${image}: ${r.problems.length} problem(s)${r.repaired ? ', repaired' : ''}`);
+      out(r.clean ? `${nameText(image)}: clean` : `${nameText(image)}: ${r.problems.length} problem(s)${r.repaired ? ', repaired' : ''}`);
       result.code = r.exitStatus;
     });
   return p;

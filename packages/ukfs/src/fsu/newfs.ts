@@ -4,6 +4,7 @@
  * geometry before it writes anything).
  */
 import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, truncateSync, unlinkSync } from 'node:fs';
+import { hostPathOf } from '@rumpts/etfs';
 import { errno } from '@rumpts/librump';
 import { HostFileBlockDevice } from '@rumpts/rumpdev-disk';
 import { newfs, type NewfsOptions, type NewfsResult } from '@rumpts/rumpfs-ffs';
@@ -19,7 +20,7 @@ export interface FsuNewfsOptions extends NewfsOptions {
 export function cmd_newfs(image: string, o: FsuNewfsOptions): NewfsResult {
   const probed = parseDevpath(image);
   const path = probed.path;
-  const existed = existsSync(path);
+  const existed = existsSync(hostPathOf(path));
   if (!existed) {
     if (o.imageSize === undefined) throw errno('ENOENT', 'no such image; give -s SIZE to create it', { path });
     if (probed.want.type !== 'none') throw errno('ENOENT', 'a partition of an image that does not exist', { path });
@@ -33,7 +34,7 @@ export function cmd_newfs(image: string, o: FsuNewfsOptions): NewfsResult {
     // Create or extend the image to the requested size (never shrink: that could cut a partition).
     let fd = -1;
     try {
-      fd = openSync(path, existed ? 'r+' : 'wx', 0o644);
+      fd = openSync(hostPathOf(path), existed ? 'r+' : 'wx', 0o644);
       created = !existed;
       const st = fstatSync(fd);
       if (!st.isFile() && !st.isBlockDevice()) throw errno('EFTYPE', 'is not a regular file or block device', { path });
@@ -42,7 +43,7 @@ export function cmd_newfs(image: string, o: FsuNewfsOptions): NewfsResult {
         ftruncateSync(fd, o.imageSize);
       }
     } catch (e) {
-      if (created) unlinkSync(path);
+      if (created) unlinkSync(hostPathOf(path));
       lock?.release();
       throw hostErr(e, path);
     } finally {
@@ -63,8 +64,8 @@ export function cmd_newfs(image: string, o: FsuNewfsOptions): NewfsResult {
     }
   } catch (e) {
     try {
-      if (created) unlinkSync(path);
-      else if (oldSize !== undefined) truncateSync(path, oldSize);
+      if (created) unlinkSync(hostPathOf(path));
+      else if (oldSize !== undefined) truncateSync(hostPathOf(path), oldSize);
     } catch {
       // the newfs error is the one to report
     }

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { errno } from '@rumpts/librump';
-import { hostError } from '@rumpts/etfs';
+import { hostError, hostPathOf } from '@rumpts/etfs';
 import { readFileSync } from 'node:fs';
 import { parseSize } from '../size.js';
 
@@ -37,7 +37,7 @@ export function registerDiskCommands(command: (name: string) => Command, out: Ou
         if (partArgs.length > 0 || o.s !== undefined) throw errno('EINVAL', 'mkdisk: --spec excludes parts and -s on the command line');
         let text: string;
         try {
-          text = readFileSync(o.spec, 'utf8');
+          text = readFileSync(hostPathOf(o.spec), 'utf8');
         } catch (e) {
           throw hostError(e, `read ${o.spec}`);
         }

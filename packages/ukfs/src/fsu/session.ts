@@ -2,7 +2,7 @@
  * What every fsu command starts with: boot a ukfs kernel, load the file system, mount the image (type
  * from -t or autodetected, options from -o), and hand the command a handle; then release and halt.
  */
-import { errno, isRumpError, MNT_FORCE, MNT_LOG, MNT_NOATIME, MNT_NOEXEC, MNT_RDONLY, MNT_SYNCHRONOUS, MNT_ASYNC, strerror } from '@rumpts/librump';
+import { errno, isRumpError, MNT_FORCE, nameText, MNT_LOG, MNT_NOATIME, MNT_NOEXEC, MNT_RDONLY, MNT_SYNCHRONOUS, MNT_ASYNC, strerror } from '@rumpts/librump';
 import { modinfo as ffsModinfo } from '@rumpts/rumpfs-ffs';
 import { modinfo as msdosModinfo } from '@rumpts/rumpfs-msdos';
 import { modinfo as cd9660Modinfo } from '@rumpts/rumpfs-cd9660';
@@ -104,7 +104,7 @@ export async function withImage<T>(image: string, o: SessionOptions, fn: (fs: Uk
   // second copy of every package below it). Other types still load by name.
   // Messages of a failed mount repeat its error, which fsu reports itself: the console is live once mounted.
   let live = false;
-  const lib = await UkfsLib.init({ logger: (line) => live && o.console?.(line.replaceAll(`${MOUNTPATH}:`, `${image}:`)), libraries: [{ modinfo: ffsModinfo }, { modinfo: msdosModinfo }, { modinfo: cd9660Modinfo }] });
+  const lib = await UkfsLib.init({ logger: (line) => live && o.console?.(nameText(line.replaceAll(`${MOUNTPATH}:`, `${image}:`))), libraries: [{ modinfo: ffsModinfo }, { modinfo: msdosModinfo }, { modinfo: cd9660Modinfo }] });
   try {
     const flags = mountFlags(o.opts, o.readonly);
     let fs: Ukfs;
