@@ -10,12 +10,18 @@ import { errno, Errno, type ErrnoCode, isRumpError, nameText, type RumpError } f
 export function hostError(e: unknown, what: string): RumpError {
   if (isRumpError(e)) return e;
   const code = (e as { code?: unknown } | null)?.code;
-  let msg = e instanceof Error ? e.message : String(e);
-  // Node names a Buffer path (bytes that are not UTF-8) in its message with U+FFFD: drop it, `what` names it.
-  const p = (e as { path?: unknown } | null)?.path;
-  if (typeof p === 'string' && p.includes('\uFFFD')) msg = msg.replace(` '${p}'`, '');
   const c: ErrnoCode = typeof code === 'string' && code in Errno ? (code as ErrnoCode) : 'EIO';
-  return errno(c, `${nameText(what)}: ${msg}`, { cause: e });
+  return errno(c, `${nameText(what)}: ${hostErrorMessage(e)}`, { cause: e });
+}
+
+/**
+ * The message of a host (Node) error for a line that names the path itself: Node names a Buffer path
+ * (bytes that are not UTF-8) with U+FFFD, so such a path is dropped from the message.
+ */
+export function hostErrorMessage(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  const p = (e as { path?: unknown } | null)?.path;
+  return typeof p === 'string' && p.includes('\uFFFD') ? msg.replace(` '${p}'`, '') : msg;
 }
 
 /** Run a host call, mapping its failure. */

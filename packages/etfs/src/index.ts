@@ -8,7 +8,7 @@ import { etfs_component } from './etfs.js';
 
 export { ETFS_SUBSYSTEM, Etfs, KeyMount, etfs_component, etfsOf } from './etfs.js';
 export { HostBlockDevice, RUMPBLK_DEVMAJOR, RUMPBLK_SIZE, Rumpblk, rawDevice } from './hostblk.js';
-export { hostError } from './hosterr.js';
+export { hostError, hostErrorMessage } from './hosterr.js';
 export { HostFileBlockDevice, type HostDiskOptions, WRITEBACK_BYTES } from './hostdisk.js';
 export { checkSecsize, checkTransfer, isPowerOfTwo } from './bounds.js';
 export { HostRoot, type HostRootOptions, hostIdOf } from './hostroot.js';

@@ -6,7 +6,7 @@
 import { lstatSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ST_FIELDS, ST_SIZE, hostDirNames, hostLstat, hostNameText, joinHostName, undecodableNames } from '../src/index.js';
+import { ST_FIELDS, ST_SIZE, hostDirNames, hostErrorMessage, hostLstat, hostNameText, joinHostName, undecodableNames } from '../src/index.js';
 import { hostdir } from './helpers.js';
 
 const b = (...parts: (string | number[])[]): Buffer => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
@@ -54,5 +54,28 @@ describe('hostNameText', () => {
     expect(hostNameText(b([0xf4, 0x90, 0x80, 0x80]))).toBe('\\xf4\\x90\\x80\\x80');
     expect(hostNameText(b('a', [0x80], 'b'))).toBe('a\\x80b');
     expect(hostNameText(b('x', [0xe6, 0x97]))).toBe('x\\xe6\\x97');
+  });
+});
+
+describe('hostErrorMessage', () => {
+  it("drops a path Node shows with U+FFFD (the caller names it as \\xNN), keeps any other message whole", () => {
+    const t = hostdir();
+    const gone = joinHostName(t, b('caf', [0xe9]));
+    let err: unknown;
+    try {
+      lstatSync(gone);
+    } catch (e) {
+      err = e;
+    }
+    expect((err as Error).message).toContain('\uFFFD');
+    expect(hostErrorMessage(err)).toBe('ENOENT: no such file or directory, lstat');
+    let plain: unknown;
+    try {
+      lstatSync(join(t, 'absent'));
+    } catch (e) {
+      plain = e;
+    }
+    expect(hostErrorMessage(plain)).toBe((plain as Error).message);
+    expect(hostErrorMessage(plain)).toContain('absent');
   });
 });

@@ -10,7 +10,7 @@ export { HostFileBlockDevice, type HostDiskOptions } from '@rumpts/etfs';
 // The image builders' host lstat (exact times, no objects per call), for file systems that see only this package.
 export { ST_ATIME, ST_FIELDS, ST_GID, ST_INO, ST_MODE, ST_NLINK, ST_RDEV, ST_SIZE, ST_UID, hostLinkKey, hostLstat } from '@rumpts/etfs';
 // Host names that are not UTF-8, for the same builders.
-export { type HostName, hostDirNames, hostNameText, hostPathOf, joinHostName, undecodableNames } from '@rumpts/etfs';
+export { type HostName, hostDirNames, hostErrorMessage, hostNameText, hostPathOf, joinHostName, undecodableNames } from '@rumpts/etfs';
 export { WindowBlockDevice } from './blkdev/window.js';
 export { GAP_BYTES, type GapFill, STAGE_BYTES, StagedDevice } from './blkdev/stagedev.js';
 export { type ImageLock, type ImageLockOptions, describeHolder, lockImage } from './blkdev/imagelock.js';

@@ -11,7 +11,8 @@ import { closeSync, constants, openSync, readSync, readlinkSync } from 'node:fs'
 import { type Timespec, errno, isRumpError, nameText } from '@rumpts/librump';
 import { isUtf8 } from 'node:buffer';
 import {
-  BufCache, type HostName, ST_ATIME, ST_FIELDS, ST_GID, ST_MODE, ST_NLINK, ST_RDEV, ST_SIZE, ST_UID, hostDirNames, hostLinkKey, hostLstat, hostNameText, hostPathOf, joinHostName,
+  BufCache, type HostName, ST_ATIME, ST_FIELDS, ST_GID, ST_MODE, ST_NLINK, ST_RDEV, ST_SIZE, ST_UID, hostDirNames, hostErrorMessage, hostLinkKey, hostLstat, hostNameText, hostPathOf,
+  joinHostName,
 } from '@rumpts/rumpdev-disk';
 import type { BlockDevice } from '@rumpts/rumpvfs';
 import { ffs_valloc, ffs_vfree } from '../alloc.js';
@@ -228,7 +229,7 @@ function scan(path: HostName, name: HostName, count: ScanCount): Node {
       if (link === null) count.seen.set(key, (link = { walk: 0, ip: null, by: null }));
     }
   } catch (e) {
-    throw errno('ENOENT', `makefs: ${hostNameText(path)}: ${(e as Error).message}`);
+    throw errno('ENOENT', `makefs: ${hostNameText(path)}: ${hostErrorMessage(e)}`);
   }
   const mode = st[ST_MODE]!;
   const node: Node = {

@@ -9,7 +9,7 @@
  */
 import { closeSync, constants, openSync, readSync, readdirSync } from 'node:fs';
 import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, decodeName, errno, isRumpError, nameText, type ErrnoCode } from '@rumpts/librump';
-import { ST_ATIME, ST_FIELDS, ST_MODE, ST_SIZE, hostLstat, hostNameText, hostPathOf, joinHostName, undecodableNames } from '@rumpts/rumpdev-disk';
+import { ST_ATIME, ST_FIELDS, ST_MODE, ST_SIZE, hostErrorMessage, hostLstat, hostNameText, hostPathOf, joinHostName, undecodableNames } from '@rumpts/rumpdev-disk';
 import type { BlockDevice } from '@rumpts/rumpvfs';
 import { decodeBootSector, encodeFsInfo, decodeFsInfo } from '../ondisk/bootsector.js';
 import {
@@ -99,7 +99,7 @@ interface Node {
 
 function hostError(e: unknown, what: string): Error {
   const code = (e as { code?: unknown }).code;
-  return errno(typeof code === 'string' && /^E[A-Z]+$/.test(code) ? (code as ErrnoCode) : 'EIO', `${what}: ${(e as Error).message}`, { cause: e });
+  return errno(typeof code === 'string' && /^E[A-Z]+$/.test(code) ? (code as ErrnoCode) : 'EIO', `${what}: ${hostErrorMessage(e)}`, { cause: e });
 }
 
 /**
