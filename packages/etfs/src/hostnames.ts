@@ -9,7 +9,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { readdirSync } from 'node:fs';
-import { decodeName, encodeName } from '@rumpts/librump';
+import { decodeName, nameHostPath } from '@rumpts/librump';
 
 /** A host entry name (or path): a string, or its bytes where they are not valid UTF-8. */
 export type HostName = string | Buffer;
@@ -113,19 +113,12 @@ export function hostNameText(name: HostName | Uint8Array): string {
   return out;
 }
 
-/** Any UTF-16 surrogate: only a string holding one can differ from its UTF-8 bytes on the host. */
-const SURROGATE = /[\uD800-\uDFFF]/;
-
 /**
  * A kernel name or path (librump's names: each byte that is not valid UTF-8 held as U+DC80..U+DCFF)
- * as a host path: the string itself when it holds no surrogate (the common case, no copy), else its
- * exact bytes. EILSEQ for a lone surrogate that stands for no byte.
+ * as a host path: librump's nameHostPath — the string itself when it holds no surrogate, else its
+ * exact bytes; EILSEQ for a lone surrogate that stands for no byte.
  */
-export function hostPathOf(s: string): string | Buffer {
-  if (!SURROGATE.test(s)) return s;
-  const b = encodeName(s);
-  return Buffer.from(b.buffer, b.byteOffset, b.length);
-}
+export const hostPathOf: (s: string) => string | Buffer = nameHostPath;
 
 /**
  * The names in host directory `dir` (a kernel path, see hostPathOf) as kernel names: each decoded as UTF-8 with its stray bytes

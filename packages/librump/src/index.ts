@@ -5,7 +5,7 @@
 export * from './constants.js';
 export { Errno, type ErrnoCode, RumpError, type RumpErrorOptions, errno, errnoCode, isRumpError, strerror } from './errno.js';
 export type { Cred, Dirent, MountData, Stat, Statvfs, Timespec, TimesArg } from './types.js';
-export { decodeName, encodeName, nameByteLength, nameHasEscapes, nameText } from './names.js';
+export { decodeName, encodeName, nameByteLength, nameHasEscapes, nameHostPath, nameText } from './names.js';
 export { Sysctl, type SysctlNode, type SysctlValue } from './sysctl.js';
 export { Kmem, type Reclaimer } from './kmem.js';
 export { FCNTLFLAGS, type FileOps, RumpFile, fflags, oflags } from './file.js';

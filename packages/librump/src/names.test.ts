@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isRumpError } from './errno.js';
-import { decodeName, encodeName, nameByteLength, nameHasEscapes, nameText } from './names.js';
+import { decodeName, encodeName, nameByteLength, nameHasEscapes, nameHostPath, nameText } from './names.js';
 
 const bytes = (...b: number[]): Uint8Array => Uint8Array.from(b);
 
@@ -82,4 +82,13 @@ describe('names are bytes (decodeName / encodeName)', () => {
       expect(isRumpError(err) && err.code === 'EILSEQ').toBe(true);
     }
   });
+
+  it('gives a host path: the string itself without surrogates, else a Buffer of the exact bytes', () => {
+    expect(nameHostPath('/tmp/café')).toBe('/tmp/café');
+    expect(nameHostPath('/tmp/\u{1F600}')).toEqual(Buffer.from('/tmp/\u{1F600}'));
+    const b = nameHostPath('/tmp/caf\udce9');
+    expect(Buffer.isBuffer(b) && b.equals(Buffer.from([...Buffer.from('/tmp/caf'), 0xe9]))).toBe(true);
+    expect(() => nameHostPath('/tmp/\ud800')).toThrow(/lone surrogate/);
+  });
 });
+

@@ -137,3 +137,15 @@ export function nameText(s: string): string {
   }
   return out;
 }
+
+/**
+ * Name or path `s` as a host (node:fs) path: the string itself when it holds no surrogate (the common
+ * case: no copy), else a Buffer of its exact bytes — node:fs would write an escaped byte as U+FFFD.
+ * EILSEQ for a lone surrogate that stands for no byte.
+ */
+export function nameHostPath(s: string): string | Buffer {
+  if (!hasSurrogate(s)) return s;
+  const b = encodeName(s);
+  return Buffer.from(b.buffer, b.byteOffset, b.length);
+}
+

@@ -1,6 +1,6 @@
 /** Argument normalisation the way node:fs does it: paths, modes, times, encodings, fds. */
 import { fileURLToPath } from 'node:url';
-import { decodeName, encodeName, type Timespec } from '@rumpts/librump';
+import { decodeName, encodeName, nameHostPath, type Timespec } from '@rumpts/librump';
 import { invalidArgType, invalidArgValue, outOfRange } from './errors.js';
 
 /** What node:fs accepts as a path. */
@@ -99,19 +99,15 @@ export function toBytes(data: unknown, encoding: Encoding = 'utf8', name = 'data
   throw invalidArgType(name, 'of type string or an instance of Buffer, TypedArray, or DataView', data);
 }
 
-/** Any UTF-16 surrogate: only a string holding one can differ from its UTF-8 bytes on the host. */
-const SURROGATE = /[\uD800-\uDFFF]/;
-
 /**
  * A path argument for the host's own node:fs: a string holding a kernel name's escaped bytes
- * (U+DC80..U+DCFF) as a Buffer of exactly those bytes — node:fs would write each as U+FFFD — and
- * anything else as it is (a lone surrogate that stands for no byte is left to node:fs).
+ * (U+DC80..U+DCFF) as a Buffer of exactly those bytes (librump nameHostPath) — node:fs would write
+ * each as U+FFFD — and anything else as it is (a lone surrogate that stands for no byte is left to node:fs).
  */
 export function hostArg(p: unknown): unknown {
-  if (typeof p !== 'string' || !SURROGATE.test(p)) return p;
+  if (typeof p !== 'string') return p;
   try {
-    const b = encodeName(p);
-    return Buffer.from(b.buffer, b.byteOffset, b.length);
+    return nameHostPath(p);
   } catch {
     return p;
   }
